@@ -1,0 +1,410 @@
+"""Registration, accounts, members and roles, account and platform invites."""
+
+from __future__ import annotations
+
+import re
+import secrets
+import unicodedata
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from troubletree.accounts import repository
+from troubletree.accounts.exceptions import (
+    AccountNotFound,
+    EmailTaken,
+    InviteExhausted,
+    InviteInvalid,
+    InviteNotFound,
+    LastAdmin,
+    MemberLimitReached,
+    MemberNotFound,
+    PlanNotFound,
+    PlatformInviteRequired,
+    SignupClosed,
+)
+from troubletree.accounts.models import (
+    Account,
+    AccountInvite,
+    Membership,
+    Plan,
+    PlatformInvite,
+    Role,
+)
+from troubletree.accounts.schemas import (
+    AccountInviteCreate,
+    AccountInviteCreated,
+    AccountInviteRead,
+    MemberRead,
+    PlatformInviteCreate,
+    PlatformInviteCreated,
+    PlatformInviteRead,
+    RegisterRequest,
+)
+from troubletree.auth import repository as auth_repository
+from troubletree.auth import service as auth_service
+from troubletree.auth.models import User
+from troubletree.auth.service import ClientInfo
+from troubletree.core import audit, security
+from troubletree.core.clock import utcnow
+from troubletree.core.config import Settings
+from troubletree.core.ratelimit import RateLimiter
+
+DEFAULT_PLAN = "free"
+
+
+@dataclass(frozen=True)
+class Caller:
+    """A signed-in user with the role their membership gives them (read from the database)."""
+
+    user: User
+    membership: Membership
+
+    @property
+    def account_id(self) -> uuid.UUID:
+        return self.membership.account_id
+
+    @property
+    def role(self) -> Role:
+        return Role(self.membership.role)
+
+
+# --------------------------------------------------------------------------- registration
+
+
+def slugify(name: str) -> str:
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")[:60]
+    return slug or "team"
+
+
+async def _unique_slug(db: AsyncSession, name: str) -> str:
+    base = slugify(name)
+    if not await repository.slug_taken(db, base):
+        return base
+    return f"{base}-{secrets.token_hex(3)}"
+
+
+async def _claim(
+    db: AsyncSession, model: type[AccountInvite] | type[PlatformInvite], code_hash: str
+) -> AccountInvite | PlatformInvite:
+    """One use of an invite, or the reason there is none (unknown/expired/revoked vs spent)."""
+    now = utcnow()
+    invite = await repository.redeem_invite(db, model, code_hash, now)
+    if invite is not None:
+        return invite
+    existing = await repository.find_invite(db, model, code_hash)
+    usable = existing is not None and existing.revoked_at is None and (
+        existing.expires_at is None or existing.expires_at > now
+    )
+    if usable:
+        raise InviteExhausted(field="invite_code" if model is AccountInvite
+                              else "platform_invite_code")
+    raise InviteInvalid(field="invite_code" if model is AccountInvite else "platform_invite_code")
+
+
+async def register(
+    db: AsyncSession, settings: Settings, limiter: RateLimiter, body: RegisterRequest,
+    client: ClientInfo,
+) -> tuple[User, Account, Membership]:
+    """Creates a user and either joins the account of an invite (with the invite's role) or
+    creates a new account on the free plan with the user as admin. All in one transaction: a
+    registration that fails (a taken email, say) burns no invite use."""
+    await limiter.hit(settings.rate_limit_register_ip, "register-ip", client.ip)
+    if body.invite_code or body.platform_invite_code:
+        await limiter.hit(settings.rate_limit_invite_ip, "invite-ip", client.ip)
+    if not body.invite_code:
+        if settings.signup_mode == "closed":
+            raise SignupClosed()
+        if settings.signup_mode == "invite" and not body.platform_invite_code:
+            raise PlatformInviteRequired(field="platform_invite_code")
+
+    # Hash before claiming anything, so the invite row is locked only for a moment.
+    password_hash = await auth_service.hash_new_password(settings, body.password, body.email)
+
+    invite: AccountInvite | None = None
+    if body.invite_code:
+        claimed = await _claim(db, AccountInvite, security.token_hash(body.invite_code.strip()))
+        assert isinstance(claimed, AccountInvite)
+        invite = claimed
+    elif settings.signup_mode == "invite" and body.platform_invite_code:
+        await _claim(db, PlatformInvite,
+                     security.token_hash(security.normalise_typed_code(body.platform_invite_code)))
+
+    user = await auth_service.create_user(
+        db, email=body.email, password_hash=password_hash, full_name=body.full_name
+    )
+    if user is None:
+        raise EmailTaken(field="email")
+
+    if invite is not None:
+        account = await repository.lock_account(db, invite.account_id)
+        if account is None:
+            raise InviteInvalid(field="invite_code")
+        plan = await repository.get_plan(db, account.plan_id)
+        if plan.max_members is not None and (
+            await repository.count_members(db, account.id) >= plan.max_members
+        ):
+            raise MemberLimitReached()
+        role = invite.role
+    else:
+        plan_row = await repository.get_plan_by_code(db, DEFAULT_PLAN)
+        assert plan_row is not None, "plans are seeded by the first migration"
+        name = body.account_name or f"{body.full_name}'s team"
+        account = await repository.add_account(
+            db, Account(id=uuid.uuid4(), name=name, slug=await _unique_slug(db, name),
+                        plan_id=plan_row.id),
+        )
+        role = Role.admin
+    membership = await repository.add_membership(
+        db, Membership(id=uuid.uuid4(), user_id=user.id, account_id=account.id, role=role)
+    )
+    await auth_service.send_verification(db, settings, user, force=True)
+    await audit.record(
+        db, "user_registered", account_id=account.id, actor_id=user.id, subject=str(user.id),
+        ip=client.ip, role=str(role), via_invite=str(invite.id) if invite else None,
+    )
+    return user, account, membership
+
+
+async def update_profile(db: AsyncSession, user: User, full_name: str | None) -> User:
+    if full_name is not None:
+        user.full_name = full_name
+        await db.flush()
+    return user
+
+
+# --------------------------------------------------------------------------- account and plans
+
+
+async def account_detail(db: AsyncSession, caller: Caller) -> tuple[Account, Plan, int]:
+    account = await repository.get_account(db, caller.account_id)
+    assert account is not None
+    plan = await repository.get_plan(db, account.plan_id)
+    return account, plan, await repository.count_members(db, account.id)
+
+
+async def change_plan(
+    db: AsyncSession, actor: User, account_id: uuid.UUID, plan_code: str, client: ClientInfo
+) -> tuple[Account, Plan]:
+    plan = await repository.get_plan_by_code(db, plan_code)
+    if plan is None:
+        raise PlanNotFound(field="plan_code")
+    account = await repository.lock_account(db, account_id)
+    if account is None:
+        raise AccountNotFound()
+    await repository.set_account_plan(db, account.id, plan.id)
+    account.plan_id = plan.id
+    await audit.record(db, "plan_changed", account_id=account.id, actor_id=actor.id,
+                       subject=str(account.id), ip=client.ip, plan=plan.code)
+    return account, plan
+
+
+# --------------------------------------------------------------------------- members
+
+
+def member_read(membership: Membership, user: User) -> MemberRead:
+    return MemberRead(
+        user_id=user.id, email=user.email, full_name=user.full_name, role=Role(membership.role),
+        is_active=user.is_active, email_verified=user.email_verified_at is not None,
+        joined_at=membership.created_at,
+    )
+
+
+async def list_members(db: AsyncSession, caller: Caller) -> list[MemberRead]:
+    return [member_read(m, u) for m, u in await repository.list_members(db, caller.account_id)]
+
+
+async def _locked_member(
+    db: AsyncSession, caller: Caller, user_id: uuid.UUID
+) -> tuple[Membership, User]:
+    """Locks the account (so two admins cannot demote each other at once) and loads a member."""
+    await repository.lock_account(db, caller.account_id)
+    membership = await repository.get_member(db, caller.account_id, user_id)
+    user = await auth_repository.get_user(db, user_id) if membership else None
+    if membership is None or user is None:
+        raise MemberNotFound()
+    return membership, user
+
+
+async def change_role(
+    db: AsyncSession, caller: Caller, user_id: uuid.UUID, role: Role, client: ClientInfo
+) -> MemberRead:
+    membership, user = await _locked_member(db, caller, user_id)
+    if membership.role == Role.admin and role != Role.admin and (
+        await repository.count_admins(db, caller.account_id) <= 1
+    ):
+        raise LastAdmin()
+    old = membership.role
+    await repository.set_member_role(db, membership, role)
+    await audit.record(db, "member_role_changed", account_id=caller.account_id,
+                       actor_id=caller.user.id, subject=str(user_id), ip=client.ip,
+                       old_role=old, new_role=str(role))
+    return member_read(membership, user)
+
+
+async def remove_member(
+    db: AsyncSession, caller: Caller, user_id: uuid.UUID, client: ClientInfo
+) -> None:
+    """Removes a member: the membership goes, the user is disabled and signed out everywhere
+    (a user belongs to one account, so without it they can do nothing)."""
+    membership, user = await _locked_member(db, caller, user_id)
+    if membership.role == Role.admin and await repository.count_admins(db, caller.account_id) <= 1:
+        raise LastAdmin()
+    await repository.delete_membership(db, membership)
+    user.is_active = False
+    now = utcnow()
+    await auth_repository.revoke_user_families(db, user.id, "member_removed", now)
+    await audit.record(db, "member_removed", account_id=caller.account_id,
+                       actor_id=caller.user.id, subject=str(user_id), ip=client.ip)
+
+
+# --------------------------------------------------------------------------- invites
+
+
+def _is_usable(invite: AccountInvite | PlatformInvite) -> bool:
+    now = utcnow()
+    return (
+        invite.revoked_at is None
+        and (invite.expires_at is None or invite.expires_at > now)
+        and invite.use_count < invite.max_uses
+    )
+
+
+def account_invite_read(invite: AccountInvite) -> AccountInviteRead:
+    return AccountInviteRead(
+        id=invite.id, role=Role(invite.role), code_hint=invite.code_hint,
+        max_uses=invite.max_uses, use_count=invite.use_count, expires_at=invite.expires_at,
+        revoked_at=invite.revoked_at, created_at=invite.created_at, is_usable=_is_usable(invite),
+    )
+
+
+def platform_invite_read(invite: PlatformInvite) -> PlatformInviteRead:
+    return PlatformInviteRead(
+        id=invite.id, code_hint=invite.code_hint, max_uses=invite.max_uses,
+        use_count=invite.use_count, expires_at=invite.expires_at, revoked_at=invite.revoked_at,
+        note=invite.note, created_at=invite.created_at, is_usable=_is_usable(invite),
+    )
+
+
+async def create_account_invite(
+    db: AsyncSession, settings: Settings, caller: Caller, body: AccountInviteCreate,
+    client: ClientInfo,
+) -> AccountInviteCreated:
+    code = secrets.token_urlsafe(24)  # 192 bits: travels in a link
+    now = utcnow()
+    invite = await repository.add_account_invite(
+        db,
+        AccountInvite(
+            id=uuid.uuid4(), account_id=caller.account_id, code_hash=security.token_hash(code),
+            code_hint=code[:4], role=body.role, max_uses=body.max_uses, use_count=0,
+            expires_at=now + timedelta(hours=body.expires_in_hours)
+            if body.expires_in_hours else None,
+            created_by=caller.user.id, created_at=now,
+        ),
+    )
+    await audit.record(db, "account_invite_created", account_id=caller.account_id,
+                       actor_id=caller.user.id, subject=str(invite.id), ip=client.ip,
+                       role=str(body.role), max_uses=body.max_uses)
+    link = f"{settings.public_url.rstrip('/')}/accept-invite?code={code}"
+    return AccountInviteCreated(**account_invite_read(invite).model_dump(), code=code, link=link)
+
+
+async def list_account_invites(db: AsyncSession, caller: Caller) -> list[AccountInviteRead]:
+    return [account_invite_read(i)
+            for i in await repository.list_account_invites(db, caller.account_id)]
+
+
+async def revoke_account_invite(
+    db: AsyncSession, caller: Caller, invite_id: uuid.UUID, client: ClientInfo
+) -> AccountInviteRead:
+    invite = await repository.get_account_invite(db, caller.account_id, invite_id)
+    if invite is None:
+        raise InviteNotFound()
+    await repository.revoke_invite(db, invite, utcnow())
+    await audit.record(db, "account_invite_revoked", account_id=caller.account_id,
+                       actor_id=caller.user.id, subject=str(invite.id), ip=client.ip)
+    return account_invite_read(invite)
+
+
+async def preview_account_invite(
+    db: AsyncSession, settings: Settings, limiter: RateLimiter, code: str, client: ClientInfo
+) -> tuple[str, Role]:
+    """What an invite code grants (for the accept-invite page), without using it."""
+    await limiter.hit(settings.rate_limit_invite_ip, "invite-ip", client.ip)
+    invite = await repository.find_invite(db, AccountInvite, security.token_hash(code.strip()))
+    if invite is None or not _is_usable(invite):
+        if invite is not None and invite.use_count >= invite.max_uses:
+            raise InviteExhausted(field="code")
+        raise InviteInvalid(field="code")
+    account = await repository.get_account(db, invite.account_id)
+    assert account is not None
+    return account.name, Role(invite.role)
+
+
+async def create_platform_invite(
+    db: AsyncSession, actor: User, body: PlatformInviteCreate, client: ClientInfo
+) -> PlatformInviteCreated:
+    code = security.new_typed_code()  # typed by people: 74 bits, grouped
+    now = utcnow()
+    invite = await repository.add_platform_invite(
+        db,
+        PlatformInvite(
+            id=uuid.uuid4(), code_hash=security.token_hash(security.normalise_typed_code(code)),
+            code_hint=code[:5], max_uses=body.max_uses, use_count=0, note=body.note,
+            expires_at=now + timedelta(hours=body.expires_in_hours)
+            if body.expires_in_hours else None,
+            created_by=actor.id, created_at=now,
+        ),
+    )
+    await audit.record(db, "platform_invite_created", actor_id=actor.id, subject=str(invite.id),
+                       ip=client.ip, max_uses=body.max_uses)
+    return PlatformInviteCreated(**platform_invite_read(invite).model_dump(), code=code)
+
+
+async def list_platform_invites(db: AsyncSession) -> list[PlatformInviteRead]:
+    return [platform_invite_read(i) for i in await repository.list_platform_invites(db)]
+
+
+async def revoke_platform_invite(
+    db: AsyncSession, actor: User, invite_id: uuid.UUID, client: ClientInfo
+) -> PlatformInviteRead:
+    invite = await repository.get_platform_invite(db, invite_id)
+    if invite is None:
+        raise InviteNotFound()
+    await repository.revoke_invite(db, invite, utcnow())
+    await audit.record(db, "platform_invite_revoked", actor_id=actor.id, subject=str(invite.id),
+                       ip=client.ip)
+    return platform_invite_read(invite)
+
+
+# --------------------------------------------------------------------------- administration
+
+
+async def create_admin(
+    db: AsyncSession, settings: Settings, *, email: str, password: str, full_name: str,
+    account_name: str | None = None,
+) -> User:
+    """A platform superuser with an account of their own (enterprise plan), verified."""
+    password_hash = await auth_service.hash_new_password(settings, password, email)
+    user = await auth_service.create_user(
+        db, email=email, password_hash=password_hash, full_name=full_name, is_superuser=True,
+        verified=True,
+    )
+    if user is None:
+        raise EmailTaken(field="email")
+    plan = await repository.get_plan_by_code(db, "enterprise")
+    assert plan is not None
+    name = account_name or "Platform administration"
+    account = await repository.add_account(
+        db, Account(id=uuid.uuid4(), name=name, slug=await _unique_slug(db, name),
+                    plan_id=plan.id),
+    )
+    await repository.add_membership(
+        db, Membership(id=uuid.uuid4(), user_id=user.id, account_id=account.id, role=Role.admin)
+    )
+    await audit.record(db, "superuser_created", account_id=account.id, actor_id=user.id,
+                       subject=str(user.id))
+    return user

@@ -1,0 +1,50 @@
+from troubletree.core.errors import BadRequest, Conflict, Unauthorized, Unprocessable
+
+
+class InvalidCredentials(Unauthorized):
+    code = "invalid_credentials"
+    message = "The email or password is incorrect."
+
+
+class InvalidRefreshToken(Unauthorized):
+    code = "invalid_refresh_token"
+    message = "The session has ended. Sign in again."
+
+
+class RefreshTokenReused(Unauthorized):
+    """An already-rotated refresh token came back: the family is revoked, and that revocation is
+    committed although the request fails."""
+
+    code = "refresh_token_reused"
+    message = "This session was signed out because its refresh token was used twice."
+    commit_transaction = True
+
+
+class RefreshFamilyRevoked(Unauthorized):
+    """A refresh that revoked its family for another reason (user disabled, family expired)."""
+
+    code = "invalid_refresh_token"
+    message = "The session has ended. Sign in again."
+    commit_transaction = True
+
+
+class InvalidResetToken(BadRequest):
+    code = "reset_token_invalid"
+    message = "This password reset link is invalid, expired or already used. Ask for a new one."
+
+
+class InvalidVerificationToken(BadRequest):
+    code = "verification_token_invalid"
+    message = "This verification link is invalid, expired or already used. Ask for a new one."
+
+
+class EmailAlreadyVerified(Conflict):
+    code = "email_already_verified"
+    message = "This email address is already verified."
+
+
+class WeakPassword(Unprocessable):
+    code = "weak_password"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, field="password")

@@ -1,0 +1,240 @@
+"""Every query of users and their tokens. Single-use and rotation are guarded UPDATEs: under READ
+COMMITTED a second UPDATE of the same row waits for the first to commit and then re-checks its
+WHERE clause against the committed row, so exactly one caller wins."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import delete, exists, select, update
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from troubletree.auth.models import (
+    EmailVerificationToken,
+    PasswordResetToken,
+    RefreshToken,
+    User,
+)
+
+# --------------------------------------------------------------------------- users
+
+
+async def get_user(db: AsyncSession, user_id: uuid.UUID) -> User | None:
+    return await db.get(User, user_id)
+
+
+async def get_user_by_email(db: AsyncSession, email: str) -> User | None:
+    return (await db.execute(select(User).where(User.email == email))).scalar_one_or_none()
+
+
+async def lock_user(db: AsyncSession, user_id: uuid.UUID) -> User | None:
+    """Loads the user row FOR UPDATE: serialises per-user actions (reset mails, say)."""
+    return (
+        await db.execute(
+            select(User).where(User.id == user_id).with_for_update().execution_options(
+                populate_existing=True
+            )
+        )
+    ).scalar_one_or_none()
+
+
+async def insert_user(
+    db: AsyncSession, *, email: str, password_hash: str, full_name: str,
+    is_superuser: bool = False, email_verified_at: datetime | None = None,
+) -> User | None:
+    """Inserts a user; None when the email is taken (also under a concurrent insert)."""
+    user_id = (
+        await db.execute(
+            insert(User)
+            .values(
+                id=uuid.uuid4(), email=email, password_hash=password_hash, full_name=full_name,
+                is_superuser=is_superuser, email_verified_at=email_verified_at,
+            )
+            .on_conflict_do_nothing(index_elements=[User.email])
+            .returning(User.id)
+        )
+    ).scalar_one_or_none()
+    if user_id is None:
+        return None
+    return await db.get(User, user_id)
+
+
+async def set_password(
+    db: AsyncSession, user_id: uuid.UUID, password_hash: str, now: datetime
+) -> None:
+    await db.execute(
+        update(User)
+        .where(User.id == user_id)
+        .values(password_hash=password_hash, password_changed_at=now, updated_at=now)
+    )
+
+
+async def set_verified(db: AsyncSession, user_id: uuid.UUID, email: str, now: datetime) -> bool:
+    """Marks the address verified if it is still the user's address and not verified yet."""
+    result = await db.execute(
+        update(User)
+        .where(User.id == user_id, User.email == email, User.email_verified_at.is_(None))
+        .values(email_verified_at=now)
+        .returning(User.id)
+    )
+    return result.scalar_one_or_none() is not None
+
+
+# --------------------------------------------------------------------------- refresh tokens
+
+
+async def add_refresh_token(db: AsyncSession, token: RefreshToken) -> RefreshToken:
+    db.add(token)
+    await db.flush()
+    return token
+
+
+async def get_refresh_token(db: AsyncSession, token_hash: str) -> RefreshToken | None:
+    return (
+        await db.execute(
+            select(RefreshToken)
+            .where(RefreshToken.token_hash == token_hash)
+            .execution_options(populate_existing=True)
+        )
+    ).scalar_one_or_none()
+
+
+async def claim_rotation(db: AsyncSession, token_id: uuid.UUID, now: datetime) -> bool:
+    """Marks the token rotated if nobody has: the one caller that gets True mints the child."""
+    result = await db.execute(
+        update(RefreshToken)
+        .where(
+            RefreshToken.id == token_id,
+            RefreshToken.rotated_at.is_(None),
+            RefreshToken.revoked_at.is_(None),
+        )
+        .values(rotated_at=now)
+        .returning(RefreshToken.id)
+    )
+    return result.scalar_one_or_none() is not None
+
+
+async def get_child(db: AsyncSession, parent_id: uuid.UUID) -> RefreshToken | None:
+    return (
+        await db.execute(
+            select(RefreshToken)
+            .where(RefreshToken.parent_id == parent_id)
+            .execution_options(populate_existing=True)
+        )
+    ).scalar_one_or_none()
+
+
+async def revoke_family(
+    db: AsyncSession, family_id: uuid.UUID, reason: str, now: datetime
+) -> int:
+    result = await db.execute(
+        update(RefreshToken)
+        .where(RefreshToken.family_id == family_id, RefreshToken.revoked_at.is_(None))
+        .values(revoked_at=now, revoked_reason=reason)
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def revoke_user_families(
+    db: AsyncSession, user_id: uuid.UUID, reason: str, now: datetime
+) -> int:
+    result = await db.execute(
+        update(RefreshToken)
+        .where(RefreshToken.user_id == user_id, RefreshToken.revoked_at.is_(None))
+        .values(revoked_at=now, revoked_reason=reason)
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def family_is_live(db: AsyncSession, family_id: uuid.UUID, now: datetime) -> bool:
+    """A family is live while it has a token that is neither revoked nor past its absolute end."""
+    return bool(
+        await db.scalar(
+            select(
+                exists().where(
+                    RefreshToken.family_id == family_id,
+                    RefreshToken.revoked_at.is_(None),
+                    RefreshToken.family_expires_at > now,
+                )
+            )
+        )
+    )
+
+
+# --------------------------------------------------------------------------- reset tokens
+
+
+async def add_reset_token(db: AsyncSession, token: PasswordResetToken) -> None:
+    db.add(token)
+    await db.flush()
+
+
+async def latest_reset_token_at(db: AsyncSession, user_id: uuid.UUID) -> datetime | None:
+    return await db.scalar(
+        select(PasswordResetToken.created_at)
+        .where(PasswordResetToken.user_id == user_id)
+        .order_by(PasswordResetToken.created_at.desc())
+        .limit(1)
+    )
+
+
+async def void_reset_tokens(db: AsyncSession, user_id: uuid.UUID) -> None:
+    """Issuing a new reset link voids every older unused one."""
+    await db.execute(
+        delete(PasswordResetToken).where(
+            PasswordResetToken.user_id == user_id, PasswordResetToken.used_at.is_(None)
+        )
+    )
+
+
+async def consume_reset_token(
+    db: AsyncSession, token_hash: str, now: datetime
+) -> uuid.UUID | None:
+    result = await db.execute(
+        update(PasswordResetToken)
+        .where(
+            PasswordResetToken.token_hash == token_hash,
+            PasswordResetToken.used_at.is_(None),
+            PasswordResetToken.expires_at > now,
+        )
+        .values(used_at=now)
+        .returning(PasswordResetToken.user_id)
+    )
+    return result.scalar_one_or_none()
+
+
+# --------------------------------------------------------------------------- verification tokens
+
+
+async def add_verification_token(db: AsyncSession, token: EmailVerificationToken) -> None:
+    db.add(token)
+    await db.flush()
+
+
+async def latest_verification_token_at(db: AsyncSession, user_id: uuid.UUID) -> datetime | None:
+    return await db.scalar(
+        select(EmailVerificationToken.created_at)
+        .where(EmailVerificationToken.user_id == user_id)
+        .order_by(EmailVerificationToken.created_at.desc())
+        .limit(1)
+    )
+
+
+async def consume_verification_token(
+    db: AsyncSession, token_hash: str, now: datetime
+) -> tuple[uuid.UUID, str] | None:
+    row = (
+        await db.execute(
+            update(EmailVerificationToken)
+            .where(
+                EmailVerificationToken.token_hash == token_hash,
+                EmailVerificationToken.used_at.is_(None),
+                EmailVerificationToken.expires_at > now,
+            )
+            .values(used_at=now)
+            .returning(EmailVerificationToken.user_id, EmailVerificationToken.email)
+        )
+    ).one_or_none()
+    return (row[0], row[1]) if row else None

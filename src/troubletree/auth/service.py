@@ -1,0 +1,337 @@
+"""Sign-in, refresh-token rotation, sign-out, password reset and email verification.
+
+Services only flush; the request's `DB` dependency commits. A refresh that detects reuse raises
+`RefreshTokenReused`, whose `commit_transaction` makes the family revocation persist although
+the request fails.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from troubletree.auth import repository
+from troubletree.auth.exceptions import (
+    EmailAlreadyVerified,
+    InvalidCredentials,
+    InvalidRefreshToken,
+    InvalidResetToken,
+    InvalidVerificationToken,
+    RefreshFamilyRevoked,
+    RefreshTokenReused,
+    WeakPassword,
+)
+from troubletree.auth.models import (
+    EmailVerificationToken,
+    PasswordResetToken,
+    RefreshToken,
+    User,
+)
+from troubletree.auth.schemas import TokenPair
+from troubletree.core import audit, security
+from troubletree.core.clock import utcnow
+from troubletree.core.config import Settings
+from troubletree.core.errors import Unauthorized
+from troubletree.core.ratelimit import RateLimiter
+from troubletree.notifications import templates
+from troubletree.notifications.service import queue_email
+
+SUCCESSOR_PURPOSE = "refresh-successor"
+
+
+@dataclass(frozen=True)
+class ClientInfo:
+    ip: str
+    user_agent: str | None = None
+
+
+# --------------------------------------------------------------------------- passwords
+
+
+def check_new_password(settings: Settings, password: str, email: str | None = None) -> None:
+    problem = security.password_problem(password, settings, email=email)
+    if problem:
+        raise WeakPassword(problem)
+
+
+async def hash_new_password(settings: Settings, password: str, email: str | None = None) -> str:
+    """Checks the password policy and hashes (off the event loop)."""
+    check_new_password(settings, password, email)
+    return await security.hash_password(settings, password)
+
+
+async def create_user(
+    db: AsyncSession, *, email: str, password_hash: str, full_name: str,
+    is_superuser: bool = False, verified: bool = False,
+) -> User | None:
+    """Inserts the user; None if the email is taken (the caller decides what that means)."""
+    return await repository.insert_user(
+        db, email=email, password_hash=password_hash, full_name=full_name,
+        is_superuser=is_superuser, email_verified_at=utcnow() if verified else None,
+    )
+
+
+# --------------------------------------------------------------------------- sign-in
+
+
+async def authenticate(
+    db: AsyncSession, settings: Settings, limiter: RateLimiter, *,
+    email: str, password: str, client: ClientInfo,
+) -> User:
+    """Checks a password. Limits: per IP on every attempt, and per account on failures (however
+    many addresses they come from). Form and JSON sign-in share this one path."""
+    account_key = email.strip().lower()
+    await limiter.hit(settings.rate_limit_login_ip, "login-ip", client.ip)
+    await limiter.check(settings.rate_limit_login_account, "login-account", account_key)
+    user = await repository.get_user_by_email(db, email)
+    ok = await security.verify_password(settings, password, user.password_hash if user else None)
+    if not ok or user is None or not user.is_active:
+        await limiter.count(settings.rate_limit_login_account, "login-account", account_key)
+        raise InvalidCredentials()
+    return user
+
+
+def _access_token(settings: Settings, user_id: uuid.UUID, family_id: uuid.UUID) -> tuple[str, int]:
+    return security.create_access_token(settings, user_id=user_id, family_id=family_id)
+
+
+async def start_session(
+    db: AsyncSession, settings: Settings, user: User, client: ClientInfo
+) -> TokenPair:
+    """A sign-in: a new refresh family and its first token."""
+    now = utcnow()
+    raw = security.new_token()
+    family_id = uuid.uuid4()
+    family_expires_at = now + timedelta(seconds=settings.refresh_absolute_ttl_seconds)
+    await repository.add_refresh_token(
+        db,
+        RefreshToken(
+            id=uuid.uuid4(), user_id=user.id, family_id=family_id, parent_id=None, generation=0,
+            token_hash=security.token_hash(raw),
+            expires_at=min(now + timedelta(seconds=settings.refresh_idle_ttl_seconds),
+                           family_expires_at),
+            family_expires_at=family_expires_at,
+            created_ip=client.ip, user_agent=(client.user_agent or "")[:300] or None,
+        ),
+    )
+    access, ttl = _access_token(settings, user.id, family_id)
+    return TokenPair(access_token=access, refresh_token=raw, expires_in=ttl)
+
+
+# --------------------------------------------------------------------------- refresh
+
+
+def _successor(settings: Settings, raw: str) -> str:
+    return security.derive_token(settings, SUCCESSOR_PURPOSE, raw)
+
+
+async def refresh(
+    db: AsyncSession, settings: Settings, raw: str, client: ClientInfo
+) -> TokenPair:
+    """Rotates a refresh token.
+
+    Exactly one presentation of a token mints its successor (a guarded UPDATE plus the unique
+    parent link). A repeat within REFRESH_REUSE_GRACE_SECONDS of that rotation, while the
+    successor is still unused, gets the same successor back (derived by HMAC from the presented
+    token, so it is never stored). Any other reuse revokes the whole family.
+    """
+    now = utcnow()
+    token = await repository.get_refresh_token(db, security.token_hash(raw))
+    if token is None or token.revoked_at is not None:
+        raise InvalidRefreshToken()
+    if token.family_expires_at <= now or token.expires_at <= now:
+        await repository.revoke_family(db, token.family_id, "expired", now)
+        raise RefreshFamilyRevoked(code="refresh_token_expired",
+                                   message="The session expired. Sign in again.")
+    user = await repository.get_user(db, token.user_id)
+    if user is None or not user.is_active:
+        await repository.revoke_family(db, token.family_id, "user_disabled", now)
+        raise RefreshFamilyRevoked()
+
+    successor = _successor(settings, raw)
+    if await repository.claim_rotation(db, token.id, now):
+        await repository.add_refresh_token(
+            db,
+            RefreshToken(
+                id=uuid.uuid4(), user_id=token.user_id, family_id=token.family_id,
+                parent_id=token.id, generation=token.generation + 1,
+                token_hash=security.token_hash(successor),
+                expires_at=min(now + timedelta(seconds=settings.refresh_idle_ttl_seconds),
+                               token.family_expires_at),
+                family_expires_at=token.family_expires_at,
+                created_ip=client.ip, user_agent=(client.user_agent or "")[:300] or None,
+            ),
+        )
+    else:
+        # Somebody rotated this token first (their transaction has committed: our UPDATE
+        # waited for it). Inside the grace window, and while the successor is unused, answer
+        # with the same successor; otherwise this is a replay.
+        token = await repository.get_refresh_token(db, security.token_hash(raw))
+        child = await repository.get_child(db, token.id) if token else None
+        if token is None or token.revoked_at is not None:
+            raise InvalidRefreshToken()
+        within_grace = (
+            token.rotated_at is not None
+            and (now - token.rotated_at).total_seconds() < settings.refresh_reuse_grace_seconds
+        )
+        if not (within_grace and child is not None and child.rotated_at is None
+                and child.revoked_at is None):
+            await repository.revoke_family(db, token.family_id, "reuse_detected", now)
+            await audit.record(
+                db, "refresh_token_reused", actor_id=token.user_id, subject=str(token.family_id),
+                ip=client.ip, family_id=str(token.family_id), generation=token.generation,
+            )
+            raise RefreshTokenReused()
+    access, ttl = _access_token(settings, token.user_id, token.family_id)
+    return TokenPair(access_token=access, refresh_token=successor, expires_in=ttl)
+
+
+async def logout(db: AsyncSession, raw: str | None) -> None:
+    """Revokes the family of the presented token. Idempotent; unknown tokens are ignored."""
+    if not raw:
+        return
+    token = await repository.get_refresh_token(db, security.token_hash(raw))
+    if token is not None:
+        await repository.revoke_family(db, token.family_id, "logout", utcnow())
+
+
+async def logout_all(db: AsyncSession, user: User, client: ClientInfo) -> int:
+    count = await repository.revoke_user_families(db, user.id, "logout_all", utcnow())
+    await audit.record(db, "logout_all", actor_id=user.id, subject=str(user.id), ip=client.ip)
+    return count
+
+
+# --------------------------------------------------------------------------- current user
+
+
+async def user_from_access_token(db: AsyncSession, settings: Settings, token: str) -> User:
+    """The active user behind a valid access token whose sign-in is still live (so sign-out,
+    sign-out everywhere and a password reset take effect at once)."""
+    claims = security.decode_access_token(settings, token)
+    if claims is None:
+        raise Unauthorized(code="invalid_token", message="The access token is invalid or expired.")
+    user = await repository.get_user(db, claims.user_id)
+    if user is None or not user.is_active:
+        raise Unauthorized(code="invalid_token", message="The access token is invalid or expired.")
+    if not await repository.family_is_live(db, claims.family_id, utcnow()):
+        raise Unauthorized(code="session_ended", message="This session has ended. Sign in again.")
+    return user
+
+
+# --------------------------------------------------------------------------- password reset
+
+
+def _link(settings: Settings, path: str, token: str) -> str:
+    return f"{settings.public_url.rstrip('/')}{path}?token={token}"
+
+
+def _recently(at: datetime | None, now: datetime, seconds: int) -> bool:
+    return at is not None and (now - at).total_seconds() < seconds
+
+
+async def request_password_reset(
+    db: AsyncSession, settings: Settings, limiter: RateLimiter, email: str, client: ClientInfo
+) -> None:
+    """Always the same answer to the caller; at most one mail a minute per address."""
+    await limiter.hit(settings.rate_limit_reset_ip, "reset-ip", client.ip)
+    user = await repository.get_user_by_email(db, email)
+    if user is None or not user.is_active:
+        # Spend comparable time so the answer's timing does not tell which emails exist.
+        await security.verify_password(settings, email, None)
+        return
+    user = await repository.lock_user(db, user.id)  # serialise concurrent requests per user
+    now = utcnow()
+    if user is None or _recently(
+        await repository.latest_reset_token_at(db, user.id), now,
+        settings.email_resend_interval_seconds,
+    ):
+        return
+    await repository.void_reset_tokens(db, user.id)
+    raw = security.new_token()
+    await repository.add_reset_token(
+        db,
+        PasswordResetToken(
+            user_id=user.id, token_hash=security.token_hash(raw), created_at=now,
+            expires_at=now + timedelta(seconds=settings.reset_token_ttl_seconds),
+        ),
+    )
+    message = templates.password_reset(
+        user.full_name, _link(settings, "/reset-password", raw),
+        settings.reset_token_ttl_seconds // 60,
+    )
+    await queue_email(db, to=user.email, message=message, user_id=user.id)
+    await audit.record(db, "password_reset_requested", actor_id=user.id, subject=str(user.id),
+                       ip=client.ip)
+
+
+async def confirm_password_reset(
+    db: AsyncSession, settings: Settings, raw: str, new_password: str, client: ClientInfo
+) -> None:
+    """Single use under any concurrency. Sets no session: every family is revoked and the user
+    signs in again with the new password."""
+    now = utcnow()
+    user_id = await repository.consume_reset_token(db, security.token_hash(raw), now)
+    if user_id is None:
+        raise InvalidResetToken()
+    user = await repository.get_user(db, user_id)
+    if user is None or not user.is_active:
+        raise InvalidResetToken()
+    check_new_password(settings, new_password, user.email)
+    password_hash = await security.hash_password(settings, new_password)
+    await repository.set_password(db, user.id, password_hash, now)
+    await repository.revoke_user_families(db, user.id, "password_reset", now)
+    await queue_email(db, to=user.email, message=templates.password_changed(user.full_name),
+                      user_id=user.id)
+    await audit.record(db, "password_reset", actor_id=user.id, subject=str(user.id), ip=client.ip)
+
+
+# --------------------------------------------------------------------------- email verification
+
+
+async def send_verification(
+    db: AsyncSession, settings: Settings, user: User, *, force: bool = False
+) -> bool:
+    """Queues a verification mail; False when one went out less than a minute ago."""
+    if user.email_verified_at is not None:
+        raise EmailAlreadyVerified()
+    locked = await repository.lock_user(db, user.id)
+    now = utcnow()
+    if locked is None:
+        return False
+    if not force and _recently(
+        await repository.latest_verification_token_at(db, user.id), now,
+        settings.email_resend_interval_seconds,
+    ):
+        return False
+    raw = security.new_token()
+    await repository.add_verification_token(
+        db,
+        EmailVerificationToken(
+            user_id=user.id, email=user.email, token_hash=security.token_hash(raw),
+            created_at=now, expires_at=now + timedelta(seconds=settings.verify_token_ttl_seconds),
+        ),
+    )
+    message = templates.verify_email(
+        user.full_name, _link(settings, "/verify-email", raw),
+        settings.verify_token_ttl_seconds // 3600,
+    )
+    await queue_email(db, to=user.email, message=message, user_id=user.id)
+    return True
+
+
+async def confirm_verification(db: AsyncSession, raw: str, client: ClientInfo) -> User:
+    now = utcnow()
+    claimed = await repository.consume_verification_token(db, security.token_hash(raw), now)
+    if claimed is None:
+        raise InvalidVerificationToken()
+    user_id, email = claimed
+    if not await repository.set_verified(db, user_id, email, now):
+        raise InvalidVerificationToken()
+    await audit.record(db, "email_verified", actor_id=user_id, subject=str(user_id), ip=client.ip)
+    user = await repository.get_user(db, user_id)
+    assert user is not None
+    await db.refresh(user)
+    return user

@@ -1,0 +1,140 @@
+"""The `troubletree` command: serve, worker, migrate, create-admin, db."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from typing import Annotated
+
+import typer
+
+from troubletree.core.config import Settings, get_settings
+from troubletree.core.db import (
+    Database,
+    embedded_status,
+    resolve_database_url,
+    set_database,
+    stop_embedded_postgres,
+)
+
+app = typer.Typer(help="TroubleTree: guided troubleshooting.", no_args_is_help=True)
+db_app = typer.Typer(help="The embedded PostgreSQL server (used when DATABASE_URL is unset).")
+app.add_typer(db_app, name="db")
+
+
+def _settings() -> Settings:
+    settings = get_settings()
+    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    return settings
+
+
+def _database_url(settings: Settings) -> str:
+    if settings.uses_embedded_database:
+        typer.echo(f"Using the embedded PostgreSQL in {settings.data_dir.resolve()}")
+    url = resolve_database_url(settings)
+    settings.database_url = url  # the app reuses the server this process started
+    return url
+
+
+@app.command()
+def migrate(revision: str = "head") -> None:
+    """Apply database migrations (up to `revision`)."""
+    from troubletree.core.migrate import upgrade
+
+    settings = _settings()
+    upgrade(_database_url(settings), revision)
+    typer.echo("Database is up to date.")
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    workers: Annotated[int, typer.Option(help="Uvicorn worker processes.")] = 1,
+    no_migrate: Annotated[bool, typer.Option("--no-migrate", help="Skip migrations.")] = False,
+) -> None:
+    """Run the web app and API (and the job worker, unless RUN_WORKER_IN_PROCESS=false)."""
+    import uvicorn
+
+    from troubletree.core.migrate import upgrade
+    from troubletree.main import create_app
+
+    settings = _settings()
+    url = _database_url(settings)
+    if not no_migrate:
+        upgrade(url)
+    typer.echo(f"TroubleTree on http://{host}:{port}  (API docs: http://{host}:{port}/api/docs)")
+    if workers > 1:
+        typer.echo("Several workers need DATABASE_URL set to a shared server; using one.", err=True)
+    uvicorn.run(create_app(settings), host=host, port=port, log_level=settings.log_level.lower(),
+                proxy_headers=False)
+
+
+@app.command()
+def worker() -> None:
+    """Run the background job worker on its own (email delivery)."""
+    from troubletree.core.jobs import build_job_app, run_worker
+
+    settings = _settings()
+    url = _database_url(settings)
+
+    async def main() -> None:
+        database = Database(url, settings)
+        set_database(database)
+        try:
+            await run_worker(build_job_app(settings, database))
+        finally:
+            await database.dispose()
+
+    asyncio.run(main())
+
+
+@app.command("create-admin")
+def create_admin(
+    email: Annotated[str, typer.Option(prompt=True)],
+    full_name: Annotated[str, typer.Option(prompt=True)],
+    password: Annotated[str, typer.Option(prompt=True, hide_input=True,
+                                          confirmation_prompt=True)],
+) -> None:
+    """Create a platform superuser (with an account of their own)."""
+    from troubletree.accounts.service import create_admin as create
+    from troubletree.core.errors import AppError
+    from troubletree.core.migrate import upgrade
+
+    settings = _settings()
+    url = _database_url(settings)
+    upgrade(url)
+
+    async def main() -> None:
+        database = Database(url, settings, pool_size=1)
+        try:
+            async with database.sessionmaker() as db, db.begin():
+                await create(db, settings, email=email, password=password, full_name=full_name)
+        finally:
+            await database.dispose()
+
+    try:
+        asyncio.run(main())
+    except AppError as exc:
+        typer.echo(f"Error: {exc.message}", err=True)
+        raise typer.Exit(1) from exc
+    typer.echo(f"Created platform administrator {email}.")
+
+
+@db_app.command("status")
+def db_status() -> None:
+    """Show whether the embedded server is initialised and running."""
+    settings = _settings()
+    typer.echo(json.dumps(embedded_status(settings), indent=2))
+
+
+@db_app.command("stop")
+def db_stop() -> None:
+    """Stop the embedded server (it also stops when `serve` exits)."""
+    settings = _settings()
+    typer.echo("Stopped." if stop_embedded_postgres(settings) else "Not running.")
+
+
+if __name__ == "__main__":
+    app()

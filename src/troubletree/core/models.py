@@ -1,0 +1,28 @@
+"""Column helpers shared by every domain's ORM models."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated
+
+from sqlalchemy import DateTime, text
+from sqlalchemy.dialects.postgresql import UUID
+from sqlalchemy.orm import Mapped, mapped_column
+
+from troubletree.core.clock import utcnow
+
+UUIDPk = Annotated[
+    uuid.UUID,
+    mapped_column(
+        UUID(as_uuid=True), primary_key=True, default=uuid.uuid4,
+        server_default=text("gen_random_uuid()"),
+    ),
+]
+Timestamp = Annotated[datetime, mapped_column(DateTime(timezone=True))]
+
+
+class CreatedAtMixin:
+    created_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, server_default=text("now()")
+    )

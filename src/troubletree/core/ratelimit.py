@@ -1,0 +1,93 @@
+"""Abuse limits (the `limits` library): in-process counters by default, Redis when REDIS_URL is
+set so every replica shares them. A refused request answers 429 with Retry-After."""
+
+from __future__ import annotations
+
+import ipaddress
+import math
+import time
+from typing import Annotated
+
+from fastapi import Depends, Request
+from limits import RateLimitItem, parse
+from limits.aio.storage import MemoryStorage, Storage
+from limits.storage import storage_from_string
+from limits.aio.strategies import MovingWindowRateLimiter
+
+from troubletree.core.config import Settings
+from troubletree.core.errors import TooManyRequests
+
+
+class RateLimiter:
+    def __init__(self, settings: Settings) -> None:
+        storage: Storage
+        if settings.redis_url:
+            url = settings.redis_url.replace("redis://", "async+redis://", 1).replace(
+                "rediss://", "async+rediss://", 1
+            )
+            storage = storage_from_string(url)
+        else:
+            storage = MemoryStorage()
+        self.storage = storage
+        self.limiter = MovingWindowRateLimiter(storage)
+        self.settings = settings
+
+    @staticmethod
+    def item(spec: str) -> RateLimitItem:
+        return parse(spec)
+
+    async def _retry_after(self, item: RateLimitItem, *key: str) -> int:
+        stats = await self.limiter.get_window_stats(item, *key)
+        return max(1, math.ceil(stats.reset_time - time.time()))
+
+    async def hit(self, spec: str, *key: str) -> None:
+        """Counts one attempt; refuses (429) once the limit is spent."""
+        item = self.item(spec)
+        if not await self.limiter.hit(item, *key):
+            raise TooManyRequests(await self._retry_after(item, *key))
+
+    async def check(self, spec: str, *key: str) -> None:
+        """Refuses (429) when the limit is already spent, without counting an attempt."""
+        item = self.item(spec)
+        if not await self.limiter.test(item, *key):
+            raise TooManyRequests(await self._retry_after(item, *key))
+
+    async def count(self, spec: str, *key: str) -> None:
+        """Counts an attempt without refusing (e.g. a failed sign-in, refused on the next try)."""
+        await self.limiter.hit(self.item(spec), *key)
+
+    async def reset(self) -> None:
+        await self.storage.reset()
+
+
+def client_ip(request: Request, settings: Settings) -> str:
+    """The caller's address; X-Forwarded-For is believed only from a configured proxy, and then
+    read from the right, skipping the trusted proxies themselves."""
+    peer = request.client.host if request.client else "unknown"
+    if not settings.trusted_proxies:
+        return peer
+    networks = [ipaddress.ip_network(p, strict=False) for p in settings.trusted_proxies]
+
+    def trusted(addr: str) -> bool:
+        try:
+            ip = ipaddress.ip_address(addr)
+        except ValueError:
+            return False
+        return any(ip in net for net in networks)
+
+    if not trusted(peer):
+        return peer
+    forwarded = request.headers.get("x-forwarded-for", "")
+    hops = [h.strip() for h in forwarded.split(",") if h.strip()]
+    for hop in reversed(hops):
+        if not trusted(hop):
+            return hop
+    return hops[0] if hops else peer
+
+
+def get_rate_limiter(request: Request) -> RateLimiter:
+    limiter: RateLimiter = request.app.state.rate_limiter
+    return limiter
+
+
+Limiter = Annotated[RateLimiter, Depends(get_rate_limiter)]

@@ -1,0 +1,177 @@
+"""Passwords, access tokens (JWT) and opaque tokens.
+
+- Passwords: argon2 via pwdlib, always hashed in a worker thread so the event loop stays free.
+- Access tokens: HS256 only (the algorithm is pinned on decode), with iss, aud, exp, iat, sub,
+  jti, a `typ` of "access" and `sid` (the refresh family the token was issued from).
+- Opaque tokens (refresh, reset, verification, invites): 256-bit random, stored only as SHA-256.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import hashlib
+import hmac
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+import jwt
+from pwdlib import PasswordHash
+from pwdlib.hashers.argon2 import Argon2Hasher
+
+from troubletree.core.clock import utcnow
+from troubletree.core.config import Settings
+
+ACCESS_TOKEN_TYPE = "access"  # noqa: S105 - a claim value, not a secret
+JWT_ALGORITHM = "HS256"
+
+
+# --------------------------------------------------------------------------- passwords
+
+
+@lru_cache(maxsize=8)
+def _hasher(time_cost: int, memory_kib: int) -> PasswordHash:
+    return PasswordHash((Argon2Hasher(time_cost=time_cost, memory_cost=memory_kib),))
+
+
+def password_hasher(settings: Settings) -> PasswordHash:
+    return _hasher(settings.argon2_time_cost, settings.argon2_memory_kib)
+
+
+async def hash_password(settings: Settings, password: str) -> str:
+    return await asyncio.to_thread(password_hasher(settings).hash, password)
+
+
+async def verify_password(settings: Settings, password: str, password_hash: str | None) -> bool:
+    """Checks a password; with no stored hash it still spends one hash, so an unknown email
+    takes as long as a wrong password."""
+    hasher = password_hasher(settings)
+    if password_hash is None:
+        await asyncio.to_thread(hasher.hash, password)
+        return False
+    try:
+        return await asyncio.to_thread(hasher.verify, password, password_hash)
+    except Exception:  # a malformed stored hash is a failed check, never a 500
+        return False
+
+
+@lru_cache(maxsize=1)
+def common_passwords() -> frozenset[str]:
+    text = resources.files("troubletree").joinpath("common_passwords.txt").read_text()
+    return frozenset(line.strip().lower() for line in text.splitlines() if line.strip())
+
+
+def password_problem(password: str, settings: Settings, *, email: str | None = None) -> str | None:
+    """Why a new password is refused, or None when it is acceptable."""
+    if len(password) < settings.password_min_length:
+        return f"Use at least {settings.password_min_length} characters."
+    if len(password) > 256:
+        return "Use at most 256 characters."
+    lowered = password.lower()
+    if lowered in common_passwords() or len(set(lowered)) <= 2:
+        return "This password is too common. Choose something harder to guess."
+    if email:
+        local = email.split("@", 1)[0].lower()
+        if len(local) >= 4 and local in lowered and len(lowered) - len(local) < 4:
+            return "The password must not be based on your email address."
+    return None
+
+
+# --------------------------------------------------------------------------- opaque tokens
+
+
+def new_token() -> str:
+    """256 bits from the OS CSPRNG, URL-safe (43 characters)."""
+    return secrets.token_urlsafe(32)
+
+
+def token_hash(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def derive_token(settings: Settings, purpose: str, raw: str) -> str:
+    """A deterministic token derived from `raw` under the server key (HMAC-SHA-256).
+
+    Used for the successor of a refresh token: a repeat inside the grace window can be given the
+    very same successor without the raw successor ever being stored.
+    """
+    mac = hmac.new(
+        settings.ensure_secret_key().encode(), f"{purpose}:{raw}".encode(), hashlib.sha256
+    )
+    return base64.urlsafe_b64encode(mac.digest()).rstrip(b"=").decode()
+
+
+_CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L
+
+
+def new_typed_code(groups: int = 3, size: int = 5) -> str:
+    """A code people type: 15 symbols of 31 = 74 bits, grouped for reading (XXXXX-XXXXX-XXXXX)."""
+    return "-".join(
+        "".join(secrets.choice(_CODE_ALPHABET) for _ in range(size)) for _ in range(groups)
+    )
+
+
+def normalise_typed_code(code: str) -> str:
+    """Typed codes compare case- and separator-insensitively."""
+    return "".join(ch for ch in code if ch.isalnum()).upper()
+
+
+# --------------------------------------------------------------------------- access tokens
+
+
+@dataclass(frozen=True)
+class AccessClaims:
+    user_id: uuid.UUID
+    family_id: uuid.UUID
+    jti: str
+    expires_at: datetime
+
+
+def create_access_token(
+    settings: Settings, *, user_id: uuid.UUID, family_id: uuid.UUID
+) -> tuple[str, int]:
+    now = utcnow()
+    ttl = settings.access_token_ttl_seconds
+    claims: dict[str, Any] = {
+        "iss": settings.jwt_issuer,
+        "aud": settings.jwt_audience,
+        "sub": str(user_id),
+        "sid": str(family_id),
+        "typ": ACCESS_TOKEN_TYPE,
+        "jti": secrets.token_urlsafe(16),
+        "iat": now,
+        "nbf": now - timedelta(seconds=1),
+        "exp": now + timedelta(seconds=ttl),
+    }
+    token = jwt.encode(claims, settings.ensure_secret_key(), algorithm=JWT_ALGORITHM)
+    return token, ttl
+
+
+def decode_access_token(settings: Settings, token: str) -> AccessClaims | None:
+    """The claims of a valid access token, or None for anything else (any other kind of token,
+    a forged or expired one, another algorithm)."""
+    try:
+        claims = jwt.decode(
+            token,
+            settings.ensure_secret_key(),
+            algorithms=[JWT_ALGORITHM],
+            audience=settings.jwt_audience,
+            issuer=settings.jwt_issuer,
+            leeway=0,
+            options={"require": ["exp", "iat", "sub", "jti", "iss", "aud"]},
+        )
+        if claims.get("typ") != ACCESS_TOKEN_TYPE:
+            return None
+        return AccessClaims(
+            user_id=uuid.UUID(claims["sub"]),
+            family_id=uuid.UUID(claims["sid"]),
+            jti=str(claims["jti"]),
+            expires_at=datetime.fromtimestamp(claims["exp"], tz=utcnow().tzinfo),
+        )
+    except (jwt.PyJWTError, KeyError, ValueError, TypeError):
+        return None

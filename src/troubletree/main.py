@@ -1,0 +1,111 @@
+"""The FastAPI application: routers, error handlers, start-up, and the built web app at /."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, FastAPI
+from fastapi.routing import APIRoute
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import FileResponse, Response
+from starlette.staticfiles import StaticFiles
+from starlette.types import Scope
+
+from troubletree.accounts.router import account_router, invites_router, platform_router
+from troubletree.accounts.router import auth_router as register_router
+from troubletree.auth.router import router as auth_router
+from troubletree.core.config import Settings, get_settings
+from troubletree.core.db import Database, get_database, resolve_database_url, set_database
+from troubletree.core.errors import install_error_handlers
+from troubletree.core.jobs import build_job_app, run_worker
+from troubletree.core.ratelimit import RateLimiter
+
+logger = logging.getLogger(__name__)
+
+WEB_DIST = Path(__file__).resolve().parents[2] / "web" / "dist"
+
+
+def operation_id(route: APIRoute) -> str:
+    tag = route.tags[0] if route.tags else "default"
+    return f"{tag}-{route.name}"
+
+
+def api_router() -> APIRouter:
+    api = APIRouter(prefix="/api/v1")
+    api.include_router(register_router)
+    api.include_router(auth_router)
+    api.include_router(account_router)
+    api.include_router(invites_router)
+    api.include_router(platform_router)
+    return api
+
+
+class SPAStaticFiles(StaticFiles):
+    """Serves the built web app; unknown paths fall back to index.html for client routes."""
+
+    async def get_response(self, path: str, scope: Scope) -> Response:
+        try:
+            response = await super().get_response(path, scope)
+        except StarletteHTTPException as exc:
+            if exc.status_code != 404 or path.startswith("api"):
+                raise
+            return FileResponse(Path(str(self.directory)) / "index.html")
+        if path.startswith("assets/"):
+            response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
+        elif path in {"", ".", "index.html"}:
+            response.headers["Cache-Control"] = "no-cache"
+        return response
+
+
+def create_app(settings: Settings | None = None, *, database: Database | None = None) -> FastAPI:
+    """Builds the app. Tests pass their own settings and an already-open database."""
+    settings = settings or get_settings()
+    settings.ensure_secret_key()
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        owned = database is None
+        db = database or Database(resolve_database_url(settings), settings)
+        set_database(db)
+        worker: asyncio.Task[Any] | None = None
+        if settings.run_worker_in_process:
+            worker = asyncio.create_task(run_worker(build_job_app(settings, db)))
+        try:
+            yield
+        finally:
+            if worker is not None:
+                worker.cancel()
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await worker
+            if owned:
+                await db.dispose()
+                set_database(None)
+
+    app = FastAPI(
+        title="TroubleTree",
+        version="0.1.0",
+        summary="Guided troubleshooting decision trees",
+        openapi_url="/api/openapi.json",
+        docs_url="/api/docs",
+        redoc_url="/api/redoc",
+        generate_unique_id_function=operation_id,
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.rate_limiter = RateLimiter(settings)
+    install_error_handlers(app)
+    app.include_router(api_router())
+
+    @app.get("/api/health", tags=["health"], operation_id="health-check")
+    async def health() -> dict[str, str]:
+        await get_database().ping()
+        return {"status": "ok"}
+
+    if (WEB_DIST / "index.html").exists():
+        app.mount("/", SPAStaticFiles(directory=WEB_DIST, html=True), name="web")
+    return app

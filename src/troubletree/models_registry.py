@@ -1,0 +1,9 @@
+"""Imports every ORM model so `Base.metadata` is complete (Alembic and the schema check)."""
+
+from troubletree.accounts import models as accounts_models
+from troubletree.auth import models as auth_models
+from troubletree.core import audit
+from troubletree.core.db import Base
+from troubletree.notifications import models as notifications_models
+
+__all__ = ["Base", "accounts_models", "audit", "auth_models", "notifications_models"]

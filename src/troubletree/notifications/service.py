@@ -1,0 +1,73 @@
+"""Queueing and delivering email.
+
+`queue_email` writes the message and its delivery job inside the caller's transaction: if the
+change rolls back, no mail goes out; if it commits, the mail is delivered even across a crash.
+`deliver` runs in the job worker: SMTP when `SMTP_HOST` is set, otherwise the message (with its
+link) goes to the server log and stays in the outbox table.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from email.message import EmailMessage
+
+import aiosmtplib
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from troubletree.core.config import Settings
+from troubletree.notifications import repository
+from troubletree.notifications.templates import Message
+
+logger = logging.getLogger(__name__)
+
+
+async def queue_email(
+    db: AsyncSession, *, to: str, message: Message, user_id: uuid.UUID | None = None
+) -> int:
+    email = await repository.add_email(
+        db, user_id=user_id, kind=message.kind, to=to, subject=message.subject, body=message.body
+    )
+    await repository.defer_delivery(db, email.id)
+    return email.id
+
+
+async def _send_smtp(settings: Settings, to: str, subject: str, body: str) -> None:
+    msg = EmailMessage()
+    msg["From"] = settings.mail_from
+    msg["To"] = to
+    msg["Subject"] = subject
+    msg.set_content(body)
+    await aiosmtplib.send(
+        msg,
+        hostname=settings.smtp_host,
+        port=settings.smtp_port,
+        username=settings.smtp_username,
+        password=settings.smtp_password,
+        start_tls=settings.smtp_starttls and not settings.smtp_use_tls,
+        use_tls=settings.smtp_use_tls,
+        timeout=settings.smtp_timeout_seconds,
+    )
+
+
+async def deliver(settings: Settings, sessionmaker: async_sessionmaker[AsyncSession],
+                  email_id: int) -> None:
+    """Delivers one outbox message; raises on failure so the queue retries with backoff."""
+    async with sessionmaker() as db:
+        email = await repository.get_email(db, email_id)
+        if email is None or email.sent_at is not None:
+            return  # deleted, or delivered by an earlier attempt whose ack was lost
+        to, subject, body = email.to_address, email.subject, email.body_text
+    try:
+        if settings.smtp_host:
+            await _send_smtp(settings, to, subject, body)
+            via = "smtp"
+        else:
+            logger.warning("email (no SMTP_HOST set) to=%s subject=%r\n%s", to, subject, body)
+            via = "log"
+    except Exception as exc:
+        async with sessionmaker() as db, db.begin():
+            await repository.mark_failed(db, email_id, f"{type(exc).__name__}: {exc}")
+        raise
+    async with sessionmaker() as db, db.begin():
+        await repository.mark_sent(db, email_id, via)
