@@ -31,7 +31,9 @@ CurrentUser = Annotated[User, Depends(get_current_user)]
 
 async def get_superuser(user: CurrentUser) -> User:
     if not user.is_superuser:
-        raise Forbidden(code="superuser_required", message="Only a platform administrator may do this.")
+        raise Forbidden(
+            code="superuser_required", message="Only a platform administrator may do this."
+        )
     return user
 
 

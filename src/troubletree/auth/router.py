@@ -77,7 +77,7 @@ async def refresh_tokens(
     body: RefreshRequest | None = None,
     tt_refresh: Annotated[str | None, Cookie(include_in_schema=False)] = None,
 ) -> TokenPair:
-    """Rotates the refresh token from the body, or from the HttpOnly cookie when the body has none."""
+    """Rotates the refresh token from the body, or else from the HttpOnly cookie."""
     await limiter.hit(settings.rate_limit_refresh_ip, "refresh-ip", client.ip)
     raw = (body.refresh_token if body else None) or tt_refresh
     if not raw:

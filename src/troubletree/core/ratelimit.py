@@ -11,8 +11,8 @@ from typing import Annotated
 from fastapi import Depends, Request
 from limits import RateLimitItem, parse
 from limits.aio.storage import MemoryStorage, Storage
-from limits.storage import storage_from_string
 from limits.aio.strategies import MovingWindowRateLimiter
+from limits.storage import storage_from_string
 
 from troubletree.core.config import Settings
 from troubletree.core.errors import TooManyRequests

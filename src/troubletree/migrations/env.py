@@ -5,21 +5,11 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import create_engine, pool
 
+from troubletree.core.migrate import include_object
 from troubletree.models_registry import Base
 
 config = context.config
 target_metadata = Base.metadata
-
-# Tables owned by the job-queue library (created from its own schema file in a migration).
-FOREIGN_TABLE_PREFIXES = ("procrastinate_",)
-
-
-def include_object(obj, name, type_, reflected, compare_to):  # type: ignore[no-untyped-def]
-    if type_ == "table" and name and name.startswith(FOREIGN_TABLE_PREFIXES):
-        return False
-    table = getattr(obj, "table", None)
-    return not (table is not None and str(table.name).startswith(FOREIGN_TABLE_PREFIXES))
-
 
 def run_migrations() -> None:
     url = config.get_main_option("sqlalchemy.url")

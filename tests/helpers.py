@@ -1,0 +1,55 @@
+"""Small factories: register, sign in, and headers, all through the public API."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+import httpx
+
+from tests.conftest import TEST_PASSWORD
+
+
+def unique_email(prefix: str = "user") -> str:
+    return f"{prefix}-{secrets.token_hex(4)}@example.com"
+
+
+async def register(
+    client: httpx.AsyncClient, email: str | None = None, *, password: str = TEST_PASSWORD,
+    expect: int = 201, **extra: Any,
+) -> dict[str, Any]:
+    body = {"email": email or unique_email(), "password": password, "full_name": "Test User"}
+    body.update(extra)
+    response = await client.post("/api/v1/auth/register", json=body)
+    assert response.status_code == expect, response.text
+    data: dict[str, Any] = response.json()
+    data["password"] = password
+    data["email"] = body["email"]
+    return data
+
+
+async def login(
+    client: httpx.AsyncClient, email: str, password: str = TEST_PASSWORD
+) -> dict[str, Any]:
+    response = await client.post("/api/v1/auth/login/json",
+                                 json={"email": email, "password": password})
+    assert response.status_code == 200, response.text
+    tokens: dict[str, Any] = response.json()
+    return tokens
+
+
+def bearer(tokens: dict[str, Any] | str) -> dict[str, str]:
+    token = tokens if isinstance(tokens, str) else tokens["access_token"]
+    return {"Authorization": f"Bearer {token}"}
+
+
+async def signed_in(client: httpx.AsyncClient, **extra: Any) -> tuple[dict[str, Any], dict[str, str]]:
+    """A new user with a new account (admin), signed in: (registration, headers)."""
+    user = await register(client, **extra)
+    tokens = await login(client, user["email"])
+    return user, bearer(tokens)
+
+
+def error_code(response: httpx.Response) -> str:
+    detail = response.json()["detail"]
+    return str(detail["code"] if isinstance(detail, dict) else detail[0]["code"])
