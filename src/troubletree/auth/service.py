@@ -173,9 +173,13 @@ async def refresh(
         child = await repository.get_child(db, token.id) if token else None
         if token is None or token.revoked_at is not None:
             raise InvalidRefreshToken()
+        # Re-read the clock: our UPDATE may have waited for the winner, whose rotation time can
+        # be later than this request's start. A window of 0 forgives nothing.
+        elapsed = (utcnow() - token.rotated_at).total_seconds() if token.rotated_at else None
         within_grace = (
-            token.rotated_at is not None
-            and (now - token.rotated_at).total_seconds() < settings.refresh_reuse_grace_seconds
+            settings.refresh_reuse_grace_seconds > 0
+            and elapsed is not None
+            and elapsed < settings.refresh_reuse_grace_seconds
         )
         if not (within_grace and child is not None and child.rotated_at is None
                 and child.revoked_at is None):
