@@ -15,8 +15,12 @@ def unique_email(prefix: str = "user") -> str:
 
 
 async def register(
-    client: httpx.AsyncClient, email: str | None = None, *, password: str = TEST_PASSWORD,
-    expect: int = 201, **extra: Any,
+    client: httpx.AsyncClient,
+    email: str | None = None,
+    *,
+    password: str = TEST_PASSWORD,
+    expect: int = 201,
+    **extra: Any,
 ) -> dict[str, Any]:
     body = {"email": email or unique_email(), "password": password, "full_name": "Test User"}
     body.update(extra)
@@ -31,8 +35,9 @@ async def register(
 async def login(
     client: httpx.AsyncClient, email: str, password: str = TEST_PASSWORD
 ) -> dict[str, Any]:
-    response = await client.post("/api/v1/auth/login/json",
-                                 json={"email": email, "password": password})
+    response = await client.post(
+        "/api/v1/auth/login/json", json={"email": email, "password": password}
+    )
     assert response.status_code == 200, response.text
     tokens: dict[str, Any] = response.json()
     return tokens
@@ -43,7 +48,9 @@ def bearer(tokens: dict[str, Any] | str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
-async def signed_in(client: httpx.AsyncClient, **extra: Any) -> tuple[dict[str, Any], dict[str, str]]:
+async def signed_in(
+    client: httpx.AsyncClient, **extra: Any
+) -> tuple[dict[str, Any], dict[str, str]]:
     """A new user with a new account (admin), signed in: (registration, headers)."""
     user = await register(client, **extra)
     tokens = await login(client, user["email"])

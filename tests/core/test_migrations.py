@@ -10,8 +10,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy import create_engine, inspect
 
 from troubletree.core.db import replace_database, sync_url
-from troubletree.core.migrate import downgrade, upgrade
-from troubletree.core.migrate import include_object
+from troubletree.core.migrate import downgrade, include_object, upgrade
 from troubletree.models_registry import Base
 
 

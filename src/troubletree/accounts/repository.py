@@ -62,7 +62,9 @@ async def lock_account(db: AsyncSession, account_id: uuid.UUID) -> Account | Non
     """The account row FOR UPDATE: serialises membership changes and plan-limited creates."""
     return (
         await db.execute(
-            select(Account).where(Account.id == account_id).with_for_update()
+            select(Account)
+            .where(Account.id == account_id)
+            .with_for_update()
             .execution_options(populate_existing=True)
         )
     ).scalar_one_or_none()
@@ -159,7 +161,8 @@ async def find_invite(db: AsyncSession, model: type[Invite], code_hash: str) -> 
     """By code (the code is the credential: whoever holds it may see what it grants)."""
     return (
         await db.execute(
-            select(model).where(model.code_hash == code_hash)
+            select(model)
+            .where(model.code_hash == code_hash)
             .execution_options(populate_existing=True)
         )
     ).scalar_one_or_none()
@@ -206,8 +209,9 @@ async def add_platform_invite(db: AsyncSession, invite: PlatformInvite) -> Platf
 
 async def list_platform_invites(db: AsyncSession) -> list[PlatformInvite]:
     return list(
-        (await db.execute(select(PlatformInvite).order_by(PlatformInvite.created_at.desc())))
-        .scalars()
+        (
+            await db.execute(select(PlatformInvite).order_by(PlatformInvite.created_at.desc()))
+        ).scalars()
     )
 
 

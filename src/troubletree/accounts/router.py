@@ -43,8 +43,11 @@ invites_router = APIRouter(prefix="/invites", tags=["invites"])
 platform_router = APIRouter(prefix="/platform", tags=["platform"])
 
 
-@auth_router.post("/register", status_code=status.HTTP_201_CREATED,
-                  responses=error_responses(403, 404, 409, 422, 429))
+@auth_router.post(
+    "/register",
+    status_code=status.HTTP_201_CREATED,
+    responses=error_responses(403, 404, 409, 422, 429),
+)
 async def register(
     body: RegisterRequest, db: DB, settings: SettingsDep, limiter: Limiter, client: Client
 ) -> RegisterResponse:
@@ -53,7 +56,8 @@ async def register(
     `platform_invite_code`."""
     user, account, membership = await service.register(db, settings, limiter, body, client)
     return RegisterResponse(
-        user=UserRead.model_validate(user), account=AccountRead.model_validate(account),
+        user=UserRead.model_validate(user),
+        account=AccountRead.model_validate(account),
         membership=MembershipRead.model_validate(membership),
     )
 
@@ -79,7 +83,8 @@ async def update_me(body: UserUpdate, user: CurrentUser, db: DB) -> UserRead:
 async def read_account(caller: CurrentMember, db: DB) -> AccountDetail:
     account, plan, members = await service.account_detail(db, caller)
     return AccountDetail(
-        **AccountRead.model_validate(account).model_dump(), plan=PlanRead.model_validate(plan),
+        **AccountRead.model_validate(account).model_dump(),
+        plan=PlanRead.model_validate(plan),
         usage=AccountUsage(members=members, max_members=plan.max_members),
     )
 
@@ -96,14 +101,18 @@ async def update_member(
     return await service.change_role(db, caller, user_id, body.role, client)
 
 
-@account_router.delete("/members/{user_id}", status_code=status.HTTP_204_NO_CONTENT,
-                       responses=error_responses(401, 403, 404, 409))
+@account_router.delete(
+    "/members/{user_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=error_responses(401, 403, 404, 409),
+)
 async def remove_member(user_id: uuid.UUID, caller: AccountAdmin, db: DB, client: Client) -> None:
     await service.remove_member(db, caller, user_id, client)
 
 
-@account_router.post("/invites", status_code=status.HTTP_201_CREATED,
-                     responses=error_responses(401, 403, 422))
+@account_router.post(
+    "/invites", status_code=status.HTTP_201_CREATED, responses=error_responses(401, 403, 422)
+)
 async def create_account_invite(
     body: AccountInviteCreate, caller: AccountAdmin, db: DB, settings: SettingsDep, client: Client
 ) -> AccountInviteCreated:
@@ -137,8 +146,9 @@ async def list_plans(_: CurrentUser, db: DB) -> list[PlanRead]:
     return [PlanRead.model_validate(p) for p in await list_plan_rows(db)]
 
 
-@platform_router.post("/invites", status_code=status.HTTP_201_CREATED,
-                      responses=error_responses(401, 403, 422))
+@platform_router.post(
+    "/invites", status_code=status.HTTP_201_CREATED, responses=error_responses(401, 403, 422)
+)
 async def create_platform_invite(
     body: PlatformInviteCreate, user: SuperUser, db: DB, client: Client
 ) -> PlatformInviteCreated:
@@ -163,5 +173,3 @@ async def change_account_plan(
 ) -> AccountRead:
     account, _ = await service.change_plan(db, user, account_id, body.plan_code, client)
     return AccountRead.model_validate(account)
-
-

@@ -96,17 +96,23 @@ async def _claim(
     if invite is not None:
         return invite
     existing = await repository.find_invite(db, model, code_hash)
-    usable = existing is not None and existing.revoked_at is None and (
-        existing.expires_at is None or existing.expires_at > now
+    usable = (
+        existing is not None
+        and existing.revoked_at is None
+        and (existing.expires_at is None or existing.expires_at > now)
     )
     if usable:
-        raise InviteExhausted(field="invite_code" if model is AccountInvite
-                              else "platform_invite_code")
+        raise InviteExhausted(
+            field="invite_code" if model is AccountInvite else "platform_invite_code"
+        )
     raise InviteInvalid(field="invite_code" if model is AccountInvite else "platform_invite_code")
 
 
 async def register(
-    db: AsyncSession, settings: Settings, limiter: RateLimiter, body: RegisterRequest,
+    db: AsyncSession,
+    settings: Settings,
+    limiter: RateLimiter,
+    body: RegisterRequest,
     client: ClientInfo,
 ) -> tuple[User, Account, Membership]:
     """Creates a user and either joins the account of an invite (with the invite's role) or
@@ -130,8 +136,11 @@ async def register(
         assert isinstance(claimed, AccountInvite)
         invite = claimed
     elif settings.signup_mode == "invite" and body.platform_invite_code:
-        await _claim(db, PlatformInvite,
-                     security.token_hash(security.normalise_typed_code(body.platform_invite_code)))
+        await _claim(
+            db,
+            PlatformInvite,
+            security.token_hash(security.normalise_typed_code(body.platform_invite_code)),
+        )
 
     user = await auth_service.create_user(
         db, email=body.email, password_hash=password_hash, full_name=body.full_name
@@ -154,8 +163,10 @@ async def register(
         assert plan_row is not None, "plans are seeded by the first migration"
         name = body.account_name or f"{body.full_name}'s team"
         account = await repository.add_account(
-            db, Account(id=uuid.uuid4(), name=name, slug=await _unique_slug(db, name),
-                        plan_id=plan_row.id),
+            db,
+            Account(
+                id=uuid.uuid4(), name=name, slug=await _unique_slug(db, name), plan_id=plan_row.id
+            ),
         )
         role = Role.admin
     membership = await repository.add_membership(
@@ -163,8 +174,14 @@ async def register(
     )
     await auth_service.send_verification(db, settings, user, force=True)
     await audit.record(
-        db, "user_registered", account_id=account.id, actor_id=user.id, subject=str(user.id),
-        ip=client.ip, role=str(role), via_invite=str(invite.id) if invite else None,
+        db,
+        "user_registered",
+        account_id=account.id,
+        actor_id=user.id,
+        subject=str(user.id),
+        ip=client.ip,
+        role=str(role),
+        via_invite=str(invite.id) if invite else None,
     )
     return user, account, membership
 
@@ -197,8 +214,15 @@ async def change_plan(
         raise AccountNotFound()
     await repository.set_account_plan(db, account.id, plan.id)
     account.plan_id = plan.id
-    await audit.record(db, "plan_changed", account_id=account.id, actor_id=actor.id,
-                       subject=str(account.id), ip=client.ip, plan=plan.code)
+    await audit.record(
+        db,
+        "plan_changed",
+        account_id=account.id,
+        actor_id=actor.id,
+        subject=str(account.id),
+        ip=client.ip,
+        plan=plan.code,
+    )
     return account, plan
 
 
@@ -207,8 +231,12 @@ async def change_plan(
 
 def member_read(membership: Membership, user: User) -> MemberRead:
     return MemberRead(
-        user_id=user.id, email=user.email, full_name=user.full_name, role=Role(membership.role),
-        is_active=user.is_active, email_verified=user.email_verified_at is not None,
+        user_id=user.id,
+        email=user.email,
+        full_name=user.full_name,
+        role=Role(membership.role),
+        is_active=user.is_active,
+        email_verified=user.email_verified_at is not None,
         joined_at=membership.created_at,
     )
 
@@ -233,15 +261,24 @@ async def change_role(
     db: AsyncSession, caller: Caller, user_id: uuid.UUID, role: Role, client: ClientInfo
 ) -> MemberRead:
     membership, user = await _locked_member(db, caller, user_id)
-    if membership.role == Role.admin and role != Role.admin and (
-        await repository.count_admins(db, caller.account_id) <= 1
+    if (
+        membership.role == Role.admin
+        and role != Role.admin
+        and (await repository.count_admins(db, caller.account_id) <= 1)
     ):
         raise LastAdmin()
     old = membership.role
     await repository.set_member_role(db, membership, role)
-    await audit.record(db, "member_role_changed", account_id=caller.account_id,
-                       actor_id=caller.user.id, subject=str(user_id), ip=client.ip,
-                       old_role=old, new_role=str(role))
+    await audit.record(
+        db,
+        "member_role_changed",
+        account_id=caller.account_id,
+        actor_id=caller.user.id,
+        subject=str(user_id),
+        ip=client.ip,
+        old_role=old,
+        new_role=str(role),
+    )
     return member_read(membership, user)
 
 
@@ -257,8 +294,14 @@ async def remove_member(
     user.is_active = False
     now = utcnow()
     await auth_repository.revoke_user_families(db, user.id, "member_removed", now)
-    await audit.record(db, "member_removed", account_id=caller.account_id,
-                       actor_id=caller.user.id, subject=str(user_id), ip=client.ip)
+    await audit.record(
+        db,
+        "member_removed",
+        account_id=caller.account_id,
+        actor_id=caller.user.id,
+        subject=str(user_id),
+        ip=client.ip,
+    )
 
 
 # --------------------------------------------------------------------------- invites
@@ -275,22 +318,37 @@ def _is_usable(invite: AccountInvite | PlatformInvite) -> bool:
 
 def account_invite_read(invite: AccountInvite) -> AccountInviteRead:
     return AccountInviteRead(
-        id=invite.id, role=Role(invite.role), code_hint=invite.code_hint,
-        max_uses=invite.max_uses, use_count=invite.use_count, expires_at=invite.expires_at,
-        revoked_at=invite.revoked_at, created_at=invite.created_at, is_usable=_is_usable(invite),
+        id=invite.id,
+        role=Role(invite.role),
+        code_hint=invite.code_hint,
+        max_uses=invite.max_uses,
+        use_count=invite.use_count,
+        expires_at=invite.expires_at,
+        revoked_at=invite.revoked_at,
+        created_at=invite.created_at,
+        is_usable=_is_usable(invite),
     )
 
 
 def platform_invite_read(invite: PlatformInvite) -> PlatformInviteRead:
     return PlatformInviteRead(
-        id=invite.id, code_hint=invite.code_hint, max_uses=invite.max_uses,
-        use_count=invite.use_count, expires_at=invite.expires_at, revoked_at=invite.revoked_at,
-        note=invite.note, created_at=invite.created_at, is_usable=_is_usable(invite),
+        id=invite.id,
+        code_hint=invite.code_hint,
+        max_uses=invite.max_uses,
+        use_count=invite.use_count,
+        expires_at=invite.expires_at,
+        revoked_at=invite.revoked_at,
+        note=invite.note,
+        created_at=invite.created_at,
+        is_usable=_is_usable(invite),
     )
 
 
 async def create_account_invite(
-    db: AsyncSession, settings: Settings, caller: Caller, body: AccountInviteCreate,
+    db: AsyncSession,
+    settings: Settings,
+    caller: Caller,
+    body: AccountInviteCreate,
     client: ClientInfo,
 ) -> AccountInviteCreated:
     code = secrets.token_urlsafe(24)  # 192 bits: travels in a link
@@ -298,23 +356,38 @@ async def create_account_invite(
     invite = await repository.add_account_invite(
         db,
         AccountInvite(
-            id=uuid.uuid4(), account_id=caller.account_id, code_hash=security.token_hash(code),
-            code_hint=code[:4], role=body.role, max_uses=body.max_uses, use_count=0,
+            id=uuid.uuid4(),
+            account_id=caller.account_id,
+            code_hash=security.token_hash(code),
+            code_hint=code[:4],
+            role=body.role,
+            max_uses=body.max_uses,
+            use_count=0,
             expires_at=now + timedelta(hours=body.expires_in_hours)
-            if body.expires_in_hours else None,
-            created_by=caller.user.id, created_at=now,
+            if body.expires_in_hours
+            else None,
+            created_by=caller.user.id,
+            created_at=now,
         ),
     )
-    await audit.record(db, "account_invite_created", account_id=caller.account_id,
-                       actor_id=caller.user.id, subject=str(invite.id), ip=client.ip,
-                       role=str(body.role), max_uses=body.max_uses)
+    await audit.record(
+        db,
+        "account_invite_created",
+        account_id=caller.account_id,
+        actor_id=caller.user.id,
+        subject=str(invite.id),
+        ip=client.ip,
+        role=str(body.role),
+        max_uses=body.max_uses,
+    )
     link = f"{settings.public_url.rstrip('/')}/accept-invite?code={code}"
     return AccountInviteCreated(**account_invite_read(invite).model_dump(), code=code, link=link)
 
 
 async def list_account_invites(db: AsyncSession, caller: Caller) -> list[AccountInviteRead]:
-    return [account_invite_read(i)
-            for i in await repository.list_account_invites(db, caller.account_id)]
+    return [
+        account_invite_read(i) for i in await repository.list_account_invites(db, caller.account_id)
+    ]
 
 
 async def revoke_account_invite(
@@ -324,8 +397,14 @@ async def revoke_account_invite(
     if invite is None:
         raise InviteNotFound()
     await repository.revoke_invite(db, invite, utcnow())
-    await audit.record(db, "account_invite_revoked", account_id=caller.account_id,
-                       actor_id=caller.user.id, subject=str(invite.id), ip=client.ip)
+    await audit.record(
+        db,
+        "account_invite_revoked",
+        account_id=caller.account_id,
+        actor_id=caller.user.id,
+        subject=str(invite.id),
+        ip=client.ip,
+    )
     return account_invite_read(invite)
 
 
@@ -352,15 +431,27 @@ async def create_platform_invite(
     invite = await repository.add_platform_invite(
         db,
         PlatformInvite(
-            id=uuid.uuid4(), code_hash=security.token_hash(security.normalise_typed_code(code)),
-            code_hint=code[:5], max_uses=body.max_uses, use_count=0, note=body.note,
+            id=uuid.uuid4(),
+            code_hash=security.token_hash(security.normalise_typed_code(code)),
+            code_hint=code[:5],
+            max_uses=body.max_uses,
+            use_count=0,
+            note=body.note,
             expires_at=now + timedelta(hours=body.expires_in_hours)
-            if body.expires_in_hours else None,
-            created_by=actor.id, created_at=now,
+            if body.expires_in_hours
+            else None,
+            created_by=actor.id,
+            created_at=now,
         ),
     )
-    await audit.record(db, "platform_invite_created", actor_id=actor.id, subject=str(invite.id),
-                       ip=client.ip, max_uses=body.max_uses)
+    await audit.record(
+        db,
+        "platform_invite_created",
+        actor_id=actor.id,
+        subject=str(invite.id),
+        ip=client.ip,
+        max_uses=body.max_uses,
+    )
     return PlatformInviteCreated(**platform_invite_read(invite).model_dump(), code=code)
 
 
@@ -375,8 +466,9 @@ async def revoke_platform_invite(
     if invite is None:
         raise InviteNotFound()
     await repository.revoke_invite(db, invite, utcnow())
-    await audit.record(db, "platform_invite_revoked", actor_id=actor.id, subject=str(invite.id),
-                       ip=client.ip)
+    await audit.record(
+        db, "platform_invite_revoked", actor_id=actor.id, subject=str(invite.id), ip=client.ip
+    )
     return platform_invite_read(invite)
 
 
@@ -384,13 +476,22 @@ async def revoke_platform_invite(
 
 
 async def create_admin(
-    db: AsyncSession, settings: Settings, *, email: str, password: str, full_name: str,
+    db: AsyncSession,
+    settings: Settings,
+    *,
+    email: str,
+    password: str,
+    full_name: str,
     account_name: str | None = None,
 ) -> User:
     """A platform superuser with an account of their own (enterprise plan), verified."""
     password_hash = await auth_service.hash_new_password(settings, password, email)
     user = await auth_service.create_user(
-        db, email=email, password_hash=password_hash, full_name=full_name, is_superuser=True,
+        db,
+        email=email,
+        password_hash=password_hash,
+        full_name=full_name,
+        is_superuser=True,
         verified=True,
     )
     if user is None:
@@ -399,12 +500,13 @@ async def create_admin(
     assert plan is not None
     name = account_name or "Platform administration"
     account = await repository.add_account(
-        db, Account(id=uuid.uuid4(), name=name, slug=await _unique_slug(db, name),
-                    plan_id=plan.id),
+        db,
+        Account(id=uuid.uuid4(), name=name, slug=await _unique_slug(db, name), plan_id=plan.id),
     )
     await repository.add_membership(
         db, Membership(id=uuid.uuid4(), user_id=user.id, account_id=account.id, role=Role.admin)
     )
-    await audit.record(db, "superuser_created", account_id=account.id, actor_id=user.id,
-                       subject=str(user.id))
+    await audit.record(
+        db, "superuser_created", account_id=account.id, actor_id=user.id, subject=str(user.id)
+    )
     return user

@@ -33,24 +33,34 @@ async def lock_user(db: AsyncSession, user_id: uuid.UUID) -> User | None:
     """Loads the user row FOR UPDATE: serialises per-user actions (reset mails, say)."""
     return (
         await db.execute(
-            select(User).where(User.id == user_id).with_for_update().execution_options(
-                populate_existing=True
-            )
+            select(User)
+            .where(User.id == user_id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
         )
     ).scalar_one_or_none()
 
 
 async def insert_user(
-    db: AsyncSession, *, email: str, password_hash: str, full_name: str,
-    is_superuser: bool = False, email_verified_at: datetime | None = None,
+    db: AsyncSession,
+    *,
+    email: str,
+    password_hash: str,
+    full_name: str,
+    is_superuser: bool = False,
+    email_verified_at: datetime | None = None,
 ) -> User | None:
     """Inserts a user; None when the email is taken (also under a concurrent insert)."""
     user_id = (
         await db.execute(
             insert(User)
             .values(
-                id=uuid.uuid4(), email=email, password_hash=password_hash, full_name=full_name,
-                is_superuser=is_superuser, email_verified_at=email_verified_at,
+                id=uuid.uuid4(),
+                email=email,
+                password_hash=password_hash,
+                full_name=full_name,
+                is_superuser=is_superuser,
+                email_verified_at=email_verified_at,
             )
             .on_conflict_do_nothing(index_elements=[User.email])
             .returning(User.id)
@@ -126,9 +136,7 @@ async def get_child(db: AsyncSession, parent_id: uuid.UUID) -> RefreshToken | No
     ).scalar_one_or_none()
 
 
-async def revoke_family(
-    db: AsyncSession, family_id: uuid.UUID, reason: str, now: datetime
-) -> int:
+async def revoke_family(db: AsyncSession, family_id: uuid.UUID, reason: str, now: datetime) -> int:
     result = await db.execute(
         update(RefreshToken)
         .where(RefreshToken.family_id == family_id, RefreshToken.revoked_at.is_(None))
@@ -189,9 +197,7 @@ async def void_reset_tokens(db: AsyncSession, user_id: uuid.UUID) -> None:
     )
 
 
-async def consume_reset_token(
-    db: AsyncSession, token_hash: str, now: datetime
-) -> uuid.UUID | None:
+async def consume_reset_token(db: AsyncSession, token_hash: str, now: datetime) -> uuid.UUID | None:
     result = await db.execute(
         update(PasswordResetToken)
         .where(

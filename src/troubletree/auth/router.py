@@ -33,22 +33,38 @@ RESET_REQUESTED = "If that address has an account, a reset link is on its way."
 
 def _set_refresh_cookie(response: Response, settings: Settings, token: str) -> None:
     response.set_cookie(
-        REFRESH_COOKIE, token, max_age=settings.refresh_absolute_ttl_seconds,
-        path=REFRESH_COOKIE_PATH, httponly=True, secure=settings.cookie_secure, samesite="strict",
+        REFRESH_COOKIE,
+        token,
+        max_age=settings.refresh_absolute_ttl_seconds,
+        path=REFRESH_COOKIE_PATH,
+        httponly=True,
+        secure=settings.cookie_secure,
+        samesite="strict",
     )
 
 
 def _clear_refresh_cookie(response: Response, settings: Settings) -> None:
     response.delete_cookie(
-        REFRESH_COOKIE, path=REFRESH_COOKIE_PATH, httponly=True, secure=settings.cookie_secure,
+        REFRESH_COOKIE,
+        path=REFRESH_COOKIE_PATH,
+        httponly=True,
+        secure=settings.cookie_secure,
         samesite="strict",
     )
 
 
-async def _sign_in(db: DB, settings: Settings, limiter: Limiter, client: Client,
-                   response: Response, email: str, password: str) -> TokenPair:
-    user = await service.authenticate(db, settings, limiter, email=email, password=password,
-                                      client=client)
+async def _sign_in(
+    db: DB,
+    settings: Settings,
+    limiter: Limiter,
+    client: Client,
+    response: Response,
+    email: str,
+    password: str,
+) -> TokenPair:
+    user = await service.authenticate(
+        db, settings, limiter, email=email, password=password, client=client
+    )
     tokens = await service.start_session(db, settings, user, client)
     _set_refresh_cookie(response, settings, tokens.refresh_token)
     return tokens
@@ -56,8 +72,12 @@ async def _sign_in(db: DB, settings: Settings, limiter: Limiter, client: Client,
 
 @router.post("/login", responses=error_responses(401, 422, 429))
 async def login(
-    form: Annotated[OAuth2PasswordRequestForm, Depends()], db: DB, settings: SettingsDep,
-    limiter: Limiter, client: Client, response: Response,
+    form: Annotated[OAuth2PasswordRequestForm, Depends()],
+    db: DB,
+    settings: SettingsDep,
+    limiter: Limiter,
+    client: Client,
+    response: Response,
 ) -> TokenPair:
     """OAuth2 password form (`username` is the email): the Authorize button of /api/docs."""
     return await _sign_in(db, settings, limiter, client, response, form.username, form.password)
@@ -65,7 +85,11 @@ async def login(
 
 @router.post("/login/json", responses=error_responses(401, 422, 429))
 async def login_json(
-    body: LoginJSON, db: DB, settings: SettingsDep, limiter: Limiter, client: Client,
+    body: LoginJSON,
+    db: DB,
+    settings: SettingsDep,
+    limiter: Limiter,
+    client: Client,
     response: Response,
 ) -> TokenPair:
     return await _sign_in(db, settings, limiter, client, response, body.email, body.password)
@@ -73,7 +97,11 @@ async def login_json(
 
 @router.post("/refresh", responses=error_responses(401, 422, 429))
 async def refresh_tokens(
-    db: DB, settings: SettingsDep, limiter: Limiter, client: Client, response: Response,
+    db: DB,
+    settings: SettingsDep,
+    limiter: Limiter,
+    client: Client,
+    response: Response,
     body: RefreshRequest | None = None,
     tt_refresh: Annotated[str | None, Cookie(include_in_schema=False)] = None,
 ) -> TokenPair:
@@ -89,7 +117,10 @@ async def refresh_tokens(
 
 @router.post("/logout", status_code=status.HTTP_204_NO_CONTENT, responses=error_responses(422))
 async def logout(
-    db: DB, settings: SettingsDep, response: Response, body: RefreshRequest | None = None,
+    db: DB,
+    settings: SettingsDep,
+    response: Response,
+    body: RefreshRequest | None = None,
     tt_refresh: Annotated[str | None, Cookie(include_in_schema=False)] = None,
 ) -> None:
     """Ends this sign-in (its refresh family). Idempotent."""
@@ -97,8 +128,7 @@ async def logout(
     _clear_refresh_cookie(response, settings)
 
 
-@router.post("/logout-all", status_code=status.HTTP_204_NO_CONTENT,
-             responses=error_responses(401))
+@router.post("/logout-all", status_code=status.HTTP_204_NO_CONTENT, responses=error_responses(401))
 async def logout_all(
     user: CurrentUser, db: DB, settings: SettingsDep, client: Client, response: Response
 ) -> None:
@@ -107,8 +137,11 @@ async def logout_all(
     _clear_refresh_cookie(response, settings)
 
 
-@router.post("/password-reset/request", status_code=status.HTTP_202_ACCEPTED,
-             responses=error_responses(422, 429))
+@router.post(
+    "/password-reset/request",
+    status_code=status.HTTP_202_ACCEPTED,
+    responses=error_responses(422, 429),
+)
 async def request_password_reset(
     body: PasswordResetRequest, db: DB, settings: SettingsDep, limiter: Limiter, client: Client
 ) -> MessageResponse:
@@ -126,15 +159,17 @@ async def confirm_password_reset(
     return MessageResponse(message="Your password was changed. Sign in with the new password.")
 
 
-@router.post("/verify-email/send", status_code=status.HTTP_202_ACCEPTED,
-             responses=error_responses(401, 409))
+@router.post(
+    "/verify-email/send", status_code=status.HTTP_202_ACCEPTED, responses=error_responses(401, 409)
+)
 async def send_verification_email(
     user: CurrentUser, db: DB, settings: SettingsDep
 ) -> MessageResponse:
     """Mails a new verification link (at most one a minute)."""
     sent = await service.send_verification(db, settings, user)
     return MessageResponse(
-        message="A verification link is on its way." if sent
+        message="A verification link is on its way."
+        if sent
         else "A verification link was sent less than a minute ago. Check your inbox."
     )
 

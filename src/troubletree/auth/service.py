@@ -64,13 +64,22 @@ async def hash_new_password(settings: Settings, password: str, email: str | None
 
 
 async def create_user(
-    db: AsyncSession, *, email: str, password_hash: str, full_name: str,
-    is_superuser: bool = False, verified: bool = False,
+    db: AsyncSession,
+    *,
+    email: str,
+    password_hash: str,
+    full_name: str,
+    is_superuser: bool = False,
+    verified: bool = False,
 ) -> User | None:
     """Inserts the user; None if the email is taken (the caller decides what that means)."""
     return await repository.insert_user(
-        db, email=email, password_hash=password_hash, full_name=full_name,
-        is_superuser=is_superuser, email_verified_at=utcnow() if verified else None,
+        db,
+        email=email,
+        password_hash=password_hash,
+        full_name=full_name,
+        is_superuser=is_superuser,
+        email_verified_at=utcnow() if verified else None,
     )
 
 
@@ -78,8 +87,13 @@ async def create_user(
 
 
 async def authenticate(
-    db: AsyncSession, settings: Settings, limiter: RateLimiter, *,
-    email: str, password: str, client: ClientInfo,
+    db: AsyncSession,
+    settings: Settings,
+    limiter: RateLimiter,
+    *,
+    email: str,
+    password: str,
+    client: ClientInfo,
 ) -> User:
     """Checks a password. Limits: per IP on every attempt, and per account on failures (however
     many addresses they come from). Form and JSON sign-in share this one path."""
@@ -109,12 +123,18 @@ async def start_session(
     await repository.add_refresh_token(
         db,
         RefreshToken(
-            id=uuid.uuid4(), user_id=user.id, family_id=family_id, parent_id=None, generation=0,
+            id=uuid.uuid4(),
+            user_id=user.id,
+            family_id=family_id,
+            parent_id=None,
+            generation=0,
             token_hash=security.token_hash(raw),
-            expires_at=min(now + timedelta(seconds=settings.refresh_idle_ttl_seconds),
-                           family_expires_at),
+            expires_at=min(
+                now + timedelta(seconds=settings.refresh_idle_ttl_seconds), family_expires_at
+            ),
             family_expires_at=family_expires_at,
-            created_ip=client.ip, user_agent=(client.user_agent or "")[:300] or None,
+            created_ip=client.ip,
+            user_agent=(client.user_agent or "")[:300] or None,
         ),
     )
     access, ttl = _access_token(settings, user.id, family_id)
@@ -128,9 +148,7 @@ def _successor(settings: Settings, raw: str) -> str:
     return security.derive_token(settings, SUCCESSOR_PURPOSE, raw)
 
 
-async def refresh(
-    db: AsyncSession, settings: Settings, raw: str, client: ClientInfo
-) -> TokenPair:
+async def refresh(db: AsyncSession, settings: Settings, raw: str, client: ClientInfo) -> TokenPair:
     """Rotates a refresh token.
 
     Exactly one presentation of a token mints its successor (a guarded UPDATE plus the unique
@@ -144,8 +162,9 @@ async def refresh(
         raise InvalidRefreshToken()
     if token.family_expires_at <= now or token.expires_at <= now:
         await repository.revoke_family(db, token.family_id, "expired", now)
-        raise RefreshFamilyRevoked(code="refresh_token_expired",
-                                   message="The session expired. Sign in again.")
+        raise RefreshFamilyRevoked(
+            code="refresh_token_expired", message="The session expired. Sign in again."
+        )
     user = await repository.get_user(db, token.user_id)
     if user is None or not user.is_active:
         await repository.revoke_family(db, token.family_id, "user_disabled", now)
@@ -156,13 +175,19 @@ async def refresh(
         await repository.add_refresh_token(
             db,
             RefreshToken(
-                id=uuid.uuid4(), user_id=token.user_id, family_id=token.family_id,
-                parent_id=token.id, generation=token.generation + 1,
+                id=uuid.uuid4(),
+                user_id=token.user_id,
+                family_id=token.family_id,
+                parent_id=token.id,
+                generation=token.generation + 1,
                 token_hash=security.token_hash(successor),
-                expires_at=min(now + timedelta(seconds=settings.refresh_idle_ttl_seconds),
-                               token.family_expires_at),
+                expires_at=min(
+                    now + timedelta(seconds=settings.refresh_idle_ttl_seconds),
+                    token.family_expires_at,
+                ),
                 family_expires_at=token.family_expires_at,
-                created_ip=client.ip, user_agent=(client.user_agent or "")[:300] or None,
+                created_ip=client.ip,
+                user_agent=(client.user_agent or "")[:300] or None,
             ),
         )
     else:
@@ -181,12 +206,21 @@ async def refresh(
             and elapsed is not None
             and elapsed < settings.refresh_reuse_grace_seconds
         )
-        if not (within_grace and child is not None and child.rotated_at is None
-                and child.revoked_at is None):
+        if not (
+            within_grace
+            and child is not None
+            and child.rotated_at is None
+            and child.revoked_at is None
+        ):
             await repository.revoke_family(db, token.family_id, "reuse_detected", now)
             await audit.record(
-                db, "refresh_token_reused", actor_id=token.user_id, subject=str(token.family_id),
-                ip=client.ip, family_id=str(token.family_id), generation=token.generation,
+                db,
+                "refresh_token_reused",
+                actor_id=token.user_id,
+                subject=str(token.family_id),
+                ip=client.ip,
+                family_id=str(token.family_id),
+                generation=token.generation,
             )
             raise RefreshTokenReused()
     access, ttl = _access_token(settings, token.user_id, token.family_id)
@@ -249,7 +283,8 @@ async def request_password_reset(
     user = await repository.lock_user(db, user.id)  # serialise concurrent requests per user
     now = utcnow()
     if user is None or _recently(
-        await repository.latest_reset_token_at(db, user.id), now,
+        await repository.latest_reset_token_at(db, user.id),
+        now,
         settings.email_resend_interval_seconds,
     ):
         return
@@ -258,17 +293,21 @@ async def request_password_reset(
     await repository.add_reset_token(
         db,
         PasswordResetToken(
-            user_id=user.id, token_hash=security.token_hash(raw), created_at=now,
+            user_id=user.id,
+            token_hash=security.token_hash(raw),
+            created_at=now,
             expires_at=now + timedelta(seconds=settings.reset_token_ttl_seconds),
         ),
     )
     message = templates.password_reset(
-        user.full_name, _link(settings, "/reset-password", raw),
+        user.full_name,
+        _link(settings, "/reset-password", raw),
         settings.reset_token_ttl_seconds // 60,
     )
     await queue_email(db, to=user.email, message=message, user_id=user.id)
-    await audit.record(db, "password_reset_requested", actor_id=user.id, subject=str(user.id),
-                       ip=client.ip)
+    await audit.record(
+        db, "password_reset_requested", actor_id=user.id, subject=str(user.id), ip=client.ip
+    )
 
 
 async def confirm_password_reset(
@@ -287,8 +326,9 @@ async def confirm_password_reset(
     password_hash = await security.hash_password(settings, new_password)
     await repository.set_password(db, user.id, password_hash, now)
     await repository.revoke_user_families(db, user.id, "password_reset", now)
-    await queue_email(db, to=user.email, message=templates.password_changed(user.full_name),
-                      user_id=user.id)
+    await queue_email(
+        db, to=user.email, message=templates.password_changed(user.full_name), user_id=user.id
+    )
     await audit.record(db, "password_reset", actor_id=user.id, subject=str(user.id), ip=client.ip)
 
 
@@ -306,7 +346,8 @@ async def send_verification(
     if locked is None:
         return False
     if not force and _recently(
-        await repository.latest_verification_token_at(db, user.id), now,
+        await repository.latest_verification_token_at(db, user.id),
+        now,
         settings.email_resend_interval_seconds,
     ):
         return False
@@ -314,12 +355,16 @@ async def send_verification(
     await repository.add_verification_token(
         db,
         EmailVerificationToken(
-            user_id=user.id, email=user.email, token_hash=security.token_hash(raw),
-            created_at=now, expires_at=now + timedelta(seconds=settings.verify_token_ttl_seconds),
+            user_id=user.id,
+            email=user.email,
+            token_hash=security.token_hash(raw),
+            created_at=now,
+            expires_at=now + timedelta(seconds=settings.verify_token_ttl_seconds),
         ),
     )
     message = templates.verify_email(
-        user.full_name, _link(settings, "/verify-email", raw),
+        user.full_name,
+        _link(settings, "/verify-email", raw),
         settings.verify_token_ttl_seconds // 3600,
     )
     await queue_email(db, to=user.email, message=message, user_id=user.id)

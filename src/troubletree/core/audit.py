@@ -49,8 +49,12 @@ async def record(
 ) -> None:
     db.add(
         AuditEvent(
-            account_id=account_id, actor_id=actor_id, action=action, subject=subject,
-            ip=ip, data=data,
+            account_id=account_id,
+            actor_id=actor_id,
+            action=action,
+            subject=subject,
+            ip=ip,
+            data=data,
         )
     )
     await db.flush()

@@ -11,10 +11,10 @@ import ipaddress
 import secrets
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, computed_field, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 WEAK_KEYS = {"", "changeme", "change-me", "secret", "dev", "development"}
 
@@ -62,7 +62,8 @@ class Settings(BaseSettings):
     rate_limit_reset_ip: str = "10/hour"
     rate_limit_invite_ip: str = "10/minute"
     rate_limit_refresh_ip: str = "150/5minutes"
-    trusted_proxies: list[str] = Field(default_factory=list)
+    # Comma-separated addresses or networks whose X-Forwarded-For is believed.
+    trusted_proxies: Annotated[list[str], NoDecode] = Field(default_factory=list)
 
     # Email.
     smtp_host: str | None = None

@@ -14,7 +14,9 @@ from troubletree.core.db import sync_url
 FOREIGN_TABLE_PREFIXES = ("procrastinate_",)
 
 
-def include_object(obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any) -> bool:
+def include_object(
+    obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any
+) -> bool:
     """Keeps autogenerate and the schema check to our own tables."""
     if type_ == "table" and name and name.startswith(FOREIGN_TABLE_PREFIXES):
         return False

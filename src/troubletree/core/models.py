@@ -15,7 +15,9 @@ from troubletree.core.clock import utcnow
 UUIDPk = Annotated[
     uuid.UUID,
     mapped_column(
-        UUID(as_uuid=True), primary_key=True, default=uuid.uuid4,
+        UUID(as_uuid=True),
+        primary_key=True,
+        default=uuid.uuid4,
         server_default=text("gen_random_uuid()"),
     ),
 ]

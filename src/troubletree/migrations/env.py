@@ -11,6 +11,7 @@ from troubletree.models_registry import Base
 config = context.config
 target_metadata = Base.metadata
 
+
 def run_migrations() -> None:
     url = config.get_main_option("sqlalchemy.url")
     engine = create_engine(url, poolclass=pool.NullPool)

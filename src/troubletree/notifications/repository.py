@@ -53,8 +53,9 @@ async def mark_sent(db: AsyncSession, email_id: int, via: str) -> None:
     await db.execute(
         update(OutboxEmail)
         .where(OutboxEmail.id == email_id)
-        .values(sent_at=utcnow(), delivered_via=via, attempts=OutboxEmail.attempts + 1,
-                last_error=None)
+        .values(
+            sent_at=utcnow(), delivered_via=via, attempts=OutboxEmail.attempts + 1, last_error=None
+        )
     )
 
 

@@ -50,8 +50,9 @@ async def _send_smtp(settings: Settings, to: str, subject: str, body: str) -> No
     )
 
 
-async def deliver(settings: Settings, sessionmaker: async_sessionmaker[AsyncSession],
-                  email_id: int) -> None:
+async def deliver(
+    settings: Settings, sessionmaker: async_sessionmaker[AsyncSession], email_id: int
+) -> None:
     """Delivers one outbox message; raises on failure so the queue retries with backoff."""
     async with sessionmaker() as db:
         email = await repository.get_email(db, email_id)
