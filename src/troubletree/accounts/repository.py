@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any, TypeVar, Unpack
 
 from sqlalchemy import Select, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -23,10 +23,10 @@ from troubletree.accounts.models import (
 )
 from troubletree.auth.models import User
 
-T = TypeVar("T", bound=Any)
+SelectT = TypeVar("SelectT", bound=Select[Unpack[tuple[Any, ...]]])
 
 
-def scoped(stmt: Select[T], model: Any, account_id: uuid.UUID) -> Select[T]:
+def scoped(stmt: SelectT, model: Any, account_id: uuid.UUID) -> SelectT:
     """The one place account-owned rows are narrowed to the caller's account."""
     return stmt.where(model.account_id == account_id)
 

@@ -12,6 +12,7 @@ from datetime import timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from troubletree.accounts import repository
+from troubletree.accounts.repository import Invite
 from troubletree.accounts.exceptions import (
     AccountNotFound,
     EmailTaken,
@@ -87,9 +88,7 @@ async def _unique_slug(db: AsyncSession, name: str) -> str:
     return f"{base}-{secrets.token_hex(3)}"
 
 
-async def _claim(
-    db: AsyncSession, model: type[AccountInvite] | type[PlatformInvite], code_hash: str
-) -> AccountInvite | PlatformInvite:
+async def _claim(db: AsyncSession, model: type[Invite], code_hash: str) -> Invite:
     """One use of an invite, or the reason there is none (unknown/expired/revoked vs spent)."""
     now = utcnow()
     invite = await repository.redeem_invite(db, model, code_hash, now)
@@ -132,9 +131,7 @@ async def register(
 
     invite: AccountInvite | None = None
     if body.invite_code:
-        claimed = await _claim(db, AccountInvite, security.token_hash(body.invite_code.strip()))
-        assert isinstance(claimed, AccountInvite)
-        invite = claimed
+        invite = await _claim(db, AccountInvite, security.token_hash(body.invite_code.strip()))
     elif settings.signup_mode == "invite" and body.platform_invite_code:
         await _claim(
             db,

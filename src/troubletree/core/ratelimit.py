@@ -6,7 +6,7 @@ from __future__ import annotations
 import ipaddress
 import math
 import time
-from typing import Annotated
+from typing import Annotated, cast
 
 from fastapi import Depends, Request
 from limits import RateLimitItem, parse
@@ -25,7 +25,7 @@ class RateLimiter:
             url = settings.redis_url.replace("redis://", "async+redis://", 1).replace(
                 "rediss://", "async+rediss://", 1
             )
-            storage = storage_from_string(url)
+            storage = cast(Storage, storage_from_string(url))
         else:
             storage = MemoryStorage()
         self.storage = storage
