@@ -5,5 +5,13 @@ from troubletree.auth import models as auth_models
 from troubletree.core import audit
 from troubletree.core.db import Base
 from troubletree.notifications import models as notifications_models
+from troubletree.trees import models as trees_models
 
-__all__ = ["Base", "accounts_models", "audit", "auth_models", "notifications_models"]
+__all__ = [
+    "Base",
+    "accounts_models",
+    "audit",
+    "auth_models",
+    "notifications_models",
+    "trees_models",
+]

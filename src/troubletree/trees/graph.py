@@ -1,0 +1,566 @@
+"""The tree graph document (DESIGN section 3): Pydantic models, publish validation, diffs.
+
+Pure: plain data in, plain data out, no database. The models enforce types and sizes, so every
+stored draft is well-formed JSON of the right shape; drafts may still be incomplete (a dangling
+`next`, no start yet). `validate_graph` is the full check run on publish: it returns every problem
+it finds, each naming the node and the field, and an empty list means the graph can be published.
+
+A node may have several parents (any number of options may point at it) and cycles are allowed
+("try again" loops), as long as every node is reachable from the start and can reach an end: a
+terminal node (solution, escalation) or a link into another published tree.
+"""
+
+from __future__ import annotations
+
+import math
+import uuid
+from collections import deque
+from collections.abc import Collection, Iterator, Mapping
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic_core import PydanticCustomError
+
+from troubletree.trees import logic
+
+MAX_NODES = 5000
+MAX_OPTIONS = 100
+MAX_RULES = 100
+MAX_VARIABLES = 100
+MAX_BODY_BYTES = 64 * 1024
+MAX_TITLE_LENGTH = 500
+MAX_GRAPH_TEXT_BYTES = 16 * 1024 * 1024
+
+NodeKind = Literal["question", "action", "solution", "escalation", "logic", "link"]
+TERMINAL_KINDS: frozenset[str] = frozenset({"solution", "escalation"})
+# Where a path may end: a terminal node, or a link that continues in another published tree.
+EXIT_KINDS: frozenset[str] = TERMINAL_KINDS | {"link"}
+CHOICE_KINDS: frozenset[str] = frozenset({"question", "action"})
+
+NodeId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.:-]{1,64}$")]
+VariableName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")]
+Label = Annotated[str, StringConstraints(min_length=1, max_length=200)]
+
+
+class _GraphModel(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Variable(_GraphModel):
+    """An intake value asked of the technician (`required`: when it must be known)."""
+
+    name: VariableName
+    label: Label
+    type: Literal["text", "number", "boolean", "choice"] = "text"
+    required: Literal["at_start", "before_complete", "optional"] = "optional"
+    choices: list[Label] | None = Field(default=None, max_length=100)
+    help: str | None = Field(default=None, max_length=1000)
+
+
+class Option(_GraphModel):
+    id: NodeId
+    label: str = Field(default="", max_length=200)
+    next: NodeId | None = None
+
+
+class Rule(_GraphModel):
+    """One branch of a logic node: taken when `when` is true (rules are tried in order)."""
+
+    when: str = Field(max_length=logic.MAX_SOURCE_LENGTH)
+    next: NodeId | None = None
+    label: str | None = Field(default=None, max_length=200)
+
+
+class Position(_GraphModel):
+    """Where the editor draws the node; no meaning to validation or diffs."""
+
+    x: float
+    y: float
+
+    @field_validator("x", "y")
+    @classmethod
+    def _finite(cls, value: float) -> float:
+        if not math.isfinite(value):
+            raise PydanticCustomError("finite_number", "Use a finite number.")
+        return value
+
+
+class Node(_GraphModel):
+    id: NodeId
+    kind: NodeKind
+    title: str = Field(default="", max_length=MAX_TITLE_LENGTH)
+    body: str | None = None
+    options: list[Option] = Field(default_factory=list, max_length=MAX_OPTIONS)
+    rules: list[Rule] = Field(default_factory=list, max_length=MAX_RULES)
+    default: NodeId | None = Field(
+        default=None, description="logic: where to go when no rule matches"
+    )
+    tree_id: uuid.UUID | None = Field(
+        default=None, description="link: the published tree to continue in"
+    )
+    position: Position | None = None
+
+    @field_validator("body")
+    @classmethod
+    def _body_size(cls, value: str | None) -> str | None:
+        if value is not None and len(value.encode("utf-8")) > MAX_BODY_BYTES:
+            raise PydanticCustomError(
+                "body_too_large",
+                "A node body can be at most {limit} bytes (64 KiB).",
+                {"limit": MAX_BODY_BYTES},
+            )
+        return value
+
+
+class Graph(_GraphModel):
+    start: NodeId | None = None
+    variables: list[Variable] = Field(default_factory=list, max_length=MAX_VARIABLES)
+    nodes: list[Node] = Field(default_factory=list, max_length=MAX_NODES)
+
+    @field_validator("nodes")
+    @classmethod
+    def _total_size(cls, nodes: list[Node]) -> list[Node]:
+        total = sum(len(n.title) + len(n.body or "") for n in nodes)
+        if total > MAX_GRAPH_TEXT_BYTES:
+            raise PydanticCustomError(
+                "graph_too_large",
+                "The node titles and bodies together exceed {limit} bytes.",
+                {"limit": MAX_GRAPH_TEXT_BYTES},
+            )
+        return nodes
+
+
+def empty_graph() -> Graph:
+    return Graph()
+
+
+class Problem(BaseModel):
+    """One reason a graph cannot be published."""
+
+    node_id: str | None
+    field: str
+    code: str
+    message: str
+
+
+# --------------------------------------------------------------------------- structure
+
+
+def successors(node: Node) -> Iterator[str]:
+    """The ids a node can lead to (options, logic rules and default)."""
+    for option in node.options:
+        if option.next:
+            yield option.next
+    for rule in node.rules:
+        if rule.next:
+            yield rule.next
+    if node.default:
+        yield node.default
+
+
+def link_targets(graph: Graph) -> set[uuid.UUID]:
+    return {n.tree_id for n in graph.nodes if n.kind == "link" and n.tree_id is not None}
+
+
+def _first_index(graph: Graph) -> dict[str, int]:
+    index: dict[str, int] = {}
+    for i, node in enumerate(graph.nodes):
+        index.setdefault(node.id, i)
+    return index
+
+
+def reachable_from(graph: Graph, start: str) -> set[str]:
+    index = _first_index(graph)
+    if start not in index:
+        return set()
+    seen = {start}
+    queue = deque([start])
+    while queue:
+        node = graph.nodes[index[queue.popleft()]]
+        for nxt in successors(node):
+            if nxt in index and nxt not in seen:
+                seen.add(nxt)
+                queue.append(nxt)
+    return seen
+
+
+def can_reach_exit(graph: Graph) -> set[str]:
+    """Ids of the nodes from which some path reaches a terminal node or a link."""
+    index = _first_index(graph)
+    parents: dict[str, set[str]] = {node_id: set() for node_id in index}
+    for node_id, i in index.items():
+        for nxt in successors(graph.nodes[i]):
+            if nxt in parents:
+                parents[nxt].add(node_id)
+    exits = [node_id for node_id, i in index.items() if graph.nodes[i].kind in EXIT_KINDS]
+    seen = set(exits)
+    queue = deque(exits)
+    while queue:
+        for parent in parents[queue.popleft()]:
+            if parent not in seen:
+                seen.add(parent)
+                queue.append(parent)
+    return seen
+
+
+# --------------------------------------------------------------------------- validation
+
+
+class _Problems:
+    def __init__(self) -> None:
+        self.items: list[Problem] = []
+
+    def add(self, node_id: str | None, field: str, code: str, message: str) -> None:
+        self.items.append(Problem(node_id=node_id, field=field, code=code, message=message))
+
+
+def validate_graph(
+    graph: Graph,
+    *,
+    published_trees: Collection[uuid.UUID] | None = None,
+    tree_id: uuid.UUID | None = None,
+) -> list[Problem]:
+    """Every reason this graph cannot be published (empty: it can).
+
+    `published_trees`: the trees link nodes may point at (published, same account); None skips
+    that check. `tree_id`: the tree being published, which a link may not point back to.
+    """
+    problems = _Problems()
+    if not graph.nodes:
+        problems.add(None, "nodes", "no_nodes", "The tree has no nodes yet.")
+    if len(graph.nodes) > MAX_NODES:
+        problems.add(
+            None,
+            "nodes",
+            "too_many_nodes",
+            f"A tree can have at most {MAX_NODES} nodes; this one has {len(graph.nodes)}.",
+        )
+
+    index = _first_index(graph)
+    for i, node in enumerate(graph.nodes):
+        if index[node.id] != i:
+            problems.add(
+                node.id,
+                f"nodes[{i}].id",
+                "duplicate_node_id",
+                f"The node id {node.id!r} is used more than once "
+                f"(first at nodes[{index[node.id]}]).",
+            )
+
+    if graph.start is None:
+        problems.add(None, "start", "missing_start", "Choose the node the tree starts with.")
+    elif graph.start not in index:
+        problems.add(
+            None, "start", "start_not_found", f"The start node {graph.start!r} does not exist."
+        )
+
+    variables: dict[str, Variable] = {}
+    for i, variable in enumerate(graph.variables):
+        if variable.name in variables:
+            problems.add(
+                None,
+                f"variables[{i}].name",
+                "duplicate_variable",
+                f"The variable {variable.name!r} is declared more than once.",
+            )
+        variables.setdefault(variable.name, variable)
+        if variable.type == "choice" and not variable.choices:
+            problems.add(
+                None,
+                f"variables[{i}].choices",
+                "missing_choices",
+                "A choice variable needs at least one choice.",
+            )
+
+    for i, node in enumerate(graph.nodes):
+        _check_node(problems, i, node, index, variables, published_trees, tree_id)
+
+    if graph.start in index:
+        reachable = reachable_from(graph, graph.start)
+        for i, node in enumerate(graph.nodes):
+            if index[node.id] == i and node.id not in reachable:
+                problems.add(
+                    node.id,
+                    f"nodes[{i}]",
+                    "unreachable",
+                    f"No path from the start leads to the node {node.id!r}.",
+                )
+    finishing = can_reach_exit(graph)
+    for i, node in enumerate(graph.nodes):
+        if index[node.id] == i and node.id not in finishing:
+            problems.add(
+                node.id,
+                f"nodes[{i}]",
+                "no_path_to_end",
+                f"From the node {node.id!r} no path reaches a solution, an escalation or a link.",
+            )
+    return problems.items
+
+
+def _check_next(
+    problems: _Problems, node: Node, field: str, target: str | None, index: Mapping[str, int]
+) -> None:
+    if target is None:
+        problems.add(node.id, field, "missing_next", "Choose the node this leads to.")
+    elif target not in index:
+        problems.add(node.id, field, "dangling_next", f"The node {target!r} does not exist.")
+
+
+def _check_node(
+    problems: _Problems,
+    i: int,
+    node: Node,
+    index: Mapping[str, int],
+    variables: Mapping[str, Variable],
+    published_trees: Collection[uuid.UUID] | None,
+    tree_id: uuid.UUID | None,
+) -> None:
+    at = f"nodes[{i}]"
+    if not node.title.strip():
+        problems.add(node.id, f"{at}.title", "missing_title", "Give the node a title.")
+    if node.body is not None and len(node.body.encode("utf-8")) > MAX_BODY_BYTES:
+        problems.add(
+            node.id,
+            f"{at}.body",
+            "body_too_large",
+            f"A node body can be at most {MAX_BODY_BYTES} bytes (64 KiB).",
+        )
+    if len(node.options) > MAX_OPTIONS:
+        problems.add(
+            node.id,
+            f"{at}.options",
+            "too_many_options",
+            f"A node can have at most {MAX_OPTIONS} options.",
+        )
+
+    if node.kind in CHOICE_KINDS:
+        if not node.options:
+            problems.add(
+                node.id,
+                f"{at}.options",
+                "missing_options",
+                f"A {node.kind} node needs at least one option.",
+            )
+        seen: set[str] = set()
+        for j, option in enumerate(node.options):
+            if option.id in seen:
+                problems.add(
+                    node.id,
+                    f"{at}.options[{j}].id",
+                    "duplicate_option_id",
+                    f"The option id {option.id!r} is used more than once in this node.",
+                )
+            seen.add(option.id)
+            if not option.label.strip():
+                problems.add(
+                    node.id, f"{at}.options[{j}].label", "missing_label", "Give the option a label."
+                )
+            _check_next(problems, node, f"{at}.options[{j}].next", option.next, index)
+    elif node.options:
+        code = "terminal_has_options" if node.kind in TERMINAL_KINDS else "options_not_allowed"
+        problems.add(node.id, f"{at}.options", code, f"A {node.kind} node cannot have options.")
+
+    if node.kind == "logic":
+        if not node.rules:
+            problems.add(
+                node.id, f"{at}.rules", "missing_rules", "A logic node needs at least one rule."
+            )
+        for j, rule in enumerate(node.rules):
+            _check_rule(problems, node, f"{at}.rules[{j}]", rule, variables)
+            _check_next(problems, node, f"{at}.rules[{j}].next", rule.next, index)
+        _check_next(problems, node, f"{at}.default", node.default, index)
+    else:
+        if node.rules:
+            problems.add(
+                node.id, f"{at}.rules", "rules_not_allowed", "Only logic nodes have rules."
+            )
+        if node.default is not None:
+            problems.add(
+                node.id, f"{at}.default", "default_not_allowed", "Only logic nodes have a default."
+            )
+
+    if node.kind == "link":
+        if node.tree_id is None:
+            problems.add(
+                node.id,
+                f"{at}.tree_id",
+                "missing_link_target",
+                "Choose the published tree this node continues in.",
+            )
+        elif tree_id is not None and node.tree_id == tree_id:
+            problems.add(
+                node.id,
+                f"{at}.tree_id",
+                "link_to_self",
+                "A link cannot lead back into the same tree.",
+            )
+        elif published_trees is not None and node.tree_id not in published_trees:
+            problems.add(
+                node.id,
+                f"{at}.tree_id",
+                "link_not_published",
+                "The linked tree does not exist in this account or is not published.",
+            )
+    elif node.tree_id is not None:
+        problems.add(
+            node.id,
+            f"{at}.tree_id",
+            "link_target_not_allowed",
+            "Only link nodes point at another tree.",
+        )
+
+
+def _check_rule(
+    problems: _Problems, node: Node, field: str, rule: Rule, variables: Mapping[str, Variable]
+) -> None:
+    try:
+        expr = logic.parse(rule.when)
+    except logic.LogicError as exc:
+        problems.add(
+            node.id,
+            f"{field}.when",
+            "invalid_expression",
+            f"{exc.message} (at character {exc.position + 1})",
+        )
+        return
+    for name in sorted(logic.variables_of(expr) - set(variables)):
+        problems.add(
+            node.id,
+            f"{field}.when",
+            "unknown_variable",
+            f"The variable {name!r} is not declared in the tree's variables.",
+        )
+
+
+def logic_next(node: Node, variables: Mapping[str, object]) -> str | None:
+    """Where a logic node leads for these intake values: the first true rule, else the default.
+    Rules that do not parse are skipped (a published graph has none)."""
+    for rule in node.rules:
+        try:
+            if logic.evaluate_source(rule.when, variables):
+                return rule.next
+        except logic.LogicError:
+            continue
+    return node.default
+
+
+# --------------------------------------------------------------------------- diffs
+
+
+class FieldChange(BaseModel):
+    field: str
+    before: Any
+    after: Any
+
+
+class OptionChange(BaseModel):
+    option_id: str
+    changes: list[FieldChange]
+
+
+class NodeChange(BaseModel):
+    node_id: str
+    title: str
+    changes: list[FieldChange]
+    options_added: list[Option]
+    options_removed: list[Option]
+    options_changed: list[OptionChange]
+
+
+class VariableChange(BaseModel):
+    name: str
+    changes: list[FieldChange]
+
+
+class GraphDiff(BaseModel):
+    start: FieldChange | None
+    nodes_added: list[Node]
+    nodes_removed: list[Node]
+    nodes_changed: list[NodeChange]
+    variables_added: list[Variable]
+    variables_removed: list[Variable]
+    variables_changed: list[VariableChange]
+
+    @property
+    def is_empty(self) -> bool:
+        return not (
+            self.start
+            or self.nodes_added
+            or self.nodes_removed
+            or self.nodes_changed
+            or self.variables_added
+            or self.variables_removed
+            or self.variables_changed
+        )
+
+
+NODE_FIELDS = ("kind", "title", "body", "rules", "default", "tree_id")
+OPTION_FIELDS = ("label", "next")
+VARIABLE_FIELDS = ("label", "type", "required", "choices", "help")
+
+
+def _field_changes(
+    before: BaseModel, after: BaseModel, fields: tuple[str, ...]
+) -> list[FieldChange]:
+    old = before.model_dump(mode="json", include=set(fields))
+    new = after.model_dump(mode="json", include=set(fields))
+    return [
+        FieldChange(field=name, before=old[name], after=new[name])
+        for name in fields
+        if old[name] != new[name]
+    ]
+
+
+def _by_key(items: list[Any], key: str) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for item in items:
+        out.setdefault(getattr(item, key), item)
+    return out
+
+
+def diff_graphs(before: Graph, after: Graph) -> GraphDiff:
+    """Node-level differences (by node id, then option id). Editor positions are ignored."""
+    old_nodes, new_nodes = _by_key(before.nodes, "id"), _by_key(after.nodes, "id")
+    changed: list[NodeChange] = []
+    for node_id, new in new_nodes.items():
+        old = old_nodes.get(node_id)
+        if old is None:
+            continue
+        old_options, new_options = _by_key(old.options, "id"), _by_key(new.options, "id")
+        option_changes = [
+            OptionChange(option_id=oid, changes=c)
+            for oid, option in new_options.items()
+            if oid in old_options and (c := _field_changes(old_options[oid], option, OPTION_FIELDS))
+        ]
+        node_change = NodeChange(
+            node_id=node_id,
+            title=new.title,
+            changes=_field_changes(old, new, NODE_FIELDS),
+            options_added=[o for oid, o in new_options.items() if oid not in old_options],
+            options_removed=[o for oid, o in old_options.items() if oid not in new_options],
+            options_changed=option_changes,
+        )
+        if (
+            node_change.changes
+            or node_change.options_added
+            or node_change.options_removed
+            or node_change.options_changed
+        ):
+            changed.append(node_change)
+
+    old_vars, new_vars = _by_key(before.variables, "name"), _by_key(after.variables, "name")
+    return GraphDiff(
+        start=FieldChange(field="start", before=before.start, after=after.start)
+        if before.start != after.start
+        else None,
+        nodes_added=[n for nid, n in new_nodes.items() if nid not in old_nodes],
+        nodes_removed=[n for nid, n in old_nodes.items() if nid not in new_nodes],
+        nodes_changed=changed,
+        variables_added=[v for name, v in new_vars.items() if name not in old_vars],
+        variables_removed=[v for name, v in old_vars.items() if name not in new_vars],
+        variables_changed=[
+            VariableChange(name=name, changes=c)
+            for name, v in new_vars.items()
+            if name in old_vars and (c := _field_changes(old_vars[name], v, VARIABLE_FIELDS))
+        ],
+    )
