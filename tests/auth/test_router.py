@@ -556,3 +556,20 @@ class TestLimits:
                 json={"email": unique_email(), "password": TEST_PASSWORD, "full_name": "X"},
             )
             assert r.status_code == 429
+
+
+class TestUnstorableText:
+    async def test_nul_in_a_body_is_422_naming_the_field(self, client: httpx.AsyncClient) -> None:
+        response = await client.post(
+            "/api/v1/auth/register",
+            json={"email": unique_email(), "password": TEST_PASSWORD, "full_name": "a\x00b"},
+        )
+        assert response.status_code == 422
+        assert response.json()["detail"][0]["field"] == "full_name"
+
+    async def test_nul_in_a_form_is_422(self, client: httpx.AsyncClient) -> None:
+        response = await client.post(
+            "/api/v1/auth/login", data={"username": "a\x00@example.com", "password": "x" * 12}
+        )
+        assert response.status_code in {401, 422}
+        assert response.status_code != 500

@@ -14,6 +14,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
+from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 logger = logging.getLogger(__name__)
@@ -159,6 +160,28 @@ def install_error_handlers(app: FastAPI) -> None:
             {"detail": {"code": code, "message": message}},
             status_code=exc.status_code,
             headers=getattr(exc, "headers", None),
+        )
+
+    @app.exception_handler(DBAPIError)
+    async def _database_error(_: Request, exc: DBAPIError) -> JSONResponse:
+        # Text PostgreSQL cannot store (a NUL byte, say) that slipped past validation is bad
+        # input, not a server fault. Everything else is unexpected.
+        sqlstate = getattr(exc.orig, "pgcode", None) or getattr(exc.orig, "sqlstate", None)
+        if sqlstate in {"22021", "22P05"}:
+            return JSONResponse(
+                {
+                    "detail": {
+                        "code": "invalid_text",
+                        "message": "The text contains characters "
+                        "that cannot be stored (such as NUL).",
+                    }
+                },
+                status_code=422,
+            )
+        logger.exception("database error", exc_info=exc)
+        return JSONResponse(
+            {"detail": {"code": "internal_error", "message": "Something went wrong on our side."}},
+            status_code=500,
         )
 
     @app.exception_handler(Exception)
