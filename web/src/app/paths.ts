@@ -1,0 +1,18 @@
+/** Where a signed-in user lands. The account page until the tree library exists; then the
+ * library (`/trees`). */
+export const HOME_PATH = '/account';
+
+export const SIGN_IN_PATH = '/sign-in';
+
+export interface NavItem {
+  to: string;
+  label: string;
+}
+
+/** The `next` query parameter if it is a path of this app (never another site), else home. */
+export function safeNextPath(search: string): string {
+  const next = new URLSearchParams(search).get('next');
+  return next && next.startsWith('/') && !next.startsWith('//') && !next.startsWith('/\\')
+    ? next
+    : HOME_PATH;
+}

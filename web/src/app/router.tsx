@@ -1,0 +1,35 @@
+// The route table. Each feature exports its routes (and nav items); adding a feature (trees,
+// quick start, sessions, editor) is one line here and one in `nav`.
+
+import { createBrowserRouter, Navigate } from 'react-router';
+
+import { accountNav, accountRoutes } from '../features/account/routes';
+import { linkRoutes, signedOutRoutes } from '../features/auth/routes';
+import { AppLayout, PublicLayout, RootLayout } from './layouts';
+import { NotFoundPage, RouteErrorPage } from './NotFoundPage';
+import { HOME_PATH, type NavItem } from './paths';
+import { RequireSignedIn, RequireSignedOut } from './guards';
+
+export const nav: NavItem[] = [...accountNav];
+
+export function createRouter() {
+  return createBrowserRouter([
+    {
+      element: <RootLayout />,
+      errorElement: <RouteErrorPage />,
+      children: [
+        { index: true, element: <Navigate to={HOME_PATH} replace /> },
+        {
+          element: <RequireSignedOut />,
+          children: [{ element: <PublicLayout />, children: signedOutRoutes }],
+        },
+        { element: <PublicLayout />, children: linkRoutes },
+        {
+          element: <RequireSignedIn />,
+          children: [{ element: <AppLayout nav={nav} />, children: [...accountRoutes] }],
+        },
+        { element: <PublicLayout />, children: [{ path: '*', element: <NotFoundPage /> }] },
+      ],
+    },
+  ]);
+}

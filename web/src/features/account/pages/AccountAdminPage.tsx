@@ -1,0 +1,21 @@
+import { usePageTitle } from '../../../ui/page';
+import { useCurrentUser } from '../../auth/hooks';
+import { InvitesPanel } from '../components/InvitesPanel';
+import { MembersList } from '../components/MembersList';
+import { PlanCard } from '../components/PlanCard';
+
+export function AccountAdminPage() {
+  usePageTitle('Account');
+  const me = useCurrentUser();
+  const isAdmin = me.data?.membership?.role === 'admin';
+  return (
+    <>
+      <h1>{me.data?.account?.name ?? 'Account'}</h1>
+      <div className="stack">
+        <PlanCard />
+        <MembersList canManage={isAdmin} myUserId={me.data?.user.id ?? null} />
+        {isAdmin && <InvitesPanel />}
+      </div>
+    </>
+  );
+}

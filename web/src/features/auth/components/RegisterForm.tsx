@@ -1,0 +1,132 @@
+import { useState } from 'react';
+import { useNavigate } from 'react-router';
+
+import { HOME_PATH } from '../../../app/paths';
+import type { RegisterRequest } from '../../../client';
+import { describeError } from '../../../lib/api/errors';
+import { useSingleFlight } from '../../../lib/guards/hooks';
+import { Field, FormErrors, SubmitButton } from '../../../ui/forms';
+import { useRegister } from '../hooks';
+
+const FIELDS = [
+  'full_name',
+  'email',
+  'password',
+  'account_name',
+  'invite_code',
+  'platform_invite_code',
+] as const;
+
+interface RegisterFormProps {
+  /** A code from an invite link: used as is, and no invite field is shown. */
+  fixedInviteCode?: string;
+  /** The code typed into the invite field at first (from ?invite=). */
+  initialInviteCode?: string;
+}
+
+export function RegisterForm({ fixedInviteCode, initialInviteCode = '' }: RegisterFormProps) {
+  const navigate = useNavigate();
+  const register = useRegister();
+  const [fullName, setFullName] = useState('');
+  const [email, setEmail] = useState('');
+  const [password, setPassword] = useState('');
+  const [accountName, setAccountName] = useState('');
+  const [inviteCode, setInviteCode] = useState(initialInviteCode);
+  const [platformCode, setPlatformCode] = useState('');
+
+  const code = (fixedInviteCode ?? inviteCode).trim();
+  const joining = code.length > 0;
+  const errors = describeError(register.error, FIELDS);
+  const needsPlatformCode = platformCode.length > 0 || Boolean(errors.fields.platform_invite_code);
+
+  const submit = useSingleFlight(async () => {
+    const body: RegisterRequest = { email: email.trim(), password, full_name: fullName.trim() };
+    if (joining) body.invite_code = code;
+    else if (accountName.trim()) body.account_name = accountName.trim();
+    if (!joining && platformCode.trim()) body.platform_invite_code = platformCode.trim();
+    await register.mutateAsync(body);
+    void navigate(HOME_PATH, { replace: true });
+  });
+
+  return (
+    <form
+      noValidate
+      onSubmit={(event) => {
+        event.preventDefault();
+        submit.run();
+      }}
+    >
+      <FormErrors messages={errors.general} />
+      <Field
+        label="Your name"
+        name="full_name"
+        autoComplete="name"
+        required
+        value={fullName}
+        onChange={(e) => setFullName(e.target.value)}
+        error={errors.fields.full_name}
+      />
+      <Field
+        label="Email"
+        type="email"
+        name="email"
+        autoComplete="email"
+        required
+        value={email}
+        onChange={(e) => setEmail(e.target.value)}
+        error={errors.fields.email}
+      />
+      <Field
+        label="Password"
+        type="password"
+        name="password"
+        autoComplete="new-password"
+        required
+        value={password}
+        onChange={(e) => setPassword(e.target.value)}
+        error={errors.fields.password}
+        hint="At least 10 characters. A few unrelated words make a strong one."
+      />
+      {fixedInviteCode === undefined && (
+        <Field
+          label="Invite code (optional)"
+          name="invite_code"
+          autoComplete="off"
+          spellCheck={false}
+          value={inviteCode}
+          onChange={(e) => setInviteCode(e.target.value)}
+          error={errors.fields.invite_code}
+          hint="From a colleague, to join their team. Leave empty to start a new team."
+        />
+      )}
+      {fixedInviteCode !== undefined && errors.fields.invite_code && (
+        <FormErrors messages={[errors.fields.invite_code]} />
+      )}
+      {!joining && (
+        <Field
+          label="Team or company name (optional)"
+          name="account_name"
+          autoComplete="organization"
+          value={accountName}
+          onChange={(e) => setAccountName(e.target.value)}
+          error={errors.fields.account_name}
+        />
+      )}
+      {!joining && needsPlatformCode && (
+        <Field
+          label="Sign-up code"
+          name="platform_invite_code"
+          autoComplete="off"
+          spellCheck={false}
+          value={platformCode}
+          onChange={(e) => setPlatformCode(e.target.value)}
+          error={errors.fields.platform_invite_code}
+          hint="New teams need a sign-up code from the TroubleTree administrators."
+        />
+      )}
+      <SubmitButton busy={submit.busy} busyLabel="Creating your account…">
+        {joining ? 'Join the team' : 'Create account'}
+      </SubmitButton>
+    </form>
+  );
+}

@@ -1,0 +1,96 @@
+import { useState } from 'react';
+import { Link, useSearchParams } from 'react-router';
+
+import { describeError } from '../../../lib/api/errors';
+import { useSingleFlight } from '../../../lib/guards/hooks';
+import { Field, FormErrors, Notice, SubmitButton } from '../../../ui/forms';
+import { usePageTitle } from '../../../ui/page';
+import { AuthCard } from '../components/AuthCard';
+import { useConfirmPasswordReset } from '../hooks';
+
+/** /reset-password?token=...: the link in the reset email. */
+export function ResetPasswordPage() {
+  usePageTitle('Choose a new password');
+  const [params] = useSearchParams();
+  const token = params.get('token') ?? '';
+  const confirm = useConfirmPasswordReset();
+  const [password, setPassword] = useState('');
+  const [repeat, setRepeat] = useState('');
+  const [mismatch, setMismatch] = useState(false);
+  const submit = useSingleFlight(async () => {
+    if (password !== repeat) {
+      setMismatch(true);
+      return;
+    }
+    setMismatch(false);
+    await confirm.mutateAsync({ token, new_password: password });
+  });
+  const errors = describeError(confirm.error, ['new_password']);
+  // A token problem is not the user's typing: show it at the top with a way forward.
+  const tokenErrors = confirm.error ? errors.general : [];
+
+  if (!token) {
+    return (
+      <AuthCard title="Choose a new password">
+        <p>This page needs the link from the reset email.</p>
+        <p>
+          <Link to="/forgot-password">Ask for a new link</Link>
+        </p>
+      </AuthCard>
+    );
+  }
+
+  return (
+    <AuthCard
+      title="Choose a new password"
+      footer={
+        <p>
+          <Link to="/forgot-password">Ask for a new link</Link>
+        </p>
+      }
+    >
+      {confirm.isSuccess ? (
+        <Notice tone="success">
+          <p>{confirm.data.message}</p>
+          <p>
+            <Link to="/sign-in">Sign in</Link>
+          </p>
+        </Notice>
+      ) : (
+        <form
+          noValidate
+          onSubmit={(event) => {
+            event.preventDefault();
+            submit.run();
+          }}
+        >
+          <FormErrors messages={tokenErrors} />
+          <Field
+            label="New password"
+            type="password"
+            name="new_password"
+            autoComplete="new-password"
+            required
+            value={password}
+            onChange={(e) => setPassword(e.target.value)}
+            error={errors.fields.new_password}
+            hint="At least 10 characters. Every device will be signed out."
+          />
+          <Field
+            label="Repeat the new password"
+            type="password"
+            name="repeat_password"
+            autoComplete="new-password"
+            required
+            value={repeat}
+            onChange={(e) => setRepeat(e.target.value)}
+            error={mismatch ? 'The two passwords are not the same.' : undefined}
+          />
+          <SubmitButton busy={submit.busy} busyLabel="Saving…">
+            Set new password
+          </SubmitButton>
+        </form>
+      )}
+    </AuthCard>
+  );
+}
