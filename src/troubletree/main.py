@@ -24,6 +24,8 @@ from troubletree.core.db import Database, get_database, resolve_database_url, se
 from troubletree.core.errors import install_error_handlers
 from troubletree.core.jobs import build_job_app, run_worker
 from troubletree.core.ratelimit import RateLimiter
+from troubletree.sessions.router import router as sessions_router
+from troubletree.trees.router import router as trees_router
 
 logger = logging.getLogger(__name__)
 
@@ -42,6 +44,8 @@ def api_router() -> APIRouter:
     api.include_router(account_router)
     api.include_router(invites_router)
     api.include_router(platform_router)
+    api.include_router(trees_router)
+    api.include_router(sessions_router)
     return api
 
 

@@ -5,6 +5,7 @@ from troubletree.auth import models as auth_models
 from troubletree.core import audit
 from troubletree.core.db import Base
 from troubletree.notifications import models as notifications_models
+from troubletree.sessions import models as sessions_models
 from troubletree.trees import models as trees_models
 
 __all__ = [
@@ -13,5 +14,6 @@ __all__ = [
     "audit",
     "auth_models",
     "notifications_models",
+    "sessions_models",
     "trees_models",
 ]

@@ -1,0 +1,80 @@
+from troubletree.core.errors import Conflict, Forbidden, NotFound, Unprocessable
+
+
+class SessionNotFound(NotFound):
+    code = "session_not_found"
+    message = "No such session in your account."
+
+
+class SessionTreeNotFound(NotFound):
+    code = "tree_not_found"
+    message = "No such tree in your account."
+
+
+class TreeNotPublished(Conflict):
+    code = "tree_not_published"
+    message = "This tree has no published version yet: publish it before running it."
+
+
+class TechnicianNotFound(NotFound):
+    code = "member_not_found"
+    message = "No such member in your account."
+
+
+class SessionConflict(Conflict):
+    """The session changed since the revision the request was based on."""
+
+    code = "session_conflict"
+    message = "The session was changed by someone else. Reload it and try again."
+
+
+class SessionNotActive(Conflict):
+    code = "session_not_active"
+
+
+class InvalidOption(Unprocessable):
+    code = "invalid_option"
+
+
+class InvalidPathIndex(Unprocessable):
+    code = "invalid_path_index"
+
+
+class NotAtTerminal(Unprocessable):
+    code = "not_at_terminal"
+
+
+class OutcomeMismatch(Unprocessable):
+    code = "outcome_mismatch"
+
+
+class NotAssignee(Forbidden):
+    code = "not_assignee"
+    message = "Only the assigned technician or an admin may run this session."
+
+
+class CannotAssign(Forbidden):
+    code = "cannot_assign"
+    message = "Only admins and engineers may prepare or assign sessions for others."
+
+
+class NavigationFailed(Unprocessable):
+    code = "navigation_failed"
+
+
+class VariablesInvalid(Unprocessable):
+    """Several variables are wrong or missing: one error object per variable."""
+
+    code = "variables_invalid"
+
+    def __init__(self, problems: dict[str, tuple[str, str]]) -> None:
+        super().__init__("Some intake values are missing or invalid.")
+        self.problems = problems
+
+    def body(self) -> dict[str, object]:
+        return {
+            "detail": [
+                {"code": code, "message": message, "field": f"variables.{name}"}
+                for name, (code, message) in self.problems.items()
+            ]
+        }

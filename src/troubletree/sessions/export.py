@@ -1,0 +1,227 @@
+"""Session transcripts as PDF, Markdown or JSON. Pure: a Transcript in, bytes out.
+
+User text (answers, notes, variables) is made inert: Markdown special characters are escaped and
+any text that a spreadsheet would read as a formula (=, +, -, @, tab, carriage return first) is
+prefixed with a quote, in Markdown and PDF alike. JSON carries the raw values: it is data for
+programs, and JSON encoding already keeps it from being anything else.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Any, Literal
+
+from fpdf import FPDF
+
+from troubletree.sessions.navigator import escape_markdown
+
+ExportFormat = Literal["pdf", "markdown", "json"]
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+@dataclass(frozen=True)
+class TranscriptStep:
+    number: int
+    kind: str  # answer, auto, link, back, current
+    question: str
+    answer: str | None
+    note: str | None
+    at: datetime
+    seconds_spent: float | None
+
+
+@dataclass(frozen=True)
+class Transcript:
+    session_id: str
+    tree_title: str
+    version_number: int
+    technician: str
+    created_by: str | None
+    status: str
+    created_at: datetime
+    started_at: datetime | None
+    completed_at: datetime | None
+    outcome: str | None
+    resolution_note: str | None
+    notes: str
+    variables: list[tuple[str, str]] = field(default_factory=list)
+    steps: list[TranscriptStep] = field(default_factory=list)
+
+
+def defuse(text: str) -> str:
+    """Text a spreadsheet would run as a formula gets a leading quote."""
+    return "'" + text if text.startswith(FORMULA_START) else text
+
+
+def _md(text: str | None) -> str:
+    return escape_markdown(defuse(text or "")).replace("\n", "  \n")
+
+
+def _time(value: datetime | None) -> str:
+    return value.strftime("%Y-%m-%d %H:%M:%S UTC") if value else "—"
+
+
+def _duration(seconds: float | None) -> str:
+    if seconds is None:
+        return "—"
+    whole = round(seconds)
+    minutes, secs = divmod(whole, 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}h {minutes:02d}m {secs:02d}s" if hours else f"{minutes}m {secs:02d}s"
+
+
+_KIND_WORDS = {
+    "answer": "Answer",
+    "auto": "Decided by the intake values",
+    "link": "Continued in",
+    "back": "Went back to",
+    "current": "Reached",
+}
+
+
+def _summary(t: Transcript) -> list[tuple[str, str]]:
+    return [
+        ("Tree", f"{t.tree_title} (version {t.version_number})"),
+        ("Technician", t.technician),
+        ("Prepared by", t.created_by or "—"),
+        ("Status", t.status.replace("_", " ")),
+        ("Outcome", t.outcome or "—"),
+        ("Created", _time(t.created_at)),
+        ("Started", _time(t.started_at)),
+        ("Completed", _time(t.completed_at)),
+    ]
+
+
+# --------------------------------------------------------------------------- Markdown
+
+
+def to_markdown(t: Transcript) -> str:
+    lines = [f"# Troubleshooting session: {_md(t.tree_title)}", ""]
+    lines += [f"- **{label}:** {_md(value)}" for label, value in _summary(t)]
+    lines += ["", "## Intake", ""]
+    lines += [f"- **{_md(label)}:** {_md(value)}" for label, value in t.variables] or ["- (none)"]
+    lines += ["", "## Steps", ""]
+    for step in t.steps:
+        lines.append(f"{step.number}. **{_md(step.question)}**  ")
+        if step.answer is not None:
+            lines.append(f"   {_KIND_WORDS.get(step.kind, 'Answer')}: {_md(step.answer)}  ")
+        if step.note:
+            lines.append(f"   Note: {_md(step.note)}  ")
+        lines.append(f"   At {_time(step.at)}, time spent {_duration(step.seconds_spent)}")
+    lines += ["", "## Outcome", "", f"- **Outcome:** {_md(t.outcome or 'not completed')}"]
+    lines.append(f"- **Resolution note:** {_md(t.resolution_note) or '—'}")
+    if t.notes:
+        lines += ["", "## Notes", "", _md(t.notes)]
+    return "\n".join(lines) + "\n"
+
+
+# --------------------------------------------------------------------------- JSON
+
+
+def to_json(t: Transcript) -> str:
+    def encode(value: Any) -> Any:
+        if isinstance(value, datetime):
+            return value.isoformat()
+        raise TypeError(type(value))
+
+    data = asdict(t)
+    data["variables"] = [{"label": k, "value": v} for k, v in t.variables]
+    return json.dumps(data, default=encode, ensure_ascii=False, indent=2)
+
+
+# --------------------------------------------------------------------------- PDF
+
+
+@lru_cache(maxsize=1)
+def _font_dir() -> Path:
+    return Path(str(resources.files("troubletree.sessions").joinpath("fonts")))
+
+
+class _TranscriptPDF(FPDF):
+    def footer(self) -> None:
+        self.set_y(-12)
+        self.set_font("body", size=8)
+        self.cell(0, 8, f"TroubleTree transcript · page {self.page_no()}", align="C")
+
+
+def to_pdf(t: Transcript) -> bytes:
+    """A PDF with Unicode fonts (DejaVu Sans, WenQuanYi Micro Hei as fallback for CJK) and text
+    shaping, so accented, CJK and right-to-left text all render."""
+    fonts = _font_dir()
+    pdf = _TranscriptPDF(format="A4")
+    pdf.set_title(f"Troubleshooting session: {t.tree_title}")
+    pdf.set_creator("TroubleTree")
+    pdf.add_font("body", "", str(fonts / "DejaVuSans.ttf"))
+    pdf.add_font("body", "B", str(fonts / "DejaVuSans-Bold.ttf"))
+    pdf.add_font("cjk", "", str(fonts / "wqy-microhei.ttc"))
+    pdf.set_fallback_fonts(["cjk"])
+    pdf.set_text_shaping(True)
+    pdf.set_auto_page_break(auto=True, margin=16)
+    pdf.add_page()
+
+    def heading(text: str, size: int = 13) -> None:
+        pdf.ln(3)
+        pdf.set_font("body", "B", size)
+        pdf.multi_cell(0, 8, text, new_x="LMARGIN", new_y="NEXT")
+        pdf.set_font("body", "", 10)
+
+    def line(label: str, value: str | None) -> None:
+        pdf.set_font("body", "B", 10)
+        pdf.multi_cell(0, 6, label, new_x="LMARGIN", new_y="NEXT")
+        pdf.set_font("body", "", 10)
+        pdf.multi_cell(0, 6, defuse(value or "—"), new_x="LMARGIN", new_y="NEXT")
+
+    heading(f"Troubleshooting session: {defuse(t.tree_title)}", 16)
+    for label, value in _summary(t):
+        line(label, value)
+    heading("Intake")
+    for label, value in t.variables or [("(none)", "")]:
+        line(defuse(label), value)
+    heading("Steps")
+    for step in t.steps:
+        pdf.set_font("body", "B", 10)
+        pdf.multi_cell(
+            0, 6, f"{step.number}. {defuse(step.question)}", new_x="LMARGIN", new_y="NEXT"
+        )
+        pdf.set_font("body", "", 10)
+        if step.answer is not None:
+            word = _KIND_WORDS.get(step.kind, "Answer")
+            pdf.multi_cell(0, 6, f"{word}: {defuse(step.answer)}", new_x="LMARGIN", new_y="NEXT")
+        if step.note:
+            pdf.multi_cell(0, 6, f"Note: {defuse(step.note)}", new_x="LMARGIN", new_y="NEXT")
+        pdf.multi_cell(
+            0,
+            6,
+            f"At {_time(step.at)}, time spent {_duration(step.seconds_spent)}",
+            new_x="LMARGIN",
+            new_y="NEXT",
+        )
+        pdf.ln(1)
+    heading("Outcome")
+    line("Outcome", t.outcome or "not completed")
+    line("Resolution note", t.resolution_note)
+    if t.notes:
+        heading("Notes")
+        pdf.multi_cell(0, 6, defuse(t.notes), new_x="LMARGIN", new_y="NEXT")
+    return bytes(pdf.output())
+
+
+MEDIA_TYPES: dict[str, str] = {
+    "pdf": "application/pdf",
+    "markdown": "text/markdown; charset=utf-8",
+    "json": "application/json",
+}
+EXTENSIONS = {"pdf": "pdf", "markdown": "md", "json": "json"}
+
+
+def render(t: Transcript, fmt: ExportFormat) -> bytes:
+    if fmt == "pdf":
+        return to_pdf(t)
+    if fmt == "markdown":
+        return to_markdown(t).encode()
+    return to_json(t).encode()

@@ -1,0 +1,148 @@
+"""Guided troubleshooting sessions and their append-only step log."""
+
+from __future__ import annotations
+
+import enum
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    Identity,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.dialects.postgresql import JSONB, UUID
+from sqlalchemy.orm import Mapped, mapped_column
+
+from troubletree.core.clock import utcnow
+from troubletree.core.db import Base
+from troubletree.core.models import UUIDPk
+
+
+class SessionStatus(enum.StrEnum):
+    prepared = "prepared"  # created by a dispatcher for a technician, not started yet
+    in_progress = "in_progress"
+    completed = "completed"
+    abandoned = "abandoned"
+
+
+class Outcome(enum.StrEnum):
+    resolved = "resolved"
+    escalated = "escalated"
+    unresolved = "unresolved"
+
+
+class StepKind(enum.StrEnum):
+    start = "start"  # arrival at the start node
+    answer = "answer"  # an option of the current node was chosen
+    auto = "auto"  # a logic node branched on the variables
+    link = "link"  # a link node continued in another published tree
+    back = "back"  # the technician went back to an earlier node of the path
+
+
+class TroubleshootingSession(Base):
+    __tablename__ = "troubleshooting_sessions"
+    __table_args__ = (
+        CheckConstraint(
+            "status IN ('prepared', 'in_progress', 'completed', 'abandoned')", name="status_valid"
+        ),
+        CheckConstraint(
+            "outcome IS NULL OR outcome IN ('resolved', 'escalated', 'unresolved')",
+            name="outcome_valid",
+        ),
+        CheckConstraint("revision >= 1", name="revision_positive"),
+        # History, newest first, with keyset pagination on (created_at, id): per account, per
+        # technician, and per tree; each stays an index range scan at any table size.
+        Index("ix_troubleshooting_sessions_account_created", "account_id", "created_at", "id"),
+        Index(
+            "ix_troubleshooting_sessions_technician_created",
+            "technician_id",
+            "created_at",
+            "id",
+        ),
+        Index("ix_troubleshooting_sessions_tree_created", "tree_id", "created_at", "id"),
+        Index(
+            "ix_troubleshooting_sessions_search_text",
+            "search_text",
+            postgresql_using="gin",
+            postgresql_ops={"search_text": "gin_trgm_ops"},
+        ),
+    )
+
+    id: Mapped[UUIDPk]
+    account_id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("accounts.id", ondelete="CASCADE")
+    )
+    tree_id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("trees.id", ondelete="CASCADE")
+    )
+    tree_version_id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("tree_versions.id", ondelete="RESTRICT")
+    )
+    technician_id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("users.id", ondelete="CASCADE")
+    )
+    created_by: Mapped[uuid.UUID | None] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("users.id", ondelete="SET NULL")
+    )
+    status: Mapped[str] = mapped_column(String(20))
+    variables: Mapped[dict[str, Any]] = mapped_column(
+        JSONB, default=dict, server_default=text("'{}'::jsonb")
+    )
+    notes: Mapped[str] = mapped_column(Text, default="", server_default="")
+    outcome: Mapped[str | None] = mapped_column(String(20))
+    resolution_note: Mapped[str | None] = mapped_column(Text)
+    # Session notes, step notes and the resolution note, lower-cased: the free-text filter.
+    search_text: Mapped[str] = mapped_column(Text, default="", server_default="")
+    revision: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    created_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, server_default=text("now()")
+    )
+    started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, server_default=text("now()")
+    )
+
+
+class SessionStep(Base):
+    """One event of a session. Append-only: going back appends a `back` step, so the history
+    of what was tried is never lost. `to_node_id` / `to_version_id` record where the event led,
+    so the path can be replayed without re-deciding anything."""
+
+    __tablename__ = "session_steps"
+    __table_args__ = (
+        UniqueConstraint("session_id", "seq"),
+        CheckConstraint("kind IN ('start', 'answer', 'auto', 'link', 'back')", name="kind_valid"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    session_id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("troubleshooting_sessions.id", ondelete="CASCADE")
+    )
+    seq: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(10))
+    version_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+    node_id: Mapped[str | None] = mapped_column(String(64))
+    option_id: Mapped[str | None] = mapped_column(String(64))
+    answer_label: Mapped[str | None] = mapped_column(String(200))
+    to_version_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
+    to_node_id: Mapped[str] = mapped_column(String(64))
+    # For `back`: the index on the path that became current again.
+    path_index: Mapped[int | None] = mapped_column(Integer)
+    note: Mapped[str | None] = mapped_column(Text)
+    created_by: Mapped[uuid.UUID | None] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("users.id", ondelete="SET NULL")
+    )
+    created_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, server_default=text("now()")
+    )

@@ -1,0 +1,160 @@
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+from troubletree.auth.schemas import StrictBody
+from troubletree.sessions.models import Outcome, SessionStatus
+from troubletree.trees.graph import Variable
+
+NOTE_MAX = 5000
+NOTES_MAX = 20000
+Tab = Literal["mine", "assigned", "all"]
+
+
+class SessionCreate(StrictBody):
+    tree_id: uuid.UUID
+    variables: dict[str, Any] = Field(default_factory=dict, max_length=100)
+    technician_id: uuid.UUID | None = Field(
+        default=None, description="Who runs it (default: you). Others need admin or engineer."
+    )
+    prepared: bool = Field(
+        default=False,
+        description="Prepare it for `technician_id` to start later (admins and engineers).",
+    )
+    notes: str | None = Field(default=None, max_length=NOTES_MAX)
+
+
+class SessionUpdate(StrictBody):
+    base_revision: int = Field(ge=1, description="The revision the change is based on.")
+    notes: str | None = Field(default=None, max_length=NOTES_MAX)
+    variables: dict[str, Any] | None = Field(
+        default=None, max_length=100, description="Values to set; null clears one."
+    )
+    technician_id: uuid.UUID | None = None
+
+
+class SessionStart(StrictBody):
+    variables: dict[str, Any] = Field(default_factory=dict, max_length=100)
+    base_revision: int | None = Field(default=None, ge=1)
+
+
+class StepCreate(StrictBody):
+    option_id: str = Field(min_length=1, max_length=64)
+    note: str | None = Field(default=None, max_length=NOTE_MAX)
+    base_revision: int | None = Field(default=None, ge=1)
+
+
+class BackRequest(StrictBody):
+    path_index: int = Field(ge=0, description="Index in `path` of the node to return to.")
+    base_revision: int | None = Field(default=None, ge=1)
+
+
+class StepNote(StrictBody):
+    note: str = Field(max_length=NOTE_MAX)
+
+
+class SessionComplete(StrictBody):
+    outcome: Outcome | None = Field(
+        default=None,
+        description="Default: resolved at a solution node, escalated at an escalation node.",
+    )
+    resolution_note: str | None = Field(default=None, max_length=NOTES_MAX)
+    base_revision: int | None = Field(default=None, ge=1)
+
+
+class ExportRequest(StrictBody):
+    format: Literal["pdf", "markdown", "json"]
+
+
+class PersonRead(BaseModel):
+    id: uuid.UUID
+    full_name: str
+    email: str
+
+
+class OptionRead(BaseModel):
+    id: str
+    label: str
+
+
+class CurrentNode(BaseModel):
+    version_id: uuid.UUID
+    node_id: str
+    kind: str
+    title: str = Field(description="Variables interpolated and escaped.")
+    body: str = Field(description="Markdown; variables interpolated and escaped.")
+    options: list[OptionRead]
+    suggested_option_id: str | None = Field(
+        description="The answer given here before going back, offered again."
+    )
+    is_terminal: bool
+    waiting_for: list[str] = Field(
+        description="Variables a logic node needs before the session can move on."
+    )
+
+
+class PathStep(BaseModel):
+    index: int
+    version_id: uuid.UUID
+    node_id: str
+    kind: str
+    title: str
+    step_seq: int | None = Field(description="The step that left this node (for notes).")
+    option_id: str | None
+    answer_label: str | None
+    note: str | None
+    arrived_at: datetime
+    seconds_spent: float | None
+
+
+class MissingVariables(BaseModel):
+    at_start: list[str]
+    before_complete: list[str]
+
+
+class SessionRead(BaseModel):
+    id: uuid.UUID
+    tree_id: uuid.UUID
+    tree_title: str
+    tree_version_id: uuid.UUID
+    version_number: int
+    technician: PersonRead
+    created_by: uuid.UUID | None
+    status: SessionStatus
+    outcome: Outcome | None
+    resolution_note: str | None
+    notes: str
+    variables: dict[str, Any]
+    variable_definitions: list[Variable]
+    missing_variables: MissingVariables
+    revision: int
+    created_at: datetime
+    started_at: datetime | None
+    completed_at: datetime | None
+    updated_at: datetime
+    path: list[PathStep]
+    current: CurrentNode | None
+    can_complete: bool
+
+
+class SessionSummary(BaseModel):
+    id: uuid.UUID
+    tree_id: uuid.UUID
+    tree_title: str
+    version_number: int
+    technician_id: uuid.UUID
+    technician_name: str
+    created_by: uuid.UUID | None
+    status: SessionStatus
+    outcome: Outcome | None
+    created_at: datetime
+    completed_at: datetime | None
+
+
+class SessionPage(BaseModel):
+    items: list[SessionSummary]
+    next_cursor: str | None

@@ -1,0 +1,821 @@
+"""Guided sessions: start (or prepare for a technician), answer, go back, notes, intake values,
+complete, abandon, history and transcripts.
+
+Every change locks the session row (`SELECT ... FOR UPDATE`) and bumps `revision`, so parallel
+requests on one session are applied one after the other; a request that names the revision it
+was based on gets 409 when another change came first. The step log is append-only.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from troubletree.accounts import repository as accounts_repository
+from troubletree.accounts.models import Role
+from troubletree.accounts.service import Caller
+from troubletree.core.clock import utcnow
+from troubletree.core.errors import Forbidden, Unprocessable
+from troubletree.sessions import navigator, repository
+from troubletree.sessions.exceptions import (
+    CannotAssign,
+    InvalidOption,
+    InvalidPathIndex,
+    NavigationFailed,
+    NotAssignee,
+    NotAtTerminal,
+    OutcomeMismatch,
+    SessionConflict,
+    SessionNotActive,
+    SessionNotFound,
+    SessionTreeNotFound,
+    TechnicianNotFound,
+    TreeNotPublished,
+    VariablesInvalid,
+)
+from troubletree.sessions.export import ExportFormat, Transcript, TranscriptStep, render
+from troubletree.sessions.models import (
+    Outcome,
+    SessionStatus,
+    SessionStep,
+    StepKind,
+    TroubleshootingSession,
+)
+from troubletree.sessions.repository import HistoryFilter
+from troubletree.sessions.schemas import (
+    BackRequest,
+    CurrentNode,
+    MissingVariables,
+    OptionRead,
+    PathStep,
+    PersonRead,
+    SessionComplete,
+    SessionCreate,
+    SessionPage,
+    SessionRead,
+    SessionStart,
+    SessionSummary,
+    SessionUpdate,
+    StepCreate,
+    Tab,
+)
+from troubletree.trees.graph import Graph, Variable
+
+ACTIVE = {SessionStatus.prepared.value, SessionStatus.in_progress.value}
+
+
+# --------------------------------------------------------------------------- loading
+
+
+class Graphs:
+    """The published versions a session touches (its own and any linked ones), loaded once."""
+
+    def __init__(self, db: AsyncSession) -> None:
+        self.db = db
+        self._graphs: dict[uuid.UUID, Graph] = {}
+        self._numbers: dict[uuid.UUID, int] = {}
+        self._titles: dict[uuid.UUID, str] = {}
+
+    async def get(self, version_id: uuid.UUID) -> Graph:
+        if version_id not in self._graphs:
+            version = await repository.get_version(self.db, version_id)
+            if version is None:
+                raise NavigationFailed("A tree version this session uses no longer exists.")
+            self._graphs[version_id] = Graph.model_validate(version.graph)
+            self._numbers[version_id] = version.number
+            self._titles[version_id] = version.title
+        return self._graphs[version_id]
+
+    def number(self, version_id: uuid.UUID) -> int:
+        return self._numbers[version_id]
+
+    def title(self, version_id: uuid.UUID) -> str:
+        return self._titles[version_id]
+
+
+def _events(steps: list[SessionStep]) -> list[navigator.StepEvent]:
+    return [
+        navigator.StepEvent(
+            seq=s.seq,
+            kind=s.kind,
+            version_id=s.version_id,
+            node_id=s.node_id,
+            option_id=s.option_id,
+            answer_label=s.answer_label,
+            to_version_id=s.to_version_id,
+            to_node_id=s.to_node_id,
+            path_index=s.path_index,
+            note=s.note,
+            created_at=s.created_at,
+        )
+        for s in steps
+    ]
+
+
+@dataclass
+class Loaded:
+    session: TroubleshootingSession
+    steps: list[SessionStep]
+    graphs: Graphs
+    position: navigator.Position
+    definitions: list[Variable]
+
+
+async def _load(
+    db: AsyncSession, caller: Caller, session_id: uuid.UUID, *, lock: bool = False
+) -> Loaded:
+    session = await repository.get_session(db, caller.account_id, session_id, lock=lock)
+    if session is None or not _may_see(caller, session):
+        raise SessionNotFound()
+    graphs = Graphs(db)
+    graph = await graphs.get(session.tree_version_id)
+    steps = await repository.list_steps(db, session.id)
+    for step in steps:
+        await graphs.get(step.to_version_id)
+    return Loaded(session, steps, graphs, navigator.replay(_events(steps)), graph.variables)
+
+
+def _may_see(caller: Caller, session: TroubleshootingSession) -> bool:
+    return caller.role == Role.admin or caller.user.id in {
+        session.technician_id,
+        session.created_by,
+    }
+
+
+def _may_run(caller: Caller, session: TroubleshootingSession) -> bool:
+    return caller.role == Role.admin or caller.user.id == session.technician_id
+
+
+def _check_revision(session: TroubleshootingSession, base_revision: int | None) -> None:
+    if base_revision is not None and base_revision != session.revision:
+        raise SessionConflict(extra={"current_revision": session.revision})
+
+
+def _check_active(session: TroubleshootingSession, *allowed: str) -> None:
+    if session.status not in allowed:
+        raise SessionNotActive(
+            f"The session is {session.status.replace('_', ' ')}; this is not possible now."
+        )
+
+
+def _touch(session: TroubleshootingSession) -> None:
+    session.revision += 1
+    session.updated_at = utcnow()
+
+
+def _raise_variable_problems(problems: Mapping[str, str]) -> None:
+    if problems:
+        raise VariablesInvalid({name: ("variable_invalid", msg) for name, msg in problems.items()})
+
+
+def _raise_missing(missing: list[Variable], when: str) -> None:
+    if missing:
+        raise VariablesInvalid(
+            {v.name: ("variable_missing", f"{v.label} is needed {when}.") for v in missing}
+        )
+
+
+# --------------------------------------------------------------------------- moving
+
+
+async def _steps_from(
+    db: AsyncSession,
+    graphs: Graphs,
+    caller: Caller,
+    session: TroubleshootingSession,
+    version_id: uuid.UUID,
+    node_id: str,
+    next_seq: int,
+) -> list[SessionStep]:
+    """The automatic moves from a node just reached: logic nodes branch on the variables and
+    link nodes continue in the linked tree's current version."""
+    created: list[SessionStep] = []
+    definitions = (await graphs.get(session.tree_version_id)).variables
+    for _ in range(navigator.MAX_AUTO_MOVES):
+        graph = await graphs.get(version_id)
+        node = navigator.node_of(graph, node_id)
+        move = navigator.automatic_move(node, definitions, session.variables)
+        if move is None:
+            return created
+        if move.kind == "link" and move.link_tree_id is not None:
+            target = await repository.get_runnable_tree(db, caller.account_id, move.link_tree_id)
+            if target is None or target.current_version_id is None:
+                raise NavigationFailed(
+                    f"The node {node.id!r} links to a tree that is no longer published."
+                )
+            to_version = target.current_version_id
+            to_graph = await graphs.get(to_version)
+            if to_graph.start is None:
+                raise NavigationFailed("The linked tree has no start node.")
+            to_node = to_graph.start
+        else:
+            assert move.to_node_id is not None
+            to_version, to_node = version_id, move.to_node_id
+        created.append(
+            SessionStep(
+                session_id=session.id,
+                seq=next_seq + len(created),
+                kind=move.kind,
+                version_id=version_id,
+                node_id=node.id,
+                answer_label=(move.label or "")[:200],
+                to_version_id=to_version,
+                to_node_id=to_node,
+                created_by=caller.user.id,
+                created_at=utcnow(),
+            )
+        )
+        version_id, node_id = to_version, to_node
+    raise NavigationFailed("The tree loops through automatic steps without reaching a question.")
+
+
+async def _begin(db: AsyncSession, caller: Caller, loaded: Loaded) -> None:
+    """Starts a session: the start step and whatever follows automatically."""
+    session = loaded.session
+    graph = await loaded.graphs.get(session.tree_version_id)
+    if graph.start is None:
+        raise NavigationFailed("This version has no start node.")
+    start = SessionStep(
+        session_id=session.id,
+        seq=0,
+        kind=StepKind.start,
+        version_id=None,
+        node_id=None,
+        to_version_id=session.tree_version_id,
+        to_node_id=graph.start,
+        created_by=caller.user.id,
+        created_at=utcnow(),
+    )
+    follow = await _steps_from(
+        db, loaded.graphs, caller, session, session.tree_version_id, graph.start, 1
+    )
+    await repository.add_steps(db, [start, *follow])
+    session.status = SessionStatus.in_progress
+    session.started_at = start.created_at
+
+
+async def _continue_if_waiting(db: AsyncSession, caller: Caller, loaded: Loaded) -> None:
+    """After intake values change, a logic node that was waiting may now decide."""
+    if loaded.session.status != SessionStatus.in_progress or not loaded.position.path:
+        return
+    current = loaded.position.current
+    follow = await _steps_from(
+        db,
+        loaded.graphs,
+        caller,
+        loaded.session,
+        current.version_id,
+        current.node_id,
+        _next_seq(loaded),
+    )
+    await repository.add_steps(db, follow)
+
+
+def _next_seq(loaded: Loaded) -> int:
+    return (loaded.steps[-1].seq + 1) if loaded.steps else 0
+
+
+# --------------------------------------------------------------------------- reading
+
+
+async def _read(db: AsyncSession, caller: Caller, session_id: uuid.UUID) -> SessionRead:
+    loaded = await _load(db, caller, session_id)
+    return await _to_read(db, loaded)
+
+
+async def _to_read(db: AsyncSession, loaded: Loaded) -> SessionRead:
+    session, graphs, position = loaded.session, loaded.graphs, loaded.position
+    values = session.variables
+    definitions = loaded.definitions
+    technician = await repository.get_user(db, session.technician_id)
+    assert technician is not None
+    path: list[PathStep] = []
+    for i, entry in enumerate(position.path):
+        node = navigator.node_of(await graphs.get(entry.version_id), entry.node_id)
+        left = entry.left_by
+        path.append(
+            PathStep(
+                index=i,
+                version_id=entry.version_id,
+                node_id=entry.node_id,
+                kind=node.kind,
+                title=navigator.interpolate(node.title, definitions, values),
+                step_seq=left.seq if left else None,
+                option_id=left.option_id if left else None,
+                answer_label=left.answer_label if left else None,
+                note=left.note if left else None,
+                arrived_at=entry.arrived_at,
+                seconds_spent=entry.seconds_spent,
+            )
+        )
+    current: CurrentNode | None = None
+    can_complete = False
+    if position.path and session.status in ACTIVE:
+        entry = position.current
+        node = navigator.node_of(await graphs.get(entry.version_id), entry.node_id)
+        remembered = position.remembered.get((entry.version_id, entry.node_id))
+        option_ids = {o.id for o in node.options}
+        waiting = (
+            sorted(name for name in navigator.logic_inputs(node) if values.get(name) in (None, ""))
+            if node.kind == "logic"
+            else []
+        )
+        current = CurrentNode(
+            version_id=entry.version_id,
+            node_id=node.id,
+            kind=node.kind,
+            title=navigator.interpolate(node.title, definitions, values),
+            body=navigator.interpolate(node.body, definitions, values),
+            options=[
+                OptionRead(id=o.id, label=navigator.interpolate(o.label, definitions, values))
+                for o in node.options
+            ],
+            suggested_option_id=remembered[0]
+            if remembered and remembered[0] in option_ids
+            else None,
+            is_terminal=navigator.is_terminal(node),
+            waiting_for=waiting,
+        )
+        can_complete = (
+            session.status == SessionStatus.in_progress
+            and current.is_terminal
+            and not navigator.missing_variables(definitions, values, "at_start", "before_complete")
+        )
+    return SessionRead(
+        id=session.id,
+        tree_id=session.tree_id,
+        tree_title=graphs.title(session.tree_version_id),
+        tree_version_id=session.tree_version_id,
+        version_number=graphs.number(session.tree_version_id),
+        technician=PersonRead(
+            id=technician.id, full_name=technician.full_name, email=technician.email
+        ),
+        created_by=session.created_by,
+        status=SessionStatus(session.status),
+        outcome=Outcome(session.outcome) if session.outcome else None,
+        resolution_note=session.resolution_note,
+        notes=session.notes,
+        variables=values,
+        variable_definitions=definitions,
+        missing_variables=MissingVariables(
+            at_start=[v.name for v in navigator.missing_variables(definitions, values, "at_start")],
+            before_complete=[
+                v.name for v in navigator.missing_variables(definitions, values, "before_complete")
+            ],
+        ),
+        revision=session.revision,
+        created_at=session.created_at,
+        started_at=session.started_at,
+        completed_at=session.completed_at,
+        updated_at=session.updated_at,
+        path=path,
+        current=current,
+        can_complete=can_complete,
+    )
+
+
+async def get_session(db: AsyncSession, caller: Caller, session_id: uuid.UUID) -> SessionRead:
+    return await _read(db, caller, session_id)
+
+
+# --------------------------------------------------------------------------- changes
+
+
+async def _member(db: AsyncSession, caller: Caller, user_id: uuid.UUID) -> uuid.UUID:
+    member = await accounts_repository.get_member(db, caller.account_id, user_id)
+    if member is None:
+        raise TechnicianNotFound(field="technician_id")
+    return user_id
+
+
+async def create_session(db: AsyncSession, caller: Caller, body: SessionCreate) -> SessionRead:
+    tree = await repository.get_runnable_tree(db, caller.account_id, body.tree_id)
+    published = (
+        tree is not None and tree.current_version_id is not None and tree.status == "published"
+    )
+    if tree is None or (not published and caller.role == Role.technician):
+        raise SessionTreeNotFound(field="tree_id")  # technicians see published trees only
+    if not published or tree.current_version_id is None:
+        raise TreeNotPublished(field="tree_id")
+    is_author = caller.role in {Role.admin, Role.engineer}
+    technician_id = body.technician_id or caller.user.id
+    if body.prepared and not is_author:
+        raise CannotAssign()
+    if body.prepared and body.technician_id is None:
+        raise Unprocessable(
+            "Name the technician the session is prepared for.",
+            code="technician_required",
+            field="technician_id",
+        )
+    if technician_id != caller.user.id:
+        if not is_author:
+            raise CannotAssign()
+        await _member(db, caller, technician_id)
+
+    graphs = Graphs(db)
+    graph = await graphs.get(tree.current_version_id)
+    values, problems = navigator.merge_variables(graph.variables, {}, body.variables)
+    _raise_variable_problems(problems)
+    if not body.prepared:
+        _raise_missing(navigator.missing_variables(graph.variables, values, "at_start"), "to start")
+    now = utcnow()
+    session = await repository.add_session(
+        db,
+        TroubleshootingSession(
+            id=uuid.uuid4(),
+            account_id=caller.account_id,
+            tree_id=tree.id,
+            tree_version_id=tree.current_version_id,
+            technician_id=technician_id,
+            created_by=caller.user.id,
+            status=SessionStatus.prepared,
+            variables=values,
+            notes=body.notes or "",
+            revision=1,
+            created_at=now,
+            updated_at=now,
+        ),
+    )
+    await repository.increment_tree_usage(db, tree.id)
+    loaded = Loaded(session, [], graphs, navigator.Position(), graph.variables)
+    if not body.prepared:
+        await _begin(db, caller, loaded)
+    await repository.refresh_search_text(db, session.id)
+    return await _read(db, caller, session.id)
+
+
+async def start_prepared(
+    db: AsyncSession, caller: Caller, session_id: uuid.UUID, body: SessionStart
+) -> SessionRead:
+    loaded = await _load(db, caller, session_id, lock=True)
+    session = loaded.session
+    if not _may_run(caller, session):
+        raise NotAssignee()
+    _check_revision(session, body.base_revision)
+    _check_active(session, SessionStatus.prepared)
+    values, problems = navigator.merge_variables(
+        loaded.definitions, session.variables, body.variables
+    )
+    _raise_variable_problems(problems)
+    _raise_missing(navigator.missing_variables(loaded.definitions, values, "at_start"), "to start")
+    session.variables = values
+    await _begin(db, caller, loaded)
+    _touch(session)
+    await db.flush()
+    return await _read(db, caller, session.id)
+
+
+async def update_session(
+    db: AsyncSession, caller: Caller, session_id: uuid.UUID, body: SessionUpdate
+) -> SessionRead:
+    loaded = await _load(db, caller, session_id, lock=True)
+    session = loaded.session
+    _check_revision(session, body.base_revision)
+    _check_active(session, *ACTIVE)
+    if body.technician_id is not None and body.technician_id != session.technician_id:
+        if caller.role not in {Role.admin, Role.engineer}:
+            raise CannotAssign()
+        session.technician_id = await _member(db, caller, body.technician_id)
+    elif not _may_run(caller, session) and caller.user.id != session.created_by:
+        raise NotAssignee()
+    if body.notes is not None:
+        session.notes = body.notes
+    if body.variables:
+        values, problems = navigator.merge_variables(
+            loaded.definitions, session.variables, body.variables
+        )
+        _raise_variable_problems(problems)
+        session.variables = values
+        await _continue_if_waiting(db, caller, loaded)
+    _touch(session)
+    await db.flush()
+    await repository.refresh_search_text(db, session.id)
+    return await _read(db, caller, session.id)
+
+
+async def _runnable(
+    db: AsyncSession, caller: Caller, session_id: uuid.UUID, base_revision: int | None
+) -> Loaded:
+    loaded = await _load(db, caller, session_id, lock=True)
+    if not _may_run(caller, loaded.session):
+        raise NotAssignee()
+    _check_revision(loaded.session, base_revision)
+    _check_active(loaded.session, SessionStatus.in_progress)
+    return loaded
+
+
+async def record_step(
+    db: AsyncSession, caller: Caller, session_id: uuid.UUID, body: StepCreate
+) -> SessionRead:
+    """Answers an option of the current node, then follows any automatic steps."""
+    loaded = await _runnable(db, caller, session_id, body.base_revision)
+    session, current = loaded.session, loaded.position.current
+    node = navigator.node_of(await loaded.graphs.get(current.version_id), current.node_id)
+    option = next((o for o in node.options if o.id == body.option_id), None)
+    if option is None or option.next is None:
+        raise InvalidOption(
+            f"{body.option_id!r} is not an option of the current step {node.id!r}.",
+            field="option_id",
+        )
+    seq = _next_seq(loaded)
+    answer = SessionStep(
+        session_id=session.id,
+        seq=seq,
+        kind=StepKind.answer,
+        version_id=current.version_id,
+        node_id=node.id,
+        option_id=option.id,
+        answer_label=option.label[:200],
+        to_version_id=current.version_id,
+        to_node_id=option.next,
+        note=body.note or None,
+        created_by=caller.user.id,
+        created_at=utcnow(),
+    )
+    follow = await _steps_from(
+        db, loaded.graphs, caller, session, current.version_id, option.next, seq + 1
+    )
+    await repository.add_steps(db, [answer, *follow])
+    _touch(session)
+    await db.flush()
+    if body.note:
+        await repository.refresh_search_text(db, session.id)
+    return await _read(db, caller, session.id)
+
+
+async def go_back(
+    db: AsyncSession, caller: Caller, session_id: uuid.UUID, body: BackRequest
+) -> SessionRead:
+    loaded = await _runnable(db, caller, session_id, body.base_revision)
+    path = loaded.position.path
+    if body.path_index >= len(path) - 1:
+        raise InvalidPathIndex(
+            f"Choose an earlier step of the path (0 to {len(path) - 2}).", field="path_index"
+        )
+    target = path[body.path_index]
+    current = loaded.position.current
+    seq = _next_seq(loaded)
+    back = SessionStep(
+        session_id=loaded.session.id,
+        seq=seq,
+        kind=StepKind.back,
+        version_id=current.version_id,
+        node_id=current.node_id,
+        to_version_id=target.version_id,
+        to_node_id=target.node_id,
+        path_index=body.path_index,
+        created_by=caller.user.id,
+        created_at=utcnow(),
+    )
+    follow = await _steps_from(
+        db, loaded.graphs, caller, loaded.session, target.version_id, target.node_id, seq + 1
+    )
+    await repository.add_steps(db, [back, *follow])
+    _touch(loaded.session)
+    await db.flush()
+    return await _read(db, caller, session_id)
+
+
+async def note_step(
+    db: AsyncSession, caller: Caller, session_id: uuid.UUID, seq: int, note: str
+) -> SessionRead:
+    loaded = await _load(db, caller, session_id, lock=True)
+    if not _may_run(caller, loaded.session):
+        raise NotAssignee()
+    step = next((s for s in loaded.steps if s.seq == seq), None)
+    if step is None:
+        raise Unprocessable(f"The session has no step {seq}.", code="step_not_found", field="seq")
+    step.note = note or None
+    _touch(loaded.session)
+    await db.flush()
+    await repository.refresh_search_text(db, loaded.session.id)
+    return await _read(db, caller, session_id)
+
+
+async def complete_session(
+    db: AsyncSession, caller: Caller, session_id: uuid.UUID, body: SessionComplete
+) -> SessionRead:
+    loaded = await _runnable(db, caller, session_id, body.base_revision)
+    session, current = loaded.session, loaded.position.current
+    node = navigator.node_of(await loaded.graphs.get(current.version_id), current.node_id)
+    natural = {"solution": Outcome.resolved, "escalation": Outcome.escalated}.get(node.kind)
+    outcome = body.outcome or natural
+    if outcome is None:
+        raise NotAtTerminal(
+            "The session is not at a solution or escalation yet; complete it as unresolved "
+            "or continue.",
+            field="outcome",
+        )
+    if outcome != Outcome.unresolved and outcome != natural:
+        raise OutcomeMismatch(
+            f"At a {node.kind} step the outcome is {natural or 'unresolved'}.", field="outcome"
+        )
+    _raise_missing(
+        navigator.missing_variables(
+            loaded.definitions, session.variables, "at_start", "before_complete"
+        ),
+        "to complete the session",
+    )
+    session.status = SessionStatus.completed
+    session.outcome = outcome
+    session.resolution_note = body.resolution_note
+    session.completed_at = utcnow()
+    _touch(session)
+    await db.flush()
+    await repository.refresh_search_text(db, session.id)
+    return await _read(db, caller, session_id)
+
+
+async def abandon_session(db: AsyncSession, caller: Caller, session_id: uuid.UUID) -> SessionRead:
+    loaded = await _load(db, caller, session_id, lock=True)
+    if not _may_run(caller, loaded.session) and caller.user.id != loaded.session.created_by:
+        raise NotAssignee()
+    _check_active(loaded.session, *ACTIVE)
+    loaded.session.status = SessionStatus.abandoned
+    loaded.session.completed_at = utcnow()
+    _touch(loaded.session)
+    await db.flush()
+    return await _read(db, caller, session_id)
+
+
+# --------------------------------------------------------------------------- history
+
+
+def encode_cursor(created_at: datetime, session_id: uuid.UUID) -> str:
+    raw = f"{created_at.isoformat()}|{session_id}".encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        when, ident = raw.split("|", 1)
+        return datetime.fromisoformat(when), uuid.UUID(ident)
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        raise Unprocessable(
+            "This cursor is not valid; start again without it.",
+            code="invalid_cursor",
+            field="cursor",
+        ) from None
+
+
+@dataclass(frozen=True)
+class HistoryQuery:
+    tab: Tab = "mine"
+    status: SessionStatus | None = None
+    outcome: Outcome | None = None
+    tree_id: uuid.UUID | None = None
+    technician_id: uuid.UUID | None = None
+    created_from: datetime | None = None
+    created_to: datetime | None = None
+    q: str | None = None
+    cursor: str | None = None
+    limit: int = 25
+
+
+async def list_sessions(db: AsyncSession, caller: Caller, query: HistoryQuery) -> SessionPage:
+    technician: uuid.UUID | None = query.technician_id
+    not_created_by = None
+    if query.tab == "all":
+        if caller.role != Role.admin:
+            raise Forbidden("Only admins see every session of the account.", code="role_required")
+    else:
+        technician = caller.user.id
+        if query.tab == "assigned":
+            not_created_by = caller.user.id
+    rows = await repository.list_sessions(
+        db,
+        HistoryFilter(
+            account_id=caller.account_id,
+            technician_id=technician,
+            not_created_by=not_created_by,
+            status=query.status.value if query.status else None,
+            outcome=query.outcome.value if query.outcome else None,
+            tree_id=query.tree_id,
+            created_from=query.created_from,
+            created_to=query.created_to,
+            text=query.q.strip() if query.q and query.q.strip() else None,
+        ),
+        after=decode_cursor(query.cursor) if query.cursor else None,
+        limit=query.limit + 1,
+    )
+    items = [
+        SessionSummary(
+            id=s.id,
+            tree_id=s.tree_id,
+            tree_title=title,
+            version_number=number,
+            technician_id=s.technician_id,
+            technician_name=name,
+            created_by=s.created_by,
+            status=SessionStatus(s.status),
+            outcome=Outcome(s.outcome) if s.outcome else None,
+            created_at=s.created_at,
+            completed_at=s.completed_at,
+        )
+        for s, title, name, number in rows[: query.limit]
+    ]
+    more = len(rows) > query.limit
+    return SessionPage(
+        items=items,
+        next_cursor=encode_cursor(items[-1].created_at, items[-1].id) if more and items else None,
+    )
+
+
+# --------------------------------------------------------------------------- export
+
+
+async def export_session(
+    db: AsyncSession, caller: Caller, session_id: uuid.UUID, fmt: ExportFormat
+) -> tuple[bytes, str]:
+    loaded = await _load(db, caller, session_id)
+    read = await _to_read(db, loaded)
+    creator = (
+        await repository.get_user(db, loaded.session.created_by)
+        if loaded.session.created_by
+        else None
+    )
+    titles: dict[tuple[uuid.UUID, str], str] = {}
+
+    async def title_of(version_id: uuid.UUID, node_id: str) -> str:
+        key = (version_id, node_id)
+        if key not in titles:
+            node = navigator.node_of(await loaded.graphs.get(version_id), node_id)
+            titles[key] = navigator.interpolate(
+                node.title, loaded.definitions, loaded.session.variables
+            ).replace("\\", "")
+        return titles[key]
+
+    steps: list[TranscriptStep] = []
+    events = _events(loaded.steps)
+    for i, event in enumerate(events):
+        arrived_at = events[i - 1].created_at if i else event.created_at
+        if event.kind == "start":
+            continue
+        if event.kind == "back":
+            question = await title_of(event.to_version_id, event.to_node_id)
+            steps.append(
+                TranscriptStep(
+                    len(steps) + 1, "back", question, question, event.note, event.created_at, None
+                )
+            )
+            continue
+        assert event.version_id is not None
+        assert event.node_id is not None
+        question = await title_of(event.version_id, event.node_id)
+        spent = (event.created_at - arrived_at).total_seconds()
+        steps.append(
+            TranscriptStep(
+                len(steps) + 1,
+                event.kind,
+                question,
+                event.answer_label,
+                event.note,
+                event.created_at,
+                max(0.0, spent),
+            )
+        )
+    if read.status == SessionStatus.completed and loaded.position.path:
+        last = loaded.position.current
+        steps.append(
+            TranscriptStep(
+                len(steps) + 1,
+                "current",
+                await title_of(last.version_id, last.node_id),
+                None,
+                None,
+                last.arrived_at,
+                None,
+            )
+        )
+    labels = {v.name: v.label for v in loaded.definitions}
+    transcript = Transcript(
+        session_id=str(read.id),
+        tree_title=read.tree_title,
+        version_number=read.version_number,
+        technician=f"{read.technician.full_name} <{read.technician.email}>",
+        created_by=f"{creator.full_name} <{creator.email}>" if creator else None,
+        status=read.status.value,
+        created_at=read.created_at,
+        started_at=read.started_at,
+        completed_at=read.completed_at,
+        outcome=read.outcome.value if read.outcome else None,
+        resolution_note=read.resolution_note,
+        notes=read.notes,
+        variables=[(labels.get(k, k), _show(v)) for k, v in read.variables.items()],
+        steps=steps,
+    )
+    return render(transcript, fmt), read.tree_title
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value)
