@@ -71,7 +71,7 @@ describe('auth journey', () => {
     expect(storage.local).not.toMatch(/ey[A-Za-z0-9_-]{10,}\./); // no JWT
     expect(storage.session).not.toMatch(/ey[A-Za-z0-9_-]{10,}\./);
     expect(storage.cookies).not.toContain('tt_refresh');
-    const cookies = await browser.context.cookies(baseURL + '/api/v1/auth/refresh');
+    const cookies = await browser.context.cookies(`${baseURL}/api/v1/auth/refresh`);
     const refreshCookie = cookies.find((c) => c.name === 'tt_refresh');
     expect(refreshCookie?.httpOnly).toBe(true);
     expect(refreshCookie?.sameSite).toBe('Strict');
@@ -160,5 +160,24 @@ describe('auth journey', () => {
     await page.getByText('Cole Colleague', { exact: true }).waitFor();
     await page.getByText('used up').waitFor();
     await screenshot(page, 'auth-journey-admin-after-invite');
+  });
+
+  it('signs out every tab when one tab signs out', async () => {
+    const { context, page } = browser;
+    const second = await context.newPage();
+    try {
+      // A second tab restores the session from the cookie on its own.
+      await second.goto('/account');
+      await expectVisible(second, 'heading', admin.team);
+
+      await page.getByRole('button', { name: 'Sign out' }).click();
+      await page.waitForURL(/\/sign-in/);
+      // The other tab follows without a reload.
+      await second.waitForURL(/\/sign-in/);
+      await expectVisible(second, 'heading', 'Sign in');
+      await screenshot(second, 'auth-journey-second-tab-signed-out');
+    } finally {
+      await second.close();
+    }
   });
 });

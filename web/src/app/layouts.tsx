@@ -12,12 +12,10 @@ import { SIGN_IN_PATH, type NavItem } from './paths';
  * load would, so keyboard and screen reader users start at the top of the new page. */
 function useFocusOnNavigate() {
   const { pathname } = useLocation();
-  const first = useRef(true);
+  const shown = useRef(pathname);
   useEffect(() => {
-    if (first.current) {
-      first.current = false;
-      return;
-    }
+    if (shown.current === pathname) return; // the first page, or the same page again
+    shown.current = pathname;
     const main = document.getElementById('main');
     const heading = main?.querySelector<HTMLElement>('h1');
     if (heading) {
@@ -81,7 +79,7 @@ function VerifyEmailBanner() {
   const send = useSendVerificationEmail();
   const run = useSingleFlight(() => send.mutateAsync());
   return (
-    <div className="banner" role="region" aria-label="Email verification">
+    <section className="banner" aria-label="Email verification">
       {send.isSuccess ? (
         <p role="status">{send.data.message}</p>
       ) : (
@@ -93,7 +91,7 @@ function VerifyEmailBanner() {
           {send.isError && <p role="alert">{describeError(send.error).general.join(' ')}</p>}
         </>
       )}
-    </div>
+    </section>
   );
 }
 

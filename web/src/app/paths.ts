@@ -12,7 +12,6 @@ export interface NavItem {
 /** The `next` query parameter if it is a path of this app (never another site), else home. */
 export function safeNextPath(search: string): string {
   const next = new URLSearchParams(search).get('next');
-  return next && next.startsWith('/') && !next.startsWith('//') && !next.startsWith('/\\')
-    ? next
-    : HOME_PATH;
+  if (!next?.startsWith('/') || next.startsWith('//') || next.startsWith('/\\')) return HOME_PATH;
+  return next;
 }

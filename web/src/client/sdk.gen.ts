@@ -2,7 +2,7 @@
 
 import { type Client, type Options as Options2, type TDataShape, urlSearchParamsBodySerializer } from './client';
 import { client } from './client.gen';
-import type { AccountCreateAccountInviteData, AccountCreateAccountInviteErrors, AccountCreateAccountInviteResponses, AccountListAccountInvitesData, AccountListAccountInvitesErrors, AccountListAccountInvitesResponses, AccountListMembersData, AccountListMembersErrors, AccountListMembersResponses, AccountReadAccountData, AccountReadAccountErrors, AccountReadAccountResponses, AccountRemoveMemberData, AccountRemoveMemberErrors, AccountRemoveMemberResponses, AccountRevokeAccountInviteData, AccountRevokeAccountInviteErrors, AccountRevokeAccountInviteResponses, AccountUpdateMemberData, AccountUpdateMemberErrors, AccountUpdateMemberResponses, AuthConfirmEmailVerificationData, AuthConfirmEmailVerificationErrors, AuthConfirmEmailVerificationResponses, AuthConfirmPasswordResetData, AuthConfirmPasswordResetErrors, AuthConfirmPasswordResetResponses, AuthLoginData, AuthLoginErrors, AuthLoginJsonData, AuthLoginJsonErrors, AuthLoginJsonResponses, AuthLoginResponses, AuthLogoutAllData, AuthLogoutAllErrors, AuthLogoutAllResponses, AuthLogoutData, AuthLogoutErrors, AuthLogoutResponses, AuthReadMeData, AuthReadMeErrors, AuthReadMeResponses, AuthRefreshTokensData, AuthRefreshTokensErrors, AuthRefreshTokensResponses, AuthRegisterData, AuthRegisterErrors, AuthRegisterResponses, AuthRequestPasswordResetData, AuthRequestPasswordResetErrors, AuthRequestPasswordResetResponses, AuthSendVerificationEmailData, AuthSendVerificationEmailErrors, AuthSendVerificationEmailResponses, AuthUpdateMeData, AuthUpdateMeErrors, AuthUpdateMeResponses, HealthCheckData, HealthCheckResponses, InvitesPreviewInviteData, InvitesPreviewInviteErrors, InvitesPreviewInviteResponses, PlatformChangeAccountPlanData, PlatformChangeAccountPlanErrors, PlatformChangeAccountPlanResponses, PlatformCreatePlatformInviteData, PlatformCreatePlatformInviteErrors, PlatformCreatePlatformInviteResponses, PlatformListPlansData, PlatformListPlansResponses, PlatformListPlatformInvitesData, PlatformListPlatformInvitesErrors, PlatformListPlatformInvitesResponses, PlatformRevokePlatformInviteData, PlatformRevokePlatformInviteErrors, PlatformRevokePlatformInviteResponses } from './types.gen';
+import type { AccountCreateAccountInviteData, AccountCreateAccountInviteErrors, AccountCreateAccountInviteResponses, AccountListAccountInvitesData, AccountListAccountInvitesErrors, AccountListAccountInvitesResponses, AccountListMembersData, AccountListMembersErrors, AccountListMembersResponses, AccountReadAccountData, AccountReadAccountErrors, AccountReadAccountResponses, AccountRemoveMemberData, AccountRemoveMemberErrors, AccountRemoveMemberResponses, AccountRevokeAccountInviteData, AccountRevokeAccountInviteErrors, AccountRevokeAccountInviteResponses, AccountUpdateMemberData, AccountUpdateMemberErrors, AccountUpdateMemberResponses, AuthConfirmEmailVerificationData, AuthConfirmEmailVerificationErrors, AuthConfirmEmailVerificationResponses, AuthConfirmPasswordResetData, AuthConfirmPasswordResetErrors, AuthConfirmPasswordResetResponses, AuthLoginData, AuthLoginErrors, AuthLoginJsonData, AuthLoginJsonErrors, AuthLoginJsonResponses, AuthLoginResponses, AuthLogoutAllData, AuthLogoutAllErrors, AuthLogoutAllResponses, AuthLogoutData, AuthLogoutErrors, AuthLogoutResponses, AuthReadMeData, AuthReadMeErrors, AuthReadMeResponses, AuthRefreshTokensData, AuthRefreshTokensErrors, AuthRefreshTokensResponses, AuthRegisterData, AuthRegisterErrors, AuthRegisterResponses, AuthRequestPasswordResetData, AuthRequestPasswordResetErrors, AuthRequestPasswordResetResponses, AuthSendVerificationEmailData, AuthSendVerificationEmailErrors, AuthSendVerificationEmailResponses, AuthUpdateMeData, AuthUpdateMeErrors, AuthUpdateMeResponses, HealthCheckData, HealthCheckResponses, InvitesPreviewInviteData, InvitesPreviewInviteErrors, InvitesPreviewInviteResponses, PlatformChangeAccountPlanData, PlatformChangeAccountPlanErrors, PlatformChangeAccountPlanResponses, PlatformCreatePlatformInviteData, PlatformCreatePlatformInviteErrors, PlatformCreatePlatformInviteResponses, PlatformListPlansData, PlatformListPlansResponses, PlatformListPlatformInvitesData, PlatformListPlatformInvitesErrors, PlatformListPlatformInvitesResponses, PlatformRevokePlatformInviteData, PlatformRevokePlatformInviteErrors, PlatformRevokePlatformInviteResponses, SessionsAbandonSessionData, SessionsAbandonSessionErrors, SessionsAbandonSessionResponses, SessionsCompleteSessionData, SessionsCompleteSessionErrors, SessionsCompleteSessionResponses, SessionsCreateSessionData, SessionsCreateSessionErrors, SessionsCreateSessionResponses, SessionsExportSessionData, SessionsExportSessionErrors, SessionsExportSessionResponses, SessionsGoBackData, SessionsGoBackErrors, SessionsGoBackResponses, SessionsListSessionsData, SessionsListSessionsErrors, SessionsListSessionsResponses, SessionsNoteStepData, SessionsNoteStepErrors, SessionsNoteStepResponses, SessionsReadSessionData, SessionsReadSessionErrors, SessionsReadSessionResponses, SessionsRecordStepData, SessionsRecordStepErrors, SessionsRecordStepResponses, SessionsStartSessionData, SessionsStartSessionErrors, SessionsStartSessionResponses, SessionsUpdateSessionData, SessionsUpdateSessionErrors, SessionsUpdateSessionResponses, TreesCompareTreeVersionsData, TreesCompareTreeVersionsErrors, TreesCompareTreeVersionsResponses, TreesCreateCategoryData, TreesCreateCategoryErrors, TreesCreateCategoryResponses, TreesCreateTreeData, TreesCreateTreeErrors, TreesCreateTreeResponses, TreesDeleteCategoryData, TreesDeleteCategoryErrors, TreesDeleteCategoryResponses, TreesDeleteTreeData, TreesDeleteTreeErrors, TreesDeleteTreeResponses, TreesExportTreeData, TreesExportTreeErrors, TreesExportTreeResponses, TreesImportTreeData, TreesImportTreeErrors, TreesImportTreeResponses, TreesListCategoriesData, TreesListCategoriesErrors, TreesListCategoriesResponses, TreesListTagsData, TreesListTagsErrors, TreesListTagsResponses, TreesListTreesData, TreesListTreesErrors, TreesListTreesResponses, TreesListTreeVersionsData, TreesListTreeVersionsErrors, TreesListTreeVersionsResponses, TreesPublishTreeData, TreesPublishTreeErrors, TreesPublishTreeResponses, TreesReadTreeData, TreesReadTreeErrors, TreesReadTreeResponses, TreesReadTreeUsageData, TreesReadTreeUsageErrors, TreesReadTreeUsageResponses, TreesReadTreeVersionData, TreesReadTreeVersionErrors, TreesReadTreeVersionResponses, TreesRenameCategoryData, TreesRenameCategoryErrors, TreesRenameCategoryResponses, TreesRestoreTreeVersionData, TreesRestoreTreeVersionErrors, TreesRestoreTreeVersionResponses, TreesSearchTreesData, TreesSearchTreesErrors, TreesSearchTreesResponses, TreesUpdateTreeData, TreesUpdateTreeErrors, TreesUpdateTreeResponses, TreesValidateTreeData, TreesValidateTreeErrors, TreesValidateTreeResponses } from './types.gen';
 
 export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends boolean = boolean, TResponse = unknown> = Options2<TData, ThrowOnError, TResponse> & {
     /**
@@ -318,4 +318,396 @@ export const platformListPlans = <ThrowOnError extends boolean = false>(options?
     security: [{ scheme: 'bearer', type: 'http' }],
     url: '/api/v1/platform/plans',
     ...options
+});
+
+/**
+ * List Sessions
+ *
+ * History, newest first. Tabs: `mine` (you are the technician), `assigned` (prepared for
+ * you by someone else), `all` (admins). Pass `next_cursor` back as `cursor` for more.
+ */
+export const sessionsListSessions = <ThrowOnError extends boolean = false>(options?: Options<SessionsListSessionsData, ThrowOnError>) => (options?.client ?? client).get<SessionsListSessionsResponses, SessionsListSessionsErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/sessions',
+    ...options
+});
+
+/**
+ * Create Session
+ *
+ * Starts a session on a published tree (pinning its current version), or with
+ * `prepared: true` prepares one for a technician to start later.
+ */
+export const sessionsCreateSession = <ThrowOnError extends boolean = false>(options: Options<SessionsCreateSessionData, ThrowOnError>) => (options.client ?? client).post<SessionsCreateSessionResponses, SessionsCreateSessionErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/sessions',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Read Session
+ */
+export const sessionsReadSession = <ThrowOnError extends boolean = false>(options: Options<SessionsReadSessionData, ThrowOnError>) => (options.client ?? client).get<SessionsReadSessionResponses, SessionsReadSessionErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/sessions/{session_id}',
+    ...options
+});
+
+/**
+ * Update Session
+ *
+ * Notes, intake values and the assignee; 409 when `base_revision` is stale.
+ */
+export const sessionsUpdateSession = <ThrowOnError extends boolean = false>(options: Options<SessionsUpdateSessionData, ThrowOnError>) => (options.client ?? client).put<SessionsUpdateSessionResponses, SessionsUpdateSessionErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/sessions/{session_id}',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Abandon Session
+ */
+export const sessionsAbandonSession = <ThrowOnError extends boolean = false>(options: Options<SessionsAbandonSessionData, ThrowOnError>) => (options.client ?? client).post<SessionsAbandonSessionResponses, SessionsAbandonSessionErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/sessions/{session_id}/abandon',
+    ...options
+});
+
+/**
+ * Go Back
+ *
+ * Returns to an earlier node of the path; the history stays, later answers are offered
+ * again as `suggested_option_id`.
+ */
+export const sessionsGoBack = <ThrowOnError extends boolean = false>(options: Options<SessionsGoBackData, ThrowOnError>) => (options.client ?? client).post<SessionsGoBackResponses, SessionsGoBackErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/sessions/{session_id}/back',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Complete Session
+ */
+export const sessionsCompleteSession = <ThrowOnError extends boolean = false>(options: Options<SessionsCompleteSessionData, ThrowOnError>) => (options.client ?? client).post<SessionsCompleteSessionResponses, SessionsCompleteSessionErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/sessions/{session_id}/complete',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Export Session
+ *
+ * The transcript as PDF, Markdown or JSON (a file download).
+ */
+export const sessionsExportSession = <ThrowOnError extends boolean = false>(options: Options<SessionsExportSessionData, ThrowOnError>) => (options.client ?? client).post<SessionsExportSessionResponses, SessionsExportSessionErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/sessions/{session_id}/export',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Start Session
+ *
+ * Starts a prepared session (its technician or an admin).
+ */
+export const sessionsStartSession = <ThrowOnError extends boolean = false>(options: Options<SessionsStartSessionData, ThrowOnError>) => (options.client ?? client).post<SessionsStartSessionResponses, SessionsStartSessionErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/sessions/{session_id}/start',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Record Step
+ *
+ * Answers an option of the current node (anything else: 422 `invalid_option`).
+ */
+export const sessionsRecordStep = <ThrowOnError extends boolean = false>(options: Options<SessionsRecordStepData, ThrowOnError>) => (options.client ?? client).post<SessionsRecordStepResponses, SessionsRecordStepErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/sessions/{session_id}/steps',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Note Step
+ */
+export const sessionsNoteStep = <ThrowOnError extends boolean = false>(options: Options<SessionsNoteStepData, ThrowOnError>) => (options.client ?? client).put<SessionsNoteStepResponses, SessionsNoteStepErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/sessions/{session_id}/steps/{seq}/note',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * List Trees
+ *
+ * Live trees of your account, newest change first (or `sort=title|most_used`); follow
+ * `next_cursor` for the next page. Technicians see published trees only.
+ */
+export const treesListTrees = <ThrowOnError extends boolean = false>(options?: Options<TreesListTreesData, ThrowOnError>) => (options?.client ?? client).get<TreesListTreesResponses, TreesListTreesErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/trees',
+    ...options
+});
+
+/**
+ * Create Tree
+ *
+ * A new draft. 403 `plan_limit_reached` when the plan allows no more trees.
+ */
+export const treesCreateTree = <ThrowOnError extends boolean = false>(options: Options<TreesCreateTreeData, ThrowOnError>) => (options.client ?? client).post<TreesCreateTreeResponses, TreesCreateTreeErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/trees',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * List Categories
+ */
+export const treesListCategories = <ThrowOnError extends boolean = false>(options?: Options<TreesListCategoriesData, ThrowOnError>) => (options?.client ?? client).get<TreesListCategoriesResponses, TreesListCategoriesErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/trees/categories',
+    ...options
+});
+
+/**
+ * Create Category
+ */
+export const treesCreateCategory = <ThrowOnError extends boolean = false>(options: Options<TreesCreateCategoryData, ThrowOnError>) => (options.client ?? client).post<TreesCreateCategoryResponses, TreesCreateCategoryErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/trees/categories',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Delete Category
+ *
+ * Its trees stay, without a category.
+ */
+export const treesDeleteCategory = <ThrowOnError extends boolean = false>(options: Options<TreesDeleteCategoryData, ThrowOnError>) => (options.client ?? client).delete<TreesDeleteCategoryResponses, TreesDeleteCategoryErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/trees/categories/{category_id}',
+    ...options
+});
+
+/**
+ * Rename Category
+ */
+export const treesRenameCategory = <ThrowOnError extends boolean = false>(options: Options<TreesRenameCategoryData, ThrowOnError>) => (options.client ?? client).patch<TreesRenameCategoryResponses, TreesRenameCategoryErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/trees/categories/{category_id}',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Import Tree
+ *
+ * A new draft tree from a document made by `GET /trees/{id}/export`.
+ */
+export const treesImportTree = <ThrowOnError extends boolean = false>(options: Options<TreesImportTreeData, ThrowOnError>) => (options.client ?? client).post<TreesImportTreeResponses, TreesImportTreeErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/trees/import',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Search Trees
+ *
+ * Ranked full-text search (title, tags, category, description, node text of the current
+ * version) that forgives typos in titles; matches come back as highlighted parts.
+ */
+export const treesSearchTrees = <ThrowOnError extends boolean = false>(options: Options<TreesSearchTreesData, ThrowOnError>) => (options.client ?? client).get<TreesSearchTreesResponses, TreesSearchTreesErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/trees/search',
+    ...options
+});
+
+/**
+ * List Tags
+ *
+ * The account's tags, most used first, with the number of live trees carrying each.
+ */
+export const treesListTags = <ThrowOnError extends boolean = false>(options?: Options<TreesListTagsData, ThrowOnError>) => (options?.client ?? client).get<TreesListTagsResponses, TreesListTagsErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/trees/tags',
+    ...options
+});
+
+/**
+ * Read Tree Usage
+ *
+ * How many trees the account has and its plan allows (null: unlimited).
+ */
+export const treesReadTreeUsage = <ThrowOnError extends boolean = false>(options?: Options<TreesReadTreeUsageData, ThrowOnError>) => (options?.client ?? client).get<TreesReadTreeUsageResponses, TreesReadTreeUsageErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/trees/usage',
+    ...options
+});
+
+/**
+ * Delete Tree
+ *
+ * Soft delete; published versions stay readable by the sessions that ran them.
+ */
+export const treesDeleteTree = <ThrowOnError extends boolean = false>(options: Options<TreesDeleteTreeData, ThrowOnError>) => (options.client ?? client).delete<TreesDeleteTreeResponses, TreesDeleteTreeErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/trees/{tree_id}',
+    ...options
+});
+
+/**
+ * Read Tree
+ *
+ * The tree with its current published version, and (authors) its draft.
+ */
+export const treesReadTree = <ThrowOnError extends boolean = false>(options: Options<TreesReadTreeData, ThrowOnError>) => (options.client ?? client).get<TreesReadTreeResponses, TreesReadTreeErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/trees/{tree_id}',
+    ...options
+});
+
+/**
+ * Update Tree
+ *
+ * Saves metadata and/or the draft. 409 `draft_conflict` (with `current_revision`) when
+ * `base_revision` is stale; nothing is written then.
+ */
+export const treesUpdateTree = <ThrowOnError extends boolean = false>(options: Options<TreesUpdateTreeData, ThrowOnError>) => (options.client ?? client).put<TreesUpdateTreeResponses, TreesUpdateTreeErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/trees/{tree_id}',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Export Tree
+ *
+ * The graph plus metadata as one JSON document, ready for `POST /trees/import`.
+ */
+export const treesExportTree = <ThrowOnError extends boolean = false>(options: Options<TreesExportTreeData, ThrowOnError>) => (options.client ?? client).get<TreesExportTreeResponses, TreesExportTreeErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/trees/{tree_id}/export',
+    ...options
+});
+
+/**
+ * Publish Tree
+ *
+ * Validates the draft fully and publishes it as the next immutable version; 422
+ * `graph_invalid` lists every problem by node id and field.
+ */
+export const treesPublishTree = <ThrowOnError extends boolean = false>(options: Options<TreesPublishTreeData, ThrowOnError>) => (options.client ?? client).post<TreesPublishTreeResponses, TreesPublishTreeErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/trees/{tree_id}/publish',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Validate Tree
+ *
+ * The problems publishing the draft now would report, by node and field.
+ */
+export const treesValidateTree = <ThrowOnError extends boolean = false>(options: Options<TreesValidateTreeData, ThrowOnError>) => (options.client ?? client).post<TreesValidateTreeResponses, TreesValidateTreeErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/trees/{tree_id}/validate',
+    ...options
+});
+
+/**
+ * List Tree Versions
+ *
+ * Published versions, newest first (without their graphs).
+ */
+export const treesListTreeVersions = <ThrowOnError extends boolean = false>(options: Options<TreesListTreeVersionsData, ThrowOnError>) => (options.client ?? client).get<TreesListTreeVersionsResponses, TreesListTreeVersionsErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/trees/{tree_id}/versions',
+    ...options
+});
+
+/**
+ * Compare Tree Versions
+ *
+ * Node-level differences: nodes and options added, removed and changed.
+ */
+export const treesCompareTreeVersions = <ThrowOnError extends boolean = false>(options: Options<TreesCompareTreeVersionsData, ThrowOnError>) => (options.client ?? client).get<TreesCompareTreeVersionsResponses, TreesCompareTreeVersionsErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/trees/{tree_id}/versions/compare',
+    ...options
+});
+
+/**
+ * Read Tree Version
+ */
+export const treesReadTreeVersion = <ThrowOnError extends boolean = false>(options: Options<TreesReadTreeVersionData, ThrowOnError>) => (options.client ?? client).get<TreesReadTreeVersionResponses, TreesReadTreeVersionErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/trees/{tree_id}/versions/{number}',
+    ...options
+});
+
+/**
+ * Restore Tree Version
+ *
+ * Copies the version's graph into the draft (a save: `base_revision` is checked).
+ */
+export const treesRestoreTreeVersion = <ThrowOnError extends boolean = false>(options: Options<TreesRestoreTreeVersionData, ThrowOnError>) => (options.client ?? client).post<TreesRestoreTreeVersionResponses, TreesRestoreTreeVersionErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/trees/{tree_id}/versions/{number}/restore',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
 });

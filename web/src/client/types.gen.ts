@@ -178,6 +178,22 @@ export type AccountUsage = {
 };
 
 /**
+ * BackRequest
+ */
+export type BackRequest = {
+    /**
+     * Base Revision
+     */
+    base_revision?: number | null;
+    /**
+     * Path Index
+     *
+     * Index in `path` of the node to return to.
+     */
+    path_index: number;
+};
+
+/**
  * Body_auth-login
  */
 export type BodyAuthLogin = {
@@ -205,6 +221,127 @@ export type BodyAuthLogin = {
      * Username
      */
     username: string;
+};
+
+/**
+ * CategoryCreate
+ */
+export type CategoryCreate = {
+    /**
+     * Name
+     */
+    name: string;
+};
+
+/**
+ * CategoryRead
+ */
+export type CategoryRead = {
+    /**
+     * Created At
+     */
+    created_at: string;
+    /**
+     * Id
+     */
+    id: string;
+    /**
+     * Name
+     */
+    name: string;
+    /**
+     * Slug
+     */
+    slug: string;
+    /**
+     * Tree Count
+     */
+    tree_count: number;
+};
+
+/**
+ * CategoryRef
+ */
+export type CategoryRef = {
+    /**
+     * Id
+     */
+    id: string;
+    /**
+     * Name
+     */
+    name: string;
+};
+
+/**
+ * CategoryUpdate
+ */
+export type CategoryUpdate = {
+    /**
+     * Name
+     */
+    name: string;
+};
+
+/**
+ * CurrentNode
+ */
+export type CurrentNode = {
+    /**
+     * Body
+     *
+     * Markdown; variables interpolated and escaped.
+     */
+    body: string;
+    /**
+     * Is Terminal
+     */
+    is_terminal: boolean;
+    /**
+     * Kind
+     */
+    kind: string;
+    /**
+     * Node Id
+     */
+    node_id: string;
+    /**
+     * Options
+     */
+    options: Array<OptionRead>;
+    /**
+     * Suggested Option Id
+     *
+     * The answer given here before going back, offered again.
+     */
+    suggested_option_id: string | null;
+    /**
+     * Title
+     *
+     * Variables interpolated and escaped.
+     */
+    title: string;
+    /**
+     * Version Id
+     */
+    version_id: string;
+    /**
+     * Waiting For
+     *
+     * Variables a logic node needs before the session can move on.
+     */
+    waiting_for: Array<string>;
+};
+
+/**
+ * DraftRead
+ */
+export type DraftRead = {
+    graph: Graph;
+    /**
+     * Revision
+     */
+    revision: number;
 };
 
 /**
@@ -236,6 +373,52 @@ export type ErrorResponse = {
 };
 
 /**
+ * ExportRequest
+ */
+export type ExportRequest = {
+    /**
+     * Format
+     */
+    format: 'pdf' | 'markdown' | 'json';
+};
+
+/**
+ * FieldChange
+ */
+export type FieldChange = {
+    /**
+     * After
+     */
+    after: unknown;
+    /**
+     * Before
+     */
+    before: unknown;
+    /**
+     * Field
+     */
+    field: string;
+};
+
+/**
+ * Graph
+ */
+export type Graph = {
+    /**
+     * Nodes
+     */
+    nodes?: Array<Node>;
+    /**
+     * Start
+     */
+    start?: string | null;
+    /**
+     * Variables
+     */
+    variables?: Array<Variable>;
+};
+
+/**
  * HTTPValidationError
  */
 export type HttpValidationError = {
@@ -243,6 +426,20 @@ export type HttpValidationError = {
      * Detail
      */
     detail?: Array<ValidationError>;
+};
+
+/**
+ * HighlightPart
+ */
+export type HighlightPart = {
+    /**
+     * Match
+     */
+    match: boolean;
+    /**
+     * Text
+     */
+    text: string;
 };
 
 /**
@@ -353,6 +550,144 @@ export type MessageResponse = {
 };
 
 /**
+ * MissingVariables
+ */
+export type MissingVariables = {
+    /**
+     * At Start
+     */
+    at_start: Array<string>;
+    /**
+     * Before Complete
+     */
+    before_complete: Array<string>;
+};
+
+/**
+ * Node
+ */
+export type Node = {
+    /**
+     * Body
+     */
+    body?: string | null;
+    /**
+     * Default
+     *
+     * logic: where to go when no rule matches
+     */
+    default?: string | null;
+    /**
+     * Id
+     */
+    id: string;
+    /**
+     * Kind
+     */
+    kind: 'question' | 'action' | 'solution' | 'escalation' | 'logic' | 'link';
+    /**
+     * Options
+     */
+    options?: Array<Option>;
+    position?: Position | null;
+    /**
+     * Rules
+     */
+    rules?: Array<Rule>;
+    /**
+     * Title
+     */
+    title?: string;
+    /**
+     * Tree Id
+     *
+     * link: the published tree to continue in
+     */
+    tree_id?: string | null;
+};
+
+/**
+ * NodeChange
+ */
+export type NodeChange = {
+    /**
+     * Changes
+     */
+    changes: Array<FieldChange>;
+    /**
+     * Node Id
+     */
+    node_id: string;
+    /**
+     * Options Added
+     */
+    options_added: Array<Option>;
+    /**
+     * Options Changed
+     */
+    options_changed: Array<OptionChange>;
+    /**
+     * Options Removed
+     */
+    options_removed: Array<Option>;
+    /**
+     * Title
+     */
+    title: string;
+};
+
+/**
+ * Option
+ */
+export type Option = {
+    /**
+     * Id
+     */
+    id: string;
+    /**
+     * Label
+     */
+    label?: string;
+    /**
+     * Next
+     */
+    next?: string | null;
+};
+
+/**
+ * OptionChange
+ */
+export type OptionChange = {
+    /**
+     * Changes
+     */
+    changes: Array<FieldChange>;
+    /**
+     * Option Id
+     */
+    option_id: string;
+};
+
+/**
+ * OptionRead
+ */
+export type OptionRead = {
+    /**
+     * Id
+     */
+    id: string;
+    /**
+     * Label
+     */
+    label: string;
+};
+
+/**
+ * Outcome
+ */
+export type Outcome = 'resolved' | 'escalated' | 'unresolved';
+
+/**
  * PasswordResetConfirm
  */
 export type PasswordResetConfirm = {
@@ -374,6 +709,76 @@ export type PasswordResetRequest = {
      * Email
      */
     email: string;
+};
+
+/**
+ * PathStep
+ */
+export type PathStep = {
+    /**
+     * Answer Label
+     */
+    answer_label: string | null;
+    /**
+     * Arrived At
+     */
+    arrived_at: string;
+    /**
+     * Index
+     */
+    index: number;
+    /**
+     * Kind
+     */
+    kind: string;
+    /**
+     * Node Id
+     */
+    node_id: string;
+    /**
+     * Note
+     */
+    note: string | null;
+    /**
+     * Option Id
+     */
+    option_id: string | null;
+    /**
+     * Seconds Spent
+     */
+    seconds_spent: number | null;
+    /**
+     * Step Seq
+     *
+     * The step that left this node (for notes).
+     */
+    step_seq: number | null;
+    /**
+     * Title
+     */
+    title: string;
+    /**
+     * Version Id
+     */
+    version_id: string;
+};
+
+/**
+ * PersonRead
+ */
+export type PersonRead = {
+    /**
+     * Email
+     */
+    email: string;
+    /**
+     * Full Name
+     */
+    full_name: string;
+    /**
+     * Id
+     */
+    id: string;
 };
 
 /**
@@ -507,6 +912,62 @@ export type PlatformInviteRead = {
 };
 
 /**
+ * Position
+ *
+ * Where the editor draws the node; no meaning to validation or diffs.
+ */
+export type Position = {
+    /**
+     * X
+     */
+    x: number;
+    /**
+     * Y
+     */
+    y: number;
+};
+
+/**
+ * Problem
+ *
+ * One reason a graph cannot be published.
+ */
+export type Problem = {
+    /**
+     * Code
+     */
+    code: string;
+    /**
+     * Field
+     */
+    field: string;
+    /**
+     * Message
+     */
+    message: string;
+    /**
+     * Node Id
+     */
+    node_id: string | null;
+};
+
+/**
+ * PublishRequest
+ */
+export type PublishRequest = {
+    /**
+     * Base Revision
+     *
+     * Publish only if the draft is still at this revision.
+     */
+    base_revision?: number | null;
+    /**
+     * Changelog
+     */
+    changelog?: string;
+};
+
+/**
  * RefreshRequest
  */
 export type RefreshRequest = {
@@ -556,9 +1017,356 @@ export type RegisterResponse = {
 };
 
 /**
+ * RestoreRequest
+ */
+export type RestoreRequest = {
+    /**
+     * Base Revision
+     */
+    base_revision: number;
+};
+
+/**
  * Role
  */
 export type Role = 'admin' | 'engineer' | 'technician';
+
+/**
+ * Rule
+ *
+ * One branch of a logic node: taken when `when` is true (rules are tried in order).
+ */
+export type Rule = {
+    /**
+     * Label
+     */
+    label?: string | null;
+    /**
+     * Next
+     */
+    next?: string | null;
+    /**
+     * When
+     */
+    when: string;
+};
+
+/**
+ * SearchHit
+ */
+export type SearchHit = {
+    /**
+     * Score
+     */
+    score: number;
+    /**
+     * Snippet
+     */
+    snippet: Array<HighlightPart>;
+    /**
+     * Title Highlight
+     */
+    title_highlight: Array<HighlightPart>;
+    tree: TreeRead;
+};
+
+/**
+ * SearchPage
+ */
+export type SearchPage = {
+    /**
+     * Items
+     */
+    items: Array<SearchHit>;
+    /**
+     * Next Cursor
+     */
+    next_cursor: string | null;
+};
+
+/**
+ * SessionComplete
+ */
+export type SessionComplete = {
+    /**
+     * Base Revision
+     */
+    base_revision?: number | null;
+    /**
+     * Default: resolved at a solution node, escalated at an escalation node.
+     */
+    outcome?: Outcome | null;
+    /**
+     * Resolution Note
+     */
+    resolution_note?: string | null;
+};
+
+/**
+ * SessionCreate
+ */
+export type SessionCreate = {
+    /**
+     * Notes
+     */
+    notes?: string | null;
+    /**
+     * Prepared
+     *
+     * Prepare it for `technician_id` to start later (admins and engineers).
+     */
+    prepared?: boolean;
+    /**
+     * Technician Id
+     *
+     * Who runs it (default: you). Others need admin or engineer.
+     */
+    technician_id?: string | null;
+    /**
+     * Tree Id
+     */
+    tree_id: string;
+    /**
+     * Variables
+     */
+    variables?: {
+        [key: string]: unknown;
+    };
+};
+
+/**
+ * SessionPage
+ */
+export type SessionPage = {
+    /**
+     * Items
+     */
+    items: Array<SessionSummary>;
+    /**
+     * Next Cursor
+     */
+    next_cursor: string | null;
+};
+
+/**
+ * SessionRead
+ */
+export type SessionRead = {
+    /**
+     * Can Complete
+     */
+    can_complete: boolean;
+    /**
+     * Completed At
+     */
+    completed_at: string | null;
+    /**
+     * Created At
+     */
+    created_at: string;
+    /**
+     * Created By
+     */
+    created_by: string | null;
+    current: CurrentNode | null;
+    /**
+     * Id
+     */
+    id: string;
+    missing_variables: MissingVariables;
+    /**
+     * Notes
+     */
+    notes: string;
+    outcome: Outcome | null;
+    /**
+     * Path
+     */
+    path: Array<PathStep>;
+    /**
+     * Resolution Note
+     */
+    resolution_note: string | null;
+    /**
+     * Revision
+     */
+    revision: number;
+    /**
+     * Started At
+     */
+    started_at: string | null;
+    status: SessionStatus;
+    technician: PersonRead;
+    /**
+     * Tree Id
+     */
+    tree_id: string;
+    /**
+     * Tree Title
+     */
+    tree_title: string;
+    /**
+     * Tree Version Id
+     */
+    tree_version_id: string;
+    /**
+     * Updated At
+     */
+    updated_at: string;
+    /**
+     * Variable Definitions
+     */
+    variable_definitions: Array<Variable>;
+    /**
+     * Variables
+     */
+    variables: {
+        [key: string]: unknown;
+    };
+    /**
+     * Version Number
+     */
+    version_number: number;
+};
+
+/**
+ * SessionStart
+ */
+export type SessionStart = {
+    /**
+     * Base Revision
+     */
+    base_revision?: number | null;
+    /**
+     * Variables
+     */
+    variables?: {
+        [key: string]: unknown;
+    };
+};
+
+/**
+ * SessionStatus
+ */
+export type SessionStatus = 'prepared' | 'in_progress' | 'completed' | 'abandoned';
+
+/**
+ * SessionSummary
+ */
+export type SessionSummary = {
+    /**
+     * Completed At
+     */
+    completed_at: string | null;
+    /**
+     * Created At
+     */
+    created_at: string;
+    /**
+     * Created By
+     */
+    created_by: string | null;
+    /**
+     * Id
+     */
+    id: string;
+    outcome: Outcome | null;
+    status: SessionStatus;
+    /**
+     * Technician Id
+     */
+    technician_id: string;
+    /**
+     * Technician Name
+     */
+    technician_name: string;
+    /**
+     * Tree Id
+     */
+    tree_id: string;
+    /**
+     * Tree Title
+     */
+    tree_title: string;
+    /**
+     * Version Number
+     */
+    version_number: number;
+};
+
+/**
+ * SessionUpdate
+ */
+export type SessionUpdate = {
+    /**
+     * Base Revision
+     *
+     * The revision the change is based on.
+     */
+    base_revision: number;
+    /**
+     * Notes
+     */
+    notes?: string | null;
+    /**
+     * Technician Id
+     */
+    technician_id?: string | null;
+    /**
+     * Variables
+     *
+     * Values to set; null clears one.
+     */
+    variables?: {
+        [key: string]: unknown;
+    } | null;
+};
+
+/**
+ * StepCreate
+ */
+export type StepCreate = {
+    /**
+     * Base Revision
+     */
+    base_revision?: number | null;
+    /**
+     * Note
+     */
+    note?: string | null;
+    /**
+     * Option Id
+     */
+    option_id: string;
+};
+
+/**
+ * StepNote
+ */
+export type StepNote = {
+    /**
+     * Note
+     */
+    note: string;
+};
+
+/**
+ * TagRead
+ */
+export type TagRead = {
+    /**
+     * Id
+     */
+    id: string;
+    /**
+     * Name
+     */
+    name: string;
+    /**
+     * Usage Count
+     */
+    usage_count: number;
+};
 
 /**
  * TokenPair
@@ -580,6 +1388,273 @@ export type TokenPair = {
      * Token Type
      */
     token_type?: 'bearer';
+};
+
+/**
+ * TreeCreate
+ */
+export type TreeCreate = {
+    /**
+     * Category Id
+     */
+    category_id?: string | null;
+    /**
+     * Description
+     */
+    description?: string;
+    /**
+     * The draft graph; empty when left out.
+     */
+    graph?: Graph | null;
+    /**
+     * Tag Ids
+     */
+    tag_ids?: Array<string>;
+    /**
+     * Tags
+     *
+     * Tag names; tags that do not exist yet are created in the account.
+     */
+    tags?: Array<string>;
+    /**
+     * Title
+     */
+    title: string;
+};
+
+/**
+ * TreeDetail
+ */
+export type TreeDetail = {
+    category: CategoryRef | null;
+    /**
+     * Created At
+     */
+    created_at: string;
+    /**
+     * Created By
+     */
+    created_by: string | null;
+    current_version: VersionRef | null;
+    /**
+     * Description
+     */
+    description: string;
+    /**
+     * Authors only.
+     */
+    draft: DraftRead | null;
+    /**
+     * Draft Revision
+     */
+    draft_revision: number;
+    /**
+     * Id
+     */
+    id: string;
+    /**
+     * The current version, with its graph.
+     */
+    published: VersionRead | null;
+    status: TreeStatus;
+    /**
+     * Tags
+     */
+    tags: Array<string>;
+    /**
+     * Title
+     */
+    title: string;
+    /**
+     * Updated At
+     */
+    updated_at: string;
+    /**
+     * Usage Count
+     */
+    usage_count: number;
+};
+
+/**
+ * TreeDocument
+ *
+ * A tree as a file: the graph plus its metadata. Export answers it, import takes it.
+ */
+export type TreeDocument = {
+    /**
+     * Exported At
+     */
+    exported_at?: string | null;
+    /**
+     * Format
+     */
+    format?: 'troubletree.tree';
+    /**
+     * Format Version
+     */
+    format_version?: 1;
+    graph: Graph;
+    source?: TreeDocumentSource | null;
+    tree: TreeDocumentMeta;
+};
+
+/**
+ * TreeDocumentMeta
+ */
+export type TreeDocumentMeta = {
+    /**
+     * Category
+     */
+    category?: string | null;
+    /**
+     * Description
+     */
+    description?: string;
+    /**
+     * Tags
+     */
+    tags?: Array<string>;
+    /**
+     * Title
+     */
+    title: string;
+};
+
+/**
+ * TreeDocumentSource
+ */
+export type TreeDocumentSource = {
+    /**
+     * Draft Revision
+     */
+    draft_revision?: number | null;
+    /**
+     * Tree Id
+     */
+    tree_id?: string | null;
+    /**
+     * Version
+     */
+    version?: number | null;
+};
+
+/**
+ * TreePage
+ */
+export type TreePage = {
+    /**
+     * Items
+     */
+    items: Array<TreeRead>;
+    /**
+     * Next Cursor
+     */
+    next_cursor: string | null;
+};
+
+/**
+ * TreeRead
+ */
+export type TreeRead = {
+    category: CategoryRef | null;
+    /**
+     * Created At
+     */
+    created_at: string;
+    /**
+     * Created By
+     */
+    created_by: string | null;
+    current_version: VersionRef | null;
+    /**
+     * Description
+     */
+    description: string;
+    /**
+     * Draft Revision
+     */
+    draft_revision: number;
+    /**
+     * Id
+     */
+    id: string;
+    status: TreeStatus;
+    /**
+     * Tags
+     */
+    tags: Array<string>;
+    /**
+     * Title
+     */
+    title: string;
+    /**
+     * Updated At
+     */
+    updated_at: string;
+    /**
+     * Usage Count
+     */
+    usage_count: number;
+};
+
+/**
+ * TreeStatus
+ */
+export type TreeStatus = 'draft' | 'published' | 'archived';
+
+/**
+ * TreeUpdate
+ *
+ * Fields left out stay as they are; `tags`/`tag_ids`, when given, replace the set.
+ */
+export type TreeUpdate = {
+    /**
+     * Base Revision
+     *
+     * The draft revision this edit is based on (409 when it is stale).
+     */
+    base_revision: number;
+    /**
+     * Category Id
+     *
+     * null removes the category.
+     */
+    category_id?: string | null;
+    /**
+     * Description
+     */
+    description?: string | null;
+    graph?: Graph | null;
+    /**
+     * archived hides the tree; published brings back a tree that has a version; draft takes it off line for technicians.
+     */
+    status?: TreeStatus | null;
+    /**
+     * Tag Ids
+     */
+    tag_ids?: Array<string> | null;
+    /**
+     * Tags
+     */
+    tags?: Array<string> | null;
+    /**
+     * Title
+     */
+    title?: string | null;
+};
+
+/**
+ * TreeUsage
+ */
+export type TreeUsage = {
+    /**
+     * Max Trees
+     */
+    max_trees: number | null;
+    /**
+     * Trees
+     */
+    trees: number;
 };
 
 /**
@@ -655,6 +1730,66 @@ export type ValidationError = {
 };
 
 /**
+ * ValidationReport
+ */
+export type ValidationReport = {
+    /**
+     * Is Valid
+     */
+    is_valid: boolean;
+    /**
+     * Problems
+     */
+    problems: Array<Problem>;
+};
+
+/**
+ * Variable
+ *
+ * An intake value asked of the technician (`required`: when it must be known).
+ */
+export type Variable = {
+    /**
+     * Choices
+     */
+    choices?: Array<string> | null;
+    /**
+     * Help
+     */
+    help?: string | null;
+    /**
+     * Label
+     */
+    label: string;
+    /**
+     * Name
+     */
+    name: string;
+    /**
+     * Required
+     */
+    required?: 'at_start' | 'before_complete' | 'optional';
+    /**
+     * Type
+     */
+    type?: 'text' | 'number' | 'boolean' | 'choice' | 'date';
+};
+
+/**
+ * VariableChange
+ */
+export type VariableChange = {
+    /**
+     * Changes
+     */
+    changes: Array<FieldChange>;
+    /**
+     * Name
+     */
+    name: string;
+};
+
+/**
  * VerifyEmailConfirm
  */
 export type VerifyEmailConfirm = {
@@ -662,6 +1797,138 @@ export type VerifyEmailConfirm = {
      * Token
      */
     token: string;
+};
+
+/**
+ * VersionDiff
+ */
+export type VersionDiff = {
+    /**
+     * From Version
+     */
+    from_version: number;
+    /**
+     * Nodes Added
+     */
+    nodes_added: Array<Node>;
+    /**
+     * Nodes Changed
+     */
+    nodes_changed: Array<NodeChange>;
+    /**
+     * Nodes Removed
+     */
+    nodes_removed: Array<Node>;
+    start: FieldChange | null;
+    /**
+     * To Version
+     */
+    to_version: number | 'draft';
+    /**
+     * Variables Added
+     */
+    variables_added: Array<Variable>;
+    /**
+     * Variables Changed
+     */
+    variables_changed: Array<VariableChange>;
+    /**
+     * Variables Removed
+     */
+    variables_removed: Array<Variable>;
+};
+
+/**
+ * VersionPage
+ */
+export type VersionPage = {
+    /**
+     * Items
+     */
+    items: Array<VersionSummary>;
+    /**
+     * Next Cursor
+     */
+    next_cursor: string | null;
+};
+
+/**
+ * VersionRead
+ */
+export type VersionRead = {
+    /**
+     * Changelog
+     */
+    changelog: string;
+    graph: Graph;
+    /**
+     * Id
+     */
+    id: string;
+    /**
+     * Number
+     */
+    number: number;
+    /**
+     * Published At
+     */
+    published_at: string;
+    /**
+     * Published By
+     */
+    published_by: string | null;
+    /**
+     * Title
+     */
+    title: string;
+};
+
+/**
+ * VersionRef
+ */
+export type VersionRef = {
+    /**
+     * Id
+     */
+    id: string;
+    /**
+     * Number
+     */
+    number: number;
+    /**
+     * Published At
+     */
+    published_at: string;
+};
+
+/**
+ * VersionSummary
+ */
+export type VersionSummary = {
+    /**
+     * Changelog
+     */
+    changelog: string;
+    /**
+     * Id
+     */
+    id: string;
+    /**
+     * Number
+     */
+    number: number;
+    /**
+     * Published At
+     */
+    published_at: string;
+    /**
+     * Published By
+     */
+    published_by: string | null;
+    /**
+     * Title
+     */
+    title: string;
 };
 
 export type HealthCheckData = {
@@ -1510,3 +2777,1384 @@ export type PlatformListPlansResponses = {
 };
 
 export type PlatformListPlansResponse = PlatformListPlansResponses[keyof PlatformListPlansResponses];
+
+export type SessionsListSessionsData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * Tab
+         */
+        tab?: 'mine' | 'assigned' | 'all';
+        /**
+         * Status
+         */
+        status?: SessionStatus | null;
+        /**
+         * Outcome
+         */
+        outcome?: Outcome | null;
+        /**
+         * Tree Id
+         */
+        tree_id?: string | null;
+        /**
+         * Technician Id
+         */
+        technician_id?: string | null;
+        /**
+         * Created From
+         */
+        created_from?: string | null;
+        /**
+         * Created To
+         */
+        created_to?: string | null;
+        /**
+         * Q
+         */
+        q?: string | null;
+        /**
+         * Cursor
+         */
+        cursor?: string | null;
+        /**
+         * Limit
+         */
+        limit?: number;
+    };
+    url: '/api/v1/sessions';
+};
+
+export type SessionsListSessionsErrors = {
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse;
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse;
+    /**
+     * Unprocessable Entity
+     */
+    422: ErrorResponse;
+};
+
+export type SessionsListSessionsError = SessionsListSessionsErrors[keyof SessionsListSessionsErrors];
+
+export type SessionsListSessionsResponses = {
+    /**
+     * Successful Response
+     */
+    200: SessionPage;
+};
+
+export type SessionsListSessionsResponse = SessionsListSessionsResponses[keyof SessionsListSessionsResponses];
+
+export type SessionsCreateSessionData = {
+    body: SessionCreate;
+    path?: never;
+    query?: never;
+    url: '/api/v1/sessions';
+};
+
+export type SessionsCreateSessionErrors = {
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse;
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse;
+    /**
+     * Not Found
+     */
+    404: ErrorResponse;
+    /**
+     * Conflict
+     */
+    409: ErrorResponse;
+    /**
+     * Unprocessable Entity
+     */
+    422: ErrorResponse;
+};
+
+export type SessionsCreateSessionError = SessionsCreateSessionErrors[keyof SessionsCreateSessionErrors];
+
+export type SessionsCreateSessionResponses = {
+    /**
+     * Successful Response
+     */
+    201: SessionRead;
+};
+
+export type SessionsCreateSessionResponse = SessionsCreateSessionResponses[keyof SessionsCreateSessionResponses];
+
+export type SessionsReadSessionData = {
+    body?: never;
+    path: {
+        /**
+         * Session Id
+         */
+        session_id: string;
+    };
+    query?: never;
+    url: '/api/v1/sessions/{session_id}';
+};
+
+export type SessionsReadSessionErrors = {
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse;
+    /**
+     * Not Found
+     */
+    404: ErrorResponse;
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+};
+
+export type SessionsReadSessionError = SessionsReadSessionErrors[keyof SessionsReadSessionErrors];
+
+export type SessionsReadSessionResponses = {
+    /**
+     * Successful Response
+     */
+    200: SessionRead;
+};
+
+export type SessionsReadSessionResponse = SessionsReadSessionResponses[keyof SessionsReadSessionResponses];
+
+export type SessionsUpdateSessionData = {
+    body: SessionUpdate;
+    path: {
+        /**
+         * Session Id
+         */
+        session_id: string;
+    };
+    query?: never;
+    url: '/api/v1/sessions/{session_id}';
+};
+
+export type SessionsUpdateSessionErrors = {
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse;
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse;
+    /**
+     * Not Found
+     */
+    404: ErrorResponse;
+    /**
+     * Conflict
+     */
+    409: ErrorResponse;
+    /**
+     * Unprocessable Entity
+     */
+    422: ErrorResponse;
+};
+
+export type SessionsUpdateSessionError = SessionsUpdateSessionErrors[keyof SessionsUpdateSessionErrors];
+
+export type SessionsUpdateSessionResponses = {
+    /**
+     * Successful Response
+     */
+    200: SessionRead;
+};
+
+export type SessionsUpdateSessionResponse = SessionsUpdateSessionResponses[keyof SessionsUpdateSessionResponses];
+
+export type SessionsAbandonSessionData = {
+    body?: never;
+    path: {
+        /**
+         * Session Id
+         */
+        session_id: string;
+    };
+    query?: never;
+    url: '/api/v1/sessions/{session_id}/abandon';
+};
+
+export type SessionsAbandonSessionErrors = {
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse;
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse;
+    /**
+     * Not Found
+     */
+    404: ErrorResponse;
+    /**
+     * Conflict
+     */
+    409: ErrorResponse;
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+};
+
+export type SessionsAbandonSessionError = SessionsAbandonSessionErrors[keyof SessionsAbandonSessionErrors];
+
+export type SessionsAbandonSessionResponses = {
+    /**
+     * Successful Response
+     */
+    200: SessionRead;
+};
+
+export type SessionsAbandonSessionResponse = SessionsAbandonSessionResponses[keyof SessionsAbandonSessionResponses];
+
+export type SessionsGoBackData = {
+    body: BackRequest;
+    path: {
+        /**
+         * Session Id
+         */
+        session_id: string;
+    };
+    query?: never;
+    url: '/api/v1/sessions/{session_id}/back';
+};
+
+export type SessionsGoBackErrors = {
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse;
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse;
+    /**
+     * Not Found
+     */
+    404: ErrorResponse;
+    /**
+     * Conflict
+     */
+    409: ErrorResponse;
+    /**
+     * Unprocessable Entity
+     */
+    422: ErrorResponse;
+};
+
+export type SessionsGoBackError = SessionsGoBackErrors[keyof SessionsGoBackErrors];
+
+export type SessionsGoBackResponses = {
+    /**
+     * Successful Response
+     */
+    200: SessionRead;
+};
+
+export type SessionsGoBackResponse = SessionsGoBackResponses[keyof SessionsGoBackResponses];
+
+export type SessionsCompleteSessionData = {
+    body: SessionComplete;
+    path: {
+        /**
+         * Session Id
+         */
+        session_id: string;
+    };
+    query?: never;
+    url: '/api/v1/sessions/{session_id}/complete';
+};
+
+export type SessionsCompleteSessionErrors = {
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse;
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse;
+    /**
+     * Not Found
+     */
+    404: ErrorResponse;
+    /**
+     * Conflict
+     */
+    409: ErrorResponse;
+    /**
+     * Unprocessable Entity
+     */
+    422: ErrorResponse;
+};
+
+export type SessionsCompleteSessionError = SessionsCompleteSessionErrors[keyof SessionsCompleteSessionErrors];
+
+export type SessionsCompleteSessionResponses = {
+    /**
+     * Successful Response
+     */
+    200: SessionRead;
+};
+
+export type SessionsCompleteSessionResponse = SessionsCompleteSessionResponses[keyof SessionsCompleteSessionResponses];
+
+export type SessionsExportSessionData = {
+    body: ExportRequest;
+    path: {
+        /**
+         * Session Id
+         */
+        session_id: string;
+    };
+    query?: never;
+    url: '/api/v1/sessions/{session_id}/export';
+};
+
+export type SessionsExportSessionErrors = {
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse;
+    /**
+     * Not Found
+     */
+    404: ErrorResponse;
+    /**
+     * Unprocessable Entity
+     */
+    422: ErrorResponse;
+};
+
+export type SessionsExportSessionError = SessionsExportSessionErrors[keyof SessionsExportSessionErrors];
+
+export type SessionsExportSessionResponses = {
+    /**
+     * The transcript file.
+     */
+    200: unknown;
+};
+
+export type SessionsStartSessionData = {
+    body: SessionStart;
+    path: {
+        /**
+         * Session Id
+         */
+        session_id: string;
+    };
+    query?: never;
+    url: '/api/v1/sessions/{session_id}/start';
+};
+
+export type SessionsStartSessionErrors = {
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse;
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse;
+    /**
+     * Not Found
+     */
+    404: ErrorResponse;
+    /**
+     * Conflict
+     */
+    409: ErrorResponse;
+    /**
+     * Unprocessable Entity
+     */
+    422: ErrorResponse;
+};
+
+export type SessionsStartSessionError = SessionsStartSessionErrors[keyof SessionsStartSessionErrors];
+
+export type SessionsStartSessionResponses = {
+    /**
+     * Successful Response
+     */
+    200: SessionRead;
+};
+
+export type SessionsStartSessionResponse = SessionsStartSessionResponses[keyof SessionsStartSessionResponses];
+
+export type SessionsRecordStepData = {
+    body: StepCreate;
+    path: {
+        /**
+         * Session Id
+         */
+        session_id: string;
+    };
+    query?: never;
+    url: '/api/v1/sessions/{session_id}/steps';
+};
+
+export type SessionsRecordStepErrors = {
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse;
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse;
+    /**
+     * Not Found
+     */
+    404: ErrorResponse;
+    /**
+     * Conflict
+     */
+    409: ErrorResponse;
+    /**
+     * Unprocessable Entity
+     */
+    422: ErrorResponse;
+};
+
+export type SessionsRecordStepError = SessionsRecordStepErrors[keyof SessionsRecordStepErrors];
+
+export type SessionsRecordStepResponses = {
+    /**
+     * Successful Response
+     */
+    200: SessionRead;
+};
+
+export type SessionsRecordStepResponse = SessionsRecordStepResponses[keyof SessionsRecordStepResponses];
+
+export type SessionsNoteStepData = {
+    body: StepNote;
+    path: {
+        /**
+         * Session Id
+         */
+        session_id: string;
+        /**
+         * Seq
+         */
+        seq: number;
+    };
+    query?: never;
+    url: '/api/v1/sessions/{session_id}/steps/{seq}/note';
+};
+
+export type SessionsNoteStepErrors = {
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse;
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse;
+    /**
+     * Not Found
+     */
+    404: ErrorResponse;
+    /**
+     * Unprocessable Entity
+     */
+    422: ErrorResponse;
+};
+
+export type SessionsNoteStepError = SessionsNoteStepErrors[keyof SessionsNoteStepErrors];
+
+export type SessionsNoteStepResponses = {
+    /**
+     * Successful Response
+     */
+    200: SessionRead;
+};
+
+export type SessionsNoteStepResponse = SessionsNoteStepResponses[keyof SessionsNoteStepResponses];
+
+export type TreesListTreesData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * Status
+         */
+        status?: TreeStatus | null;
+        /**
+         * Category Id
+         */
+        category_id?: string | null;
+        /**
+         * Tag
+         *
+         * Trees carrying all
+         */
+        tag?: Array<string> | null;
+        /**
+         * Created By
+         */
+        created_by?: string | null;
+        /**
+         * Sort
+         */
+        sort?: 'title' | 'updated' | 'most_used';
+        /**
+         * Cursor
+         */
+        cursor?: string | null;
+        /**
+         * Limit
+         */
+        limit?: number;
+    };
+    url: '/api/v1/trees';
+};
+
+export type TreesListTreesErrors = {
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse;
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse;
+    /**
+     * Unprocessable Entity
+     */
+    422: ErrorResponse;
+};
+
+export type TreesListTreesError = TreesListTreesErrors[keyof TreesListTreesErrors];
+
+export type TreesListTreesResponses = {
+    /**
+     * Successful Response
+     */
+    200: TreePage;
+};
+
+export type TreesListTreesResponse = TreesListTreesResponses[keyof TreesListTreesResponses];
+
+export type TreesCreateTreeData = {
+    body: TreeCreate;
+    path?: never;
+    query?: never;
+    url: '/api/v1/trees';
+};
+
+export type TreesCreateTreeErrors = {
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse;
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse;
+    /**
+     * Unprocessable Entity
+     */
+    422: ErrorResponse;
+};
+
+export type TreesCreateTreeError = TreesCreateTreeErrors[keyof TreesCreateTreeErrors];
+
+export type TreesCreateTreeResponses = {
+    /**
+     * Successful Response
+     */
+    201: TreeDetail;
+};
+
+export type TreesCreateTreeResponse = TreesCreateTreeResponses[keyof TreesCreateTreeResponses];
+
+export type TreesListCategoriesData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/api/v1/trees/categories';
+};
+
+export type TreesListCategoriesErrors = {
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse;
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse;
+};
+
+export type TreesListCategoriesError = TreesListCategoriesErrors[keyof TreesListCategoriesErrors];
+
+export type TreesListCategoriesResponses = {
+    /**
+     * Response Trees-List Categories
+     *
+     * Successful Response
+     */
+    200: Array<CategoryRead>;
+};
+
+export type TreesListCategoriesResponse = TreesListCategoriesResponses[keyof TreesListCategoriesResponses];
+
+export type TreesCreateCategoryData = {
+    body: CategoryCreate;
+    path?: never;
+    query?: never;
+    url: '/api/v1/trees/categories';
+};
+
+export type TreesCreateCategoryErrors = {
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse;
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse;
+    /**
+     * Conflict
+     */
+    409: ErrorResponse;
+    /**
+     * Unprocessable Entity
+     */
+    422: ErrorResponse;
+};
+
+export type TreesCreateCategoryError = TreesCreateCategoryErrors[keyof TreesCreateCategoryErrors];
+
+export type TreesCreateCategoryResponses = {
+    /**
+     * Successful Response
+     */
+    201: CategoryRead;
+};
+
+export type TreesCreateCategoryResponse = TreesCreateCategoryResponses[keyof TreesCreateCategoryResponses];
+
+export type TreesDeleteCategoryData = {
+    body?: never;
+    path: {
+        /**
+         * Category Id
+         */
+        category_id: string;
+    };
+    query?: never;
+    url: '/api/v1/trees/categories/{category_id}';
+};
+
+export type TreesDeleteCategoryErrors = {
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse;
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse;
+    /**
+     * Not Found
+     */
+    404: ErrorResponse;
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+};
+
+export type TreesDeleteCategoryError = TreesDeleteCategoryErrors[keyof TreesDeleteCategoryErrors];
+
+export type TreesDeleteCategoryResponses = {
+    /**
+     * Successful Response
+     */
+    204: void;
+};
+
+export type TreesDeleteCategoryResponse = TreesDeleteCategoryResponses[keyof TreesDeleteCategoryResponses];
+
+export type TreesRenameCategoryData = {
+    body: CategoryUpdate;
+    path: {
+        /**
+         * Category Id
+         */
+        category_id: string;
+    };
+    query?: never;
+    url: '/api/v1/trees/categories/{category_id}';
+};
+
+export type TreesRenameCategoryErrors = {
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse;
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse;
+    /**
+     * Not Found
+     */
+    404: ErrorResponse;
+    /**
+     * Conflict
+     */
+    409: ErrorResponse;
+    /**
+     * Unprocessable Entity
+     */
+    422: ErrorResponse;
+};
+
+export type TreesRenameCategoryError = TreesRenameCategoryErrors[keyof TreesRenameCategoryErrors];
+
+export type TreesRenameCategoryResponses = {
+    /**
+     * Successful Response
+     */
+    200: CategoryRead;
+};
+
+export type TreesRenameCategoryResponse = TreesRenameCategoryResponses[keyof TreesRenameCategoryResponses];
+
+export type TreesImportTreeData = {
+    body: TreeDocument;
+    path?: never;
+    query?: never;
+    url: '/api/v1/trees/import';
+};
+
+export type TreesImportTreeErrors = {
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse;
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse;
+    /**
+     * Unprocessable Entity
+     */
+    422: ErrorResponse;
+};
+
+export type TreesImportTreeError = TreesImportTreeErrors[keyof TreesImportTreeErrors];
+
+export type TreesImportTreeResponses = {
+    /**
+     * Successful Response
+     */
+    201: TreeDetail;
+};
+
+export type TreesImportTreeResponse = TreesImportTreeResponses[keyof TreesImportTreeResponses];
+
+export type TreesSearchTreesData = {
+    body?: never;
+    path?: never;
+    query: {
+        /**
+         * Q
+         */
+        q: string;
+        /**
+         * Cursor
+         */
+        cursor?: string | null;
+        /**
+         * Limit
+         */
+        limit?: number;
+    };
+    url: '/api/v1/trees/search';
+};
+
+export type TreesSearchTreesErrors = {
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse;
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse;
+    /**
+     * Unprocessable Entity
+     */
+    422: ErrorResponse;
+};
+
+export type TreesSearchTreesError = TreesSearchTreesErrors[keyof TreesSearchTreesErrors];
+
+export type TreesSearchTreesResponses = {
+    /**
+     * Successful Response
+     */
+    200: SearchPage;
+};
+
+export type TreesSearchTreesResponse = TreesSearchTreesResponses[keyof TreesSearchTreesResponses];
+
+export type TreesListTagsData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * Prefix
+         */
+        prefix?: string | null;
+        /**
+         * Limit
+         */
+        limit?: number;
+    };
+    url: '/api/v1/trees/tags';
+};
+
+export type TreesListTagsErrors = {
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse;
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse;
+    /**
+     * Unprocessable Entity
+     */
+    422: ErrorResponse;
+};
+
+export type TreesListTagsError = TreesListTagsErrors[keyof TreesListTagsErrors];
+
+export type TreesListTagsResponses = {
+    /**
+     * Response Trees-List Tags
+     *
+     * Successful Response
+     */
+    200: Array<TagRead>;
+};
+
+export type TreesListTagsResponse = TreesListTagsResponses[keyof TreesListTagsResponses];
+
+export type TreesReadTreeUsageData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/api/v1/trees/usage';
+};
+
+export type TreesReadTreeUsageErrors = {
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse;
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse;
+};
+
+export type TreesReadTreeUsageError = TreesReadTreeUsageErrors[keyof TreesReadTreeUsageErrors];
+
+export type TreesReadTreeUsageResponses = {
+    /**
+     * Successful Response
+     */
+    200: TreeUsage;
+};
+
+export type TreesReadTreeUsageResponse = TreesReadTreeUsageResponses[keyof TreesReadTreeUsageResponses];
+
+export type TreesDeleteTreeData = {
+    body?: never;
+    path: {
+        /**
+         * Tree Id
+         */
+        tree_id: string;
+    };
+    query?: never;
+    url: '/api/v1/trees/{tree_id}';
+};
+
+export type TreesDeleteTreeErrors = {
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse;
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse;
+    /**
+     * Not Found
+     */
+    404: ErrorResponse;
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+};
+
+export type TreesDeleteTreeError = TreesDeleteTreeErrors[keyof TreesDeleteTreeErrors];
+
+export type TreesDeleteTreeResponses = {
+    /**
+     * Successful Response
+     */
+    204: void;
+};
+
+export type TreesDeleteTreeResponse = TreesDeleteTreeResponses[keyof TreesDeleteTreeResponses];
+
+export type TreesReadTreeData = {
+    body?: never;
+    path: {
+        /**
+         * Tree Id
+         */
+        tree_id: string;
+    };
+    query?: never;
+    url: '/api/v1/trees/{tree_id}';
+};
+
+export type TreesReadTreeErrors = {
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse;
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse;
+    /**
+     * Not Found
+     */
+    404: ErrorResponse;
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+};
+
+export type TreesReadTreeError = TreesReadTreeErrors[keyof TreesReadTreeErrors];
+
+export type TreesReadTreeResponses = {
+    /**
+     * Successful Response
+     */
+    200: TreeDetail;
+};
+
+export type TreesReadTreeResponse = TreesReadTreeResponses[keyof TreesReadTreeResponses];
+
+export type TreesUpdateTreeData = {
+    body: TreeUpdate;
+    path: {
+        /**
+         * Tree Id
+         */
+        tree_id: string;
+    };
+    query?: never;
+    url: '/api/v1/trees/{tree_id}';
+};
+
+export type TreesUpdateTreeErrors = {
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse;
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse;
+    /**
+     * Not Found
+     */
+    404: ErrorResponse;
+    /**
+     * Conflict
+     */
+    409: ErrorResponse;
+    /**
+     * Unprocessable Entity
+     */
+    422: ErrorResponse;
+};
+
+export type TreesUpdateTreeError = TreesUpdateTreeErrors[keyof TreesUpdateTreeErrors];
+
+export type TreesUpdateTreeResponses = {
+    /**
+     * Successful Response
+     */
+    200: TreeDetail;
+};
+
+export type TreesUpdateTreeResponse = TreesUpdateTreeResponses[keyof TreesUpdateTreeResponses];
+
+export type TreesExportTreeData = {
+    body?: never;
+    path: {
+        /**
+         * Tree Id
+         */
+        tree_id: string;
+    };
+    query?: {
+        /**
+         * Source
+         */
+        source?: 'draft' | 'published';
+    };
+    url: '/api/v1/trees/{tree_id}/export';
+};
+
+export type TreesExportTreeErrors = {
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse;
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse;
+    /**
+     * Not Found
+     */
+    404: ErrorResponse;
+    /**
+     * Unprocessable Entity
+     */
+    422: ErrorResponse;
+};
+
+export type TreesExportTreeError = TreesExportTreeErrors[keyof TreesExportTreeErrors];
+
+export type TreesExportTreeResponses = {
+    /**
+     * Successful Response
+     */
+    200: TreeDocument;
+};
+
+export type TreesExportTreeResponse = TreesExportTreeResponses[keyof TreesExportTreeResponses];
+
+export type TreesPublishTreeData = {
+    body: PublishRequest;
+    path: {
+        /**
+         * Tree Id
+         */
+        tree_id: string;
+    };
+    query?: never;
+    url: '/api/v1/trees/{tree_id}/publish';
+};
+
+export type TreesPublishTreeErrors = {
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse;
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse;
+    /**
+     * Not Found
+     */
+    404: ErrorResponse;
+    /**
+     * Conflict
+     */
+    409: ErrorResponse;
+    /**
+     * Unprocessable Entity
+     */
+    422: ErrorResponse;
+};
+
+export type TreesPublishTreeError = TreesPublishTreeErrors[keyof TreesPublishTreeErrors];
+
+export type TreesPublishTreeResponses = {
+    /**
+     * Successful Response
+     */
+    201: VersionRead;
+};
+
+export type TreesPublishTreeResponse = TreesPublishTreeResponses[keyof TreesPublishTreeResponses];
+
+export type TreesValidateTreeData = {
+    body?: never;
+    path: {
+        /**
+         * Tree Id
+         */
+        tree_id: string;
+    };
+    query?: never;
+    url: '/api/v1/trees/{tree_id}/validate';
+};
+
+export type TreesValidateTreeErrors = {
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse;
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse;
+    /**
+     * Not Found
+     */
+    404: ErrorResponse;
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+};
+
+export type TreesValidateTreeError = TreesValidateTreeErrors[keyof TreesValidateTreeErrors];
+
+export type TreesValidateTreeResponses = {
+    /**
+     * Successful Response
+     */
+    200: ValidationReport;
+};
+
+export type TreesValidateTreeResponse = TreesValidateTreeResponses[keyof TreesValidateTreeResponses];
+
+export type TreesListTreeVersionsData = {
+    body?: never;
+    path: {
+        /**
+         * Tree Id
+         */
+        tree_id: string;
+    };
+    query?: {
+        /**
+         * Cursor
+         */
+        cursor?: string | null;
+        /**
+         * Limit
+         */
+        limit?: number;
+    };
+    url: '/api/v1/trees/{tree_id}/versions';
+};
+
+export type TreesListTreeVersionsErrors = {
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse;
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse;
+    /**
+     * Not Found
+     */
+    404: ErrorResponse;
+    /**
+     * Unprocessable Entity
+     */
+    422: ErrorResponse;
+};
+
+export type TreesListTreeVersionsError = TreesListTreeVersionsErrors[keyof TreesListTreeVersionsErrors];
+
+export type TreesListTreeVersionsResponses = {
+    /**
+     * Successful Response
+     */
+    200: VersionPage;
+};
+
+export type TreesListTreeVersionsResponse = TreesListTreeVersionsResponses[keyof TreesListTreeVersionsResponses];
+
+export type TreesCompareTreeVersionsData = {
+    body?: never;
+    path: {
+        /**
+         * Tree Id
+         */
+        tree_id: string;
+    };
+    query: {
+        /**
+         * From
+         */
+        from: number;
+        /**
+         * To
+         *
+         * A version number, or `draft` (authors)
+         */
+        to: string;
+    };
+    url: '/api/v1/trees/{tree_id}/versions/compare';
+};
+
+export type TreesCompareTreeVersionsErrors = {
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse;
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse;
+    /**
+     * Not Found
+     */
+    404: ErrorResponse;
+    /**
+     * Unprocessable Entity
+     */
+    422: ErrorResponse;
+};
+
+export type TreesCompareTreeVersionsError = TreesCompareTreeVersionsErrors[keyof TreesCompareTreeVersionsErrors];
+
+export type TreesCompareTreeVersionsResponses = {
+    /**
+     * Successful Response
+     */
+    200: VersionDiff;
+};
+
+export type TreesCompareTreeVersionsResponse = TreesCompareTreeVersionsResponses[keyof TreesCompareTreeVersionsResponses];
+
+export type TreesReadTreeVersionData = {
+    body?: never;
+    path: {
+        /**
+         * Number
+         */
+        number: number;
+        /**
+         * Tree Id
+         */
+        tree_id: string;
+    };
+    query?: never;
+    url: '/api/v1/trees/{tree_id}/versions/{number}';
+};
+
+export type TreesReadTreeVersionErrors = {
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse;
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse;
+    /**
+     * Not Found
+     */
+    404: ErrorResponse;
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+};
+
+export type TreesReadTreeVersionError = TreesReadTreeVersionErrors[keyof TreesReadTreeVersionErrors];
+
+export type TreesReadTreeVersionResponses = {
+    /**
+     * Successful Response
+     */
+    200: VersionRead;
+};
+
+export type TreesReadTreeVersionResponse = TreesReadTreeVersionResponses[keyof TreesReadTreeVersionResponses];
+
+export type TreesRestoreTreeVersionData = {
+    body: RestoreRequest;
+    path: {
+        /**
+         * Number
+         */
+        number: number;
+        /**
+         * Tree Id
+         */
+        tree_id: string;
+    };
+    query?: never;
+    url: '/api/v1/trees/{tree_id}/versions/{number}/restore';
+};
+
+export type TreesRestoreTreeVersionErrors = {
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse;
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse;
+    /**
+     * Not Found
+     */
+    404: ErrorResponse;
+    /**
+     * Conflict
+     */
+    409: ErrorResponse;
+    /**
+     * Unprocessable Entity
+     */
+    422: ErrorResponse;
+};
+
+export type TreesRestoreTreeVersionError = TreesRestoreTreeVersionErrors[keyof TreesRestoreTreeVersionErrors];
+
+export type TreesRestoreTreeVersionResponses = {
+    /**
+     * Successful Response
+     */
+    200: TreeDetail;
+};
+
+export type TreesRestoreTreeVersionResponse = TreesRestoreTreeVersionResponses[keyof TreesRestoreTreeVersionResponses];

@@ -44,9 +44,11 @@ export function ResetPasswordPage() {
     <AuthCard
       title="Choose a new password"
       footer={
-        <p>
-          <Link to="/forgot-password">Ask for a new link</Link>
-        </p>
+        confirm.isSuccess ? undefined : (
+          <p>
+            <Link to="/forgot-password">Ask for a new link</Link>
+          </p>
+        )
       }
     >
       {confirm.isSuccess ? (
