@@ -16,8 +16,15 @@ export interface AuthFetchOptions {
   origin?: string;
 }
 
-/** Auth endpoints that must never trigger a refresh-and-retry of their own. */
-const NO_RETRY = ['/api/v1/auth/refresh', '/api/v1/auth/login', '/api/v1/auth/logout'];
+/** Endpoints that take no access token and must never trigger a refresh-and-retry: the
+ * refresh itself (its 401 means the session is over) and the ones that start or end a session. */
+const SESSION_ENDPOINTS = new Set([
+  '/api/v1/auth/refresh',
+  '/api/v1/auth/login',
+  '/api/v1/auth/login/json',
+  '/api/v1/auth/logout',
+  '/api/v1/auth/register',
+]);
 
 export type FetchLike = (input: RequestInfo | URL, init?: RequestInit) => Promise<Response>;
 
@@ -36,9 +43,7 @@ export function createAuthFetch(options: AuthFetchOptions): FetchLike {
     const origin = options.origin ?? globalThis.location?.origin;
     const url = new URL(request.url, origin);
     const sameOrigin = origin === undefined || url.origin === origin;
-    if (!sameOrigin || NO_RETRY.some((path) => url.pathname.startsWith(path))) {
-      return send(request);
-    }
+    if (!sameOrigin || SESSION_ENDPOINTS.has(url.pathname)) return send(request);
 
     // Keep a copy before the body is consumed, for the one retry.
     const retry = request.clone();

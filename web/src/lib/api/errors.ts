@@ -30,7 +30,8 @@ function isErrorBody(value: unknown): value is ErrorBody {
 }
 
 function normaliseDetail(status: number, body: unknown): ErrorBody[] {
-  const detail = body && typeof body === 'object' ? (body as { detail?: unknown }).detail : body;
+  // Only the API's JSON shape is shown as is: a proxy's HTML error page is not a message.
+  const detail = body && typeof body === 'object' ? (body as { detail?: unknown }).detail : null;
   if (Array.isArray(detail)) {
     const items = detail.filter(isErrorBody);
     if (items.length > 0) return items;
