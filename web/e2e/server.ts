@@ -137,6 +137,10 @@ export async function startApp(): Promise<RunningApp> {
     if (dbName) {
       const dropped = database('drop', dbName);
       if (!dropped.ok) console.warn(`could not drop ${dbName}: ${dropped.err}`);
+    } else {
+      // The embedded server outlives `serve`: stop it before its folder is removed.
+      const stopped = spawnSync(troubletree, ['db', 'stop'], { cwd: workDir, env, encoding: 'utf8' });
+      if (stopped.status !== 0) console.warn(`could not stop the embedded PostgreSQL: ${stopped.stderr}`);
     }
     rmSync(workDir, { recursive: true, force: true });
   };
