@@ -51,7 +51,7 @@ class Variable(_GraphModel):
 
     name: VariableName
     label: Label
-    type: Literal["text", "number", "boolean", "choice"] = "text"
+    type: Literal["text", "number", "boolean", "choice", "date"] = "text"
     required: Literal["at_start", "before_complete", "optional"] = "optional"
     choices: list[Label] | None = Field(default=None, max_length=100)
     help: str | None = Field(default=None, max_length=1000)

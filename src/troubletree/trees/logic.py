@@ -376,15 +376,16 @@ def variables_of(expr: Expr) -> set[str]:
 def _number(value: object) -> float | None:
     if isinstance(value, bool):
         return None
-    if isinstance(value, int | float):
-        return float(value)
-    if isinstance(value, str):
-        try:
+    try:
+        if isinstance(value, int | float):
+            number = float(value)
+        elif isinstance(value, str):
             number = float(value.strip())
-        except ValueError:
+        else:
             return None
-        return number if math.isfinite(number) else None
-    return None
+    except (ValueError, OverflowError):
+        return None
+    return number if math.isfinite(number) else None
 
 
 def _boolean(value: object) -> bool | None:
@@ -421,12 +422,15 @@ def _compare(op: CompareOp, left: object, right: object) -> bool:
     left, right = _coerce(left, right)
     if isinstance(left, bool) or isinstance(right, bool):
         return False
+    a: float | str | None
+    b: float | str | None
     if isinstance(left, int | float) and isinstance(right, int | float):
-        a: float | str = float(left)
-        b: float | str = float(right)
+        a, b = _number(left), _number(right)
     elif isinstance(left, str) and isinstance(right, str):
         a, b = left, right
     else:
+        return False
+    if a is None or b is None:
         return False
     if op == "<":
         return a < b  # type: ignore[operator]

@@ -1,0 +1,241 @@
+"""/api/v1/trees: trees, drafts, publishing, versions, categories, tags, search, export/import."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Path, Query, Response, status
+
+from troubletree.accounts.dependencies import AccountAdmin, Author, CurrentMember
+from troubletree.auth.dependencies import Client
+from troubletree.core.db import DB
+from troubletree.core.errors import error_responses
+from troubletree.trees import service
+from troubletree.trees.dependencies import ValidTree
+from troubletree.trees.models import TreeStatus
+from troubletree.trees.repository import SortKey, TreeFilters
+from troubletree.trees.schemas import (
+    CategoryCreate,
+    CategoryRead,
+    CategoryUpdate,
+    PublishRequest,
+    RestoreRequest,
+    SearchPage,
+    TagRead,
+    TreeCreate,
+    TreeDetail,
+    TreeDocument,
+    TreePage,
+    TreeUpdate,
+    TreeUsage,
+    ValidationReport,
+    VersionDiff,
+    VersionPage,
+    VersionRead,
+)
+
+router = APIRouter(prefix="/trees", tags=["trees"])
+
+Limit = Annotated[int, Query(ge=1, le=100)]
+VersionNumber = Annotated[int, Path(ge=1, le=2**31 - 1)]
+Cursor = Annotated[str | None, Query(max_length=500)]
+TagFilter = Annotated[list[str] | None, Query(max_length=10, description="Trees carrying all")]
+
+
+@router.get("", responses=error_responses(401, 403, 422))
+async def list_trees(
+    caller: CurrentMember,
+    db: DB,
+    status: TreeStatus | None = None,
+    category_id: uuid.UUID | None = None,
+    tag: TagFilter = None,
+    created_by: uuid.UUID | None = None,
+    sort: SortKey = "updated",
+    cursor: Cursor = None,
+    limit: Limit = 20,
+) -> TreePage:
+    """Live trees of your account, newest change first (or `sort=title|most_used`); follow
+    `next_cursor` for the next page. Technicians see published trees only."""
+    filters = TreeFilters(
+        status=status, category_id=category_id, tags=tuple(tag or ()), created_by=created_by
+    )
+    return await service.list_trees(db, caller, filters, sort=sort, cursor=cursor, limit=limit)
+
+
+@router.get("/usage", responses=error_responses(401, 403))
+async def read_tree_usage(caller: CurrentMember, db: DB) -> TreeUsage:
+    """How many trees the account has and its plan allows (null: unlimited)."""
+    return await service.usage(db, caller)
+
+
+@router.get("/search", responses=error_responses(401, 403, 422))
+async def search_trees(
+    caller: CurrentMember,
+    db: DB,
+    q: Annotated[str, Query(min_length=1, max_length=200, pattern=r"\S")],
+    cursor: Cursor = None,
+    limit: Annotated[int, Query(ge=1, le=50)] = 20,
+) -> SearchPage:
+    """Ranked full-text search (title, tags, category, description, node text of the current
+    version) that forgives typos in titles; matches come back as highlighted parts."""
+    return await service.search_trees(db, caller, q, cursor=cursor, limit=limit)
+
+
+@router.get("/tags", responses=error_responses(401, 403, 422))
+async def list_tags(
+    caller: CurrentMember,
+    db: DB,
+    prefix: Annotated[str | None, Query(max_length=50)] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> list[TagRead]:
+    """The account's tags, most used first, with the number of live trees carrying each."""
+    return await service.list_tags(db, caller, prefix=prefix, limit=limit)
+
+
+@router.get("/categories", responses=error_responses(401, 403))
+async def list_categories(caller: CurrentMember, db: DB) -> list[CategoryRead]:
+    return await service.list_categories(db, caller)
+
+
+@router.post(
+    "/categories",
+    status_code=status.HTTP_201_CREATED,
+    responses=error_responses(401, 403, 409, 422),
+)
+async def create_category(body: CategoryCreate, caller: Author, db: DB) -> CategoryRead:
+    return await service.create_category(db, caller, body.name)
+
+
+@router.patch("/categories/{category_id}", responses=error_responses(401, 403, 404, 409, 422))
+async def rename_category(
+    category_id: uuid.UUID, body: CategoryUpdate, caller: Author, db: DB
+) -> CategoryRead:
+    return await service.rename_category(db, caller, category_id, body.name)
+
+
+@router.delete(
+    "/categories/{category_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=error_responses(401, 403, 404),
+)
+async def delete_category(category_id: uuid.UUID, caller: Author, db: DB) -> None:
+    """Its trees stay, without a category."""
+    await service.delete_category(db, caller, category_id)
+
+
+@router.post(
+    "/import", status_code=status.HTTP_201_CREATED, responses=error_responses(401, 403, 422)
+)
+async def import_tree(body: TreeDocument, caller: Author, db: DB) -> TreeDetail:
+    """A new draft tree from a document made by `GET /trees/{id}/export`."""
+    return await service.import_tree(db, caller, body)
+
+
+@router.post("", status_code=status.HTTP_201_CREATED, responses=error_responses(401, 403, 422))
+async def create_tree(body: TreeCreate, caller: Author, db: DB) -> TreeDetail:
+    """A new draft. 403 `plan_limit_reached` when the plan allows no more trees."""
+    return await service.create_tree(db, caller, body)
+
+
+@router.get("/{tree_id}", responses=error_responses(401, 403, 404))
+async def read_tree(tree: ValidTree, caller: CurrentMember, db: DB) -> TreeDetail:
+    """The tree with its current published version, and (authors) its draft."""
+    return await service.tree_detail(db, caller, tree.id)
+
+
+@router.put("/{tree_id}", responses=error_responses(401, 403, 404, 409, 422))
+async def update_tree(body: TreeUpdate, caller: Author, tree: ValidTree, db: DB) -> TreeDetail:
+    """Saves metadata and/or the draft. 409 `draft_conflict` (with `current_revision`) when
+    `base_revision` is stale; nothing is written then."""
+    return await service.update_tree(db, caller, tree, body)
+
+
+@router.delete(
+    "/{tree_id}", status_code=status.HTTP_204_NO_CONTENT, responses=error_responses(401, 403, 404)
+)
+async def delete_tree(caller: AccountAdmin, tree: ValidTree, db: DB, client: Client) -> None:
+    """Soft delete; published versions stay readable by the sessions that ran them."""
+    await service.delete_tree(db, caller, tree.id, client)
+
+
+@router.post("/{tree_id}/validate", responses=error_responses(401, 403, 404))
+async def validate_tree(caller: Author, tree: ValidTree, db: DB) -> ValidationReport:
+    """The problems publishing the draft now would report, by node and field."""
+    return await service.validate_tree(db, caller, tree.id)
+
+
+@router.post(
+    "/{tree_id}/publish",
+    status_code=status.HTTP_201_CREATED,
+    responses=error_responses(401, 403, 404, 409, 422),
+)
+async def publish_tree(
+    body: PublishRequest, caller: Author, tree: ValidTree, db: DB, client: Client
+) -> VersionRead:
+    """Validates the draft fully and publishes it as the next immutable version; 422
+    `graph_invalid` lists every problem by node id and field."""
+    return await service.publish_tree(
+        db,
+        caller,
+        tree.id,
+        changelog=body.changelog,
+        base_revision=body.base_revision,
+        client=client,
+    )
+
+
+@router.get("/{tree_id}/versions", responses=error_responses(401, 403, 404, 422))
+async def list_tree_versions(
+    tree: ValidTree, db: DB, cursor: Cursor = None, limit: Limit = 50
+) -> VersionPage:
+    """Published versions, newest first (without their graphs)."""
+    return await service.list_versions(db, tree, cursor=cursor, limit=limit)
+
+
+@router.get("/{tree_id}/versions/compare", responses=error_responses(401, 403, 404, 422))
+async def compare_tree_versions(
+    tree: ValidTree,
+    caller: CurrentMember,
+    db: DB,
+    from_: Annotated[int, Query(alias="from", ge=1, le=2**31 - 1)],
+    to: Annotated[
+        str,
+        Query(
+            pattern=r"^(draft|[1-9][0-9]{0,8})$",
+            description="A version number, or `draft` (authors)",
+        ),
+    ],
+) -> VersionDiff:
+    """Node-level differences: nodes and options added, removed and changed."""
+    target: int | Literal["draft"] = "draft" if to == "draft" else int(to)
+    return await service.compare_versions(db, caller, tree, from_, target)
+
+
+@router.get("/{tree_id}/versions/{number}", responses=error_responses(401, 403, 404))
+async def read_tree_version(number: VersionNumber, tree: ValidTree, db: DB) -> VersionRead:
+    return await service.read_version(db, tree, number)
+
+
+@router.post(
+    "/{tree_id}/versions/{number}/restore", responses=error_responses(401, 403, 404, 409, 422)
+)
+async def restore_tree_version(
+    number: VersionNumber, body: RestoreRequest, caller: Author, tree: ValidTree, db: DB
+) -> TreeDetail:
+    """Copies the version's graph into the draft (a save: `base_revision` is checked)."""
+    return await service.restore_version(db, caller, tree, number, body.base_revision)
+
+
+@router.get("/{tree_id}/export", responses=error_responses(401, 403, 404, 422))
+async def export_tree(
+    caller: Author,
+    tree: ValidTree,
+    db: DB,
+    response: Response,
+    source: Literal["draft", "published"] = "draft",
+) -> TreeDocument:
+    """The graph plus metadata as one JSON document, ready for `POST /trees/import`."""
+    document = await service.export_tree(db, caller, tree.id, source)
+    response.headers["Content-Disposition"] = f'attachment; filename="tree-{tree.id}.json"'
+    return document

@@ -1,0 +1,239 @@
+"""The API contract of trees, versions, categories, tags, search, export and import."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
+from pydantic_core import PydanticCustomError
+
+from troubletree.auth.schemas import StrictBody
+from troubletree.trees.graph import Graph, GraphDiff, Problem
+from troubletree.trees.models import TreeStatus
+
+MAX_TAGS = 20
+MAX_DESCRIPTION = 5000
+EXPORT_FORMAT: Literal["troubletree.tree"] = "troubletree.tree"
+
+
+def _clean_name(value: str) -> str:
+    """Collapses runs of whitespace; refuses control characters."""
+    if any(ord(c) < 32 or ord(c) == 127 for c in value):
+        raise PydanticCustomError("invalid_characters", "Control characters are not allowed.")
+    return " ".join(value.split())
+
+
+TagName = Annotated[str, Field(min_length=1, max_length=50), AfterValidator(_clean_name)]
+CategoryName = Annotated[str, Field(min_length=1, max_length=100), AfterValidator(_clean_name)]
+Title = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(_clean_name)]
+Description = Annotated[str, Field(max_length=MAX_DESCRIPTION)]
+
+
+def _unique_ids(value: list[uuid.UUID] | None) -> list[uuid.UUID] | None:
+    return list(dict.fromkeys(value)) if value is not None else None
+
+
+# --------------------------------------------------------------------------- requests
+
+
+class TreeCreate(StrictBody):
+    title: Title
+    description: Description = ""
+    category_id: uuid.UUID | None = None
+    tags: list[TagName] = Field(
+        default_factory=list,
+        max_length=MAX_TAGS,
+        description="Tag names; tags that do not exist yet are created in the account.",
+    )
+    tag_ids: list[uuid.UUID] = Field(default_factory=list, max_length=MAX_TAGS)
+    graph: Graph | None = Field(default=None, description="The draft graph; empty when left out.")
+
+
+class TreeUpdate(StrictBody):
+    """Fields left out stay as they are; `tags`/`tag_ids`, when given, replace the set."""
+
+    base_revision: int = Field(
+        ge=1, description="The draft revision this edit is based on (409 when it is stale)."
+    )
+    title: Title | None = None
+    description: Description | None = None
+    category_id: uuid.UUID | None = Field(default=None, description="null removes the category.")
+    tags: list[TagName] | None = Field(default=None, max_length=MAX_TAGS)
+    tag_ids: list[uuid.UUID] | None = Field(default=None, max_length=MAX_TAGS)
+    graph: Graph | None = None
+    status: TreeStatus | None = Field(
+        default=None,
+        description="archived hides the tree; published brings back a tree that has a "
+        "version; draft takes it off line for technicians.",
+    )
+
+    @field_validator("title", "description", "tags", "tag_ids", "graph", "status")
+    @classmethod
+    def _not_null(cls, value: object) -> object:
+        if value is None:
+            raise PydanticCustomError("null_not_allowed", "Leave the field out instead of null.")
+        return value
+
+
+class PublishRequest(StrictBody):
+    changelog: str = Field(default="", max_length=500)
+    base_revision: int | None = Field(
+        default=None, ge=1, description="Publish only if the draft is still at this revision."
+    )
+
+
+class RestoreRequest(StrictBody):
+    base_revision: int = Field(ge=1)
+
+
+class CategoryCreate(StrictBody):
+    name: CategoryName
+
+
+class CategoryUpdate(StrictBody):
+    name: CategoryName
+
+
+# --------------------------------------------------------------------------- responses
+
+
+class CategoryRef(BaseModel):
+    id: uuid.UUID
+    name: str
+
+
+class VersionRef(BaseModel):
+    id: uuid.UUID
+    number: int
+    published_at: datetime
+
+
+class TreeRead(BaseModel):
+    id: uuid.UUID
+    title: str
+    description: str
+    status: TreeStatus
+    category: CategoryRef | None
+    tags: list[str]
+    usage_count: int
+    draft_revision: int
+    current_version: VersionRef | None
+    created_by: uuid.UUID | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class DraftRead(BaseModel):
+    revision: int
+    graph: Graph
+
+
+class VersionSummary(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    number: int
+    title: str
+    changelog: str
+    published_by: uuid.UUID | None
+    published_at: datetime
+
+
+class VersionRead(VersionSummary):
+    graph: Graph
+
+
+class TreeDetail(TreeRead):
+    draft: DraftRead | None = Field(description="Authors only.")
+    published: VersionRead | None = Field(description="The current version, with its graph.")
+
+
+class TreePage(BaseModel):
+    items: list[TreeRead]
+    next_cursor: str | None
+
+
+class VersionPage(BaseModel):
+    items: list[VersionSummary]
+    next_cursor: str | None
+
+
+class TreeUsage(BaseModel):
+    trees: int
+    max_trees: int | None
+
+
+class CategoryRead(BaseModel):
+    id: uuid.UUID
+    name: str
+    slug: str
+    tree_count: int
+    created_at: datetime
+
+
+class TagRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    name: str
+    usage_count: int
+
+
+class HighlightPart(BaseModel):
+    text: str
+    match: bool
+
+
+class SearchHit(BaseModel):
+    tree: TreeRead
+    score: float
+    title_highlight: list[HighlightPart]
+    snippet: list[HighlightPart]
+
+
+class SearchPage(BaseModel):
+    items: list[SearchHit]
+    next_cursor: str | None
+
+
+class ValidationReport(BaseModel):
+    is_valid: bool
+    problems: list[Problem]
+
+
+class VersionDiff(GraphDiff):
+    from_version: int
+    to_version: int | Literal["draft"]
+
+
+# --------------------------------------------------------------------------- export and import
+
+
+class TreeDocumentMeta(StrictBody):
+    title: Title
+    description: Description = ""
+    category: CategoryName | None = None
+    tags: list[TagName] = Field(default_factory=list, max_length=MAX_TAGS)
+
+
+class TreeDocumentSource(StrictBody):
+    tree_id: uuid.UUID | None = None
+    version: int | None = None
+    draft_revision: int | None = None
+
+
+class TreeDocument(StrictBody):
+    """A tree as a file: the graph plus its metadata. Export answers it, import takes it."""
+
+    format: Literal["troubletree.tree"] = EXPORT_FORMAT
+    format_version: Literal[1] = 1
+    exported_at: datetime | None = None
+    tree: TreeDocumentMeta
+    graph: Graph
+    source: TreeDocumentSource | None = None
+
+
+def problem_dicts(problems: list[Problem]) -> list[dict[str, Any]]:
+    return [p.model_dump() for p in problems]
