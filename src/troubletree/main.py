@@ -58,7 +58,10 @@ class SPAStaticFiles(StaticFiles):
         except StarletteHTTPException as exc:
             if exc.status_code != 404 or path.startswith("api"):
                 raise
-            return FileResponse(Path(str(self.directory)) / "index.html")
+            # A client route: the app shell, never cached, so a deploy is picked up at once.
+            return FileResponse(
+                Path(str(self.directory)) / "index.html", headers={"Cache-Control": "no-cache"}
+            )
         if path.startswith("assets/"):
             response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
         elif path in {"", ".", "index.html"}:

@@ -10,12 +10,22 @@ from troubletree.accounts import repository
 from troubletree.accounts.exceptions import NoAccount, RoleRequired
 from troubletree.accounts.models import Role
 from troubletree.accounts.service import Caller
-from troubletree.auth.dependencies import CurrentUser
-from troubletree.core.db import DB
+from troubletree.auth import service as auth_service
+from troubletree.auth.dependencies import oauth2_scheme
+from troubletree.core.clock import utcnow
+from troubletree.core.db import DB, SettingsDep
+from troubletree.core.errors import Unauthorized
 
 
-async def get_caller(user: CurrentUser, db: DB) -> Caller:
-    membership = await repository.get_membership_of_user(db, user.id)
+async def get_caller(
+    db: DB, settings: SettingsDep, token: Annotated[str | None, Depends(oauth2_scheme)]
+) -> Caller:
+    if not token:
+        raise Unauthorized()
+    claims = auth_service.access_claims(settings, token)
+    found = await repository.get_signed_in_member(db, claims.user_id, claims.family_id, utcnow())
+    user = auth_service.check_signed_in(found[0] if found else None, bool(found and found[2]))
+    membership = found[1] if found else None
     if membership is None:
         raise NoAccount()
     return Caller(user=user, membership=membership)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any, TypeVar, Unpack
+from typing import Any, TypeVar
 
 from sqlalchemy import Select, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -22,8 +22,9 @@ from troubletree.accounts.models import (
     PlatformInvite,
 )
 from troubletree.auth.models import User
+from troubletree.auth.repository import live_family
 
-SelectT = TypeVar("SelectT", bound=Select[Unpack[tuple[Any, ...]]])
+SelectT = TypeVar("SelectT", bound=Select[*tuple[Any, ...]])
 
 
 def scoped(stmt: SelectT, model: Any, account_id: uuid.UUID) -> SelectT:
@@ -91,6 +92,21 @@ async def get_membership_of_user(db: AsyncSession, user_id: uuid.UUID) -> Member
     return (
         await db.execute(select(Membership).where(Membership.user_id == user_id))
     ).scalar_one_or_none()
+
+
+async def get_signed_in_member(
+    db: AsyncSession, user_id: uuid.UUID, family_id: uuid.UUID, now: datetime
+) -> tuple[User, Membership | None, bool] | None:
+    """The user, their membership and whether the sign-in is live, in one round trip (every
+    account-scoped request starts with this)."""
+    row = (
+        await db.execute(
+            select(User, Membership, live_family(user_id, family_id, now))
+            .outerjoin(Membership, Membership.user_id == User.id)
+            .where(User.id == user_id)
+        )
+    ).one_or_none()
+    return (row[0], row[1], bool(row[2])) if row else None
 
 
 async def get_member(

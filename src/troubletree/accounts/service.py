@@ -12,7 +12,6 @@ from datetime import timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from troubletree.accounts import repository
-from troubletree.accounts.repository import Invite
 from troubletree.accounts.exceptions import (
     AccountNotFound,
     EmailTaken,
@@ -34,6 +33,7 @@ from troubletree.accounts.models import (
     PlatformInvite,
     Role,
 )
+from troubletree.accounts.repository import Invite
 from troubletree.accounts.schemas import (
     AccountInviteCreate,
     AccountInviteCreated,

@@ -10,6 +10,7 @@ from datetime import datetime
 from sqlalchemy import delete, exists, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.elements import Label
 
 from troubletree.auth.models import (
     EmailVerificationToken,
@@ -156,18 +157,30 @@ async def revoke_user_families(
     return int(result.rowcount)  # type: ignore[attr-defined]
 
 
-async def family_is_live(db: AsyncSession, family_id: uuid.UUID, now: datetime) -> bool:
-    """A family is live while it has a token that is neither revoked nor past its absolute end."""
-    return bool(
-        await db.scalar(
-            select(
-                exists().where(
-                    RefreshToken.family_id == family_id,
-                    RefreshToken.revoked_at.is_(None),
-                    RefreshToken.family_expires_at > now,
-                )
-            )
+async def get_user_with_live_family(
+    db: AsyncSession, user_id: uuid.UUID, family_id: uuid.UUID, now: datetime
+) -> tuple[User, bool] | None:
+    """The user and whether the sign-in (refresh family) is live, in one round trip: this runs
+    on every authenticated request."""
+    row = (
+        await db.execute(
+            select(User, live_family(user_id, family_id, now)).where(User.id == user_id)
         )
+    ).one_or_none()
+    return (row[0], bool(row[1])) if row else None
+
+
+def live_family(user_id: uuid.UUID, family_id: uuid.UUID, now: datetime) -> Label[bool]:
+    """A column expression: is this sign-in still live?"""
+    return (
+        exists()
+        .where(
+            RefreshToken.family_id == family_id,
+            RefreshToken.user_id == user_id,
+            RefreshToken.revoked_at.is_(None),
+            RefreshToken.family_expires_at > now,
+        )
+        .label("live")
     )
 
 

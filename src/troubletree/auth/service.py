@@ -245,18 +245,29 @@ async def logout_all(db: AsyncSession, user: User, client: ClientInfo) -> int:
 # --------------------------------------------------------------------------- current user
 
 
-async def user_from_access_token(db: AsyncSession, settings: Settings, token: str) -> User:
-    """The active user behind a valid access token whose sign-in is still live (so sign-out,
-    sign-out everywhere and a password reset take effect at once)."""
+def access_claims(settings: Settings, token: str) -> security.AccessClaims:
     claims = security.decode_access_token(settings, token)
     if claims is None:
         raise Unauthorized(code="invalid_token", message="The access token is invalid or expired.")
-    user = await repository.get_user(db, claims.user_id)
+    return claims
+
+
+def check_signed_in(user: User | None, live: bool) -> User:
+    """An active user whose sign-in (refresh family) is still live: sign-out, sign-out
+    everywhere and a password reset end access tokens at once."""
     if user is None or not user.is_active:
         raise Unauthorized(code="invalid_token", message="The access token is invalid or expired.")
-    if not await repository.family_is_live(db, claims.family_id, utcnow()):
+    if not live:
         raise Unauthorized(code="session_ended", message="This session has ended. Sign in again.")
     return user
+
+
+async def user_from_access_token(db: AsyncSession, settings: Settings, token: str) -> User:
+    claims = access_claims(settings, token)
+    found = await repository.get_user_with_live_family(
+        db, claims.user_id, claims.family_id, utcnow()
+    )
+    return check_signed_in(found[0] if found else None, bool(found and found[1]))
 
 
 # --------------------------------------------------------------------------- password reset

@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import binascii
 import uuid
+from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -74,30 +75,47 @@ ACTIVE = {SessionStatus.prepared.value, SessionStatus.in_progress.value}
 # --------------------------------------------------------------------------- loading
 
 
+@dataclass(frozen=True)
+class _Version:
+    graph: Graph
+    number: int
+    title: str
+
+
+# Published versions are immutable (the database refuses changes to them), so a parsed copy
+# never goes stale: keeping the most used ones saves a query and a parse on every step.
+_VERSIONS: OrderedDict[uuid.UUID, _Version] = OrderedDict()
+_VERSIONS_MAX = 256
+
+
 class Graphs:
-    """The published versions a session touches (its own and any linked ones), loaded once."""
+    """The published versions a session touches (its own and any linked ones)."""
 
     def __init__(self, db: AsyncSession) -> None:
         self.db = db
-        self._graphs: dict[uuid.UUID, Graph] = {}
-        self._numbers: dict[uuid.UUID, int] = {}
-        self._titles: dict[uuid.UUID, str] = {}
+
+    async def _version(self, version_id: uuid.UUID) -> _Version:
+        cached = _VERSIONS.get(version_id)
+        if cached is not None:
+            _VERSIONS.move_to_end(version_id)
+            return cached
+        row = await repository.get_version(self.db, version_id)
+        if row is None:
+            raise NavigationFailed("A tree version this session uses no longer exists.")
+        version = _Version(Graph.model_validate(row.graph), row.number, row.title)
+        _VERSIONS[version_id] = version
+        if len(_VERSIONS) > _VERSIONS_MAX:
+            _VERSIONS.popitem(last=False)
+        return version
 
     async def get(self, version_id: uuid.UUID) -> Graph:
-        if version_id not in self._graphs:
-            version = await repository.get_version(self.db, version_id)
-            if version is None:
-                raise NavigationFailed("A tree version this session uses no longer exists.")
-            self._graphs[version_id] = Graph.model_validate(version.graph)
-            self._numbers[version_id] = version.number
-            self._titles[version_id] = version.title
-        return self._graphs[version_id]
+        return (await self._version(version_id)).graph
 
-    def number(self, version_id: uuid.UUID) -> int:
-        return self._numbers[version_id]
+    async def number(self, version_id: uuid.UUID) -> int:
+        return (await self._version(version_id)).number
 
-    def title(self, version_id: uuid.UUID) -> str:
-        return self._titles[version_id]
+    async def title(self, version_id: uuid.UUID) -> str:
+        return (await self._version(version_id)).title
 
 
 def _events(steps: list[SessionStep]) -> list[navigator.StepEvent]:
@@ -236,7 +254,7 @@ async def _steps_from(
     raise NavigationFailed("The tree loops through automatic steps without reaching a question.")
 
 
-async def _begin(db: AsyncSession, caller: Caller, loaded: Loaded) -> None:
+async def _begin(db: AsyncSession, caller: Caller, loaded: Loaded) -> list[SessionStep]:
     """Starts a session: the start step and whatever follows automatically."""
     session = loaded.session
     graph = await loaded.graphs.get(session.tree_version_id)
@@ -259,12 +277,15 @@ async def _begin(db: AsyncSession, caller: Caller, loaded: Loaded) -> None:
     await repository.add_steps(db, [start, *follow])
     session.status = SessionStatus.in_progress
     session.started_at = start.created_at
+    return [start, *follow]
 
 
-async def _continue_if_waiting(db: AsyncSession, caller: Caller, loaded: Loaded) -> None:
+async def _continue_if_waiting(
+    db: AsyncSession, caller: Caller, loaded: Loaded
+) -> list[SessionStep]:
     """After intake values change, a logic node that was waiting may now decide."""
     if loaded.session.status != SessionStatus.in_progress or not loaded.position.path:
-        return
+        return []
     current = loaded.position.current
     follow = await _steps_from(
         db,
@@ -276,6 +297,7 @@ async def _continue_if_waiting(db: AsyncSession, caller: Caller, loaded: Loaded)
         _next_seq(loaded),
     )
     await repository.add_steps(db, follow)
+    return follow
 
 
 def _next_seq(loaded: Loaded) -> int:
@@ -287,14 +309,29 @@ def _next_seq(loaded: Loaded) -> int:
 
 async def _read(db: AsyncSession, caller: Caller, session_id: uuid.UUID) -> SessionRead:
     loaded = await _load(db, caller, session_id)
-    return await _to_read(db, loaded)
+    return await _to_read(db, loaded, caller)
 
 
-async def _to_read(db: AsyncSession, loaded: Loaded) -> SessionRead:
+async def _after_change(
+    db: AsyncSession, caller: Caller, loaded: Loaded, new_steps: list[SessionStep] | None = None
+) -> SessionRead:
+    """The answer to a change, from what the request already holds (no second load)."""
+    if new_steps:
+        loaded.steps.extend(new_steps)
+        loaded.position = navigator.replay(_events(loaded.steps))
+    await db.flush()
+    return await _to_read(db, loaded, caller)
+
+
+async def _to_read(db: AsyncSession, loaded: Loaded, caller: Caller | None = None) -> SessionRead:
     session, graphs, position = loaded.session, loaded.graphs, loaded.position
     values = session.variables
     definitions = loaded.definitions
-    technician = await repository.get_user(db, session.technician_id)
+    technician = (
+        caller.user
+        if caller and caller.user.id == session.technician_id
+        else await repository.get_user(db, session.technician_id)
+    )
     assert technician is not None
     path: list[PathStep] = []
     for i, entry in enumerate(position.path):
@@ -351,9 +388,9 @@ async def _to_read(db: AsyncSession, loaded: Loaded) -> SessionRead:
     return SessionRead(
         id=session.id,
         tree_id=session.tree_id,
-        tree_title=graphs.title(session.tree_version_id),
+        tree_title=await graphs.title(session.tree_version_id),
         tree_version_id=session.tree_version_id,
-        version_number=graphs.number(session.tree_version_id),
+        version_number=await graphs.number(session.tree_version_id),
         technician=PersonRead(
             id=technician.id, full_name=technician.full_name, email=technician.email
         ),
@@ -445,10 +482,10 @@ async def create_session(db: AsyncSession, caller: Caller, body: SessionCreate) 
     )
     await repository.increment_tree_usage(db, tree.id)
     loaded = Loaded(session, [], graphs, navigator.Position(), graph.variables)
-    if not body.prepared:
-        await _begin(db, caller, loaded)
-    await repository.refresh_search_text(db, session.id)
-    return await _read(db, caller, session.id)
+    new_steps = [] if body.prepared else await _begin(db, caller, loaded)
+    if session.notes:
+        await repository.refresh_search_text(db, session.id)
+    return await _after_change(db, caller, loaded, new_steps)
 
 
 async def start_prepared(
@@ -466,10 +503,9 @@ async def start_prepared(
     _raise_variable_problems(problems)
     _raise_missing(navigator.missing_variables(loaded.definitions, values, "at_start"), "to start")
     session.variables = values
-    await _begin(db, caller, loaded)
+    new_steps = await _begin(db, caller, loaded)
     _touch(session)
-    await db.flush()
-    return await _read(db, caller, session.id)
+    return await _after_change(db, caller, loaded, new_steps)
 
 
 async def update_session(
@@ -487,17 +523,19 @@ async def update_session(
         raise NotAssignee()
     if body.notes is not None:
         session.notes = body.notes
+    new_steps: list[SessionStep] = []
     if body.variables:
         values, problems = navigator.merge_variables(
             loaded.definitions, session.variables, body.variables
         )
         _raise_variable_problems(problems)
         session.variables = values
-        await _continue_if_waiting(db, caller, loaded)
+        new_steps = await _continue_if_waiting(db, caller, loaded)
     _touch(session)
     await db.flush()
-    await repository.refresh_search_text(db, session.id)
-    return await _read(db, caller, session.id)
+    if body.notes is not None:
+        await repository.refresh_search_text(db, session.id)
+    return await _after_change(db, caller, loaded, new_steps)
 
 
 async def _runnable(
@@ -547,7 +585,7 @@ async def record_step(
     await db.flush()
     if body.note:
         await repository.refresh_search_text(db, session.id)
-    return await _read(db, caller, session.id)
+    return await _after_change(db, caller, loaded, [answer, *follow])
 
 
 async def go_back(
@@ -579,8 +617,7 @@ async def go_back(
     )
     await repository.add_steps(db, [back, *follow])
     _touch(loaded.session)
-    await db.flush()
-    return await _read(db, caller, session_id)
+    return await _after_change(db, caller, loaded, [back, *follow])
 
 
 async def note_step(
@@ -596,7 +633,8 @@ async def note_step(
     _touch(loaded.session)
     await db.flush()
     await repository.refresh_search_text(db, loaded.session.id)
-    return await _read(db, caller, session_id)
+    loaded.position = navigator.replay(_events(loaded.steps))
+    return await _after_change(db, caller, loaded)
 
 
 async def complete_session(
@@ -630,7 +668,7 @@ async def complete_session(
     _touch(session)
     await db.flush()
     await repository.refresh_search_text(db, session.id)
-    return await _read(db, caller, session_id)
+    return await _after_change(db, caller, loaded)
 
 
 async def abandon_session(db: AsyncSession, caller: Caller, session_id: uuid.UUID) -> SessionRead:
@@ -641,8 +679,7 @@ async def abandon_session(db: AsyncSession, caller: Caller, session_id: uuid.UUI
     loaded.session.status = SessionStatus.abandoned
     loaded.session.completed_at = utcnow()
     _touch(loaded.session)
-    await db.flush()
-    return await _read(db, caller, session_id)
+    return await _after_change(db, caller, loaded)
 
 
 # --------------------------------------------------------------------------- history

@@ -1,0 +1,275 @@
+"""Session benchmarks: the step endpoint and the history list, at 10k and 1M sessions.
+
+Each measurement runs twice in the same process against the same database: through the real
+API (routing, auth, validation, service, serialisation) and through a *bare* endpoint mounted on
+the same app that runs the same SQL and returns the rows as plain JSON. Reported: req/s, p50 and
+p99, and the ratios the targets are about:
+
+- step endpoint throughput through the API >= 0.6x the bare endpoint;
+- history page p50 at 1M sessions within 1.2x of the same page at 10k.
+
+Usage: .venv/bin/python bench/sessions_bench.py [--large 1000000] [--small 10000]
+It creates its own database (tt_bench_*) on BENCH_DATABASE_URL / DATABASE_URL / 127.0.0.1:5432
+and drops it at the end. Results go to bench/results/sessions.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import secrets
+import statistics
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import httpx
+import psycopg
+from fastapi import APIRouter, FastAPI
+from sqlalchemy import text
+
+from troubletree.core.config import Settings
+from troubletree.core.db import Database, get_database, libpq_url, replace_database
+from troubletree.core.migrate import upgrade
+from troubletree.main import create_app
+
+PASSWORD = "benchmark passphrase 1"
+LOOP_GRAPH = {
+    "start": "q1",
+    "variables": [],
+    "nodes": [
+        {"id": "q1", "kind": "question", "title": "Is the light on?",
+         "options": [{"id": "again", "label": "Check again", "next": "q1"},
+                     {"id": "done", "label": "Yes", "next": "s1"}]},
+        {"id": "s1", "kind": "solution", "title": "Solved"},
+    ],
+}
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(p / 100 * (len(ordered) - 1))))
+    return ordered[index]
+
+
+async def measure(name: str, call: Callable[[int], Awaitable[httpx.Response]], *, requests: int,
+                  concurrency: int) -> dict[str, float]:
+    latencies: list[float] = []
+    counter = iter(range(requests))
+
+    async def worker() -> None:
+        for i in counter:
+            started = time.perf_counter()
+            response = await call(i)
+            latencies.append((time.perf_counter() - started) * 1000)
+            if response.status_code >= 400:
+                raise RuntimeError(f"{name}: {response.status_code} {response.text[:200]}")
+
+    for i in range(min(20, requests)):  # warm-up
+        await call(i)
+    started = time.perf_counter()
+    await asyncio.gather(*(worker() for _ in range(concurrency)))
+    elapsed = time.perf_counter() - started
+    result = {"req_per_s": requests / elapsed, "p50_ms": statistics.median(latencies),
+              "p99_ms": percentile(latencies, 99)}
+    print(f"  {name:<34} {result['req_per_s']:8.0f} req/s   p50 {result['p50_ms']:7.2f} ms"
+          f"   p99 {result['p99_ms']:7.2f} ms")
+    return result
+
+
+# --------------------------------------------------------------------------- the bare endpoints
+
+STEP_SQL_LOCK = "SELECT id, revision FROM troubleshooting_sessions WHERE id = :id FOR UPDATE"
+STEP_SQL_STEPS = ("SELECT seq, kind, to_node_id FROM session_steps WHERE session_id = :id "
+                  "ORDER BY seq")
+STEP_SQL_INSERT = (
+    "INSERT INTO session_steps (session_id, seq, kind, version_id, node_id, option_id, "
+    "answer_label, to_version_id, to_node_id, created_at) VALUES (:id, :seq, 'answer', :v, "
+    "'q1', 'again', 'Check again', :v, 'q1', now())"
+)
+STEP_SQL_TOUCH = ("UPDATE troubleshooting_sessions SET revision = revision + 1, "
+                  "updated_at = now() WHERE id = :id")
+HISTORY_SQL = (
+    "SELECT s.id, s.tree_id, t.title, v.number, s.technician_id, u.full_name, s.status, "
+    "s.outcome, s.created_at, s.completed_at FROM troubleshooting_sessions s "
+    "JOIN trees t ON t.id = s.tree_id JOIN users u ON u.id = s.technician_id "
+    "JOIN tree_versions v ON v.id = s.tree_version_id WHERE s.account_id = :account "
+    "ORDER BY s.created_at DESC, s.id DESC LIMIT 26"
+)
+
+
+def add_bare_routes(app: FastAPI) -> None:
+    """The same SQL as the real endpoints, with none of the framework work around it."""
+    bare = APIRouter()
+
+    @bare.post("/bare/sessions/{session_id}/steps")
+    async def bare_step(session_id: uuid.UUID, body: dict[str, Any]) -> dict[str, Any]:
+        async with get_database().sessionmaker() as db, db.begin():
+            row = (await db.execute(text(STEP_SQL_LOCK), {"id": session_id})).one()
+            steps = (await db.execute(text(STEP_SQL_STEPS), {"id": session_id})).all()
+            await db.execute(text(STEP_SQL_INSERT), {"id": session_id, "seq": len(steps),
+                                                     "v": uuid.UUID(body["version_id"])})
+            await db.execute(text(STEP_SQL_TOUCH), {"id": session_id})
+        return {"id": str(row.id), "revision": row.revision + 1}
+
+    @bare.get("/bare/sessions")
+    async def bare_history(account: uuid.UUID) -> list[dict[str, Any]]:
+        async with get_database().sessionmaker() as db:
+            rows = (await db.execute(text(HISTORY_SQL), {"account": account})).mappings().all()
+        return [{k: str(v) for k, v in row.items()} for row in rows]
+
+    # Ahead of the web app's catch-all mount at "/".
+    app.router.routes[0:0] = bare.routes
+
+
+# --------------------------------------------------------------------------- data
+
+
+async def bulk_sessions(url: str, account: str, tree: str, version: str, technicians: list[str],
+                        count: int) -> None:
+    """Completed sessions spread over two years and the account's technicians (plain SQL)."""
+    conn = await asyncpg.connect(libpq_url(url))
+    try:
+        await conn.execute(
+            """
+            INSERT INTO troubleshooting_sessions (id, account_id, tree_id, tree_version_id,
+                technician_id, created_by, status, variables, notes, outcome, search_text,
+                revision, created_at, started_at, completed_at, updated_at)
+            SELECT gen_random_uuid(), $1, $2, $3, t.techs[1 + (g % array_length(t.techs, 1))],
+                   t.techs[1 + (g % array_length(t.techs, 1))], 'completed', '{}'::jsonb,
+                   'call ' || g, (ARRAY['resolved','escalated','unresolved'])[1 + g % 3],
+                   'call ' || g, 3, ts, ts, ts + interval '9 minutes', ts
+            FROM generate_series(1, $5) AS g,
+                 LATERAL (SELECT now() - interval '2 years' * random() AS ts) AS r,
+                 (SELECT $4::uuid[] AS techs) AS t
+            """,
+            uuid.UUID(account), uuid.UUID(tree), uuid.UUID(version),
+            [uuid.UUID(t) for t in technicians], count,
+        )
+        await conn.execute("ANALYZE troubleshooting_sessions")
+    finally:
+        await conn.close()
+
+
+async def setup(client: httpx.AsyncClient) -> dict[str, Any]:
+    email = f"bench-admin-{secrets.token_hex(3)}@example.com"
+    reg = await client.post("/api/v1/auth/register", json={
+        "email": email, "password": PASSWORD, "full_name": "Bench Admin"})
+    admin = reg.json()
+    login = await client.post("/api/v1/auth/login/json", json={"email": email,
+                                                                "password": PASSWORD})
+    headers = {"Authorization": f"Bearer {login.json()['access_token']}"}
+    tree = await client.post("/api/v1/trees", headers=headers,
+                             json={"title": "Light check", "graph": LOOP_GRAPH})
+    tree_id = tree.json()["id"]
+    version = await client.post(f"/api/v1/trees/{tree_id}/publish", headers=headers, json={})
+    return {"account": admin["account"]["id"], "user": admin["user"]["id"], "headers": headers,
+            "tree": tree_id, "version": version.json()["id"]}
+
+
+async def run(small: int, large: int, requests: int, concurrency: int) -> dict[str, Any]:
+    server = libpq_url(os.environ.get("BENCH_DATABASE_URL") or os.environ.get("DATABASE_URL")
+                       or "postgresql://postgres@127.0.0.1:5432/postgres")
+    name = f"tt_bench_{secrets.token_hex(4)}"
+    with psycopg.connect(server, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    url = replace_database(server, name)
+    results: dict[str, Any] = {"small": small, "large": large, "requests": requests,
+                               "concurrency": concurrency}
+    try:
+        upgrade(url)
+        settings = Settings(environment="test", database_url=url, secret_key="b" * 48,
+                            run_worker_in_process=False, argon2_time_cost=1,
+                            argon2_memory_kib=8192, db_pool_size=concurrency + 5,
+                            rate_limit_login_ip="1000000/minute",
+                            rate_limit_register_ip="1000000/minute")
+        database = Database(url, settings)
+        app = create_app(settings, database=database)
+        add_bare_routes(app)
+        from troubletree.core.db import set_database
+
+        set_database(database)
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://bench") as client:
+            ctx = await setup(client)
+            techs = [ctx["user"]]
+            await bulk_sessions(url, ctx["account"], ctx["tree"], ctx["version"], techs, small)
+
+            # Live sessions for the step endpoint, started through the API.
+            live = []
+            for _ in range(200):
+                r = await client.post("/api/v1/sessions", headers=ctx["headers"],
+                                      json={"tree_id": ctx["tree"]})
+                live.append(r.json()["id"])
+            print(f"\nstep endpoint ({requests} requests, {concurrency} concurrent, "
+                  "200 sessions round-robin)")
+            api_step = await measure(
+                "POST /sessions/{id}/steps (API)",
+                lambda i: client.post(f"/api/v1/sessions/{live[i % 200]}/steps",
+                                      headers=ctx["headers"], json={"option_id": "again"}),
+                requests=requests, concurrency=concurrency)
+            bare_step = await measure(
+                "same SQL, bare endpoint",
+                lambda i: client.post(f"/bare/sessions/{live[i % 200]}/steps",
+                                      json={"version_id": ctx["version"]}),
+                requests=requests, concurrency=concurrency)
+            results["step"] = {"api": api_step, "bare": bare_step,
+                               "throughput_ratio": api_step["req_per_s"] / bare_step["req_per_s"]}
+
+            async def history(label: str) -> dict[str, Any]:
+                print(f"\nhistory page at {label} sessions ({requests} requests, {concurrency}"
+                      " concurrent)")
+                api = await measure(
+                    "GET /sessions?tab=all (API)",
+                    lambda _: client.get("/api/v1/sessions?tab=all&limit=25",
+                                         headers=ctx["headers"]),
+                    requests=requests, concurrency=concurrency)
+                bare = await measure(
+                    "same SQL, bare endpoint",
+                    lambda _: client.get(f"/bare/sessions?account={ctx['account']}"),
+                    requests=requests, concurrency=concurrency)
+                return {"api": api, "bare": bare}
+
+            results["history_small"] = await history(f"{small:,}")
+            print(f"\nloading {large - small:,} more sessions ...", flush=True)
+            started = time.perf_counter()
+            await bulk_sessions(url, ctx["account"], ctx["tree"], ctx["version"], techs,
+                                large - small)
+            print(f"  done in {time.perf_counter() - started:.0f} s")
+            results["history_large"] = await history(f"{large:,}")
+            results["history_p50_ratio_large_vs_small"] = (
+                results["history_large"]["api"]["p50_ms"]
+                / results["history_small"]["api"]["p50_ms"])
+        await database.dispose()
+    finally:
+        with psycopg.connect(server, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+    print("\nsummary")
+    print(f"  step throughput, API / bare:         {results['step']['throughput_ratio']:.2f}x"
+          "   (target >= 0.6x)")
+    print(f"  history p50, {large:,} / {small:,}:  "
+          f"{results['history_p50_ratio_large_vs_small']:.2f}x   (target <= 1.2x)")
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--small", type=int, default=10_000)
+    parser.add_argument("--large", type=int, default=1_000_000)
+    parser.add_argument("--requests", type=int, default=1000)
+    parser.add_argument("--concurrency", type=int, default=10)
+    args = parser.parse_args()
+    results = asyncio.run(run(args.small, args.large, args.requests, args.concurrency))
+    out = Path(__file__).parent / "results"
+    out.mkdir(exist_ok=True)
+    (out / "sessions.json").write_text(json.dumps(results, indent=2))
+
+
+if __name__ == "__main__":
+    main()
