@@ -13,6 +13,7 @@ from fastapi import APIRouter, FastAPI
 from fastapi.routing import APIRoute
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import FileResponse, Response
+from starlette.routing import Match, Mount
 from starlette.staticfiles import StaticFiles
 from starlette.types import Scope
 
@@ -49,6 +50,17 @@ def api_router() -> APIRouter:
     return api
 
 
+class WebAppMount(Mount):
+    """The web app at / for every path outside /api, so API paths keep their own 404 and 405."""
+
+    def matches(self, scope: Scope) -> tuple[Match, Scope]:
+        if scope["type"] == "http" and (
+            scope["path"] == "/api" or scope["path"].startswith("/api/")
+        ):
+            return Match.NONE, {}
+        return super().matches(scope)
+
+
 class SPAStaticFiles(StaticFiles):
     """Serves the built web app; unknown paths fall back to index.html for client routes."""
 
@@ -56,7 +68,7 @@ class SPAStaticFiles(StaticFiles):
         try:
             response = await super().get_response(path, scope)
         except StarletteHTTPException as exc:
-            if exc.status_code != 404 or path.startswith("api"):
+            if exc.status_code != 404 or path.startswith(("api", "assets/")):
                 raise
             # A client route: the app shell, never cached, so a deploy is picked up at once.
             return FileResponse(
@@ -114,5 +126,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         return {"status": "ok"}
 
     if (WEB_DIST / "index.html").exists():
-        app.mount("/", SPAStaticFiles(directory=WEB_DIST, html=True), name="web")
+        app.router.routes.append(
+            WebAppMount("/", app=SPAStaticFiles(directory=WEB_DIST, html=True), name="web")
+        )
     return app
