@@ -3,8 +3,12 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-dev
+WEB_STAMP := web/node_modules/.installed
+WEB_SOURCES := $(shell find web/src web/public web/index.html web/vite.config.ts web/package.json \
+                 web/tsconfig.json web/tsconfig.app.json -type f 2>/dev/null)
+CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: run test install lint format serve clean-data
+.PHONY: run test test-py test-web install web web-build lint format serve clean-data bench
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -16,22 +20,51 @@ $(STAMP): pyproject.toml | $(BIN)/python
 
 install: $(STAMP)
 
+$(WEB_STAMP): web/package.json web/package-lock.json
+	cd web && npm ci --no-audit --no-fund
+	touch $(WEB_STAMP)
+
+# The built web app, rebuilt when it is missing or older than its sources.
+web/dist/index.html: $(WEB_STAMP) $(WEB_SOURCES)
+	cd web && npm run build
+	touch web/dist/index.html
+
+web-build: web/dist/index.html
+
 ## Set up, build the web app if needed, migrate, seed demo data on an empty database, serve.
-run: install
+run: install web-build
+	$(BIN)/troubletree seed-demo --if-empty
 	$(BIN)/troubletree serve
 
-## Set up and run the whole test suite against a real PostgreSQL.
-test: install
+## Set up and run every test: the API against a real PostgreSQL, then the web app.
+test: test-py test-web
+
+test-py: install
 	$(BIN)/pytest
 
+test-web: install $(WEB_STAMP)
+	cd web && npm run check-generated
+	cd web && npm run lint
+	cd web && npm test
+	@if [ -x "$(CHROMIUM)" ]; then \
+		cd web && npm run e2e; \
+	else \
+		echo "SKIPPED end-to-end tests: no Chromium at $(CHROMIUM) (apt-get install chromium)"; \
+		if [ -n "$$CI" ]; then exit 1; fi; \
+	fi
+
 lint: install
-	$(BIN)/ruff check src tests
-	$(BIN)/ruff format --check src tests
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
 	$(BIN)/mypy
 
 format: install
-	$(BIN)/ruff check --fix src tests
-	$(BIN)/ruff format src tests
+	$(BIN)/ruff check --fix src tests bench
+	$(BIN)/ruff format src tests bench
+
+## Benchmarks (not part of the tests): see bench/README.md.
+bench: install
+	$(BIN)/python bench/sessions_bench.py
 
 clean-data:
 	-$(BIN)/troubletree db stop

@@ -129,6 +129,43 @@ def create_admin(
     typer.echo(f"Created platform administrator {email}.")
 
 
+@app.command("seed-demo")
+def seed_demo(
+    if_empty: Annotated[
+        bool, typer.Option("--if-empty", help="Do nothing when the database has users.")
+    ] = False,
+) -> None:
+    """Create a demo account: three users (passwords printed), five trees, a few sessions."""
+    from troubletree.core.migrate import upgrade
+    from troubletree.demo import is_empty, seed
+
+    settings = _settings()
+    url = _database_url(settings)
+    upgrade(url)
+
+    async def main() -> None:
+        database = Database(url, settings, pool_size=2)
+        set_database(database)
+        try:
+            async with database.sessionmaker() as db, db.begin():
+                if not await is_empty(db):
+                    if if_empty:
+                        typer.echo("The database has users already: no demo data added.")
+                        return
+                    typer.echo("Adding the demo account next to the existing data.")
+                result = await seed(db, settings)
+        finally:
+            await database.dispose()
+        typer.echo(
+            f"Demo account {result.account!r}: {result.trees} trees, "
+            f"{result.sessions} completed sessions. Sign in at {settings.public_url} as:"
+        )
+        for role, email, password in result.users:
+            typer.echo(f"  {role:<11} {email:<36} password: {password}")
+
+    asyncio.run(main())
+
+
 @db_app.command("status")
 def db_status() -> None:
     """Show whether the embedded server is initialised and running."""

