@@ -573,3 +573,29 @@ class TestUnstorableText:
         )
         assert response.status_code in {401, 422}
         assert response.status_code != 500
+
+
+def _redis_answers() -> bool:
+    import socket
+
+    with socket.socket() as s:
+        s.settimeout(1)
+        return s.connect_ex(("127.0.0.1", 6379)) == 0
+
+
+@pytest.mark.skipif(not _redis_answers(), reason="no Redis on 127.0.0.1:6379")
+async def test_limits_in_redis_are_shared_by_replicas(make_app: AppFactory) -> None:
+    """Two app instances (two replicas) count against one limit when REDIS_URL is set."""
+    settings = {"redis_url": "redis://127.0.0.1:6379/15", "rate_limit_login_ip": "3/minute"}
+    ip = f"2001:db8::{uuid.uuid4().hex[:4]}:{uuid.uuid4().hex[:4]}"  # fresh key every run
+    email = unique_email()
+    replicas = [client_for(make_app(**settings), ip=ip) for _ in range(2)]
+    statuses = []
+    for i in range(4):
+        r = await replicas[i % 2].post(
+            "/api/v1/auth/login/json", json={"email": email, "password": "wrong pass!"}
+        )
+        statuses.append(r.status_code)
+    for replica in replicas:
+        await replica.aclose()
+    assert statuses == [401, 401, 401, 429]

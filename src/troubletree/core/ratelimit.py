@@ -25,7 +25,7 @@ class RateLimiter:
             url = settings.redis_url.replace("redis://", "async+redis://", 1).replace(
                 "rediss://", "async+rediss://", 1
             )
-            storage = cast(Storage, storage_from_string(url))
+            storage = cast(Storage, storage_from_string(url, implementation="redispy"))
         else:
             storage = MemoryStorage()
         self.storage = storage
