@@ -599,3 +599,26 @@ async def test_limits_in_redis_are_shared_by_replicas(make_app: AppFactory) -> N
     for replica in replicas:
         await replica.aclose()
     assert statuses == [401, 401, 401, 429]
+
+
+async def test_unknown_email_costs_as_much_as_a_wrong_password(make_app: AppFactory) -> None:
+    """With production hashing cost, both failures spend one argon2 hash: their times match."""
+    import statistics
+    import time
+
+    async with client_for(make_app(argon2_time_cost=3, argon2_memory_kib=65536)) as client:
+        user = await register(client)
+
+        async def timed(email: str) -> float:
+            started = time.perf_counter()
+            r = await client.post(
+                "/api/v1/auth/login/json", json={"email": email, "password": "wrong pass!"}
+            )
+            assert r.status_code == 401
+            return time.perf_counter() - started
+
+        known = [await timed(user["email"]) for _ in range(8)]
+        unknown = [await timed(unique_email()) for _ in range(8)]
+    known_median, unknown_median = statistics.median(known), statistics.median(unknown)
+    assert known_median > 0.01  # a real hash was spent
+    assert abs(known_median - unknown_median) < 0.5 * known_median
