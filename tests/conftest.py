@@ -90,6 +90,7 @@ def make_settings(database_url: str, **overrides: Any) -> Settings:
         "run_worker_in_process": False,
         "cookie_secure": False,
         "db_pool_size": 60,
+        "db_max_overflow": 0,  # 60 connections at most: PostgreSQL allows 100 by default
     }
     values.update(overrides)
     return Settings(**values)
