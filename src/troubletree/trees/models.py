@@ -137,8 +137,14 @@ class Tree(CreatedAtMixin, Base):
         ForeignKey("tree_versions.id", ondelete="SET NULL", use_alter=True),
     )
     usage_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
-    # title (A), tags (B), category and description (C), node text of the current version (D).
+    # What search matches: title (A), tags (B), category and description (C), and the node
+    # text of the current version (D, lexemes only).
     search_vector: Mapped[Any] = mapped_column(
+        TSVECTOR, server_default=text("''::tsvector"), deferred=True, deferred_raiseload=True
+    )
+    # What search ranks by: the same without the node text, small enough to rank thousands of
+    # matches in milliseconds (matches only in node text rank by use instead).
+    search_head: Mapped[Any] = mapped_column(
         TSVECTOR, server_default=text("''::tsvector"), deferred=True, deferred_raiseload=True
     )
     created_by: Mapped[uuid.UUID | None] = mapped_column(

@@ -26,7 +26,9 @@ from typing import Any, Literal, Protocol, Self, TypeVar
 from sqlalchemy import (
     ColumnElement,
     Float,
+    Row,
     Select,
+    all_,
     and_,
     case,
     column,
@@ -37,6 +39,7 @@ from sqlalchemy import (
     or_,
     select,
     tuple_,
+    union_all,
     update,
 )
 from sqlalchemy.dialects.postgresql import JSONB
@@ -45,6 +48,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import undefer
 
+from troubletree.accounts.models import Account
 from troubletree.trees.models import (
     SEARCH_CONFIG,
     Category,
@@ -131,6 +135,23 @@ async def get_tree_row(
         stmt = stmt.options(undefer(Tree.draft_graph), undefer(TreeVersion.graph))
     row = (await db.execute(stmt.execution_options(populate_existing=True))).one_or_none()
     return (row[0], row[1], row[2]) if row else None
+
+
+async def lock_account_for_create(db: AsyncSession, account_id: uuid.UUID) -> Account | None:
+    """The account row `FOR NO KEY UPDATE`: creates of one account queue here (and behind
+    `accounts.repository.lock_account`), so counting and inserting cannot interleave.
+
+    Not `FOR UPDATE`: that would also block every foreign-key check on the account (an audit
+    event, a re-checked tree row) and close a cycle with a transaction that holds tag counters
+    and then touches the account."""
+    stmt = (
+        select(Account)
+        .where(Account.id == account_id)
+        .with_for_update(key_share=True)
+        .execution_options(populate_existing=True)
+    )
+    account: Account | None = (await db.execute(stmt)).scalar_one_or_none()
+    return account
 
 
 async def count_live_trees(db: AsyncSession, account_id: uuid.UUID) -> int:
@@ -311,8 +332,9 @@ def node_text_vector(node_text: str) -> ColumnElement[Any]:
 async def refresh_search(
     db: AsyncSession, account_id: uuid.UUID, tree_ids: Sequence[uuid.UUID]
 ) -> None:
-    """Recomputes the search vector of these trees from their title, tags, category,
-    description and the node text of their current version."""
+    """Recomputes the search vectors of these trees from their title, tags, category,
+    description (`search_head`) and, for matching only, the node text of their current
+    version (`search_vector`)."""
     if not tree_ids:
         return
     tag_text = (
@@ -327,16 +349,18 @@ async def refresh_search(
         .where(TreeVersion.id == Tree.current_version_id)
         .scalar_subquery()
     )
-    vector = (
+    head = (
         _weighted(Tree.title, "A")
         .op("||")(_weighted(func.coalesce(tag_text, ""), "B"))
         .op("||")(_weighted(func.concat_ws(" ", category_name, Tree.description), "C"))
-        .op("||")(func.coalesce(nodes, literal_column("''::tsvector")))
     )
     await db.execute(
         scoped(update(Tree), Tree, account_id)
         .where(Tree.id.in_(list(tree_ids)))
-        .values(search_vector=vector)
+        .values(
+            search_head=head,
+            search_vector=head.op("||")(func.coalesce(nodes, literal_column("''::tsvector"))),
+        )
         .execution_options(synchronize_session=False)
     )
 
@@ -643,53 +667,85 @@ async def trees_in_category(
 # --------------------------------------------------------------------------- search
 
 
-@dataclass(frozen=True)
-class SearchRow:
-    tree: Tree
-    category: Category | None
-    version: TreeVersion | None
-    score: float
-    title_highlight: str
-    snippet: str
+SEARCH_THRESHOLD = select(
+    func.set_config("pg_trgm.word_similarity_threshold", str(WORD_SIMILARITY_THRESHOLD), True)
+)
 
 
-async def search_trees(
-    db: AsyncSession,
+def search_statement(
     account_id: uuid.UUID,
     q: str,
     *,
     published_only: bool,
-    after: tuple[float, uuid.UUID] | None,
+    after: tuple[float, int, uuid.UUID] | None,
     limit: int,
-) -> list[SearchRow]:
-    """Ranked matches: full text over the weighted vector, or a title within trigram
-    word-similarity of the query (typos). Highlights are computed for the page only."""
-    await db.execute(
+) -> Select[*tuple[Any, ...]]:
+    """The search: one statement that matches, ranks, pages and highlights (run after
+    SEARCH_THRESHOLD in the same transaction). Benchmarks run exactly this.
+
+    Matches come from two index scans: full text over `search_vector` (title, tags, category,
+    description, node text), and titles within trigram word-similarity of the query (typos).
+    Score: the text rank of `search_head` (title A, tags B, category and description C) plus
+    half the title similarity for typo matches; ties (such as matches only in node text) go to
+    the most used trees. Highlights, snippets and tags are computed for the page only."""
+    query = func.websearch_to_tsquery(CONFIG, literal(q))
+    head_rank = func.ts_rank(Tree.search_head, query).cast(Float)
+    similarity = func.word_similarity(literal(q), Tree.title).cast(Float)
+
+    def arm(score: ColumnElement[Any], condition: ColumnElement[bool]) -> Select[Any]:
+        stmt = scoped(
+            select(Tree.id, Tree.usage_count, score.label("score")), Tree, account_id
+        ).where(_live(), condition)
+        if published_only:
+            stmt = stmt.where(Tree.status == TreeStatus.published)
+        return stmt
+
+    matches = union_all(
+        arm(head_rank, Tree.search_vector.op("@@")(query)),
+        arm(head_rank + similarity * SIMILARITY_WEIGHT, literal(q).op("<%")(Tree.title)),
+    ).subquery()
+    ranked = (
         select(
-            func.set_config(
-                "pg_trgm.word_similarity_threshold", str(WORD_SIMILARITY_THRESHOLD), True
+            matches.c.id,
+            func.max(matches.c.usage_count).label("usage"),
+            func.max(matches.c.score).label("score"),
+        )
+        .group_by(matches.c.id)
+        .subquery()
+    )
+    page = select(ranked.c.id, ranked.c.usage, ranked.c.score)
+    if after is not None:
+        score, usage, last_id = after
+        page = page.where(
+            or_(
+                ranked.c.score < score,
+                and_(
+                    ranked.c.score == score,
+                    or_(
+                        ranked.c.usage < usage, and_(ranked.c.usage == usage, ranked.c.id > last_id)
+                    ),
+                ),
             )
         )
-    )
-    query = func.websearch_to_tsquery(CONFIG, literal(q))
-    text_rank = func.ts_rank(Tree.search_vector, query).cast(Float)
-    title_similarity = func.word_similarity(literal(q), Tree.title).cast(Float)
-    score = (text_rank + title_similarity * SIMILARITY_WEIGHT).label("score")
-    matches = scoped(select(Tree.id, score), Tree, account_id).where(
-        _live(),
-        or_(Tree.search_vector.op("@@")(query), literal(q).op("<%")(Tree.title)),
-    )
-    if published_only:
-        matches = matches.where(Tree.status == TreeStatus.published)
-    ranked = matches.subquery()
-    page = select(ranked.c.id, ranked.c.score)
-    if after is not None:
-        page = page.where(
-            or_(ranked.c.score < after[0], and_(ranked.c.score == after[0], ranked.c.id > after[1]))
-        )
-    hits = page.order_by(ranked.c.score.desc(), ranked.c.id).limit(limit).subquery()
+    order = (ranked.c.score.desc(), ranked.c.usage.desc(), ranked.c.id)
+    hits = page.order_by(*order).limit(limit).subquery()
 
+    # The snippet: the description where it matches; else, when the version's node text
+    # matches, the first matching node (nodes lacking a query word are skipped by a cheap
+    # substring test before the exact check); else the start of the description.
     description_matches = func.to_tsvector(CONFIG, Tree.description).op("@@")(query)
+    lexeme = func.unnest(func.tsvector_to_array(func.to_tsvector(CONFIG, literal(q)))).alias("l")
+    patterns = func.array(
+        select(
+            func.concat(
+                "%",
+                func.replace(func.replace(func.left(column("l"), 4), "%", r"\%"), "_", r"\_"),
+                "%",
+            )
+        )
+        .select_from(lexeme)
+        .scalar_subquery()
+    )
     node = (
         func.jsonb_array_elements(TreeVersion.graph["nodes"])
         .table_valued(column("value", JSONB))
@@ -699,28 +755,73 @@ async def search_trees(
     matching_node = (
         select(func.ts_headline(CONFIG, node_text, query, SNIPPET_HEADLINE))
         .select_from(node)
-        .where(func.to_tsvector(CONFIG, node_text).op("@@")(query))
+        .where(
+            func.lower(node_text).op("LIKE")(all_(patterns)),
+            func.to_tsvector(CONFIG, node_text).op("@@")(query),
+        )
         .limit(1)
         .scalar_subquery()
     )
     snippet = func.coalesce(
-        case((description_matches, None), else_=matching_node),
+        case(
+            (description_matches, None),
+            (TreeVersion.search_nodes.op("@@")(query), matching_node),
+            else_=None,
+        ),
         func.ts_headline(CONFIG, Tree.description, query, SNIPPET_HEADLINE),
     )
-    stmt = scoped(
+    tag_names = func.array(
+        select(Tag.name)
+        .join(TreeTag, TreeTag.tag_id == Tag.id)
+        .where(TreeTag.tree_id == Tree.id)
+        .order_by(func.lower(Tag.name))
+        .scalar_subquery()
+    )
+    return scoped(
         select(
-            Tree,
-            Category,
-            TreeVersion,
+            *TREE_COLUMNS,
+            Category.id.label("category_id"),
+            Category.name.label("category_name"),
+            TreeVersion.id.label("version_id"),
+            TreeVersion.number.label("version_number"),
+            TreeVersion.published_at.label("version_published_at"),
+            tag_names.label("tags"),
             hits.c.score,
-            func.ts_headline(CONFIG, Tree.title, query, TITLE_HEADLINE),
-            snippet,
+            hits.c.usage,
+            func.ts_headline(CONFIG, Tree.title, query, TITLE_HEADLINE).label("title_highlight"),
+            snippet.label("snippet"),
         )
         .join(hits, hits.c.id == Tree.id)
         .outerjoin(Category, Category.id == Tree.category_id)
         .outerjoin(TreeVersion, TreeVersion.id == Tree.current_version_id),
         Tree,
         account_id,
-    ).order_by(hits.c.score.desc(), hits.c.id)
-    rows = (await db.execute(stmt)).all()
-    return [SearchRow(r[0], r[1], r[2], float(r[3]), r[4] or "", r[5] or "") for r in rows]
+    ).order_by(hits.c.score.desc(), hits.c.usage.desc(), hits.c.id)
+
+
+TREE_COLUMNS = (
+    Tree.id,
+    Tree.title,
+    Tree.description,
+    Tree.status,
+    Tree.usage_count,
+    Tree.draft_revision,
+    Tree.created_by,
+    Tree.created_at,
+    Tree.updated_at,
+)
+
+
+async def search_trees(
+    db: AsyncSession,
+    account_id: uuid.UUID,
+    q: str,
+    *,
+    published_only: bool,
+    after: tuple[float, int, uuid.UUID] | None,
+    limit: int,
+) -> Sequence[Row[*tuple[Any, ...]]]:
+    await db.execute(SEARCH_THRESHOLD)
+    stmt = search_statement(account_id, q, published_only=published_only, after=after, limit=limit)
+    rows: Sequence[Row[*tuple[Any, ...]]] = (await db.execute(stmt)).all()
+    return rows

@@ -242,7 +242,7 @@ async def _wanted_tags(
 async def _reserve_tree_slot(db: AsyncSession, caller: Caller) -> None:
     """Locks the account row, then counts its live trees: concurrent creates in one account
     queue on the lock, so the plan's max_trees holds under any concurrency."""
-    account = await accounts_repository.lock_account(db, caller.account_id)
+    account = await repository.lock_account_for_create(db, caller.account_id)
     if account is None:
         raise TreeNotFound()
     plan = await accounts_repository.get_plan(db, account.plan_id)
@@ -337,11 +337,19 @@ async def search_trees(
     db: AsyncSession, caller: Caller, q: str, *, cursor: str | None, limit: int
 ) -> SearchPage:
     decoded = decode_cursor("search", cursor)
-    after: tuple[float, uuid.UUID] | None = None
+    after: tuple[float, int, uuid.UUID] | None = None
     if decoded is not None:
-        if not isinstance(decoded[0], int | float) or isinstance(decoded[0], bool):
+        key = decoded[0]
+        if not (
+            isinstance(key, list)
+            and len(key) == 2
+            and isinstance(key[0], int | float)
+            and not isinstance(key[0], bool)
+            and isinstance(key[1], int)
+            and not isinstance(key[1], bool)
+        ):
             raise InvalidCursor()
-        after = (float(decoded[0]), decoded[1])
+        after = (float(key[0]), key[1], decoded[1])
     rows = await repository.search_trees(
         db,
         caller.account_id,
@@ -351,18 +359,38 @@ async def search_trees(
         limit=limit + 1,
     )
     page = rows[:limit]
-    tags = await repository.tag_names_of(db, [r.tree.id for r in page])
     items = [
         SearchHit(
-            tree=tree_read(r.tree, r.category, r.version, tags[r.tree.id]),
+            tree=TreeRead(
+                id=r.id,
+                title=r.title,
+                description=r.description,
+                status=r.status,
+                category=CategoryRef(id=r.category_id, name=r.category_name)
+                if r.category_id
+                else None,
+                tags=list(r.tags),
+                usage_count=r.usage_count,
+                draft_revision=r.draft_revision,
+                current_version=VersionRef(
+                    id=r.version_id, number=r.version_number, published_at=r.version_published_at
+                )
+                if r.version_id
+                else None,
+                created_by=r.created_by,
+                created_at=r.created_at,
+                updated_at=r.updated_at,
+            ),
             score=r.score,
-            title_highlight=highlight_parts(r.title_highlight),
-            snippet=highlight_parts(r.snippet),
+            title_highlight=highlight_parts(r.title_highlight or ""),
+            snippet=highlight_parts(r.snippet or ""),
         )
         for r in page
     ]
     next_cursor = (
-        encode_cursor("search", page[-1].score, page[-1].tree.id) if (len(rows) > limit) else None
+        encode_cursor("search", [page[-1].score, page[-1].usage], page[-1].id)
+        if len(rows) > limit
+        else None
     )
     return SearchPage(items=items, next_cursor=next_cursor)
 

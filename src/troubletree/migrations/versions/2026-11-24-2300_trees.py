@@ -116,6 +116,12 @@ def upgrade() -> None:
             server_default=sa.text("''::tsvector"),
             nullable=False,
         ),
+        sa.Column(
+            "search_head",
+            postgresql.TSVECTOR(),
+            server_default=sa.text("''::tsvector"),
+            nullable=False,
+        ),
         sa.Column("created_by", sa.UUID(), nullable=True),
         sa.Column(
             "updated_at",
