@@ -47,7 +47,8 @@ async def assert_tag_counters_true(fresh: Fresh, account_id: str) -> None:
         "(SELECT count(*) FROM tree_tags tt JOIN trees t ON t.id = tt.tree_id "
         " WHERE tt.tag_id = g.id AND t.deleted_at IS NULL) AS live, "
         "(SELECT count(*) FROM tree_tags tt WHERE tt.tag_id = g.id) AS links "
-        "FROM tags g WHERE g.account_id = $1", uuid.UUID(account_id),
+        "FROM tags g WHERE g.account_id = $1",
+        uuid.UUID(account_id),
     )
     assert rows
     wrong = [dict(r) for r in rows if not r["usage_count"] == r["live"] == r["links"]]
@@ -62,8 +63,12 @@ async def test_twenty_parallel_creates_on_a_three_tree_plan(
     client: httpx.AsyncClient, fresh: Fresh, round_: int
 ) -> None:
     user, headers = await signed_in(client)
-    responses = await burst(20, lambda i: client.post(
-        TREES, headers=headers, json={"title": f"Tree {i}", "tags": ["shared", f"own{i}"]}))
+    responses = await burst(
+        20,
+        lambda i: client.post(
+            TREES, headers=headers, json={"title": f"Tree {i}", "tags": ["shared", f"own{i}"]}
+        ),
+    )
 
     assert statuses(responses) == {201: 3, 403: 17}
     assert {error_code(r) for r in responses if r.status_code == 403} == {"plan_limit_reached"}
@@ -81,11 +86,16 @@ async def test_last_slot_goes_to_exactly_one_of_fifty(
     user, headers = await signed_in(client)
     for i in range(2):
         await create_tree(client, headers, f"Existing {i}")
-    responses = await burst(50, lambda i: client.post(TREES, headers=headers,
-                                                      json={"title": f"Racer {i}"}))
+    responses = await burst(
+        50, lambda i: client.post(TREES, headers=headers, json={"title": f"Racer {i}"})
+    )
     assert statuses(responses) == {201: 1, 403: 49}
-    assert await fresh.val("SELECT count(*) FROM trees WHERE account_id = $1",
-                           uuid.UUID(user["account"]["id"])) == 3
+    assert (
+        await fresh.val(
+            "SELECT count(*) FROM trees WHERE account_id = $1", uuid.UUID(user["account"]["id"])
+        )
+        == 3
+    )
 
 
 @pytest.mark.parametrize("round_", range(5))
@@ -104,8 +114,10 @@ async def test_deletes_and_creates_at_the_limit_never_exceed_it(
     assert statuses(responses[:3]) == {204: 3}
     created = sum(r.status_code == 201 for r in responses[3:])
     assert set(statuses(responses[3:])) <= {201, 403}
-    live = await fresh.val("SELECT count(*) FROM trees WHERE account_id = $1 AND "
-                           "deleted_at IS NULL", uuid.UUID(user["account"]["id"]))
+    live = await fresh.val(
+        "SELECT count(*) FROM trees WHERE account_id = $1 AND deleted_at IS NULL",
+        uuid.UUID(user["account"]["id"]),
+    )
     assert live == created <= 3
 
 
@@ -136,26 +148,30 @@ async def test_tag_counters_after_200_parallel_operations(
     rng = random.Random(round_)
     pool = [f"tag{i}" for i in range(8)]
     fresh_names = [f"new{round_}-{i}" for i in range(4)]
-    trees = [await create_tree(client, admin, f"Tree {i}", tags=rng.sample(pool, 3))
-             for i in range(40)]
+    trees = [
+        await create_tree(client, admin, f"Tree {i}", tags=rng.sample(pool, 3)) for i in range(40)
+    ]
     kinds = rng.choices(["create", "update", "delete"], weights=[3, 5, 1], k=200)
-    ops = [Op(kind, rng.randrange(len(trees)), draw_tags(rng, pool, fresh_names))
-           for kind in kinds]
+    ops = [Op(kind, rng.randrange(len(trees)), draw_tags(rng, pool, fresh_names)) for kind in kinds]
 
     async def run(i: int) -> httpx.Response:
         op = ops[i]
         url = f"{TREES}/{trees[op.tree]['id']}"
         if op.kind == "create":
-            return await client.post(TREES, headers=engineer,
-                                     json={"title": f"New {i}", "tags": op.tags})
+            return await client.post(
+                TREES, headers=engineer, json={"title": f"New {i}", "tags": op.tags}
+            )
         if op.kind == "delete":
             return await client.delete(url, headers=admin)
         for _ in range(50):  # an edit that loses a race reloads and saves again
             current = await client.get(url, headers=engineer)
             if current.status_code != 200:
                 return current
-            response = await client.put(url, headers=engineer, json={
-                "base_revision": current.json()["draft_revision"], "tags": op.tags})
+            response = await client.put(
+                url,
+                headers=engineer,
+                json={"base_revision": current.json()["draft_revision"], "tags": op.tags},
+            )
             if response.status_code != 409:
                 return response
         return response
@@ -163,15 +179,21 @@ async def test_tag_counters_after_200_parallel_operations(
     responses = await burst(200, run)
 
     assert set(statuses(responses)) <= {200, 201, 204, 404}, [
-        r.text for r in responses if r.status_code >= 500]
-    done = collections.Counter(op.kind for op, r in zip(ops, responses, strict=True)
-                               if r.status_code < 300)
+        r.text for r in responses if r.status_code >= 500
+    ]
+    done = collections.Counter(
+        op.kind for op, r in zip(ops, responses, strict=True) if r.status_code < 300
+    )
     assert done["create"] == kinds.count("create") and done["update"] > 20
     assert done["delete"] >= 1
     await assert_tag_counters_true(fresh, user["account"]["id"])
-    assert await fresh.val(
-        "SELECT count(*) FROM tree_tags tt JOIN trees t ON t.id = tt.tree_id "
-        "WHERE t.deleted_at IS NOT NULL") == 0
+    assert (
+        await fresh.val(
+            "SELECT count(*) FROM tree_tags tt JOIN trees t ON t.id = tt.tree_id "
+            "WHERE t.deleted_at IS NOT NULL"
+        )
+        == 0
+    )
 
 
 async def test_fifty_parallel_attaches_of_one_tag_count_once(
@@ -208,8 +230,15 @@ async def test_two_saves_of_one_revision(
     _, headers = await signed_in(client)
     tree = await create_tree(client, headers, graph=GRAPH)
     url = f"{TREES}/{tree['id']}"
-    bodies = [{"base_revision": 1, "title": f"Save {i}", "graph": graph(start=f"n{i + 2}"),
-               "tags": [f"from{i}"]} for i in range(2)]
+    bodies = [
+        {
+            "base_revision": 1,
+            "title": f"Save {i}",
+            "graph": graph(start=f"n{i + 2}"),
+            "tags": [f"from{i}"],
+        }
+        for i in range(2)
+    ]
 
     responses = await burst(2, lambda i: client.put(url, headers=headers, json=bodies[i]))
 
@@ -217,13 +246,14 @@ async def test_two_saves_of_one_revision(
     winner = next(i for i, r in enumerate(responses) if r.status_code == 200)
     loser = responses[1 - winner].json()["detail"]
     assert loser["code"] == "draft_conflict" and loser["current_revision"] == 2
-    row = (await fresh.fetch(
-        "SELECT title, draft_revision, draft_graph->>'start' AS start FROM trees WHERE id = $1",
-        uuid.UUID(tree["id"])))[0]
-    assert dict(row) == {"title": f"Save {winner}", "draft_revision": 2,
-                         "start": f"n{winner + 2}"}
-    assert await fresh.val("SELECT count(*) FROM tags WHERE name = $1",
-                           f"from{1 - winner}") == 0
+    row = (
+        await fresh.fetch(
+            "SELECT title, draft_revision, draft_graph->>'start' AS start FROM trees WHERE id = $1",
+            uuid.UUID(tree["id"]),
+        )
+    )[0]
+    assert dict(row) == {"title": f"Save {winner}", "draft_revision": 2, "start": f"n{winner + 2}"}
+    assert await fresh.val("SELECT count(*) FROM tags WHERE name = $1", f"from{1 - winner}") == 0
     assert await fresh.val("SELECT usage_count FROM tags WHERE name = $1", f"from{winner}") == 1
 
 
@@ -234,12 +264,18 @@ async def test_ten_saves_of_one_revision_one_wins(
     _, headers = await signed_in(client)
     tree = await create_tree(client, headers, graph=GRAPH)
     url = f"{TREES}/{tree['id']}"
-    responses = await burst(10, lambda i: client.put(
-        url, headers=headers, json={"base_revision": 1, "description": f"by {i}"}))
+    responses = await burst(
+        10,
+        lambda i: client.put(
+            url, headers=headers, json={"base_revision": 1, "description": f"by {i}"}
+        ),
+    )
     assert statuses(responses) == {200: 1, 409: 9}
     winner = next(i for i, r in enumerate(responses) if r.status_code == 200)
-    assert await fresh.val("SELECT description FROM trees WHERE id = $1",
-                           uuid.UUID(tree["id"])) == f"by {winner}"
+    assert (
+        await fresh.val("SELECT description FROM trees WHERE id = $1", uuid.UUID(tree["id"]))
+        == f"by {winner}"
+    )
 
 
 # --------------------------------------------------------------------------- publishing
@@ -253,18 +289,19 @@ async def test_parallel_publishes_make_one_version(
     tree = await create_tree(client, headers, graph=GRAPH)
     url = f"{TREES}/{tree['id']}"
     for number in (1, 2):
-        responses = await burst(10, lambda i: client.post(f"{url}/publish", headers=headers,
-                                                          json={"changelog": f"by {i}"}))
+        responses = await burst(
+            10,
+            lambda i: client.post(f"{url}/publish", headers=headers, json={"changelog": f"by {i}"}),
+        )
         assert statuses(responses) == {201: 1, 409: 9}
-        assert {error_code(r) for r in responses if r.status_code == 409} == {
-            "nothing_to_publish"}
+        assert {error_code(r) for r in responses if r.status_code == 409} == {"nothing_to_publish"}
         assert next(r for r in responses if r.status_code == 201).json()["number"] == number
         changed = graph()
         changed["nodes"][2]["title"] = f"Replace the power supply, take {number}"
-        await client.put(url, headers=headers,
-                         json={"base_revision": number, "graph": changed})
-    numbers = await fresh.fetch("SELECT number FROM tree_versions WHERE tree_id = $1 "
-                                "ORDER BY number", uuid.UUID(tree["id"]))
+        await client.put(url, headers=headers, json={"base_revision": number, "graph": changed})
+    numbers = await fresh.fetch(
+        "SELECT number FROM tree_versions WHERE tree_id = $1 ORDER BY number", uuid.UUID(tree["id"])
+    )
     assert [r["number"] for r in numbers] == [1, 2]
 
 

@@ -140,6 +140,11 @@ def test_drafts_may_be_incomplete() -> None:
         ({"nodes": {"id": "a"}}, ("nodes",), "list_type"),
         ({"start": 5}, ("start",), "string_type"),
         (
+            {"nodes": [{"id": "a", "kind": "solution", "body": "a\x00"}]},
+            ("nodes", 0, "body"),
+            "nul_character",
+        ),
+        (
             {"nodes": [{"id": "a", "kind": "solution", "body": "x" * (MAX_BODY_BYTES + 1)}]},
             ("nodes", 0, "body"),
             "body_too_large",

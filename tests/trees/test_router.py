@@ -148,6 +148,16 @@ class TestBadInput:
                 "too_long",
             ),
             (
+                {
+                    "title": "T",
+                    "graph": {"nodes": [{"id": "a", "kind": "solution", "body": "\x00"}]},
+                },
+                "graph",  # StrictBody refuses NUL anywhere in a field, before the graph model
+                "value_error",
+            ),
+            ({"title": "T", "description": "nul \x00"}, "description", "value_error"),
+            ({"title": "T \x00"}, "title", "value_error"),
+            (
                 {"title": "T", "graph": {"nodes": [{"id": "a", "kind": "solution", "x": 1}]}},
                 "graph.nodes.0.x",
                 "field_not_allowed",

@@ -18,7 +18,14 @@ from collections import deque
 from collections.abc import Collection, Iterator, Mapping
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+)
 from pydantic_core import PydanticCustomError
 
 from troubletree.trees import logic
@@ -37,9 +44,18 @@ TERMINAL_KINDS: frozenset[str] = frozenset({"solution", "escalation"})
 EXIT_KINDS: frozenset[str] = TERMINAL_KINDS | {"link"}
 CHOICE_KINDS: frozenset[str] = frozenset({"question", "action"})
 
+
+def no_nul(value: str) -> str:
+    """PostgreSQL cannot store NUL characters (text or jsonb): refuse them by field."""
+    if "\x00" in value:
+        raise PydanticCustomError("nul_character", "NUL characters are not allowed.")
+    return value
+
+
+Text = Annotated[str, AfterValidator(no_nul)]
 NodeId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.:-]{1,64}$")]
 VariableName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")]
-Label = Annotated[str, StringConstraints(min_length=1, max_length=200)]
+Label = Annotated[str, StringConstraints(min_length=1, max_length=200), AfterValidator(no_nul)]
 
 
 class _GraphModel(BaseModel):
@@ -54,21 +70,21 @@ class Variable(_GraphModel):
     type: Literal["text", "number", "boolean", "choice", "date"] = "text"
     required: Literal["at_start", "before_complete", "optional"] = "optional"
     choices: list[Label] | None = Field(default=None, max_length=100)
-    help: str | None = Field(default=None, max_length=1000)
+    help: Text | None = Field(default=None, max_length=1000)
 
 
 class Option(_GraphModel):
     id: NodeId
-    label: str = Field(default="", max_length=200)
+    label: Text = Field(default="", max_length=200)
     next: NodeId | None = None
 
 
 class Rule(_GraphModel):
     """One branch of a logic node: taken when `when` is true (rules are tried in order)."""
 
-    when: str = Field(max_length=logic.MAX_SOURCE_LENGTH)
+    when: Text = Field(max_length=logic.MAX_SOURCE_LENGTH)
     next: NodeId | None = None
-    label: str | None = Field(default=None, max_length=200)
+    label: Text | None = Field(default=None, max_length=200)
 
 
 class Position(_GraphModel):
@@ -88,8 +104,8 @@ class Position(_GraphModel):
 class Node(_GraphModel):
     id: NodeId
     kind: NodeKind
-    title: str = Field(default="", max_length=MAX_TITLE_LENGTH)
-    body: str | None = None
+    title: Text = Field(default="", max_length=MAX_TITLE_LENGTH)
+    body: Text | None = None
     options: list[Option] = Field(default_factory=list, max_length=MAX_OPTIONS)
     rules: list[Rule] = Field(default_factory=list, max_length=MAX_RULES)
     default: NodeId | None = Field(

@@ -73,7 +73,7 @@ async def read_tree_usage(caller: CurrentMember, db: DB) -> TreeUsage:
 async def search_trees(
     caller: CurrentMember,
     db: DB,
-    q: Annotated[str, Query(min_length=1, max_length=200, pattern=r"\S")],
+    q: Annotated[str, Query(min_length=1, max_length=200, pattern=r"^[^\x00]*\S[^\x00]*$")],
     cursor: Cursor = None,
     limit: Annotated[int, Query(ge=1, le=50)] = 20,
 ) -> SearchPage:
@@ -86,7 +86,7 @@ async def search_trees(
 async def list_tags(
     caller: CurrentMember,
     db: DB,
-    prefix: Annotated[str | None, Query(max_length=50)] = None,
+    prefix: Annotated[str | None, Query(max_length=50, pattern=r"^[^\x00]*$")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> list[TagRead]:
     """The account's tags, most used first, with the number of live trees carrying each."""

@@ -10,7 +10,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validat
 from pydantic_core import PydanticCustomError
 
 from troubletree.auth.schemas import StrictBody
-from troubletree.trees.graph import Graph, GraphDiff, Problem
+from troubletree.trees.graph import Graph, GraphDiff, Problem, no_nul
 from troubletree.trees.models import TreeStatus
 
 MAX_TAGS = 20
@@ -28,7 +28,7 @@ def _clean_name(value: str) -> str:
 TagName = Annotated[str, Field(min_length=1, max_length=50), AfterValidator(_clean_name)]
 CategoryName = Annotated[str, Field(min_length=1, max_length=100), AfterValidator(_clean_name)]
 Title = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(_clean_name)]
-Description = Annotated[str, Field(max_length=MAX_DESCRIPTION)]
+Description = Annotated[str, Field(max_length=MAX_DESCRIPTION), AfterValidator(no_nul)]
 
 
 def _unique_ids(value: list[uuid.UUID] | None) -> list[uuid.UUID] | None:
@@ -78,7 +78,7 @@ class TreeUpdate(StrictBody):
 
 
 class PublishRequest(StrictBody):
-    changelog: str = Field(default="", max_length=500)
+    changelog: Annotated[str, AfterValidator(no_nul)] = Field(default="", max_length=500)
     base_revision: int | None = Field(
         default=None, ge=1, description="Publish only if the draft is still at this revision."
     )
