@@ -38,14 +38,20 @@ from troubletree.core.db import Database, get_database, libpq_url, replace_datab
 from troubletree.core.migrate import upgrade
 from troubletree.main import create_app
 
-PASSWORD = "benchmark passphrase 1"
+PASSWORD = "benchmark passphrase 1"  # noqa: S105 - a throwaway benchmark user
 LOOP_GRAPH = {
     "start": "q1",
     "variables": [],
     "nodes": [
-        {"id": "q1", "kind": "question", "title": "Is the light on?",
-         "options": [{"id": "again", "label": "Check again", "next": "q1"},
-                     {"id": "done", "label": "Yes", "next": "s1"}]},
+        {
+            "id": "q1",
+            "kind": "question",
+            "title": "Is the light on?",
+            "options": [
+                {"id": "again", "label": "Check again", "next": "q1"},
+                {"id": "done", "label": "Yes", "next": "s1"},
+            ],
+        },
         {"id": "s1", "kind": "solution", "title": "Solved"},
     ],
 }
@@ -57,8 +63,9 @@ def percentile(values: list[float], p: float) -> float:
     return ordered[index]
 
 
-async def measure(name: str, call: Callable[[int], Awaitable[httpx.Response]], *, requests: int,
-                  concurrency: int) -> dict[str, float]:
+async def measure(
+    name: str, call: Callable[[int], Awaitable[httpx.Response]], *, requests: int, concurrency: int
+) -> dict[str, float]:
     latencies: list[float] = []
     counter = iter(range(requests))
 
@@ -75,25 +82,32 @@ async def measure(name: str, call: Callable[[int], Awaitable[httpx.Response]], *
     started = time.perf_counter()
     await asyncio.gather(*(worker() for _ in range(concurrency)))
     elapsed = time.perf_counter() - started
-    result = {"req_per_s": requests / elapsed, "p50_ms": statistics.median(latencies),
-              "p99_ms": percentile(latencies, 99)}
-    print(f"  {name:<34} {result['req_per_s']:8.0f} req/s   p50 {result['p50_ms']:7.2f} ms"
-          f"   p99 {result['p99_ms']:7.2f} ms")
+    result = {
+        "req_per_s": requests / elapsed,
+        "p50_ms": statistics.median(latencies),
+        "p99_ms": percentile(latencies, 99),
+    }
+    print(
+        f"  {name:<34} {result['req_per_s']:8.0f} req/s   p50 {result['p50_ms']:7.2f} ms"
+        f"   p99 {result['p99_ms']:7.2f} ms"
+    )
     return result
 
 
 # --------------------------------------------------------------------------- the bare endpoints
 
 STEP_SQL_LOCK = "SELECT id, revision FROM troubleshooting_sessions WHERE id = :id FOR UPDATE"
-STEP_SQL_STEPS = ("SELECT seq, kind, to_node_id FROM session_steps WHERE session_id = :id "
-                  "ORDER BY seq")
+STEP_SQL_STEPS = (
+    "SELECT seq, kind, to_node_id FROM session_steps WHERE session_id = :id ORDER BY seq"
+)
 STEP_SQL_INSERT = (
     "INSERT INTO session_steps (session_id, seq, kind, version_id, node_id, option_id, "
     "answer_label, to_version_id, to_node_id, created_at) VALUES (:id, :seq, 'answer', :v, "
     "'q1', 'again', 'Check again', :v, 'q1', now())"
 )
-STEP_SQL_TOUCH = ("UPDATE troubleshooting_sessions SET revision = revision + 1, "
-                  "updated_at = now() WHERE id = :id")
+STEP_SQL_TOUCH = (
+    "UPDATE troubleshooting_sessions SET revision = revision + 1, updated_at = now() WHERE id = :id"
+)
 HISTORY_SQL = (
     "SELECT s.id, s.tree_id, t.title, v.number, s.technician_id, u.full_name, s.status, "
     "s.outcome, s.created_at, s.completed_at FROM troubleshooting_sessions s "
@@ -112,8 +126,10 @@ def add_bare_routes(app: FastAPI) -> None:
         async with get_database().sessionmaker() as db, db.begin():
             row = (await db.execute(text(STEP_SQL_LOCK), {"id": session_id})).one()
             steps = (await db.execute(text(STEP_SQL_STEPS), {"id": session_id})).all()
-            await db.execute(text(STEP_SQL_INSERT), {"id": session_id, "seq": len(steps),
-                                                     "v": uuid.UUID(body["version_id"])})
+            await db.execute(
+                text(STEP_SQL_INSERT),
+                {"id": session_id, "seq": len(steps), "v": uuid.UUID(body["version_id"])},
+            )
             await db.execute(text(STEP_SQL_TOUCH), {"id": session_id})
         return {"id": str(row.id), "revision": row.revision + 1}
 
@@ -130,8 +146,9 @@ def add_bare_routes(app: FastAPI) -> None:
 # --------------------------------------------------------------------------- data
 
 
-async def bulk_sessions(url: str, account: str, tree: str, version: str, technicians: list[str],
-                        count: int) -> None:
+async def bulk_sessions(
+    url: str, account: str, tree: str, version: str, technicians: list[str], count: int
+) -> None:
     """Completed sessions spread over two years and the account's technicians (plain SQL)."""
     conn = await asyncpg.connect(libpq_url(url))
     try:
@@ -148,8 +165,11 @@ async def bulk_sessions(url: str, account: str, tree: str, version: str, technic
                  LATERAL (SELECT now() - interval '2 years' * random() AS ts) AS r,
                  (SELECT $4::uuid[] AS techs) AS t
             """,
-            uuid.UUID(account), uuid.UUID(tree), uuid.UUID(version),
-            [uuid.UUID(t) for t in technicians], count,
+            uuid.UUID(account),
+            uuid.UUID(tree),
+            uuid.UUID(version),
+            [uuid.UUID(t) for t in technicians],
+            count,
         )
         await conn.execute("ANALYZE troubleshooting_sessions")
     finally:
@@ -158,36 +178,58 @@ async def bulk_sessions(url: str, account: str, tree: str, version: str, technic
 
 async def setup(client: httpx.AsyncClient) -> dict[str, Any]:
     email = f"bench-admin-{secrets.token_hex(3)}@example.com"
-    reg = await client.post("/api/v1/auth/register", json={
-        "email": email, "password": PASSWORD, "full_name": "Bench Admin"})
+    reg = await client.post(
+        "/api/v1/auth/register",
+        json={"email": email, "password": PASSWORD, "full_name": "Bench Admin"},
+    )
     admin = reg.json()
-    login = await client.post("/api/v1/auth/login/json", json={"email": email,
-                                                                "password": PASSWORD})
+    login = await client.post(
+        "/api/v1/auth/login/json", json={"email": email, "password": PASSWORD}
+    )
     headers = {"Authorization": f"Bearer {login.json()['access_token']}"}
-    tree = await client.post("/api/v1/trees", headers=headers,
-                             json={"title": "Light check", "graph": LOOP_GRAPH})
+    tree = await client.post(
+        "/api/v1/trees", headers=headers, json={"title": "Light check", "graph": LOOP_GRAPH}
+    )
     tree_id = tree.json()["id"]
     version = await client.post(f"/api/v1/trees/{tree_id}/publish", headers=headers, json={})
-    return {"account": admin["account"]["id"], "user": admin["user"]["id"], "headers": headers,
-            "tree": tree_id, "version": version.json()["id"]}
+    return {
+        "account": admin["account"]["id"],
+        "user": admin["user"]["id"],
+        "headers": headers,
+        "tree": tree_id,
+        "version": version.json()["id"],
+    }
 
 
 async def run(small: int, large: int, requests: int, concurrency: int) -> dict[str, Any]:
-    server = libpq_url(os.environ.get("BENCH_DATABASE_URL") or os.environ.get("DATABASE_URL")
-                       or "postgresql://postgres@127.0.0.1:5432/postgres")
+    server = libpq_url(
+        os.environ.get("BENCH_DATABASE_URL")
+        or os.environ.get("DATABASE_URL")
+        or "postgresql://postgres@127.0.0.1:5432/postgres"
+    )
     name = f"tt_bench_{secrets.token_hex(4)}"
     with psycopg.connect(server, autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
     url = replace_database(server, name)
-    results: dict[str, Any] = {"small": small, "large": large, "requests": requests,
-                               "concurrency": concurrency}
+    results: dict[str, Any] = {
+        "small": small,
+        "large": large,
+        "requests": requests,
+        "concurrency": concurrency,
+    }
     try:
         upgrade(url)
-        settings = Settings(environment="test", database_url=url, secret_key="b" * 48,
-                            run_worker_in_process=False, argon2_time_cost=1,
-                            argon2_memory_kib=8192, db_pool_size=concurrency + 5,
-                            rate_limit_login_ip="1000000/minute",
-                            rate_limit_register_ip="1000000/minute")
+        settings = Settings(
+            environment="test",
+            database_url=url,
+            secret_key="b" * 48,
+            run_worker_in_process=False,
+            argon2_time_cost=1,
+            argon2_memory_kib=8192,
+            db_pool_size=concurrency + 5,
+            rate_limit_login_ip="1000000/minute",
+            rate_limit_register_ip="1000000/minute",
+        )
         database = Database(url, settings)
         app = create_app(settings, database=database)
         add_bare_routes(app)
@@ -203,58 +245,85 @@ async def run(small: int, large: int, requests: int, concurrency: int) -> dict[s
             # Live sessions for the step endpoint, started through the API.
             live = []
             for _ in range(200):
-                r = await client.post("/api/v1/sessions", headers=ctx["headers"],
-                                      json={"tree_id": ctx["tree"]})
+                r = await client.post(
+                    "/api/v1/sessions", headers=ctx["headers"], json={"tree_id": ctx["tree"]}
+                )
                 live.append(r.json()["id"])
-            print(f"\nstep endpoint ({requests} requests, {concurrency} concurrent, "
-                  "200 sessions round-robin)")
+            print(
+                f"\nstep endpoint ({requests} requests, {concurrency} concurrent, "
+                "200 sessions round-robin)"
+            )
             api_step = await measure(
                 "POST /sessions/{id}/steps (API)",
-                lambda i: client.post(f"/api/v1/sessions/{live[i % 200]}/steps",
-                                      headers=ctx["headers"], json={"option_id": "again"}),
-                requests=requests, concurrency=concurrency)
+                lambda i: client.post(
+                    f"/api/v1/sessions/{live[i % 200]}/steps",
+                    headers=ctx["headers"],
+                    json={"option_id": "again"},
+                ),
+                requests=requests,
+                concurrency=concurrency,
+            )
             bare_step = await measure(
                 "same SQL, bare endpoint",
-                lambda i: client.post(f"/bare/sessions/{live[i % 200]}/steps",
-                                      json={"version_id": ctx["version"]}),
-                requests=requests, concurrency=concurrency)
-            results["step"] = {"api": api_step, "bare": bare_step,
-                               "throughput_ratio": api_step["req_per_s"] / bare_step["req_per_s"]}
+                lambda i: client.post(
+                    f"/bare/sessions/{live[i % 200]}/steps", json={"version_id": ctx["version"]}
+                ),
+                requests=requests,
+                concurrency=concurrency,
+            )
+            results["step"] = {
+                "api": api_step,
+                "bare": bare_step,
+                "throughput_ratio": api_step["req_per_s"] / bare_step["req_per_s"],
+            }
 
             async def history(label: str) -> dict[str, Any]:
-                print(f"\nhistory page at {label} sessions ({requests} requests, {concurrency}"
-                      " concurrent)")
+                print(
+                    f"\nhistory page at {label} sessions ({requests} requests, {concurrency}"
+                    " concurrent)"
+                )
                 api = await measure(
                     "GET /sessions?tab=all (API)",
-                    lambda _: client.get("/api/v1/sessions?tab=all&limit=25",
-                                         headers=ctx["headers"]),
-                    requests=requests, concurrency=concurrency)
+                    lambda _: client.get(
+                        "/api/v1/sessions?tab=all&limit=25", headers=ctx["headers"]
+                    ),
+                    requests=requests,
+                    concurrency=concurrency,
+                )
                 bare = await measure(
                     "same SQL, bare endpoint",
                     lambda _: client.get(f"/bare/sessions?account={ctx['account']}"),
-                    requests=requests, concurrency=concurrency)
+                    requests=requests,
+                    concurrency=concurrency,
+                )
                 return {"api": api, "bare": bare}
 
             results["history_small"] = await history(f"{small:,}")
             print(f"\nloading {large - small:,} more sessions ...", flush=True)
             started = time.perf_counter()
-            await bulk_sessions(url, ctx["account"], ctx["tree"], ctx["version"], techs,
-                                large - small)
+            await bulk_sessions(
+                url, ctx["account"], ctx["tree"], ctx["version"], techs, large - small
+            )
             print(f"  done in {time.perf_counter() - started:.0f} s")
             results["history_large"] = await history(f"{large:,}")
             results["history_p50_ratio_large_vs_small"] = (
                 results["history_large"]["api"]["p50_ms"]
-                / results["history_small"]["api"]["p50_ms"])
+                / results["history_small"]["api"]["p50_ms"]
+            )
         await database.dispose()
     finally:
         with psycopg.connect(server, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
     print("\nsummary")
-    print(f"  step throughput, API / bare:         {results['step']['throughput_ratio']:.2f}x"
-          "   (target >= 0.6x)")
-    print(f"  history p50, {large:,} / {small:,}:  "
-          f"{results['history_p50_ratio_large_vs_small']:.2f}x   (target <= 1.2x)")
+    print(
+        f"  step throughput, API / bare:         {results['step']['throughput_ratio']:.2f}x"
+        "   (target >= 0.6x)"
+    )
+    print(
+        f"  history p50, {large:,} / {small:,}:  "
+        f"{results['history_p50_ratio_large_vs_small']:.2f}x   (target <= 1.2x)"
+    )
     return results
 
 

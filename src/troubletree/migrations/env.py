@@ -14,6 +14,7 @@ target_metadata = Base.metadata
 
 def run_migrations() -> None:
     url = config.get_main_option("sqlalchemy.url")
+    assert url, "sqlalchemy.url is set by troubletree.core.migrate"
     engine = create_engine(url, poolclass=pool.NullPool)
     with engine.connect() as connection:
         context.configure(
