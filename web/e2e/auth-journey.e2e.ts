@@ -59,6 +59,8 @@ describe('auth journey', () => {
     await page.getByLabel('Password').fill(admin.password);
     await page.getByLabel('Team or company name (optional)').fill(admin.team);
     await page.getByLabel('Team or company name (optional)').press('Enter');
+    await page.waitForURL(/\/trees$/); // home is the tree library
+    await page.getByRole('link', { name: 'Account' }).click();
     await page.waitForURL(/\/account$/);
     await expectVisible(page, 'heading', admin.team);
 
@@ -83,6 +85,8 @@ describe('auth journey', () => {
     await page.getByLabel('Email').fill(admin.email);
     await page.getByLabel('Password').fill(admin.password);
     await page.getByLabel('Password').press('Enter');
+    await page.waitForURL(/\/trees$/); // home is the tree library
+    await page.getByRole('link', { name: 'Account' }).click();
     await page.waitForURL(/\/account$/);
     await expectVisible(page, 'heading', admin.team);
 
@@ -143,6 +147,8 @@ describe('auth journey', () => {
       await page.getByLabel('Email').fill(`cole-${suffix}@example.com`);
       await page.getByLabel('Password').fill('another long passphrase');
       await page.getByRole('button', { name: 'Join the team' }).click();
+      await page.waitForURL(/\/trees$/); // home is the tree library
+      await page.getByRole('link', { name: 'Account' }).click();
       await page.waitForURL(/\/account$/);
       await expectVisible(page, 'heading', admin.team);
       await expect(page.getByText('2 of 5').isVisible()).resolves.toBe(true);

@@ -46,7 +46,7 @@ describe('email links and keyboard', () => {
     await page.getByLabel('Email').fill(user.email);
     await page.getByLabel('Password').fill(user.password);
     await page.getByLabel('Password').press('Enter');
-    await page.waitForURL(/\/account$/);
+    await page.waitForURL(/\/trees$/);
     await page.getByText('Please confirm your email address.').waitFor();
 
     const link = await linkFromLog(serverLog, user.email, '/verify-email');
@@ -55,6 +55,8 @@ describe('email links and keyboard', () => {
     await screenshot(page, 'email-verified');
 
     await page.getByRole('link', { name: 'Continue to TroubleTree' }).click();
+    await page.waitForURL(/\/trees$/);
+    await page.getByRole('link', { name: 'Account' }).click();
     await page.getByRole('heading', { name: user.account_name }).waitFor();
     expect(await page.getByText('Please confirm your email address.').count()).toBe(0);
   });
@@ -134,7 +136,7 @@ describe('email links and keyboard', () => {
     await page.getByRole('alert').waitFor();
     await page.getByLabel('Password').fill(newPassword);
     await page.getByLabel('Password').press('Enter');
-    await page.waitForURL(/\/account$/);
+    await page.waitForURL(/\/trees$/);
     await screenshot(page, 'signed-in-with-new-password');
   });
 });

@@ -17,6 +17,9 @@ function useFocusOnNavigate() {
     if (shown.current === pathname) return; // the first page, or the same page again
     shown.current = pathname;
     const main = document.getElementById('main');
+    // The new page put focus somewhere itself (a search box with autofocus): leave it there.
+    const active = document.activeElement;
+    if (main && active && active !== main && main.contains(active)) return;
     const heading = main?.querySelector<HTMLElement>('h1');
     if (heading) {
       heading.tabIndex = -1;

@@ -1,6 +1,5 @@
-/** Where a signed-in user lands. The account page until the tree library exists; then the
- * library (`/trees`). */
-export const HOME_PATH = '/account';
+/** Where a signed-in user lands: the tree library. */
+export const HOME_PATH = '/trees';
 
 export const SIGN_IN_PATH = '/sign-in';
 

@@ -1,16 +1,20 @@
 // The route table. Each feature exports its routes (and nav items); adding a feature (trees,
-// quick start, sessions, editor) is one line here and one in `nav`.
+// quick start, sessions, editor) is one line here and one in `nav`. The editor route is lazy.
 
 import { createBrowserRouter, Navigate } from 'react-router';
 
 import { accountNav, accountRoutes } from '../features/account/routes';
 import { linkRoutes, signedOutRoutes } from '../features/auth/routes';
+import { editorRoutes } from '../features/editor/routes';
+import { quickStartNav, quickStartRoutes } from '../features/quick-start/routes';
+import { sessionNav, sessionRoutes } from '../features/sessions/routes';
+import { treeNav, treeRoutes } from '../features/trees/routes';
 import { AppLayout, PublicLayout, RootLayout } from './layouts';
 import { NotFoundPage, RouteErrorPage } from './NotFoundPage';
 import { HOME_PATH, type NavItem } from './paths';
 import { RequireSignedIn, RequireSignedOut } from './guards';
 
-export const nav: NavItem[] = [...accountNav];
+export const nav: NavItem[] = [...quickStartNav, ...treeNav, ...sessionNav, ...accountNav];
 
 export function createRouter() {
   return createBrowserRouter([
@@ -26,7 +30,7 @@ export function createRouter() {
         { element: <PublicLayout />, children: linkRoutes },
         {
           element: <RequireSignedIn />,
-          children: [{ element: <AppLayout nav={nav} />, children: [...accountRoutes] }],
+          children: [{ element: <AppLayout nav={nav} />, children: [...quickStartRoutes, ...treeRoutes, ...editorRoutes, ...sessionRoutes, ...accountRoutes] }],
         },
         { element: <PublicLayout />, children: [{ path: '*', element: <NotFoundPage /> }] },
       ],

@@ -1,0 +1,28 @@
+import { Handle, Position, type NodeProps } from '@xyflow/react';
+import { memo } from 'react';
+
+import { NO_OUTPUT, type TreeFlowNode } from '../model';
+
+/** A node on the canvas: kind, title, start marker and the number of publish problems. */
+export const TreeNode = memo(function TreeNode({ data, selected }: NodeProps<TreeFlowNode>) {
+  const { node, isStart, problems } = data;
+  return (
+    <div
+      className={`tree-node kind-${node.kind}${selected ? ' selected' : ''}${problems ? ' has-problems' : ''}`}
+      data-node-id={node.id}
+    >
+      <Handle type="target" position={Position.Top} />
+      <div className="tree-node-head">
+        <span className="tree-node-kind">{node.kind}</span>
+        {isStart && <span className="tree-node-start">start</span>}
+        {problems > 0 && (
+          <span className="tree-node-problems" title={`${problems} problem${problems === 1 ? '' : 's'}`}>
+            {problems} ⚠
+          </span>
+        )}
+      </div>
+      <div className="tree-node-title">{node.title || <em>Untitled</em>}</div>
+      {!NO_OUTPUT.has(node.kind) && <Handle type="source" position={Position.Bottom} />}
+    </div>
+  );
+});

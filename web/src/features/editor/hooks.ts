@@ -1,0 +1,89 @@
+// Every API call of the tree editor. Components use these hooks, never the client.
+
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+
+import { treesListTrees, treesPublishTree, treesReadTree, treesUpdateTree, treesValidateTree, type Graph } from '../../client';
+import { treesReadTreeQueryKey } from '../../client/@tanstack/react-query.gen';
+import { type ApiError, isApiError } from '../../lib/api/errors';
+import { normaliseProblems, type Problem } from './model';
+
+export type { TreeDetail } from '../../client';
+
+/** The tree with its draft. Not refetched behind the author's back: the draft is being edited. */
+export function useTreeDraft(treeId: string) {
+  return useQuery({
+    queryKey: treesReadTreeQueryKey({ path: { tree_id: treeId } }),
+    queryFn: async ({ signal }) => (await treesReadTree({ path: { tree_id: treeId }, signal, throwOnError: true })).data,
+    staleTime: Infinity,
+    refetchOnWindowFocus: false,
+    gcTime: 0,
+  });
+}
+
+/** Fetches the latest draft again (after a conflict). */
+export function useReloadDraft(treeId: string) {
+  const queryClient = useQueryClient();
+  return () => queryClient.refetchQueries({ queryKey: treesReadTreeQueryKey({ path: { tree_id: treeId } }) });
+}
+
+export interface SaveDraft {
+  baseRevision: number;
+  graph: Graph;
+  title?: string;
+  description?: string;
+}
+
+export function useSaveDraft(treeId: string) {
+  return useMutation({
+    mutationFn: async ({ baseRevision, graph, title, description }: SaveDraft) =>
+      (
+        await treesUpdateTree({
+          path: { tree_id: treeId },
+          body: { base_revision: baseRevision, graph, title, description },
+          throwOnError: true,
+        })
+      ).data,
+  });
+}
+
+export function usePublish(treeId: string) {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: async ({ changelog, baseRevision }: { changelog: string; baseRevision: number }) =>
+      (await treesPublishTree({ path: { tree_id: treeId }, body: { changelog, base_revision: baseRevision }, throwOnError: true }))
+        .data,
+    onSuccess: () => queryClient.invalidateQueries({ queryKey: [{ _id: 'treesListTrees' }] }),
+  });
+}
+
+export function useValidate(treeId: string) {
+  return useMutation({
+    mutationFn: async () => (await treesValidateTree({ path: { tree_id: treeId }, throwOnError: true })).data,
+  });
+}
+
+/** Published trees a link node can continue in. */
+export function useLinkTargets(enabled: boolean) {
+  return useQuery({
+    queryKey: ['editor-link-targets'],
+    queryFn: async ({ signal }) =>
+      (await treesListTrees({ query: { status: 'published', sort: 'title', limit: 100 }, signal, throwOnError: true })).data
+        .items,
+    enabled,
+    staleTime: 60_000,
+  });
+}
+
+/** The problems of a 422 graph_invalid answer to publish (by node and field). */
+export function publishProblems(error: unknown): Problem[] | null {
+  if (!isApiError(error, 422)) return null;
+  const first = error.errors[0] as (ApiError['errors'][number] & { problems?: Problem[] }) | undefined;
+  return first?.code === 'graph_invalid' && Array.isArray(first.problems) ? normaliseProblems(first.problems) : null;
+}
+
+/** The revision someone else saved, when a save answered 409 draft_conflict. */
+export function conflictRevision(error: unknown): number | null {
+  if (!isApiError(error, 409) || error.code !== 'draft_conflict') return null;
+  const first = error.errors[0] as { current_revision?: number } | undefined;
+  return typeof first?.current_revision === 'number' ? first.current_revision : null;
+}

@@ -1,0 +1,145 @@
+import { useEffect, useId, useState } from 'react';
+
+import { describeError } from '../../../lib/api/errors';
+import { useLatestGuard } from '../../../lib/guards/hooks';
+import { useDebouncedValue } from '../../../lib/lists/hooks';
+import { FormErrors } from '../../../ui/forms';
+import { usePageTitle } from '../../../ui/page';
+import { useRunTree } from '../../sessions/hooks';
+import { Highlight } from '../../trees/components/Highlight';
+import { useTreeSearch, type SearchHit } from '../hooks';
+import { moveSelection } from '../selection';
+
+export const SEARCH_DELAY_MS = 200;
+
+interface Results {
+  q: string;
+  hits: SearchHit[];
+}
+
+/** Two keystrokes to a session: type, Enter. Arrow keys pick another hit. */
+export function QuickStartPage() {
+  usePageTitle('Quick start');
+  const id = useId();
+  const search = useTreeSearch();
+  const guard = useLatestGuard();
+  const runTree = useRunTree();
+  const [text, setText] = useState('');
+  const [q, flush] = useDebouncedValue(text.trim(), SEARCH_DELAY_MS);
+  const [results, setResults] = useState<Results>({ q: '', hits: [] });
+  const [error, setError] = useState<unknown>(null);
+  const [selected, setSelected] = useState(0);
+  const [startWhenReady, setStartWhenReady] = useState(false);
+
+  useEffect(() => {
+    if (!q) {
+      guard.cancel();
+      setResults({ q: '', hits: [] });
+      return;
+    }
+    guard
+      .run((signal) => search(q, signal))
+      .then((result) => {
+        if (result.stale) return; // a newer search is on its way: drop this answer
+        const hits = result.value.filter((hit) => hit.tree.status === 'published' && hit.tree.current_version);
+        setResults({ q, hits });
+        setSelected(0);
+        setError(null);
+      })
+      .catch(setError);
+  }, [q, guard, search]);
+
+  const upToDate = results.q === text.trim();
+  const hits = results.hits;
+
+  // Enter pressed before the answer for the typed text came: start as soon as it does.
+  useEffect(() => {
+    if (!startWhenReady || !upToDate) return;
+    setStartWhenReady(false);
+    const hit = hits[selected];
+    if (hit) runTree.run(hit.tree.id);
+  }, [startWhenReady, upToDate, hits, selected, runTree.run]);
+
+  const onKeyDown = (event: React.KeyboardEvent<HTMLInputElement>) => {
+    if (event.key === 'Enter') {
+      event.preventDefault();
+      if (!text.trim()) return;
+      if (upToDate) {
+        const hit = hits[selected];
+        if (hit) runTree.run(hit.tree.id);
+      } else {
+        flush();
+        setStartWhenReady(true);
+      }
+      return;
+    }
+    if (event.key === 'Home' || event.key === 'End') return; // keep them for the text
+    const next = moveSelection(selected, event.key, hits.length);
+    if (next !== null) {
+      event.preventDefault();
+      setSelected(next);
+    }
+  };
+
+  const listId = `${id}-results`;
+  const optionId = (i: number) => `${id}-hit-${i}`;
+  const active = upToDate && hits.length > 0;
+  return (
+    <div className="quick-start">
+      <h1>Quick start</h1>
+      <div className="field">
+        <label htmlFor={`${id}-q`}>What is the problem?</label>
+        <input
+          id={`${id}-q`}
+          className="quick-input"
+          type="search"
+          role="combobox"
+          aria-expanded={active}
+          aria-controls={listId}
+          aria-autocomplete="list"
+          aria-activedescendant={active ? optionId(selected) : undefined}
+          autoComplete="off"
+          // biome-ignore lint/a11y/noAutofocus: the page exists to type here at once
+          autoFocus
+          placeholder="e.g. pump does not start"
+          value={text}
+          onChange={(e) => setText(e.target.value)}
+          onKeyDown={onKeyDown}
+        />
+        <p className="field-hint">↑ ↓ to choose, Enter to start.</p>
+      </div>
+      <FormErrors messages={[...describeError(error).general, ...describeError(runTree.error).general]} />
+      <div id={listId} role="listbox" aria-label="Matching trees" className="hits">
+        {hits.map((hit, i) => (
+          // biome-ignore lint/a11y/useKeyWithClickEvents: the keyboard works from the search box (arrows, Enter)
+          <div
+            key={hit.tree.id}
+            tabIndex={-1}
+            id={optionId(i)}
+            role="option"
+            aria-selected={i === selected}
+            className={i === selected ? 'hit selected' : 'hit'}
+            onClick={() => {
+              setSelected(i);
+              runTree.run(hit.tree.id);
+            }}
+          >
+            <span className="hit-title">
+              <Highlight parts={hit.title_highlight} />
+            </span>
+            {hit.snippet.length > 0 && (
+              <span className="hit-snippet muted">
+                <Highlight parts={hit.snippet} />
+              </span>
+            )}
+            <span className="hit-meta muted">
+              {hit.tree.category?.name ?? 'No category'} · used {hit.tree.usage_count}×
+            </span>
+          </div>
+        ))}
+      </div>
+      {runTree.busy && <p role="status">Starting…</p>}
+      {upToDate && results.q && hits.length === 0 && <p className="empty">No published tree matches “{results.q}”.</p>}
+    </div>
+  );
+}

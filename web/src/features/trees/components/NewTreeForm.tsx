@@ -1,0 +1,82 @@
+import { useState } from 'react';
+import { useNavigate } from 'react-router';
+
+import { describeError } from '../../../lib/api/errors';
+import { useSingleFlight } from '../../../lib/guards/hooks';
+import { Field, FormErrors, SelectField, SubmitButton } from '../../../ui/forms';
+import { useCategories, useCreateTree } from '../hooks';
+
+const FIELDS = ['title', 'description', 'category_id', 'tags'] as const;
+
+/** A new draft tree; the editor opens on it. */
+export function NewTreeForm({ onCancel }: { onCancel: () => void }) {
+  const navigate = useNavigate();
+  const create = useCreateTree();
+  const categories = useCategories();
+  const [title, setTitle] = useState('');
+  const [categoryId, setCategoryId] = useState('');
+  const [tags, setTags] = useState('');
+  const submit = useSingleFlight(async () => {
+    const tree = await create.mutateAsync({
+      title,
+      category_id: categoryId || null,
+      tags: tags
+        .split(',')
+        .map((t) => t.trim())
+        .filter(Boolean),
+    });
+    void navigate(`/trees/${tree.id}/edit`);
+  });
+  const errors = describeError(create.error, FIELDS);
+  return (
+    <section className="card" aria-label="New tree">
+      <form
+        noValidate
+        onSubmit={(event) => {
+          event.preventDefault();
+          submit.run();
+        }}
+      >
+        <h2>New tree</h2>
+        <FormErrors messages={errors.general} />
+        <Field
+          label="Title"
+          name="title"
+          required
+          autoFocus
+          value={title}
+          onChange={(e) => setTitle(e.target.value)}
+          error={errors.fields.title}
+        />
+        <SelectField
+          label="Category"
+          value={categoryId}
+          onChange={(e) => setCategoryId(e.target.value)}
+          error={errors.fields.category_id}
+        >
+          <option value="">No category</option>
+          {categories.data?.map((c) => (
+            <option key={c.id} value={c.id}>
+              {c.name}
+            </option>
+          ))}
+        </SelectField>
+        <Field
+          label="Tags (comma separated)"
+          name="tags"
+          value={tags}
+          onChange={(e) => setTags(e.target.value)}
+          error={errors.fields.tags}
+        />
+        <div className="actions">
+          <SubmitButton busy={submit.busy} busyLabel="Creating…">
+            Create and edit
+          </SubmitButton>
+          <button type="button" className="button" onClick={onCancel}>
+            Cancel
+          </button>
+        </div>
+      </form>
+    </section>
+  );
+}

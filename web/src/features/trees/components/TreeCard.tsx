@@ -1,0 +1,77 @@
+import { Link } from 'react-router';
+
+import type { LibraryItem } from '../hooks';
+import { Highlight } from './Highlight';
+
+const STATUS_LABEL: Record<string, string> = {
+  published: 'Published',
+  draft: 'Draft',
+  archived: 'Archived',
+};
+
+export function TreeCard({
+  item,
+  canEdit,
+  onRun,
+  running,
+}: {
+  item: LibraryItem;
+  canEdit: boolean;
+  onRun: (treeId: string) => void;
+  running: boolean;
+}) {
+  const { tree } = item;
+  const runnable = tree.status === 'published' && tree.current_version !== null;
+  const titleId = `tree-${tree.id}-title`;
+  return (
+    <li className="tree-card" aria-labelledby={titleId}>
+      <div className="tree-card-top">
+        <h2 id={titleId} className="tree-card-title">
+          {item.titleHighlight ? <Highlight parts={item.titleHighlight} /> : tree.title}
+        </h2>
+        <span className={`badge status-${tree.status}`}>{STATUS_LABEL[tree.status] ?? tree.status}</span>
+      </div>
+      {item.snippet && item.snippet.length > 0 ? (
+        <p className="tree-card-text">
+          <Highlight parts={item.snippet} />
+        </p>
+      ) : (
+        tree.description && <p className="tree-card-text">{tree.description}</p>
+      )}
+      <p className="tree-card-meta muted">
+        {tree.category && <span>{tree.category.name}</span>}
+        <span>
+          Used {tree.usage_count} {tree.usage_count === 1 ? 'time' : 'times'}
+        </span>
+        {tree.current_version && <span>v{tree.current_version.number}</span>}
+      </p>
+      {tree.tags.length > 0 && (
+        <ul className="badges" aria-label="Tags">
+          {tree.tags.map((tag) => (
+            <li key={tag} className="badge">
+              {tag}
+            </li>
+          ))}
+        </ul>
+      )}
+      <div className="actions">
+        {runnable && (
+          <button
+            type="button"
+            className="button primary small"
+            aria-disabled={running || undefined}
+            aria-label={`Start ${tree.title}`}
+            onClick={() => onRun(tree.id)}
+          >
+            Start
+          </button>
+        )}
+        {canEdit && (
+          <Link className="button small" to={`/trees/${tree.id}/edit`} aria-label={`Edit ${tree.title}`}>
+            Edit
+          </Link>
+        )}
+      </div>
+    </li>
+  );
+}

@@ -1,0 +1,141 @@
+import { useState } from 'react';
+
+import { describeError } from '../../../lib/api/errors';
+import { useDebouncedValue, useOnVisible } from '../../../lib/lists/hooks';
+import { FormErrors } from '../../../ui/forms';
+import { Loading, usePageTitle } from '../../../ui/page';
+import { useCurrentUser } from '../../auth/hooks';
+import { useRunTree } from '../../sessions/hooks';
+import { NewTreeForm } from '../components/NewTreeForm';
+import { TreeCard } from '../components/TreeCard';
+import { EMPTY_FILTERS, useCategories, useLibrary, useTags, type LibraryFilters, type TreeSort } from '../hooks';
+
+const SORTS: { value: TreeSort; label: string }[] = [
+  { value: 'updated', label: 'Recently changed' },
+  { value: 'title', label: 'Title' },
+  { value: 'most_used', label: 'Most used' },
+];
+
+export function TreeLibraryPage() {
+  usePageTitle('Tree library');
+  const me = useCurrentUser();
+  const role = me.data?.membership?.role;
+  const isAuthor = role === 'admin' || role === 'engineer';
+  const [creating, setCreating] = useState(false);
+  const [text, setText] = useState('');
+  const [filters, setFilters] = useState<Omit<LibraryFilters, 'q'>>(EMPTY_FILTERS);
+  const [q] = useDebouncedValue(text, 250);
+  const library = useLibrary({ ...filters, q });
+  const categories = useCategories();
+  const tags = useTags();
+  const runTree = useRunTree();
+  const sentinel = useOnVisible<HTMLDivElement>(library.loadMore, !!library.nextCursor);
+  const set = <K extends keyof LibraryFilters>(key: K, value: LibraryFilters[K]) =>
+    setFilters((f) => ({ ...f, [key]: value }));
+
+  return (
+    <>
+      <div className="page-header">
+        <h1>Tree library</h1>
+        {isAuthor && !creating && (
+          <button type="button" className="button primary" onClick={() => setCreating(true)}>
+            New tree
+          </button>
+        )}
+      </div>
+      {creating && <NewTreeForm onCancel={() => setCreating(false)} />}
+      <search className="filters" aria-label="Filter trees">
+        <div className="field filter-search">
+          <label htmlFor="library-q">Search trees</label>
+          <input
+            id="library-q"
+            type="search"
+            value={text}
+            placeholder="Title, tag, symptom…"
+            onChange={(e) => setText(e.target.value)}
+          />
+        </div>
+        <div className="field">
+          <label htmlFor="library-category">Category</label>
+          <select id="library-category" value={filters.categoryId} onChange={(e) => set('categoryId', e.target.value)}>
+            <option value="">All categories</option>
+            {categories.data?.map((c) => (
+              <option key={c.id} value={c.id}>
+                {c.name} ({c.tree_count})
+              </option>
+            ))}
+          </select>
+        </div>
+        <div className="field">
+          <label htmlFor="library-tag">Tag</label>
+          <select id="library-tag" value={filters.tag} onChange={(e) => set('tag', e.target.value)}>
+            <option value="">All tags</option>
+            {tags.data?.map((t) => (
+              <option key={t.id} value={t.name}>
+                {t.name} ({t.usage_count})
+              </option>
+            ))}
+          </select>
+        </div>
+        {isAuthor && (
+          <div className="field">
+            <label htmlFor="library-status">Status</label>
+            <select
+              id="library-status"
+              value={filters.status}
+              onChange={(e) => set('status', e.target.value as LibraryFilters['status'])}
+            >
+              <option value="">Any status</option>
+              <option value="published">Published</option>
+              <option value="draft">Draft</option>
+              <option value="archived">Archived</option>
+            </select>
+          </div>
+        )}
+        <div className="field">
+          <label htmlFor="library-sort">Sort by</label>
+          <select
+            id="library-sort"
+            value={filters.sort}
+            disabled={!!q.trim()}
+            title={q.trim() ? 'Search results are sorted by relevance' : undefined}
+            onChange={(e) => set('sort', e.target.value as TreeSort)}
+          >
+            {SORTS.map((s) => (
+              <option key={s.value} value={s.value}>
+                {s.label}
+              </option>
+            ))}
+          </select>
+        </div>
+      </search>
+      <FormErrors messages={describeError(runTree.error).general} />
+      {library.status === 'error' ? (
+        <FormErrors messages={describeError(library.error).general} />
+      ) : library.status === 'loading' && library.items.length === 0 ? (
+        <Loading label="Loading trees…" />
+      ) : library.items.length === 0 ? (
+        <p className="empty">
+          {q.trim() || filters.categoryId || filters.tag || filters.status
+            ? 'No tree matches these filters.'
+            : isAuthor
+              ? 'No trees yet. Create the first one with “New tree”.'
+              : 'No published trees yet.'}
+        </p>
+      ) : (
+        <ul className="tree-grid" aria-label="Trees" aria-busy={library.status === 'loading' || undefined}>
+          {library.items.map((item) => (
+            <TreeCard key={item.tree.id} item={item} canEdit={isAuthor} onRun={runTree.run} running={runTree.busy} />
+          ))}
+        </ul>
+      )}
+      {library.nextCursor && (
+        <div ref={sentinel} className="load-more">
+          <button type="button" className="button" onClick={library.loadMore} aria-disabled={library.loadingMore || undefined}>
+            {library.loadingMore ? 'Loading…' : 'Load more'}
+          </button>
+        </div>
+      )}
+    </>
+  );
+}
