@@ -93,6 +93,7 @@ async function runToCompletion(page: Page, shots: string) {
 describe('tree journey', () => {
   let browser: Browser;
   let sessionUrl = '';
+  let editorPath = '';
 
   beforeAll(async () => {
     browser = await openBrowser(baseURL, DESKTOP);
@@ -126,6 +127,7 @@ describe('tree journey', () => {
     await page.getByLabel('Tags (comma separated)').fill('pump, hydraulics');
     await page.getByLabel('Title').press('Enter');
     await page.waitForURL(/\/trees\/[0-9a-f-]{36}\/edit$/);
+    editorPath = new URL(page.url()).pathname;
     await page.getByText('The tree is empty').waitFor();
 
     // n1: the start question.
@@ -235,6 +237,47 @@ describe('tree journey', () => {
     await row.first().getByRole('link', { name: TREE }).click();
     expect(page.url()).toBe(sessionUrl);
     await page.getByRole('heading', { name: 'Session complete' }).waitFor();
+  });
+
+  it('saves once for Save and Ctrl+S together, and shows a draft conflict with a reload', async () => {
+    const { context, page } = browser;
+    await page.goto(editorPath);
+    await page.getByTestId('save-status').waitFor();
+    const puts: string[] = [];
+    page.on('request', (r) => {
+      if (r.method() === 'PUT' && r.url().includes('/api/v1/trees/')) puts.push(r.url());
+    });
+    await selectNode(page, 'n3');
+    await setTitle(page, 'n3', 'Reset the breaker (mine)');
+    // The button and the shortcut in the same tick: one request.
+    await page.evaluate(() => {
+      const save = Array.from(document.querySelectorAll('button')).find((b) => b.textContent === 'Save draft');
+      save?.click();
+      window.dispatchEvent(new KeyboardEvent('keydown', { key: 's', ctrlKey: true, bubbles: true }));
+      save?.click();
+    });
+    await page.getByTestId('save-status').filter({ hasText: /^Saved/ }).waitFor();
+    expect(puts).toHaveLength(1);
+
+    // Someone saves in another tab; saving here is refused with a choice.
+    const other = await context.newPage();
+    try {
+      await other.goto(editorPath);
+      await other.getByLabel('Go to node').selectOption('n3');
+      await other.locator('#node-n3-title').fill('Reset the breaker (theirs)');
+      await other.keyboard.press('Control+s');
+      await other.getByTestId('save-status').filter({ hasText: /^Saved/ }).waitFor();
+    } finally {
+      await other.close();
+    }
+    await setTitle(page, 'n3', 'Reset the breaker (mine again)');
+    await page.keyboard.press('Control+s');
+    await page.getByText('Someone saved this tree after you opened it').waitFor();
+    await screenshot(page, 'editor-conflict');
+    await page.getByRole('button', { name: 'Reload their version (drop my changes)' }).click();
+    await page.getByText('Someone saved this tree after you opened it').waitFor({ state: 'detached' });
+    await selectNode(page, 'n3');
+    expect(await page.locator('#node-n3-title').inputValue()).toBe('Reset the breaker (theirs)');
   });
 
   it('runs the same journey on a 390x844 phone', async () => {
