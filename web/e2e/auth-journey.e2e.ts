@@ -101,7 +101,7 @@ describe('auth journey', () => {
 
     // Account admin: plan, members, invites.
     await expectVisible(page, 'region', 'Plan and usage');
-    await expect(page.getByText('1 of 5').isVisible()).resolves.toBe(true);
+    await page.getByText('1 of 5').waitFor();
     await expectVisible(page, 'region', 'Members');
     await expect(page.getByText(`${admin.name} (you)`).isVisible()).resolves.toBe(true);
 
@@ -151,7 +151,7 @@ describe('auth journey', () => {
       await page.getByRole('link', { name: 'Account' }).click();
       await page.waitForURL(/\/account$/);
       await expectVisible(page, 'heading', admin.team);
-      await expect(page.getByText('2 of 5').isVisible()).resolves.toBe(true);
+      await page.getByText('2 of 5').waitFor();
       // an engineer sees the members but not the invites
       expect(await page.getByRole('region', { name: 'Invite codes' }).count()).toBe(0);
       await screenshot(page, 'auth-journey-colleague');
