@@ -69,3 +69,12 @@ describe('history dates and session answers', () => {
     expect(newerSession(undefined, older)).toBe(older);
   });
 });
+
+describe('plain text of escaped titles', () => {
+  it('removes the Markdown escapes the API adds to interpolated values', async () => {
+    const { plainText } = await import('./text');
+    expect(plainText('Refill boiler \\<b\\>SN\\-42\\<\\/b\\>')).toBe('Refill boiler <b>SN-42</b>');
+    expect(plainText('a \\\\ b \\* c')).toBe('a \\ b * c');
+    expect(plainText('no escapes: C:\\temp')).toBe('no escapes: C:\\temp');
+  });
+});

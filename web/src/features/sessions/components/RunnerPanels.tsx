@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 
 import { describeError } from '../../../lib/api/errors';
 import { useSingleFlight } from '../../../lib/guards/hooks';
@@ -25,6 +25,12 @@ export function VariablesPanel({ session, readOnly }: { session: SessionRead; re
   const update = useUpdateSession(session.id);
   const [form, setForm] = useState(() => toFormValues(definitions, session.variables));
   const [saved, setSaved] = useState(false);
+  // Values changed on the server (saved here, or by a dispatcher): show them.
+  const serverValues = JSON.stringify(session.variables);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: reset only when the server's values change
+  useEffect(() => {
+    setForm(toFormValues(definitions, JSON.parse(serverValues) as Record<string, unknown>));
+  }, [serverValues]);
   const save = useSingleFlight(async () => {
     setSaved(false);
     const variables = fromFormValues(definitions, form, session.variables);

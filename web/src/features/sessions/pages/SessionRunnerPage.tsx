@@ -5,10 +5,11 @@ import { describeError } from '../../../lib/api/errors';
 import { useSingleFlight } from '../../../lib/guards/hooks';
 import { FormErrors } from '../../../ui/forms';
 import { Loading, usePageTitle } from '../../../ui/page';
-import { CompletePanel, ExportButtons, missingNames, NotesPanel, VariablesPanel } from '../components/RunnerPanels';
+import { CompletePanel, ExportButtons, NotesPanel, VariablesPanel } from '../components/RunnerPanels';
 import { fromFormValues, toFormValues, VariableInput } from '../components/VariableInput';
 import { useAnswer, useGoBack, useSession, useStartPrepared, type SessionRead } from '../hooks';
 import { optionIndexForKey } from '../shortcuts';
+import { plainText } from '../text';
 
 // Markdown rendering is its own chunk: the library and quick start load without it.
 const Markdown = lazy(() => import('../components/Markdown').then((m) => ({ default: m.Markdown })));
@@ -49,21 +50,21 @@ function PathTrail({ session, onBack, busy }: { session: SessionRead; onBack?: (
         {steps.map((step) => (
           <li key={`${step.index}-${step.node_id}`}>
             {step.index === last && session.current ? (
-              <span aria-current="step">{step.title || step.node_id}</span>
+              <span aria-current="step">{plainText(step.title) || step.node_id}</span>
             ) : onBack ? (
               <button
                 type="button"
                 className="crumb"
                 aria-disabled={busy || undefined}
-                title={step.answer_label ? `Answered: ${step.answer_label}` : undefined}
+                title={step.answer_label ? `Answered: ${plainText(step.answer_label)}` : undefined}
                 onClick={() => onBack(step.index)}
               >
-                {step.title || step.node_id}
+                {plainText(step.title) || step.node_id}
               </button>
             ) : (
               <span>
-                {step.title || step.node_id}
-                {step.answer_label && <span className="muted"> → {step.answer_label}</span>}
+                {plainText(step.title) || step.node_id}
+                {step.answer_label && <span className="muted"> → {plainText(step.answer_label)}</span>}
               </span>
             )}
           </li>
@@ -113,7 +114,6 @@ function RunningSession({ session }: { session: SessionRead }) {
 
   if (!current) return null;
   const canGoBack = session.path.length > 1;
-  const missing = missingNames(session);
   const errors = [...describeError(answer.error).general, ...describeError(back.error).general];
   return (
     <div className="runner">
@@ -124,7 +124,7 @@ function RunningSession({ session }: { session: SessionRead }) {
       <section className="node-card" aria-labelledby="node-title">
         <p className="node-kind">{current.kind}</p>
         <h1 id="node-title" className="node-title" tabIndex={-1} ref={heading}>
-          {current.title}
+          {plainText(current.title)}
         </h1>
         {current.body && (
           <Suspense fallback={<p className="markdown pre-wrap">{current.body}</p>}>
@@ -146,11 +146,11 @@ function RunningSession({ session }: { session: SessionRead }) {
                   className={option.id === current.suggested_option_id ? 'option-button suggested' : 'option-button'}
                   aria-disabled={busy || undefined}
                   aria-keyshortcuts={i < 9 ? String(i + 1) : undefined}
-                  aria-label={option.label}
+                  aria-label={plainText(option.label)}
                   onClick={() => answerFlight.run(option.id)}
                 >
                   {i < 9 && <kbd>{i + 1}</kbd>}
-                  <span>{option.label}</span>
+                  <span>{plainText(option.label)}</span>
                   {option.id === current.suggested_option_id && <span className="badge">previous answer</span>}
                 </button>
               </li>
@@ -171,7 +171,7 @@ function RunningSession({ session }: { session: SessionRead }) {
         )}
       </section>
       {current.is_terminal && <CompletePanel session={session} />}
-      <VariablesPanel key={`vars-${session.revision}-${missing.size}`} session={session} readOnly={false} />
+      <VariablesPanel session={session} readOnly={false} />
       <NotesPanel session={session} readOnly={false} />
       <ExportButtons sessionId={session.id} />
     </div>
@@ -196,8 +196,8 @@ function FinishedSession({ session }: { session: SessionRead }) {
         <ol className="path-list">
           {session.path.map((step) => (
             <li key={`${step.index}-${step.node_id}`}>
-              <strong>{step.title || step.node_id}</strong>
-              {step.answer_label && <span className="muted"> → {step.answer_label}</span>}
+              <strong>{plainText(step.title) || step.node_id}</strong>
+              {step.answer_label && <span className="muted"> → {plainText(step.answer_label)}</span>}
             </li>
           ))}
         </ol>
