@@ -29,10 +29,12 @@ async function api(path: string, body: unknown, token?: string) {
 
 describe('intake values', () => {
   let browser: Browser;
+  let token = '';
+  let treeId = '';
 
   beforeAll(async () => {
     await api('/auth/register', user);
-    const { access_token: token } = await api('/auth/login/json', { email: user.email, password: user.password });
+    token = (await api('/auth/login/json', { email: user.email, password: user.password })).access_token;
     const tree = await api(
       '/trees',
       {
@@ -59,6 +61,7 @@ describe('intake values', () => {
       },
       token,
     );
+    treeId = tree.id;
     await api(`/trees/${tree.id}/publish`, { changelog: 'v1' }, token);
     browser = await openBrowser(baseURL);
   });
@@ -112,5 +115,51 @@ describe('intake values', () => {
     await page.getByRole('button', { name: 'Complete', exact: true }).click();
     await page.getByRole('heading', { name: 'Session complete' }).waitFor();
     await page.getByText('Outcome: Resolved').waitFor();
+  });
+
+  it('lets a technician start a session prepared for them from the history', async () => {
+    // The admin invites a technician and prepares a session for them, with the serial known.
+    const invite = await api('/account/invites', { role: 'technician', max_uses: 1 }, token);
+    const tech = {
+      full_name: 'Tess Technician',
+      email: `tess-${randomBytes(4).toString('hex')}@example.com`,
+      password: 'technician passphrase',
+      invite_code: invite.code,
+    };
+    const registered = await api('/auth/register', tech);
+    await api(
+      '/sessions',
+      { tree_id: treeId, prepared: true, technician_id: registered.user.id, variables: { serial: 'SN-7' }, notes: 'Unit in basement.' },
+      token,
+    );
+
+    const phone = await openBrowser(baseURL);
+    try {
+      const { page } = phone;
+      await page.goto('/sign-in');
+      await page.getByLabel('Email').fill(tech.email);
+      await page.getByLabel('Password').fill(tech.password);
+      await page.getByLabel('Password').press('Enter');
+      await page.waitForURL(/\/trees$/);
+      // A technician sees no New tree, no Edit, no status filter.
+      await page.getByRole('button', { name: `Start ${TREE}` }).waitFor();
+      expect(await page.getByRole('button', { name: 'New tree' }).count()).toBe(0);
+      expect(await page.getByRole('link', { name: `Edit ${TREE}` }).count()).toBe(0);
+
+      await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'History' }).click();
+      await page.getByRole('tab', { name: 'Assigned to me' }).click();
+      expect(await page.getByRole('tab', { name: 'All' }).count()).toBe(0); // admins only
+      const row = page.getByRole('listitem').filter({ hasText: TREE });
+      await row.getByText('Prepared').waitFor();
+      await screenshot(page, 'history-assigned');
+      await row.getByRole('link', { name: `Start ${TREE}` }).click();
+      await page.getByText('Prepared for Tess Technician').waitFor();
+      await page.getByText('Unit in basement.').waitFor();
+      expect(await page.getByLabel(/Serial number/).inputValue()).toBe('SN-7');
+      await page.getByRole('button', { name: 'Start the session' }).click();
+      await page.locator('h1.node-title').filter({ hasText: 'Refill boiler SN-7' }).waitFor();
+    } finally {
+      await phone.close();
+    }
   });
 });
