@@ -56,6 +56,7 @@ async function runToCompletion(page: Page, shots: string) {
   expect(await box.evaluate((el) => el === document.activeElement)).toBe(true);
   await box.fill('pump');
   await page.getByRole('option', { name: new RegExp(TREE) }).waitFor();
+  await screenshot(page, `${shots}-quick-start`);
   await box.press('Enter');
   await page.waitForURL(/\/sessions\/[0-9a-f-]{36}$/);
 
@@ -295,6 +296,13 @@ describe('tree journey', () => {
       await runToCompletion(page, 'phone-runner');
       await noHorizontalOverflow(page);
       await screenshot(page, 'phone-runner-completed');
+
+      // The editor works on a phone too (canvas above, panel below).
+      await page.goto(editorPath);
+      await page.locator('.react-flow__node[data-id="n1"]').waitFor();
+      await selectNode(page, 'n1');
+      await noHorizontalOverflow(page);
+      await screenshot(page, 'phone-editor');
     } finally {
       await phone.close();
     }
