@@ -136,6 +136,10 @@ describe('intake values', () => {
     const phone = await openBrowser(baseURL);
     try {
       const { page } = phone;
+      const scripts: string[] = [];
+      page.on('request', (r) => {
+        if (r.resourceType() === 'script') scripts.push(r.url());
+      });
       await page.goto('/sign-in');
       await page.getByLabel('Email').fill(tech.email);
       await page.getByLabel('Password').fill(tech.password);
@@ -158,6 +162,9 @@ describe('intake values', () => {
       expect(await page.getByLabel(/Serial number/).inputValue()).toBe('SN-7');
       await page.getByRole('button', { name: 'Start the session' }).click();
       await page.locator('h1.node-title').filter({ hasText: 'Refill boiler SN-7' }).waitFor();
+      // The editor (React Flow) is never downloaded on a technician's phone.
+      expect(scripts.length).toBeGreaterThan(0);
+      expect(scripts.filter((url) => url.includes('TreeEditorPage'))).toEqual([]);
     } finally {
       await phone.close();
     }
