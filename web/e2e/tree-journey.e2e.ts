@@ -202,6 +202,32 @@ describe('tree journey', () => {
     await screenshot(page, 'library');
   });
 
+  it('drops a slow quick start answer that a newer search overtook', async () => {
+    const { page } = browser;
+    // The answer for "zzz" is held back 1.5 s; the answer for "pump" comes at once.
+    await page.route('**/api/v1/trees/search?*', async (route) => {
+      if (new URL(route.request().url()).searchParams.get('q') === 'zzz') {
+        await new Promise((r) => setTimeout(r, 1500));
+      }
+      await route.continue().catch(() => undefined); // aborted by the newer search
+    });
+    try {
+      await page.getByRole('link', { name: 'Quick start' }).click();
+      const box = page.getByRole('combobox', { name: 'What is the problem?' });
+      await box.fill('zzz');
+      await page.waitForRequest((r) => r.url().includes('q=zzz'));
+      await box.fill('pump');
+      await page.getByRole('option', { name: new RegExp(TREE) }).waitFor();
+      await page.waitForTimeout(1800); // the "zzz" answer would have arrived by now
+      expect(await page.getByRole('option', { name: new RegExp(TREE) }).count()).toBe(1);
+      expect(await page.getByText('No published tree matches').count()).toBe(0);
+    } finally {
+      await page.unroute('**/api/v1/trees/search?*');
+    }
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Library' }).click();
+    await page.getByRole('heading', { name: 'Tree library' }).waitFor();
+  });
+
   it('finds the tree with quick start, runs it, goes back once and completes it', async () => {
     const { page } = browser;
     await runToCompletion(page, 'runner');
