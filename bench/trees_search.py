@@ -341,12 +341,17 @@ class Context:
     now: datetime
 
 
-def detail(rng: random.Random) -> str:
+# Each kind of device has its own parts: a word like "gasket" belongs to some trees, not all.
+DEVICE_NOUNS = {device: random.Random(device).sample(NOUNS, 25) for device, _, _ in DEVICES}
+NOUN_WEIGHTS = [1 / (rank + 1) for rank in range(25)]  # Zipf within a device's parts
+
+
+def detail(rng: random.Random, device: str) -> str:
     def part() -> str:
         return f"{rng.randint(10, 99)}-{rng.choice(string.ascii_uppercase)}{rng.randint(100, 999)}"
 
     verbs = rng.sample(VERBS, 2)
-    nouns = rng.sample(NOUNS, 3)
+    nouns = rng.choices(DEVICE_NOUNS[device], weights=NOUN_WEIGHTS, k=3)
     return rng.choice(DETAIL_SENTENCES).format(
         V=verbs[0].capitalize(),
         v=verbs[0],
@@ -410,7 +415,7 @@ def _graph(rng: random.Random, device: str, words: list[str]) -> tuple[str, str]
             options = []
         sentences = [fill(rng.choice(BODY_SENTENCES)) for _ in range(rng.randint(1, 2))]
         if rng.random() < 0.7:
-            sentences.append(detail(rng))
+            sentences.append(detail(rng, device))
         body = " ".join(sentences)
         node: dict[str, Any] = {"id": f"n{i + 1}", "kind": kind, "title": title, "body": body}
         if options:
@@ -441,9 +446,16 @@ def generate(ctx: Context, start: int, count: int) -> tuple[list[tuple[Any, ...]
                 f"{device.capitalize()}: {rng.choice(words)} problems",
             ]
         )[:200]
-        description = (
-            f"Use this tree when a {brand} {device} {symptom}. Covers "
-            f"{', '.join(rng.sample(words, min(3, len(words))))}."
+        parts = ", ".join(rng.sample(words, min(3, len(words))))
+        description = rng.choice(
+            [
+                f"Use this tree when a {brand} {device} {symptom}. Covers {parts}.",
+                f"For {brand} units. Start here if the {device} {symptom}.",
+                f"Written after several tickets about the {parts} on {brand} models.",
+                f"Field guide: {device}, {parts}.",
+                f"Checks {parts} in that order; escalate if the {device} still {symptom}.",
+                "",
+            ]
         )
         tree_id = uuid.UUID(int=rng.getrandbits(128), version=4)
         roll = rng.random()
@@ -602,7 +614,9 @@ def make_queries(count: int, seed: int) -> list[tuple[str, str]]:
         "symptom": lambda: rng.choice(SYMPTOMS).replace("does not ", "no ").replace("is ", ""),
         "brand+device": lambda: f"{rng.choice(BRANDS)} {rng.choice(DEVICES)[0].split()[-1]}",
         "device+symptom": lambda: f"{rng.choice(DEVICES)[0]} {rng.choice(SYMPTOMS)}",
-        "node word": lambda: rng.choice(rng.choice(DEVICES)[2] + NOUNS),
+        "node word": lambda: rng.choice(
+            rng.choice(DEVICES)[2] + DEVICE_NOUNS[rng.choice(DEVICES)[0]]
+        ),
         "error code": lambda: f"error E{rng.randint(10, 99)}",
         "typo": lambda: " ".join(
             typo(w, rng)
@@ -728,14 +742,25 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                 response.raise_for_status()
                 return elapsed, len(response.json()["items"])
 
-            async def via_sql(q: str) -> tuple[float, int]:
-                stmt = repository.search_statement(
-                    account_id, q, published_only=False, after=None, limit=args.limit + 1
+            compiled = repository.search_statement(False, None).compile(dialect=dialect)
+            search_sql = str(compiled)
+            processors = compiled._bind_processors
+
+            def positional(q: str) -> list[Any]:
+                values = compiled.construct_params(
+                    repository.search_params(account_id, q, after=None, limit=args.limit + 1)
                 )
-                compiled = stmt.compile(dialect=dialect)
-                params = [compiled.params[p] for p in compiled.positiontup or ()]
+                out = []
+                for name in compiled.positiontup or ():
+                    value = values[name]
+                    processor = processors.get(name)
+                    out.append(processor(value) if processor else value)
+                return out
+
+            async def via_sql(q: str) -> tuple[float, int]:
+                params = positional(q)
                 started = time.perf_counter()
-                rows = await sql_conn.fetch(str(compiled), *params)
+                rows = await sql_conn.fetch(search_sql, *params)
                 return (time.perf_counter() - started) * 1000, min(len(rows), args.limit)
 
             for _, q in queries:  # warm-up: caches, prepared statements, plans

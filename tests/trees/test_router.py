@@ -1025,6 +1025,47 @@ class TestSearch:
                 break
         assert len(seen) == len(set(seen)) == 7
 
+    async def test_tiers_page_without_gaps_or_repeats(
+        self, client: httpx.AsyncClient, fresh: Fresh, database: Database
+    ) -> None:
+        """Title/tag/description matches first (by rank), then matches only in node text
+        (most used first), then typo matches on titles; pages of one cover them all once."""
+        user, headers = await signed_in(client)
+        account_id = uuid.UUID(user["account"]["id"])
+        await upgrade_plan(fresh, account_id)
+        head = [await create_tree(client, headers, f"Gasket leak {i}") for i in range(3)]
+        await create_tree(client, headers, "Pump", tags=["gasket"])
+        in_nodes = []
+        for i in range(4):
+            data = graph()
+            data["nodes"][2]["title"] = "Replace the gasket"
+            in_nodes.append(await published_tree(client, headers, f"Dishwasher {i}", graph=data))
+        typo = await create_tree(client, headers, "Gaskett drawer sticks")
+        await create_tree(client, headers, "Unrelated")
+        async with database.sessionmaker() as db:
+            for i, tree in enumerate(in_nodes):
+                for _ in range(i):
+                    await service.record_tree_use(db, account_id, uuid.UUID(tree["id"]))
+            await db.commit()
+
+        seen: list[dict[str, Any]] = []
+        cursor = None
+        while True:
+            params: dict[str, Any] = {"q": "gasket", "limit": 2}
+            if cursor:
+                params["cursor"] = cursor
+            page = (await client.get(f"{TREES}/search", headers=headers, params=params)).json()
+            seen += page["items"]
+            cursor = page["next_cursor"]
+            if not cursor:
+                break
+        titles = [h["tree"]["title"] for h in seen]
+        assert len(titles) == len(set(titles)) == 9
+        assert set(titles[:4]) == {t["title"] for t in head} | {"Pump"}
+        assert titles[4:8] == ["Dishwasher 3", "Dishwasher 2", "Dishwasher 1", "Dishwasher 0"]
+        assert titles[8] == typo["title"]
+        assert {"text": "gasket", "match": True} in seen[4]["snippet"]
+
     async def test_odd_queries_never_fail(self, client: httpx.AsyncClient) -> None:
         _, headers = await signed_in(client)
         await create_tree(client, headers, "Power supply")
@@ -1146,3 +1187,13 @@ def test_operation_ids(client: httpx.AsyncClient) -> None:
         "trees-import_tree",
         "trees-list_categories",
     } <= ids
+
+
+def test_highlight_parts_are_text_not_markup() -> None:
+    start, stop = "\ue000", "\ue001"
+    parts = service.highlight_parts(f"{start}Power{stop} {start}supply{stop} <b>failure</b>")
+    assert [(p.text, p.match) for p in parts] == [
+        ("Power supply", True),
+        (" <b>failure</b>", False),
+    ]
+    assert service.highlight_parts("") == []

@@ -86,6 +86,7 @@ class Tree(CreatedAtMixin, Base):
         CheckConstraint("usage_count >= 0", name="usage_count_non_negative"),
         CheckConstraint("draft_revision >= 1", name="draft_revision_positive"),
         Index("ix_trees_search_vector", "search_vector", postgresql_using="gin"),
+        Index("ix_trees_search_head", "search_head", postgresql_using="gin"),
         Index(
             "ix_trees_title_trgm",
             "title",
@@ -142,8 +143,8 @@ class Tree(CreatedAtMixin, Base):
     search_vector: Mapped[Any] = mapped_column(
         TSVECTOR, server_default=text("''::tsvector"), deferred=True, deferred_raiseload=True
     )
-    # What search ranks by: the same without the node text, small enough to rank thousands of
-    # matches in milliseconds (matches only in node text rank by use instead).
+    # What search ranks by: title (A) and tags (B) only, small enough to rank thousands of
+    # matches in milliseconds; matches elsewhere are listed after these, most used first.
     search_head: Mapped[Any] = mapped_column(
         TSVECTOR, server_default=text("''::tsvector"), deferred=True, deferred_raiseload=True
     )

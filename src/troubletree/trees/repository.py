@@ -17,6 +17,7 @@ Concurrency rules:
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -26,16 +27,21 @@ from typing import Any, Literal, Protocol, Self, TypeVar
 from sqlalchemy import (
     ColumnElement,
     Float,
+    Integer,
     Row,
     Select,
+    String,
     all_,
     and_,
+    bindparam,
     case,
     column,
     delete,
+    false,
     func,
     literal,
     literal_column,
+    not_,
     or_,
     select,
     tuple_,
@@ -46,7 +52,8 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import undefer
+from sqlalchemy.orm import aliased, undefer
+from sqlalchemy.sql.elements import BindParameter
 
 from troubletree.accounts.models import Account
 from troubletree.trees.models import (
@@ -81,7 +88,7 @@ SIMILARITY_WEIGHT = 0.5
 WORD_SIMILARITY_THRESHOLD = 0.5
 
 
-def scoped(stmt: Stmt, model: Any, account_id: uuid.UUID) -> Stmt:
+def scoped(stmt: Stmt, model: Any, account_id: uuid.UUID | BindParameter[Any]) -> Stmt:
     """The one place account-owned rows are narrowed to the caller's account."""
     return stmt.where(model.account_id == account_id)
 
@@ -332,9 +339,9 @@ def node_text_vector(node_text: str) -> ColumnElement[Any]:
 async def refresh_search(
     db: AsyncSession, account_id: uuid.UUID, tree_ids: Sequence[uuid.UUID]
 ) -> None:
-    """Recomputes the search vectors of these trees from their title, tags, category,
-    description (`search_head`) and, for matching only, the node text of their current
-    version (`search_vector`)."""
+    """Recomputes the search vectors of these trees: `search_head` from title (A) and tags
+    (B); `search_vector` from those plus category and description (C) and the node text of
+    the current version (D)."""
     if not tree_ids:
         return
     tag_text = (
@@ -349,18 +356,14 @@ async def refresh_search(
         .where(TreeVersion.id == Tree.current_version_id)
         .scalar_subquery()
     )
-    head = (
-        _weighted(Tree.title, "A")
-        .op("||")(_weighted(func.coalesce(tag_text, ""), "B"))
-        .op("||")(_weighted(func.concat_ws(" ", category_name, Tree.description), "C"))
+    head = _weighted(Tree.title, "A").op("||")(_weighted(func.coalesce(tag_text, ""), "B"))
+    rest = _weighted(func.concat_ws(" ", category_name, Tree.description), "C").op("||")(
+        func.coalesce(nodes, literal_column("''::tsvector"))
     )
     await db.execute(
         scoped(update(Tree), Tree, account_id)
         .where(Tree.id.in_(list(tree_ids)))
-        .values(
-            search_head=head,
-            search_vector=head.op("||")(func.coalesce(nodes, literal_column("''::tsvector"))),
-        )
+        .values(search_head=head, search_vector=head.op("||")(rest))
         .execution_options(synchronize_session=False)
     )
 
@@ -667,74 +670,121 @@ async def trees_in_category(
 # --------------------------------------------------------------------------- search
 
 
+# Run first in a search's transaction: the typo threshold, and custom plans only. How many
+# rows a text query matches decides the plan (walk the usage index, or collect matches and
+# sort them); a generic plan, blind to the query, would pick one for every query and be
+# wrong by a factor of ten or more for some of them.
 SEARCH_THRESHOLD = select(
-    func.set_config("pg_trgm.word_similarity_threshold", str(WORD_SIMILARITY_THRESHOLD), True)
+    func.set_config("pg_trgm.word_similarity_threshold", str(WORD_SIMILARITY_THRESHOLD), True),
+    func.set_config("plan_cache_mode", "force_custom_plan", True),
 )
 
 
-def search_statement(
-    account_id: uuid.UUID,
-    q: str,
-    *,
-    published_only: bool,
-    after: tuple[float, int, uuid.UUID] | None,
-    limit: int,
-) -> Select[*tuple[Any, ...]]:
+# Search tiers, in the order results are listed.
+TIER_HEAD, TIER_NODES, TIER_TYPO = 0, 1, 2
+SearchCursor = tuple[int, float, int, uuid.UUID]  # tier, score, usage, id
+
+
+@functools.lru_cache(maxsize=16)
+def search_statement(published_only: bool, after_tier: int | None) -> Select[*tuple[Any, ...]]:
     """The search: one statement that matches, ranks, pages and highlights (run after
-    SEARCH_THRESHOLD in the same transaction). Benchmarks run exactly this.
+    SEARCH_THRESHOLD in the same transaction, with `search_params`). Built once per shape
+    (who searches, which tier a cursor points into) and cached: only parameters change.
+    Benchmarks run exactly this.
 
-    Matches come from two index scans: full text over `search_vector` (title, tags, category,
-    description, node text), and titles within trigram word-similarity of the query (typos).
-    Score: the text rank of `search_head` (title A, tags B, category and description C) plus
-    half the title similarity for typo matches; ties (such as matches only in node text) go to
-    the most used trees. Highlights, snippets and tags are computed for the page only."""
-    query = func.websearch_to_tsquery(CONFIG, literal(q))
+    Results come in three tiers, each from its own index, each ordered by (score, usage, id)
+    descending, and each stopping as soon as the page is full:
+
+    0. full-text matches in the title or tags (`search_head`, GIN), ranked by weight (title A
+       above tags B);
+    1. matches that need the category, the description or the node text of the current
+       version (`search_vector`, GIN), most used first: walking the usage index, a common
+       word fills a page after a few rows;
+    2. titles within trigram word-similarity of the query (typos, `ix_trees_title_trgm`),
+       looked at only when the tiers above do not fill the page.
+
+    Highlights, snippets and tags are computed for the page only."""
+    q = bindparam("q", type_=String)
+    account_id = bindparam("account_id", type_=Tree.account_id.type)
+    need = bindparam("need", type_=Integer)
+    query = func.websearch_to_tsquery(CONFIG, q)
+    in_head = Tree.search_head.op("@@", is_comparison=True)(query)
+    in_text = Tree.search_vector.op("@@", is_comparison=True)(query)
+    similar_title = q.op("<%", is_comparison=True)(Tree.title)
     head_rank = func.ts_rank(Tree.search_head, query).cast(Float)
-    similarity = func.word_similarity(literal(q), Tree.title).cast(Float)
+    similarity = func.word_similarity(q, Tree.title).cast(Float)
 
-    def arm(score: ColumnElement[Any], condition: ColumnElement[bool]) -> Select[Any]:
+    def arm(tier: int, score: ColumnElement[Any], *conditions: ColumnElement[bool]) -> Select[Any]:
         stmt = scoped(
-            select(Tree.id, Tree.usage_count, score.label("score")), Tree, account_id
-        ).where(_live(), condition)
+            select(
+                Tree.id,
+                literal(tier).label("tier"),
+                score.label("score"),
+                Tree.usage_count.label("usage"),
+            ),
+            Tree,
+            account_id,
+        ).where(_live(), *conditions)
         if published_only:
             stmt = stmt.where(Tree.status == TreeStatus.published)
-        return stmt
+        if after_tier is not None:
+            if tier < after_tier:
+                stmt = stmt.where(false())
+            elif tier == after_tier:
+                after_score = bindparam("after_score", type_=Float)
+                after = tuple_(
+                    bindparam("after_usage", type_=Integer),
+                    bindparam("after_id", type_=Tree.id.type),
+                )
+                stmt = stmt.where(
+                    or_(
+                        score < after_score,
+                        and_(score == after_score, tuple_(Tree.usage_count, Tree.id) < after),
+                    )
+                )
+        return stmt.order_by(score.desc(), Tree.usage_count.desc(), Tree.id.desc()).limit(need)
 
-    matches = union_all(
-        arm(head_rank, Tree.search_vector.op("@@")(query)),
-        arm(head_rank + similarity * SIMILARITY_WEIGHT, literal(q).op("<%")(Tree.title)),
-    ).subquery()
-    ranked = (
-        select(
-            matches.c.id,
-            func.max(matches.c.usage_count).label("usage"),
-            func.max(matches.c.score).label("score"),
+    def fewer_than_needed(*ctes: Any) -> ColumnElement[bool]:
+        """True when these tiers together have less than a page (evaluated once)."""
+        found = union_all(*(select(c.c.id) for c in ctes)).subquery()
+        return (
+            select(func.count())
+            .select_from(select(found.c.id).limit(need).subquery())
+            .scalar_subquery()
+            < need
         )
-        .group_by(matches.c.id)
+
+    head = arm(TIER_HEAD, head_rank, in_head).cte("head")
+    nodes = arm(
+        TIER_NODES, literal(0.0, Float), in_text, not_(in_head), fewer_than_needed(head)
+    ).cte("nodes")
+    other = aliased(Tree)
+    text_matches = scoped(select(other.id), other, account_id).where(
+        other.search_vector.op("@@", is_comparison=True)(query)
+    )
+    typos = arm(
+        TIER_TYPO,
+        similarity * SIMILARITY_WEIGHT,
+        similar_title,
+        not_(in_head),
+        Tree.id.not_in(text_matches),
+        fewer_than_needed(head, nodes),
+    ).cte("typos")
+    found = union_all(select(head), select(nodes), select(typos)).subquery()
+    hits = (
+        select(found)
+        .order_by(found.c.tier, found.c.score.desc(), found.c.usage.desc(), found.c.id.desc())
+        .limit(need)
         .subquery()
     )
-    page = select(ranked.c.id, ranked.c.usage, ranked.c.score)
-    if after is not None:
-        score, usage, last_id = after
-        page = page.where(
-            or_(
-                ranked.c.score < score,
-                and_(
-                    ranked.c.score == score,
-                    or_(
-                        ranked.c.usage < usage, and_(ranked.c.usage == usage, ranked.c.id > last_id)
-                    ),
-                ),
-            )
-        )
-    order = (ranked.c.score.desc(), ranked.c.usage.desc(), ranked.c.id)
-    hits = page.order_by(*order).limit(limit).subquery()
 
     # The snippet: the description where it matches; else, when the version's node text
     # matches, the first matching node (nodes lacking a query word are skipped by a cheap
     # substring test before the exact check); else the start of the description.
-    description_matches = func.to_tsvector(CONFIG, Tree.description).op("@@")(query)
-    lexeme = func.unnest(func.tsvector_to_array(func.to_tsvector(CONFIG, literal(q)))).alias("l")
+    description_matches = func.to_tsvector(CONFIG, Tree.description).op("@@", is_comparison=True)(
+        query
+    )
+    lexeme = func.unnest(func.tsvector_to_array(func.to_tsvector(CONFIG, q))).alias("l")
     patterns = func.array(
         select(
             func.concat(
@@ -756,8 +806,8 @@ def search_statement(
         select(func.ts_headline(CONFIG, node_text, query, SNIPPET_HEADLINE))
         .select_from(node)
         .where(
-            func.lower(node_text).op("LIKE")(all_(patterns)),
-            func.to_tsvector(CONFIG, node_text).op("@@")(query),
+            func.lower(node_text).op("LIKE", is_comparison=True)(all_(patterns)),
+            func.to_tsvector(CONFIG, node_text).op("@@", is_comparison=True)(query),
         )
         .limit(1)
         .scalar_subquery()
@@ -765,7 +815,7 @@ def search_statement(
     snippet = func.coalesce(
         case(
             (description_matches, None),
-            (TreeVersion.search_nodes.op("@@")(query), matching_node),
+            (TreeVersion.search_nodes.op("@@", is_comparison=True)(query), matching_node),
             else_=None,
         ),
         func.ts_headline(CONFIG, Tree.description, query, SNIPPET_HEADLINE),
@@ -786,6 +836,7 @@ def search_statement(
             TreeVersion.number.label("version_number"),
             TreeVersion.published_at.label("version_published_at"),
             tag_names.label("tags"),
+            hits.c.tier,
             hits.c.score,
             hits.c.usage,
             func.ts_headline(CONFIG, Tree.title, query, TITLE_HEADLINE).label("title_highlight"),
@@ -796,7 +847,7 @@ def search_statement(
         .outerjoin(TreeVersion, TreeVersion.id == Tree.current_version_id),
         Tree,
         account_id,
-    ).order_by(hits.c.score.desc(), hits.c.usage.desc(), hits.c.id)
+    ).order_by(hits.c.tier, hits.c.score.desc(), hits.c.usage.desc(), hits.c.id.desc())
 
 
 TREE_COLUMNS = (
@@ -812,16 +863,26 @@ TREE_COLUMNS = (
 )
 
 
+def search_params(
+    account_id: uuid.UUID, q: str, *, after: SearchCursor | None, limit: int
+) -> dict[str, Any]:
+    params: dict[str, Any] = {"account_id": account_id, "q": q, "need": limit}
+    if after is not None:
+        params.update(after_score=after[1], after_usage=after[2], after_id=after[3])
+    return params
+
+
 async def search_trees(
     db: AsyncSession,
     account_id: uuid.UUID,
     q: str,
     *,
     published_only: bool,
-    after: tuple[float, int, uuid.UUID] | None,
+    after: SearchCursor | None,
     limit: int,
 ) -> Sequence[Row[*tuple[Any, ...]]]:
     await db.execute(SEARCH_THRESHOLD)
-    stmt = search_statement(account_id, q, published_only=published_only, after=after, limit=limit)
-    rows: Sequence[Row[*tuple[Any, ...]]] = (await db.execute(stmt)).all()
+    stmt = search_statement(published_only, after[0] if after else None)
+    params = search_params(account_id, q, after=after, limit=limit)
+    rows: Sequence[Row[*tuple[Any, ...]]] = (await db.execute(stmt, params)).all()
     return rows

@@ -300,56 +300,46 @@ async def list_trees(
 
 def highlight_parts(marked: str) -> list[HighlightPart]:
     """Splits ts_headline output (matches between private-use markers) into parts, so clients
-    render text, never markup."""
-    parts: list[HighlightPart] = []
-    rest = marked
-    while rest:
-        start = rest.find(HIGHLIGHT_START)
-        if start < 0:
-            parts.append(HighlightPart(text=rest, match=False))
-            break
-        if start > 0:
-            parts.append(HighlightPart(text=rest[:start], match=False))
-        stop = rest.find(HIGHLIGHT_STOP, start)
-        stop = len(rest) if stop < 0 else stop
-        parts.append(HighlightPart(text=rest[start + 1 : stop], match=True))
-        rest = rest[stop + 1 :]
-    merged: list[HighlightPart] = []
-    for part in (p for p in parts if p.text):
-        # "Power" " " "supply" -> "Power supply": matches apart only by spaces read as one.
-        if (
-            part.match
-            and len(merged) >= 2
-            and merged[-2].match
-            and not merged[-1].match
-            and not merged[-1].text.strip()
-        ):
-            gap = merged.pop()
-            merged[-1] = HighlightPart(text=merged[-1].text + gap.text + part.text, match=True)
-        elif merged and merged[-1].match == part.match:
-            merged[-1] = HighlightPart(text=merged[-1].text + part.text, match=part.match)
+    render text, never markup. Matches apart only by spaces ("Power" " " "supply") read as
+    one."""
+    pieces: list[tuple[str, bool]] = []
+
+    def add(text: str, match: bool) -> None:
+        if not text:
+            return
+        if pieces and pieces[-1][1] == match:
+            pieces[-1] = (pieces[-1][0] + text, match)
+        elif match and len(pieces) >= 2 and pieces[-2][1] and not pieces[-1][0].strip():
+            gap = pieces.pop()[0]
+            pieces[-1] = (pieces[-1][0] + gap + text, True)
         else:
-            merged.append(part)
-    return merged
+            pieces.append((text, match))
+
+    first, *marked_runs = marked.split(HIGHLIGHT_START)
+    add(first, False)
+    for run in marked_runs:
+        match, _, rest = run.partition(HIGHLIGHT_STOP)
+        add(match, True)
+        add(rest, False)
+    return [HighlightPart(text=text, match=match) for text, match in pieces]
 
 
 async def search_trees(
     db: AsyncSession, caller: Caller, q: str, *, cursor: str | None, limit: int
 ) -> SearchPage:
     decoded = decode_cursor("search", cursor)
-    after: tuple[float, int, uuid.UUID] | None = None
+    after: repository.SearchCursor | None = None
     if decoded is not None:
         key = decoded[0]
         if not (
             isinstance(key, list)
-            and len(key) == 2
-            and isinstance(key[0], int | float)
-            and not isinstance(key[0], bool)
-            and isinstance(key[1], int)
-            and not isinstance(key[1], bool)
+            and len(key) == 3
+            and all(isinstance(k, int | float) and not isinstance(k, bool) for k in key)
+            and isinstance(key[0], int)
+            and isinstance(key[2], int)
         ):
             raise InvalidCursor()
-        after = (float(key[0]), key[1], decoded[1])
+        after = (key[0], float(key[1]), key[2], decoded[1])
     rows = await repository.search_trees(
         db,
         caller.account_id,
@@ -388,7 +378,7 @@ async def search_trees(
         for r in page
     ]
     next_cursor = (
-        encode_cursor("search", [page[-1].score, page[-1].usage], page[-1].id)
+        encode_cursor("search", [page[-1].tier, page[-1].score, page[-1].usage], page[-1].id)
         if len(rows) > limit
         else None
     )

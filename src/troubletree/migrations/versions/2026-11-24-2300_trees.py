@@ -190,6 +190,9 @@ def upgrade() -> None:
         "ix_trees_search_vector", "trees", ["search_vector"], unique=False, postgresql_using="gin"
     )
     op.create_index(
+        "ix_trees_search_head", "trees", ["search_head"], unique=False, postgresql_using="gin"
+    )
+    op.create_index(
         "ix_trees_title_trgm",
         "trees",
         ["title"],
@@ -275,6 +278,7 @@ def downgrade() -> None:
     op.drop_index(op.f("ix_tree_tags_tag_id"), table_name="tree_tags")
     op.drop_table("tree_tags")
     op.drop_index("ix_trees_title_trgm", table_name="trees")
+    op.drop_index("ix_trees_search_head", table_name="trees")
     op.drop_index("ix_trees_search_vector", table_name="trees")
     op.drop_index(op.f("ix_trees_created_by"), table_name="trees")
     op.drop_index(op.f("ix_trees_category_id"), table_name="trees")
