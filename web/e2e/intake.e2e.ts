@@ -169,4 +169,20 @@ describe('intake values', () => {
       await phone.close();
     }
   });
+
+  it('loads the history page by page as it scrolls (cursor), with the filters kept', async () => {
+    for (let i = 0; i < 30; i++) {
+      await api('/sessions', { tree_id: treeId, variables: { serial: `BULK-${i}` } }, token);
+    }
+    const { page } = browser;
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'History' }).click();
+    await page.getByLabel('Status').selectOption('in_progress');
+    const rows = page.getByRole('list', { name: 'Sessions' }).getByRole('listitem');
+    await rows.nth(24).waitFor(); // the first page: 25
+    await page.getByRole('button', { name: 'Load more' }).scrollIntoViewIfNeeded();
+    await rows.nth(29).waitFor(); // scrolled: the next page came with the cursor
+    expect(await rows.count()).toBe(30); // the 31st session is completed: filtered out
+    expect(await page.getByRole('button', { name: 'Load more' }).count()).toBe(0);
+    await screenshot(page, 'history-scrolled');
+  });
 });

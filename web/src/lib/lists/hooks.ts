@@ -49,13 +49,15 @@ export function useDebouncedValue<T>(value: T, delay: number): [T, () => void] {
   return [settled, flush];
 }
 
-/** Calls `onVisible` when the element scrolls into view (infinite scroll). */
-export function useOnVisible<E extends Element>(onVisible: () => void, enabled: boolean) {
+/** Calls `onVisible` when the element scrolls into view (infinite scroll). A change of `epoch`
+ * (the number of items loaded) checks again, so a sentinel still in view loads the next page. */
+export function useOnVisible<E extends Element>(onVisible: () => void, enabled: boolean, epoch = 0) {
   const ref = useRef<E | null>(null);
   const callback = useRef(onVisible);
   useLayoutEffect(() => {
     callback.current = onVisible;
   });
+  // biome-ignore lint/correctness/useExhaustiveDependencies: epoch re-arms the observer on purpose
   useEffect(() => {
     const el = ref.current;
     if (!el || !enabled || typeof IntersectionObserver === 'undefined') return;
@@ -67,6 +69,6 @@ export function useOnVisible<E extends Element>(onVisible: () => void, enabled: 
     );
     observer.observe(el);
     return () => observer.disconnect();
-  }, [enabled]);
+  }, [enabled, epoch]);
   return ref;
 }

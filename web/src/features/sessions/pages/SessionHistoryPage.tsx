@@ -36,7 +36,7 @@ export function SessionHistoryPage() {
   const [q] = useDebouncedValue(text, 300);
   const history = useSessionHistory({ ...filters, tab, q });
   const trees = usePublishedTrees();
-  const sentinel = useOnVisible<HTMLDivElement>(history.loadMore, !!history.nextCursor);
+  const sentinel = useOnVisible<HTMLDivElement>(history.loadMore, !!history.nextCursor, history.items.length);
   const set = <K extends keyof HistoryFilters>(key: K, value: HistoryFilters[K]) =>
     setFilters((f) => ({ ...f, [key]: value }));
   const tabs = TABS.filter((t) => t.tab !== 'all' || isAdmin);

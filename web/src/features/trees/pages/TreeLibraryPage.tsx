@@ -29,7 +29,7 @@ export function TreeLibraryPage() {
   const categories = useCategories();
   const tags = useTags();
   const runTree = useRunTree();
-  const sentinel = useOnVisible<HTMLDivElement>(library.loadMore, !!library.nextCursor);
+  const sentinel = useOnVisible<HTMLDivElement>(library.loadMore, !!library.nextCursor, library.items.length);
   const set = <K extends keyof LibraryFilters>(key: K, value: LibraryFilters[K]) =>
     setFilters((f) => ({ ...f, [key]: value }));
 
