@@ -11,6 +11,7 @@ import { sessionNav, sessionRoutes } from '../features/sessions/routes';
 import { treeNav, treeRoutes } from '../features/trees/routes';
 import { AppLayout, PublicLayout, RootLayout } from './layouts';
 import { NotFoundPage, RouteErrorPage } from './NotFoundPage';
+import { Loading } from '../ui/page';
 import { HOME_PATH, type NavItem } from './paths';
 import { RequireSignedIn, RequireSignedOut } from './guards';
 
@@ -21,6 +22,12 @@ export function createRouter() {
     {
       element: <RootLayout />,
       errorElement: <RouteErrorPage />,
+      // Shown while a lazy route (the editor) loads on the first page of a visit.
+      hydrateFallbackElement: (
+        <main className="auth-page" id="main">
+          <Loading label="Opening TroubleTree…" />
+        </main>
+      ),
       children: [
         { index: true, element: <Navigate to={HOME_PATH} replace /> },
         {
