@@ -8,8 +8,9 @@ only occur in node text, and typos) and reports p50/p95 of:
 
 - API: `GET /api/v1/trees/search?q=...` through httpx's ASGI transport on `create_app()`: auth,
   membership lookup, the transaction, the search, highlighting, serialisation;
-- SQL: `repository.search_statement(...)`, the very statement the endpoint runs, compiled for
-  asyncpg and executed on one direct connection.
+- SQL: the statements the endpoint runs (`repository.SEARCH_SETTINGS`, `search_probe`,
+  `search_statement`), compiled for asyncpg and executed in one transaction on a plain
+  connection: no HTTP, no auth, no ORM, no serialisation.
 
 Targets: API p95 under 50 ms, and API/SQL at most 2x.
 
@@ -684,13 +685,15 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         or os.environ.get("DATABASE_URL")
         or "postgresql://postgres@127.0.0.1:5432/postgres"
     )
-    name = f"tt_bench_{secrets.token_hex(4)}"
-    with psycopg.connect(replace_database(server, "postgres"), autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
+    name = args.reuse or f"tt_bench_{secrets.token_hex(4)}"
+    if not args.reuse:
+        with psycopg.connect(replace_database(server, "postgres"), autocommit=True) as conn:
+            conn.execute(f'CREATE DATABASE "{name}"')
     url = replace_database(server, name)
     print(f"database {name}")
     try:
-        upgrade(url)
+        if not args.reuse:
+            upgrade(url)
         settings = bench_settings(url)
         database = Database(url, settings, pool_size=5)
         app = create_app(settings, database=database)
@@ -719,18 +722,25 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             account_id = uuid.UUID(registered.json()["account"]["id"])
             user_id = uuid.UUID(registered.json()["user"]["id"])
 
-            ctx = await setup_account(url, account_id, user_id, args.seed)
-            started = time.perf_counter()
-            await load(url, ctx, args.trees)
-            load_seconds = time.perf_counter() - started
-            print(f"  data ready in {load_seconds:.0f} s")
+            if args.reuse:  # join the account that holds the trees
+                conn = await asyncpg.connect(libpq_url(url))
+                account_id = await conn.fetchval("SELECT account_id FROM trees LIMIT 1")
+                await conn.execute(
+                    "UPDATE memberships SET account_id = $1 WHERE user_id = $2",
+                    account_id,
+                    user_id,
+                )
+                await conn.close()
+                load_seconds = 0.0
+            else:
+                ctx = await setup_account(url, account_id, user_id, args.seed)
+                started = time.perf_counter()
+                await load(url, ctx, args.trees)
+                load_seconds = time.perf_counter() - started
+                print(f"  data ready in {load_seconds:.0f} s")
 
             queries = make_queries(args.queries, args.seed)
             sql_conn = await asyncpg.connect(libpq_url(url))
-            await sql_conn.execute(
-                "SELECT set_config('pg_trgm.word_similarity_threshold', $1, false)",
-                str(repository.WORD_SIMILARITY_THRESHOLD),
-            )
             dialect = asyncpg_dialect.dialect()
 
             async def via_api(q: str) -> tuple[float, int]:
@@ -742,25 +752,39 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                 response.raise_for_status()
                 return elapsed, len(response.json()["items"])
 
-            compiled = repository.search_statement(False, None).compile(dialect=dialect)
-            search_sql = str(compiled)
-            processors = compiled._bind_processors
+            class Compiled:
+                """A statement of the repository as asyncpg SQL with positional arguments."""
 
-            def positional(q: str) -> list[Any]:
-                values = compiled.construct_params(
-                    repository.search_params(account_id, q, after=None, limit=args.limit + 1)
-                )
-                out = []
-                for name in compiled.positiontup or ():
-                    value = values[name]
-                    processor = processors.get(name)
-                    out.append(processor(value) if processor else value)
-                return out
+                def __init__(self, stmt: Any) -> None:
+                    self.compiled = stmt.compile(dialect=dialect)
+                    self.sql = str(self.compiled)
+
+                def args(self, params: dict[str, Any]) -> list[Any]:
+                    values = self.compiled.construct_params(params)
+                    processors = self.compiled._bind_processors
+                    out = []
+                    for name in self.compiled.positiontup or ():
+                        processor = processors.get(name)
+                        out.append(processor(values[name]) if processor else values[name])
+                    return out
+
+            settings_sql = Compiled(repository.SEARCH_SETTINGS)
+            probe_sql = Compiled(repository.search_probe(False))
+            search_sql = {
+                common: Compiled(repository.search_statement(False, None, common))
+                for common in (False, True)
+            }
 
             async def via_sql(q: str) -> tuple[float, int]:
-                params = positional(q)
+                """The statements the endpoint runs, in one transaction, on a plain
+                connection: settings, probe, search."""
+                params = repository.search_params(account_id, q, after=None, limit=args.limit + 1)
                 started = time.perf_counter()
-                rows = await sql_conn.fetch(search_sql, *params)
+                async with sql_conn.transaction():
+                    await sql_conn.fetch(settings_sql.sql, *settings_sql.args({}))
+                    probe = await sql_conn.fetchrow(probe_sql.sql, *probe_sql.args(params))
+                    chosen = search_sql[probe["matches"] > repository.NODE_SCAN_CAP]
+                    rows = await sql_conn.fetch(chosen.sql, *chosen.args(params))
                 return (time.perf_counter() - started) * 1000, min(len(rows), args.limit)
 
             for _, q in queries:  # warm-up: caches, prepared statements, plans
@@ -786,7 +810,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         await conn.close()
         return report(args, per_query, load_seconds, size, dict(counts))
     finally:
-        if args.keep:
+        if args.keep or args.reuse:
             print(f"kept database {name}")
         else:
             with psycopg.connect(replace_database(server, "postgres"), autocommit=True) as conn:
@@ -879,7 +903,7 @@ def report(
     print()
     print("targets:", ", ".join(f"{k} {'OK' if v else 'MISSED'}" for k, v in verdict.items()))
     return {
-        "trees": args.trees,
+        "trees": counts["trees"],
         "counts": counts,
         "database_size": size,
         "load_seconds": load_seconds,
@@ -891,6 +915,8 @@ def report(
         "targets": verdict,
         "queries": per_query,
         "at": datetime.now(UTC).isoformat(),
+        "load_average": os.getloadavg(),
+        "cpus": os.cpu_count(),
     }
 
 
@@ -901,10 +927,11 @@ def main() -> None:
     parser.add_argument("--limit", type=int, default=20)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
+    parser.add_argument("--reuse", metavar="DATABASE", help="measure on a kept tt_bench_* database")
     args = parser.parse_args()
     result = asyncio.run(run(args))
     RESULTS.mkdir(exist_ok=True)
-    out = RESULTS / f"trees_search-{args.trees}-{datetime.now(UTC):%Y%m%d-%H%M%S}.json"
+    out = RESULTS / f"trees_search-{result['trees']}-{datetime.now(UTC):%Y%m%d-%H%M%S}.json"
     out.write_text(json.dumps(result, indent=2, default=str))
     print(f"results: {out}")
 

@@ -4,6 +4,7 @@ export and import, roles and tenant isolation, and bad input."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import asyncpg
@@ -22,7 +23,7 @@ from tests.trees.factories import (
     upgrade_plan,
 )
 from troubletree.core.db import Database
-from troubletree.trees import service
+from troubletree.trees import repository, service
 
 TREES = "/api/v1/trees"
 
@@ -41,6 +42,20 @@ async def tag_counts(fresh: Fresh) -> dict[str, tuple[int, int]]:
         " WHERE tt.tag_id = g.id AND t.deleted_at IS NULL) AS live FROM tags g"
     )
     return {r["name"]: (r["usage_count"], r["live"]) for r in rows}
+
+
+@pytest.fixture
+def node_scan_cap(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[int], None]]:
+    """Sets the search's collect-or-walk threshold (statements are cached per shape)."""
+
+    def set_cap(cap: int) -> None:
+        monkeypatch.setattr(repository, "NODE_SCAN_CAP", cap)
+        repository.search_statement.cache_clear()
+        repository.search_probe.cache_clear()
+
+    yield set_cap
+    repository.search_statement.cache_clear()
+    repository.search_probe.cache_clear()
 
 
 # --------------------------------------------------------------------------- create and read
@@ -1025,11 +1040,19 @@ class TestSearch:
                 break
         assert len(seen) == len(set(seen)) == 7
 
+    @pytest.mark.parametrize("cap", [2000, 1], ids=["collect", "walk"])
     async def test_tiers_page_without_gaps_or_repeats(
-        self, client: httpx.AsyncClient, fresh: Fresh, database: Database
+        self,
+        client: httpx.AsyncClient,
+        fresh: Fresh,
+        database: Database,
+        node_scan_cap: Callable[[int], None],
+        cap: int,
     ) -> None:
-        """Title/tag/description matches first (by rank), then matches only in node text
-        (most used first), then typo matches on titles; pages of one cover them all once."""
+        """Title and tag matches first (by rank), then matches in description or node text
+        (most used first), then typo matches on titles; pages of one cover them all once,
+        whether the middle tier collects its matches or walks the usage index."""
+        node_scan_cap(cap)
         user, headers = await signed_in(client)
         account_id = uuid.UUID(user["account"]["id"])
         await upgrade_plan(fresh, account_id)

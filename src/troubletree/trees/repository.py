@@ -670,27 +670,65 @@ async def trees_in_category(
 # --------------------------------------------------------------------------- search
 
 
-# Run first in a search's transaction: the typo threshold, and custom plans only. How many
-# rows a text query matches decides the plan (walk the usage index, or collect matches and
-# sort them); a generic plan, blind to the query, would pick one for every query and be
-# wrong by a factor of ten or more for some of them.
-SEARCH_THRESHOLD = select(
+# Run first in a search's transaction (SET LOCAL: gone at commit):
+# - the typo threshold;
+# - custom plans only: how many rows a word matches decides the plan, and a generic plan,
+#   blind to the query, would be wrong by a factor of ten or more for some queries;
+# - for the probe that follows, bitmap scans only: the planner does not count decompressing
+#   a toasted search vector per row, and would test rows one by one where the GIN index
+#   answers without touching the vectors. The probe turns index scans back on.
+SEARCH_SETTINGS = select(
     func.set_config("pg_trgm.word_similarity_threshold", str(WORD_SIMILARITY_THRESHOLD), True),
     func.set_config("plan_cache_mode", "force_custom_plan", True),
+    func.set_config("enable_seqscan", "off", True),
+    func.set_config("enable_indexscan", "off", True),
 )
 
 
+# Matches of a common word collected before walking the usage index instead (see tier 1).
+NODE_SCAN_CAP = 2000
 # Search tiers, in the order results are listed.
 TIER_HEAD, TIER_NODES, TIER_TYPO = 0, 1, 2
 SearchCursor = tuple[int, float, int, uuid.UUID]  # tier, score, usage, id
 
 
-@functools.lru_cache(maxsize=16)
-def search_statement(published_only: bool, after_tier: int | None) -> Select[*tuple[Any, ...]]:
+def _text_only(query: ColumnElement[Any]) -> tuple[ColumnElement[bool], ColumnElement[bool]]:
+    """Matches of tier 1: the whole text, but not the title or tags."""
+    return (
+        Tree.search_vector.op("@@", is_comparison=True)(query),
+        not_(Tree.search_head.op("@@", is_comparison=True)(query)),
+    )
+
+
+def _query() -> tuple[BindParameter[Any], ColumnElement[Any]]:
+    q = bindparam("q", type_=String)
+    return q, func.websearch_to_tsquery(CONFIG, q)
+
+
+@functools.lru_cache(maxsize=4)
+def search_probe(published_only: bool) -> Select[*tuple[Any, ...]]:
+    """How many trees match the query only outside title and tags, counted up to
+    NODE_SCAN_CAP + 1 through the GIN index (planned under SEARCH_SETTINGS); it turns index
+    scans back on for the search itself."""
+    _, query = _query()
+    account_id = bindparam("account_id", type_=Tree.account_id.type)
+    matches = scoped(select(Tree.id), Tree, account_id).where(_live(), *_text_only(query))
+    if published_only:
+        matches = matches.where(Tree.status == TreeStatus.published)
+    capped = matches.limit(NODE_SCAN_CAP + 1).subquery()
+    return select(
+        func.count().label("matches"), func.set_config("enable_indexscan", "on", True)
+    ).select_from(capped)
+
+
+@functools.lru_cache(maxsize=32)
+def search_statement(
+    published_only: bool, after_tier: int | None, common: bool
+) -> Select[*tuple[Any, ...]]:
     """The search: one statement that matches, ranks, pages and highlights (run after
-    SEARCH_THRESHOLD in the same transaction, with `search_params`). Built once per shape
-    (who searches, which tier a cursor points into) and cached: only parameters change.
-    Benchmarks run exactly this.
+    SEARCH_SETTINGS and `search_probe` in the same transaction, with `search_params`). Built
+    once per shape (who searches, which tier a cursor points into, whether the probe found
+    the words common) and cached: only parameters change. Benchmarks run exactly this.
 
     Results come in three tiers, each from its own index, each ordered by (score, usage, id)
     descending, and each stopping as soon as the page is full:
@@ -698,19 +736,19 @@ def search_statement(published_only: bool, after_tier: int | None) -> Select[*tu
     0. full-text matches in the title or tags (`search_head`, GIN), ranked by weight (title A
        above tags B);
     1. matches that need the category, the description or the node text of the current
-       version (`search_vector`, GIN), most used first: walking the usage index, a common
-       word fills a page after a few rows;
+       version (`search_vector`, GIN), most used first: up to NODE_SCAN_CAP matches are
+       collected and sorted; words with more matches (`common`, from the probe) walk the
+       usage index instead, which fills a page after a few hundred rows at most;
     2. titles within trigram word-similarity of the query (typos, `ix_trees_title_trgm`),
        looked at only when the tiers above do not fill the page.
 
     Highlights, snippets and tags are computed for the page only."""
-    q = bindparam("q", type_=String)
+    q, query = _query()
     account_id = bindparam("account_id", type_=Tree.account_id.type)
     need = bindparam("need", type_=Integer)
-    query = func.websearch_to_tsquery(CONFIG, q)
     in_head = Tree.search_head.op("@@", is_comparison=True)(query)
-    in_text = Tree.search_vector.op("@@", is_comparison=True)(query)
-    similar_title = q.op("<%", is_comparison=True)(Tree.title)
+    # Written the way the trigram index reads it (title %> q), so it is checked once.
+    similar_title = Tree.title.op("%>", is_comparison=True)(q)
     head_rank = func.ts_rank(Tree.search_head, query).cast(Float)
     similarity = func.word_similarity(q, Tree.title).cast(Float)
 
@@ -755,9 +793,37 @@ def search_statement(published_only: bool, after_tier: int | None) -> Select[*tu
         )
 
     head = arm(TIER_HEAD, head_rank, in_head).cte("head")
-    nodes = arm(
-        TIER_NODES, literal(0.0, Float), in_text, not_(in_head), fewer_than_needed(head)
-    ).cte("nodes")
+
+    only_text = _text_only(query)
+    if common:
+        nodes = arm(TIER_NODES, literal(0.0, Float), *only_text, fewer_than_needed(head))
+    else:
+        collected = (
+            scoped(select(Tree.id, Tree.usage_count.label("usage")), Tree, account_id)
+            .where(_live(), *only_text, fewer_than_needed(head))
+            .limit(NODE_SCAN_CAP + 1)
+        )
+        if published_only:
+            collected = collected.where(Tree.status == TreeStatus.published)
+        found_text = collected.subquery()
+        nodes = select(
+            found_text.c.id,
+            literal(TIER_NODES).label("tier"),
+            literal(0.0, Float).label("score"),
+            found_text.c.usage,
+        )
+        if after_tier is not None and after_tier > TIER_NODES:
+            nodes = nodes.where(false())
+        elif after_tier == TIER_NODES:
+            nodes = nodes.where(
+                tuple_(found_text.c.usage, found_text.c.id)
+                < tuple_(
+                    bindparam("after_usage", type_=Integer),
+                    bindparam("after_id", type_=Tree.id.type),
+                )
+            )
+        nodes = nodes.order_by(found_text.c.usage.desc(), found_text.c.id.desc()).limit(need)
+    nodes_cte = nodes.cte("nodes")
     other = aliased(Tree)
     text_matches = scoped(select(other.id), other, account_id).where(
         other.search_vector.op("@@", is_comparison=True)(query)
@@ -768,9 +834,9 @@ def search_statement(published_only: bool, after_tier: int | None) -> Select[*tu
         similar_title,
         not_(in_head),
         Tree.id.not_in(text_matches),
-        fewer_than_needed(head, nodes),
+        fewer_than_needed(head, nodes_cte),
     ).cte("typos")
-    found = union_all(select(head), select(nodes), select(typos)).subquery()
+    found = union_all(select(head), select(nodes_cte), select(typos)).subquery()
     hits = (
         select(found)
         .order_by(found.c.tier, found.c.score.desc(), found.c.usage.desc(), found.c.id.desc())
@@ -881,8 +947,10 @@ async def search_trees(
     after: SearchCursor | None,
     limit: int,
 ) -> Sequence[Row[*tuple[Any, ...]]]:
-    await db.execute(SEARCH_THRESHOLD)
-    stmt = search_statement(published_only, after[0] if after else None)
     params = search_params(account_id, q, after=after, limit=limit)
+    await db.execute(SEARCH_SETTINGS)
+    probe = (await db.execute(search_probe(published_only), params)).one()
+    common = probe.matches > NODE_SCAN_CAP
+    stmt = search_statement(published_only, after[0] if after else None, common)
     rows: Sequence[Row[*tuple[Any, ...]]] = (await db.execute(stmt, params)).all()
     return rows
