@@ -77,8 +77,11 @@ async def search_trees(
     cursor: Cursor = None,
     limit: Annotated[int, Query(ge=1, le=50)] = 20,
 ) -> SearchPage:
-    """Ranked full-text search (title, tags, category, description, node text of the current
-    version) that forgives typos in titles; matches come back as highlighted parts."""
+    """Full-text search in your account: matches in the title or tags first (ranked, title
+    above tags), then matches in the category, description or step text of the current
+    version (most used first), then titles spelled like the query (typos). Titles and
+    snippets come back as parts marked `match`, never as markup. Technicians find published
+    trees only."""
     return await service.search_trees(db, caller, q, cursor=cursor, limit=limit)
 
 
