@@ -559,8 +559,11 @@ export const treesImportTree = <ThrowOnError extends boolean = false>(options: O
 /**
  * Search Trees
  *
- * Ranked full-text search (title, tags, category, description, node text of the current
- * version) that forgives typos in titles; matches come back as highlighted parts.
+ * Full-text search in your account: matches in the title or tags first (ranked, title
+ * above tags), then matches in the category, description or step text of the current
+ * version (most used first), then titles spelled like the query (typos). Titles and
+ * snippets come back as parts marked `match`, never as markup. Technicians find published
+ * trees only.
  */
 export const treesSearchTrees = <ThrowOnError extends boolean = false>(options: Options<TreesSearchTreesData, ThrowOnError>) => (options.client ?? client).get<TreesSearchTreesResponses, TreesSearchTreesErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],

@@ -942,8 +942,11 @@ export const treesSearchTreesQueryKey = (options: Options<TreesSearchTreesData>)
 /**
  * Search Trees
  *
- * Ranked full-text search (title, tags, category, description, node text of the current
- * version) that forgives typos in titles; matches come back as highlighted parts.
+ * Full-text search in your account: matches in the title or tags first (ranked, title
+ * above tags), then matches in the category, description or step text of the current
+ * version (most used first), then titles spelled like the query (typos). Titles and
+ * snippets come back as parts marked `match`, never as markup. Technicians find published
+ * trees only.
  */
 export const treesSearchTreesOptions = (options: Options<TreesSearchTreesData>) => queryOptions<TreesSearchTreesResponse, TreesSearchTreesError, TreesSearchTreesResponse, ReturnType<typeof treesSearchTreesQueryKey>>({
     queryFn: async ({ queryKey, signal }) => {
@@ -963,8 +966,11 @@ export const treesSearchTreesInfiniteQueryKey = (options: Options<TreesSearchTre
 /**
  * Search Trees
  *
- * Ranked full-text search (title, tags, category, description, node text of the current
- * version) that forgives typos in titles; matches come back as highlighted parts.
+ * Full-text search in your account: matches in the title or tags first (ranked, title
+ * above tags), then matches in the category, description or step text of the current
+ * version (most used first), then titles spelled like the query (typos). Titles and
+ * snippets come back as parts marked `match`, never as markup. Technicians find published
+ * trees only.
  */
 export const treesSearchTreesInfiniteOptions = (options: Options<TreesSearchTreesData>) => infiniteQueryOptions<TreesSearchTreesResponse, TreesSearchTreesError, InfiniteData<TreesSearchTreesResponse>, QueryKey<Options<TreesSearchTreesData>>, string | null | Pick<QueryKey<Options<TreesSearchTreesData>>[0], 'body' | 'headers' | 'path' | 'query'>>(
 // @ts-ignore
