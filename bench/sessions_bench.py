@@ -29,6 +29,7 @@ from typing import Any
 
 import asyncpg
 import httpx
+import jwt
 import psycopg
 from fastapi import APIRouter, FastAPI
 from sqlalchemy import text
@@ -96,6 +97,13 @@ async def measure(
 
 # --------------------------------------------------------------------------- the bare endpoints
 
+# Every API request first reads the caller: user, membership and whether the sign-in is live.
+CALLER_SQL = (
+    "SELECT u.id, u.is_active, m.account_id, m.role, EXISTS (SELECT 1 FROM refresh_tokens r "
+    "WHERE r.family_id = :family AND r.user_id = u.id AND r.revoked_at IS NULL "
+    "AND r.family_expires_at > now()) AS live FROM users u "
+    "LEFT JOIN memberships m ON m.user_id = u.id WHERE u.id = :user"
+)
 STEP_SQL_LOCK = "SELECT id, revision FROM troubleshooting_sessions WHERE id = :id FOR UPDATE"
 STEP_SQL_STEPS = (
     "SELECT seq, kind, to_node_id FROM session_steps WHERE session_id = :id ORDER BY seq"
@@ -117,6 +125,10 @@ HISTORY_SQL = (
 )
 
 
+def _caller(body: dict[str, Any]) -> dict[str, uuid.UUID]:
+    return {"user": uuid.UUID(body["user"]), "family": uuid.UUID(body["family"])}
+
+
 def add_bare_routes(app: FastAPI) -> None:
     """The same SQL as the real endpoints, with none of the framework work around it."""
     bare = APIRouter()
@@ -124,6 +136,7 @@ def add_bare_routes(app: FastAPI) -> None:
     @bare.post("/bare/sessions/{session_id}/steps")
     async def bare_step(session_id: uuid.UUID, body: dict[str, Any]) -> dict[str, Any]:
         async with get_database().sessionmaker() as db, db.begin():
+            await db.execute(text(CALLER_SQL), _caller(body))
             row = (await db.execute(text(STEP_SQL_LOCK), {"id": session_id})).one()
             steps = (await db.execute(text(STEP_SQL_STEPS), {"id": session_id})).all()
             await db.execute(
@@ -134,8 +147,11 @@ def add_bare_routes(app: FastAPI) -> None:
         return {"id": str(row.id), "revision": row.revision + 1}
 
     @bare.get("/bare/sessions")
-    async def bare_history(account: uuid.UUID) -> list[dict[str, Any]]:
+    async def bare_history(
+        account: uuid.UUID, user: uuid.UUID, family: uuid.UUID
+    ) -> list[dict[str, Any]]:
         async with get_database().sessionmaker() as db:
+            await db.execute(text(CALLER_SQL), {"user": user, "family": family})
             rows = (await db.execute(text(HISTORY_SQL), {"account": account})).mappings().all()
         return [{k: str(v) for k, v in row.items()} for row in rows]
 
@@ -186,7 +202,9 @@ async def setup(client: httpx.AsyncClient) -> dict[str, Any]:
     login = await client.post(
         "/api/v1/auth/login/json", json={"email": email, "password": PASSWORD}
     )
-    headers = {"Authorization": f"Bearer {login.json()['access_token']}"}
+    access = login.json()["access_token"]
+    headers = {"Authorization": f"Bearer {access}"}
+    family = jwt.decode(access, options={"verify_signature": False})["sid"]
     tree = await client.post(
         "/api/v1/trees", headers=headers, json={"title": "Light check", "graph": LOOP_GRAPH}
     )
@@ -198,6 +216,7 @@ async def setup(client: httpx.AsyncClient) -> dict[str, Any]:
         "headers": headers,
         "tree": tree_id,
         "version": version.json()["id"],
+        "family": family,
     }
 
 
@@ -266,7 +285,12 @@ async def run(small: int, large: int, requests: int, concurrency: int) -> dict[s
             bare_step = await measure(
                 "same SQL, bare endpoint",
                 lambda i: client.post(
-                    f"/bare/sessions/{live[i % 200]}/steps", json={"version_id": ctx["version"]}
+                    f"/bare/sessions/{live[i % 200]}/steps",
+                    json={
+                        "version_id": ctx["version"],
+                        "user": ctx["user"],
+                        "family": ctx["family"],
+                    },
                 ),
                 requests=requests,
                 concurrency=concurrency,
@@ -292,7 +316,10 @@ async def run(small: int, large: int, requests: int, concurrency: int) -> dict[s
                 )
                 bare = await measure(
                     "same SQL, bare endpoint",
-                    lambda _: client.get(f"/bare/sessions?account={ctx['account']}"),
+                    lambda _: client.get(
+                        f"/bare/sessions?account={ctx['account']}&user={ctx['user']}"
+                        f"&family={ctx['family']}"
+                    ),
                     requests=requests,
                     concurrency=concurrency,
                 )
