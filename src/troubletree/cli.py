@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import signal
+import sys
 from typing import Annotated
 
 import typer
@@ -70,6 +72,10 @@ def serve(
     typer.echo(f"TroubleTree on http://{host}:{port}  (API docs: http://{host}:{port}/api/docs)")
     if workers > 1:
         typer.echo("Several workers need DATABASE_URL set to a shared server; using one.", err=True)
+    # Uvicorn re-raises the signal that stopped it once it has shut down; a SIGTERM with its
+    # default action would kill the process before exit hooks run and leave the embedded
+    # PostgreSQL running. Turning it into a normal exit lets the server stop cleanly.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     uvicorn.run(
         create_app(settings),
         host=host,

