@@ -112,7 +112,13 @@ async def get_signed_in_member(
 async def get_member(
     db: AsyncSession, account_id: uuid.UUID, user_id: uuid.UUID
 ) -> Membership | None:
-    stmt = scoped(select(Membership), Membership, account_id).where(Membership.user_id == user_id)
+    stmt = (
+        scoped(select(Membership), Membership, account_id)
+        .where(Membership.user_id == user_id)
+        # Fresh from the row, not the copy this request loaded earlier: read under a lock,
+        # the role must be the committed one.
+        .execution_options(populate_existing=True)
+    )
     return (await db.execute(stmt)).scalar_one_or_none()
 
 

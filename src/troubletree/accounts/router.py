@@ -8,8 +8,6 @@ from fastapi import APIRouter, status
 
 from troubletree.accounts import service
 from troubletree.accounts.dependencies import AccountAdmin, CurrentMember
-from troubletree.accounts.repository import get_account, get_membership_of_user
-from troubletree.accounts.repository import list_plans as list_plan_rows
 from troubletree.accounts.schemas import (
     AccountDetail,
     AccountInviteCreate,
@@ -64,8 +62,7 @@ async def register(
 
 @auth_router.get("/me", responses=error_responses(401))
 async def read_me(user: CurrentUser, db: DB) -> MeResponse:
-    membership = await get_membership_of_user(db, user.id)
-    account = await get_account(db, membership.account_id) if membership else None
+    membership, account = await service.membership_of(db, user)
     return MeResponse(
         user=UserRead.model_validate(user),
         account=AccountRead.model_validate(account) if account else None,
@@ -143,7 +140,7 @@ async def preview_invite(
 
 @platform_router.get("/plans", tags=["platform"])
 async def list_plans(_: CurrentUser, db: DB) -> list[PlanRead]:
-    return [PlanRead.model_validate(p) for p in await list_plan_rows(db)]
+    return [PlanRead.model_validate(p) for p in await service.list_plans(db)]
 
 
 @platform_router.post(

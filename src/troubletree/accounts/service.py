@@ -23,6 +23,7 @@ from troubletree.accounts.exceptions import (
     MemberNotFound,
     PlanNotFound,
     PlatformInviteRequired,
+    RoleRequired,
     SignupClosed,
 )
 from troubletree.accounts.models import (
@@ -183,6 +184,16 @@ async def register(
     return user, account, membership
 
 
+async def membership_of(db: AsyncSession, user: User) -> tuple[Membership | None, Account | None]:
+    membership = await repository.get_membership_of_user(db, user.id)
+    account = await repository.get_account(db, membership.account_id) if membership else None
+    return membership, account
+
+
+async def list_plans(db: AsyncSession) -> list[Plan]:
+    return await repository.list_plans(db)
+
+
 async def update_profile(db: AsyncSession, user: User, full_name: str | None) -> User:
     if full_name is not None:
         user.full_name = full_name
@@ -245,8 +256,13 @@ async def list_members(db: AsyncSession, caller: Caller) -> list[MemberRead]:
 async def _locked_member(
     db: AsyncSession, caller: Caller, user_id: uuid.UUID
 ) -> tuple[Membership, User]:
-    """Locks the account (so two admins cannot demote each other at once) and loads a member."""
+    """Locks the account (so two admins cannot demote each other at once) and loads a member.
+    The caller's own role is read again under the lock: a demotion committed a moment ago
+    must not let the demoted admin act on the strength of the role they had."""
     await repository.lock_account(db, caller.account_id)
+    own = await repository.get_member(db, caller.account_id, caller.user.id)
+    if own is None or own.role != Role.admin:
+        raise RoleRequired("This needs the role: admin.")
     membership = await repository.get_member(db, caller.account_id, user_id)
     user = await auth_repository.get_user(db, user_id) if membership else None
     if membership is None or user is None:

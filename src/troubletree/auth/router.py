@@ -9,7 +9,6 @@ from fastapi.security import OAuth2PasswordRequestForm
 
 from troubletree.auth import service
 from troubletree.auth.dependencies import Client, CurrentUser
-from troubletree.auth.exceptions import InvalidRefreshToken
 from troubletree.auth.schemas import (
     LoginJSON,
     MessageResponse,
@@ -106,11 +105,8 @@ async def refresh_tokens(
     tt_refresh: Annotated[str | None, Cookie(include_in_schema=False)] = None,
 ) -> TokenPair:
     """Rotates the refresh token from the body, or else from the HttpOnly cookie."""
-    await limiter.hit(settings.rate_limit_refresh_ip, "refresh-ip", client.ip)
     raw = (body.refresh_token if body else None) or tt_refresh
-    if not raw:
-        raise InvalidRefreshToken()
-    tokens = await service.refresh(db, settings, raw, client)
+    tokens = await service.refresh(db, settings, limiter, raw, client)
     _set_refresh_cookie(response, settings, tokens.refresh_token)
     return tokens
 

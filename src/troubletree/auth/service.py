@@ -148,7 +148,13 @@ def _successor(settings: Settings, raw: str) -> str:
     return security.derive_token(settings, SUCCESSOR_PURPOSE, raw)
 
 
-async def refresh(db: AsyncSession, settings: Settings, raw: str, client: ClientInfo) -> TokenPair:
+async def refresh(
+    db: AsyncSession,
+    settings: Settings,
+    limiter: RateLimiter,
+    raw: str | None,
+    client: ClientInfo,
+) -> TokenPair:
     """Rotates a refresh token.
 
     Exactly one presentation of a token mints its successor (a guarded UPDATE plus the unique
@@ -156,6 +162,9 @@ async def refresh(db: AsyncSession, settings: Settings, raw: str, client: Client
     successor is still unused, gets the same successor back (derived by HMAC from the presented
     token, so it is never stored). Any other reuse revokes the whole family.
     """
+    await limiter.hit(settings.rate_limit_refresh_ip, "refresh-ip", client.ip)
+    if not raw:
+        raise InvalidRefreshToken()
     now = utcnow()
     token = await repository.get_refresh_token(db, security.token_hash(raw))
     if token is None or token.revoked_at is not None:
