@@ -464,7 +464,7 @@ async def seed(db: AsyncSession, settings: Settings) -> DemoResult:
         membership = await accounts_repository.add_membership(
             db, Membership(id=uuid.uuid4(), user_id=user.id, account_id=account.id, role=role)
         )
-        callers[role] = Caller(user=user, membership=membership)
+        callers[role] = Caller.of(user, membership)
         users.append((role.value, email, password))
 
     engineer = callers[Role.engineer]

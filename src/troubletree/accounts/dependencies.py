@@ -24,11 +24,13 @@ async def get_caller(
         raise Unauthorized()
     claims = auth_service.access_claims(settings, token)
     found = await repository.get_signed_in_member(db, claims.user_id, claims.family_id, utcnow())
-    user = auth_service.check_signed_in(found[0] if found else None, bool(found and found[2]))
-    membership = found[1] if found else None
-    if membership is None:
+    auth_service.check_sign_in(
+        found is not None and found.is_active, found is not None and found.is_live
+    )
+    assert found is not None
+    if found.account_id is None or found.role is None:
         raise NoAccount()
-    return Caller(user=user, membership=membership)
+    return Caller(found.user_id, found.account_id, Role(found.role), found.full_name, found.email)
 
 
 CurrentMember = Annotated[Caller, Depends(get_caller)]

@@ -8,10 +8,11 @@ last use queue on the row lock and re-check the condition, so the count can neve
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import Select, func, or_, select, update
+from sqlalchemy import BindParameter, Select, bindparam, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from troubletree.accounts.models import (
@@ -27,8 +28,10 @@ from troubletree.auth.repository import live_family
 SelectT = TypeVar("SelectT", bound=Select[*tuple[Any, ...]])
 
 
-def scoped(stmt: SelectT, model: Any, account_id: uuid.UUID) -> SelectT:
-    """The one place account-owned rows are narrowed to the caller's account."""
+def scoped(stmt: SelectT, model: Any, account_id: uuid.UUID | BindParameter[Any]) -> SelectT:
+    """The one place account-owned rows are narrowed to the caller's account. `model` is a
+    mapped class or a table's columns; `account_id` a value or, in a statement built once, a
+    bound parameter."""
     return stmt.where(model.account_id == account_id)
 
 
@@ -94,19 +97,46 @@ async def get_membership_of_user(db: AsyncSession, user_id: uuid.UUID) -> Member
     ).scalar_one_or_none()
 
 
+@dataclass(frozen=True, slots=True)
+class SignedInMember:
+    user_id: uuid.UUID
+    is_active: bool
+    full_name: str
+    email: str
+    account_id: uuid.UUID | None
+    role: str | None
+    is_live: bool
+
+
+# Every account-scoped request starts with this query, so it is built once, with bound
+# parameters, from table columns: no statement construction and no ORM rows per request.
+_users, _memberships = User.__table__.c, Membership.__table__.c
+_SIGNED_IN_MEMBER = (
+    select(
+        _users.id,
+        _users.is_active,
+        _users.full_name,
+        _users.email,
+        _memberships.account_id,
+        _memberships.role,
+        live_family(bindparam("user_id"), bindparam("family_id"), bindparam("now")),
+    )
+    .select_from(User.__table__)
+    .outerjoin(Membership.__table__, _memberships.user_id == _users.id)
+    .where(_users.id == bindparam("user_id"))
+)
+
+
 async def get_signed_in_member(
     db: AsyncSession, user_id: uuid.UUID, family_id: uuid.UUID, now: datetime
-) -> tuple[User, Membership | None, bool] | None:
-    """The user, their membership and whether the sign-in is live, in one round trip (every
-    account-scoped request starts with this)."""
+) -> SignedInMember | None:
+    """The user, their membership and whether the sign-in is live, in one round trip."""
     row = (
         await db.execute(
-            select(User, Membership, live_family(user_id, family_id, now))
-            .outerjoin(Membership, Membership.user_id == User.id)
-            .where(User.id == user_id)
+            _SIGNED_IN_MEMBER, {"user_id": user_id, "family_id": family_id, "now": now}
         )
     ).one_or_none()
-    return (row[0], row[1], bool(row[2])) if row else None
+    return SignedInMember(*row) if row else None
 
 
 async def get_member(

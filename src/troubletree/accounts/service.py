@@ -57,20 +57,23 @@ from troubletree.core.ratelimit import RateLimiter
 DEFAULT_PLAN = "free"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Caller:
-    """A signed-in user with the role their membership gives them (read from the database)."""
+    """A signed-in member of an account with the role their membership gives them, read from
+    the database at the start of the request. Plain values, not ORM rows: every account-scoped
+    request builds one, and nothing changes it."""
 
-    user: User
-    membership: Membership
+    user_id: uuid.UUID
+    account_id: uuid.UUID
+    role: Role
+    full_name: str
+    email: str
 
-    @property
-    def account_id(self) -> uuid.UUID:
-        return self.membership.account_id
-
-    @property
-    def role(self) -> Role:
-        return Role(self.membership.role)
+    @classmethod
+    def of(cls, user: User, membership: Membership) -> Caller:
+        return cls(
+            user.id, membership.account_id, Role(membership.role), user.full_name, user.email
+        )
 
 
 # --------------------------------------------------------------------------- registration
@@ -260,7 +263,7 @@ async def _locked_member(
     The caller's own role is read again under the lock: a demotion committed a moment ago
     must not let the demoted admin act on the strength of the role they had."""
     await repository.lock_account(db, caller.account_id)
-    own = await repository.get_member(db, caller.account_id, caller.user.id)
+    own = await repository.get_member(db, caller.account_id, caller.user_id)
     if own is None or own.role != Role.admin:
         raise RoleRequired("This needs the role: admin.")
     membership = await repository.get_member(db, caller.account_id, user_id)
@@ -286,7 +289,7 @@ async def change_role(
         db,
         "member_role_changed",
         account_id=caller.account_id,
-        actor_id=caller.user.id,
+        actor_id=caller.user_id,
         subject=str(user_id),
         ip=client.ip,
         old_role=old,
@@ -311,7 +314,7 @@ async def remove_member(
         db,
         "member_removed",
         account_id=caller.account_id,
-        actor_id=caller.user.id,
+        actor_id=caller.user_id,
         subject=str(user_id),
         ip=client.ip,
     )
@@ -379,7 +382,7 @@ async def create_account_invite(
             expires_at=now + timedelta(hours=body.expires_in_hours)
             if body.expires_in_hours
             else None,
-            created_by=caller.user.id,
+            created_by=caller.user_id,
             created_at=now,
         ),
     )
@@ -387,7 +390,7 @@ async def create_account_invite(
         db,
         "account_invite_created",
         account_id=caller.account_id,
-        actor_id=caller.user.id,
+        actor_id=caller.user_id,
         subject=str(invite.id),
         ip=client.ip,
         role=str(body.role),
@@ -414,7 +417,7 @@ async def revoke_account_invite(
         db,
         "account_invite_revoked",
         account_id=caller.account_id,
-        actor_id=caller.user.id,
+        actor_id=caller.user_id,
         subject=str(invite.id),
         ip=client.ip,
     )

@@ -40,7 +40,7 @@ async def get_superuser(user: CurrentUser) -> User:
 SuperUser = Annotated[User, Depends(get_superuser)]
 
 
-def get_client(request: Request, settings: SettingsDep) -> ClientInfo:
+async def get_client(request: Request, settings: SettingsDep) -> ClientInfo:
     return ClientInfo(ip=client_ip(request, settings), user_agent=request.headers.get("user-agent"))
 
 

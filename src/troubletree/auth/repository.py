@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import delete, exists, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.sql.elements import Label
+from sqlalchemy.sql.elements import ColumnElement, Label
 
 from troubletree.auth.models import (
     EmailVerificationToken,
@@ -170,7 +171,11 @@ async def get_user_with_live_family(
     return (row[0], bool(row[1])) if row else None
 
 
-def live_family(user_id: uuid.UUID, family_id: uuid.UUID, now: datetime) -> Label[bool]:
+def live_family(
+    user_id: uuid.UUID | ColumnElement[Any],
+    family_id: uuid.UUID | ColumnElement[Any],
+    now: datetime | ColumnElement[Any],
+) -> Label[bool]:
     """A column expression: is this sign-in still live?"""
     return (
         exists()

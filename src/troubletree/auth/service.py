@@ -261,13 +261,18 @@ def access_claims(settings: Settings, token: str) -> security.AccessClaims:
     return claims
 
 
-def check_signed_in(user: User | None, live: bool) -> User:
-    """An active user whose sign-in (refresh family) is still live: sign-out, sign-out
-    everywhere and a password reset end access tokens at once."""
-    if user is None or not user.is_active:
+def check_sign_in(user_is_active: bool, live: bool) -> None:
+    """An existing, active user whose sign-in (refresh family) is still live: sign-out,
+    sign-out everywhere and a password reset end access tokens at once."""
+    if not user_is_active:
         raise Unauthorized(code="invalid_token", message="The access token is invalid or expired.")
     if not live:
         raise Unauthorized(code="session_ended", message="This session has ended. Sign in again.")
+
+
+def check_signed_in(user: User | None, live: bool) -> User:
+    check_sign_in(user is not None and user.is_active, live)
+    assert user is not None
     return user
 
 

@@ -240,7 +240,9 @@ async def get_db() -> AsyncIterator[AsyncSession]:
 DB = Annotated[AsyncSession, Depends(get_db, scope="function")]
 
 
-def get_settings_dep(request: Request) -> Settings:
+# Dependencies that do no I/O are `async def` on purpose: FastAPI runs a plain `def` dependency
+# in a worker thread, a hand-off that costs more than the function itself on every request.
+async def get_settings_dep(request: Request) -> Settings:
     """The settings the running app was created with (tests create apps with their own)."""
     settings: Settings = getattr(request.app.state, "settings", None) or get_settings()
     return settings

@@ -85,7 +85,7 @@ def client_ip(request: Request, settings: Settings) -> str:
     return hops[0] if hops else peer
 
 
-def get_rate_limiter(request: Request) -> RateLimiter:
+async def get_rate_limiter(request: Request) -> RateLimiter:
     limiter: RateLimiter = request.app.state.rate_limiter
     return limiter
 

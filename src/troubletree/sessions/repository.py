@@ -5,15 +5,16 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import func, select, tuple_, update
+from sqlalchemy import Table, bindparam, func, insert, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import undefer
 
 from troubletree.accounts.repository import scoped
 from troubletree.auth.models import User
 from troubletree.sessions.models import SessionStep, TroubleshootingSession
+from troubletree.sessions.navigator import StepEvent
 from troubletree.trees.models import Tree, TreeVersion
 
 # --------------------------------------------------------------------------- trees and versions
@@ -47,23 +48,71 @@ async def increment_tree_usage(db: AsyncSession, tree_id: uuid.UUID) -> None:
 
 
 # --------------------------------------------------------------------------- sessions
+#
+# Running a session is the hot path (every answer is a request), so sessions and steps are read
+# and written with Core statements built once at import: plain rows, no ORM identity map and no
+# unit of work. Changes are written explicitly, column by column, by the service.
+
+_sessions = cast(Table, TroubleshootingSession.__table__)
+_steps = cast(Table, SessionStep.__table__)
 
 
-async def add_session(db: AsyncSession, session: TroubleshootingSession) -> TroubleshootingSession:
-    db.add(session)
-    await db.flush()
-    return session
+@dataclass(slots=True)
+class SessionRecord:
+    """A troubleshooting session as plain data (the row without its search text)."""
+
+    id: uuid.UUID
+    account_id: uuid.UUID
+    tree_id: uuid.UUID
+    tree_version_id: uuid.UUID
+    technician_id: uuid.UUID
+    created_by: uuid.UUID | None
+    status: str
+    variables: dict[str, Any]
+    notes: str
+    outcome: str | None
+    resolution_note: str | None
+    revision: int
+    created_at: datetime
+    started_at: datetime | None
+    completed_at: datetime | None
+    updated_at: datetime
+
+
+_SESSION_COLUMNS = [_sessions.c[name] for name in SessionRecord.__dataclass_fields__]
+_GET_SESSION = scoped(select(*_SESSION_COLUMNS), _sessions.c, bindparam("account_id")).where(
+    _sessions.c.id == bindparam("session_id")
+)
+_LOCK_SESSION = _GET_SESSION.with_for_update()
+_TOUCH_SESSION = (
+    update(_sessions)
+    .where(_sessions.c.id == bindparam("session_id"))
+    .values(revision=bindparam("revision"), updated_at=bindparam("updated_at"))
+)
+
+
+async def add_session(db: AsyncSession, session: SessionRecord) -> None:
+    values = {name: getattr(session, name) for name in SessionRecord.__dataclass_fields__}
+    await db.execute(insert(_sessions).values(**values))
 
 
 async def get_session(
     db: AsyncSession, account_id: uuid.UUID, session_id: uuid.UUID, *, lock: bool = False
-) -> TroubleshootingSession | None:
-    stmt = scoped(select(TroubleshootingSession), TroubleshootingSession, account_id).where(
-        TroubleshootingSession.id == session_id
-    )
-    if lock:
-        stmt = stmt.with_for_update().execution_options(populate_existing=True)
-    return (await db.execute(stmt)).scalar_one_or_none()
+) -> SessionRecord | None:
+    """The session, if it belongs to the account; `lock` takes its row lock (FOR UPDATE)."""
+    stmt = _LOCK_SESSION if lock else _GET_SESSION
+    row = (
+        await db.execute(stmt, {"account_id": account_id, "session_id": session_id})
+    ).one_or_none()
+    return SessionRecord(*row) if row else None
+
+
+async def update_session(db: AsyncSession, session_id: uuid.UUID, values: dict[str, Any]) -> None:
+    """Writes the given columns of a session (whose row the caller has locked)."""
+    if values.keys() == {"revision", "updated_at"}:  # a step or a back: the common case
+        await db.execute(_TOUCH_SESSION, {"session_id": session_id, **values})
+    else:
+        await db.execute(update(_sessions).where(_sessions.c.id == session_id).values(**values))
 
 
 async def get_user(db: AsyncSession, user_id: uuid.UUID) -> User | None:
@@ -95,31 +144,47 @@ async def refresh_search_text(db: AsyncSession, session_id: uuid.UUID) -> None:
 
 # --------------------------------------------------------------------------- steps
 
-
-async def list_steps(db: AsyncSession, session_id: uuid.UUID) -> list[SessionStep]:
-    return list(
-        (
-            await db.execute(
-                select(SessionStep)
-                .where(SessionStep.session_id == session_id)
-                .order_by(SessionStep.seq)
-                .execution_options(populate_existing=True)
-            )
-        ).scalars()
-    )
-
-
-async def add_steps(db: AsyncSession, steps: list[SessionStep]) -> None:
-    db.add_all(steps)
-    await db.flush()
+_STEP_EVENT_COLUMNS = [_steps.c[name] for name in StepEvent.__dataclass_fields__]
+_LIST_STEPS = (
+    select(*_STEP_EVENT_COLUMNS)
+    .where(_steps.c.session_id == bindparam("session_id"))
+    .order_by(_steps.c.seq)
+)
+_INSERT_STEP = insert(_steps)
+_NOTE_STEP = (
+    update(_steps)
+    .where(_steps.c.session_id == bindparam("session_id"), _steps.c.seq == bindparam("seq"))
+    .values(note=bindparam("note"))
+)
 
 
-async def get_step(db: AsyncSession, session_id: uuid.UUID, seq: int) -> SessionStep | None:
-    return (
-        await db.execute(
-            select(SessionStep).where(SessionStep.session_id == session_id, SessionStep.seq == seq)
-        )
-    ).scalar_one_or_none()
+async def list_steps(db: AsyncSession, session_id: uuid.UUID) -> list[StepEvent]:
+    """The session's step log in order (the caller has already scoped the session)."""
+    rows = (await db.execute(_LIST_STEPS, {"session_id": session_id})).all()
+    return [StepEvent(*row) for row in rows]
+
+
+async def add_steps(
+    db: AsyncSession, session_id: uuid.UUID, created_by: uuid.UUID, steps: list[StepEvent]
+) -> None:
+    rows = [
+        {
+            "session_id": session_id,
+            "created_by": created_by,
+            **{name: getattr(step, name) for name in StepEvent.__dataclass_fields__},
+        }
+        for step in steps
+    ]
+    if len(rows) == 1:
+        await db.execute(_INSERT_STEP, rows[0])
+    elif rows:
+        await db.execute(_INSERT_STEP, rows)
+
+
+async def set_step_note(
+    db: AsyncSession, session_id: uuid.UUID, seq: int, note: str | None
+) -> None:
+    await db.execute(_NOTE_STEP, {"session_id": session_id, "seq": seq, "note": note})
 
 
 # --------------------------------------------------------------------------- history

@@ -13,7 +13,7 @@ import binascii
 import uuid
 from collections import OrderedDict
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -42,14 +42,9 @@ from troubletree.sessions.exceptions import (
     VariablesInvalid,
 )
 from troubletree.sessions.export import ExportFormat, Transcript, TranscriptStep, render
-from troubletree.sessions.models import (
-    Outcome,
-    SessionStatus,
-    SessionStep,
-    StepKind,
-    TroubleshootingSession,
-)
-from troubletree.sessions.repository import HistoryFilter
+from troubletree.sessions.models import Outcome, SessionStatus, StepKind
+from troubletree.sessions.navigator import StepEvent
+from troubletree.sessions.repository import HistoryFilter, SessionRecord
 from troubletree.sessions.schemas import (
     BackRequest,
     CurrentNode,
@@ -118,29 +113,10 @@ class Graphs:
         return (await self._version(version_id)).title
 
 
-def _events(steps: list[SessionStep]) -> list[navigator.StepEvent]:
-    return [
-        navigator.StepEvent(
-            seq=s.seq,
-            kind=s.kind,
-            version_id=s.version_id,
-            node_id=s.node_id,
-            option_id=s.option_id,
-            answer_label=s.answer_label,
-            to_version_id=s.to_version_id,
-            to_node_id=s.to_node_id,
-            path_index=s.path_index,
-            note=s.note,
-            created_at=s.created_at,
-        )
-        for s in steps
-    ]
-
-
 @dataclass
 class Loaded:
-    session: TroubleshootingSession
-    steps: list[SessionStep]
+    session: SessionRecord
+    steps: list[StepEvent]
     graphs: Graphs
     position: navigator.Position
     definitions: list[Variable]
@@ -157,35 +133,39 @@ async def _load(
     steps = await repository.list_steps(db, session.id)
     for step in steps:
         await graphs.get(step.to_version_id)
-    return Loaded(session, steps, graphs, navigator.replay(_events(steps)), graph.variables)
+    return Loaded(session, steps, graphs, navigator.replay(steps), graph.variables)
 
 
-def _may_see(caller: Caller, session: TroubleshootingSession) -> bool:
-    return caller.role == Role.admin or caller.user.id in {
+def _may_see(caller: Caller, session: SessionRecord) -> bool:
+    return caller.role == Role.admin or caller.user_id in {
         session.technician_id,
         session.created_by,
     }
 
 
-def _may_run(caller: Caller, session: TroubleshootingSession) -> bool:
-    return caller.role == Role.admin or caller.user.id == session.technician_id
+def _may_run(caller: Caller, session: SessionRecord) -> bool:
+    return caller.role == Role.admin or caller.user_id == session.technician_id
 
 
-def _check_revision(session: TroubleshootingSession, base_revision: int | None) -> None:
+def _check_revision(session: SessionRecord, base_revision: int | None) -> None:
     if base_revision is not None and base_revision != session.revision:
         raise SessionConflict(extra={"current_revision": session.revision})
 
 
-def _check_active(session: TroubleshootingSession, *allowed: str) -> None:
+def _check_active(session: SessionRecord, *allowed: str) -> None:
     if session.status not in allowed:
         raise SessionNotActive(
             f"The session is {session.status.replace('_', ' ')}; this is not possible now."
         )
 
 
-def _touch(session: TroubleshootingSession) -> None:
-    session.revision += 1
-    session.updated_at = utcnow()
+async def _save(db: AsyncSession, session: SessionRecord, **changes: Any) -> None:
+    """Writes the changed columns with the next revision, in one UPDATE (the row is locked)."""
+    changes["revision"] = session.revision + 1
+    changes["updated_at"] = utcnow()
+    await repository.update_session(db, session.id, changes)
+    for name, value in changes.items():
+        setattr(session, name, value)
 
 
 def _raise_variable_problems(problems: Mapping[str, str]) -> None:
@@ -207,14 +187,14 @@ async def _steps_from(
     db: AsyncSession,
     graphs: Graphs,
     caller: Caller,
-    session: TroubleshootingSession,
+    session: SessionRecord,
     version_id: uuid.UUID,
     node_id: str,
     next_seq: int,
-) -> list[SessionStep]:
+) -> list[StepEvent]:
     """The automatic moves from a node just reached: logic nodes branch on the variables and
     link nodes continue in the linked tree's current version."""
-    created: list[SessionStep] = []
+    created: list[StepEvent] = []
     definitions = (await graphs.get(session.tree_version_id)).variables
     for _ in range(navigator.MAX_AUTO_MOVES):
         graph = await graphs.get(version_id)
@@ -237,16 +217,17 @@ async def _steps_from(
             assert move.to_node_id is not None
             to_version, to_node = version_id, move.to_node_id
         created.append(
-            SessionStep(
-                session_id=session.id,
+            StepEvent(
                 seq=next_seq + len(created),
                 kind=move.kind,
                 version_id=version_id,
                 node_id=node.id,
+                option_id=None,
                 answer_label=(move.label or "")[:200],
                 to_version_id=to_version,
                 to_node_id=to_node,
-                created_by=caller.user.id,
+                path_index=None,
+                note=None,
                 created_at=utcnow(),
             )
         )
@@ -254,35 +235,33 @@ async def _steps_from(
     raise NavigationFailed("The tree loops through automatic steps without reaching a question.")
 
 
-async def _begin(db: AsyncSession, caller: Caller, loaded: Loaded) -> list[SessionStep]:
-    """Starts a session: the start step and whatever follows automatically."""
+async def _begin(db: AsyncSession, caller: Caller, loaded: Loaded) -> list[StepEvent]:
+    """The steps that start a session: the start step and whatever follows automatically
+    (not yet written: the caller writes them once the session row exists)."""
     session = loaded.session
     graph = await loaded.graphs.get(session.tree_version_id)
     if graph.start is None:
         raise NavigationFailed("This version has no start node.")
-    start = SessionStep(
-        session_id=session.id,
+    start = StepEvent(
         seq=0,
         kind=StepKind.start,
         version_id=None,
         node_id=None,
+        option_id=None,
+        answer_label=None,
         to_version_id=session.tree_version_id,
         to_node_id=graph.start,
-        created_by=caller.user.id,
+        path_index=None,
+        note=None,
         created_at=utcnow(),
     )
     follow = await _steps_from(
         db, loaded.graphs, caller, session, session.tree_version_id, graph.start, 1
     )
-    await repository.add_steps(db, [start, *follow])
-    session.status = SessionStatus.in_progress
-    session.started_at = start.created_at
     return [start, *follow]
 
 
-async def _continue_if_waiting(
-    db: AsyncSession, caller: Caller, loaded: Loaded
-) -> list[SessionStep]:
+async def _continue_if_waiting(db: AsyncSession, caller: Caller, loaded: Loaded) -> list[StepEvent]:
     """After intake values change, a logic node that was waiting may now decide."""
     if loaded.session.status != SessionStatus.in_progress or not loaded.position.path:
         return []
@@ -296,7 +275,7 @@ async def _continue_if_waiting(
         current.node_id,
         _next_seq(loaded),
     )
-    await repository.add_steps(db, follow)
+    await repository.add_steps(db, loaded.session.id, caller.user_id, follow)
     return follow
 
 
@@ -313,13 +292,12 @@ async def _read(db: AsyncSession, caller: Caller, session_id: uuid.UUID) -> Sess
 
 
 async def _after_change(
-    db: AsyncSession, caller: Caller, loaded: Loaded, new_steps: list[SessionStep] | None = None
+    db: AsyncSession, caller: Caller, loaded: Loaded, new_steps: list[StepEvent] | None = None
 ) -> SessionRead:
     """The answer to a change, from what the request already holds (no second load)."""
     if new_steps:
         loaded.steps.extend(new_steps)
-        loaded.position = navigator.replay(_events(loaded.steps))
-    await db.flush()
+        loaded.position = navigator.replay(loaded.steps)
     return await _to_read(db, loaded, caller)
 
 
@@ -327,12 +305,12 @@ async def _to_read(db: AsyncSession, loaded: Loaded, caller: Caller | None = Non
     session, graphs, position = loaded.session, loaded.graphs, loaded.position
     values = session.variables
     definitions = loaded.definitions
-    technician = (
-        caller.user
-        if caller and caller.user.id == session.technician_id
-        else await repository.get_user(db, session.technician_id)
-    )
-    assert technician is not None
+    if caller and caller.user_id == session.technician_id:
+        technician = PersonRead(id=caller.user_id, full_name=caller.full_name, email=caller.email)
+    else:
+        user = await repository.get_user(db, session.technician_id)
+        assert user is not None
+        technician = PersonRead(id=user.id, full_name=user.full_name, email=user.email)
     path: list[PathStep] = []
     for i, entry in enumerate(position.path):
         node = navigator.node_of(await graphs.get(entry.version_id), entry.node_id)
@@ -391,9 +369,7 @@ async def _to_read(db: AsyncSession, loaded: Loaded, caller: Caller | None = Non
         tree_title=await graphs.title(session.tree_version_id),
         tree_version_id=session.tree_version_id,
         version_number=await graphs.number(session.tree_version_id),
-        technician=PersonRead(
-            id=technician.id, full_name=technician.full_name, email=technician.email
-        ),
+        technician=technician,
         created_by=session.created_by,
         status=SessionStatus(session.status),
         outcome=Outcome(session.outcome) if session.outcome else None,
@@ -442,7 +418,7 @@ async def create_session(db: AsyncSession, caller: Caller, body: SessionCreate) 
     if not published or tree.current_version_id is None:
         raise TreeNotPublished(field="tree_id")
     is_author = caller.role in {Role.admin, Role.engineer}
-    technician_id = body.technician_id or caller.user.id
+    technician_id = body.technician_id or caller.user_id
     if body.prepared and not is_author:
         raise CannotAssign()
     if body.prepared and body.technician_id is None:
@@ -451,7 +427,7 @@ async def create_session(db: AsyncSession, caller: Caller, body: SessionCreate) 
             code="technician_required",
             field="technician_id",
         )
-    if technician_id != caller.user.id:
+    if technician_id != caller.user_id:
         if not is_author:
             raise CannotAssign()
         await _member(db, caller, technician_id)
@@ -463,26 +439,32 @@ async def create_session(db: AsyncSession, caller: Caller, body: SessionCreate) 
     if not body.prepared:
         _raise_missing(navigator.missing_variables(graph.variables, values, "at_start"), "to start")
     now = utcnow()
-    session = await repository.add_session(
-        db,
-        TroubleshootingSession(
-            id=uuid.uuid4(),
-            account_id=caller.account_id,
-            tree_id=tree.id,
-            tree_version_id=tree.current_version_id,
-            technician_id=technician_id,
-            created_by=caller.user.id,
-            status=SessionStatus.prepared,
-            variables=values,
-            notes=body.notes or "",
-            revision=1,
-            created_at=now,
-            updated_at=now,
-        ),
+    session = SessionRecord(
+        id=uuid.uuid4(),
+        account_id=caller.account_id,
+        tree_id=tree.id,
+        tree_version_id=tree.current_version_id,
+        technician_id=technician_id,
+        created_by=caller.user_id,
+        status=SessionStatus.prepared.value,
+        variables=values,
+        notes=body.notes or "",
+        outcome=None,
+        resolution_note=None,
+        revision=1,
+        created_at=now,
+        started_at=None,
+        completed_at=None,
+        updated_at=now,
     )
-    await repository.increment_tree_usage(db, tree.id)
     loaded = Loaded(session, [], graphs, navigator.Position(), graph.variables)
     new_steps = [] if body.prepared else await _begin(db, caller, loaded)
+    if new_steps:
+        session.status = SessionStatus.in_progress.value
+        session.started_at = new_steps[0].created_at
+    await repository.add_session(db, session)
+    await repository.add_steps(db, session.id, caller.user_id, new_steps)
+    await repository.increment_tree_usage(db, tree.id)
     if session.notes:
         await repository.refresh_search_text(db, session.id)
     return await _after_change(db, caller, loaded, new_steps)
@@ -504,7 +486,14 @@ async def start_prepared(
     _raise_missing(navigator.missing_variables(loaded.definitions, values, "at_start"), "to start")
     session.variables = values
     new_steps = await _begin(db, caller, loaded)
-    _touch(session)
+    await repository.add_steps(db, session.id, caller.user_id, new_steps)
+    await _save(
+        db,
+        session,
+        variables=values,
+        status=SessionStatus.in_progress.value,
+        started_at=new_steps[0].created_at,
+    )
     return await _after_change(db, caller, loaded, new_steps)
 
 
@@ -515,24 +504,24 @@ async def update_session(
     session = loaded.session
     _check_revision(session, body.base_revision)
     _check_active(session, *ACTIVE)
+    changes: dict[str, Any] = {}
     if body.technician_id is not None and body.technician_id != session.technician_id:
         if caller.role not in {Role.admin, Role.engineer}:
             raise CannotAssign()
-        session.technician_id = await _member(db, caller, body.technician_id)
-    elif not _may_run(caller, session) and caller.user.id != session.created_by:
+        changes["technician_id"] = await _member(db, caller, body.technician_id)
+    elif not _may_run(caller, session) and caller.user_id != session.created_by:
         raise NotAssignee()
     if body.notes is not None:
-        session.notes = body.notes
-    new_steps: list[SessionStep] = []
+        changes["notes"] = body.notes
+    new_steps: list[StepEvent] = []
     if body.variables:
         values, problems = navigator.merge_variables(
             loaded.definitions, session.variables, body.variables
         )
         _raise_variable_problems(problems)
-        session.variables = values
+        changes["variables"] = session.variables = values
         new_steps = await _continue_if_waiting(db, caller, loaded)
-    _touch(session)
-    await db.flush()
+    await _save(db, session, **changes)
     if body.notes is not None:
         await repository.refresh_search_text(db, session.id)
     return await _after_change(db, caller, loaded, new_steps)
@@ -563,8 +552,7 @@ async def record_step(
             field="option_id",
         )
     seq = _next_seq(loaded)
-    answer = SessionStep(
-        session_id=session.id,
+    answer = StepEvent(
         seq=seq,
         kind=StepKind.answer,
         version_id=current.version_id,
@@ -573,16 +561,15 @@ async def record_step(
         answer_label=option.label[:200],
         to_version_id=current.version_id,
         to_node_id=option.next,
+        path_index=None,
         note=body.note or None,
-        created_by=caller.user.id,
         created_at=utcnow(),
     )
     follow = await _steps_from(
         db, loaded.graphs, caller, session, current.version_id, option.next, seq + 1
     )
-    await repository.add_steps(db, [answer, *follow])
-    _touch(session)
-    await db.flush()
+    await repository.add_steps(db, session.id, caller.user_id, [answer, *follow])
+    await _save(db, session)
     if body.note:
         await repository.refresh_search_text(db, session.id)
     return await _after_change(db, caller, loaded, [answer, *follow])
@@ -600,23 +587,24 @@ async def go_back(
     target = path[body.path_index]
     current = loaded.position.current
     seq = _next_seq(loaded)
-    back = SessionStep(
-        session_id=loaded.session.id,
+    back = StepEvent(
         seq=seq,
         kind=StepKind.back,
         version_id=current.version_id,
         node_id=current.node_id,
+        option_id=None,
+        answer_label=None,
         to_version_id=target.version_id,
         to_node_id=target.node_id,
         path_index=body.path_index,
-        created_by=caller.user.id,
+        note=None,
         created_at=utcnow(),
     )
     follow = await _steps_from(
         db, loaded.graphs, caller, loaded.session, target.version_id, target.node_id, seq + 1
     )
-    await repository.add_steps(db, [back, *follow])
-    _touch(loaded.session)
+    await repository.add_steps(db, loaded.session.id, caller.user_id, [back, *follow])
+    await _save(db, loaded.session)
     return await _after_change(db, caller, loaded, [back, *follow])
 
 
@@ -626,14 +614,14 @@ async def note_step(
     loaded = await _load(db, caller, session_id, lock=True)
     if not _may_run(caller, loaded.session):
         raise NotAssignee()
-    step = next((s for s in loaded.steps if s.seq == seq), None)
-    if step is None:
+    index = next((i for i, s in enumerate(loaded.steps) if s.seq == seq), None)
+    if index is None:
         raise Unprocessable(f"The session has no step {seq}.", code="step_not_found", field="seq")
-    step.note = note or None
-    _touch(loaded.session)
-    await db.flush()
+    loaded.steps[index] = replace(loaded.steps[index], note=note or None)
+    await repository.set_step_note(db, loaded.session.id, seq, note or None)
+    await _save(db, loaded.session)
     await repository.refresh_search_text(db, loaded.session.id)
-    loaded.position = navigator.replay(_events(loaded.steps))
+    loaded.position = navigator.replay(loaded.steps)
     return await _after_change(db, caller, loaded)
 
 
@@ -661,24 +649,24 @@ async def complete_session(
         ),
         "to complete the session",
     )
-    session.status = SessionStatus.completed
-    session.outcome = outcome
-    session.resolution_note = body.resolution_note
-    session.completed_at = utcnow()
-    _touch(session)
-    await db.flush()
+    await _save(
+        db,
+        session,
+        status=SessionStatus.completed.value,
+        outcome=outcome.value,
+        resolution_note=body.resolution_note,
+        completed_at=utcnow(),
+    )
     await repository.refresh_search_text(db, session.id)
     return await _after_change(db, caller, loaded)
 
 
 async def abandon_session(db: AsyncSession, caller: Caller, session_id: uuid.UUID) -> SessionRead:
     loaded = await _load(db, caller, session_id, lock=True)
-    if not _may_run(caller, loaded.session) and caller.user.id != loaded.session.created_by:
+    if not _may_run(caller, loaded.session) and caller.user_id != loaded.session.created_by:
         raise NotAssignee()
     _check_active(loaded.session, *ACTIVE)
-    loaded.session.status = SessionStatus.abandoned
-    loaded.session.completed_at = utcnow()
-    _touch(loaded.session)
+    await _save(db, loaded.session, status=SessionStatus.abandoned.value, completed_at=utcnow())
     return await _after_change(db, caller, loaded)
 
 
@@ -724,9 +712,9 @@ async def list_sessions(db: AsyncSession, caller: Caller, query: HistoryQuery) -
         if caller.role != Role.admin:
             raise Forbidden("Only admins see every session of the account.", code="role_required")
     else:
-        technician = caller.user.id
+        technician = caller.user_id
         if query.tab == "assigned":
-            not_created_by = caller.user.id
+            not_created_by = caller.user_id
     rows = await repository.list_sessions(
         db,
         HistoryFilter(
@@ -791,7 +779,7 @@ async def export_session(
         return titles[key]
 
     steps: list[TranscriptStep] = []
-    events = _events(loaded.steps)
+    events = loaded.steps
     for i, event in enumerate(events):
         arrived_at = events[i - 1].created_at if i else event.created_at
         if event.kind == "start":

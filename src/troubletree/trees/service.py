@@ -414,7 +414,7 @@ async def _create(
             draft_graph=stored_graph(graph),
             draft_revision=1,
             usage_count=0,
-            created_by=caller.user.id,
+            created_by=caller.user_id,
             created_at=now,
             updated_at=now,
         ),
@@ -495,7 +495,7 @@ async def delete_tree(
         db,
         "tree_deleted",
         account_id=caller.account_id,
-        actor_id=caller.user.id,
+        actor_id=caller.user_id,
         subject=str(tree_id),
         ip=client.ip,
     )
@@ -570,7 +570,7 @@ async def publish_tree(
         graph=stored_graph(graph),
         node_text=node_text,
         changelog=changelog,
-        published_by=caller.user.id,
+        published_by=caller.user_id,
         published_at=now,
     )
     await repository.update_tree(
@@ -588,7 +588,7 @@ async def publish_tree(
         db,
         "tree_published",
         account_id=caller.account_id,
-        actor_id=caller.user.id,
+        actor_id=caller.user_id,
         subject=str(tree.id),
         ip=client.ip,
         version=number,
