@@ -37,7 +37,7 @@ from sqlalchemy import text
 from troubletree.core.config import Settings
 from troubletree.core.db import Database, get_database, libpq_url, replace_database
 from troubletree.core.migrate import upgrade
-from troubletree.main import create_app
+from troubletree.main import create_app, freeze_startup_objects
 
 PASSWORD = "benchmark passphrase 1"  # noqa: S105 - a throwaway benchmark user
 LOOP_GRAPH = {
@@ -252,6 +252,7 @@ async def run(small: int, large: int, requests: int, concurrency: int) -> dict[s
         database = Database(url, settings)
         app = create_app(settings, database=database)
         add_bare_routes(app)
+        freeze_startup_objects()  # as `troubletree serve` does before it serves
         from troubletree.core.db import set_database
 
         set_database(database)

@@ -63,7 +63,7 @@ def serve(
     import uvicorn
 
     from troubletree.core.migrate import upgrade
-    from troubletree.main import create_app
+    from troubletree.main import create_app, freeze_startup_objects
 
     settings = _settings()
     url = _database_url(settings)
@@ -76,8 +76,10 @@ def serve(
     # default action would kill the process before exit hooks run and leave the embedded
     # PostgreSQL running. Turning it into a normal exit lets the server stop cleanly.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    web_app = create_app(settings)
+    freeze_startup_objects()
     uvicorn.run(
-        create_app(settings),
+        web_app,
         host=host,
         port=port,
         log_level=settings.log_level.lower(),
