@@ -240,6 +240,8 @@ def interpolate(
     Only substitution happens: no expression or template code is ever evaluated."""
     if not text:
         return ""
+    if "{{" not in text:  # most titles have no placeholder
+        return text
     labels = {v.name: v.label for v in definitions}
 
     def replace(match: re.Match[str]) -> str:

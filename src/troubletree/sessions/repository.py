@@ -208,14 +208,42 @@ def _like_pattern(text: str) -> str:
     return f"%{escaped}%"
 
 
+@dataclass(frozen=True, slots=True)
+class HistoryRow:
+    id: uuid.UUID
+    tree_id: uuid.UUID
+    technician_id: uuid.UUID
+    created_by: uuid.UUID | None
+    status: str
+    outcome: str | None
+    created_at: datetime
+    completed_at: datetime | None
+    tree_title: str
+    technician_name: str
+    version_number: int
+
+
 async def list_sessions(
     db: AsyncSession, f: HistoryFilter, *, after: tuple[datetime, uuid.UUID] | None, limit: int
-) -> list[tuple[TroubleshootingSession, str, str, int]]:
-    """Newest first, keyset-paginated on (created_at, id): (session, tree title, technician
-    name, version number)."""
+) -> list[HistoryRow]:
+    """Newest first, keyset-paginated on (created_at, id); only the columns a history row
+    shows."""
     s = TroubleshootingSession
+    columns = (
+        s.id,
+        s.tree_id,
+        s.technician_id,
+        s.created_by,
+        s.status,
+        s.outcome,
+        s.created_at,
+        s.completed_at,
+        Tree.title,
+        User.full_name,
+        TreeVersion.number,
+    )
     stmt = (
-        scoped(select(s, Tree.title, User.full_name, TreeVersion.number), s, f.account_id)
+        scoped(select(*columns), s, f.account_id)
         .join(Tree, Tree.id == s.tree_id)
         .join(User, User.id == s.technician_id)
         .join(TreeVersion, TreeVersion.id == s.tree_version_id)
@@ -240,4 +268,4 @@ async def list_sessions(
     if after is not None:
         conditions.append(tuple_(s.created_at, s.id) < tuple_(after[0], after[1]))
     stmt = stmt.where(*conditions).order_by(s.created_at.desc(), s.id.desc()).limit(limit)
-    return [(row[0], row[1], row[2], row[3]) for row in (await db.execute(stmt)).all()]
+    return [HistoryRow(*row) for row in (await db.execute(stmt)).all()]

@@ -733,19 +733,19 @@ async def list_sessions(db: AsyncSession, caller: Caller, query: HistoryQuery) -
     )
     items = [
         SessionSummary(
-            id=s.id,
-            tree_id=s.tree_id,
-            tree_title=title,
-            version_number=number,
-            technician_id=s.technician_id,
-            technician_name=name,
-            created_by=s.created_by,
-            status=SessionStatus(s.status),
-            outcome=Outcome(s.outcome) if s.outcome else None,
-            created_at=s.created_at,
-            completed_at=s.completed_at,
+            id=row.id,
+            tree_id=row.tree_id,
+            tree_title=row.tree_title,
+            version_number=row.version_number,
+            technician_id=row.technician_id,
+            technician_name=row.technician_name,
+            created_by=row.created_by,
+            status=SessionStatus(row.status),
+            outcome=Outcome(row.outcome) if row.outcome else None,
+            created_at=row.created_at,
+            completed_at=row.completed_at,
         )
-        for s, title, name, number in rows[: query.limit]
+        for row in rows[: query.limit]
     ]
     more = len(rows) > query.limit
     return SessionPage(
