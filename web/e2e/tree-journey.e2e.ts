@@ -307,6 +307,31 @@ describe('tree journey', () => {
     expect(await page.locator('#node-n3-title').inputValue()).toBe('Reset the breaker (theirs)');
   });
 
+  it('asks before a link leaves the editor with unsaved changes', async () => {
+    const { page } = browser;
+    await page.goto(editorPath);
+    await page.getByTestId('save-status').filter({ hasText: /^Saved/ }).waitFor();
+    await selectNode(page, 'n3');
+    await setTitle(page, 'n3', 'Reset the breaker (before leaving)');
+    const library = page.locator('.editor-toolbar').getByRole('link', { name: 'Library' });
+    const dialog = page.getByRole('alertdialog', { name: 'This tree has unsaved changes. Leave the editor?' });
+
+    await library.click();
+    await dialog.waitFor();
+    await screenshot(page, 'editor-leave-unsaved');
+    await dialog.getByRole('button', { name: 'Stay' }).click();
+    await dialog.waitFor({ state: 'detached' });
+    expect(new URL(page.url()).pathname).toBe(editorPath);
+    await page.getByTestId('save-status').filter({ hasText: 'Unsaved changes' }).waitFor();
+
+    await library.click();
+    await dialog.getByRole('button', { name: 'Save and leave' }).click();
+    await page.waitForURL(/\/trees$/);
+    await page.goto(editorPath);
+    await selectNode(page, 'n3');
+    expect(await page.locator('#node-n3-title').inputValue()).toBe('Reset the breaker (before leaving)');
+  });
+
   it('runs the same journey on a 390x844 phone', async () => {
     const phone = await openBrowser(baseURL, PHONE);
     try {

@@ -13,7 +13,7 @@ import {
   type NodeChange,
 } from '@xyflow/react';
 import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
-import { Link, useParams } from 'react-router';
+import { Link, useBlocker, useParams } from 'react-router';
 
 import { describeError } from '../../../lib/api/errors';
 import { useSaveShortcut, useSingleFlight } from '../../../lib/guards/hooks';
@@ -315,13 +315,25 @@ function Editor({ detail }: { detail: TreeDetail }) {
   });
   useSaveShortcut(() => action.run('save'));
 
-  // Leaving with unsaved changes asks first.
+  // Leaving with unsaved changes asks first: the browser asks on reload and close, the page
+  // itself on a link or Back inside the app (stay, save and leave, or leave without saving).
   useEffect(() => {
     if (!dirty) return;
     const onBeforeUnload = (event: BeforeUnloadEvent) => event.preventDefault();
     window.addEventListener('beforeunload', onBeforeUnload);
     return () => window.removeEventListener('beforeunload', onBeforeUnload);
   }, [dirty]);
+  const leaving = useBlocker(
+    ({ currentLocation, nextLocation }) => dirty && currentLocation.pathname !== nextLocation.pathname,
+  );
+  const [leaveAfterSave, setLeaveAfterSave] = useState(false);
+  useEffect(() => {
+    if (!leaveAfterSave || action.busy || leaving.state !== 'blocked') return;
+    setLeaveAfterSave(false);
+    // Saved: go on. Not saved (e.g. someone else saved first): stay, with the error shown.
+    if (dirty) leaving.reset();
+    else leaving.proceed();
+  }, [leaveAfterSave, action.busy, dirty, leaving]);
 
   const conflict = conflictRevision(save.error);
   const saveErrors = conflict ? [] : describeError(save.error).general;
@@ -408,6 +420,31 @@ function Editor({ detail }: { detail: TreeDetail }) {
           Library
         </Link>
       </div>
+
+      {leaving.state === 'blocked' && (
+        <div className="form-errors conflict" role="alertdialog" aria-labelledby="leave-title">
+          <p id="leave-title">This tree has unsaved changes. Leave the editor?</p>
+          <div className="actions">
+            <button type="button" className="button small" onClick={() => leaving.reset()}>
+              Stay
+            </button>
+            <button
+              type="button"
+              className="button small primary"
+              aria-disabled={action.busy || undefined}
+              onClick={() => {
+                setLeaveAfterSave(true);
+                action.run('save');
+              }}
+            >
+              Save and leave
+            </button>
+            <button type="button" className="button small" onClick={() => leaving.proceed()}>
+              Leave without saving
+            </button>
+          </div>
+        </div>
+      )}
 
       {conflict !== null && (
         <div className="form-errors conflict" role="alert">
