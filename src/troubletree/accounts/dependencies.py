@@ -24,11 +24,8 @@ async def get_caller(
         raise Unauthorized()
     claims = auth_service.access_claims(settings, token)
     found = await repository.get_signed_in_member(db, claims.user_id, claims.family_id, utcnow())
-    auth_service.check_sign_in(
-        found is not None and found.is_active, found is not None and found.is_live
-    )
-    assert found is not None
-    if found.account_id is None or found.role is None:
+    auth_service.check_sign_in(bool(found and found.is_active), bool(found and found.is_live))
+    if found is None or found.account_id is None or found.role is None:
         raise NoAccount()
     return Caller(found.user_id, found.account_id, Role(found.role), found.full_name, found.email)
 
