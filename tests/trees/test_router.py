@@ -1089,6 +1089,67 @@ class TestSearch:
         assert titles[8] == typo["title"]
         assert {"text": "gasket", "match": True} in seen[4]["snippet"]
 
+    @pytest.mark.parametrize("cap", [2000, 1], ids=["collect", "walk"])
+    async def test_filters_narrow_every_tier(
+        self,
+        client: httpx.AsyncClient,
+        fresh: Fresh,
+        node_scan_cap: Callable[[int], None],
+        cap: int,
+    ) -> None:
+        """Status, category and tags narrow the title/tag, the text and the typo tier alike,
+        and pages of a narrowed search still cover every match once."""
+        node_scan_cap(cap)
+        user, headers = await signed_in(client)
+        await upgrade_plan(fresh, user["account"]["id"])
+        kiosks = (
+            await client.post(f"{TREES}/categories", headers=headers, json={"name": "Kiosks"})
+        ).json()["id"]
+        in_kiosks = {"category_id": kiosks}
+        await published_tree(client, headers, "Gasket leak A", tags=["Urgent"], **in_kiosks)
+        await create_tree(client, headers, "Gasket leak B", tags=["later"])
+        data = graph()
+        data["nodes"][2]["title"] = "Replace the gasket"
+        await published_tree(
+            client, headers, "Dishwasher", graph=data, tags=["urgent", "water"], **in_kiosks
+        )
+        await create_tree(client, headers, "Gaskett drawer sticks", **in_kiosks)
+        await published_tree(client, headers, "Unrelated", tags=["urgent"], **in_kiosks)
+
+        async def titles(auth: dict[str, str] = headers, **filters: Any) -> list[str]:
+            found: list[str] = []
+            cursor = None
+            while True:
+                params: dict[str, Any] = {"q": "gasket", "limit": 1, **filters}
+                if cursor:
+                    params["cursor"] = cursor
+                response = await client.get(f"{TREES}/search", headers=auth, params=params)
+                assert response.status_code == 200, response.text
+                found += [h["tree"]["title"] for h in response.json()["items"]]
+                cursor = response.json()["next_cursor"]
+                if not cursor:
+                    return found
+
+        everything = ["Gasket leak A", "Gasket leak B", "Dishwasher", "Gaskett drawer sticks"]
+        assert sorted(await titles()) == sorted(everything)
+        assert await titles(category_id=kiosks) == [
+            "Gasket leak A",
+            "Dishwasher",
+            "Gaskett drawer sticks",
+        ]
+        assert await titles(status="published") == ["Gasket leak A", "Dishwasher"]
+        assert await titles(status="draft") == ["Gasket leak B", "Gaskett drawer sticks"]
+        assert await titles(tag="URGENT") == ["Gasket leak A", "Dishwasher"]
+        assert await titles(tag=["urgent", "water"]) == ["Dishwasher"]
+        assert await titles(tag="nothing") == []
+        assert await titles(category_id=kiosks, status="draft") == ["Gaskett drawer sticks"]
+        assert await titles(category_id=str(uuid.uuid4())) == []
+
+        # Technicians find published trees only, whatever the filters ask for.
+        _, tech = await member(client, headers, "technician")
+        assert await titles(tech, status="draft") == []
+        assert await titles(tech, category_id=kiosks) == ["Gasket leak A", "Dishwasher"]
+
     async def test_odd_queries_never_fail(self, client: httpx.AsyncClient) -> None:
         _, headers = await signed_in(client)
         await create_tree(client, headers, "Power supply")

@@ -200,6 +200,24 @@ describe('tree journey', () => {
     await card.getByText('Published').waitFor();
     await card.getByText('Used 0 times').waitFor();
     await screenshot(page, 'library');
+
+    // Searching keeps the filters, and the server applies them.
+    const searched = (status: string) =>
+      page.waitForResponse((r) => {
+        const url = new URL(r.url());
+        return url.pathname.endsWith('/trees/search') && url.searchParams.get('status') === status;
+      });
+    await page.getByLabel('Status').selectOption('draft');
+    const drafts = searched('draft');
+    await page.getByLabel('Search trees').fill('pump');
+    expect((await (await drafts).json()).items).toEqual([]);
+    await page.getByText('No tree matches these filters.').waitFor();
+    const published = searched('published');
+    await page.getByLabel('Status').selectOption('published');
+    expect((await (await published).json()).items).toHaveLength(1);
+    await card.getByText('Published').waitFor();
+    await page.getByLabel('Status').selectOption('');
+    await page.getByLabel('Search trees').fill('');
   });
 
   it('drops a slow quick start answer that a newer search overtook', async () => {

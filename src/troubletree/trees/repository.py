@@ -692,6 +692,42 @@ TIER_HEAD, TIER_NODES, TIER_TYPO = 0, 1, 2
 SearchCursor = tuple[int, float, int, uuid.UUID]  # tier, score, usage, id
 
 
+@dataclass(frozen=True)
+class SearchFilters:
+    """Narrows a search the way the list's filters narrow the list."""
+
+    status: TreeStatus | None = None
+    category_id: uuid.UUID | None = None
+    tags: Sequence[str] = ()
+
+    @property
+    def shape(self) -> SearchFilterShape:
+        return (self.status is not None, self.category_id is not None, len(self.tags))
+
+
+# Which filters a search has: status, category, how many tags (the statement's shape; the
+# values are parameters).
+SearchFilterShape = tuple[bool, bool, int]
+NO_FILTERS: SearchFilterShape = (False, False, 0)
+
+
+def _search_filters(
+    shape: SearchFilterShape, account_id: BindParameter[Any]
+) -> list[ColumnElement[bool]]:
+    has_status, has_category, tag_count = shape
+    conditions: list[ColumnElement[bool]] = []
+    if has_status:
+        conditions.append(Tree.status == bindparam("status", type_=String))
+    if has_category:
+        conditions.append(Tree.category_id == bindparam("category_id", type_=Tree.id.type))
+    for i in range(tag_count):
+        carrying = scoped(
+            select(TreeTag.tree_id).join(Tag, Tag.id == TreeTag.tag_id), Tag, account_id
+        ).where(func.lower(Tag.name) == bindparam(f"tag_{i}", type_=String))
+        conditions.append(Tree.id.in_(carrying))
+    return conditions
+
+
 def _text_only(query: ColumnElement[Any]) -> tuple[ColumnElement[bool], ColumnElement[bool]]:
     """Matches of tier 1: the whole text, but not the title or tags."""
     return (
@@ -705,14 +741,18 @@ def _query() -> tuple[BindParameter[Any], ColumnElement[Any]]:
     return q, func.websearch_to_tsquery(CONFIG, q)
 
 
-@functools.lru_cache(maxsize=4)
-def search_probe(published_only: bool) -> Select[*tuple[Any, ...]]:
+@functools.lru_cache(maxsize=64)
+def search_probe(
+    published_only: bool, filters: SearchFilterShape = NO_FILTERS
+) -> Select[*tuple[Any, ...]]:
     """How many trees match the query only outside title and tags, counted up to
     NODE_SCAN_CAP + 1 through the GIN index (planned under SEARCH_SETTINGS); it turns index
     scans back on for the search itself."""
     _, query = _query()
     account_id = bindparam("account_id", type_=Tree.account_id.type)
-    matches = scoped(select(Tree.id), Tree, account_id).where(_live(), *_text_only(query))
+    matches = scoped(select(Tree.id), Tree, account_id).where(
+        _live(), *_text_only(query), *_search_filters(filters, account_id)
+    )
     if published_only:
         matches = matches.where(Tree.status == TreeStatus.published)
     capped = matches.limit(NODE_SCAN_CAP + 1).subquery()
@@ -721,9 +761,12 @@ def search_probe(published_only: bool) -> Select[*tuple[Any, ...]]:
     ).select_from(capped)
 
 
-@functools.lru_cache(maxsize=32)
+@functools.lru_cache(maxsize=256)
 def search_statement(
-    published_only: bool, after_tier: int | None, common: bool
+    published_only: bool,
+    after_tier: int | None,
+    common: bool,
+    filters: SearchFilterShape = NO_FILTERS,
 ) -> Select[*tuple[Any, ...]]:
     """The search: one statement that matches, ranks, pages and highlights (run after
     SEARCH_SETTINGS and `search_probe` in the same transaction, with `search_params`). Built
@@ -742,10 +785,12 @@ def search_statement(
     2. titles within trigram word-similarity of the query (typos, `ix_trees_title_trgm`),
        looked at only when the tiers above do not fill the page.
 
-    Highlights, snippets and tags are computed for the page only."""
+    Filters (status, category, tags) narrow every tier. Highlights, snippets and tags are
+    computed for the page only."""
     q, query = _query()
     account_id = bindparam("account_id", type_=Tree.account_id.type)
     need = bindparam("need", type_=Integer)
+    narrowed = _search_filters(filters, account_id)
     in_head = Tree.search_head.op("@@", is_comparison=True)(query)
     # Written the way the trigram index reads it (title %> q), so it is checked once.
     similar_title = Tree.title.op("%>", is_comparison=True)(q)
@@ -762,7 +807,7 @@ def search_statement(
             ),
             Tree,
             account_id,
-        ).where(_live(), *conditions)
+        ).where(_live(), *conditions, *narrowed)
         if published_only:
             stmt = stmt.where(Tree.status == TreeStatus.published)
         if after_tier is not None:
@@ -800,7 +845,7 @@ def search_statement(
     else:
         collected = (
             scoped(select(Tree.id, Tree.usage_count.label("usage")), Tree, account_id)
-            .where(_live(), *only_text, fewer_than_needed(head))
+            .where(_live(), *only_text, *narrowed, fewer_than_needed(head))
             .limit(NODE_SCAN_CAP + 1)
         )
         if published_only:
@@ -930,9 +975,20 @@ TREE_COLUMNS = (
 
 
 def search_params(
-    account_id: uuid.UUID, q: str, *, after: SearchCursor | None, limit: int
+    account_id: uuid.UUID,
+    q: str,
+    *,
+    after: SearchCursor | None,
+    limit: int,
+    filters: SearchFilters | None = None,
 ) -> dict[str, Any]:
     params: dict[str, Any] = {"account_id": account_id, "q": q, "need": limit}
+    if filters is not None:
+        if filters.status is not None:
+            params["status"] = filters.status.value
+        if filters.category_id is not None:
+            params["category_id"] = filters.category_id
+        params.update({f"tag_{i}": tag.lower() for i, tag in enumerate(filters.tags)})
     if after is not None:
         params.update(after_score=after[1], after_usage=after[2], after_id=after[3])
     return params
@@ -946,11 +1002,13 @@ async def search_trees(
     published_only: bool,
     after: SearchCursor | None,
     limit: int,
+    filters: SearchFilters | None = None,
 ) -> Sequence[Row[*tuple[Any, ...]]]:
-    params = search_params(account_id, q, after=after, limit=limit)
+    filters = filters or SearchFilters()
+    params = search_params(account_id, q, after=after, limit=limit, filters=filters)
     await db.execute(SEARCH_SETTINGS)
-    probe = (await db.execute(search_probe(published_only), params)).one()
+    probe = (await db.execute(search_probe(published_only, filters.shape), params)).one()
     common = probe.matches > NODE_SCAN_CAP
-    stmt = search_statement(published_only, after[0] if after else None, common)
+    stmt = search_statement(published_only, after[0] if after else None, common, filters.shape)
     rows: Sequence[Row[*tuple[Any, ...]]] = (await db.execute(stmt, params)).all()
     return rows

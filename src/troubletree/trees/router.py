@@ -14,7 +14,7 @@ from troubletree.core.errors import error_responses
 from troubletree.trees import service
 from troubletree.trees.dependencies import ValidTree
 from troubletree.trees.models import TreeStatus
-from troubletree.trees.repository import SortKey, TreeFilters
+from troubletree.trees.repository import SearchFilters, SortKey, TreeFilters
 from troubletree.trees.schemas import (
     CategoryCreate,
     CategoryRead,
@@ -74,15 +74,19 @@ async def search_trees(
     caller: CurrentMember,
     db: DB,
     q: Annotated[str, Query(min_length=1, max_length=200, pattern=r"^[^\x00]*\S[^\x00]*$")],
+    status: TreeStatus | None = None,
+    category_id: uuid.UUID | None = None,
+    tag: TagFilter = None,
     cursor: Cursor = None,
     limit: Annotated[int, Query(ge=1, le=50)] = 20,
 ) -> SearchPage:
     """Full-text search in your account: matches in the title or tags first (ranked, title
     above tags), then matches in the category, description or step text of the current
-    version (most used first), then titles spelled like the query (typos). Titles and
-    snippets come back as parts marked `match`, never as markup. Technicians find published
-    trees only."""
-    return await service.search_trees(db, caller, q, cursor=cursor, limit=limit)
+    version (most used first), then titles spelled like the query (typos). `status`,
+    `category_id` and `tag` narrow every tier, as in the list. Titles and snippets come back
+    as parts marked `match`, never as markup. Technicians find published trees only."""
+    filters = SearchFilters(status=status, category_id=category_id, tags=tuple(tag or ()))
+    return await service.search_trees(db, caller, q, filters=filters, cursor=cursor, limit=limit)
 
 
 @router.get("/tags", responses=error_responses(401, 403, 422))

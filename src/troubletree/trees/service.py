@@ -325,7 +325,13 @@ def highlight_parts(marked: str) -> list[HighlightPart]:
 
 
 async def search_trees(
-    db: AsyncSession, caller: Caller, q: str, *, cursor: str | None, limit: int
+    db: AsyncSession,
+    caller: Caller,
+    q: str,
+    *,
+    filters: repository.SearchFilters | None = None,
+    cursor: str | None,
+    limit: int,
 ) -> SearchPage:
     decoded = decode_cursor("search", cursor)
     after: repository.SearchCursor | None = None
@@ -347,6 +353,7 @@ async def search_trees(
         published_only=not is_author(caller),
         after=after,
         limit=limit + 1,
+        filters=filters,
     )
     page = rows[:limit]
     items = [

@@ -561,9 +561,9 @@ export const treesImportTree = <ThrowOnError extends boolean = false>(options: O
  *
  * Full-text search in your account: matches in the title or tags first (ranked, title
  * above tags), then matches in the category, description or step text of the current
- * version (most used first), then titles spelled like the query (typos). Titles and
- * snippets come back as parts marked `match`, never as markup. Technicians find published
- * trees only.
+ * version (most used first), then titles spelled like the query (typos). `status`,
+ * `category_id` and `tag` narrow every tier, as in the list. Titles and snippets come back
+ * as parts marked `match`, never as markup. Technicians find published trees only.
  */
 export const treesSearchTrees = <ThrowOnError extends boolean = false>(options: Options<TreesSearchTreesData, ThrowOnError>) => (options.client ?? client).get<TreesSearchTreesResponses, TreesSearchTreesErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],

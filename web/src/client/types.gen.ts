@@ -3584,6 +3584,20 @@ export type TreesSearchTreesData = {
          */
         q: string;
         /**
+         * Status
+         */
+        status?: TreeStatus | null;
+        /**
+         * Category Id
+         */
+        category_id?: string | null;
+        /**
+         * Tag
+         *
+         * Trees carrying all
+         */
+        tag?: Array<string> | null;
+        /**
          * Cursor
          */
         cursor?: string | null;

@@ -944,9 +944,9 @@ export const treesSearchTreesQueryKey = (options: Options<TreesSearchTreesData>)
  *
  * Full-text search in your account: matches in the title or tags first (ranked, title
  * above tags), then matches in the category, description or step text of the current
- * version (most used first), then titles spelled like the query (typos). Titles and
- * snippets come back as parts marked `match`, never as markup. Technicians find published
- * trees only.
+ * version (most used first), then titles spelled like the query (typos). `status`,
+ * `category_id` and `tag` narrow every tier, as in the list. Titles and snippets come back
+ * as parts marked `match`, never as markup. Technicians find published trees only.
  */
 export const treesSearchTreesOptions = (options: Options<TreesSearchTreesData>) => queryOptions<TreesSearchTreesResponse, TreesSearchTreesError, TreesSearchTreesResponse, ReturnType<typeof treesSearchTreesQueryKey>>({
     queryFn: async ({ queryKey, signal }) => {
@@ -968,9 +968,9 @@ export const treesSearchTreesInfiniteQueryKey = (options: Options<TreesSearchTre
  *
  * Full-text search in your account: matches in the title or tags first (ranked, title
  * above tags), then matches in the category, description or step text of the current
- * version (most used first), then titles spelled like the query (typos). Titles and
- * snippets come back as parts marked `match`, never as markup. Technicians find published
- * trees only.
+ * version (most used first), then titles spelled like the query (typos). `status`,
+ * `category_id` and `tag` narrow every tier, as in the list. Titles and snippets come back
+ * as parts marked `match`, never as markup. Technicians find published trees only.
  */
 export const treesSearchTreesInfiniteOptions = (options: Options<TreesSearchTreesData>) => infiniteQueryOptions<TreesSearchTreesResponse, TreesSearchTreesError, InfiniteData<TreesSearchTreesResponse>, QueryKey<Options<TreesSearchTreesData>>, string | null | Pick<QueryKey<Options<TreesSearchTreesData>>[0], 'body' | 'headers' | 'path' | 'query'>>(
 // @ts-ignore

@@ -39,28 +39,28 @@ async function fetchLibraryPage(
   signal: AbortSignal,
 ): Promise<Page<LibraryItem>> {
   const q = filters.q.trim();
+  // The same filters narrow the list and the search (server side, so every page is full).
+  const narrow = {
+    category_id: filters.categoryId || null,
+    tag: filters.tag ? [filters.tag] : null,
+    status: filters.status || null,
+  };
   if (q) {
-    // Search ranks by relevance; the other filters narrow its answer on this page.
-    const { data } = await treesSearchTrees({ query: { q, cursor, limit: 20 }, signal, throwOnError: true });
-    const items = data.items
-      .filter(
-        (hit) =>
-          (!filters.categoryId || hit.tree.category?.id === filters.categoryId) &&
-          (!filters.tag || hit.tree.tags.includes(filters.tag)) &&
-          (!filters.status || hit.tree.status === filters.status),
-      )
-      .map((hit) => ({ tree: hit.tree, titleHighlight: hit.title_highlight, snippet: hit.snippet }));
+    // Search ranks by relevance (the sort applies to the list only).
+    const { data } = await treesSearchTrees({
+      query: { q, ...narrow, cursor, limit: 20 },
+      signal,
+      throwOnError: true,
+    });
+    const items = data.items.map((hit) => ({
+      tree: hit.tree,
+      titleHighlight: hit.title_highlight,
+      snippet: hit.snippet,
+    }));
     return { items, next_cursor: data.next_cursor };
   }
   const { data } = await treesListTrees({
-    query: {
-      sort: filters.sort,
-      category_id: filters.categoryId || null,
-      tag: filters.tag ? [filters.tag] : null,
-      status: filters.status || null,
-      cursor,
-      limit: 24,
-    },
+    query: { sort: filters.sort, ...narrow, cursor, limit: 24 },
     signal,
     throwOnError: true,
   });
