@@ -151,9 +151,9 @@ _LIST_STEPS = (
     .order_by(_steps.c.seq)
 )
 _INSERT_STEP = insert(_steps)
-_NOTE_STEP = (
+_NOTE_STEP = (  # parameters named unlike the table's columns, as an UPDATE's WHERE needs
     update(_steps)
-    .where(_steps.c.session_id == bindparam("session_id"), _steps.c.seq == bindparam("seq"))
+    .where(_steps.c.session_id == bindparam("step_session"), _steps.c.seq == bindparam("step_seq"))
     .values(note=bindparam("note"))
 )
 
@@ -184,7 +184,7 @@ async def add_steps(
 async def set_step_note(
     db: AsyncSession, session_id: uuid.UUID, seq: int, note: str | None
 ) -> None:
-    await db.execute(_NOTE_STEP, {"session_id": session_id, "seq": seq, "note": note})
+    await db.execute(_NOTE_STEP, {"step_session": session_id, "step_seq": seq, "note": note})
 
 
 # --------------------------------------------------------------------------- history
