@@ -139,3 +139,41 @@ async def step(
     assert response.status_code == expect, response.text
     data: dict[str, Any] = response.json()
     return data
+
+
+async def complete(
+    client: httpx.AsyncClient,
+    headers: dict[str, str],
+    session: dict[str, Any],
+    expect: int = 200,
+    **body: Any,
+) -> dict[str, Any]:
+    response = await client.post(
+        f"/api/v1/sessions/{session['id']}/complete", headers=headers, json=body
+    )
+    assert response.status_code == expect, response.text
+    data: dict[str, Any] = response.json()
+    return data
+
+
+def question_then_solution(
+    title: str,
+    option: tuple[str, str],
+    solution: str,
+    variables: list[dict[str, Any]] | None = None,
+) -> dict[str, Any]:
+    """A one-question tree: the question's single option leads to a solution."""
+    option_id, label = option
+    return {
+        "start": "q1",
+        "variables": variables or [],
+        "nodes": [
+            {
+                "id": "q1",
+                "kind": "question",
+                "title": title,
+                "options": [{"id": option_id, "label": label, "next": "s1"}],
+            },
+            {"id": "s1", "kind": "solution", "title": solution},
+        ],
+    }

@@ -10,7 +10,16 @@ import pytest
 
 from tests.conftest import Fresh
 from tests.helpers import error_code
-from tests.sessions.helpers import Team, make_team, printer_graph, published_tree, start, step
+from tests.sessions.helpers import (
+    Team,
+    complete,
+    make_team,
+    printer_graph,
+    published_tree,
+    question_then_solution,
+    start,
+    step,
+)
 
 SESSIONS = "/api/v1/sessions"
 
@@ -21,9 +30,11 @@ async def team(client: httpx.AsyncClient) -> Team:
 
 
 def intake_graph() -> dict[str, Any]:
-    return {
-        "start": "q1",
-        "variables": [
+    return question_then_solution(
+        "Print {{copies}} copies in {{room}}?",
+        ("ok", "Done"),
+        "Printed",
+        variables=[
             {"name": "copies", "label": "Copies", "type": "number", "required": "at_start"},
             {"name": "duplex", "label": "Duplex", "type": "boolean", "required": "optional"},
             {"name": "bought", "label": "Bought on", "type": "date", "required": "optional"},
@@ -36,16 +47,7 @@ def intake_graph() -> dict[str, Any]:
             },
             {"name": "room", "label": "Room", "type": "text", "required": "optional"},
         ],
-        "nodes": [
-            {
-                "id": "q1",
-                "kind": "question",
-                "title": "Print {{copies}} copies in {{room}}?",
-                "options": [{"id": "ok", "label": "Done", "next": "s1"}],
-            },
-            {"id": "s1", "kind": "solution", "title": "Printed"},
-        ],
-    }
+    )
 
 
 class TestIntakeTypes:
@@ -130,8 +132,7 @@ class TestHistoryFilters:
         await step(client, team.tech_h, resolved, "yes")
         await step(client, team.tech_h, resolved, "ok")
         url = f"{SESSIONS}/{resolved['id']}"
-        refused = await client.post(f"{url}/complete", headers=team.tech_h, json={})
-        assert refused.status_code == 422  # the ticket number is still missing
+        await complete(client, team.tech_h, resolved, expect=422)  # the ticket is still missing
         revision = (await client.get(url, headers=team.tech_h)).json()["revision"]
         filled = await client.put(
             url,
@@ -139,20 +140,14 @@ class TestHistoryFilters:
             json={"base_revision": revision, "variables": {"ticket": "T-1"}},
         )
         assert filled.status_code == 200, filled.text
-        finished = await client.post(
-            f"{url}/complete", headers=team.tech_h, json={"resolution_note": "Toner was Empty"}
-        )
-        assert finished.status_code == 200, finished.text
+        await complete(client, team.tech_h, resolved, resolution_note="Toner was Empty")
 
         escalated = await start(
             client, team.tech2_h, printers, variables={"device": "P2", "ticket": "T-2"}
         )
         await step(client, team.tech2_h, escalated, "yes")
         await step(client, team.tech2_h, escalated, "fail")
-        out = await client.post(
-            f"{SESSIONS}/{escalated['id']}/complete", headers=team.tech2_h, json={}
-        )
-        assert out.json()["outcome"] == "escalated"
+        assert (await complete(client, team.tech2_h, escalated))["outcome"] == "escalated"
 
         running = await start(client, team.tech_h, copies, variables={"copies": 1})
         old = await start(client, team.tech_h, copies, variables={"copies": 1})
@@ -306,19 +301,9 @@ class TestLinkNodes:
         network = await published_tree(
             client,
             team.admin_h,
-            {
-                "start": "n1",
-                "variables": [],
-                "nodes": [
-                    {
-                        "id": "n1",
-                        "kind": "question",
-                        "title": "Is the network cable plugged in?",
-                        "options": [{"id": "plugged", "label": "Now it is", "next": "n2"}],
-                    },
-                    {"id": "n2", "kind": "solution", "title": "Connected"},
-                ],
-            },
+            question_then_solution(
+                "Is the network cable plugged in?", ("plugged", "Now it is"), "Connected"
+            ),
             "Network check",
         )
         graph = printer_graph()
@@ -335,19 +320,16 @@ class TestLinkNodes:
             client, team.tech_h, printers, variables={"device": "P", "ticket": "1"}
         )
         linked = await step(client, team.tech_h, session, "yes")
-        assert linked["current"]["node_id"] == "n1"
+        assert linked["current"]["node_id"] == "q1"
         assert linked["current"]["version_id"] == version
         assert [(p["node_id"], p["answer_label"]) for p in linked["path"]] == [
             ("q1", "Yes"),
             ("link", "Check the network"),
-            ("n1", None),
+            ("q1", None),
         ]
         solved = await step(client, team.tech_h, linked, "plugged")
         assert solved["current"]["is_terminal"] and solved["can_complete"]
-        completed = await client.post(
-            f"{SESSIONS}/{session['id']}/complete", headers=team.tech_h, json={}
-        )
-        assert completed.json()["outcome"] == "resolved"
+        assert (await complete(client, team.tech_h, session))["outcome"] == "resolved"
 
         # Once the linked tree is deleted, the link cannot be followed: a clear 422, and the
         # answer that led there is not recorded.

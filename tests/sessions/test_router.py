@@ -14,6 +14,7 @@ from pypdf import PdfReader
 from tests.conftest import Fresh
 from tests.helpers import error_code, signed_in
 from tests.sessions.helpers import (
+    complete,
     make_team,
     printer_graph,
     published_tree,
@@ -254,10 +255,7 @@ class TestComplete:
         )
         await step(client, team.tech_h, session, "yes")
         await step(client, team.tech_h, session, "fail")
-        done = await client.post(
-            f"/api/v1/sessions/{session['id']}/complete", headers=team.tech_h, json={}
-        )
-        assert done.json()["outcome"] == "escalated"
+        assert (await complete(client, team.tech_h, session))["outcome"] == "escalated"
 
     async def test_abandon(self, client: httpx.AsyncClient, team) -> None:
         tree_id = await published_tree(client, team.admin_h)

@@ -1145,6 +1145,18 @@ class TestSearch:
         assert await titles(category_id=kiosks, status="draft") == ["Gaskett drawer sticks"]
         assert await titles(category_id=str(uuid.uuid4())) == []
 
+        # Bad filters are a clear 422 naming the parameter, never a 500.
+        for bad in (
+            {"status": "paused"},
+            {"category_id": "kiosks"},
+            {"tag": [f"t{i}" for i in range(11)]},
+            {"tag": "nul\u0000byte"},
+        ):
+            response = await client.get(
+                f"{TREES}/search", headers=headers, params={"q": "gasket", **bad}
+            )
+            assert response.status_code == 422, (bad, response.text)
+
         # Technicians find published trees only, whatever the filters ask for.
         _, tech = await member(client, headers, "technician")
         assert await titles(tech, status="draft") == []
