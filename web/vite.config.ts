@@ -15,8 +15,21 @@ export default defineConfig({
     sourcemap: true,
   },
   test: {
-    include: ['src/**/*.test.{ts,tsx}'],
-    environment: 'node',
     restoreMocks: true,
+    // Logic tests (*.test.ts) run in node; component tests (*.test.tsx) in happy-dom with
+    // Testing Library. `npm run bench:model` runs bench/*.bench.ts (times only, no verdict).
+    projects: [
+      { extends: true, test: { name: 'unit', include: ['src/**/*.test.ts'], environment: 'node' } },
+      {
+        extends: true,
+        test: {
+          name: 'dom',
+          include: ['src/**/*.test.tsx'],
+          environment: 'happy-dom',
+          setupFiles: ['src/test/setup.ts'],
+        },
+      },
+    ],
+    benchmark: { include: ['bench/**/*.bench.ts'] },
   },
 });

@@ -185,16 +185,4 @@ describe('layout', () => {
     expect(next.x).toBeGreaterThan(below.x);
   });
 
-  it('lays out a 1,000-node tree (a few hundred ms here; fails past 3 s)', () => {
-    const nodes = Array.from({ length: 1000 }, (_, i) => {
-      const kids = [2 * i + 1, 2 * i + 2].filter((k) => k < 1000);
-      return kids.length
-        ? { ...blankNode(`n${i}`, 'question'), options: kids.map((k, j) => ({ id: `o${j}`, label: 'x', next: `n${k}` })) }
-        : blankNode(`n${i}`, 'solution');
-    });
-    const started = performance.now();
-    const at = layoutPositions({ start: 'n0', variables: [], nodes });
-    expect(at.size).toBe(1000);
-    expect(performance.now() - started).toBeLessThan(3000);
-  });
 });

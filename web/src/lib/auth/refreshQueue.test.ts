@@ -1,16 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
 
+import { deferred } from '../../test/deferred';
 import { createRefreshQueue } from './refreshQueue';
-
-function deferred<T>() {
-  let resolve!: (value: T) => void;
-  let reject!: (error: unknown) => void;
-  const promise = new Promise<T>((res, rej) => {
-    resolve = res;
-    reject = rej;
-  });
-  return { promise, resolve, reject };
-}
 
 describe('refresh queue', () => {
   it('runs one refresh for every caller waiting at the same time', async () => {

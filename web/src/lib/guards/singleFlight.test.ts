@@ -1,16 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
 
+import { deferred } from '../../test/deferred';
 import { createSingleFlight } from './singleFlight';
-
-function deferred<T>() {
-  let resolve!: (value: T) => void;
-  let reject!: (error: unknown) => void;
-  const promise = new Promise<T>((res, rej) => {
-    resolve = res;
-    reject = rej;
-  });
-  return { promise, resolve, reject };
-}
 
 describe('double-submit guard', () => {
   it('sends one save when the button and Ctrl+S fire in the same tick', async () => {
