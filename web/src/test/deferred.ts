@@ -20,7 +20,7 @@ export function deferred<T>(): Deferred<T> {
 }
 
 /** Fake timers in every test of the calling describe block, real ones again after each. */
-export function useFakeTimersEachTest(): void {
+export function fakeTimersInEachTest(): void {
   beforeEach(() => vi.useFakeTimers());
   afterEach(() => vi.useRealTimers());
 }

@@ -86,7 +86,8 @@ export function useSendVerificationEmail() {
 /** Which account and role an invite code grants (without using it). */
 export function useInvitePreview(code: string) {
   return useQuery({
-    queryKey: ['invite-preview', code],
+    // A POST, so the generated client has no query key for it: this one has their shape.
+    queryKey: [{ _id: 'invitesPreviewInvite', body: { code } }],
     queryFn: async () => (await invitesPreviewInvite({ body: { code }, throwOnError: true })).data,
     enabled: code.length > 0,
     retry: false,

@@ -2,20 +2,26 @@
 
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 
-import { treesListTrees, treesPublishTree, treesReadTree, treesUpdateTree, treesValidateTree, type Graph } from '../../client';
-import { treesReadTreeQueryKey } from '../../client/@tanstack/react-query.gen';
+import { treesPublishTree, treesUpdateTree, treesValidateTree, type Graph } from '../../client';
+import { treesReadTreeOptions, treesReadTreeQueryKey } from '../../client/@tanstack/react-query.gen';
 import { type ApiError, isApiError } from '../../lib/api/errors';
+import { usePublishedTrees, useTreesChanged } from '../trees/hooks';
 import { normaliseProblems, type Problem } from './model';
 
 export type { TreeDetail } from '../../client';
 
-/** The tree with its draft. Not refetched behind the author's back: the draft is being edited. */
+/**
+ * The tree with its draft (the same query as every other view of the tree). Fetched afresh when
+ * the editor opens (`isFetchedAfterMount` tells the page), then never refetched behind the
+ * author's back: the draft is being edited.
+ */
 export function useTreeDraft(treeId: string) {
   return useQuery({
-    queryKey: treesReadTreeQueryKey({ path: { tree_id: treeId } }),
-    queryFn: async ({ signal }) => (await treesReadTree({ path: { tree_id: treeId }, signal, throwOnError: true })).data,
+    ...treesReadTreeOptions({ path: { tree_id: treeId } }),
+    refetchOnMount: 'always',
     staleTime: Infinity,
     refetchOnWindowFocus: false,
+    refetchOnReconnect: false,
     gcTime: 0,
   });
 }
@@ -34,6 +40,7 @@ export interface SaveDraft {
 }
 
 export function useSaveDraft(treeId: string) {
+  const treesChanged = useTreesChanged();
   return useMutation({
     mutationFn: async ({ baseRevision, graph, title, description }: SaveDraft) =>
       (
@@ -43,16 +50,17 @@ export function useSaveDraft(treeId: string) {
           throwOnError: true,
         })
       ).data,
+    onSuccess: () => void treesChanged(treeId),
   });
 }
 
 export function usePublish(treeId: string) {
-  const queryClient = useQueryClient();
+  const treesChanged = useTreesChanged();
   return useMutation({
     mutationFn: async ({ changelog, baseRevision }: { changelog: string; baseRevision: number }) =>
       (await treesPublishTree({ path: { tree_id: treeId }, body: { changelog, base_revision: baseRevision }, throwOnError: true }))
         .data,
-    onSuccess: () => queryClient.invalidateQueries({ queryKey: [{ _id: 'treesListTrees' }] }),
+    onSuccess: () => void treesChanged(treeId),
   });
 }
 
@@ -62,16 +70,9 @@ export function useValidate(treeId: string) {
   });
 }
 
-/** Published trees a link node can continue in. */
+/** Published trees a link node can continue in (the pickers' list of the tree library). */
 export function useLinkTargets(enabled: boolean) {
-  return useQuery({
-    queryKey: ['editor-link-targets'],
-    queryFn: async ({ signal }) =>
-      (await treesListTrees({ query: { status: 'published', sort: 'title', limit: 100 }, signal, throwOnError: true })).data
-        .items,
-    enabled,
-    staleTime: 60_000,
-  });
+  return usePublishedTrees(enabled);
 }
 
 /** The problems of a 422 graph_invalid answer to publish (by node and field). */

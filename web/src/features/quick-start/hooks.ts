@@ -1,18 +1,28 @@
 // Every API call of quick start: the search as you type. Starting a session is the sessions
-// feature's `useStartSession`.
+// feature's `useRunTree`.
 
-import { useCallback } from 'react';
+import { keepPreviousData, useQuery } from '@tanstack/react-query';
 
-import { treesSearchTrees } from '../../client';
+import type { SearchHit, TreesSearchTreesResponse } from '../../client';
+import { treesSearchTreesOptions } from '../../client/@tanstack/react-query.gen';
 
 export type { SearchHit } from '../../client';
-export { useStartSession } from '../sessions/hooks';
 
-/** One page of ranked hits for `q` (published trees for technicians). */
-export function useTreeSearch() {
-  return useCallback(
-    async (q: string, signal: AbortSignal) =>
-      (await treesSearchTrees({ query: { q, limit: 8 }, signal, throwOnError: true })).data.items,
-    [],
-  );
+/** Only trees a session can start on. */
+function startable(page: TreesSearchTreesResponse): SearchHit[] {
+  return page.items.filter((hit) => hit.tree.status === 'published' && hit.tree.current_version);
+}
+
+/**
+ * Ranked hits for `q` (published trees for technicians). Each text is its own query, so the
+ * answer to an older text is never shown, even when it comes last; while the newer one is on
+ * its way the older hits stay on screen, marked as placeholders.
+ */
+export function useTreeSearch(q: string) {
+  return useQuery({
+    ...treesSearchTreesOptions({ query: { q, limit: 8 } }),
+    enabled: q !== '',
+    placeholderData: keepPreviousData,
+    select: startable,
+  });
 }

@@ -1,6 +1,6 @@
 // Every API call of guided sessions (runner and history). Components use these hooks only.
 
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { type InfiniteData, useInfiniteQuery, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useNavigate } from 'react-router';
 
 import {
@@ -8,21 +8,25 @@ import {
   sessionsCreateSession,
   sessionsExportSession,
   sessionsGoBack,
-  sessionsListSessions,
   sessionsRecordStep,
   sessionsStartSession,
   sessionsUpdateSession,
-  treesReadTree,
   type Outcome,
   type SessionRead,
   type SessionStatus,
   type SessionSummary,
 } from '../../client';
-import { sessionsReadSessionOptions, sessionsReadSessionQueryKey } from '../../client/@tanstack/react-query.gen';
+import {
+  sessionsListSessionsInfiniteOptions,
+  sessionsListSessionsQueryKey,
+  sessionsReadSessionOptions,
+  sessionsReadSessionQueryKey,
+  treesReadTreeOptions,
+} from '../../client/@tanstack/react-query.gen';
 import { isApiError } from '../../lib/api/errors';
+import { allItems, cursorList, cursorPaging } from '../../lib/api/query';
 import { useSingleFlight } from '../../lib/guards/hooks';
-import type { Page } from '../../lib/lists/latestPages';
-import { useLatestPages } from '../../lib/lists/hooks';
+import { useTreesChanged } from '../trees/hooks';
 
 export type { Outcome, SessionRead, SessionStatus, SessionSummary, Variable } from '../../client';
 
@@ -50,32 +54,27 @@ export function dayBound(date: string, endOfDay: boolean): string | null {
   return at.toISOString();
 }
 
-async function fetchHistoryPage(
-  filters: HistoryFilters,
-  cursor: string | null,
-  signal: AbortSignal,
-): Promise<Page<SessionSummary>> {
-  const { data } = await sessionsListSessions({
-    query: {
-      tab: filters.tab,
-      status: filters.status || null,
-      outcome: filters.outcome || null,
-      tree_id: filters.treeId || null,
-      created_from: dayBound(filters.from, false),
-      created_to: dayBound(filters.to, true),
-      q: filters.q.trim() || null,
-      cursor,
-      limit: 25,
-    },
-    signal,
-    throwOnError: true,
-  });
-  return data;
-}
+const historyItems = (data: InfiniteData<{ items: SessionSummary[] }>) => allItems(data);
 
-/** Session history for these filters, page by page; answers to older filters are dropped. */
+/** Session history for these filters, page by page; each filter set is its own query. */
 export function useSessionHistory(filters: HistoryFilters) {
-  return useLatestPages(filters, fetchHistoryPage);
+  const history = useInfiniteQuery({
+    ...sessionsListSessionsInfiniteOptions({
+      query: {
+        tab: filters.tab,
+        status: filters.status || null,
+        outcome: filters.outcome || null,
+        tree_id: filters.treeId || null,
+        created_from: dayBound(filters.from, false),
+        created_to: dayBound(filters.to, true),
+        q: filters.q.trim() || null,
+        limit: 25,
+      },
+    }),
+    ...cursorPaging,
+    select: historyItems,
+  });
+  return cursorList(history);
 }
 
 /** Of two answers for the same session, the one with the higher revision is the newer. */
@@ -96,22 +95,32 @@ export function useSession(sessionId: string) {
 
 /** The variables a tree asks at start (from its published version), for the intake form. */
 export function useTreeForStart(treeId: string) {
-  return useQuery({
-    queryKey: ['tree-for-start', treeId],
-    queryFn: async ({ signal }) => (await treesReadTree({ path: { tree_id: treeId }, signal, throwOnError: true })).data,
-  });
+  return useQuery(treesReadTreeOptions({ path: { tree_id: treeId } }));
 }
 
-/** Each change answers the whole session: store it, so the page shows the new state at once. */
+/** A session changed: its answer goes into the cache (the page shows the new state at once) and
+ * the history lists ask again when next shown. */
+function useSessionChanged() {
+  const queryClient = useQueryClient();
+  return (session: SessionRead) => {
+    queryClient.setQueryData(sessionsReadSessionQueryKey({ path: { session_id: session.id } }), (old) =>
+      newerSession(old, session) as SessionRead,
+    );
+    void queryClient.invalidateQueries({ queryKey: sessionsListSessionsQueryKey() });
+  };
+}
+
+/** Each change answers the whole session. */
 function useSessionMutation<V>(sessionId: string, call: (vars: V, session: SessionRead | undefined) => Promise<SessionRead>) {
   const queryClient = useQueryClient();
+  const sessionChanged = useSessionChanged();
   const key = sessionsReadSessionQueryKey({ path: { session_id: sessionId } });
   return useMutation({
     mutationFn: async (vars: V) => {
       await queryClient.cancelQueries({ queryKey: key }); // a read in flight would be older
       return call(vars, queryClient.getQueryData<SessionRead>(key));
     },
-    onSuccess: (session) => queryClient.setQueryData(key, (old) => newerSession(old, session) as SessionRead),
+    onSuccess: sessionChanged,
     onError: (error) => {
       // Someone else changed it (another tab): show what it is now.
       if (isApiError(error, 409)) void queryClient.invalidateQueries({ queryKey: key });
@@ -120,13 +129,17 @@ function useSessionMutation<V>(sessionId: string, call: (vars: V, session: Sessi
 }
 
 export function useStartSession() {
-  const queryClient = useQueryClient();
+  const sessionChanged = useSessionChanged();
+  const treesChanged = useTreesChanged();
   return useMutation({
     mutationFn: async (body: { treeId: string; variables?: Record<string, unknown> }) =>
       (await sessionsCreateSession({ body: { tree_id: body.treeId, variables: body.variables ?? {} }, throwOnError: true }))
         .data,
-    onSuccess: (session) =>
-      queryClient.setQueryData(sessionsReadSessionQueryKey({ path: { session_id: session.id } }), session),
+    // A new session counts as a use of its tree (the library's "used" counts and sort).
+    onSuccess: (session) => {
+      sessionChanged(session);
+      void treesChanged();
+    },
   });
 }
 

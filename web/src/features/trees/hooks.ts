@@ -1,16 +1,23 @@
 // Every API call of the tree library. Components use these hooks, never the client.
 
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { type InfiniteData, useInfiniteQuery, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 
-import { treesCreateTree, treesListTrees, treesSearchTrees, type TreeCreate, type TreeRead, type TreeStatus } from '../../client';
+import { treesCreateTree, type SearchHit, type TreeCreate, type TreeRead, type TreeStatus } from '../../client';
 import {
   treesListCategoriesOptions,
+  treesListCategoriesQueryKey,
   treesListTagsOptions,
+  treesListTagsQueryKey,
+  treesListTreesInfiniteOptions,
+  treesListTreesOptions,
   treesListTreesQueryKey,
+  treesReadTreeQueryKey,
   treesReadTreeUsageOptions,
+  treesReadTreeUsageQueryKey,
+  treesSearchTreesInfiniteOptions,
+  treesSearchTreesQueryKey,
 } from '../../client/@tanstack/react-query.gen';
-import type { Page } from '../../lib/lists/latestPages';
-import { useLatestPages } from '../../lib/lists/hooks';
+import { allItems, cursorList, cursorPaging, everyQueryOf } from '../../lib/api/query';
 
 export type { CategoryRead, SearchHit, TagRead, TreeRead, TreeStatus, HighlightPart } from '../../client';
 
@@ -33,11 +40,15 @@ export interface LibraryItem {
   snippet?: { text: string; match: boolean }[];
 }
 
-async function fetchLibraryPage(
-  filters: LibraryFilters,
-  cursor: string | null,
-  signal: AbortSignal,
-): Promise<Page<LibraryItem>> {
+function libraryItem(hit: SearchHit): LibraryItem {
+  return { tree: hit.tree, titleHighlight: hit.title_highlight, snippet: hit.snippet };
+}
+const searchItems = (data: InfiniteData<{ items: SearchHit[] }>): LibraryItem[] => allItems(data).map(libraryItem);
+const listItems = (data: InfiniteData<{ items: TreeRead[] }>): LibraryItem[] => allItems(data).map((tree) => ({ tree }));
+
+/** The library list for these filters (search when `q` is set), page by page. Each filter set
+ * is its own query, so a page for other filters is never shown or appended. */
+export function useLibrary(filters: LibraryFilters) {
   const q = filters.q.trim();
   // The same filters narrow the list and the search (server side, so every page is full).
   const narrow = {
@@ -45,31 +56,20 @@ async function fetchLibraryPage(
     tag: filters.tag ? [filters.tag] : null,
     status: filters.status || null,
   };
-  if (q) {
-    // Search ranks by relevance (the sort applies to the list only).
-    const { data } = await treesSearchTrees({
-      query: { q, ...narrow, cursor, limit: 20 },
-      signal,
-      throwOnError: true,
-    });
-    const items = data.items.map((hit) => ({
-      tree: hit.tree,
-      titleHighlight: hit.title_highlight,
-      snippet: hit.snippet,
-    }));
-    return { items, next_cursor: data.next_cursor };
-  }
-  const { data } = await treesListTrees({
-    query: { sort: filters.sort, ...narrow, cursor, limit: 24 },
-    signal,
-    throwOnError: true,
+  // Search ranks by relevance (the sort applies to the list only).
+  const search = useInfiniteQuery({
+    ...treesSearchTreesInfiniteOptions({ query: { q, ...narrow, limit: 20 } }),
+    ...cursorPaging,
+    select: searchItems,
+    enabled: q !== '',
   });
-  return { items: data.items.map((tree) => ({ tree })), next_cursor: data.next_cursor };
-}
-
-/** The library list for these filters (search when `q` is set); older answers are dropped. */
-export function useLibrary(filters: LibraryFilters) {
-  return useLatestPages(filters, fetchLibraryPage);
+  const list = useInfiniteQuery({
+    ...treesListTreesInfiniteOptions({ query: { sort: filters.sort, ...narrow, limit: 24 } }),
+    ...cursorPaging,
+    select: listItems,
+    enabled: q === '',
+  });
+  return cursorList(q ? search : list);
 }
 
 export function useCategories() {
@@ -84,21 +84,44 @@ export function useTreeUsage(enabled: boolean) {
   return useQuery({ ...treesReadTreeUsageOptions(), enabled });
 }
 
+const PUBLISHED = { query: { status: 'published', sort: 'title', limit: 100 } } as const;
+
 /** Published trees (for pickers: history filter, link targets), first 100 by title. */
-export function usePublishedTrees() {
+export function usePublishedTrees(enabled = true) {
   return useQuery({
-    queryKey: treesListTreesQueryKey({ query: { status: 'published', sort: 'title', limit: 100 } }),
-    queryFn: async ({ signal }) =>
-      (await treesListTrees({ query: { status: 'published', sort: 'title', limit: 100 }, signal, throwOnError: true }))
-        .data.items,
+    ...treesListTreesOptions(PUBLISHED),
+    select: (page) => page.items,
+    enabled,
     staleTime: 30_000,
   });
 }
 
-export function useCreateTree() {
+/**
+ * After a tree changed (created, saved, published, run): every list, search, count and picker
+ * of trees asks again. The tree itself (`GET trees/{id}`) is only marked stale: the editor holds
+ * the draft being edited and is not reloaded behind the author's back; the next view that opens
+ * the tree (an intake form, the editor again) fetches it.
+ */
+export function useTreesChanged() {
   const queryClient = useQueryClient();
+  return (treeId?: string) =>
+    Promise.all([
+      ...[
+        treesListTreesQueryKey(),
+        everyQueryOf(treesSearchTreesQueryKey),
+        treesListCategoriesQueryKey(),
+        treesListTagsQueryKey(),
+        treesReadTreeUsageQueryKey(),
+      ].map((queryKey) => queryClient.invalidateQueries({ queryKey })),
+      treeId &&
+        queryClient.invalidateQueries({ queryKey: treesReadTreeQueryKey({ path: { tree_id: treeId } }), refetchType: 'none' }),
+    ]);
+}
+
+export function useCreateTree() {
+  const treesChanged = useTreesChanged();
   return useMutation({
     mutationFn: async (body: TreeCreate) => (await treesCreateTree({ body, throwOnError: true })).data,
-    onSuccess: () => queryClient.invalidateQueries({ queryKey: [{ _id: 'treesReadTreeUsage' }] }),
+    onSuccess: () => void treesChanged(),
   });
 }

@@ -1,8 +1,7 @@
-// React bindings of the request guards.
+// React bindings of the double-submit guard, and the save shortcut that shares it.
 
 import { useCallback, useEffect, useLayoutEffect, useRef, useState, useSyncExternalStore } from 'react';
 
-import { createLatestGuard, type LatestGuard } from './latest';
 import { createSingleFlight, type SingleFlight } from './singleFlight';
 
 /**
@@ -47,12 +46,4 @@ export function useSaveShortcut(save: () => void, enabled = true): void {
     window.addEventListener('keydown', onKeyDown);
     return () => window.removeEventListener('keydown', onKeyDown);
   }, [enabled]);
-}
-
-/** A stale response guard that lives as long as the component; pending answers are dropped on
- * unmount. */
-export function useLatestGuard(): LatestGuard {
-  const [guard] = useState(createLatestGuard);
-  useEffect(() => () => guard.cancel(), [guard]);
-  return guard;
 }

@@ -1,39 +1,8 @@
-import { useEffect, useLayoutEffect, useRef, useState, useSyncExternalStore } from 'react';
+// React bindings for lists: a debounced filter value, and infinite scroll.
+
+import { useEffect, useLayoutEffect, useRef, useState } from 'react';
 
 import { debounce } from './debounce';
-import { createLatestPages, type FetchPage, type LatestPages, type PagesState } from './latestPages';
-
-/**
- * A paginated list for `params` (compared as JSON): the first page is fetched whenever they
- * change, `loadMore` appends the next one. Answers for older params are discarded.
- */
-export function useLatestPages<P, T>(
-  params: P,
-  fetchPage: FetchPage<P, T>,
-  enabled = true,
-): PagesState<T> & { loadMore: () => void; reload: () => void } {
-  const fetchRef = useRef(fetchPage);
-  useLayoutEffect(() => {
-    fetchRef.current = fetchPage;
-  });
-  const [pages] = useState<LatestPages<P, T>>(() =>
-    createLatestPages<P, T>((p, cursor, signal) => fetchRef.current(p, cursor, signal)),
-  );
-  const state = useSyncExternalStore(pages.subscribe, () => pages.state, () => pages.state);
-  const key = JSON.stringify(params);
-  const paramsRef = useRef(params);
-  paramsRef.current = params;
-  // biome-ignore lint/correctness/useExhaustiveDependencies: params are compared by value (key)
-  useEffect(() => {
-    if (enabled) void pages.setParams(paramsRef.current);
-  }, [key, enabled, pages]);
-  useEffect(() => () => pages.cancel(), [pages]);
-  return {
-    ...state,
-    loadMore: () => void pages.loadMore(),
-    reload: () => void pages.reload(),
-  };
-}
 
 /** `value`, once it has stopped changing for `delay` ms. `flush()` settles it at once. */
 export function useDebouncedValue<T>(value: T, delay: number): [T, () => void] {

@@ -69,7 +69,8 @@ export function TreeEditorPage() {
   const { treeId = '' } = useParams();
   const tree = useTreeDraft(treeId);
   usePageTitle(tree.data ? `Edit ${tree.data.title}` : 'Tree editor');
-  if (tree.isPending) return <Loading label="Opening the editor…" />;
+  // Opens on a copy fetched now, not on one another page left in the cache.
+  if (tree.isPending || (tree.isFetching && !tree.isFetchedAfterMount)) return <Loading label="Opening the editor…" />;
   if (tree.isError || !tree.data.draft) {
     return (
       <>

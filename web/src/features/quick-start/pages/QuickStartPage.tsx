@@ -1,64 +1,43 @@
 import { useEffect, useId, useState } from 'react';
 
 import { describeError } from '../../../lib/api/errors';
-import { useLatestGuard } from '../../../lib/guards/hooks';
 import { useDebouncedValue } from '../../../lib/lists/hooks';
 import { FormErrors } from '../../../ui/forms';
 import { usePageTitle } from '../../../ui/page';
 import { useRunTree } from '../../sessions/hooks';
 import { Highlight } from '../../trees/components/Highlight';
-import { useTreeSearch, type SearchHit } from '../hooks';
+import { useTreeSearch } from '../hooks';
 import { moveSelection } from '../selection';
 
 export const SEARCH_DELAY_MS = 200;
-
-interface Results {
-  q: string;
-  hits: SearchHit[];
-}
 
 /** Two keystrokes to a session: type, Enter. Arrow keys pick another hit. */
 export function QuickStartPage() {
   usePageTitle('Quick start');
   const id = useId();
-  const search = useTreeSearch();
-  const guard = useLatestGuard();
   const runTree = useRunTree();
   const [text, setText] = useState('');
   const [q, flush] = useDebouncedValue(text.trim(), SEARCH_DELAY_MS);
-  const [results, setResults] = useState<Results>({ q: '', hits: [] });
-  const [error, setError] = useState<unknown>(null);
+  const search = useTreeSearch(q);
   const [selected, setSelected] = useState(0);
   const [startWhenReady, setStartWhenReady] = useState(false);
 
+  // The hits for `q` itself (not the older ones kept on screen while they come).
+  const answered = q && search.isSuccess && !search.isPlaceholderData ? search.data : undefined;
+  // biome-ignore lint/correctness/useExhaustiveDependencies: a new answer selects its top hit
   useEffect(() => {
-    if (!q) {
-      guard.cancel();
-      setResults({ q: '', hits: [] });
-      return;
-    }
-    guard
-      .run((signal) => search(q, signal))
-      .then((result) => {
-        if (result.stale) return; // a newer search is on its way: drop this answer
-        const hits = result.value.filter((hit) => hit.tree.status === 'published' && hit.tree.current_version);
-        setResults({ q, hits });
-        setSelected(0);
-        setError(null);
-      })
-      .catch(setError);
-  }, [q, guard, search]);
-
-  const upToDate = results.q === text.trim();
-  const hits = results.hits;
+    setSelected(0);
+  }, [answered]);
+  const hits = q ? (search.data ?? []) : [];
+  const upToDate = text.trim() === '' || (q === text.trim() && answered !== undefined);
 
   // Enter pressed before the answer for the typed text came: start as soon as it does.
   useEffect(() => {
     if (!startWhenReady || !upToDate) return;
     setStartWhenReady(false);
-    const hit = hits[selected];
+    const hit = hits[0]; // a new answer: its top hit
     if (hit) runTree.run(hit.tree.id);
-  }, [startWhenReady, upToDate, hits, selected, runTree.run]);
+  }, [startWhenReady, upToDate, hits, runTree.run]);
 
   const onKeyDown = (event: React.KeyboardEvent<HTMLInputElement>) => {
     if (event.key === 'Enter') {
@@ -108,7 +87,7 @@ export function QuickStartPage() {
         />
         <p className="field-hint">↑ ↓ to choose, Enter to start.</p>
       </div>
-      <FormErrors messages={[...describeError(error).general, ...describeError(runTree.error).general]} />
+      <FormErrors messages={[...describeError(search.error).general, ...describeError(runTree.error).general]} />
       <div id={listId} role="listbox" aria-label="Matching trees" className="hits">
         {hits.map((hit, i) => (
           // biome-ignore lint/a11y/useKeyWithClickEvents: the keyboard works from the search box (arrows, Enter)
@@ -139,7 +118,7 @@ export function QuickStartPage() {
         ))}
       </div>
       {runTree.busy && <p role="status">Starting…</p>}
-      {upToDate && results.q && hits.length === 0 && <p className="empty">No published tree matches “{results.q}”.</p>}
+      {upToDate && q && hits.length === 0 && <p className="empty">No published tree matches “{q}”.</p>}
     </div>
   );
 }

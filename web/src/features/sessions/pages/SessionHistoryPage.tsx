@@ -1,10 +1,9 @@
 import { useState } from 'react';
 import { Link, useSearchParams } from 'react-router';
 
-import { describeError } from '../../../lib/api/errors';
-import { useDebouncedValue, useOnVisible } from '../../../lib/lists/hooks';
-import { FormErrors } from '../../../ui/forms';
-import { Loading, usePageTitle } from '../../../ui/page';
+import { useDebouncedValue } from '../../../lib/lists/hooks';
+import { PagedList } from '../../../ui/lists';
+import { usePageTitle } from '../../../ui/page';
 import { useCurrentUser } from '../../auth/hooks';
 import { usePublishedTrees } from '../../trees/hooks';
 import { EMPTY_HISTORY, useSessionHistory, type HistoryFilters, type HistoryTab, type SessionSummary } from '../hooks';
@@ -36,7 +35,6 @@ export function SessionHistoryPage() {
   const [q] = useDebouncedValue(text, 300);
   const history = useSessionHistory({ ...filters, tab, q });
   const trees = usePublishedTrees();
-  const sentinel = useOnVisible<HTMLDivElement>(history.loadMore, !!history.nextCursor, history.items.length);
   const set = <K extends keyof HistoryFilters>(key: K, value: HistoryFilters[K]) =>
     setFilters((f) => ({ ...f, [key]: value }));
   const tabs = TABS.filter((t) => t.tab !== 'all' || isAdmin);
@@ -131,31 +129,17 @@ export function SessionHistoryPage() {
             <input id="history-to" type="date" value={filters.to} onChange={(e) => set('to', e.target.value)} />
           </div>
         </search>
-        {history.status === 'error' ? (
-          <FormErrors messages={describeError(history.error).general} />
-        ) : history.status === 'loading' && history.items.length === 0 ? (
-          <Loading label="Loading sessions…" />
-        ) : history.items.length === 0 ? (
-          <p className="empty">{tab === 'assigned' ? 'Nothing is assigned to you.' : 'No sessions match.'}</p>
-        ) : (
+        <PagedList
+          list={history}
+          loadingLabel="Loading sessions…"
+          empty={tab === 'assigned' ? 'Nothing is assigned to you.' : 'No sessions match.'}
+        >
           <ul className="session-list" aria-label="Sessions">
             {history.items.map((s) => (
               <SessionRow key={s.id} session={s} myId={me.data?.user.id} />
             ))}
           </ul>
-        )}
-        {history.nextCursor && (
-          <div ref={sentinel} className="load-more">
-            <button
-              type="button"
-              className="button"
-              onClick={history.loadMore}
-              aria-disabled={history.loadingMore || undefined}
-            >
-              {history.loadingMore ? 'Loading…' : 'Load more'}
-            </button>
-          </div>
-        )}
+        </PagedList>
       </div>
     </>
   );

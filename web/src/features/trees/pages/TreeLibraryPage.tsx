@@ -1,9 +1,10 @@
 import { useState } from 'react';
 
 import { describeError } from '../../../lib/api/errors';
-import { useDebouncedValue, useOnVisible } from '../../../lib/lists/hooks';
+import { useDebouncedValue } from '../../../lib/lists/hooks';
 import { FormErrors } from '../../../ui/forms';
-import { Loading, usePageTitle } from '../../../ui/page';
+import { PagedList } from '../../../ui/lists';
+import { usePageTitle } from '../../../ui/page';
 import { useCurrentUser } from '../../auth/hooks';
 import { useRunTree } from '../../sessions/hooks';
 import { NewTreeForm } from '../components/NewTreeForm';
@@ -29,7 +30,6 @@ export function TreeLibraryPage() {
   const categories = useCategories();
   const tags = useTags();
   const runTree = useRunTree();
-  const sentinel = useOnVisible<HTMLDivElement>(library.loadMore, !!library.nextCursor, library.items.length);
   const set = <K extends keyof LibraryFilters>(key: K, value: LibraryFilters[K]) =>
     setFilters((f) => ({ ...f, [key]: value }));
 
@@ -110,32 +110,23 @@ export function TreeLibraryPage() {
         </div>
       </search>
       <FormErrors messages={describeError(runTree.error).general} />
-      {library.status === 'error' ? (
-        <FormErrors messages={describeError(library.error).general} />
-      ) : library.status === 'loading' && library.items.length === 0 ? (
-        <Loading label="Loading trees…" />
-      ) : library.items.length === 0 ? (
-        <p className="empty">
-          {q.trim() || filters.categoryId || filters.tag || filters.status
+      <PagedList
+        list={library}
+        loadingLabel="Loading trees…"
+        empty={
+          q.trim() || filters.categoryId || filters.tag || filters.status
             ? 'No tree matches these filters.'
             : isAuthor
               ? 'No trees yet. Create the first one with “New tree”.'
-              : 'No published trees yet.'}
-        </p>
-      ) : (
-        <ul className="tree-grid" aria-label="Trees" aria-busy={library.status === 'loading' || undefined}>
+              : 'No published trees yet.'
+        }
+      >
+        <ul className="tree-grid" aria-label="Trees">
           {library.items.map((item) => (
             <TreeCard key={item.tree.id} item={item} canEdit={isAuthor} onRun={runTree.run} running={runTree.busy} />
           ))}
         </ul>
-      )}
-      {library.nextCursor && (
-        <div ref={sentinel} className="load-more">
-          <button type="button" className="button" onClick={library.loadMore} aria-disabled={library.loadingMore || undefined}>
-            {library.loadingMore ? 'Loading…' : 'Load more'}
-          </button>
-        </div>
-      )}
+      </PagedList>
     </>
   );
 }
