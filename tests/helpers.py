@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import secrets
+from collections.abc import Iterator
 from typing import Any
 
 import httpx
+import psycopg
 
 from tests.conftest import TEST_PASSWORD
+from troubletree.core.db import replace_database
 
 
 def unique_email(prefix: str = "user") -> str:
@@ -60,3 +64,17 @@ async def signed_in(
 def error_code(response: httpx.Response) -> str:
     detail = response.json()["detail"]
     return str(detail["code"] if isinstance(detail, dict) else detail[0]["code"])
+
+
+@contextlib.contextmanager
+def scratch_database(database_url: str, prefix: str) -> Iterator[str]:
+    """A new empty database `tt_test_<prefix>_*` next to the test database, dropped after."""
+    name = f"tt_test_{prefix}_{secrets.token_hex(4)}"
+    server = replace_database(database_url, "postgres")
+    with psycopg.connect(server, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield replace_database(database_url, name)
+    finally:
+        with psycopg.connect(server, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import secrets
-
 import psycopg
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import create_engine, inspect
 
-from troubletree.core.db import replace_database, sync_url
+from tests.helpers import scratch_database
+from troubletree.core.db import sync_url
 from troubletree.core.migrate import downgrade, include_object, upgrade
 from troubletree.models_registry import Base
 
@@ -39,12 +38,7 @@ def test_models_match_migrations(database_url: str) -> None:
 
 
 def test_upgrade_downgrade_upgrade(database_url: str) -> None:
-    name = f"tt_test_mig_{secrets.token_hex(4)}"
-    server = replace_database(database_url, "postgres")
-    with psycopg.connect(server, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    url = replace_database(database_url, name)
-    try:
+    with scratch_database(database_url, "mig") as url:
         upgrade(url)
         assert {"users", "refresh_tokens", "procrastinate_jobs"} <= _tables(url)
         downgrade(url, "base")
@@ -54,6 +48,3 @@ def test_upgrade_downgrade_upgrade(database_url: str) -> None:
         with psycopg.connect(url) as conn:
             plans = conn.execute("SELECT code, max_trees FROM plans ORDER BY id").fetchall()
         assert plans == [("free", 3), ("team", 100), ("enterprise", None)]
-    finally:
-        with psycopg.connect(server, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

@@ -6,18 +6,24 @@ Create Date: 2026-11-24 22:07:27.817814
 """
 
 from collections.abc import Sequence
+from pathlib import Path
 
 import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
-
-from troubletree.notifications.queue_schema import procrastinate_schema_sql
 
 revision: str = "ce2b2d3a5a06"
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
+# The job queue's own schema, frozen: procrastinate 3.10.0's sql/schema.sql, byte for byte (the
+# version pinned in pyproject.toml). It is never re-read from the installed library, so upgrading
+# procrastinate changes no database by itself: a new version needs a new migration that applies
+# the library's own migration files (procrastinate/sql/migrations/*.sql) between the two versions,
+# kept beside this one as sql/<date>_procrastinate_<version>.sql.
+# tests/notifications/test_queue_schema.py fails until the schemas match again.
+PROCRASTINATE_SCHEMA = Path(__file__).parent / "sql" / "2026-11-24-2207_procrastinate_3.10.0.sql"
 
 PLANS = [
     {"id": 1, "code": "free", "name": "Free", "max_trees": 3, "max_members": 5},
@@ -362,7 +368,7 @@ def upgrade() -> None:
     op.bulk_insert(plans, PLANS)
     # The job queue (procrastinate) that delivers the outbox: its own schema, created here so a
     # single `migrate` prepares everything.
-    op.execute(procrastinate_schema_sql())
+    op.execute(PROCRASTINATE_SCHEMA.read_text(encoding="utf-8"))
 
 
 def downgrade() -> None:
