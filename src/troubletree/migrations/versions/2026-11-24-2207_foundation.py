@@ -12,6 +12,8 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
+from troubletree.migrations import helpers as h
+
 revision: str = "ce2b2d3a5a06"
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
@@ -32,6 +34,24 @@ PLANS = [
 ]
 
 
+def _single_use_token(table: str, *email: h.Column) -> None:
+    """Password reset and email verification links: a hash, a lifetime, used at most once."""
+    op.create_table(
+        table,
+        h.uuid_pk(),
+        h.uuid_ref("user_id"),
+        *email,
+        sa.Column("token_hash", sa.String(length=64), nullable=False),
+        sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
+        h.timestamp("used_at"),
+        h.timestamp_now(),
+        h.fk(table, "user_id", "users", ondelete="CASCADE"),
+        h.pk(table),
+        h.unique(table, "token_hash"),
+    )
+    h.create_indexes(table, "user_id")
+
+
 def upgrade() -> None:
     op.execute("CREATE EXTENSION IF NOT EXISTS citext")
     op.create_table(
@@ -41,83 +61,42 @@ def upgrade() -> None:
         sa.Column("name", sa.String(length=100), nullable=False),
         sa.Column("max_trees", sa.Integer(), nullable=True),
         sa.Column("max_members", sa.Integer(), nullable=True),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_plans")),
-        sa.UniqueConstraint("code", name=op.f("uq_plans_code")),
+        h.pk("plans"),
+        h.unique("plans", "code"),
     )
     op.create_table(
         "users",
-        sa.Column("id", sa.UUID(), server_default=sa.text("gen_random_uuid()"), nullable=False),
+        h.uuid_pk(),
         sa.Column("email", postgresql.CITEXT(), nullable=False),
         sa.Column("password_hash", sa.String(length=255), nullable=False),
         sa.Column("full_name", sa.String(length=200), nullable=False),
         sa.Column("is_superuser", sa.Boolean(), server_default="false", nullable=False),
         sa.Column("is_active", sa.Boolean(), server_default="true", nullable=False),
-        sa.Column("email_verified_at", sa.DateTime(timezone=True), nullable=True),
-        sa.Column("password_changed_at", sa.DateTime(timezone=True), nullable=True),
-        sa.Column(
-            "updated_at",
-            sa.DateTime(timezone=True),
-            server_default=sa.text("now()"),
-            nullable=False,
-        ),
-        sa.Column(
-            "created_at",
-            sa.DateTime(timezone=True),
-            server_default=sa.text("now()"),
-            nullable=False,
-        ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_users")),
-        sa.UniqueConstraint("email", name=op.f("uq_users_email")),
+        h.timestamp("email_verified_at"),
+        h.timestamp("password_changed_at"),
+        h.timestamp_now("updated_at"),
+        h.timestamp_now(),
+        h.pk("users"),
+        h.unique("users", "email"),
     )
     op.create_table(
         "accounts",
-        sa.Column("id", sa.UUID(), server_default=sa.text("gen_random_uuid()"), nullable=False),
+        h.uuid_pk(),
         sa.Column("name", sa.String(length=200), nullable=False),
         sa.Column("slug", sa.String(length=80), nullable=False),
         sa.Column("plan_id", sa.SmallInteger(), nullable=False),
-        sa.Column(
-            "created_at",
-            sa.DateTime(timezone=True),
-            server_default=sa.text("now()"),
-            nullable=False,
-        ),
-        sa.ForeignKeyConstraint(["plan_id"], ["plans.id"], name=op.f("fk_accounts_plan_id_plans")),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_accounts")),
-        sa.UniqueConstraint("slug", name=op.f("uq_accounts_slug")),
+        h.timestamp_now(),
+        h.fk("accounts", "plan_id", "plans", ondelete=None),
+        h.pk("accounts"),
+        h.unique("accounts", "slug"),
     )
-    op.create_table(
-        "email_verification_tokens",
-        sa.Column("id", sa.UUID(), server_default=sa.text("gen_random_uuid()"), nullable=False),
-        sa.Column("user_id", sa.UUID(), nullable=False),
-        sa.Column("email", postgresql.CITEXT(), nullable=False),
-        sa.Column("token_hash", sa.String(length=64), nullable=False),
-        sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("used_at", sa.DateTime(timezone=True), nullable=True),
-        sa.Column(
-            "created_at",
-            sa.DateTime(timezone=True),
-            server_default=sa.text("now()"),
-            nullable=False,
-        ),
-        sa.ForeignKeyConstraint(
-            ["user_id"],
-            ["users.id"],
-            name=op.f("fk_email_verification_tokens_user_id_users"),
-            ondelete="CASCADE",
-        ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_email_verification_tokens")),
-        sa.UniqueConstraint("token_hash", name=op.f("uq_email_verification_tokens_token_hash")),
-    )
-    op.create_index(
-        op.f("ix_email_verification_tokens_user_id"),
-        "email_verification_tokens",
-        ["user_id"],
-        unique=False,
+    _single_use_token(
+        "email_verification_tokens", sa.Column("email", postgresql.CITEXT(), nullable=False)
     )
     op.create_table(
         "outbox_emails",
-        sa.Column("id", sa.BigInteger(), sa.Identity(always=False), nullable=False),
-        sa.Column("user_id", sa.UUID(), nullable=True),
+        h.identity_pk(),
+        h.uuid_ref("user_id", nullable=True),
         sa.Column("kind", sa.String(length=40), nullable=False),
         sa.Column("to_address", sa.String(length=320), nullable=False),
         sa.Column("subject", sa.String(length=300), nullable=False),
@@ -125,238 +104,102 @@ def upgrade() -> None:
         sa.Column("attempts", sa.Integer(), server_default="0", nullable=False),
         sa.Column("last_error", sa.Text(), nullable=True),
         sa.Column("delivered_via", sa.String(length=10), nullable=True),
-        sa.Column("sent_at", sa.DateTime(timezone=True), nullable=True),
-        sa.Column(
-            "created_at",
-            sa.DateTime(timezone=True),
-            server_default=sa.text("now()"),
-            nullable=False,
-        ),
-        sa.ForeignKeyConstraint(
-            ["user_id"],
-            ["users.id"],
-            name=op.f("fk_outbox_emails_user_id_users"),
-            ondelete="SET NULL",
-        ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_outbox_emails")),
+        h.timestamp("sent_at"),
+        h.timestamp_now(),
+        h.fk("outbox_emails", "user_id", "users", ondelete="SET NULL"),
+        h.pk("outbox_emails"),
     )
-    op.create_index(op.f("ix_outbox_emails_kind"), "outbox_emails", ["kind"], unique=False)
-    op.create_index(op.f("ix_outbox_emails_user_id"), "outbox_emails", ["user_id"], unique=False)
-    op.create_table(
-        "password_reset_tokens",
-        sa.Column("id", sa.UUID(), server_default=sa.text("gen_random_uuid()"), nullable=False),
-        sa.Column("user_id", sa.UUID(), nullable=False),
-        sa.Column("token_hash", sa.String(length=64), nullable=False),
-        sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("used_at", sa.DateTime(timezone=True), nullable=True),
-        sa.Column(
-            "created_at",
-            sa.DateTime(timezone=True),
-            server_default=sa.text("now()"),
-            nullable=False,
-        ),
-        sa.ForeignKeyConstraint(
-            ["user_id"],
-            ["users.id"],
-            name=op.f("fk_password_reset_tokens_user_id_users"),
-            ondelete="CASCADE",
-        ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_password_reset_tokens")),
-        sa.UniqueConstraint("token_hash", name=op.f("uq_password_reset_tokens_token_hash")),
-    )
-    op.create_index(
-        op.f("ix_password_reset_tokens_user_id"), "password_reset_tokens", ["user_id"], unique=False
-    )
+    h.create_indexes("outbox_emails", "kind", "user_id")
+    _single_use_token("password_reset_tokens")
     op.create_table(
         "platform_invites",
-        sa.Column("id", sa.UUID(), server_default=sa.text("gen_random_uuid()"), nullable=False),
+        h.uuid_pk(),
         sa.Column("code_hash", sa.String(length=64), nullable=False),
         sa.Column("code_hint", sa.String(length=8), nullable=False),
-        sa.Column("max_uses", sa.Integer(), nullable=False),
-        sa.Column("use_count", sa.Integer(), server_default="0", nullable=False),
-        sa.Column("expires_at", sa.DateTime(timezone=True), nullable=True),
-        sa.Column("revoked_at", sa.DateTime(timezone=True), nullable=True),
+        *h.use_counts(),
+        h.timestamp("expires_at"),
+        h.timestamp("revoked_at"),
         sa.Column("note", sa.String(length=500), nullable=True),
-        sa.Column("created_by", sa.UUID(), nullable=True),
-        sa.Column(
-            "created_at",
-            sa.DateTime(timezone=True),
-            server_default=sa.text("now()"),
-            nullable=False,
-        ),
-        sa.CheckConstraint("max_uses >= 1", name=op.f("ck_platform_invites_max_uses_positive")),
-        sa.CheckConstraint(
-            "use_count >= 0 AND use_count <= max_uses",
-            name=op.f("ck_platform_invites_use_count_bounded"),
-        ),
-        sa.ForeignKeyConstraint(
-            ["created_by"],
-            ["users.id"],
-            name=op.f("fk_platform_invites_created_by_users"),
-            ondelete="SET NULL",
-        ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_platform_invites")),
-        sa.UniqueConstraint("code_hash", name=op.f("uq_platform_invites_code_hash")),
+        h.uuid_ref("created_by", nullable=True),
+        h.timestamp_now(),
+        *h.use_checks("platform_invites"),
+        h.fk("platform_invites", "created_by", "users", ondelete="SET NULL"),
+        h.pk("platform_invites"),
+        h.unique("platform_invites", "code_hash"),
     )
     op.create_table(
         "refresh_tokens",
-        sa.Column("id", sa.UUID(), server_default=sa.text("gen_random_uuid()"), nullable=False),
-        sa.Column("user_id", sa.UUID(), nullable=False),
-        sa.Column("family_id", sa.UUID(), nullable=False),
-        sa.Column("parent_id", sa.UUID(), nullable=True),
+        h.uuid_pk(),
+        h.uuid_ref("user_id"),
+        h.uuid_ref("family_id"),
+        h.uuid_ref("parent_id", nullable=True),
         sa.Column("generation", sa.Integer(), nullable=False),
         sa.Column("token_hash", sa.String(length=64), nullable=False),
-        sa.Column(
-            "created_at",
-            sa.DateTime(timezone=True),
-            server_default=sa.text("now()"),
-            nullable=False,
-        ),
+        h.timestamp_now(),
         sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("family_expires_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("rotated_at", sa.DateTime(timezone=True), nullable=True),
-        sa.Column("revoked_at", sa.DateTime(timezone=True), nullable=True),
+        h.timestamp("rotated_at"),
+        h.timestamp("revoked_at"),
         sa.Column("revoked_reason", sa.String(length=40), nullable=True),
         sa.Column("created_ip", sa.String(length=64), nullable=True),
         sa.Column("user_agent", sa.String(length=300), nullable=True),
-        sa.CheckConstraint(
-            "generation >= 0", name=op.f("ck_refresh_tokens_generation_non_negative")
-        ),
-        sa.ForeignKeyConstraint(
-            ["parent_id"],
-            ["refresh_tokens.id"],
-            name=op.f("fk_refresh_tokens_parent_id_refresh_tokens"),
-            ondelete="CASCADE",
-        ),
-        sa.ForeignKeyConstraint(
-            ["user_id"],
-            ["users.id"],
-            name=op.f("fk_refresh_tokens_user_id_users"),
-            ondelete="CASCADE",
-        ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_refresh_tokens")),
-        sa.UniqueConstraint("parent_id", name=op.f("uq_refresh_tokens_parent_id")),
-        sa.UniqueConstraint("token_hash", name=op.f("uq_refresh_tokens_token_hash")),
+        h.check("refresh_tokens", "generation_non_negative", "generation >= 0"),
+        h.fk("refresh_tokens", "parent_id", "refresh_tokens", ondelete="CASCADE"),
+        h.fk("refresh_tokens", "user_id", "users", ondelete="CASCADE"),
+        h.pk("refresh_tokens"),
+        h.unique("refresh_tokens", "parent_id"),
+        h.unique("refresh_tokens", "token_hash"),
     )
-    op.create_index(
-        op.f("ix_refresh_tokens_family_id"), "refresh_tokens", ["family_id"], unique=False
-    )
-    op.create_index(op.f("ix_refresh_tokens_user_id"), "refresh_tokens", ["user_id"], unique=False)
+    h.create_indexes("refresh_tokens", "family_id", "user_id")
     op.create_table(
         "account_invites",
-        sa.Column("id", sa.UUID(), server_default=sa.text("gen_random_uuid()"), nullable=False),
-        sa.Column("account_id", sa.UUID(), nullable=False),
+        h.uuid_pk(),
+        h.uuid_ref("account_id"),
         sa.Column("code_hash", sa.String(length=64), nullable=False),
         sa.Column("code_hint", sa.String(length=8), nullable=False),
-        sa.Column("role", sa.String(length=20), nullable=False),
-        sa.Column("max_uses", sa.Integer(), nullable=False),
-        sa.Column("use_count", sa.Integer(), server_default="0", nullable=False),
-        sa.Column("expires_at", sa.DateTime(timezone=True), nullable=True),
-        sa.Column("revoked_at", sa.DateTime(timezone=True), nullable=True),
-        sa.Column("created_by", sa.UUID(), nullable=True),
-        sa.Column(
-            "created_at",
-            sa.DateTime(timezone=True),
-            server_default=sa.text("now()"),
-            nullable=False,
-        ),
-        sa.CheckConstraint(
-            "role IN ('admin', 'engineer', 'technician')",
-            name=op.f("ck_account_invites_role_valid"),
-        ),
-        sa.CheckConstraint("max_uses >= 1", name=op.f("ck_account_invites_max_uses_positive")),
-        sa.CheckConstraint(
-            "use_count >= 0 AND use_count <= max_uses",
-            name=op.f("ck_account_invites_use_count_bounded"),
-        ),
-        sa.ForeignKeyConstraint(
-            ["account_id"],
-            ["accounts.id"],
-            name=op.f("fk_account_invites_account_id_accounts"),
-            ondelete="CASCADE",
-        ),
-        sa.ForeignKeyConstraint(
-            ["created_by"],
-            ["users.id"],
-            name=op.f("fk_account_invites_created_by_users"),
-            ondelete="SET NULL",
-        ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_account_invites")),
-        sa.UniqueConstraint("code_hash", name=op.f("uq_account_invites_code_hash")),
+        h.role(),
+        *h.use_counts(),
+        h.timestamp("expires_at"),
+        h.timestamp("revoked_at"),
+        h.uuid_ref("created_by", nullable=True),
+        h.timestamp_now(),
+        h.role_check("account_invites"),
+        *h.use_checks("account_invites"),
+        h.fk("account_invites", "account_id", "accounts", ondelete="CASCADE"),
+        h.fk("account_invites", "created_by", "users", ondelete="SET NULL"),
+        h.pk("account_invites"),
+        h.unique("account_invites", "code_hash"),
     )
-    op.create_index(
-        op.f("ix_account_invites_account_id"), "account_invites", ["account_id"], unique=False
-    )
+    h.create_indexes("account_invites", "account_id")
     op.create_table(
         "audit_events",
-        sa.Column("id", sa.BigInteger(), sa.Identity(always=False), nullable=False),
-        sa.Column("account_id", sa.UUID(), nullable=True),
-        sa.Column("actor_id", sa.UUID(), nullable=True),
+        h.identity_pk(),
+        h.uuid_ref("account_id", nullable=True),
+        h.uuid_ref("actor_id", nullable=True),
         sa.Column("action", sa.String(length=64), nullable=False),
         sa.Column("subject", sa.String(length=200), nullable=True),
-        sa.Column(
-            "data",
-            postgresql.JSONB(astext_type=sa.Text()),
-            server_default=sa.text("'{}'::jsonb"),
-            nullable=False,
-        ),
+        h.jsonb("data", default="'{}'::jsonb"),
         sa.Column("ip", sa.String(length=64), nullable=True),
-        sa.Column(
-            "created_at",
-            sa.DateTime(timezone=True),
-            server_default=sa.text("now()"),
-            nullable=False,
-        ),
-        sa.ForeignKeyConstraint(
-            ["account_id"],
-            ["accounts.id"],
-            name=op.f("fk_audit_events_account_id_accounts"),
-            ondelete="SET NULL",
-        ),
-        sa.ForeignKeyConstraint(
-            ["actor_id"],
-            ["users.id"],
-            name=op.f("fk_audit_events_actor_id_users"),
-            ondelete="SET NULL",
-        ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_audit_events")),
+        h.timestamp_now(),
+        h.fk("audit_events", "account_id", "accounts", ondelete="SET NULL"),
+        h.fk("audit_events", "actor_id", "users", ondelete="SET NULL"),
+        h.pk("audit_events"),
     )
-    op.create_index(
-        op.f("ix_audit_events_account_id"), "audit_events", ["account_id"], unique=False
-    )
-    op.create_index(op.f("ix_audit_events_action"), "audit_events", ["action"], unique=False)
-    op.create_index(op.f("ix_audit_events_actor_id"), "audit_events", ["actor_id"], unique=False)
-    op.create_index(
-        op.f("ix_audit_events_created_at"), "audit_events", ["created_at"], unique=False
-    )
+    h.create_indexes("audit_events", "account_id", "action", "actor_id", "created_at")
     op.create_table(
         "memberships",
-        sa.Column("id", sa.UUID(), server_default=sa.text("gen_random_uuid()"), nullable=False),
-        sa.Column("user_id", sa.UUID(), nullable=False),
-        sa.Column("account_id", sa.UUID(), nullable=False),
-        sa.Column("role", sa.String(length=20), nullable=False),
-        sa.Column(
-            "created_at",
-            sa.DateTime(timezone=True),
-            server_default=sa.text("now()"),
-            nullable=False,
-        ),
-        sa.CheckConstraint(
-            "role IN ('admin', 'engineer', 'technician')", name=op.f("ck_memberships_role_valid")
-        ),
-        sa.ForeignKeyConstraint(
-            ["account_id"],
-            ["accounts.id"],
-            name=op.f("fk_memberships_account_id_accounts"),
-            ondelete="CASCADE",
-        ),
-        sa.ForeignKeyConstraint(
-            ["user_id"], ["users.id"], name=op.f("fk_memberships_user_id_users"), ondelete="CASCADE"
-        ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_memberships")),
-        sa.UniqueConstraint("user_id", name=op.f("uq_memberships_user_id")),
+        h.uuid_pk(),
+        h.uuid_ref("user_id"),
+        h.uuid_ref("account_id"),
+        h.role(),
+        h.timestamp_now(),
+        h.role_check("memberships"),
+        h.fk("memberships", "account_id", "accounts", ondelete="CASCADE"),
+        h.fk("memberships", "user_id", "users", ondelete="CASCADE"),
+        h.pk("memberships"),
+        h.unique("memberships", "user_id"),
     )
-    op.create_index(op.f("ix_memberships_account_id"), "memberships", ["account_id"], unique=False)
+    h.create_indexes("memberships", "account_id")
     plans = sa.table(
         "plans",
         sa.column("id", sa.SmallInteger),
@@ -387,28 +230,16 @@ def downgrade() -> None:
         "AND n.nspname = current_schema() LOOP "
         "EXECUTE 'DROP TYPE IF EXISTS ' || quote_ident(r.typname) || ' CASCADE'; END LOOP; END $$"
     )
-    op.drop_index(op.f("ix_memberships_account_id"), table_name="memberships")
-    op.drop_table("memberships")
-    op.drop_index(op.f("ix_audit_events_created_at"), table_name="audit_events")
-    op.drop_index(op.f("ix_audit_events_actor_id"), table_name="audit_events")
-    op.drop_index(op.f("ix_audit_events_action"), table_name="audit_events")
-    op.drop_index(op.f("ix_audit_events_account_id"), table_name="audit_events")
-    op.drop_table("audit_events")
-    op.drop_index(op.f("ix_account_invites_account_id"), table_name="account_invites")
-    op.drop_table("account_invites")
-    op.drop_index(op.f("ix_refresh_tokens_user_id"), table_name="refresh_tokens")
-    op.drop_index(op.f("ix_refresh_tokens_family_id"), table_name="refresh_tokens")
-    op.drop_table("refresh_tokens")
-    op.drop_table("platform_invites")
-    op.drop_index(op.f("ix_password_reset_tokens_user_id"), table_name="password_reset_tokens")
-    op.drop_table("password_reset_tokens")
-    op.drop_index(op.f("ix_outbox_emails_user_id"), table_name="outbox_emails")
-    op.drop_index(op.f("ix_outbox_emails_kind"), table_name="outbox_emails")
-    op.drop_table("outbox_emails")
-    op.drop_index(
-        op.f("ix_email_verification_tokens_user_id"), table_name="email_verification_tokens"
+    h.drop_tables(
+        "memberships",
+        "audit_events",
+        "account_invites",
+        "refresh_tokens",
+        "platform_invites",
+        "password_reset_tokens",
+        "outbox_emails",
+        "email_verification_tokens",
+        "accounts",
+        "users",
+        "plans",
     )
-    op.drop_table("email_verification_tokens")
-    op.drop_table("accounts")
-    op.drop_table("users")
-    op.drop_table("plans")

@@ -9,7 +9,8 @@ from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
-from sqlalchemy.dialects import postgresql
+
+from troubletree.migrations import helpers as h
 
 revision: str = "d5818ddea189"
 down_revision: str | None = "ce2b2d3a5a06"
@@ -43,155 +44,82 @@ CREATE TRIGGER tree_versions_immutable BEFORE UPDATE ON tree_versions
 """
 
 
+def _named_per_account(table: str, *columns: h.Column | sa.CheckConstraint) -> None:
+    """Categories and tags: an account's own, named uniquely regardless of case."""
+    op.create_table(
+        table,
+        h.uuid_pk(),
+        h.uuid_ref("account_id"),
+        *columns,
+        h.fk(table, "account_id", "accounts", ondelete="CASCADE"),
+        h.pk(table),
+    )
+    op.create_index(
+        f"uq_{table}_account_id_lower_name",
+        table,
+        ["account_id", sa.literal_column("lower(name)")],
+        unique=True,
+    )
+
+
 def upgrade() -> None:
     op.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
-    op.create_table(
+    _named_per_account(
         "categories",
-        sa.Column("id", sa.UUID(), server_default=sa.text("gen_random_uuid()"), nullable=False),
-        sa.Column("account_id", sa.UUID(), nullable=False),
         sa.Column("name", sa.String(length=100), nullable=False),
         sa.Column("slug", sa.String(length=120), nullable=False),
-        sa.Column(
-            "created_at",
-            sa.DateTime(timezone=True),
-            server_default=sa.text("now()"),
-            nullable=False,
-        ),
-        sa.ForeignKeyConstraint(
-            ["account_id"],
-            ["accounts.id"],
-            name=op.f("fk_categories_account_id_accounts"),
-            ondelete="CASCADE",
-        ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_categories")),
+        h.timestamp_now(),
     )
-    op.create_index(
-        "uq_categories_account_id_lower_name",
-        "categories",
-        ["account_id", sa.literal_column("lower(name)")],
-        unique=True,
-    )
-    op.create_table(
+    _named_per_account(
         "tags",
-        sa.Column("id", sa.UUID(), server_default=sa.text("gen_random_uuid()"), nullable=False),
-        sa.Column("account_id", sa.UUID(), nullable=False),
         sa.Column("name", sa.String(length=50), nullable=False),
         sa.Column("usage_count", sa.Integer(), server_default="0", nullable=False),
-        sa.Column(
-            "created_at",
-            sa.DateTime(timezone=True),
-            server_default=sa.text("now()"),
-            nullable=False,
-        ),
-        sa.CheckConstraint("usage_count >= 0", name=op.f("ck_tags_usage_count_non_negative")),
-        sa.ForeignKeyConstraint(
-            ["account_id"],
-            ["accounts.id"],
-            name=op.f("fk_tags_account_id_accounts"),
-            ondelete="CASCADE",
-        ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_tags")),
-    )
-    op.create_index(
-        "uq_tags_account_id_lower_name",
-        "tags",
-        ["account_id", sa.literal_column("lower(name)")],
-        unique=True,
+        h.timestamp_now(),
+        h.check("tags", "usage_count_non_negative", "usage_count >= 0"),
     )
     op.create_table(
         "trees",
-        sa.Column("id", sa.UUID(), server_default=sa.text("gen_random_uuid()"), nullable=False),
-        sa.Column("account_id", sa.UUID(), nullable=False),
+        h.uuid_pk(),
+        h.uuid_ref("account_id"),
         sa.Column("title", sa.String(length=200), nullable=False),
         sa.Column("description", sa.Text(), server_default="", nullable=False),
-        sa.Column("category_id", sa.UUID(), nullable=True),
+        h.uuid_ref("category_id", nullable=True),
         sa.Column("status", sa.String(length=20), server_default="draft", nullable=False),
-        sa.Column("draft_graph", postgresql.JSONB(astext_type=sa.Text()), nullable=False),
+        h.jsonb("draft_graph"),
         sa.Column("draft_revision", sa.Integer(), server_default="1", nullable=False),
-        sa.Column("current_version_id", sa.UUID(), nullable=True),
+        h.uuid_ref("current_version_id", nullable=True),
         sa.Column("usage_count", sa.Integer(), server_default="0", nullable=False),
-        sa.Column(
-            "search_vector",
-            postgresql.TSVECTOR(),
-            server_default=sa.text("''::tsvector"),
-            nullable=False,
-        ),
-        sa.Column(
-            "search_head",
-            postgresql.TSVECTOR(),
-            server_default=sa.text("''::tsvector"),
-            nullable=False,
-        ),
-        sa.Column("created_by", sa.UUID(), nullable=True),
-        sa.Column(
-            "updated_at",
-            sa.DateTime(timezone=True),
-            server_default=sa.text("now()"),
-            nullable=False,
-        ),
-        sa.Column("deleted_at", sa.DateTime(timezone=True), nullable=True),
-        sa.Column(
-            "created_at",
-            sa.DateTime(timezone=True),
-            server_default=sa.text("now()"),
-            nullable=False,
-        ),
-        sa.CheckConstraint(
-            "status IN ('draft', 'published', 'archived')", name=op.f("ck_trees_status_valid")
-        ),
-        sa.CheckConstraint("draft_revision >= 1", name=op.f("ck_trees_draft_revision_positive")),
-        sa.CheckConstraint("usage_count >= 0", name=op.f("ck_trees_usage_count_non_negative")),
-        sa.ForeignKeyConstraint(
-            ["account_id"],
-            ["accounts.id"],
-            name=op.f("fk_trees_account_id_accounts"),
-            ondelete="CASCADE",
-        ),
-        sa.ForeignKeyConstraint(
-            ["category_id"],
-            ["categories.id"],
-            name=op.f("fk_trees_category_id_categories"),
-            ondelete="SET NULL",
-        ),
-        sa.ForeignKeyConstraint(
-            ["created_by"],
-            ["users.id"],
-            name=op.f("fk_trees_created_by_users"),
-            ondelete="SET NULL",
-        ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_trees")),
+        h.tsvector("search_vector"),
+        h.tsvector("search_head"),
+        h.uuid_ref("created_by", nullable=True),
+        h.timestamp_now("updated_at"),
+        h.timestamp("deleted_at"),
+        h.timestamp_now(),
+        h.check("trees", "status_valid", "status IN ('draft', 'published', 'archived')"),
+        h.check("trees", "draft_revision_positive", "draft_revision >= 1"),
+        h.check("trees", "usage_count_non_negative", "usage_count >= 0"),
+        h.fk("trees", "account_id", "accounts", ondelete="CASCADE"),
+        h.fk("trees", "category_id", "categories", ondelete="SET NULL"),
+        h.fk("trees", "created_by", "users", ondelete="SET NULL"),
+        h.pk("trees"),
     )
     # Keyset pagination of the list (title, updated, most used), live trees only.
-    op.create_index(
-        "ix_trees_account_id_lower_title_id",
-        "trees",
-        ["account_id", sa.literal_column("lower(title)"), "id"],
-        unique=False,
-        postgresql_where=LIVE,
-    )
-    op.create_index(
-        "ix_trees_account_id_updated_at_id",
-        "trees",
-        ["account_id", "updated_at", "id"],
-        unique=False,
-        postgresql_where=LIVE,
-    )
-    op.create_index(
-        "ix_trees_account_id_usage_count_id",
-        "trees",
-        ["account_id", "usage_count", "id"],
-        unique=False,
-        postgresql_where=LIVE,
-    )
-    op.create_index(op.f("ix_trees_category_id"), "trees", ["category_id"], unique=False)
-    op.create_index(op.f("ix_trees_created_by"), "trees", ["created_by"], unique=False)
+    for name, order in (
+        ("lower_title", sa.literal_column("lower(title)")),
+        ("updated_at", "updated_at"),
+        ("usage_count", "usage_count"),
+    ):
+        op.create_index(
+            f"ix_trees_account_id_{name}_id",
+            "trees",
+            ["account_id", order, "id"],
+            unique=False,
+            postgresql_where=LIVE,
+        )
+    h.create_indexes("trees", "category_id", "created_by")
     # Search: full text (GIN over the weighted vector) and typo-tolerant titles (trigrams).
-    op.create_index(
-        "ix_trees_search_vector", "trees", ["search_vector"], unique=False, postgresql_using="gin"
-    )
-    op.create_index(
-        "ix_trees_search_head", "trees", ["search_head"], unique=False, postgresql_using="gin"
-    )
+    for vector in ("search_vector", "search_head"):
+        op.create_index(f"ix_trees_{vector}", "trees", [vector], postgresql_using="gin")
     op.create_index(
         "ix_trees_title_trgm",
         "trees",
@@ -202,59 +130,30 @@ def upgrade() -> None:
     )
     op.create_table(
         "tree_tags",
-        sa.Column("tree_id", sa.UUID(), nullable=False),
-        sa.Column("tag_id", sa.UUID(), nullable=False),
-        sa.Column(
-            "created_at",
-            sa.DateTime(timezone=True),
-            server_default=sa.text("now()"),
-            nullable=False,
-        ),
-        sa.ForeignKeyConstraint(
-            ["tag_id"], ["tags.id"], name=op.f("fk_tree_tags_tag_id_tags"), ondelete="CASCADE"
-        ),
-        sa.ForeignKeyConstraint(
-            ["tree_id"], ["trees.id"], name=op.f("fk_tree_tags_tree_id_trees"), ondelete="CASCADE"
-        ),
+        h.uuid_ref("tree_id"),
+        h.uuid_ref("tag_id"),
+        h.timestamp_now(),
+        h.fk("tree_tags", "tag_id", "tags", ondelete="CASCADE"),
+        h.fk("tree_tags", "tree_id", "trees", ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("tree_id", "tag_id", name="pk_tree_tags"),
     )
-    op.create_index(op.f("ix_tree_tags_tag_id"), "tree_tags", ["tag_id"], unique=False)
+    h.create_indexes("tree_tags", "tag_id")
     op.create_table(
         "tree_versions",
-        sa.Column("id", sa.UUID(), server_default=sa.text("gen_random_uuid()"), nullable=False),
-        sa.Column("tree_id", sa.UUID(), nullable=False),
+        h.uuid_pk(),
+        h.uuid_ref("tree_id"),
         sa.Column("number", sa.Integer(), nullable=False),
         sa.Column("title", sa.String(length=200), nullable=False),
-        sa.Column("graph", postgresql.JSONB(astext_type=sa.Text()), nullable=False),
-        sa.Column(
-            "search_nodes",
-            postgresql.TSVECTOR(),
-            server_default=sa.text("''::tsvector"),
-            nullable=False,
-        ),
+        h.jsonb("graph"),
+        h.tsvector("search_nodes"),
         sa.Column("changelog", sa.String(length=500), server_default="", nullable=False),
-        sa.Column("published_by", sa.UUID(), nullable=True),
-        sa.Column(
-            "published_at",
-            sa.DateTime(timezone=True),
-            server_default=sa.text("now()"),
-            nullable=False,
-        ),
-        sa.CheckConstraint("number >= 1", name=op.f("ck_tree_versions_number_positive")),
-        sa.ForeignKeyConstraint(
-            ["published_by"],
-            ["users.id"],
-            name=op.f("fk_tree_versions_published_by_users"),
-            ondelete="SET NULL",
-        ),
-        sa.ForeignKeyConstraint(
-            ["tree_id"],
-            ["trees.id"],
-            name=op.f("fk_tree_versions_tree_id_trees"),
-            ondelete="CASCADE",
-        ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_tree_versions")),
-        sa.UniqueConstraint("tree_id", "number", name=op.f("uq_tree_versions_tree_id_number")),
+        h.uuid_ref("published_by", nullable=True),
+        h.timestamp_now("published_at"),
+        h.check("tree_versions", "number_positive", "number >= 1"),
+        h.fk("tree_versions", "published_by", "users", ondelete="SET NULL"),
+        h.fk("tree_versions", "tree_id", "trees", ondelete="CASCADE"),
+        h.pk("tree_versions"),
+        h.unique("tree_versions", "tree_id", "number"),
     )
     # trees <-> tree_versions reference each other: the second key is added once both exist.
     op.create_foreign_key(
@@ -274,20 +173,5 @@ def downgrade() -> None:
     op.drop_constraint(
         op.f("fk_trees_current_version_id_tree_versions"), "trees", type_="foreignkey"
     )
-    op.drop_table("tree_versions")
-    op.drop_index(op.f("ix_tree_tags_tag_id"), table_name="tree_tags")
-    op.drop_table("tree_tags")
-    op.drop_index("ix_trees_title_trgm", table_name="trees")
-    op.drop_index("ix_trees_search_head", table_name="trees")
-    op.drop_index("ix_trees_search_vector", table_name="trees")
-    op.drop_index(op.f("ix_trees_created_by"), table_name="trees")
-    op.drop_index(op.f("ix_trees_category_id"), table_name="trees")
-    op.drop_index("ix_trees_account_id_usage_count_id", table_name="trees")
-    op.drop_index("ix_trees_account_id_updated_at_id", table_name="trees")
-    op.drop_index("ix_trees_account_id_lower_title_id", table_name="trees")
-    op.drop_table("trees")
-    op.drop_index("uq_tags_account_id_lower_name", table_name="tags")
-    op.drop_table("tags")
-    op.drop_index("uq_categories_account_id_lower_name", table_name="categories")
-    op.drop_table("categories")
+    h.drop_tables("tree_versions", "tree_tags", "trees", "tags", "categories")
     op.execute("DROP EXTENSION IF EXISTS pg_trgm")
