@@ -2,13 +2,12 @@
 
 import { randomBytes } from 'node:crypto';
 
-import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { BrowserContext, Page } from '@playwright/test';
 
-import { openBrowser, screenshot, type Browser } from './browser';
+import { api } from './api';
+import { expect, openPage, screenshot, signIn, test } from './fixtures';
 import { linkFromLog } from './mail';
 
-const baseURL = inject('baseURL');
-const serverLog = inject('serverLog');
 const user = {
   full_name: 'Vera Verify',
   email: `vera-${randomBytes(4).toString('hex')}@example.com`,
@@ -17,126 +16,115 @@ const user = {
 };
 const newPassword = 'second long passphrase';
 
-describe('email links and keyboard', () => {
-  let browser: Browser;
+// One browser for Vera through the whole file: each test goes on from the one before.
+test.describe.configure({ mode: 'serial' });
 
-  beforeAll(async () => {
-    const response = await fetch(`${baseURL}/api/v1/auth/register`, {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify(user),
+let context: BrowserContext;
+let page: Page;
+
+test.beforeAll(async ({ browser, app }) => {
+  await api(app.baseURL, '/auth/register', { body: user, status: 201 });
+  ({ context, page } = await openPage(browser));
+});
+
+test.afterAll(async () => {
+  await context?.close();
+});
+
+test('verifies the email address from the emailed link', async ({ app }) => {
+  await signIn(page, user.email, user.password);
+  await expect(page.getByText('Please confirm your email address.')).toBeVisible();
+
+  const link = await linkFromLog(app.serverLog, user.email, '/verify-email');
+  await page.goto(link);
+  await expect(page.getByText('Your email address is verified.')).toBeVisible();
+  await screenshot(page, 'email-verified');
+
+  await page.getByRole('link', { name: 'Continue to TroubleTree' }).click();
+  await expect(page).toHaveURL(/\/trees$/);
+  await page.getByRole('link', { name: 'Account' }).click();
+  await expect(page.getByRole('heading', { name: user.account_name })).toBeVisible();
+  await expect(page.getByText('Please confirm your email address.')).toHaveCount(0);
+});
+
+test('reaches every action of the account page with the Tab key', async () => {
+  await page.goto('/account');
+  await expect(page.getByRole('button', { name: 'Create invite' })).toBeVisible();
+
+  // What has the focus after each Tab: "tag:label".
+  const reached = new Set<string>();
+  for (let i = 0; i < 40; i++) {
+    await page.keyboard.press('Tab');
+    const name = await page.evaluate(() => {
+      const el = document.activeElement as HTMLElement | null;
+      if (!el || el === document.body) return '';
+      const label = el.id ? document.querySelector(`label[for="${el.id}"]`)?.textContent : null;
+      return `${el.tagName.toLowerCase()}:${(label ?? el.getAttribute('aria-label') ?? el.textContent ?? '').trim()}`;
     });
-    expect(response.status).toBe(201);
-    browser = await openBrowser(baseURL);
-  });
+    reached.add(name);
+  }
+  for (const expected of [
+    'a:Skip to content',
+    'a:Account',
+    'button:Sign out',
+    'button:Remove',
+    'select:Role',
+    'input:Uses',
+    'select:Expires after',
+    'button:Create invite',
+  ]) {
+    expect(reached, `${expected} not reachable with Tab`).toContain(expected);
+  }
 
-  afterEach(async ({ task }) => {
-    if (task.result?.state === 'fail' && browser) {
-      await screenshot(browser.page, `failed-${task.name.replace(/\W+/g, '-').slice(0, 60)}`);
-    }
-  });
+  // Create an invite with the keyboard only: focus the button and press Enter.
+  await page.getByRole('button', { name: 'Create invite' }).focus();
+  await page.keyboard.press('Enter');
+  await expect(page.getByTestId('invite-code')).toHaveText(/^\S+$/);
+  await page.getByRole('button', { name: 'Copy code' }).focus();
+  await page.keyboard.press('Enter');
+  await expect(page.getByRole('button', { name: 'Copied' })).toBeVisible();
+  await expect
+    .poll(() => page.evaluate(() => navigator.clipboard.readText()))
+    .toBe(await page.getByTestId('invite-code').textContent());
+  await screenshot(page, 'keyboard-invite');
+});
 
-  afterAll(async () => {
-    await browser?.close();
-  });
+test('resets a forgotten password from the emailed link', async ({ app }) => {
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await expect(page).toHaveURL(/\/sign-in/);
 
-  it('verifies the email address from the emailed link', async () => {
-    const { page } = browser;
-    await page.goto('/sign-in');
-    await page.getByLabel('Email').fill(user.email);
-    await page.getByLabel('Password').fill(user.password);
-    await page.getByLabel('Password').press('Enter');
-    await page.waitForURL(/\/trees$/);
-    await page.getByText('Please confirm your email address.').waitFor();
+  await page.getByRole('link', { name: 'Forgot your password?' }).click();
+  await page.getByLabel('Email').fill(user.email);
+  await page.getByLabel('Email').press('Enter');
+  await expect(page.getByText('a reset link is on its way')).toBeVisible();
 
-    const link = await linkFromLog(serverLog, user.email, '/verify-email');
-    await page.goto(link);
-    await page.getByText('Your email address is verified.').waitFor();
-    await screenshot(page, 'email-verified');
+  const link = await linkFromLog(app.serverLog, user.email, '/reset-password');
+  await page.goto(link);
+  await page.getByLabel('New password', { exact: true }).fill(newPassword);
+  await page.getByLabel('Repeat the new password').fill('not the same');
+  await page.getByLabel('Repeat the new password').press('Enter');
+  await expect(page.getByText('The two passwords are not the same.')).toBeVisible();
+  await page.getByLabel('Repeat the new password').fill(newPassword);
+  await page.getByLabel('Repeat the new password').press('Enter');
+  await expect(page.getByText('Your password was changed.')).toBeVisible();
+  await screenshot(page, 'password-reset');
 
-    await page.getByRole('link', { name: 'Continue to TroubleTree' }).click();
-    await page.waitForURL(/\/trees$/);
-    await page.getByRole('link', { name: 'Account' }).click();
-    await page.getByRole('heading', { name: user.account_name }).waitFor();
-    expect(await page.getByText('Please confirm your email address.').count()).toBe(0);
-  });
+  // The same link does not work twice.
+  await page.goto(link);
+  await page.getByLabel('New password', { exact: true }).fill('third long passphrase');
+  await page.getByLabel('Repeat the new password').fill('third long passphrase');
+  await page.getByLabel('Repeat the new password').press('Enter');
+  await expect(page.getByRole('alert').getByText(/invalid, expired or already used/)).toBeVisible();
 
-  it('reaches every action of the account page with the Tab key', async () => {
-    const { page } = browser;
-    await page.goto('/account');
-    await page.getByRole('button', { name: 'Create invite' }).waitFor();
-
-    const reached = new Set<string>();
-    for (let i = 0; i < 40; i++) {
-      await page.keyboard.press('Tab');
-      const name = await page.evaluate(() => {
-        const el = document.activeElement as HTMLElement | null;
-        if (!el || el === document.body) return '';
-        const label = el.id ? document.querySelector(`label[for="${el.id}"]`)?.textContent : null;
-        return `${el.tagName.toLowerCase()}:${(label ?? el.getAttribute('aria-label') ?? el.textContent ?? '').trim()}`;
-      });
-      reached.add(name);
-    }
-    for (const expected of [
-      'a:Skip to content',
-      'a:Account',
-      'button:Sign out',
-      'button:Remove',
-      'select:Role',
-      'input:Uses',
-      'select:Expires after',
-      'button:Create invite',
-    ]) {
-      expect(reached, `${expected} not reachable with Tab`).toContain(expected);
-    }
-
-    // Create an invite with the keyboard only: focus the button and press Enter.
-    await page.getByRole('button', { name: 'Create invite' }).focus();
-    await page.keyboard.press('Enter');
-    await page.getByTestId('invite-code').waitFor();
-    await page.getByRole('button', { name: 'Copy code' }).focus();
-    await page.keyboard.press('Enter');
-    await page.getByRole('button', { name: 'Copied' }).waitFor();
-    await screenshot(page, 'keyboard-invite');
-  });
-
-  it('resets a forgotten password from the emailed link', async () => {
-    const { page } = browser;
-    await page.getByRole('button', { name: 'Sign out' }).click();
-    await page.waitForURL(/\/sign-in/);
-
-    await page.getByRole('link', { name: 'Forgot your password?' }).click();
-    await page.getByLabel('Email').fill(user.email);
-    await page.getByLabel('Email').press('Enter');
-    await page.getByText('a reset link is on its way').waitFor();
-
-    const link = await linkFromLog(serverLog, user.email, '/reset-password');
-    await page.goto(link);
-    await page.getByLabel('New password', { exact: true }).fill(newPassword);
-    await page.getByLabel('Repeat the new password').fill('not the same');
-    await page.getByLabel('Repeat the new password').press('Enter');
-    await page.getByText('The two passwords are not the same.').waitFor();
-    await page.getByLabel('Repeat the new password').fill(newPassword);
-    await page.getByLabel('Repeat the new password').press('Enter');
-    await page.getByText('Your password was changed.').waitFor();
-    await screenshot(page, 'password-reset');
-
-    // The same link does not work twice.
-    await page.goto(link);
-    await page.getByLabel('New password', { exact: true }).fill('third long passphrase');
-    await page.getByLabel('Repeat the new password').fill('third long passphrase');
-    await page.getByLabel('Repeat the new password').press('Enter');
-    await page.getByRole('alert').getByText(/invalid, expired or already used/).waitFor();
-
-    // The old password no longer works, the new one does.
-    await page.goto('/sign-in');
-    await page.getByLabel('Email').fill(user.email);
-    await page.getByLabel('Password').fill(user.password);
-    await page.getByLabel('Password').press('Enter');
-    await page.getByRole('alert').waitFor();
-    await page.getByLabel('Password').fill(newPassword);
-    await page.getByLabel('Password').press('Enter');
-    await page.waitForURL(/\/trees$/);
-    await screenshot(page, 'signed-in-with-new-password');
-  });
+  // The old password no longer works, the new one does.
+  await page.goto('/sign-in');
+  await page.getByLabel('Email').fill(user.email);
+  await page.getByLabel('Password').fill(user.password);
+  await page.getByLabel('Password').press('Enter');
+  await expect(page.getByRole('alert')).toContainText('The email or password is incorrect.');
+  await expect(page).toHaveURL(/\/sign-in/);
+  await page.getByLabel('Password').fill(newPassword);
+  await page.getByLabel('Password').press('Enter');
+  await expect(page).toHaveURL(/\/trees$/);
+  await screenshot(page, 'signed-in-with-new-password');
 });

@@ -1,20 +1,36 @@
 import { readFileSync } from 'node:fs';
 
+import { expect } from '@playwright/test';
+
+/** The newest link of a kind (`/verify-email`, `/reset-password`) in the log mailed to `email`. */
+export function findLinkInLog(logFile: string, email: string, path: string): string | undefined {
+  const pattern = new RegExp(`(https?://[^\\s]+${path.replace('/', '\\/')}\\?token=[A-Za-z0-9_-]+)`);
+  const blocks = readFileSync(logFile, 'utf8').split(/(?=^\S.*email \(no SMTP_HOST set\))/m);
+  for (const block of blocks.reverse()) {
+    if (!block.includes(`to=${email}`)) continue;
+    const match = pattern.exec(block);
+    if (match?.[1]) return match[1];
+  }
+  return undefined;
+}
+
 /**
- * The newest link of a kind (`/verify-email`, `/reset-password`) mailed to `email`. Without
- * SMTP_HOST the app writes each email to its log; delivery is a background job, so poll.
+ * Waits for that link: without SMTP_HOST the app writes each email to its log, and delivery is a
+ * background job.
  */
 export async function linkFromLog(logFile: string, email: string, path: string): Promise<string> {
-  const deadline = Date.now() + 15_000;
-  const pattern = new RegExp(`(https?://[^\\s]+${path.replace('/', '\\/')}\\?token=[A-Za-z0-9_-]+)`);
-  while (Date.now() < deadline) {
-    const blocks = readFileSync(logFile, 'utf8').split(/(?=^\S.*email \(no SMTP_HOST set\))/m);
-    for (const block of blocks.reverse()) {
-      if (!block.includes(`to=${email}`)) continue;
-      const match = pattern.exec(block);
-      if (match?.[1]) return match[1];
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`no ${path} link for ${email} in ${logFile}`);
+  let link: string | undefined;
+  await expect
+    .poll(
+      () => {
+        link = findLinkInLog(logFile, email, path);
+        return link;
+      },
+      {
+        message: `a ${path} link mailed to ${email} in ${logFile}`,
+        timeout: 15_000,
+      },
+    )
+    .toContain(`${path}?token=`);
+  return link as string;
 }

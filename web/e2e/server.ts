@@ -12,7 +12,6 @@ import { fileURLToPath } from 'node:url';
 
 export const webDir = resolve(fileURLToPath(new URL('..', import.meta.url)));
 export const repoDir = resolve(webDir, '..');
-export const resultsDir = join(webDir, 'test-results');
 
 const venvBin = process.env.TROUBLETREE_VENV_BIN ?? join(repoDir, '.venv', 'bin');
 const python = join(venvBin, 'python');
@@ -80,7 +79,8 @@ function stopProcess(child: ChildProcess): Promise<void> {
   });
 }
 
-export async function startApp(): Promise<RunningApp> {
+/** Starts the app; its log is `server.log` in `resultsDir` (Playwright's output folder). */
+export async function startApp(resultsDir: string): Promise<RunningApp> {
   if (!existsSync(join(webDir, 'dist', 'index.html'))) {
     throw new Error('web/dist is missing: run `npm run build` (npm run e2e does) first');
   }

@@ -1,0 +1,41 @@
+// Setting up data through the API (from Node, not the browser): accounts, trees, sessions.
+
+export interface ApiOptions {
+  method?: string;
+  body?: unknown;
+  token?: string;
+  /** The status the answer must have; by default any 2xx. */
+  status?: number;
+}
+
+/** `${baseURL}/api/v1${path}`; the JSON answer, or an Error naming the status and body. */
+export async function api<T = unknown>(baseURL: string, path: string, options: ApiOptions = {}): Promise<T> {
+  const { method = options.body === undefined ? 'GET' : 'POST', body, token, status } = options;
+  const response = await fetch(`${baseURL}/api/v1${path}`, {
+    method,
+    headers: {
+      ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
+      ...(token ? { Authorization: `Bearer ${token}` } : {}),
+    },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  if (status === undefined ? !response.ok : response.status !== status) throw new Error(`${method} ${path}: ${response.status} ${await response.text()}`);
+  return (await response.json()) as T;
+}
+
+export interface NewUser {
+  full_name: string;
+  email: string;
+  password: string;
+  account_name?: string;
+  invite_code?: string;
+}
+
+/** Registers `user` (201) and signs in: the registration's answer and an access token. */
+export async function registerAndSignIn(baseURL: string, user: NewUser) {
+  const registered = await api<{ user: { id: string } }>(baseURL, '/auth/register', { body: user, status: 201 });
+  const { access_token: token } = await api<{ access_token: string }>(baseURL, '/auth/login/json', {
+    body: { email: user.email, password: user.password },
+  });
+  return { registered, token };
+}
