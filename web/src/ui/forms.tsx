@@ -1,26 +1,45 @@
 // Form building blocks: real labels and inputs, errors next to their fields, one guarded submit.
 
-import { useId, type InputHTMLAttributes, type ReactNode, type SelectHTMLAttributes } from 'react';
+import {
+  useId,
+  type InputHTMLAttributes,
+  type ReactNode,
+  type SelectHTMLAttributes,
+  type TextareaHTMLAttributes,
+} from 'react';
 
-interface FieldProps extends Omit<InputHTMLAttributes<HTMLInputElement>, 'id'> {
-  label: string;
+interface ShellProps {
+  label: ReactNode;
   error?: string | undefined;
   hint?: ReactNode;
+  /** A fixed id (a target for links and tests); otherwise one is made up. */
+  id?: string | undefined;
+  className?: string;
 }
 
-export function Field({ label, error, hint, ...input }: FieldProps) {
-  const id = useId();
+/** Label, control, error and hint of one field; the control gets the ids that tie them. */
+function FieldShell({
+  label,
+  error,
+  hint,
+  id: fixedId,
+  className = 'field',
+  control,
+}: ShellProps & {
+  control: (aria: { id: string; 'aria-invalid': true | undefined; 'aria-describedby': string | undefined }) => ReactNode;
+}) {
+  const madeUp = useId();
+  const id = fixedId ?? madeUp;
   const hintId = hint ? `${id}-hint` : undefined;
   const errorId = error ? `${id}-error` : undefined;
   return (
-    <div className="field">
+    <div className={className}>
       <label htmlFor={id}>{label}</label>
-      <input
-        id={id}
-        aria-invalid={error ? true : undefined}
-        aria-describedby={[errorId, hintId].filter(Boolean).join(' ') || undefined}
-        {...input}
-      />
+      {control({
+        id,
+        'aria-invalid': error ? true : undefined,
+        'aria-describedby': [errorId, hintId].filter(Boolean).join(' ') || undefined,
+      })}
       {error && (
         <p className="field-error" id={errorId}>
           {error}
@@ -35,27 +54,72 @@ export function Field({ label, error, hint, ...input }: FieldProps) {
   );
 }
 
-interface SelectFieldProps extends Omit<SelectHTMLAttributes<HTMLSelectElement>, 'id'> {
-  label: string;
-  error?: string | undefined;
-  children: ReactNode;
+type FieldProps = ShellProps & Omit<InputHTMLAttributes<HTMLInputElement>, 'id' | 'className'>;
+
+export function Field({ label, error, hint, id, className, ...input }: FieldProps) {
+  const shell = { label, error, hint, id, className };
+  return <FieldShell {...shell} control={(aria) => <input {...aria} {...input} />} />;
 }
 
-export function SelectField({ label, error, children, ...select }: SelectFieldProps) {
-  const id = useId();
-  const errorId = error ? `${id}-error` : undefined;
+type TextAreaFieldProps = ShellProps & Omit<TextareaHTMLAttributes<HTMLTextAreaElement>, 'id' | 'className'>;
+
+export function TextAreaField({ label, error, hint, id, className, ...textarea }: TextAreaFieldProps) {
+  const shell = { label, error, hint, id, className };
+  return <FieldShell {...shell} control={(aria) => <textarea {...aria} {...textarea} />} />;
+}
+
+export interface Choice {
+  value: string;
+  label: string;
+}
+
+type SelectFieldProps = ShellProps &
+  Omit<SelectHTMLAttributes<HTMLSelectElement>, 'id' | 'className'> & {
+    /** Shown after `children` (e.g. an "any" option first), one `<option>` each. */
+    options?: readonly Choice[] | undefined;
+  };
+
+export function SelectField({ label, error, hint, id, className, options, children, ...select }: SelectFieldProps) {
+  const shell = { label, error, hint, id, className };
   return (
-    <div className="field">
-      <label htmlFor={id}>{label}</label>
-      <select id={id} aria-invalid={error ? true : undefined} aria-describedby={errorId} {...select}>
-        {children}
-      </select>
-      {error && (
-        <p className="field-error" id={errorId}>
-          {error}
-        </p>
+    <FieldShell
+      {...shell}
+      control={(aria) => (
+        <select {...aria} {...select}>
+          {children}
+          {options?.map((o) => (
+            <option key={o.value} value={o.value}>
+              {o.label}
+            </option>
+          ))}
+        </select>
       )}
-    </div>
+    />
+  );
+}
+
+/** A form that submits with Enter or its submit button, into `onSubmit` (a guarded action:
+ * `useSingleFlight().run`). No browser validation: the API's errors are shown by field. */
+export function Form({
+  onSubmit,
+  className,
+  children,
+}: {
+  onSubmit: () => void;
+  className?: string;
+  children: ReactNode;
+}) {
+  return (
+    <form
+      className={className}
+      noValidate
+      onSubmit={(event) => {
+        event.preventDefault();
+        onSubmit();
+      }}
+    >
+      {children}
+    </form>
   );
 }
 

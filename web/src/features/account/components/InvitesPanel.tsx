@@ -3,7 +3,7 @@ import { useState } from 'react';
 import { describeError } from '../../../lib/api/errors';
 import { useSingleFlight } from '../../../lib/guards/hooks';
 import { CopyButton } from '../../../ui/CopyButton';
-import { Field, FormErrors, SelectField, SubmitButton } from '../../../ui/forms';
+import { Field, Form, FormErrors, SelectField, SubmitButton } from '../../../ui/forms';
 import { Loading, Section } from '../../../ui/page';
 import {
   ROLES,
@@ -68,14 +68,7 @@ function CreateInviteForm() {
 
   return (
     <>
-      <form
-        className="inline-form"
-        noValidate
-        onSubmit={(event) => {
-          event.preventDefault();
-          submit.run();
-        }}
-      >
+      <Form className="inline-form" onSubmit={submit.run}>
         <FormErrors messages={errors.general} />
         <SelectField label="Role" value={role} onChange={(e) => setRole(e.target.value as Role)} error={errors.fields.role}>
           {ROLES.map((r) => (
@@ -104,7 +97,7 @@ function CreateInviteForm() {
         <SubmitButton busy={submit.busy} busyLabel="Creating…">
           Create invite
         </SubmitButton>
-      </form>
+      </Form>
       {create.data && <CreatedInvite invite={create.data} />}
     </>
   );

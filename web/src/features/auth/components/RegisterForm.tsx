@@ -5,8 +5,9 @@ import { HOME_PATH } from '../../../app/paths';
 import type { RegisterRequest } from '../../../client';
 import { describeError } from '../../../lib/api/errors';
 import { useSingleFlight } from '../../../lib/guards/hooks';
-import { Field, FormErrors, SubmitButton } from '../../../ui/forms';
+import { Field, Form, FormErrors, SubmitButton } from '../../../ui/forms';
 import { useRegister } from '../hooks';
+import { EmailField, PasswordField } from './fields';
 
 const FIELDS = [
   'full_name',
@@ -49,13 +50,7 @@ export function RegisterForm({ fixedInviteCode, initialInviteCode = '' }: Regist
   });
 
   return (
-    <form
-      noValidate
-      onSubmit={(event) => {
-        event.preventDefault();
-        submit.run();
-      }}
-    >
+    <Form onSubmit={submit.run}>
       <FormErrors messages={errors.general} />
       <Field
         label="Your name"
@@ -66,24 +61,11 @@ export function RegisterForm({ fixedInviteCode, initialInviteCode = '' }: Regist
         onChange={(e) => setFullName(e.target.value)}
         error={errors.fields.full_name}
       />
-      <Field
-        label="Email"
-        type="email"
-        name="email"
-        autoComplete="email"
-        required
-        value={email}
-        onChange={(e) => setEmail(e.target.value)}
-        error={errors.fields.email}
-      />
-      <Field
-        label="Password"
-        type="password"
-        name="password"
+      <EmailField value={email} onChange={setEmail} error={errors.fields.email} />
+      <PasswordField
         autoComplete="new-password"
-        required
         value={password}
-        onChange={(e) => setPassword(e.target.value)}
+        onChange={setPassword}
         error={errors.fields.password}
         hint="At least 10 characters. A few unrelated words make a strong one."
       />
@@ -127,6 +109,6 @@ export function RegisterForm({ fixedInviteCode, initialInviteCode = '' }: Regist
       <SubmitButton busy={submit.busy} busyLabel="Creating your account…">
         {joining ? 'Join the team' : 'Create account'}
       </SubmitButton>
-    </form>
+    </Form>
   );
 }

@@ -3,9 +3,10 @@ import { Link } from 'react-router';
 
 import { describeError } from '../../../lib/api/errors';
 import { useSingleFlight } from '../../../lib/guards/hooks';
-import { Field, FormErrors, Notice, SubmitButton } from '../../../ui/forms';
+import { Form, FormErrors, Notice, SubmitButton } from '../../../ui/forms';
 import { usePageTitle } from '../../../ui/page';
 import { AuthCard } from '../components/AuthCard';
+import { EmailField } from '../components/fields';
 import { useRequestPasswordReset } from '../hooks';
 
 export function ForgotPasswordPage() {
@@ -30,29 +31,14 @@ export function ForgotPasswordPage() {
           <p>The link works once and expires in 30 minutes.</p>
         </Notice>
       ) : (
-        <form
-          noValidate
-          onSubmit={(event) => {
-            event.preventDefault();
-            submit.run();
-          }}
-        >
+        <Form onSubmit={submit.run}>
           <p>Enter the address you sign in with and we will email you a link to choose a new password.</p>
           <FormErrors messages={errors.general} />
-          <Field
-            label="Email"
-            type="email"
-            name="email"
-            autoComplete="email"
-            required
-            value={email}
-            onChange={(e) => setEmail(e.target.value)}
-            error={errors.fields.email}
-          />
+          <EmailField value={email} onChange={setEmail} error={errors.fields.email} />
           <SubmitButton busy={submit.busy} busyLabel="Sending…">
             Send reset link
           </SubmitButton>
-        </form>
+        </Form>
       )}
     </AuthCard>
   );

@@ -3,9 +3,10 @@ import { Link, useSearchParams } from 'react-router';
 
 import { describeError } from '../../../lib/api/errors';
 import { useSingleFlight } from '../../../lib/guards/hooks';
-import { Field, FormErrors, Notice, SubmitButton } from '../../../ui/forms';
+import { Form, FormErrors, Notice, SubmitButton } from '../../../ui/forms';
 import { usePageTitle } from '../../../ui/page';
 import { AuthCard } from '../components/AuthCard';
+import { PasswordField } from '../components/fields';
 import { useConfirmPasswordReset } from '../hooks';
 
 /** /reset-password?token=...: the link in the reset email. */
@@ -59,39 +60,29 @@ export function ResetPasswordPage() {
           </p>
         </Notice>
       ) : (
-        <form
-          noValidate
-          onSubmit={(event) => {
-            event.preventDefault();
-            submit.run();
-          }}
-        >
+        <Form onSubmit={submit.run}>
           <FormErrors messages={tokenErrors} />
-          <Field
+          <PasswordField
             label="New password"
-            type="password"
             name="new_password"
             autoComplete="new-password"
-            required
             value={password}
-            onChange={(e) => setPassword(e.target.value)}
+            onChange={setPassword}
             error={errors.fields.new_password}
             hint="At least 10 characters. Every device will be signed out."
           />
-          <Field
+          <PasswordField
             label="Repeat the new password"
-            type="password"
             name="repeat_password"
             autoComplete="new-password"
-            required
             value={repeat}
-            onChange={(e) => setRepeat(e.target.value)}
+            onChange={setRepeat}
             error={mismatch ? 'The two passwords are not the same.' : undefined}
           />
           <SubmitButton busy={submit.busy} busyLabel="Saving…">
             Set new password
           </SubmitButton>
-        </form>
+        </Form>
       )}
     </AuthCard>
   );

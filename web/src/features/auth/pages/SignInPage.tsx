@@ -4,9 +4,10 @@ import { Link, useLocation, useNavigate } from 'react-router';
 import { safeNextPath } from '../../../app/paths';
 import { describeError } from '../../../lib/api/errors';
 import { useSingleFlight } from '../../../lib/guards/hooks';
-import { Field, FormErrors, SubmitButton } from '../../../ui/forms';
+import { Form, FormErrors, SubmitButton } from '../../../ui/forms';
 import { usePageTitle } from '../../../ui/page';
 import { AuthCard } from '../components/AuthCard';
+import { EmailField, PasswordField } from '../components/fields';
 import { useSignIn } from '../hooks';
 
 const FIELDS = ['email', 'password'] as const;
@@ -38,38 +39,14 @@ export function SignInPage() {
         </>
       }
     >
-      <form
-        noValidate
-        onSubmit={(event) => {
-          event.preventDefault();
-          submit.run();
-        }}
-      >
+      <Form onSubmit={submit.run}>
         <FormErrors messages={errors.general} />
-        <Field
-          label="Email"
-          type="email"
-          name="email"
-          autoComplete="username"
-          required
-          value={email}
-          onChange={(e) => setEmail(e.target.value)}
-          error={errors.fields.email}
-        />
-        <Field
-          label="Password"
-          type="password"
-          name="password"
-          autoComplete="current-password"
-          required
-          value={password}
-          onChange={(e) => setPassword(e.target.value)}
-          error={errors.fields.password}
-        />
+        <EmailField autoComplete="username" value={email} onChange={setEmail} error={errors.fields.email} />
+        <PasswordField autoComplete="current-password" value={password} onChange={setPassword} error={errors.fields.password} />
         <SubmitButton busy={submit.busy} busyLabel="Signing in…">
           Sign in
         </SubmitButton>
-      </form>
+      </Form>
     </AuthCard>
   );
 }

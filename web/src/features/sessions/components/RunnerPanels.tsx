@@ -1,9 +1,10 @@
-import { useEffect, useState } from 'react';
+import { useState } from 'react';
 
 import { describeError } from '../../../lib/api/errors';
 import { useSingleFlight } from '../../../lib/guards/hooks';
-import { FormErrors, Notice, SelectField } from '../../../ui/forms';
+import { Form, FormErrors, Notice, SelectField, SubmitButton, TextAreaField } from '../../../ui/forms';
 import { saveFile } from '../download';
+import { OUTCOMES } from '../labels';
 import {
   useCompleteSession,
   useExportSession,
@@ -12,7 +13,8 @@ import {
   type Outcome,
   type SessionRead,
 } from '../hooks';
-import { fromFormValues, toFormValues, VariableInput } from './VariableInput';
+import { IntakeForm } from './IntakeForm';
+import { fromFormValues, type VariableValues } from './VariableInput';
 
 export function missingNames(session: SessionRead): Set<string> {
   const waiting = session.current?.waiting_for ?? [];
@@ -23,15 +25,8 @@ export function missingNames(session: SessionRead): Set<string> {
 export function VariablesPanel({ session, readOnly }: { session: SessionRead; readOnly: boolean }) {
   const definitions = session.variable_definitions;
   const update = useUpdateSession(session.id);
-  const [form, setForm] = useState(() => toFormValues(definitions, session.variables));
   const [saved, setSaved] = useState(false);
-  // Values changed on the server (saved here, or by a dispatcher): show them.
-  const serverValues = JSON.stringify(session.variables);
-  // biome-ignore lint/correctness/useExhaustiveDependencies: reset only when the server's values change
-  useEffect(() => {
-    setForm(toFormValues(definitions, JSON.parse(serverValues) as Record<string, unknown>));
-  }, [serverValues]);
-  const save = useSingleFlight(async () => {
+  const save = useSingleFlight(async (form: VariableValues) => {
     setSaved(false);
     const variables = fromFormValues(definitions, form, session.variables);
     if (Object.keys(variables).length === 0) return;
@@ -40,46 +35,24 @@ export function VariablesPanel({ session, readOnly }: { session: SessionRead; re
   });
   if (definitions.length === 0) return null;
   const missing = missingNames(session);
-  const errors = describeError(
-    update.error,
-    definitions.map((v) => `variables.${v.name}`),
-  );
   return (
     <section className="card" aria-label="Intake values">
       <div className="card-header">
         <h2>Intake values</h2>
         {missing.size > 0 && <span className="badge warn">{missing.size} missing</span>}
       </div>
-      <form
-        noValidate
-        onSubmit={(event) => {
-          event.preventDefault();
-          save.run();
-        }}
+      <IntakeForm
+        // Values changed on the server (saved here, or by a dispatcher): the form shows them.
+        key={JSON.stringify(session.variables)}
+        definitions={definitions}
+        initial={session.variables}
+        missing={missing}
+        error={update.error}
+        onSubmit={save.run}
+        onEdit={() => setSaved(false)}
       >
-        <FormErrors messages={errors.general} />
-        {definitions.map((v) => (
-          <VariableInput
-            key={v.name}
-            variable={v}
-            value={form[v.name] ?? ''}
-            missing={missing.has(v.name)}
-            error={errors.fields[`variables.${v.name}`]}
-            onChange={(value) => {
-              setSaved(false);
-              setForm((f) => ({ ...f, [v.name]: value }));
-            }}
-          />
-        ))}
-        {!readOnly && (
-          <div className="actions">
-            <button type="submit" className="button" aria-disabled={save.busy || undefined}>
-              {save.busy ? 'Saving…' : 'Save values'}
-            </button>
-            {saved && <Notice tone="success">Values saved.</Notice>}
-          </div>
-        )}
-      </form>
+        {!readOnly && <SaveActions busy={save.busy} saved={saved} label="Save values" done="Values saved." />}
+      </IntakeForm>
     </section>
   );
 }
@@ -94,13 +67,7 @@ export function NotesPanel({ session, readOnly }: { session: SessionRead; readOn
   });
   return (
     <section className="card" aria-label="Notes">
-      <form
-        noValidate
-        onSubmit={(event) => {
-          event.preventDefault();
-          save.run();
-        }}
-      >
+      <Form onSubmit={save.run}>
         <h2>Notes</h2>
         <div className="field">
           <label htmlFor="session-notes" className="visually-hidden">
@@ -118,24 +85,23 @@ export function NotesPanel({ session, readOnly }: { session: SessionRead; readOn
           />
         </div>
         <FormErrors messages={describeError(update.error).general} />
-        {!readOnly && (
-          <div className="actions">
-            <button type="submit" className="button" aria-disabled={save.busy || undefined}>
-              {save.busy ? 'Saving…' : 'Save notes'}
-            </button>
-            {saved && <Notice tone="success">Notes saved.</Notice>}
-          </div>
-        )}
-      </form>
+        {!readOnly && <SaveActions busy={save.busy} saved={saved} label="Save notes" done="Notes saved." />}
+      </Form>
     </section>
   );
 }
 
-const OUTCOMES: { value: Outcome; label: string }[] = [
-  { value: 'resolved', label: 'Resolved' },
-  { value: 'escalated', label: 'Escalated' },
-  { value: 'unresolved', label: 'Unresolved' },
-];
+/** A panel's save button, and the notice once saved. */
+function SaveActions({ busy, saved, label, done }: { busy: boolean; saved: boolean; label: string; done: string }) {
+  return (
+    <div className="actions">
+      <SubmitButton className="button" busy={busy} busyLabel="Saving…">
+        {label}
+      </SubmitButton>
+      {saved && <Notice tone="success">{done}</Notice>}
+    </div>
+  );
+}
 
 export function CompletePanel({ session }: { session: SessionRead }) {
   const complete = useCompleteSession(session.id);
@@ -148,13 +114,7 @@ export function CompletePanel({ session }: { session: SessionRead }) {
   const errors = describeError(complete.error, ['outcome', 'resolution_note']);
   return (
     <section className="card complete-panel" aria-label="Complete the session">
-      <form
-        noValidate
-        onSubmit={(event) => {
-          event.preventDefault();
-          run.run();
-        }}
-      >
+      <Form onSubmit={run.run}>
         <h2>Complete the session</h2>
         {!session.can_complete && (
           <p className="field-error">Fill in the missing intake values before completing.</p>
@@ -165,21 +125,19 @@ export function CompletePanel({ session }: { session: SessionRead }) {
           value={outcome}
           onChange={(e) => setOutcome(e.target.value as Outcome)}
           error={errors.fields.outcome}
-        >
-          {OUTCOMES.map((o) => (
-            <option key={o.value} value={o.value}>
-              {o.label}
-            </option>
-          ))}
-        </SelectField>
-        <div className="field">
-          <label htmlFor="resolution-note">Resolution note (optional)</label>
-          <textarea id="resolution-note" rows={2} value={note} onChange={(e) => setNote(e.target.value)} />
-        </div>
-        <button type="submit" className="button primary big" aria-disabled={run.busy || undefined}>
-          {run.busy ? 'Completing…' : 'Complete'}
-        </button>
-      </form>
+          options={OUTCOMES}
+        />
+        <TextAreaField
+          label="Resolution note (optional)"
+          rows={2}
+          value={note}
+          onChange={(e) => setNote(e.target.value)}
+          error={errors.fields.resolution_note}
+        />
+        <SubmitButton className="button primary big" busy={run.busy} busyLabel="Completing…">
+          Complete
+        </SubmitButton>
+      </Form>
     </section>
   );
 }

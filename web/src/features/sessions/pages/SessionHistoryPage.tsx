@@ -3,9 +3,11 @@ import { Link, useSearchParams } from 'react-router';
 
 import { useDebouncedValue } from '../../../lib/lists/hooks';
 import { PagedList } from '../../../ui/lists';
+import { Field, SelectField } from '../../../ui/forms';
 import { usePageTitle } from '../../../ui/page';
 import { useCurrentUser } from '../../auth/hooks';
 import { usePublishedTrees } from '../../trees/hooks';
+import { OUTCOMES, STATUS_LABEL, STATUSES } from '../labels';
 import { EMPTY_HISTORY, useSessionHistory, type HistoryFilters, type HistoryTab, type SessionSummary } from '../hooks';
 
 const TABS: { tab: HistoryTab; label: string }[] = [
@@ -14,12 +16,6 @@ const TABS: { tab: HistoryTab; label: string }[] = [
   { tab: 'all', label: 'All' },
 ];
 
-const STATUS_LABEL: Record<string, string> = {
-  prepared: 'Prepared',
-  in_progress: 'In progress',
-  completed: 'Completed',
-  abandoned: 'Abandoned',
-};
 
 const dateFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
 
@@ -71,63 +67,40 @@ export function SessionHistoryPage() {
       </div>
       <div id="history-panel" role="tabpanel" aria-labelledby={`tab-${tab}`}>
         <search className="filters" aria-label="Filter sessions">
-          <div className="field filter-search">
-            <label htmlFor="history-q">Search</label>
-            <input
-              id="history-q"
-              type="search"
-              placeholder="Tree, technician, notes…"
-              value={text}
-              onChange={(e) => setText(e.target.value)}
-            />
-          </div>
-          <div className="field">
-            <label htmlFor="history-status">Status</label>
-            <select
-              id="history-status"
-              value={filters.status}
-              onChange={(e) => set('status', e.target.value as HistoryFilters['status'])}
-            >
-              <option value="">Any status</option>
-              {Object.entries(STATUS_LABEL).map(([value, label]) => (
-                <option key={value} value={value}>
-                  {label}
-                </option>
-              ))}
-            </select>
-          </div>
-          <div className="field">
-            <label htmlFor="history-outcome">Outcome</label>
-            <select
-              id="history-outcome"
-              value={filters.outcome}
-              onChange={(e) => set('outcome', e.target.value as HistoryFilters['outcome'])}
-            >
-              <option value="">Any outcome</option>
-              <option value="resolved">Resolved</option>
-              <option value="escalated">Escalated</option>
-              <option value="unresolved">Unresolved</option>
-            </select>
-          </div>
-          <div className="field">
-            <label htmlFor="history-tree">Tree</label>
-            <select id="history-tree" value={filters.treeId} onChange={(e) => set('treeId', e.target.value)}>
-              <option value="">Any tree</option>
-              {trees.data?.map((t) => (
-                <option key={t.id} value={t.id}>
-                  {t.title}
-                </option>
-              ))}
-            </select>
-          </div>
-          <div className="field">
-            <label htmlFor="history-from">From</label>
-            <input id="history-from" type="date" value={filters.from} onChange={(e) => set('from', e.target.value)} />
-          </div>
-          <div className="field">
-            <label htmlFor="history-to">To</label>
-            <input id="history-to" type="date" value={filters.to} onChange={(e) => set('to', e.target.value)} />
-          </div>
+          <Field
+            label="Search"
+            className="field filter-search"
+            type="search"
+            placeholder="Tree, technician, notes…"
+            value={text}
+            onChange={(e) => setText(e.target.value)}
+          />
+          <SelectField
+            label="Status"
+            value={filters.status}
+            onChange={(e) => set('status', e.target.value as HistoryFilters['status'])}
+            options={STATUSES}
+          >
+            <option value="">Any status</option>
+          </SelectField>
+          <SelectField
+            label="Outcome"
+            value={filters.outcome}
+            onChange={(e) => set('outcome', e.target.value as HistoryFilters['outcome'])}
+            options={OUTCOMES}
+          >
+            <option value="">Any outcome</option>
+          </SelectField>
+          <SelectField
+            label="Tree"
+            value={filters.treeId}
+            onChange={(e) => set('treeId', e.target.value)}
+            options={trees.data?.map((t) => ({ value: t.id, label: t.title }))}
+          >
+            <option value="">Any tree</option>
+          </SelectField>
+          <Field label="From" type="date" value={filters.from} onChange={(e) => set('from', e.target.value)} />
+          <Field label="To" type="date" value={filters.to} onChange={(e) => set('to', e.target.value)} />
         </search>
         <PagedList
           list={history}

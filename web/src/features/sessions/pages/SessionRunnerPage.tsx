@@ -1,24 +1,21 @@
-import { lazy, Suspense, useEffect, useLayoutEffect, useRef, useState } from 'react';
+import { lazy, Suspense, useEffect, useLayoutEffect, useRef } from 'react';
 import { Link, useParams } from 'react-router';
 
 import { describeError } from '../../../lib/api/errors';
 import { useSingleFlight } from '../../../lib/guards/hooks';
 import { FormErrors } from '../../../ui/forms';
 import { Loading, usePageTitle } from '../../../ui/page';
+import { IntakeForm, StartButton } from '../components/IntakeForm';
 import { CompletePanel, ExportButtons, NotesPanel, VariablesPanel } from '../components/RunnerPanels';
-import { fromFormValues, toFormValues, VariableInput } from '../components/VariableInput';
+import { fromFormValues, type VariableValues } from '../components/VariableInput';
 import { useAnswer, useGoBack, useSession, useStartPrepared, type SessionRead } from '../hooks';
+import { OUTCOME_LABEL } from '../labels';
 import { optionIndexForKey } from '../shortcuts';
 import { plainText } from '../text';
 
 // Markdown rendering is its own chunk: the library and quick start load without it.
 const Markdown = lazy(() => import('../components/Markdown').then((m) => ({ default: m.Markdown })));
 
-const OUTCOME_LABEL: Record<string, string> = {
-  resolved: 'Resolved',
-  escalated: 'Escalated',
-  unresolved: 'Unresolved',
-};
 
 export function SessionRunnerPage() {
   const { sessionId = '' } = useParams();
@@ -225,40 +222,24 @@ function FinishedSession({ session }: { session: SessionRead }) {
 function PreparedSession({ session }: { session: SessionRead }) {
   const start = useStartPrepared(session.id);
   const definitions = session.variable_definitions;
-  const [form, setForm] = useState(() => toFormValues(definitions, session.variables));
-  const run = useSingleFlight(() => start.mutateAsync(fromFormValues(definitions, form, session.variables)));
-  const errors = describeError(
-    start.error,
-    definitions.map((v) => `variables.${v.name}`),
+  const run = useSingleFlight((form: VariableValues) =>
+    start.mutateAsync(fromFormValues(definitions, form, session.variables)),
   );
-  const missing = new Set(session.missing_variables.at_start);
   return (
     <div className="runner">
       <h1>{session.tree_title}</h1>
       <p className="muted">Prepared for {session.technician.full_name}. Check the values and start.</p>
-      <form
+      <IntakeForm
         className="card"
-        noValidate
-        onSubmit={(event) => {
-          event.preventDefault();
-          run.run();
-        }}
+        definitions={definitions}
+        initial={session.variables}
+        missing={new Set(session.missing_variables.at_start)}
+        flagUntilTyped
+        error={start.error}
+        onSubmit={run.run}
       >
-        <FormErrors messages={errors.general} />
-        {definitions.map((v) => (
-          <VariableInput
-            key={v.name}
-            variable={v}
-            value={form[v.name] ?? ''}
-            missing={missing.has(v.name) && !(form[v.name] ?? '').trim()}
-            error={errors.fields[`variables.${v.name}`]}
-            onChange={(value) => setForm((f) => ({ ...f, [v.name]: value }))}
-          />
-        ))}
-        <button type="submit" className="button primary big" aria-disabled={run.busy || undefined}>
-          {run.busy ? 'Starting…' : 'Start the session'}
-        </button>
-      </form>
+        <StartButton busy={run.busy} />
+      </IntakeForm>
       {session.notes && (
         <section className="card" aria-label="Notes">
           <h2>Notes from the dispatcher</h2>

@@ -3,7 +3,7 @@ import { useNavigate } from 'react-router';
 
 import { describeError } from '../../../lib/api/errors';
 import { useSingleFlight } from '../../../lib/guards/hooks';
-import { Field, FormErrors, SelectField, SubmitButton } from '../../../ui/forms';
+import { Field, Form, FormErrors, SelectField, SubmitButton } from '../../../ui/forms';
 import { useCategories, useCreateTree } from '../hooks';
 
 const FIELDS = ['title', 'description', 'category_id', 'tags'] as const;
@@ -30,13 +30,7 @@ export function NewTreeForm({ onCancel }: { onCancel: () => void }) {
   const errors = describeError(create.error, FIELDS);
   return (
     <section className="card" aria-label="New tree">
-      <form
-        noValidate
-        onSubmit={(event) => {
-          event.preventDefault();
-          submit.run();
-        }}
-      >
+      <Form onSubmit={submit.run}>
         <h2>New tree</h2>
         <FormErrors messages={errors.general} />
         <Field
@@ -53,13 +47,9 @@ export function NewTreeForm({ onCancel }: { onCancel: () => void }) {
           value={categoryId}
           onChange={(e) => setCategoryId(e.target.value)}
           error={errors.fields.category_id}
+          options={categories.data?.map((c) => ({ value: c.id, label: c.name }))}
         >
           <option value="">No category</option>
-          {categories.data?.map((c) => (
-            <option key={c.id} value={c.id}>
-              {c.name}
-            </option>
-          ))}
         </SelectField>
         <Field
           label="Tags (comma separated)"
@@ -76,7 +66,7 @@ export function NewTreeForm({ onCancel }: { onCancel: () => void }) {
             Cancel
           </button>
         </div>
-      </form>
+      </Form>
     </section>
   );
 }

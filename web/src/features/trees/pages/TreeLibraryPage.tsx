@@ -2,7 +2,7 @@ import { useState } from 'react';
 
 import { describeError } from '../../../lib/api/errors';
 import { useDebouncedValue } from '../../../lib/lists/hooks';
-import { FormErrors } from '../../../ui/forms';
+import { type Choice, Field, FormErrors, SelectField } from '../../../ui/forms';
 import { PagedList } from '../../../ui/lists';
 import { usePageTitle } from '../../../ui/page';
 import { useCurrentUser } from '../../auth/hooks';
@@ -10,6 +10,12 @@ import { useRunTree } from '../../sessions/hooks';
 import { NewTreeForm } from '../components/NewTreeForm';
 import { TreeCard } from '../components/TreeCard';
 import { EMPTY_FILTERS, useCategories, useLibrary, useTags, type LibraryFilters, type TreeSort } from '../hooks';
+
+const STATUSES: Choice[] = [
+  { value: 'published', label: 'Published' },
+  { value: 'draft', label: 'Draft' },
+  { value: 'archived', label: 'Archived' },
+];
 
 const SORTS: { value: TreeSort; label: string }[] = [
   { value: 'updated', label: 'Recently changed' },
@@ -45,69 +51,48 @@ export function TreeLibraryPage() {
       </div>
       {creating && <NewTreeForm onCancel={() => setCreating(false)} />}
       <search className="filters" aria-label="Filter trees">
-        <div className="field filter-search">
-          <label htmlFor="library-q">Search trees</label>
-          <input
-            id="library-q"
-            type="search"
-            value={text}
-            placeholder="Title, tag, symptom…"
-            onChange={(e) => setText(e.target.value)}
-          />
-        </div>
-        <div className="field">
-          <label htmlFor="library-category">Category</label>
-          <select id="library-category" value={filters.categoryId} onChange={(e) => set('categoryId', e.target.value)}>
-            <option value="">All categories</option>
-            {categories.data?.map((c) => (
-              <option key={c.id} value={c.id}>
-                {c.name} ({c.tree_count})
-              </option>
-            ))}
-          </select>
-        </div>
-        <div className="field">
-          <label htmlFor="library-tag">Tag</label>
-          <select id="library-tag" value={filters.tag} onChange={(e) => set('tag', e.target.value)}>
-            <option value="">All tags</option>
-            {tags.data?.map((t) => (
-              <option key={t.id} value={t.name}>
-                {t.name} ({t.usage_count})
-              </option>
-            ))}
-          </select>
-        </div>
+        <Field
+          label="Search trees"
+          className="field filter-search"
+          type="search"
+          value={text}
+          placeholder="Title, tag, symptom…"
+          onChange={(e) => setText(e.target.value)}
+        />
+        <SelectField
+          label="Category"
+          value={filters.categoryId}
+          onChange={(e) => set('categoryId', e.target.value)}
+          options={categories.data?.map((c) => ({ value: c.id, label: `${c.name} (${c.tree_count})` }))}
+        >
+          <option value="">All categories</option>
+        </SelectField>
+        <SelectField
+          label="Tag"
+          value={filters.tag}
+          onChange={(e) => set('tag', e.target.value)}
+          options={tags.data?.map((t) => ({ value: t.name, label: `${t.name} (${t.usage_count})` }))}
+        >
+          <option value="">All tags</option>
+        </SelectField>
         {isAuthor && (
-          <div className="field">
-            <label htmlFor="library-status">Status</label>
-            <select
-              id="library-status"
-              value={filters.status}
-              onChange={(e) => set('status', e.target.value as LibraryFilters['status'])}
-            >
-              <option value="">Any status</option>
-              <option value="published">Published</option>
-              <option value="draft">Draft</option>
-              <option value="archived">Archived</option>
-            </select>
-          </div>
-        )}
-        <div className="field">
-          <label htmlFor="library-sort">Sort by</label>
-          <select
-            id="library-sort"
-            value={filters.sort}
-            disabled={!!q.trim()}
-            title={q.trim() ? 'Search results are sorted by relevance' : undefined}
-            onChange={(e) => set('sort', e.target.value as TreeSort)}
+          <SelectField
+            label="Status"
+            value={filters.status}
+            onChange={(e) => set('status', e.target.value as LibraryFilters['status'])}
+            options={STATUSES}
           >
-            {SORTS.map((s) => (
-              <option key={s.value} value={s.value}>
-                {s.label}
-              </option>
-            ))}
-          </select>
-        </div>
+            <option value="">Any status</option>
+          </SelectField>
+        )}
+        <SelectField
+          label="Sort by"
+          value={filters.sort}
+          disabled={!!q.trim()}
+          title={q.trim() ? 'Search results are sorted by relevance' : undefined}
+          onChange={(e) => set('sort', e.target.value as TreeSort)}
+          options={SORTS}
+        />
       </search>
       <FormErrors messages={describeError(runTree.error).general} />
       <PagedList

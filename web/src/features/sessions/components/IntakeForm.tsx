@@ -1,0 +1,75 @@
+// The intake values form, the one the start page, a prepared session and the runner's panel
+// all show: a field per declared variable, the missing ones flagged, the API's errors next to
+// their fields, and the caller's submit button.
+
+import { useState, type ReactNode } from 'react';
+
+import { describeError } from '../../../lib/api/errors';
+import { Form, FormErrors, SubmitButton } from '../../../ui/forms';
+import type { Variable } from '../hooks';
+import { toFormValues, VariableInput, type VariableValues } from './VariableInput';
+
+export function IntakeForm({
+  definitions,
+  initial = {},
+  missing,
+  flagUntilTyped = false,
+  error,
+  onSubmit,
+  onEdit,
+  className,
+  children,
+}: {
+  definitions: readonly Variable[];
+  /** The values the form opens with (a session's values); later changes need a new `key`. */
+  initial?: Record<string, unknown>;
+  /** Names flagged "Missing". */
+  missing: ReadonlySet<string>;
+  /** Stop flagging a missing value as soon as something is typed (before it is saved). */
+  flagUntilTyped?: boolean;
+  /** The error of the last submit: general messages on top, `variables.<name>` by field. */
+  error: unknown;
+  /** The form's strings (`fromFormValues` makes them typed values). */
+  onSubmit: (form: VariableValues) => void;
+  onEdit?: () => void;
+  className?: string;
+  /** The submit button and what goes with it. */
+  children: ReactNode;
+}) {
+  const [form, setForm] = useState(() => toFormValues(definitions, initial));
+  const errors = describeError(
+    error,
+    definitions.map((v) => `variables.${v.name}`),
+  );
+  return (
+    <Form className={className} onSubmit={() => onSubmit(form)}>
+      <FormErrors messages={errors.general} />
+      {definitions.map((v) => {
+        const value = form[v.name] ?? '';
+        return (
+          <VariableInput
+            key={v.name}
+            variable={v}
+            value={value}
+            missing={missing.has(v.name) && !(flagUntilTyped && value.trim())}
+            error={errors.fields[`variables.${v.name}`]}
+            onChange={(next) => {
+              onEdit?.();
+              setForm((f) => ({ ...f, [v.name]: next }));
+            }}
+          />
+        );
+      })}
+      {children}
+    </Form>
+  );
+}
+
+/** The submit button of an intake form that starts the session. */
+export function StartButton({ busy }: { busy: boolean }) {
+  return (
+    <SubmitButton className="button primary big" busy={busy} busyLabel="Starting…">
+      Start the session
+    </SubmitButton>
+  );
+}

@@ -1,0 +1,21 @@
+// How session statuses and outcomes read, wherever they are shown or chosen.
+
+import type { Choice } from '../../ui/forms';
+import type { Outcome } from './hooks';
+
+export const STATUS_LABEL: Record<string, string> = {
+  prepared: 'Prepared',
+  in_progress: 'In progress',
+  completed: 'Completed',
+  abandoned: 'Abandoned',
+};
+
+export const OUTCOMES: { value: Outcome; label: string }[] = [
+  { value: 'resolved', label: 'Resolved' },
+  { value: 'escalated', label: 'Escalated' },
+  { value: 'unresolved', label: 'Unresolved' },
+];
+
+export const OUTCOME_LABEL: Record<string, string> = Object.fromEntries(OUTCOMES.map((o) => [o.value, o.label]));
+
+export const STATUSES: Choice[] = Object.entries(STATUS_LABEL).map(([value, label]) => ({ value, label }));
