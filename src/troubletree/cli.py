@@ -83,7 +83,10 @@ def serve(
         host=host,
         port=port,
         log_level=settings.log_level.lower(),
+        # create_app installs the proxy-header middleware with TRUSTED_PROXIES; uvicorn's own
+        # copy (trusting 127.0.0.1 or FORWARDED_ALLOW_IPS) must not run as well.
         proxy_headers=False,
+        forwarded_allow_ips=[],
     )
 
 

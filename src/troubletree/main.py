@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gc
+import ipaddress
 import logging
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -17,6 +18,7 @@ from starlette.responses import FileResponse, Response
 from starlette.routing import Match, Mount
 from starlette.staticfiles import StaticFiles
 from starlette.types import Scope
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from troubletree.accounts.router import account_router, invites_router, platform_router
 from troubletree.accounts.router import auth_router as register_router
@@ -126,6 +128,12 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     )
     app.state.settings = settings
     app.state.rate_limiter = RateLimiter(settings)
+    if settings.trusted_proxies:
+        # X-Forwarded-For (and -Proto) is believed only from TRUSTED_PROXIES, read from the right
+        # past the trusted hops. Nobody is trusted by default (not uvicorn's 127.0.0.1), so
+        # without proxies there is nothing to install; `serve` turns uvicorn's own copy off.
+        trusted = [str(ipaddress.ip_network(p, strict=False)) for p in settings.trusted_proxies]
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=trusted)
     install_error_handlers(app)
     # Each domain router is included on the app itself: FastAPI matches a request level by
     # level, so an extra /api/v1 router around them would cost every request a second walk.
