@@ -6,60 +6,40 @@ import {
   MiniMap,
   ReactFlow,
   ReactFlowProvider,
-  applyNodeChanges,
   useReactFlow,
   type Connection,
   type EdgeChange,
   type NodeChange,
 } from '@xyflow/react';
-import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
-import { Link, useBlocker, useParams } from 'react-router';
+import { useCallback, useLayoutEffect, useMemo, useReducer, useRef } from 'react';
+import { Link, useParams } from 'react-router';
 
 import { describeError } from '../../../lib/api/errors';
-import { useSaveShortcut, useSingleFlight } from '../../../lib/guards/hooks';
 import { FormErrors } from '../../../ui/forms';
 import { Loading, usePageTitle } from '../../../ui/page';
 import { NodePanel, type NodeChoice } from '../components/NodePanel';
 import { TreeNode } from '../components/TreeNode';
 import { VariablesEditor } from '../components/VariablesEditor';
+import { useLinkTargets, useTreeDraft, type TreeDetail } from '../hooks';
+import { layoutPositions, NODE_HEIGHT, NODE_WIDTH, placeBelow } from '../layout';
 import {
-  conflictRevision,
-  publishProblems,
-  useLinkTargets,
-  usePublish,
-  useReloadDraft,
-  useSaveDraft,
-  useTreeDraft,
-  useValidate,
-  type TreeDetail,
-} from '../hooks';
-import { initialPositions, layoutPositions, NODE_HEIGHT, NODE_WIDTH, placeBelow } from '../layout';
-import {
-  addNode,
   blankNode,
-  connect,
-  fromGraph,
   KINDS,
-  normaliseProblems,
   newNodeId,
   problemsByNode,
-  removeEdges,
-  removeNodes,
-  syncFlowNodes,
   toFlowEdges,
-  toGraph,
   updateNode,
   type EditorDoc,
   type GraphNode,
   type NodeKind,
-  type Problem,
   type TreeFlowEdge,
   type TreeFlowNode,
   type XY,
 } from '../model';
+import { EMPTY_PROBLEMS, editorReducer, initialState } from '../state';
+import { useDraftActions } from '../useDraftActions';
 
 const nodeTypes = { tree: TreeNode };
-const EMPTY_PROBLEMS: Problem[] = [];
 /** Up to this many nodes the whole tree is fitted into view; bigger trees open on the start. */
 const FIT_VIEW_MAX = 60;
 /** From this many nodes on, only the nodes in view are drawn. */
@@ -89,101 +69,40 @@ export function TreeEditorPage() {
   );
 }
 
-function positionsOf(nodes: readonly TreeFlowNode[]): Map<string, XY> {
-  return new Map(nodes.map((n) => [n.id, n.position]));
-}
-
-type Pending = 'save' | 'publish' | 'check';
-
 function Editor({ detail }: { detail: TreeDetail }) {
   const treeId = detail.id;
-  const draft = detail.draft;
-  const initial = useMemo(() => {
-    const { doc, positions } = fromGraph(draft?.graph ?? {});
-    const laid = initialPositions(doc, positions);
-    return { doc, positions: laid.positions, nodes: syncFlowNodes(doc, [], laid.positions, new Map()) };
-  }, [draft]);
-
-  const [doc, setDoc] = useState<EditorDoc>(initial.doc);
-  const [nodes, setNodes] = useState<TreeFlowNode[]>(initial.nodes);
-  const [selectedEdges, setSelectedEdges] = useState<ReadonlySet<string>>(new Set());
-  const [problems, setProblems] = useState<Problem[]>(EMPTY_PROBLEMS);
-  const [dirty, setDirty] = useState(false);
-  const [title, setTitle] = useState(detail.title);
-  const [changelog, setChangelog] = useState('');
-  const [message, setMessage] = useState<string | null>(null);
-  const [tab, setTab] = useState<'node' | 'variables'>('node');
-  const [newKind, setNewKind] = useState<NodeKind>('question');
-  const [pending, setPending] = useState<Pending | null>(null);
-  const [notice, setNotice] = useState<string | null>(null);
-
-  const revision = useRef(draft?.revision ?? 1);
-  const edits = useRef(0);
-  const docRef = useRef(doc);
-  const nodesRef = useRef(nodes);
-  const titleRef = useRef(title);
-  useLayoutEffect(() => {
-    docRef.current = doc;
-    nodesRef.current = nodes;
-    titleRef.current = title;
-  });
-  const newPositions = useRef(new Map<string, XY>());
+  const [state, dispatch] = useReducer(editorReducer, detail.draft, (draft) => initialState(draft, detail.title));
+  const { doc, nodes, problems, dirty, pending, tab } = state;
   const flow = useReactFlow<TreeFlowNode, TreeFlowEdge>();
-
-  const save = useSaveDraft(treeId);
-  const publish = usePublish(treeId);
-  const validate = useValidate(treeId);
-  const reload = useReloadDraft(treeId);
-  const hasLinks = doc.nodes.some((n) => n.kind === 'link');
-  const linkTargets = useLinkTargets(hasLinks);
+  const draft = useDraftActions(treeId, state, dispatch);
+  const linkTargets = useLinkTargets(doc.nodes.some((n) => n.kind === 'link'));
+  // Event handlers read the newest state (React Flow keeps its callbacks).
+  const latest = useRef(state);
+  useLayoutEffect(() => {
+    latest.current = state;
+  });
 
   const byNode = useMemo(() => problemsByNode(problems), [problems]);
-  const counts = useMemo(() => new Map([...byNode].map(([id, list]) => [id, list.length])), [byNode]);
-
-  // The document changed (or its problems): refresh the React Flow nodes that changed.
-  const first = useRef(true);
-  useLayoutEffect(() => {
-    if (first.current) {
-      first.current = false;
-      return;
-    }
-    setNodes((prev) => syncFlowNodes(doc, prev, newPositions.current, counts));
-  }, [doc, counts]);
-
   const edges = useMemo(() => {
     const all = toFlowEdges(doc);
-    return selectedEdges.size === 0 ? all : all.map((e) => (selectedEdges.has(e.id) ? { ...e, selected: true } : e));
-  }, [doc, selectedEdges]);
-
-  const edit = useCallback((change: (doc: EditorDoc) => EditorDoc) => {
-    setDoc((d) => {
-      const next = change(d);
-      if (next !== d) {
-        edits.current += 1;
-        setDirty(true);
-        setNotice(null);
-      }
-      return next;
-    });
-  }, []);
+    const chosen = state.selectedEdges;
+    return chosen.size === 0 ? all : all.map((e) => (chosen.has(e.id) ? { ...e, selected: true } : e));
+  }, [doc, state.selectedEdges]);
+  const edit = useCallback((change: (doc: EditorDoc) => EditorDoc) => dispatch({ type: 'edit', change }), []);
 
   const selectedId = useMemo(() => nodes.find((n) => n.selected)?.id ?? null, [nodes]);
   const selected = selectedId ? doc.nodes.find((n) => n.id === selectedId) : undefined;
 
+  /** Selects a node (or none) and brings it into view. */
   const select = useCallback(
-    (id: string | null, center = true) => {
-      setNodes((prev) =>
-        prev.map((n) => (n.selected === (n.id === id) ? n : { ...n, selected: n.id === id })),
-      );
-      setTab('node');
-      if (id && center) {
-        const at = nodesRef.current.find((n) => n.id === id)?.position ?? newPositions.current.get(id);
-        if (at) {
-          void flow.setCenter(at.x + NODE_WIDTH / 2, at.y + NODE_HEIGHT / 2, {
-            zoom: Math.max(flow.getZoom(), 0.8),
-            duration: 150,
-          });
-        }
+    (id: string | null, at?: XY) => {
+      dispatch({ type: 'select', id });
+      const position = at ?? latest.current.nodes.find((n) => n.id === id)?.position;
+      if (id && position) {
+        void flow.setCenter(position.x + NODE_WIDTH / 2, position.y + NODE_HEIGHT / 2, {
+          zoom: Math.max(flow.getZoom(), 0.8),
+          duration: 150,
+        });
       }
     },
     [flow],
@@ -191,156 +110,46 @@ function Editor({ detail }: { detail: TreeDetail }) {
 
   // ------------------------------------------------------------------ canvas events
 
-  const onNodesChange = useCallback((changes: NodeChange<TreeFlowNode>[]) => {
-    const moved = changes.some((c) => c.type === 'position' && c.dragging === false);
-    setNodes((prev) => applyNodeChanges(changes.filter((c) => c.type !== 'remove'), prev));
-    if (moved) setDirty(true);
-  }, []);
-
+  const onNodesChange = useCallback((changes: NodeChange<TreeFlowNode>[]) => dispatch({ type: 'nodes-change', changes }), []);
   const onNodesDelete = useCallback(
-    (deleted: TreeFlowNode[]) => edit((d) => removeNodes(d, new Set(deleted.map((n) => n.id)))),
-    [edit],
+    (deleted: TreeFlowNode[]) => dispatch({ type: 'remove-nodes', ids: deleted.map((n) => n.id) }),
+    [],
   );
-
-  const onEdgesChange = useCallback((changes: EdgeChange<TreeFlowEdge>[]) => {
-    const selects = changes.filter((c) => c.type === 'select');
-    if (selects.length === 0) return;
-    setSelectedEdges((prev) => {
-      const next = new Set(prev);
-      for (const c of selects) {
-        if (c.selected) next.add(c.id);
-        else next.delete(c.id);
-      }
-      return next;
-    });
-  }, []);
-
-  const onEdgesDelete = useCallback(
-    (deleted: TreeFlowEdge[]) => {
-      setSelectedEdges(new Set());
-      edit((d) => removeEdges(d, deleted));
-    },
-    [edit],
-  );
-
+  const onEdgesChange = useCallback((changes: EdgeChange<TreeFlowEdge>[]) => dispatch({ type: 'edges-change', changes }), []);
+  const onEdgesDelete = useCallback((deleted: TreeFlowEdge[]) => dispatch({ type: 'remove-edges', edges: deleted }), []);
   const onConnect = useCallback(
-    (connection: Connection) => {
-      const next = connect(docRef.current, connection.source, connection.target);
-      if (!next) {
-        setMessage('Solutions, escalations and links end the path here: they cannot lead to another node.');
-        return;
-      }
-      setMessage(null);
-      edit(() => next);
-    },
-    [edit],
+    (connection: Connection) => dispatch({ type: 'connect', source: connection.source, target: connection.target }),
+    [],
   );
 
   // ------------------------------------------------------------------ editing
 
   const addNewNode = useCallback(
     (kind: NodeKind, from?: string) => {
-      const d = docRef.current;
-      const id = newNodeId(d);
+      const { doc: current, nodes: drawn } = latest.current;
+      const id = newNodeId(current);
       const label = KINDS.find((k) => k.kind === kind)?.label ?? kind;
-      const node = blankNode(id, kind, `New ${label.toLowerCase()}`);
-      const positions = positionsOf(nodesRef.current);
-      const anchor = from ? positions.get(from) : selectedId ? positions.get(selectedId) : undefined;
-      newPositions.current.set(id, placeBelow(anchor, positions.values()));
-      edit((doc) => {
-        const added = addNode(doc, node);
-        return from ? (connect(added, from, id) ?? added) : added;
-      });
+      const positions = new Map(drawn.map((n) => [n.id, n.position]));
+      const anchorId = from ?? drawn.find((n) => n.selected)?.id;
+      const position = placeBelow(anchorId ? positions.get(anchorId) : undefined, positions.values());
+      dispatch({ type: 'add-node', node: blankNode(id, kind, `New ${label.toLowerCase()}`), position, from });
       // Select it once React Flow has it.
       requestAnimationFrame(() => {
-        select(id);
+        select(id, position);
         document.getElementById(`node-${id}-title`)?.focus();
       });
     },
-    [edit, select, selectedId],
+    [select],
   );
 
   const changeNode = useCallback((node: GraphNode) => edit((d) => updateNode(d, node.id, () => node)), [edit]);
 
   const autoLayout = () => {
-    const positions = layoutPositions(docRef.current);
-    setNodes((prev) => prev.map((n) => ({ ...n, position: positions.get(n.id) ?? n.position })));
-    setDirty(true);
+    dispatch({ type: 'layout', positions: layoutPositions(latest.current.doc) });
     requestAnimationFrame(() => void flow.fitView({ duration: 200 }));
   };
 
-  // ------------------------------------------------------------------ save and publish
-
-  const doSave = async () => {
-    const startedAt = edits.current;
-    const graph = toGraph(docRef.current, positionsOf(nodesRef.current));
-    const saved = await save.mutateAsync({
-      baseRevision: revision.current,
-      graph,
-      title: titleRef.current.trim() || undefined,
-    });
-    revision.current = saved.draft?.revision ?? revision.current + 1;
-    if (edits.current === startedAt) setDirty(false);
-    setNotice('All changes saved.');
-  };
-
-  const action = useSingleFlight(async (kind: Pending) => {
-    setPending(kind);
-    setMessage(null);
-    setNotice(null);
-    publish.reset();
-    try {
-      if (kind === 'save') {
-        await doSave();
-      } else if (kind === 'check') {
-        if (dirty) await doSave();
-        const report = await validate.mutateAsync();
-        setProblems(normaliseProblems(report.problems));
-        setNotice(report.is_valid ? 'No problems: the draft can be published.' : null);
-      } else {
-        if (dirty) await doSave();
-        try {
-          const version = await publish.mutateAsync({ changelog: changelog.trim(), baseRevision: revision.current });
-          setProblems(EMPTY_PROBLEMS);
-          setChangelog('');
-          setNotice(`Published version ${version.number}.`);
-        } catch (error) {
-          const found = publishProblems(error);
-          if (found) setProblems(found);
-          throw error;
-        }
-      }
-    } finally {
-      setPending(null);
-    }
-  });
-  useSaveShortcut(() => action.run('save'));
-
-  // Leaving with unsaved changes asks first: the browser asks on reload and close, the page
-  // itself on a link or Back inside the app (stay, save and leave, or leave without saving).
-  useEffect(() => {
-    if (!dirty) return;
-    const onBeforeUnload = (event: BeforeUnloadEvent) => event.preventDefault();
-    window.addEventListener('beforeunload', onBeforeUnload);
-    return () => window.removeEventListener('beforeunload', onBeforeUnload);
-  }, [dirty]);
-  const leaving = useBlocker(
-    ({ currentLocation, nextLocation }) => dirty && currentLocation.pathname !== nextLocation.pathname,
-  );
-  const [leaveAfterSave, setLeaveAfterSave] = useState(false);
-  useEffect(() => {
-    if (!leaveAfterSave || action.busy || leaving.state !== 'blocked') return;
-    setLeaveAfterSave(false);
-    // Saved: go on. Not saved (e.g. someone else saved first): stay, with the error shown.
-    if (dirty) leaving.reset();
-    else leaving.proceed();
-  }, [leaveAfterSave, action.busy, dirty, leaving]);
-
-  const conflict = conflictRevision(save.error);
-  const saveErrors = conflict ? [] : describeError(save.error).general;
-  const publishErrors = publishProblems(publish.error)
-    ? ['The tree cannot be published until the problems marked on the nodes are fixed.']
-    : describeError(publish.error).general;
+  const { conflict, leaving } = draft;
   const treeProblems = problems.filter((p) => !p.node_id);
   const problemNodes = [...byNode.keys()];
 
@@ -352,10 +161,10 @@ function Editor({ detail }: { detail: TreeDetail }) {
         ? 'Publishing…'
         : dirty
           ? 'Unsaved changes'
-          : `Saved (revision ${revision.current})`;
+          : `Saved (revision ${state.revision})`;
 
   const onInit = useCallback(() => {
-    const all = nodesRef.current;
+    const all = latest.current.nodes;
     if (all.length <= FIT_VIEW_MAX) {
       void flow.fitView({ maxZoom: 1 });
       return;
@@ -373,11 +182,8 @@ function Editor({ detail }: { detail: TreeDetail }) {
           </label>
           <input
             id="tree-title"
-            value={title}
-            onChange={(e) => {
-              setTitle(e.target.value);
-              setDirty(true);
-            }}
+            value={state.title}
+            onChange={(e) => dispatch({ type: 'title', title: e.target.value })}
           />
         </div>
         <h1 className="visually-hidden">Edit {detail.title}</h1>
@@ -388,8 +194,8 @@ function Editor({ detail }: { detail: TreeDetail }) {
           type="button"
           className="button primary"
           aria-keyshortcuts="Control+S"
-          aria-disabled={action.busy || undefined}
-          onClick={() => action.run('save')}
+          aria-disabled={draft.busy || undefined}
+          onClick={() => draft.run('save')}
         >
           Save draft
         </button>
@@ -401,20 +207,20 @@ function Editor({ detail }: { detail: TreeDetail }) {
             id="changelog"
             placeholder="What changed (changelog)"
             maxLength={500}
-            value={changelog}
-            onChange={(e) => setChangelog(e.target.value)}
+            value={state.changelog}
+            onChange={(e) => dispatch({ type: 'changelog', changelog: e.target.value })}
             onKeyDown={(e) => {
               if (e.key === 'Enter') {
                 e.preventDefault();
-                action.run('publish');
+                draft.run('publish');
               }
             }}
           />
-          <button type="button" className="button" aria-disabled={action.busy || undefined} onClick={() => action.run('publish')}>
+          <button type="button" className="button" aria-disabled={draft.busy || undefined} onClick={() => draft.run('publish')}>
             Publish
           </button>
         </div>
-        <button type="button" className="button small" aria-disabled={action.busy || undefined} onClick={() => action.run('check')}>
+        <button type="button" className="button small" aria-disabled={draft.busy || undefined} onClick={() => draft.run('check')}>
           Check problems
         </button>
         <Link className="button small" to="/trees">
@@ -422,7 +228,7 @@ function Editor({ detail }: { detail: TreeDetail }) {
         </Link>
       </div>
 
-      {leaving.state === 'blocked' && (
+      {leaving && (
         <div className="form-errors conflict" role="alertdialog" aria-labelledby="leave-title">
           <p id="leave-title">This tree has unsaved changes. Leave the editor?</p>
           <div className="actions">
@@ -432,11 +238,8 @@ function Editor({ detail }: { detail: TreeDetail }) {
             <button
               type="button"
               className="button small primary"
-              aria-disabled={action.busy || undefined}
-              onClick={() => {
-                setLeaveAfterSave(true);
-                action.run('save');
-              }}
+              aria-disabled={draft.busy || undefined}
+              onClick={draft.saveAndLeave}
             >
               Save and leave
             </button>
@@ -453,28 +256,24 @@ function Editor({ detail }: { detail: TreeDetail }) {
             Someone saved this tree after you opened it (now at revision {conflict}). Nothing was overwritten.
           </p>
           <div className="actions">
-            <button type="button" className="button small" onClick={() => void reload()}>
+            <button type="button" className="button small" onClick={draft.reload}>
               Reload their version (drop my changes)
             </button>
             <button
               type="button"
               className="button small"
-              onClick={() => {
-                revision.current = conflict;
-                save.reset();
-                action.run('save');
-              }}
+              onClick={() => draft.overwrite(conflict)}
             >
               Save mine over theirs
             </button>
           </div>
         </div>
       )}
-      <FormErrors messages={[...saveErrors, ...publishErrors, ...describeError(validate.error).general]} />
-      {message && <p className="form-errors">{message}</p>}
-      {notice && (
+      <FormErrors messages={draft.errors} />
+      {state.message && <p className="form-errors">{state.message}</p>}
+      {state.notice && (
         <p className="notice success" role="status">
-          {notice}
+          {state.notice}
         </p>
       )}
       {(treeProblems.length > 0 || problemNodes.length > 0) && (
@@ -534,7 +333,11 @@ function Editor({ detail }: { detail: TreeDetail }) {
             <div className="add-node">
               <div className="field">
                 <label htmlFor="new-kind">New node kind</label>
-                <select id="new-kind" value={newKind} onChange={(e) => setNewKind(e.target.value as NodeKind)}>
+                <select
+                  id="new-kind"
+                  value={state.newKind}
+                  onChange={(e) => dispatch({ type: 'new-kind', kind: e.target.value as NodeKind })}
+                >
                   {KINDS.map((k) => (
                     <option key={k.kind} value={k.kind}>
                       {k.label}
@@ -542,7 +345,7 @@ function Editor({ detail }: { detail: TreeDetail }) {
                   ))}
                 </select>
               </div>
-              <button type="button" className="button small" onClick={() => addNewNode(newKind)}>
+              <button type="button" className="button small" onClick={() => addNewNode(state.newKind)}>
                 Add node
               </button>
               <button type="button" className="button small" onClick={autoLayout}>
@@ -557,7 +360,7 @@ function Editor({ detail }: { detail: TreeDetail }) {
               id="panel-tab-node"
               aria-selected={tab === 'node'}
               aria-controls="panel-node"
-              onClick={() => setTab('node')}
+              onClick={() => dispatch({ type: 'tab', tab: 'node' })}
             >
               Node
             </button>
@@ -567,7 +370,7 @@ function Editor({ detail }: { detail: TreeDetail }) {
               id="panel-tab-variables"
               aria-selected={tab === 'variables'}
               aria-controls="panel-variables"
-              onClick={() => setTab('variables')}
+              onClick={() => dispatch({ type: 'tab', tab: 'variables' })}
             >
               Variables ({doc.variables.length})
             </button>
@@ -584,9 +387,7 @@ function Editor({ detail }: { detail: TreeDetail }) {
                   linkTargets={linkTargets.data?.filter((t) => t.id !== treeId)}
                   onChange={changeNode}
                   onSetStart={() => edit((d) => ({ ...d, start: selected.id }))}
-                  onDelete={() => {
-                    edit((d) => removeNodes(d, new Set([selected.id])));
-                  }}
+                  onDelete={() => dispatch({ type: 'remove-nodes', ids: [selected.id] })}
                   onAddConnected={(kind) => addNewNode(kind, selected.id)}
                   onSelect={(id) => select(id)}
                 />
