@@ -1,3 +1,6 @@
+import { useState } from 'react';
+
+import { Field } from '../../../ui/forms';
 import type { Problem, Variable } from '../model';
 
 const TYPES: Variable['type'][] = ['text', 'number', 'boolean', 'choice', 'date'];
@@ -10,6 +13,41 @@ const REQUIRED: { value: NonNullable<Variable['required']>; label: string }[] = 
 function problemFor(problems: readonly Problem[], i: number, field: string): string | undefined {
   return problems.find((p) => p.field === `variables[${i}].${field}` || (field === '' && p.field === `variables[${i}]`))
     ?.message;
+}
+
+const splitChoices = (text: string) =>
+  text
+    .split(',')
+    .map((c) => c.trim())
+    .filter(Boolean);
+
+/** The choices as typed ("P-100, " keeps its comma while the next one is typed); the list
+ * follows the text. */
+function ChoicesField({
+  id,
+  choices,
+  error,
+  onChange,
+}: {
+  id: string;
+  choices: readonly string[];
+  error: string | undefined;
+  onChange: (choices: string[]) => void;
+}) {
+  const [text, setText] = useState(() => choices.join(', '));
+  const shown = splitChoices(text).join('\u0000') === choices.join('\u0000') ? text : choices.join(', ');
+  return (
+    <Field
+      id={id}
+      label="Choices (comma separated)"
+      value={shown}
+      error={error}
+      onChange={(e) => {
+        setText(e.target.value);
+        onChange(splitChoices(e.target.value));
+      }}
+    />
+  );
 }
 
 export function VariablesEditor({
@@ -82,23 +120,12 @@ export function VariablesEditor({
               </div>
             </div>
             {v.type === 'choice' && (
-              <div className="field">
-                <label htmlFor={`${id}-choices`}>Choices (comma separated)</label>
-                <input
-                  id={`${id}-choices`}
-                  value={(v.choices ?? []).join(', ')}
-                  aria-invalid={choicesError ? true : undefined}
-                  onChange={(e) =>
-                    set(i, {
-                      choices: e.target.value
-                        .split(',')
-                        .map((c) => c.trim())
-                        .filter(Boolean),
-                    })
-                  }
-                />
-                {choicesError && <p className="field-error">{choicesError}</p>}
-              </div>
+              <ChoicesField
+                id={`${id}-choices`}
+                choices={v.choices ?? []}
+                error={choicesError}
+                onChange={(choices) => set(i, { choices })}
+              />
             )}
             <div className="field">
               <label htmlFor={`${id}-help`}>Help (optional)</label>
