@@ -26,7 +26,6 @@ import {
 import { isApiError } from '../../lib/api/errors';
 import { allItems, cursorList, cursorPaging } from '../../lib/api/query';
 import { useSingleFlight } from '../../lib/guards/hooks';
-import { useTreesChanged } from '../trees/hooks';
 
 export type { Outcome, SessionRead, SessionStatus, SessionSummary, Variable } from '../../client';
 
@@ -130,16 +129,13 @@ function useSessionMutation<V>(sessionId: string, call: (vars: V, session: Sessi
 
 export function useStartSession() {
   const sessionChanged = useSessionChanged();
-  const treesChanged = useTreesChanged();
   return useMutation({
     mutationFn: async (body: { treeId: string; variables?: Record<string, unknown> }) =>
       (await sessionsCreateSession({ body: { tree_id: body.treeId, variables: body.variables ?? {} }, throwOnError: true }))
         .data,
-    // A new session counts as a use of its tree (the library's "used" counts and sort).
-    onSuccess: (session) => {
-      sessionChanged(session);
-      void treesChanged();
-    },
+    // The library's "used" counts follow on its next fetch (staleTime): refetching the trees now
+    // would race the runner's first paint for nothing.
+    onSuccess: sessionChanged,
   });
 }
 

@@ -97,7 +97,7 @@ export function usePublishedTrees(enabled = true) {
 }
 
 /**
- * After a tree changed (created, saved, published, run): every list, search, count and picker
+ * After a tree changed (created, saved, published): every list, search, count and picker
  * of trees asks again. The tree itself (`GET trees/{id}`) is only marked stale: the editor holds
  * the draft being edited and is not reloaded behind the author's back; the next view that opens
  * the tree (an intake form, the editor again) fetches it.

@@ -96,7 +96,9 @@ function RunningSession({ session }: { session: SessionRead }) {
     optionsRef.current = options;
   });
   const run = answerFlight.run;
-  useEffect(() => {
+  // Attached before the node is painted (a layout effect): a key pressed as soon as the node
+  // shows is never lost to a listener that is not there yet.
+  useLayoutEffect(() => {
     const onKeyDown = (event: KeyboardEvent) => {
       const shown = optionsRef.current;
       const index = optionIndexForKey(event, shown.length);
