@@ -8,7 +8,7 @@ only occur in node text, and typos) and reports p50/p95 of:
 
 - API: `GET /api/v1/trees/search?q=...` through httpx's ASGI transport on `create_app()`: auth,
   membership lookup, the transaction, the search, highlighting, serialisation;
-- SQL: the statements the endpoint runs (`repository.SEARCH_SETTINGS`, `search_probe`,
+- SQL: the statements the endpoint runs (`trees.repository.search.SEARCH_SETTINGS`, `search_probe`,
   `search_statement`), compiled for asyncpg and executed in one transaction on a plain
   connection: no HTTP, no auth, no ORM, no serialisation.
 
@@ -47,8 +47,8 @@ from troubletree.core.config import Settings
 from troubletree.core.db import Database, libpq_url, replace_database
 from troubletree.core.migrate import upgrade
 from troubletree.main import create_app
-from troubletree.trees import repository
 from troubletree.trees.models import SEARCH_CONFIG
+from troubletree.trees.repository import search as repository
 
 RESULTS = Path(__file__).resolve().parent / "results"
 PASSWORD = "benchmark passphrase 1"  # noqa: S105 - a throwaway database

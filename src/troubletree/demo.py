@@ -13,16 +13,17 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from troubletree.accounts import repository as accounts_repository
+from troubletree.accounts.caller import Caller
 from troubletree.accounts.models import Account, Membership, Role
-from troubletree.accounts.service import Caller
 from troubletree.auth import service as auth_service
 from troubletree.auth.models import User
-from troubletree.auth.service import ClientInfo
+from troubletree.core.client import ClientInfo
 from troubletree.core.config import Settings
 from troubletree.sessions import service as sessions_service
 from troubletree.sessions.models import Outcome
 from troubletree.sessions.schemas import SessionComplete, SessionCreate, StepCreate
 from troubletree.trees import service as trees_service
+from troubletree.trees import taxonomy
 from troubletree.trees.graph import Graph
 from troubletree.trees.schemas import TreeCreate
 
@@ -428,10 +429,10 @@ async def seed(db: AsyncSession, settings: Settings) -> DemoResult:
         )
         if user is None:
             raise RuntimeError(f"{email} already exists: the database is not empty")
-        membership = await accounts_repository.add_membership(
+        await accounts_repository.add_membership(
             db, Membership(id=uuid.uuid4(), user_id=user.id, account_id=account.id, role=role)
         )
-        callers[role] = Caller.of(user, membership)
+        callers[role] = Caller(user.id, account.id, role, user.full_name, user.email)
         users.append((role.value, email, password))
 
     engineer = callers[Role.engineer]
@@ -439,7 +440,7 @@ async def seed(db: AsyncSession, settings: Settings) -> DemoResult:
     tree_ids: list[uuid.UUID] = []
     for spec in TREES:
         if spec["category"] not in categories:
-            created = await trees_service.create_category(db, engineer, spec["category"])
+            created = await taxonomy.create_category(db, engineer, spec["category"])
             categories[spec["category"]] = created.id
         tree = await trees_service.create_tree(
             db,

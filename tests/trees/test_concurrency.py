@@ -17,7 +17,8 @@ from tests.conftest import Fresh, burst
 from tests.helpers import error_code, signed_in
 from tests.trees.factories import GRAPH, create_tree, graph, member, upgrade_plan
 from troubletree.core.db import Database
-from troubletree.trees import repository, service
+from troubletree.trees import service
+from troubletree.trees.repository import tags as tag_queries
 
 TREES = "/api/v1/trees"
 
@@ -205,13 +206,13 @@ async def test_fifty_parallel_attaches_of_one_tag_count_once(
     tree = await create_tree(client, headers, tags=["keep"])
     account_id, tree_id = uuid.UUID(user["account"]["id"]), uuid.UUID(tree["id"])
     async with database.sessionmaker() as db:
-        tag_ids = await repository.ensure_tags(db, account_id, ["keep", "hot"])
+        tag_ids = await tag_queries.ensure_tags(db, account_id, ["keep", "hot"])
         await db.commit()
     wanted = set(tag_ids.values())
 
     async def attach(_: int) -> None:
         async with database.sessionmaker() as db:
-            await repository.set_tree_tags(db, tree_id, wanted)
+            await tag_queries.set_tree_tags(db, tree_id, wanted)
             await db.commit()
 
     await together(50, attach)

@@ -23,7 +23,8 @@ from tests.trees.factories import (
     upgrade_plan,
 )
 from troubletree.core.db import Database
-from troubletree.trees import repository, service
+from troubletree.trees import search, service
+from troubletree.trees.repository import search as search_queries
 
 TREES = "/api/v1/trees"
 
@@ -49,13 +50,13 @@ def node_scan_cap(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[int], N
     """Sets the search's collect-or-walk threshold (statements are cached per shape)."""
 
     def set_cap(cap: int) -> None:
-        monkeypatch.setattr(repository, "NODE_SCAN_CAP", cap)
-        repository.search_statement.cache_clear()
-        repository.search_probe.cache_clear()
+        monkeypatch.setattr(search_queries, "NODE_SCAN_CAP", cap)
+        search_queries.search_statement.cache_clear()
+        search_queries.search_probe.cache_clear()
 
     yield set_cap
-    repository.search_statement.cache_clear()
-    repository.search_probe.cache_clear()
+    search_queries.search_statement.cache_clear()
+    search_queries.search_probe.cache_clear()
 
 
 # --------------------------------------------------------------------------- create and read
@@ -1287,9 +1288,9 @@ def test_operation_ids(client: httpx.AsyncClient) -> None:
 
 def test_highlight_parts_are_text_not_markup() -> None:
     start, stop = "\ue000", "\ue001"
-    parts = service.highlight_parts(f"{start}Power{stop} {start}supply{stop} <b>failure</b>")
+    parts = search.highlight_parts(f"{start}Power{stop} {start}supply{stop} <b>failure</b>")
     assert [(p.text, p.match) for p in parts] == [
         ("Power supply", True),
         (" <b>failure</b>", False),
     ]
-    assert service.highlight_parts("") == []
+    assert search.highlight_parts("") == []

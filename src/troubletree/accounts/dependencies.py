@@ -7,9 +7,9 @@ from typing import Annotated
 from fastapi import Depends
 
 from troubletree.accounts import repository
+from troubletree.accounts.caller import Caller
 from troubletree.accounts.exceptions import NoAccount, RoleRequired
-from troubletree.accounts.models import Role
-from troubletree.accounts.service import Caller
+from troubletree.accounts.models import AUTHOR_ROLES, Role
 from troubletree.auth import service as auth_service
 from troubletree.auth.dependencies import oauth2_scheme
 from troubletree.core.clock import utcnow
@@ -45,4 +45,4 @@ def require_role(*roles: Role) -> object:
 
 
 AccountAdmin = Annotated[Caller, require_role(Role.admin)]
-Author = Annotated[Caller, require_role(Role.admin, Role.engineer)]
+Author = Annotated[Caller, require_role(*AUTHOR_ROLES)]

@@ -27,6 +27,9 @@ class Role(enum.StrEnum):
     technician = "technician"
 
 
+# The roles that author trees (create, edit, publish) and prepare sessions for others.
+AUTHOR_ROLES = (Role.admin, Role.engineer)
+
 ROLE_CHECK = "role IN ('admin', 'engineer', 'technician')"
 
 

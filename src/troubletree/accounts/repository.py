@@ -1,6 +1,7 @@
 """Every query of accounts, plans, memberships and invites.
 
-Account-owned rows are always filtered through `scoped()`, so no query can forget the tenant.
+Account-owned rows are always filtered through `core.queries.scoped()`, so no query can forget
+the tenant.
 Invite redemption is one guarded UPDATE (`use_count < max_uses`): concurrent redemptions of the
 last use queue on the row lock and re-check the condition, so the count can never pass max_uses.
 """
@@ -10,9 +11,9 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import TypeVar
 
-from sqlalchemy import BindParameter, Select, bindparam, func, or_, select, update
+from sqlalchemy import bindparam, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from troubletree.accounts.models import (
@@ -24,16 +25,7 @@ from troubletree.accounts.models import (
 )
 from troubletree.auth.models import User
 from troubletree.auth.repository import live_family
-
-SelectT = TypeVar("SelectT", bound=Select[*tuple[Any, ...]])
-
-
-def scoped(stmt: SelectT, model: Any, account_id: uuid.UUID | BindParameter[Any]) -> SelectT:
-    """The one place account-owned rows are narrowed to the caller's account. `model` is a
-    mapped class or a table's columns; `account_id` a value or, in a statement built once, a
-    bound parameter."""
-    return stmt.where(model.account_id == account_id)
-
+from troubletree.core.queries import scoped
 
 # --------------------------------------------------------------------------- plans and accounts
 
@@ -72,6 +64,23 @@ async def lock_account(db: AsyncSession, account_id: uuid.UUID) -> Account | Non
             .execution_options(populate_existing=True)
         )
     ).scalar_one_or_none()
+
+
+async def lock_account_for_create(db: AsyncSession, account_id: uuid.UUID) -> Account | None:
+    """The account row `FOR NO KEY UPDATE`: creates of one account queue here (and behind
+    `accounts.repository.lock_account`), so counting and inserting cannot interleave.
+
+    Not `FOR UPDATE`: that would also block every foreign-key check on the account (an audit
+    event, a re-checked tree row) and close a cycle with a transaction that holds tag counters
+    and then touches the account."""
+    stmt = (
+        select(Account)
+        .where(Account.id == account_id)
+        .with_for_update(key_share=True)
+        .execution_options(populate_existing=True)
+    )
+    account: Account | None = (await db.execute(stmt)).scalar_one_or_none()
+    return account
 
 
 async def set_account_plan(db: AsyncSession, account_id: uuid.UUID, plan_id: int) -> None:

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import re
 import secrets
-import unicodedata
 import uuid
-from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from troubletree.accounts import repository
+from troubletree.accounts.caller import Caller
 from troubletree.accounts.exceptions import (
     AccountNotFound,
     EmailTaken,
@@ -48,41 +46,17 @@ from troubletree.accounts.schemas import (
 from troubletree.auth import repository as auth_repository
 from troubletree.auth import service as auth_service
 from troubletree.auth.models import User
-from troubletree.auth.service import ClientInfo
 from troubletree.core import audit, security
+from troubletree.core.client import ClientInfo
 from troubletree.core.clock import utcnow
 from troubletree.core.config import Settings
 from troubletree.core.ratelimit import RateLimiter
+from troubletree.core.text import slugify
 
 DEFAULT_PLAN = "free"
 
 
-@dataclass(frozen=True, slots=True)
-class Caller:
-    """A signed-in member of an account with the role their membership gives them, read from
-    the database at the start of the request. Plain values, not ORM rows: every account-scoped
-    request builds one, and nothing changes it."""
-
-    user_id: uuid.UUID
-    account_id: uuid.UUID
-    role: Role
-    full_name: str
-    email: str
-
-    @classmethod
-    def of(cls, user: User, membership: Membership) -> Caller:
-        return cls(
-            user.id, membership.account_id, Role(membership.role), user.full_name, user.email
-        )
-
-
 # --------------------------------------------------------------------------- registration
-
-
-def slugify(name: str) -> str:
-    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
-    slug = re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")[:60]
-    return slug or "team"
 
 
 async def _unique_slug(db: AsyncSession, name: str) -> str:

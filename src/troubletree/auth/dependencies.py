@@ -9,7 +9,7 @@ from fastapi.security import OAuth2PasswordBearer
 
 from troubletree.auth import service
 from troubletree.auth.models import User
-from troubletree.auth.service import ClientInfo
+from troubletree.core.client import ClientInfo
 from troubletree.core.db import DB, SettingsDep
 from troubletree.core.errors import Forbidden, Unauthorized
 from troubletree.core.ratelimit import client_ip

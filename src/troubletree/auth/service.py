@@ -8,7 +8,6 @@ the request fails.
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -32,6 +31,7 @@ from troubletree.auth.models import (
 )
 from troubletree.auth.schemas import TokenPair
 from troubletree.core import audit, security
+from troubletree.core.client import ClientInfo
 from troubletree.core.clock import utcnow
 from troubletree.core.config import Settings
 from troubletree.core.errors import Unauthorized
@@ -40,12 +40,6 @@ from troubletree.notifications import templates
 from troubletree.notifications.service import queue_email
 
 SUCCESSOR_PURPOSE = "refresh-successor"
-
-
-@dataclass(frozen=True)
-class ClientInfo:
-    ip: str
-    user_agent: str | None = None
 
 
 # --------------------------------------------------------------------------- passwords

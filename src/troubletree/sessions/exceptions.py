@@ -48,6 +48,17 @@ class OutcomeMismatch(Unprocessable):
     code = "outcome_mismatch"
 
 
+class TechnicianRequired(Unprocessable):
+    code = "technician_required"
+    message = "Name the technician the session is prepared for."
+
+
+class StepNotFound(Unprocessable):
+    """A step number in a request that is not one of the session's steps."""
+
+    code = "step_not_found"
+
+
 class NotAssignee(Forbidden):
     code = "not_assignee"
     message = "Only the assigned technician or an admin may run this session."

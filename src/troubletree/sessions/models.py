@@ -35,6 +35,10 @@ class SessionStatus(enum.StrEnum):
     abandoned = "abandoned"
 
 
+# The statuses in which a session can still change.
+ACTIVE = frozenset({SessionStatus.prepared.value, SessionStatus.in_progress.value})
+
+
 class Outcome(enum.StrEnum):
     resolved = "resolved"
     escalated = "escalated"

@@ -1,4 +1,6 @@
-"""Every query of sessions and steps. Sessions are account-owned: all reads go through `scoped`."""
+"""Every query of sessions and steps. Sessions are account-owned: all reads go through `scoped`.
+Tree data (the tree a session runs, its versions, its usage count) is the trees domain's: sessions
+reach it through `trees.service`."""
 
 from __future__ import annotations
 
@@ -9,43 +11,12 @@ from typing import Any, cast
 
 from sqlalchemy import Table, bindparam, func, insert, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import undefer
 
-from troubletree.accounts.repository import scoped
 from troubletree.auth.models import User
+from troubletree.core.queries import contains, scoped
 from troubletree.sessions.models import SessionStep, TroubleshootingSession
 from troubletree.sessions.navigator import StepEvent
 from troubletree.trees.models import Tree, TreeVersion
-
-# --------------------------------------------------------------------------- trees and versions
-
-
-async def get_runnable_tree(
-    db: AsyncSession, account_id: uuid.UUID, tree_id: uuid.UUID
-) -> Tree | None:
-    stmt = scoped(select(Tree), Tree, account_id).where(
-        Tree.id == tree_id, Tree.deleted_at.is_(None)
-    )
-    return (await db.execute(stmt)).scalar_one_or_none()
-
-
-async def get_version(db: AsyncSession, version_id: uuid.UUID) -> TreeVersion | None:
-    """A published version (immutable; readable after its tree is deleted). Callers reach
-    version ids only through rows already scoped to their account."""
-    return (
-        await db.execute(
-            select(TreeVersion)
-            .where(TreeVersion.id == version_id)
-            .options(undefer(TreeVersion.graph))
-        )
-    ).scalar_one_or_none()
-
-
-async def increment_tree_usage(db: AsyncSession, tree_id: uuid.UUID) -> None:
-    await db.execute(
-        update(Tree).where(Tree.id == tree_id).values(usage_count=Tree.usage_count + 1)
-    )
-
 
 # --------------------------------------------------------------------------- sessions
 #
@@ -113,10 +84,6 @@ async def update_session(db: AsyncSession, session_id: uuid.UUID, values: dict[s
         await db.execute(_TOUCH_SESSION, {"session_id": session_id, **values})
     else:
         await db.execute(update(_sessions).where(_sessions.c.id == session_id).values(**values))
-
-
-async def get_user(db: AsyncSession, user_id: uuid.UUID) -> User | None:
-    return await db.get(User, user_id)
 
 
 async def refresh_search_text(db: AsyncSession, session_id: uuid.UUID) -> None:
@@ -203,11 +170,6 @@ class HistoryFilter:
     text: str | None = None
 
 
-def _like_pattern(text: str) -> str:
-    escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
-
-
 @dataclass(frozen=True, slots=True)
 class HistoryRow:
     id: uuid.UUID
@@ -264,7 +226,7 @@ async def list_sessions(
     if f.created_to:
         conditions.append(s.created_at < f.created_to)
     if f.text:
-        conditions.append(s.search_text.like(_like_pattern(f.text), escape="\\"))
+        conditions.append(contains(s.search_text, f.text.lower()))
     if after is not None:
         conditions.append(tuple_(s.created_at, s.id) < tuple_(after[0], after[1]))
     stmt = stmt.where(*conditions).order_by(s.created_at.desc(), s.id.desc()).limit(limit)

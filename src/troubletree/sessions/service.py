@@ -3,15 +3,11 @@ complete, abandon, history and transcripts.
 
 Every change locks the session row (`SELECT ... FOR UPDATE`) and bumps `revision`, so parallel
 requests on one session are applied one after the other; a request that names the revision it
-was based on gets 409 when another change came first. The step log is append-only.
-"""
+was based on gets 409 when another change came first. The step log is append-only."""
 
 from __future__ import annotations
 
-import base64
-import binascii
 import uuid
-from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -20,10 +16,10 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from troubletree.accounts import repository as accounts_repository
-from troubletree.accounts.models import Role
-from troubletree.accounts.service import Caller
+from troubletree.accounts.caller import Caller
+from troubletree.accounts.exceptions import RoleRequired
 from troubletree.core.clock import utcnow
-from troubletree.core.errors import Forbidden, Unprocessable
+from troubletree.core.pagination import datetime_key, decode_cursor, encode_cursor, page_of
 from troubletree.sessions import navigator, repository
 from troubletree.sessions.exceptions import (
     CannotAssign,
@@ -37,21 +33,19 @@ from troubletree.sessions.exceptions import (
     SessionNotActive,
     SessionNotFound,
     SessionTreeNotFound,
+    StepNotFound,
     TechnicianNotFound,
+    TechnicianRequired,
     TreeNotPublished,
     VariablesInvalid,
 )
-from troubletree.sessions.export import ExportFormat, Transcript, TranscriptStep, render
-from troubletree.sessions.models import Outcome, SessionStatus, StepKind
+from troubletree.sessions.export import ExportFormat, render
+from troubletree.sessions.models import ACTIVE, Outcome, SessionStatus, StepKind
 from troubletree.sessions.navigator import StepEvent
+from troubletree.sessions.presenter import Loaded, session_read
 from troubletree.sessions.repository import HistoryFilter, SessionRecord
 from troubletree.sessions.schemas import (
     BackRequest,
-    CurrentNode,
-    MissingVariables,
-    OptionRead,
-    PathStep,
-    PersonRead,
     SessionComplete,
     SessionCreate,
     SessionPage,
@@ -62,64 +56,12 @@ from troubletree.sessions.schemas import (
     StepCreate,
     Tab,
 )
-from troubletree.trees.graph import Graph, Variable
-
-ACTIVE = {SessionStatus.prepared.value, SessionStatus.in_progress.value}
-
+from troubletree.sessions.transcript import build_transcript
+from troubletree.sessions.versions import Graphs
+from troubletree.trees import service as trees_service
+from troubletree.trees.graph import Variable
 
 # --------------------------------------------------------------------------- loading
-
-
-@dataclass(frozen=True)
-class _Version:
-    graph: Graph
-    number: int
-    title: str
-
-
-# Published versions are immutable (the database refuses changes to them), so a parsed copy
-# never goes stale: keeping the most used ones saves a query and a parse on every step.
-_VERSIONS: OrderedDict[uuid.UUID, _Version] = OrderedDict()
-_VERSIONS_MAX = 256
-
-
-class Graphs:
-    """The published versions a session touches (its own and any linked ones)."""
-
-    def __init__(self, db: AsyncSession) -> None:
-        self.db = db
-
-    async def _version(self, version_id: uuid.UUID) -> _Version:
-        cached = _VERSIONS.get(version_id)
-        if cached is not None:
-            _VERSIONS.move_to_end(version_id)
-            return cached
-        row = await repository.get_version(self.db, version_id)
-        if row is None:
-            raise NavigationFailed("A tree version this session uses no longer exists.")
-        version = _Version(Graph.model_validate(row.graph), row.number, row.title)
-        _VERSIONS[version_id] = version
-        if len(_VERSIONS) > _VERSIONS_MAX:
-            _VERSIONS.popitem(last=False)
-        return version
-
-    async def get(self, version_id: uuid.UUID) -> Graph:
-        return (await self._version(version_id)).graph
-
-    async def number(self, version_id: uuid.UUID) -> int:
-        return (await self._version(version_id)).number
-
-    async def title(self, version_id: uuid.UUID) -> str:
-        return (await self._version(version_id)).title
-
-
-@dataclass
-class Loaded:
-    session: SessionRecord
-    steps: list[StepEvent]
-    graphs: Graphs
-    position: navigator.Position
-    definitions: list[Variable]
 
 
 async def _load(
@@ -128,7 +70,7 @@ async def _load(
     session = await repository.get_session(db, caller.account_id, session_id, lock=lock)
     if session is None or not _may_see(caller, session):
         raise SessionNotFound()
-    graphs = Graphs(db)
+    graphs = Graphs(db, caller.account_id)
     graph = await graphs.get(session.tree_version_id)
     steps = await repository.list_steps(db, session.id)
     for step in steps:
@@ -137,14 +79,14 @@ async def _load(
 
 
 def _may_see(caller: Caller, session: SessionRecord) -> bool:
-    return caller.role == Role.admin or caller.user_id in {
+    return caller.is_admin or caller.user_id in {
         session.technician_id,
         session.created_by,
     }
 
 
 def _may_run(caller: Caller, session: SessionRecord) -> bool:
-    return caller.role == Role.admin or caller.user_id == session.technician_id
+    return caller.is_admin or caller.user_id == session.technician_id
 
 
 def _check_revision(session: SessionRecord, base_revision: int | None) -> None:
@@ -203,7 +145,7 @@ async def _steps_from(
         if move is None:
             return created
         if move.kind == "link" and move.link_tree_id is not None:
-            target = await repository.get_runnable_tree(db, caller.account_id, move.link_tree_id)
+            target = await trees_service.get_runnable_tree(db, caller.account_id, move.link_tree_id)
             if target is None or target.current_version_id is None:
                 raise NavigationFailed(
                     f"The node {node.id!r} links to a tree that is no longer published."
@@ -288,7 +230,7 @@ def _next_seq(loaded: Loaded) -> int:
 
 async def _read(db: AsyncSession, caller: Caller, session_id: uuid.UUID) -> SessionRead:
     loaded = await _load(db, caller, session_id)
-    return await _to_read(db, loaded, caller)
+    return await session_read(db, loaded, caller)
 
 
 async def _after_change(
@@ -298,100 +240,7 @@ async def _after_change(
     if new_steps:
         loaded.steps.extend(new_steps)
         loaded.position = navigator.replay(loaded.steps)
-    return await _to_read(db, loaded, caller)
-
-
-async def _to_read(db: AsyncSession, loaded: Loaded, caller: Caller | None = None) -> SessionRead:
-    session, graphs, position = loaded.session, loaded.graphs, loaded.position
-    values = session.variables
-    definitions = loaded.definitions
-    if caller and caller.user_id == session.technician_id:
-        technician = PersonRead(id=caller.user_id, full_name=caller.full_name, email=caller.email)
-    else:
-        user = await repository.get_user(db, session.technician_id)
-        assert user is not None
-        technician = PersonRead(id=user.id, full_name=user.full_name, email=user.email)
-    path: list[PathStep] = []
-    for i, entry in enumerate(position.path):
-        node = navigator.node_of(await graphs.get(entry.version_id), entry.node_id)
-        left = entry.left_by
-        path.append(
-            PathStep(
-                index=i,
-                version_id=entry.version_id,
-                node_id=entry.node_id,
-                kind=node.kind,
-                title=navigator.interpolate(node.title, definitions, values),
-                step_seq=left.seq if left else None,
-                option_id=left.option_id if left else None,
-                answer_label=left.answer_label if left else None,
-                note=left.note if left else None,
-                arrived_at=entry.arrived_at,
-                seconds_spent=entry.seconds_spent,
-            )
-        )
-    current: CurrentNode | None = None
-    can_complete = False
-    if position.path and session.status in ACTIVE:
-        entry = position.current
-        node = navigator.node_of(await graphs.get(entry.version_id), entry.node_id)
-        remembered = position.remembered.get((entry.version_id, entry.node_id))
-        option_ids = {o.id for o in node.options}
-        waiting = (
-            sorted(name for name in navigator.logic_inputs(node) if values.get(name) in (None, ""))
-            if node.kind == "logic"
-            else []
-        )
-        current = CurrentNode(
-            version_id=entry.version_id,
-            node_id=node.id,
-            kind=node.kind,
-            title=navigator.interpolate(node.title, definitions, values),
-            body=navigator.interpolate(node.body, definitions, values),
-            options=[
-                OptionRead(id=o.id, label=navigator.interpolate(o.label, definitions, values))
-                for o in node.options
-            ],
-            suggested_option_id=remembered[0]
-            if remembered and remembered[0] in option_ids
-            else None,
-            is_terminal=navigator.is_terminal(node),
-            waiting_for=waiting,
-        )
-        can_complete = (
-            session.status == SessionStatus.in_progress
-            and current.is_terminal
-            and not navigator.missing_variables(definitions, values, "at_start", "before_complete")
-        )
-    return SessionRead(
-        id=session.id,
-        tree_id=session.tree_id,
-        tree_title=await graphs.title(session.tree_version_id),
-        tree_version_id=session.tree_version_id,
-        version_number=await graphs.number(session.tree_version_id),
-        technician=technician,
-        created_by=session.created_by,
-        status=SessionStatus(session.status),
-        outcome=Outcome(session.outcome) if session.outcome else None,
-        resolution_note=session.resolution_note,
-        notes=session.notes,
-        variables=values,
-        variable_definitions=definitions,
-        missing_variables=MissingVariables(
-            at_start=[v.name for v in navigator.missing_variables(definitions, values, "at_start")],
-            before_complete=[
-                v.name for v in navigator.missing_variables(definitions, values, "before_complete")
-            ],
-        ),
-        revision=session.revision,
-        created_at=session.created_at,
-        started_at=session.started_at,
-        completed_at=session.completed_at,
-        updated_at=session.updated_at,
-        path=path,
-        current=current,
-        can_complete=can_complete,
-    )
+    return await session_read(db, loaded, caller)
 
 
 async def get_session(db: AsyncSession, caller: Caller, session_id: uuid.UUID) -> SessionRead:
@@ -409,30 +258,25 @@ async def _member(db: AsyncSession, caller: Caller, user_id: uuid.UUID) -> uuid.
 
 
 async def create_session(db: AsyncSession, caller: Caller, body: SessionCreate) -> SessionRead:
-    tree = await repository.get_runnable_tree(db, caller.account_id, body.tree_id)
+    tree = await trees_service.get_runnable_tree(db, caller.account_id, body.tree_id)
     published = (
         tree is not None and tree.current_version_id is not None and tree.status == "published"
     )
-    if tree is None or (not published and caller.role == Role.technician):
+    if tree is None or (not published and not caller.is_author):
         raise SessionTreeNotFound(field="tree_id")  # technicians see published trees only
     if not published or tree.current_version_id is None:
         raise TreeNotPublished(field="tree_id")
-    is_author = caller.role in {Role.admin, Role.engineer}
     technician_id = body.technician_id or caller.user_id
-    if body.prepared and not is_author:
+    if body.prepared and not caller.is_author:
         raise CannotAssign()
     if body.prepared and body.technician_id is None:
-        raise Unprocessable(
-            "Name the technician the session is prepared for.",
-            code="technician_required",
-            field="technician_id",
-        )
+        raise TechnicianRequired(field="technician_id")
     if technician_id != caller.user_id:
-        if not is_author:
+        if not caller.is_author:
             raise CannotAssign()
         await _member(db, caller, technician_id)
 
-    graphs = Graphs(db)
+    graphs = Graphs(db, caller.account_id)
     graph = await graphs.get(tree.current_version_id)
     values, problems = navigator.merge_variables(graph.variables, {}, body.variables)
     _raise_variable_problems(problems)
@@ -464,7 +308,7 @@ async def create_session(db: AsyncSession, caller: Caller, body: SessionCreate) 
         session.started_at = new_steps[0].created_at
     await repository.add_session(db, session)
     await repository.add_steps(db, session.id, caller.user_id, new_steps)
-    await repository.increment_tree_usage(db, tree.id)
+    await trees_service.record_tree_use(db, caller.account_id, tree.id)
     if session.notes:
         await repository.refresh_search_text(db, session.id)
     return await _after_change(db, caller, loaded, new_steps)
@@ -506,7 +350,7 @@ async def update_session(
     _check_active(session, *ACTIVE)
     changes: dict[str, Any] = {}
     if body.technician_id is not None and body.technician_id != session.technician_id:
-        if caller.role not in {Role.admin, Role.engineer}:
+        if not caller.is_author:
             raise CannotAssign()
         changes["technician_id"] = await _member(db, caller, body.technician_id)
     elif not _may_run(caller, session) and caller.user_id != session.created_by:
@@ -616,7 +460,7 @@ async def note_step(
         raise NotAssignee()
     index = next((i for i, s in enumerate(loaded.steps) if s.seq == seq), None)
     if index is None:
-        raise Unprocessable(f"The session has no step {seq}.", code="step_not_found", field="seq")
+        raise StepNotFound(f"The session has no step {seq}.", field="seq")
     loaded.steps[index] = replace(loaded.steps[index], note=note or None)
     await repository.set_step_note(db, loaded.session.id, seq, note or None)
     await _save(db, loaded.session)
@@ -673,24 +517,6 @@ async def abandon_session(db: AsyncSession, caller: Caller, session_id: uuid.UUI
 # --------------------------------------------------------------------------- history
 
 
-def encode_cursor(created_at: datetime, session_id: uuid.UUID) -> str:
-    raw = f"{created_at.isoformat()}|{session_id}".encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        when, ident = raw.split("|", 1)
-        return datetime.fromisoformat(when), uuid.UUID(ident)
-    except (ValueError, binascii.Error, UnicodeDecodeError):
-        raise Unprocessable(
-            "This cursor is not valid; start again without it.",
-            code="invalid_cursor",
-            field="cursor",
-        ) from None
-
-
 @dataclass(frozen=True)
 class HistoryQuery:
     tab: Tab = "mine"
@@ -709,8 +535,8 @@ async def list_sessions(db: AsyncSession, caller: Caller, query: HistoryQuery) -
     technician: uuid.UUID | None = query.technician_id
     not_created_by = None
     if query.tab == "all":
-        if caller.role != Role.admin:
-            raise Forbidden("Only admins see every session of the account.", code="role_required")
+        if not caller.is_admin:
+            raise RoleRequired("Only admins see every session of the account.")
     else:
         technician = caller.user_id
         if query.tab == "assigned":
@@ -728,8 +554,11 @@ async def list_sessions(db: AsyncSession, caller: Caller, query: HistoryQuery) -
             created_to=query.created_to,
             text=query.q.strip() if query.q and query.q.strip() else None,
         ),
-        after=decode_cursor(query.cursor) if query.cursor else None,
+        after=decode_cursor("sessions", query.cursor, datetime_key),
         limit=query.limit + 1,
+    )
+    page, next_cursor = page_of(
+        rows, query.limit, lambda row: encode_cursor("sessions", row.created_at, row.id)
     )
     items = [
         SessionSummary(
@@ -745,13 +574,9 @@ async def list_sessions(db: AsyncSession, caller: Caller, query: HistoryQuery) -
             created_at=row.created_at,
             completed_at=row.completed_at,
         )
-        for row in rows[: query.limit]
+        for row in page
     ]
-    more = len(rows) > query.limit
-    return SessionPage(
-        items=items,
-        next_cursor=encode_cursor(items[-1].created_at, items[-1].id) if more and items else None,
-    )
+    return SessionPage(items=items, next_cursor=next_cursor)
 
 
 # --------------------------------------------------------------------------- export
@@ -760,87 +585,7 @@ async def list_sessions(db: AsyncSession, caller: Caller, query: HistoryQuery) -
 async def export_session(
     db: AsyncSession, caller: Caller, session_id: uuid.UUID, fmt: ExportFormat
 ) -> tuple[bytes, str]:
+    """The session's transcript as a file, and the tree title (for the file name)."""
     loaded = await _load(db, caller, session_id)
-    read = await _to_read(db, loaded)
-    creator = (
-        await repository.get_user(db, loaded.session.created_by)
-        if loaded.session.created_by
-        else None
-    )
-    titles: dict[tuple[uuid.UUID, str], str] = {}
-
-    async def title_of(version_id: uuid.UUID, node_id: str) -> str:
-        key = (version_id, node_id)
-        if key not in titles:
-            node = navigator.node_of(await loaded.graphs.get(version_id), node_id)
-            titles[key] = navigator.interpolate(
-                node.title, loaded.definitions, loaded.session.variables
-            ).replace("\\", "")
-        return titles[key]
-
-    steps: list[TranscriptStep] = []
-    events = loaded.steps
-    for i, event in enumerate(events):
-        arrived_at = events[i - 1].created_at if i else event.created_at
-        if event.kind == "start":
-            continue
-        if event.kind == "back":
-            question = await title_of(event.to_version_id, event.to_node_id)
-            steps.append(
-                TranscriptStep(
-                    len(steps) + 1, "back", question, question, event.note, event.created_at, None
-                )
-            )
-            continue
-        assert event.version_id is not None
-        assert event.node_id is not None
-        question = await title_of(event.version_id, event.node_id)
-        spent = (event.created_at - arrived_at).total_seconds()
-        steps.append(
-            TranscriptStep(
-                len(steps) + 1,
-                event.kind,
-                question,
-                event.answer_label,
-                event.note,
-                event.created_at,
-                max(0.0, spent),
-            )
-        )
-    if read.status == SessionStatus.completed and loaded.position.path:
-        last = loaded.position.current
-        steps.append(
-            TranscriptStep(
-                len(steps) + 1,
-                "current",
-                await title_of(last.version_id, last.node_id),
-                None,
-                None,
-                last.arrived_at,
-                None,
-            )
-        )
-    labels = {v.name: v.label for v in loaded.definitions}
-    transcript = Transcript(
-        session_id=str(read.id),
-        tree_title=read.tree_title,
-        version_number=read.version_number,
-        technician=f"{read.technician.full_name} <{read.technician.email}>",
-        created_by=f"{creator.full_name} <{creator.email}>" if creator else None,
-        status=read.status.value,
-        created_at=read.created_at,
-        started_at=read.started_at,
-        completed_at=read.completed_at,
-        outcome=read.outcome.value if read.outcome else None,
-        resolution_note=read.resolution_note,
-        notes=read.notes,
-        variables=[(labels.get(k, k), _show(v)) for k, v in read.variables.items()],
-        steps=steps,
-    )
-    return render(transcript, fmt), read.tree_title
-
-
-def _show(value: Any) -> str:
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    return str(value)
+    transcript = await build_transcript(db, loaded)
+    return render(transcript, fmt), transcript.tree_title

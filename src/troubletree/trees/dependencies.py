@@ -9,17 +9,16 @@ from fastapi import Depends
 
 from troubletree.accounts.dependencies import CurrentMember
 from troubletree.core.db import DB
-from troubletree.trees import repository
 from troubletree.trees.exceptions import TreeNotFound
 from troubletree.trees.models import Tree
-from troubletree.trees.service import is_author
+from troubletree.trees.repository import trees as tree_queries
 
 
 async def valid_tree(tree_id: uuid.UUID, caller: CurrentMember, db: DB) -> Tree:
     """A live tree of the caller's account; technicians see published trees only. Any other id
     (another account's, deleted, unknown) is the same 404."""
-    tree = await repository.get_tree(
-        db, caller.account_id, tree_id, published_only=not is_author(caller)
+    tree = await tree_queries.get_tree(
+        db, caller.account_id, tree_id, published_only=not caller.is_author
     )
     if tree is None:
         raise TreeNotFound()

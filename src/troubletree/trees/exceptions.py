@@ -76,9 +76,8 @@ class NotPublished(Unprocessable):
     message = "This tree has no published version yet: publish it instead."
 
 
-class InvalidCursor(Unprocessable):
-    code = "invalid_cursor"
-    message = "This cursor is not valid for this list; start again without it."
+class TooManyTags(Unprocessable):
+    code = "too_many_tags"
 
-    def __init__(self) -> None:
-        super().__init__(field="cursor")
+    def __init__(self, max_tags: int) -> None:
+        super().__init__(f"A tree can carry at most {max_tags} tags.", field="tags")

@@ -11,10 +11,11 @@ from troubletree.accounts.dependencies import AccountAdmin, Author, CurrentMembe
 from troubletree.auth.dependencies import Client
 from troubletree.core.db import DB
 from troubletree.core.errors import error_responses
-from troubletree.trees import service
+from troubletree.trees import documents, search, service, taxonomy
 from troubletree.trees.dependencies import ValidTree
 from troubletree.trees.models import TreeStatus
-from troubletree.trees.repository import SearchFilters, SortKey, TreeFilters
+from troubletree.trees.repository.search import SearchFilters
+from troubletree.trees.repository.trees import SortKey, TreeFilters
 from troubletree.trees.schemas import (
     CategoryCreate,
     CategoryRead,
@@ -86,7 +87,7 @@ async def search_trees(
     `category_id` and `tag` narrow every tier, as in the list. Titles and snippets come back
     as parts marked `match`, never as markup. Technicians find published trees only."""
     filters = SearchFilters(status=status, category_id=category_id, tags=tuple(tag or ()))
-    return await service.search_trees(db, caller, q, filters=filters, cursor=cursor, limit=limit)
+    return await search.search_trees(db, caller, q, filters=filters, cursor=cursor, limit=limit)
 
 
 @router.get("/tags", responses=error_responses(401, 403, 422))
@@ -97,12 +98,12 @@ async def list_tags(
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> list[TagRead]:
     """The account's tags, most used first, with the number of live trees carrying each."""
-    return await service.list_tags(db, caller, prefix=prefix, limit=limit)
+    return await taxonomy.list_tags(db, caller, prefix=prefix, limit=limit)
 
 
 @router.get("/categories", responses=error_responses(401, 403))
 async def list_categories(caller: CurrentMember, db: DB) -> list[CategoryRead]:
-    return await service.list_categories(db, caller)
+    return await taxonomy.list_categories(db, caller)
 
 
 @router.post(
@@ -111,14 +112,14 @@ async def list_categories(caller: CurrentMember, db: DB) -> list[CategoryRead]:
     responses=error_responses(401, 403, 409, 422),
 )
 async def create_category(body: CategoryCreate, caller: Author, db: DB) -> CategoryRead:
-    return await service.create_category(db, caller, body.name)
+    return await taxonomy.create_category(db, caller, body.name)
 
 
 @router.patch("/categories/{category_id}", responses=error_responses(401, 403, 404, 409, 422))
 async def rename_category(
     category_id: uuid.UUID, body: CategoryUpdate, caller: Author, db: DB
 ) -> CategoryRead:
-    return await service.rename_category(db, caller, category_id, body.name)
+    return await taxonomy.rename_category(db, caller, category_id, body.name)
 
 
 @router.delete(
@@ -128,7 +129,7 @@ async def rename_category(
 )
 async def delete_category(category_id: uuid.UUID, caller: Author, db: DB) -> None:
     """Its trees stay, without a category."""
-    await service.delete_category(db, caller, category_id)
+    await taxonomy.delete_category(db, caller, category_id)
 
 
 @router.post(
@@ -136,7 +137,7 @@ async def delete_category(category_id: uuid.UUID, caller: Author, db: DB) -> Non
 )
 async def import_tree(body: TreeDocument, caller: Author, db: DB) -> TreeDetail:
     """A new draft tree from a document made by `GET /trees/{id}/export`."""
-    return await service.import_tree(db, caller, body)
+    return await documents.import_tree(db, caller, body)
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, responses=error_responses(401, 403, 422))
@@ -243,6 +244,6 @@ async def export_tree(
     source: Literal["draft", "published"] = "draft",
 ) -> TreeDocument:
     """The graph plus metadata as one JSON document, ready for `POST /trees/import`."""
-    document = await service.export_tree(db, caller, tree.id, source)
+    document = await documents.export_tree(db, caller, tree.id, source)
     response.headers["Content-Disposition"] = f'attachment; filename="tree-{tree.id}.json"'
     return document

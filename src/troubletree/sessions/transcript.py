@@ -1,0 +1,102 @@
+"""A session's transcript assembled from its step log (rendering is `export.py`'s, pure)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from troubletree.auth import repository as auth_repository
+from troubletree.sessions import navigator
+from troubletree.sessions.export import Transcript, TranscriptStep
+from troubletree.sessions.models import SessionStatus
+from troubletree.sessions.presenter import Loaded, session_read
+
+
+async def build_transcript(db: AsyncSession, loaded: Loaded) -> Transcript:
+    """The transcript of a session: every answer, automatic step and back-step in order with
+    the time spent, the intake values by label, notes and outcome."""
+    read = await session_read(db, loaded)
+    creator = (
+        await auth_repository.get_user(db, loaded.session.created_by)
+        if loaded.session.created_by
+        else None
+    )
+    titles: dict[tuple[uuid.UUID, str], str] = {}
+
+    async def title_of(version_id: uuid.UUID, node_id: str) -> str:
+        key = (version_id, node_id)
+        if key not in titles:
+            node = navigator.node_of(await loaded.graphs.get(version_id), node_id)
+            titles[key] = navigator.interpolate(
+                node.title, loaded.definitions, loaded.session.variables
+            ).replace("\\", "")
+        return titles[key]
+
+    steps: list[TranscriptStep] = []
+    events = loaded.steps
+    for i, event in enumerate(events):
+        arrived_at = events[i - 1].created_at if i else event.created_at
+        if event.kind == "start":
+            continue
+        if event.kind == "back":
+            question = await title_of(event.to_version_id, event.to_node_id)
+            steps.append(
+                TranscriptStep(
+                    len(steps) + 1, "back", question, question, event.note, event.created_at, None
+                )
+            )
+            continue
+        assert event.version_id is not None
+        assert event.node_id is not None
+        question = await title_of(event.version_id, event.node_id)
+        spent = (event.created_at - arrived_at).total_seconds()
+        steps.append(
+            TranscriptStep(
+                len(steps) + 1,
+                event.kind,
+                question,
+                event.answer_label,
+                event.note,
+                event.created_at,
+                max(0.0, spent),
+            )
+        )
+    if read.status == SessionStatus.completed and loaded.position.path:
+        last = loaded.position.current
+        steps.append(
+            TranscriptStep(
+                len(steps) + 1,
+                "current",
+                await title_of(last.version_id, last.node_id),
+                None,
+                None,
+                last.arrived_at,
+                None,
+            )
+        )
+    labels = {v.name: v.label for v in loaded.definitions}
+    transcript = Transcript(
+        session_id=str(read.id),
+        tree_title=read.tree_title,
+        version_number=read.version_number,
+        technician=f"{read.technician.full_name} <{read.technician.email}>",
+        created_by=f"{creator.full_name} <{creator.email}>" if creator else None,
+        status=read.status.value,
+        created_at=read.created_at,
+        started_at=read.started_at,
+        completed_at=read.completed_at,
+        outcome=read.outcome.value if read.outcome else None,
+        resolution_note=read.resolution_note,
+        notes=read.notes,
+        variables=[(labels.get(k, k), _show(v)) for k, v in read.variables.items()],
+        steps=steps,
+    )
+    return transcript
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value)
