@@ -3,12 +3,7 @@
 // time are set in src/lib/api/setup.ts.
 import { defineConfig } from '@hey-api/openapi-ts';
 
-export const plugins = [
-  '@hey-api/client-fetch',
-  '@hey-api/typescript',
-  '@hey-api/sdk',
-  '@tanstack/react-query',
-];
+export const plugins = ['@hey-api/client-fetch', '@hey-api/typescript', '@hey-api/sdk', '@tanstack/react-query'];
 
 export default defineConfig({
   input: 'openapi.json',

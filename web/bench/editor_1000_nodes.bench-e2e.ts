@@ -134,10 +134,12 @@ test(`opens and saves a ${NODES}-node tree in the editor`, async ({ app, page })
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, 'editor_1000_nodes.json'), `${JSON.stringify(result, null, 2)}\n`);
   console.log(JSON.stringify(result, null, 2));
-  test.info().annotations.push(
-    { type: 'first render (ms)', description: result.first_render_ms.join(', ') },
-    { type: 'save (ms)', description: result.save_ms.join(', ') },
-  );
+  test
+    .info()
+    .annotations.push(
+      { type: 'first render (ms)', description: result.first_render_ms.join(', ') },
+      { type: 'save (ms)', description: result.save_ms.join(', ') },
+    );
   expect(result.first_render_ms).toHaveLength(RUNS);
   expect(result.save_ms).toHaveLength(RUNS);
 });

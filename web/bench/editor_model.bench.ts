@@ -5,7 +5,14 @@
 import { bench, describe } from 'vitest';
 
 import { initialPositions, layoutPositions } from '../src/features/editor/layout';
-import { blankNode, fromGraph, syncFlowNodes, toFlowEdges, toGraph, type EditorDoc } from '../src/features/editor/model';
+import {
+  blankNode,
+  fromGraph,
+  syncFlowNodes,
+  toFlowEdges,
+  toGraph,
+  type EditorDoc,
+} from '../src/features/editor/model';
 
 const SIZE = 1000;
 

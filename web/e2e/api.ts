@@ -19,7 +19,8 @@ export async function api<T = unknown>(baseURL: string, path: string, options: A
     },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
-  if (status === undefined ? !response.ok : response.status !== status) throw new Error(`${method} ${path}: ${response.status} ${await response.text()}`);
+  if (status === undefined ? !response.ok : response.status !== status)
+    throw new Error(`${method} ${path}: ${response.status} ${await response.text()}`);
   return (await response.json()) as T;
 }
 

@@ -137,7 +137,9 @@ test('lets a colleague accept the invite in another browser', async ({ page: col
 
   // The admin sees the new member and the used-up invite.
   await page.reload();
-  await expect(page.getByRole('region', { name: 'Members' }).getByText('Cole Colleague', { exact: true })).toBeVisible();
+  await expect(
+    page.getByRole('region', { name: 'Members' }).getByText('Cole Colleague', { exact: true }),
+  ).toBeVisible();
   const invites = page.getByRole('region', { name: 'Invite codes' }).getByRole('listitem');
   await expect(invites).toHaveCount(1);
   await expect(invites).toContainText('used up');
@@ -160,7 +162,9 @@ test('signs out every tab when one tab signs out', async () => {
     await expect(second).toHaveURL(/\/sign-in/);
     await expect(second.getByRole('heading', { name: 'Sign in' })).toBeVisible();
     // still the same document: the tab was told, not reloaded
-    await expect.poll(() => second.evaluate(() => (window as unknown as { sameDocument?: boolean }).sameDocument)).toBe(true);
+    await expect
+      .poll(() => second.evaluate(() => (window as unknown as { sameDocument?: boolean }).sameDocument))
+      .toBe(true);
     await screenshot(second, 'auth-journey-second-tab-signed-out');
   } finally {
     await second.close();

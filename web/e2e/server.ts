@@ -151,8 +151,6 @@ export async function startApp(resultsDir: string): Promise<RunningApp> {
     await cleanup();
     throw error;
   }
-  console.log(
-    `e2e: app on ${baseURL} (${dbName ? `database ${dbName}` : 'embedded PostgreSQL'}), log ${logFile}`,
-  );
+  console.log(`e2e: app on ${baseURL} (${dbName ? `database ${dbName}` : 'embedded PostgreSQL'}), log ${logFile}`);
   return { baseURL, logFile, stop: cleanup };
 }

@@ -46,7 +46,9 @@ async function setTitle(page: Page, id: string, title: string) {
 
 /** Adds a next step of `kind` from the selected node and waits until the new node is selected. */
 async function addNext(page: Page, kind: string, expectId: string) {
-  await panel(page).getByRole('button', { name: `+ ${kind}`, exact: true }).click();
+  await panel(page)
+    .getByRole('button', { name: `+ ${kind}`, exact: true })
+    .click();
   await expect(page.getByRole('region', { name: `Node ${expectId}` })).toBeVisible();
 }
 
@@ -272,7 +274,9 @@ test('downloads the PDF transcript', async () => {
   await page.getByRole('button', { name: 'Download PDF' }).click();
   const download = await downloaded;
   expect(download.suggestedFilename()).toMatch(/\.pdf$/);
-  const head = readFileSync(await download.path()).subarray(0, 5).toString('latin1');
+  const head = readFileSync(await download.path())
+    .subarray(0, 5)
+    .toString('latin1');
   expect(head).toBe('%PDF-');
 });
 

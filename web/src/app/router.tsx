@@ -37,7 +37,12 @@ export function createRouter() {
         { element: <PublicLayout />, children: linkRoutes },
         {
           element: <RequireSignedIn />,
-          children: [{ element: <AppLayout nav={nav} />, children: [...quickStartRoutes, ...treeRoutes, ...editorRoutes, ...sessionRoutes, ...accountRoutes] }],
+          children: [
+            {
+              element: <AppLayout nav={nav} />,
+              children: [...quickStartRoutes, ...treeRoutes, ...editorRoutes, ...sessionRoutes, ...accountRoutes],
+            },
+          ],
         },
         { element: <PublicLayout />, children: [{ path: '*', element: <NotFoundPage /> }] },
       ],

@@ -29,7 +29,12 @@ export function fakeApi(routes: Record<string, Handler>) {
   const fetchMock = vi.fn(async (input: Request) => {
     const url = new URL(input.url);
     const text = input.method === 'GET' ? '' : await input.clone().text();
-    const call = { method: input.method, path: url.pathname, query: url.searchParams, body: text ? JSON.parse(text) : undefined };
+    const call = {
+      method: input.method,
+      path: url.pathname,
+      query: url.searchParams,
+      body: text ? JSON.parse(text) : undefined,
+    };
     calls.push(call);
     const handler = routes[`${call.method} ${call.path}`];
     if (!handler) return json({ detail: `no fake for ${call.method} ${call.path}` }, 404);

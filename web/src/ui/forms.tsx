@@ -26,7 +26,11 @@ function FieldShell({
   className = 'field',
   control,
 }: ShellProps & {
-  control: (aria: { id: string; 'aria-invalid': true | undefined; 'aria-describedby': string | undefined }) => ReactNode;
+  control: (aria: {
+    id: string;
+    'aria-invalid': true | undefined;
+    'aria-describedby': string | undefined;
+  }) => ReactNode;
 }) {
   const madeUp = useId();
   const id = fixedId ?? madeUp;

@@ -35,7 +35,12 @@ export function PagedList<T>({
       )}
       {list.hasMore && (
         <div ref={sentinel} className="load-more">
-          <button type="button" className="button" onClick={list.loadMore} aria-disabled={list.loadingMore || undefined}>
+          <button
+            type="button"
+            className="button"
+            onClick={list.loadMore}
+            aria-disabled={list.loadingMore || undefined}
+          >
             {list.loadingMore ? 'Loading…' : 'Load more'}
           </button>
         </div>

@@ -15,15 +15,7 @@ export function Loading({ label = 'Loading…' }: { label?: string }) {
   );
 }
 
-export function Section({
-  title,
-  children,
-  actions,
-}: {
-  title: string;
-  children: ReactNode;
-  actions?: ReactNode;
-}) {
+export function Section({ title, children, actions }: { title: string; children: ReactNode; actions?: ReactNode }) {
   return (
     <section className="card" aria-label={title}>
       <div className="card-header">

@@ -56,8 +56,7 @@ export function useRevokeInvite() {
   const invalidate = useInvalidate();
   return useMutation({
     mutationFn: async (inviteId: string) =>
-      (await accountRevokeAccountInvite({ path: { invite_id: inviteId }, throwOnError: true }))
-        .data,
+      (await accountRevokeAccountInvite({ path: { invite_id: inviteId }, throwOnError: true })).data,
     onSuccess: () => invalidate(accountListAccountInvitesQueryKey()),
   });
 }
@@ -66,8 +65,7 @@ export function useChangeRole() {
   const invalidate = useInvalidate();
   return useMutation({
     mutationFn: async ({ userId, role }: { userId: string; role: Role }) =>
-      (await accountUpdateMember({ path: { user_id: userId }, body: { role }, throwOnError: true }))
-        .data,
+      (await accountUpdateMember({ path: { user_id: userId }, body: { role }, throwOnError: true })).data,
     onSuccess: () => invalidate(accountListMembersQueryKey()),
   });
 }

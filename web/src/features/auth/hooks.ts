@@ -56,8 +56,7 @@ export function useRegister() {
 
 export function useRequestPasswordReset() {
   return useMutation({
-    mutationFn: async (email: string) =>
-      (await authRequestPasswordReset({ body: { email }, throwOnError: true })).data,
+    mutationFn: async (email: string) => (await authRequestPasswordReset({ body: { email }, throwOnError: true })).data,
   });
 }
 

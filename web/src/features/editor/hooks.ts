@@ -58,8 +58,13 @@ export function usePublish(treeId: string) {
   const treesChanged = useTreesChanged();
   return useMutation({
     mutationFn: async ({ changelog, baseRevision }: { changelog: string; baseRevision: number }) =>
-      (await treesPublishTree({ path: { tree_id: treeId }, body: { changelog, base_revision: baseRevision }, throwOnError: true }))
-        .data,
+      (
+        await treesPublishTree({
+          path: { tree_id: treeId },
+          body: { changelog, base_revision: baseRevision },
+          throwOnError: true,
+        })
+      ).data,
     onSuccess: () => void treesChanged(treeId),
   });
 }

@@ -37,7 +37,10 @@ export function layoutPositions(doc: EditorDoc): Map<string, XY> {
 }
 
 /** Saved positions if every node has one, else a fresh layout. */
-export function initialPositions(doc: EditorDoc, saved: ReadonlyMap<string, XY>): { positions: Map<string, XY>; laidOut: boolean } {
+export function initialPositions(
+  doc: EditorDoc,
+  saved: ReadonlyMap<string, XY>,
+): { positions: Map<string, XY>; laidOut: boolean } {
   if (doc.nodes.every((n) => saved.has(n.id))) return { positions: new Map(saved), laidOut: false };
   return { positions: layoutPositions(doc), laidOut: true };
 }

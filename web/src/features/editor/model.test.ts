@@ -123,7 +123,10 @@ describe('editing', () => {
   it('removing an edge leaves the option, leading nowhere', () => {
     const d = doc();
     const edges = toFlowEdges(d);
-    const out = removeEdges(d, edges.filter((e) => e.id === 'n1|o|o2' || e.id === 'n2|d'));
+    const out = removeEdges(
+      d,
+      edges.filter((e) => e.id === 'n1|o|o2' || e.id === 'n2|d'),
+    );
     expect(out.nodes[0]?.options?.[1]).toEqual({ id: 'o2', label: 'No', next: null });
     expect(out.nodes[1]?.default).toBeNull();
   });
@@ -184,5 +187,4 @@ describe('layout', () => {
     expect(next.y).toBe(below.y);
     expect(next.x).toBeGreaterThan(below.x);
   });
-
 });

@@ -156,7 +156,9 @@ export function problemField(problem: Problem): string {
 
 /** Fields the node panel shows a message next to; problems elsewhere go on top of the panel. */
 export function isPanelField(field: string): boolean {
-  return /^(title|body|options|rules|default|tree_id|options\[\d+\]\.(label|next)|rules\[\d+\]\.(when|next))$/.test(field);
+  return /^(title|body|options|rules|default|tree_id|options\[\d+\]\.(label|next)|rules\[\d+\]\.(when|next))$/.test(
+    field,
+  );
 }
 
 /** Problems as the API reports them on publish name fields from the request body

@@ -7,7 +7,13 @@ const graph: Graph = {
   start: 'n1',
   variables: [],
   nodes: [
-    { id: 'n1', kind: 'question', title: 'Power?', options: [{ id: 'o1', label: 'Yes', next: 'n2' }], position: { x: 0, y: 0 } },
+    {
+      id: 'n1',
+      kind: 'question',
+      title: 'Power?',
+      options: [{ id: 'o1', label: 'Yes', next: 'n2' }],
+      position: { x: 0, y: 0 },
+    },
     { id: 'n2', kind: 'solution', title: 'Fixed', position: { x: 0, y: 200 } },
   ],
 };
@@ -51,7 +57,12 @@ describe('editor reducer', () => {
     expect(state.doc.nodes.map((n) => n.id)).toEqual(['n1', 'n2', 'n3']);
     expect(state.nodes.find((n) => n.id === 'n3')?.position).toEqual({ x: 10, y: 400 });
     expect(selectedNodeId(state)).toBe('n3');
-    const connected = run(state, { type: 'add-node', node: blankNode('n4', 'solution'), position: { x: 0, y: 600 }, from: 'n3' });
+    const connected = run(state, {
+      type: 'add-node',
+      node: blankNode('n4', 'solution'),
+      position: { x: 0, y: 600 },
+      from: 'n3',
+    });
     expect(connected.doc.nodes.find((n) => n.id === 'n3')?.options?.[0]?.next).toBe('n4');
   });
 
@@ -59,7 +70,11 @@ describe('editor reducer', () => {
     const state = run(open(), { type: 'connect', source: 'n2', target: 'n1' });
     expect(state.message).toMatch(/cannot lead to another node/);
     expect(state.dirty).toBe(false);
-    const ok = run(state, { type: 'add-node', node: blankNode('n3', 'question'), position: { x: 0, y: 0 } }, { type: 'connect', source: 'n3', target: 'n1' });
+    const ok = run(
+      state,
+      { type: 'add-node', node: blankNode('n3', 'question'), position: { x: 0, y: 0 } },
+      { type: 'connect', source: 'n3', target: 'n1' },
+    );
     expect(ok.message).toBeNull();
   });
 
@@ -84,8 +99,17 @@ describe('editor reducer', () => {
   });
 
   it('a save clears dirty only when nothing was edited while it ran', () => {
-    const edited = run(open(), { type: 'title', title: 'Pump P-100' }, { type: 'edit', change: (d) => ({ ...d, start: 'n2' }) });
-    const clean = run(edited, { type: 'started', pending: 'save' }, { type: 'saved', revision: 5, editsAtStart: edited.edits }, { type: 'finished' });
+    const edited = run(
+      open(),
+      { type: 'title', title: 'Pump P-100' },
+      { type: 'edit', change: (d) => ({ ...d, start: 'n2' }) },
+    );
+    const clean = run(
+      edited,
+      { type: 'started', pending: 'save' },
+      { type: 'saved', revision: 5, editsAtStart: edited.edits },
+      { type: 'finished' },
+    );
     expect(clean).toMatchObject({ dirty: false, revision: 5, pending: null, notice: 'All changes saved.' });
 
     const editedMeanwhile = run(
@@ -107,7 +131,9 @@ describe('editor reducer', () => {
   });
 
   it('a check reports whether the draft can be published', () => {
-    expect(run(open(), { type: 'checked', problems: [], valid: true }).notice).toBe('No problems: the draft can be published.');
+    expect(run(open(), { type: 'checked', problems: [], valid: true }).notice).toBe(
+      'No problems: the draft can be published.',
+    );
     expect(run(open(), { type: 'checked', problems: [], valid: false }).notice).toBeNull();
   });
 });

@@ -26,7 +26,11 @@ export function useDraftActions(treeId: string, state: EditorState, dispatch: Di
     const graph = toGraph(doc, new Map(nodes.map((n) => [n.id, n.position])));
     const saved = await save.mutateAsync({ baseRevision, graph, title: title.trim() || undefined });
     const revision = saved.draft?.revision ?? baseRevision + 1;
-    latest.current = { ...latest.current, revision, dirty: latest.current.edits === edits ? false : latest.current.dirty };
+    latest.current = {
+      ...latest.current,
+      revision,
+      dirty: latest.current.edits === edits ? false : latest.current.dirty,
+    };
     dispatch({ type: 'saved', revision, editsAtStart: edits });
   };
 
@@ -89,7 +93,11 @@ export function useDraftActions(treeId: string, state: EditorState, dispatch: Di
     busy: action.busy,
     /** The revision someone else saved (a 409 draft_conflict), or null. */
     conflict,
-    errors: [...(conflict ? [] : describeError(save.error).general), ...publishErrors, ...describeError(validate.error).general],
+    errors: [
+      ...(conflict ? [] : describeError(save.error).general),
+      ...publishErrors,
+      ...describeError(validate.error).general,
+    ],
     /** Drop my changes: open their version. */
     reload: () => void reload(),
     /** Save mine over theirs: the next save is based on their revision. */

@@ -41,7 +41,15 @@ export interface HistoryFilters {
   q: string;
 }
 
-export const EMPTY_HISTORY: HistoryFilters = { tab: 'mine', status: '', outcome: '', treeId: '', from: '', to: '', q: '' };
+export const EMPTY_HISTORY: HistoryFilters = {
+  tab: 'mine',
+  status: '',
+  outcome: '',
+  treeId: '',
+  from: '',
+  to: '',
+  q: '',
+};
 
 /** Local midnight of a yyyy-mm-dd date, as an ISO instant; `endOfDay` for the "to" bound. */
 export function dayBound(date: string, endOfDay: boolean): string | null {
@@ -102,15 +110,19 @@ export function useTreeForStart(treeId: string) {
 function useSessionChanged() {
   const queryClient = useQueryClient();
   return (session: SessionRead) => {
-    queryClient.setQueryData(sessionsReadSessionQueryKey({ path: { session_id: session.id } }), (old) =>
-      newerSession(old, session) as SessionRead,
+    queryClient.setQueryData(
+      sessionsReadSessionQueryKey({ path: { session_id: session.id } }),
+      (old) => newerSession(old, session) as SessionRead,
     );
     void queryClient.invalidateQueries({ queryKey: sessionsListSessionsQueryKey() });
   };
 }
 
 /** Each change answers the whole session. */
-function useSessionMutation<V>(sessionId: string, call: (vars: V, session: SessionRead | undefined) => Promise<SessionRead>) {
+function useSessionMutation<V>(
+  sessionId: string,
+  call: (vars: V, session: SessionRead | undefined) => Promise<SessionRead>,
+) {
   const queryClient = useQueryClient();
   const sessionChanged = useSessionChanged();
   const key = sessionsReadSessionQueryKey({ path: { session_id: sessionId } });
@@ -131,8 +143,12 @@ export function useStartSession() {
   const sessionChanged = useSessionChanged();
   return useMutation({
     mutationFn: async (body: { treeId: string; variables?: Record<string, unknown> }) =>
-      (await sessionsCreateSession({ body: { tree_id: body.treeId, variables: body.variables ?? {} }, throwOnError: true }))
-        .data,
+      (
+        await sessionsCreateSession({
+          body: { tree_id: body.treeId, variables: body.variables ?? {} },
+          throwOnError: true,
+        })
+      ).data,
     // The library's "used" counts follow on its next fetch (staleTime): refetching the trees now
     // would race the runner's first paint for nothing.
     onSuccess: sessionChanged,
@@ -140,44 +156,82 @@ export function useStartSession() {
 }
 
 export function useStartPrepared(sessionId: string) {
-  return useSessionMutation(sessionId, async (variables: Record<string, unknown>, s) =>
-    (await sessionsStartSession({ path: { session_id: sessionId }, body: { variables, base_revision: s?.revision ?? null }, throwOnError: true }))
-      .data,
+  return useSessionMutation(
+    sessionId,
+    async (variables: Record<string, unknown>, s) =>
+      (
+        await sessionsStartSession({
+          path: { session_id: sessionId },
+          body: { variables, base_revision: s?.revision ?? null },
+          throwOnError: true,
+        })
+      ).data,
   );
 }
 
 export function useAnswer(sessionId: string) {
-  return useSessionMutation(sessionId, async (optionId: string, s) =>
-    (await sessionsRecordStep({ path: { session_id: sessionId }, body: { option_id: optionId, base_revision: s?.revision ?? null }, throwOnError: true }))
-      .data,
+  return useSessionMutation(
+    sessionId,
+    async (optionId: string, s) =>
+      (
+        await sessionsRecordStep({
+          path: { session_id: sessionId },
+          body: { option_id: optionId, base_revision: s?.revision ?? null },
+          throwOnError: true,
+        })
+      ).data,
   );
 }
 
 export function useGoBack(sessionId: string) {
-  return useSessionMutation(sessionId, async (pathIndex: number, s) =>
-    (await sessionsGoBack({ path: { session_id: sessionId }, body: { path_index: pathIndex, base_revision: s?.revision ?? null }, throwOnError: true }))
-      .data,
+  return useSessionMutation(
+    sessionId,
+    async (pathIndex: number, s) =>
+      (
+        await sessionsGoBack({
+          path: { session_id: sessionId },
+          body: { path_index: pathIndex, base_revision: s?.revision ?? null },
+          throwOnError: true,
+        })
+      ).data,
   );
 }
 
 export function useUpdateSession(sessionId: string) {
-  return useSessionMutation(sessionId, async (body: { notes?: string; variables?: Record<string, unknown> }, s) =>
-    (await sessionsUpdateSession({ path: { session_id: sessionId }, body: { ...body, base_revision: s?.revision ?? 1 }, throwOnError: true }))
-      .data,
+  return useSessionMutation(
+    sessionId,
+    async (body: { notes?: string; variables?: Record<string, unknown> }, s) =>
+      (
+        await sessionsUpdateSession({
+          path: { session_id: sessionId },
+          body: { ...body, base_revision: s?.revision ?? 1 },
+          throwOnError: true,
+        })
+      ).data,
   );
 }
 
 export function useCompleteSession(sessionId: string) {
-  return useSessionMutation(sessionId, async (body: { outcome: Outcome; resolution_note?: string }, s) =>
-    (await sessionsCompleteSession({ path: { session_id: sessionId }, body: { ...body, base_revision: s?.revision ?? null }, throwOnError: true }))
-      .data,
+  return useSessionMutation(
+    sessionId,
+    async (body: { outcome: Outcome; resolution_note?: string }, s) =>
+      (
+        await sessionsCompleteSession({
+          path: { session_id: sessionId },
+          body: { ...body, base_revision: s?.revision ?? null },
+          throwOnError: true,
+        })
+      ).data,
   );
 }
 
 export type ExportFormat = 'pdf' | 'markdown' | 'json';
 
 /** The transcript file (sent with the bearer token like every call), and its name. */
-export async function exportSession(sessionId: string, format: ExportFormat): Promise<{ blob: Blob; filename: string }> {
+export async function exportSession(
+  sessionId: string,
+  format: ExportFormat,
+): Promise<{ blob: Blob; filename: string }> {
   const { data, response } = await sessionsExportSession({
     path: { session_id: sessionId },
     body: { format },
@@ -185,7 +239,9 @@ export async function exportSession(sessionId: string, format: ExportFormat): Pr
     throwOnError: true,
   });
   const disposition = response.headers.get('Content-Disposition') ?? '';
-  const filename = /filename="([^"]+)"/.exec(disposition)?.[1] ?? `session-${sessionId.slice(0, 8)}.${format === 'markdown' ? 'md' : format}`;
+  const filename =
+    /filename="([^"]+)"/.exec(disposition)?.[1] ??
+    `session-${sessionId.slice(0, 8)}.${format === 'markdown' ? 'md' : format}`;
   return { blob: data as unknown as Blob, filename };
 }
 

@@ -44,7 +44,8 @@ function libraryItem(hit: SearchHit): LibraryItem {
   return { tree: hit.tree, titleHighlight: hit.title_highlight, snippet: hit.snippet };
 }
 const searchItems = (data: InfiniteData<{ items: SearchHit[] }>): LibraryItem[] => allItems(data).map(libraryItem);
-const listItems = (data: InfiniteData<{ items: TreeRead[] }>): LibraryItem[] => allItems(data).map((tree) => ({ tree }));
+const listItems = (data: InfiniteData<{ items: TreeRead[] }>): LibraryItem[] =>
+  allItems(data).map((tree) => ({ tree }));
 
 /** The library list for these filters (search when `q` is set), page by page. Each filter set
  * is its own query, so a page for other filters is never shown or appended. */
@@ -114,7 +115,10 @@ export function useTreesChanged() {
         treesReadTreeUsageQueryKey(),
       ].map((queryKey) => queryClient.invalidateQueries({ queryKey })),
       treeId &&
-        queryClient.invalidateQueries({ queryKey: treesReadTreeQueryKey({ path: { tree_id: treeId } }), refetchType: 'none' }),
+        queryClient.invalidateQueries({
+          queryKey: treesReadTreeQueryKey({ path: { tree_id: treeId } }),
+          refetchType: 'none',
+        }),
     ]);
 }
 

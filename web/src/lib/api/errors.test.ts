@@ -29,9 +29,7 @@ describe('API errors for forms', () => {
   });
 
   it('says something useful for bodies that are not the API shape', () => {
-    expect(describeError(new ApiError(502, '<html>Bad gateway</html>')).general[0]).toMatch(
-      /our side/,
-    );
+    expect(describeError(new ApiError(502, '<html>Bad gateway</html>')).general[0]).toMatch(/our side/);
     expect(describeError(new ApiError(429, null)).general[0]).toMatch(/Too many attempts/);
   });
 

@@ -56,8 +56,7 @@ export interface DisplayError {
   fields: Record<string, string>;
 }
 
-export const NETWORK_MESSAGE =
-  'TroubleTree cannot be reached. Check your connection and try again.';
+export const NETWORK_MESSAGE = 'TroubleTree cannot be reached. Check your connection and try again.';
 
 /**
  * Splits an error into field messages and general ones. `knownFields` are the fields the form

@@ -39,6 +39,4 @@ client.setConfig({
   }),
 });
 
-client.interceptors.error.use((error, response) =>
-  response ? new ApiError(response.status, error) : error,
-);
+client.interceptors.error.use((error, response) => (response ? new ApiError(response.status, error) : error));

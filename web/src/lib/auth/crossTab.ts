@@ -35,26 +35,18 @@ function isAuthMessage(value: unknown): value is AuthMessage {
   const message = value as { type?: unknown; token?: unknown; expiresIn?: unknown };
   if (message.type === 'signed-out' || message.type === 'refreshing') return true;
   if (message.type === 'refresh-failed') return true;
-  return (
-    message.type === 'token' &&
-    typeof message.token === 'string' &&
-    typeof message.expiresIn === 'number'
-  );
+  return message.type === 'token' && typeof message.token === 'string' && typeof message.expiresIn === 'number';
 }
 
 function browserEnvironment(): CrossTabEnvironment {
   const nav = typeof navigator === 'undefined' ? undefined : navigator;
   return {
     locks: nav && 'locks' in nav ? (nav.locks as LockManagerLike) : undefined,
-    BroadcastChannel:
-      typeof BroadcastChannel === 'undefined' ? undefined : globalThis.BroadcastChannel,
+    BroadcastChannel: typeof BroadcastChannel === 'undefined' ? undefined : globalThis.BroadcastChannel,
   };
 }
 
-export function createCrossTab(
-  name = 'troubletree-auth',
-  env: CrossTabEnvironment = browserEnvironment(),
-): CrossTab {
+export function createCrossTab(name = 'troubletree-auth', env: CrossTabEnvironment = browserEnvironment()): CrossTab {
   const channel = env.BroadcastChannel ? new env.BroadcastChannel(name) : null;
   const listeners = new Set<(message: AuthMessage) => void>();
 

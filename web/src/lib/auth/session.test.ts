@@ -40,10 +40,7 @@ function fakeServer() {
         async refresh() {
           server.refreshCalls += 1;
           server.concurrentRefreshes += 1;
-          server.maxConcurrentRefreshes = Math.max(
-            server.maxConcurrentRefreshes,
-            server.concurrentRefreshes,
-          );
+          server.maxConcurrentRefreshes = Math.max(server.maxConcurrentRefreshes, server.concurrentRefreshes);
           try {
             await delay(5);
             if (server.failNetwork) throw new TypeError('Failed to fetch');
@@ -73,9 +70,12 @@ function fakeServer() {
       server.requests.push({ path: new URL(request.url).pathname, auth, body });
       await delay(2);
       if (auth !== `Bearer ${server.accessToken}`) {
-        return Response.json({ detail: { code: 'not_authenticated', message: 'Sign in.' } }, {
-          status: 401,
-        });
+        return Response.json(
+          { detail: { code: 'not_authenticated', message: 'Sign in.' } },
+          {
+            status: 401,
+          },
+        );
       }
       return Response.json({ ok: true, body });
     },
@@ -100,8 +100,7 @@ function openTab(server: ReturnType<typeof fakeServer>, browser = fakeBrowser(),
     fetch: (request) => server.fetch(request),
     origin: 'http://app.test',
   });
-  const get = (path: string, init?: RequestInit) =>
-    fetch(new Request(`http://app.test${path}`, init));
+  const get = (path: string, init?: RequestInit) => fetch(new Request(`http://app.test${path}`, init));
   return { session, fetch: get };
 }
 
@@ -116,9 +115,7 @@ describe('refreshing the access token', () => {
     tab.session.signIn('access-0', 900);
     server.accessToken = 'access-revoked-on-server'; // every request now gets a 401
 
-    const responses = await Promise.all(
-      Array.from({ length: 10 }, (_, i) => tab.fetch(`/api/v1/things/${i}`)),
-    );
+    const responses = await Promise.all(Array.from({ length: 10 }, (_, i) => tab.fetch(`/api/v1/things/${i}`)));
 
     expect(server.refreshCalls).toBe(1);
     expect(responses.map((r) => r.status)).toEqual(Array(10).fill(200));

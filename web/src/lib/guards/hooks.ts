@@ -19,7 +19,11 @@ export function useSingleFlight<A extends unknown[]>(
   const [flight] = useState<SingleFlight<A, unknown>>(() =>
     createSingleFlight((...args: A) => actionRef.current(...args)),
   );
-  const busy = useSyncExternalStore(flight.subscribe, () => flight.busy, () => false);
+  const busy = useSyncExternalStore(
+    flight.subscribe,
+    () => flight.busy,
+    () => false,
+  );
   const run = useCallback(
     (...args: A) => {
       flight.run(...args).catch(() => undefined);

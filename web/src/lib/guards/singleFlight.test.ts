@@ -16,9 +16,7 @@ describe('double-submit guard', () => {
     expect(save).toHaveBeenCalledTimes(1);
     expect(guard.busy).toBe(true);
     response.resolve('saved revision 4');
-    expect(await Promise.all([fromButton, fromShortcut, fromDoubleClick])).toEqual(
-      Array(3).fill('saved revision 4'),
-    );
+    expect(await Promise.all([fromButton, fromShortcut, fromDoubleClick])).toEqual(Array(3).fill('saved revision 4'));
     expect(guard.busy).toBe(false);
   });
 

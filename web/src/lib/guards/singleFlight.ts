@@ -10,9 +10,7 @@ export interface SingleFlight<A extends unknown[], T> {
   subscribe(listener: () => void): () => void;
 }
 
-export function createSingleFlight<A extends unknown[], T>(
-  action: (...args: A) => Promise<T>,
-): SingleFlight<A, T> {
+export function createSingleFlight<A extends unknown[], T>(action: (...args: A) => Promise<T>): SingleFlight<A, T> {
   let inflight: Promise<T> | null = null;
   const listeners = new Set<() => void>();
   const notify = () => {

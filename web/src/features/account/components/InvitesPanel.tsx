@@ -35,8 +35,7 @@ function CreatedInvite({ invite }: { invite: AccountInviteCreated }) {
   return (
     <div className="created-invite" role="status">
       <p>
-        <strong>Invite created.</strong> The code is shown only now: copy it or the link and send it
-        to your colleague.
+        <strong>Invite created.</strong> The code is shown only now: copy it or the link and send it to your colleague.
       </p>
       <div className="copy-row">
         <span className="label">Code</span>
@@ -70,7 +69,12 @@ function CreateInviteForm() {
     <>
       <Form className="inline-form" onSubmit={submit.run}>
         <FormErrors messages={errors.general} />
-        <SelectField label="Role" value={role} onChange={(e) => setRole(e.target.value as Role)} error={errors.fields.role}>
+        <SelectField
+          label="Role"
+          value={role}
+          onChange={(e) => setRole(e.target.value as Role)}
+          error={errors.fields.role}
+        >
           {ROLES.map((r) => (
             <option key={r} value={r}>
               {r}
@@ -87,7 +91,12 @@ function CreateInviteForm() {
           onChange={(e) => setMaxUses(e.target.value)}
           error={errors.fields.max_uses}
         />
-        <SelectField label="Expires after" value={expiry} onChange={(e) => setExpiry(e.target.value)} error={errors.fields.expires_in_hours}>
+        <SelectField
+          label="Expires after"
+          value={expiry}
+          onChange={(e) => setExpiry(e.target.value)}
+          error={errors.fields.expires_in_hours}
+        >
           {EXPIRY_CHOICES.map((choice) => (
             <option key={choice.label} value={choice.hours ?? 'never'}>
               {choice.label}

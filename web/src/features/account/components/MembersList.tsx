@@ -13,10 +13,7 @@ function MemberRow({ member, canManage, isMe }: { member: MemberRead; canManage:
   const remove = useRemoveMember();
   const saveRole = useSingleFlight(() => changeRole.mutateAsync({ userId: member.user_id, role }));
   const doRemove = useSingleFlight(() => remove.mutateAsync(member.user_id));
-  const errors = [
-    ...describeError(changeRole.error).general,
-    ...describeError(remove.error).general,
-  ];
+  const errors = [...describeError(changeRole.error).general, ...describeError(remove.error).general];
   const selectId = `role-${member.user_id}`;
 
   return (

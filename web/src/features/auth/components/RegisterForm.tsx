@@ -9,14 +9,7 @@ import { Field, Form, FormErrors, SubmitButton } from '../../../ui/forms';
 import { useRegister } from '../hooks';
 import { EmailField, PasswordField } from './fields';
 
-const FIELDS = [
-  'full_name',
-  'email',
-  'password',
-  'account_name',
-  'invite_code',
-  'platform_invite_code',
-] as const;
+const FIELDS = ['full_name', 'email', 'password', 'account_name', 'invite_code', 'platform_invite_code'] as const;
 
 interface RegisterFormProps {
   /** A code from an invite link: used as is, and no invite field is shown. */

@@ -28,9 +28,8 @@ export function AcceptInvitePage() {
     return (
       <AuthCard title="Accept an invite">
         <p>
-          You are signed in as <strong>{me.data?.user.email ?? 'another user'}</strong>. A person
-          belongs to one team, so an invite is accepted with a new account: sign out first, then
-          open the invite link again.
+          You are signed in as <strong>{me.data?.user.email ?? 'another user'}</strong>. A person belongs to one team,
+          so an invite is accepted with a new account: sign out first, then open the invite link again.
         </p>
         <div className="actions">
           <button type="button" className="button primary" onClick={() => void signOut()}>

@@ -42,7 +42,12 @@ export function SignInPage() {
       <Form onSubmit={submit.run}>
         <FormErrors messages={errors.general} />
         <EmailField autoComplete="username" value={email} onChange={setEmail} error={errors.fields.email} />
-        <PasswordField autoComplete="current-password" value={password} onChange={setPassword} error={errors.fields.password} />
+        <PasswordField
+          autoComplete="current-password"
+          value={password}
+          onChange={setPassword}
+          error={errors.fields.password}
+        />
         <SubmitButton busy={submit.busy} busyLabel="Signing in…">
           Sign in
         </SubmitButton>

@@ -34,9 +34,7 @@ export function VerifyEmailPage() {
       {confirm.isError && (
         <>
           <FormErrors messages={describeError(confirm.error).general} />
-          {status === 'signed-in' && (
-            <p>You can ask for a new link from the banner at the top of any page.</p>
-          )}
+          {status === 'signed-in' && <p>You can ask for a new link from the banner at the top of any page.</p>}
         </>
       )}
     </AuthCard>

@@ -201,7 +201,9 @@ export const NodePanel = memo(function NodePanel({
               type="button"
               className="button small"
               onClick={() =>
-                set({ options: [...options, { id: newOptionId(node), label: `Option ${options.length + 1}`, next: null }] })
+                set({
+                  options: [...options, { id: newOptionId(node), label: `Option ${options.length + 1}`, next: null }],
+                })
               }
             >
               Add option

@@ -129,9 +129,17 @@ export function VariablesEditor({
             )}
             <div className="field">
               <label htmlFor={`${id}-help`}>Help (optional)</label>
-              <input id={`${id}-help`} value={v.help ?? ''} onChange={(e) => set(i, { help: e.target.value || null })} />
+              <input
+                id={`${id}-help`}
+                value={v.help ?? ''}
+                onChange={(e) => set(i, { help: e.target.value || null })}
+              />
             </div>
-            <button type="button" className="button small danger" onClick={() => onChange(variables.filter((_, j) => j !== i))}>
+            <button
+              type="button"
+              className="button small danger"
+              onClick={() => onChange(variables.filter((_, j) => j !== i))}
+            >
               Remove variable
             </button>
           </fieldset>
@@ -143,7 +151,12 @@ export function VariablesEditor({
         onClick={() =>
           onChange([
             ...variables,
-            { name: `var${variables.length + 1}`, label: `Value ${variables.length + 1}`, type: 'text', required: 'optional' },
+            {
+              name: `var${variables.length + 1}`,
+              label: `Value ${variables.length + 1}`,
+              type: 'text',
+              required: 'optional',
+            },
           ])
         }
       >

@@ -14,7 +14,15 @@ const TARGETS: NodeChoice[] = [
 ];
 
 /** The panel with its node kept in state, as the editor does; `changes` sees every update. */
-function EditNode({ initial, problems = [], changes }: { initial: GraphNode; problems?: Problem[]; changes: GraphNode[] }) {
+function EditNode({
+  initial,
+  problems = [],
+  changes,
+}: {
+  initial: GraphNode;
+  problems?: Problem[];
+  changes: GraphNode[];
+}) {
   const [node, setNode] = useState(initial);
   return (
     <NodePanel
@@ -35,7 +43,12 @@ function EditNode({ initial, problems = [], changes }: { initial: GraphNode; pro
   );
 }
 
-const question: GraphNode = { id: 'n1', kind: 'question', title: 'Power?', options: [{ id: 'o1', label: 'Yes', next: 'n2' }] };
+const question: GraphNode = {
+  id: 'n1',
+  kind: 'question',
+  title: 'Power?',
+  options: [{ id: 'o1', label: 'Yes', next: 'n2' }],
+};
 
 describe('node panel', () => {
   it('edits the title, the body and the options with where they lead', async () => {
@@ -146,7 +159,9 @@ describe('variables editor', () => {
 
   it('marks the name a problem is about', async () => {
     const user = userEvent.setup();
-    const problems: Problem[] = [{ node_id: null, field: 'variables[0].name', code: 'duplicate', message: 'Names must differ.' }];
+    const problems: Problem[] = [
+      { node_id: null, field: 'variables[0].name', code: 'duplicate', message: 'Names must differ.' },
+    ];
     render(<EditVariables changes={[]} problems={problems} />);
     await user.click(screen.getByRole('button', { name: 'Add variable' }));
     expect(screen.getByLabelText('Name')).toHaveAttribute('aria-invalid', 'true');

@@ -110,13 +110,22 @@ function Editor({ detail }: { detail: TreeDetail }) {
 
   // ------------------------------------------------------------------ canvas events
 
-  const onNodesChange = useCallback((changes: NodeChange<TreeFlowNode>[]) => dispatch({ type: 'nodes-change', changes }), []);
+  const onNodesChange = useCallback(
+    (changes: NodeChange<TreeFlowNode>[]) => dispatch({ type: 'nodes-change', changes }),
+    [],
+  );
   const onNodesDelete = useCallback(
     (deleted: TreeFlowNode[]) => dispatch({ type: 'remove-nodes', ids: deleted.map((n) => n.id) }),
     [],
   );
-  const onEdgesChange = useCallback((changes: EdgeChange<TreeFlowEdge>[]) => dispatch({ type: 'edges-change', changes }), []);
-  const onEdgesDelete = useCallback((deleted: TreeFlowEdge[]) => dispatch({ type: 'remove-edges', edges: deleted }), []);
+  const onEdgesChange = useCallback(
+    (changes: EdgeChange<TreeFlowEdge>[]) => dispatch({ type: 'edges-change', changes }),
+    [],
+  );
+  const onEdgesDelete = useCallback(
+    (deleted: TreeFlowEdge[]) => dispatch({ type: 'remove-edges', edges: deleted }),
+    [],
+  );
   const onConnect = useCallback(
     (connection: Connection) => dispatch({ type: 'connect', source: connection.source, target: connection.target }),
     [],
@@ -216,11 +225,21 @@ function Editor({ detail }: { detail: TreeDetail }) {
               }
             }}
           />
-          <button type="button" className="button" aria-disabled={draft.busy || undefined} onClick={() => draft.run('publish')}>
+          <button
+            type="button"
+            className="button"
+            aria-disabled={draft.busy || undefined}
+            onClick={() => draft.run('publish')}
+          >
             Publish
           </button>
         </div>
-        <button type="button" className="button small" aria-disabled={draft.busy || undefined} onClick={() => draft.run('check')}>
+        <button
+          type="button"
+          className="button small"
+          aria-disabled={draft.busy || undefined}
+          onClick={() => draft.run('check')}
+        >
           Check problems
         </button>
         <Link className="button small" to="/trees">
@@ -252,18 +271,12 @@ function Editor({ detail }: { detail: TreeDetail }) {
 
       {conflict !== null && (
         <div className="form-errors conflict" role="alert">
-          <p>
-            Someone saved this tree after you opened it (now at revision {conflict}). Nothing was overwritten.
-          </p>
+          <p>Someone saved this tree after you opened it (now at revision {conflict}). Nothing was overwritten.</p>
           <div className="actions">
             <button type="button" className="button small" onClick={draft.reload}>
               Reload their version (drop my changes)
             </button>
-            <button
-              type="button"
-              className="button small"
-              onClick={() => draft.overwrite(conflict)}
-            >
+            <button type="button" className="button small" onClick={() => draft.overwrite(conflict)}>
               Save mine over theirs
             </button>
           </div>

@@ -15,7 +15,13 @@ const DEFINITIONS: Variable[] = [
 describe('intake form', () => {
   it('has a labelled field per variable, typed, with when it is needed and its help', () => {
     render(
-      <IntakeForm definitions={DEFINITIONS} initial={{ indoor: true }} missing={new Set()} error={null} onSubmit={() => undefined}>
+      <IntakeForm
+        definitions={DEFINITIONS}
+        initial={{ indoor: true }}
+        missing={new Set()}
+        error={null}
+        onSubmit={() => undefined}
+      >
         <StartButton busy={false} />
       </IntakeForm>,
     );
@@ -29,7 +35,13 @@ describe('intake form', () => {
     const user = userEvent.setup();
     const onSubmit = vi.fn();
     render(
-      <IntakeForm definitions={DEFINITIONS} missing={new Set(['serial'])} flagUntilTyped error={null} onSubmit={onSubmit}>
+      <IntakeForm
+        definitions={DEFINITIONS}
+        missing={new Set(['serial'])}
+        flagUntilTyped
+        error={null}
+        onSubmit={onSubmit}
+      >
         <StartButton busy={false} />
       </IntakeForm>,
     );

@@ -116,9 +116,7 @@ export function CompletePanel({ session }: { session: SessionRead }) {
     <section className="card complete-panel" aria-label="Complete the session">
       <Form onSubmit={run.run}>
         <h2>Complete the session</h2>
-        {!session.can_complete && (
-          <p className="field-error">Fill in the missing intake values before completing.</p>
-        )}
+        {!session.can_complete && <p className="field-error">Fill in the missing intake values before completing.</p>}
         <FormErrors messages={errors.general} />
         <SelectField
           label="Outcome"

@@ -49,9 +49,15 @@ export function VariableInput({
   error?: string | undefined;
 }) {
   const id = `var-${variable.name}`;
-  const describedBy = [variable.help ? `${id}-help` : '', error || missing ? `${id}-error` : ''].filter(Boolean).join(' ');
+  const describedBy = [variable.help ? `${id}-help` : '', error || missing ? `${id}-error` : '']
+    .filter(Boolean)
+    .join(' ');
   const when =
-    variable.required === 'at_start' ? 'needed to start' : variable.required === 'before_complete' ? 'needed before completing' : 'optional';
+    variable.required === 'at_start'
+      ? 'needed to start'
+      : variable.required === 'before_complete'
+        ? 'needed before completing'
+        : 'optional';
   const common = {
     id,
     'aria-invalid': missing || !!error || undefined,

@@ -16,7 +16,6 @@ const TABS: { tab: HistoryTab; label: string }[] = [
   { tab: 'all', label: 'All' },
 ];
 
-
 const dateFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
 
 export function SessionHistoryPage() {
@@ -135,7 +134,11 @@ function SessionRow({ session, myId }: { session: SessionSummary; myId: string |
         {session.outcome && <span className={`badge outcome-${session.outcome}`}>{session.outcome}</span>}
       </div>
       {startable && (
-        <Link className="button primary small" to={`/sessions/${session.id}`} aria-label={`Start ${session.tree_title}`}>
+        <Link
+          className="button primary small"
+          to={`/sessions/${session.id}`}
+          aria-label={`Start ${session.tree_title}`}
+        >
           Start
         </Link>
       )}

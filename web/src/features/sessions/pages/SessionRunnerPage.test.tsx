@@ -29,7 +29,11 @@ describe('session runner', () => {
     });
     expect(await screen.findByRole('heading', { name: 'Does the pump get power?' })).toBeInTheDocument();
     const answers = screen.getByRole('list', { name: 'Answers' });
-    expect(within(answers).getAllByRole('button').map((b) => b.textContent)).toEqual(['1Yes', '2No']);
+    expect(
+      within(answers)
+        .getAllByRole('button')
+        .map((b) => b.textContent),
+    ).toEqual(['1Yes', '2No']);
 
     await user.click(screen.getByRole('button', { name: 'Yes' }));
 
@@ -73,22 +77,40 @@ describe('session runner', () => {
 
   it('saves the notes', async () => {
     const { api, user } = openRunner(sessionFixture(), {
-      [`PUT ${SESSION}`]: (call) => ({ ...sessionFixture(), revision: 2, notes: (call.body as { notes: string }).notes }),
+      [`PUT ${SESSION}`]: (call) => ({
+        ...sessionFixture(),
+        revision: 2,
+        notes: (call.body as { notes: string }).notes,
+      }),
     });
     await user.type(await screen.findByLabelText('Session notes'), 'Unit in basement.');
     await user.click(screen.getByRole('button', { name: 'Save notes' }));
     expect(await screen.findByText('Notes saved.')).toBeInTheDocument();
-    expect(api.callsTo(`PUT ${SESSION}`).map((c) => c.body)).toEqual([{ notes: 'Unit in basement.', base_revision: 1 }]);
+    expect(api.callsTo(`PUT ${SESSION}`).map((c) => c.body)).toEqual([
+      { notes: 'Unit in basement.', base_revision: 1 },
+    ]);
   });
 
   it('completes the session at a terminal node with the outcome chosen', async () => {
     const base = sessionFixture();
     const terminal = sessionFixture({
       can_complete: true,
-      current: base.current && { ...base.current, kind: 'escalation', title: 'Call an electrician', options: [], is_terminal: true },
+      current: base.current && {
+        ...base.current,
+        kind: 'escalation',
+        title: 'Call an electrician',
+        options: [],
+        is_terminal: true,
+      },
     });
     const { api, user } = openRunner(terminal, {
-      [`POST ${SESSION}/complete`]: () => ({ ...terminal, revision: 2, status: 'completed', outcome: 'unresolved', current: null }),
+      [`POST ${SESSION}/complete`]: () => ({
+        ...terminal,
+        revision: 2,
+        status: 'completed',
+        outcome: 'unresolved',
+        current: null,
+      }),
     });
     const panel = await screen.findByRole('region', { name: 'Complete the session' });
     expect(within(panel).getByLabelText('Outcome')).toHaveValue('escalated'); // from the node's kind
@@ -132,6 +154,8 @@ describe('session runner', () => {
     expect(await within(panel).findByText('Values saved.')).toBeInTheDocument();
     await waitFor(() => expect(within(panel).queryByText('1 missing')).not.toBeInTheDocument());
     expect(within(panel).getByLabelText(/Pressure after refill/)).toHaveValue(2.5);
-    expect(api.callsTo(`PUT ${SESSION}`).map((c) => c.body)).toEqual([{ variables: { pressure: 2.5 }, base_revision: 1 }]);
+    expect(api.callsTo(`PUT ${SESSION}`).map((c) => c.body)).toEqual([
+      { variables: { pressure: 2.5 }, base_revision: 1 },
+    ]);
   });
 });

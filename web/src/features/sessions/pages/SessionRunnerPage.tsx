@@ -16,7 +16,6 @@ import { plainText } from '../text';
 // Markdown rendering is its own chunk: the library and quick start load without it.
 const Markdown = lazy(() => import('../components/Markdown').then((m) => ({ default: m.Markdown })));
 
-
 export function SessionRunnerPage() {
   const { sessionId = '' } = useParams();
   const session = useSession(sessionId);
@@ -37,7 +36,15 @@ export function SessionRunnerPage() {
   return <FinishedSession session={s} />;
 }
 
-function PathTrail({ session, onBack, busy }: { session: SessionRead; onBack?: (index: number) => void; busy?: boolean }) {
+function PathTrail({
+  session,
+  onBack,
+  busy,
+}: {
+  session: SessionRead;
+  onBack?: (index: number) => void;
+  busy?: boolean;
+}) {
   const steps = session.path;
   if (steps.length === 0) return null;
   const last = steps.length - 1;
