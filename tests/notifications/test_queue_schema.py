@@ -20,7 +20,7 @@ import pytest
 from tests.helpers import scratch_database
 
 ROOT = Path(__file__).resolve().parents[2]
-FROZEN_DIR = ROOT / "src" / "troubletree" / "migrations" / "versions" / "sql"
+FROZEN_DIR = ROOT / "src" / "troubletree" / "migrations" / "vendor"
 FROZEN_NAME = re.compile(r"^\d{4}-\d{2}-\d{2}-\d{4}_procrastinate_(?P<version>[\d.]+)\.sql$")
 
 

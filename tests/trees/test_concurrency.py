@@ -15,7 +15,14 @@ import pytest
 
 from tests.conftest import Fresh, burst
 from tests.helpers import error_code, signed_in
-from tests.trees.factories import GRAPH, create_tree, graph, member, upgrade_plan
+from tests.trees.factories import (
+    GRAPH,
+    create_tree,
+    graph,
+    member,
+    published_tree,
+    upgrade_plan,
+)
 from troubletree.core.db import Database
 from troubletree.trees import service
 from troubletree.trees.repository import tags as tag_queries
@@ -309,9 +316,38 @@ async def test_parallel_publishes_make_one_version(
 # --------------------------------------------------------------------------- usage counter
 
 
+@pytest.mark.parametrize("round_", range(5))
+async def test_fifty_parallel_session_starts_count_fifty_uses(
+    client: httpx.AsyncClient, fresh: Fresh, round_: int
+) -> None:
+    """The path users hit: every started session counts one use of its tree
+    (`trees.service.record_tree_use`, an SQL-side increment under the row lock)."""
+    _, headers = await signed_in(client)
+    tree = await published_tree(client, headers)
+    responses = await burst(
+        50,
+        lambda i: client.post(
+            "/api/v1/sessions",
+            headers=headers,
+            json={"tree_id": tree["id"], "variables": {"serial": f"SN-{i}"}},
+        ),
+    )
+
+    assert statuses(responses) == {201: 50}
+    tree_id = uuid.UUID(tree["id"])
+    assert await fresh.val("SELECT usage_count FROM trees WHERE id = $1", tree_id) == 50
+    assert (
+        await fresh.val("SELECT count(*) FROM troubleshooting_sessions WHERE tree_id = $1", tree_id)
+        == 50
+    )
+    listed = (await client.get(TREES, headers=headers, params={"sort": "most_used"})).json()
+    assert [(t["id"], t["usage_count"]) for t in listed["items"]] == [(tree["id"], 50)]
+
+
 async def test_tree_usage_counter_loses_no_update(
     client: httpx.AsyncClient, fresh: Fresh, database: Database
 ) -> None:
+    """The same function, called by 20 workers 10 times each, each call its own transaction."""
     user, headers = await signed_in(client)
     tree = await create_tree(client, headers)
     account_id, tree_id = uuid.UUID(user["account"]["id"]), uuid.UUID(tree["id"])

@@ -11,13 +11,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
+from troubletree.trees.diff import diff_graphs
 from troubletree.trees.graph import (
     EXIT_KINDS,
     MAX_BODY_BYTES,
     MAX_NODES,
     Graph,
     Node,
-    diff_graphs,
     link_targets,
     logic_next,
     validate_graph,

@@ -17,6 +17,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
+from troubletree.core.clock import utcnow
 from troubletree.core.db import Base
 from troubletree.core.models import CreatedAtMixin, UUIDPk
 
@@ -68,7 +69,24 @@ class Membership(CreatedAtMixin, Base):
     role: Mapped[str] = mapped_column(String(20))
 
 
-class AccountInvite(CreatedAtMixin, Base):
+class UsableMixin:
+    """`is_usable` of an invite: not revoked, not expired, uses left."""
+
+    max_uses: Mapped[int]
+    use_count: Mapped[int]
+    expires_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
+
+    @property
+    def is_usable(self) -> bool:
+        return (
+            self.revoked_at is None
+            and (self.expires_at is None or self.expires_at > utcnow())
+            and self.use_count < self.max_uses
+        )
+
+
+class AccountInvite(UsableMixin, CreatedAtMixin, Base):
     __tablename__ = "account_invites"
     __table_args__ = (
         CheckConstraint(ROLE_CHECK, name="role_valid"),
@@ -92,7 +110,7 @@ class AccountInvite(CreatedAtMixin, Base):
     )
 
 
-class PlatformInvite(CreatedAtMixin, Base):
+class PlatformInvite(UsableMixin, CreatedAtMixin, Base):
     __tablename__ = "platform_invites"
     __table_args__ = (
         CheckConstraint("max_uses >= 1", name="max_uses_positive"),

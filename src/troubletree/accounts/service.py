@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 import uuid
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -259,15 +260,8 @@ async def change_role(
         raise LastAdmin()
     old = membership.role
     await repository.set_member_role(db, membership, role)
-    await audit.record(
-        db,
-        "member_role_changed",
-        account_id=caller.account_id,
-        actor_id=caller.user_id,
-        subject=str(user_id),
-        ip=client.ip,
-        old_role=old,
-        new_role=str(role),
+    await audit.record_member_action(
+        db, "member_role_changed", caller, client, str(user_id), old_role=old, new_role=str(role)
     )
     return member_read(membership, user)
 
@@ -284,54 +278,36 @@ async def remove_member(
     user.is_active = False
     now = utcnow()
     await auth_repository.revoke_user_families(db, user.id, "member_removed", now)
-    await audit.record(
-        db,
-        "member_removed",
-        account_id=caller.account_id,
-        actor_id=caller.user_id,
-        subject=str(user_id),
-        ip=client.ip,
-    )
+    await audit.record_member_action(db, "member_removed", caller, client, str(user_id))
 
 
 # --------------------------------------------------------------------------- invites
 
 
-def _is_usable(invite: AccountInvite | PlatformInvite) -> bool:
-    now = utcnow()
-    return (
-        invite.revoked_at is None
-        and (invite.expires_at is None or invite.expires_at > now)
-        and invite.use_count < invite.max_uses
-    )
-
-
 def account_invite_read(invite: AccountInvite) -> AccountInviteRead:
-    return AccountInviteRead(
-        id=invite.id,
-        role=Role(invite.role),
-        code_hint=invite.code_hint,
-        max_uses=invite.max_uses,
-        use_count=invite.use_count,
-        expires_at=invite.expires_at,
-        revoked_at=invite.revoked_at,
-        created_at=invite.created_at,
-        is_usable=_is_usable(invite),
-    )
+    return AccountInviteRead.model_validate(invite, from_attributes=True)
 
 
 def platform_invite_read(invite: PlatformInvite) -> PlatformInviteRead:
-    return PlatformInviteRead(
-        id=invite.id,
-        code_hint=invite.code_hint,
-        max_uses=invite.max_uses,
-        use_count=invite.use_count,
-        expires_at=invite.expires_at,
-        revoked_at=invite.revoked_at,
-        note=invite.note,
-        created_at=invite.created_at,
-        is_usable=_is_usable(invite),
-    )
+    return PlatformInviteRead.model_validate(invite, from_attributes=True)
+
+
+def _new_invite(
+    code_hash: str, code_hint: str, max_uses: int, expires_in_hours: int | None, by: uuid.UUID
+) -> dict[str, Any]:
+    """The columns every new invite (account or platform) starts with: unused, expiring
+    `expires_in_hours` from now (None: never)."""
+    now = utcnow()
+    return {
+        "id": uuid.uuid4(),
+        "code_hash": code_hash,
+        "code_hint": code_hint,
+        "max_uses": max_uses,
+        "use_count": 0,
+        "expires_at": now + timedelta(hours=expires_in_hours) if expires_in_hours else None,
+        "created_by": by,
+        "created_at": now,
+    }
 
 
 async def create_account_invite(
@@ -342,31 +318,26 @@ async def create_account_invite(
     client: ClientInfo,
 ) -> AccountInviteCreated:
     code = secrets.token_urlsafe(24)  # 192 bits: travels in a link
-    now = utcnow()
     invite = await repository.add_account_invite(
         db,
         AccountInvite(
-            id=uuid.uuid4(),
+            **_new_invite(
+                security.token_hash(code),
+                code[:4],
+                body.max_uses,
+                body.expires_in_hours,
+                caller.user_id,
+            ),
             account_id=caller.account_id,
-            code_hash=security.token_hash(code),
-            code_hint=code[:4],
             role=body.role,
-            max_uses=body.max_uses,
-            use_count=0,
-            expires_at=now + timedelta(hours=body.expires_in_hours)
-            if body.expires_in_hours
-            else None,
-            created_by=caller.user_id,
-            created_at=now,
         ),
     )
-    await audit.record(
+    await audit.record_member_action(
         db,
         "account_invite_created",
-        account_id=caller.account_id,
-        actor_id=caller.user_id,
-        subject=str(invite.id),
-        ip=client.ip,
+        caller,
+        client,
+        str(invite.id),
         role=str(body.role),
         max_uses=body.max_uses,
     )
@@ -387,14 +358,7 @@ async def revoke_account_invite(
     if invite is None:
         raise InviteNotFound()
     await repository.revoke_invite(db, invite, utcnow())
-    await audit.record(
-        db,
-        "account_invite_revoked",
-        account_id=caller.account_id,
-        actor_id=caller.user_id,
-        subject=str(invite.id),
-        ip=client.ip,
-    )
+    await audit.record_member_action(db, "account_invite_revoked", caller, client, str(invite.id))
     return account_invite_read(invite)
 
 
@@ -404,7 +368,7 @@ async def preview_account_invite(
     """What an invite code grants (for the accept-invite page), without using it."""
     await limiter.hit(settings.rate_limit_invite_ip, "invite-ip", client.ip)
     invite = await repository.find_invite(db, AccountInvite, security.token_hash(code.strip()))
-    if invite is None or not _is_usable(invite):
+    if invite is None or not invite.is_usable:
         if invite is not None and invite.use_count >= invite.max_uses:
             raise InviteExhausted(field="code")
         raise InviteInvalid(field="code")
@@ -417,29 +381,25 @@ async def create_platform_invite(
     db: AsyncSession, actor: User, body: PlatformInviteCreate, client: ClientInfo
 ) -> PlatformInviteCreated:
     code = security.new_typed_code()  # typed by people: 74 bits, grouped
-    now = utcnow()
     invite = await repository.add_platform_invite(
         db,
         PlatformInvite(
-            id=uuid.uuid4(),
-            code_hash=security.token_hash(security.normalise_typed_code(code)),
-            code_hint=code[:5],
-            max_uses=body.max_uses,
-            use_count=0,
+            **_new_invite(
+                security.token_hash(security.normalise_typed_code(code)),
+                code[:5],
+                body.max_uses,
+                body.expires_in_hours,
+                actor.id,
+            ),
             note=body.note,
-            expires_at=now + timedelta(hours=body.expires_in_hours)
-            if body.expires_in_hours
-            else None,
-            created_by=actor.id,
-            created_at=now,
         ),
     )
-    await audit.record(
+    await audit.record_user_action(
         db,
         "platform_invite_created",
-        actor_id=actor.id,
-        subject=str(invite.id),
-        ip=client.ip,
+        actor.id,
+        client,
+        str(invite.id),
         max_uses=body.max_uses,
     )
     return PlatformInviteCreated(**platform_invite_read(invite).model_dump(), code=code)
@@ -456,9 +416,7 @@ async def revoke_platform_invite(
     if invite is None:
         raise InviteNotFound()
     await repository.revoke_invite(db, invite, utcnow())
-    await audit.record(
-        db, "platform_invite_revoked", actor_id=actor.id, subject=str(invite.id), ip=client.ip
-    )
+    await audit.record_user_action(db, "platform_invite_revoked", actor.id, client, str(invite.id))
     return platform_invite_read(invite)
 
 

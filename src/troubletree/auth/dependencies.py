@@ -40,8 +40,8 @@ async def get_superuser(user: CurrentUser) -> User:
 SuperUser = Annotated[User, Depends(get_superuser)]
 
 
-async def get_client(request: Request, settings: SettingsDep) -> ClientInfo:
-    return ClientInfo(ip=client_ip(request, settings), user_agent=request.headers.get("user-agent"))
+async def get_client(request: Request) -> ClientInfo:
+    return ClientInfo(ip=client_ip(request), user_agent=request.headers.get("user-agent"))
 
 
 Client = Annotated[ClientInfo, Depends(get_client)]

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import delete, exists, select, update
 from sqlalchemy.dialects.postgresql import insert
@@ -138,24 +138,25 @@ async def get_child(db: AsyncSession, parent_id: uuid.UUID) -> RefreshToken | No
     ).scalar_one_or_none()
 
 
-async def revoke_family(db: AsyncSession, family_id: uuid.UUID, reason: str, now: datetime) -> int:
+async def _revoke(db: AsyncSession, which: ColumnElement[bool], reason: str, now: datetime) -> int:
     result = await db.execute(
         update(RefreshToken)
-        .where(RefreshToken.family_id == family_id, RefreshToken.revoked_at.is_(None))
+        .where(which, RefreshToken.revoked_at.is_(None))
         .values(revoked_at=now, revoked_reason=reason)
     )
     return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def revoke_family(db: AsyncSession, family_id: uuid.UUID, reason: str, now: datetime) -> int:
+    """Ends one sign-in: every token of the family; the number revoked."""
+    return await _revoke(db, RefreshToken.family_id == family_id, reason, now)
 
 
 async def revoke_user_families(
     db: AsyncSession, user_id: uuid.UUID, reason: str, now: datetime
 ) -> int:
-    result = await db.execute(
-        update(RefreshToken)
-        .where(RefreshToken.user_id == user_id, RefreshToken.revoked_at.is_(None))
-        .values(revoked_at=now, revoked_reason=reason)
-    )
-    return int(result.rowcount)  # type: ignore[attr-defined]
+    """Ends every sign-in of the user; the number of tokens revoked."""
+    return await _revoke(db, RefreshToken.user_id == user_id, reason, now)
 
 
 async def get_user_with_live_family(
@@ -189,19 +190,27 @@ def live_family(
     )
 
 
-# --------------------------------------------------------------------------- reset tokens
+# --------------------------------------------------------------------------- one-time tokens
+#
+# Password reset and email verification links: only hashes are stored, and a token is claimed
+# with one guarded UPDATE, so of two concurrent uses of one link exactly one succeeds.
+
+OneTimeToken = TypeVar("OneTimeToken", PasswordResetToken, EmailVerificationToken)
 
 
-async def add_reset_token(db: AsyncSession, token: PasswordResetToken) -> None:
+async def add_one_time_token(db: AsyncSession, token: OneTimeToken) -> None:
     db.add(token)
     await db.flush()
 
 
-async def latest_reset_token_at(db: AsyncSession, user_id: uuid.UUID) -> datetime | None:
+async def latest_token_at(
+    db: AsyncSession, model: type[OneTimeToken], user_id: uuid.UUID
+) -> datetime | None:
+    """When the user was last sent a token of this kind (for the resend interval)."""
     return await db.scalar(
-        select(PasswordResetToken.created_at)
-        .where(PasswordResetToken.user_id == user_id)
-        .order_by(PasswordResetToken.created_at.desc())
+        select(model.created_at)
+        .where(model.user_id == user_id)
+        .order_by(model.created_at.desc())
         .limit(1)
     )
 
@@ -215,50 +224,15 @@ async def void_reset_tokens(db: AsyncSession, user_id: uuid.UUID) -> None:
     )
 
 
-async def consume_reset_token(db: AsyncSession, token_hash: str, now: datetime) -> uuid.UUID | None:
-    result = await db.execute(
-        update(PasswordResetToken)
-        .where(
-            PasswordResetToken.token_hash == token_hash,
-            PasswordResetToken.used_at.is_(None),
-            PasswordResetToken.expires_at > now,
-        )
+async def consume_token(
+    db: AsyncSession, model: type[OneTimeToken], token_hash: str, now: datetime
+) -> OneTimeToken | None:
+    """The token, now used, if it was unused and unexpired; None otherwise."""
+    stmt = (
+        update(model)
+        .where(model.token_hash == token_hash, model.used_at.is_(None), model.expires_at > now)
         .values(used_at=now)
-        .returning(PasswordResetToken.user_id)
+        .returning(model)
     )
-    return result.scalar_one_or_none()
-
-
-# --------------------------------------------------------------------------- verification tokens
-
-
-async def add_verification_token(db: AsyncSession, token: EmailVerificationToken) -> None:
-    db.add(token)
-    await db.flush()
-
-
-async def latest_verification_token_at(db: AsyncSession, user_id: uuid.UUID) -> datetime | None:
-    return await db.scalar(
-        select(EmailVerificationToken.created_at)
-        .where(EmailVerificationToken.user_id == user_id)
-        .order_by(EmailVerificationToken.created_at.desc())
-        .limit(1)
-    )
-
-
-async def consume_verification_token(
-    db: AsyncSession, token_hash: str, now: datetime
-) -> tuple[uuid.UUID, str] | None:
-    row = (
-        await db.execute(
-            update(EmailVerificationToken)
-            .where(
-                EmailVerificationToken.token_hash == token_hash,
-                EmailVerificationToken.used_at.is_(None),
-                EmailVerificationToken.expires_at > now,
-            )
-            .values(used_at=now)
-            .returning(EmailVerificationToken.user_id, EmailVerificationToken.email)
-        )
-    ).one_or_none()
-    return (row[0], row[1]) if row else None
+    token: OneTimeToken | None = (await db.execute(stmt)).scalar_one_or_none()
+    return token

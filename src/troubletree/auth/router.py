@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import APIRouter, Cookie, Depends, Response, status
 from fastapi.security import OAuth2PasswordRequestForm
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from troubletree.auth import service
 from troubletree.auth.dependencies import Client, CurrentUser
@@ -18,10 +20,11 @@ from troubletree.auth.schemas import (
     TokenPair,
     VerifyEmailConfirm,
 )
+from troubletree.core.client import ClientInfo
 from troubletree.core.config import Settings
 from troubletree.core.db import DB, SettingsDep
 from troubletree.core.errors import error_responses
-from troubletree.core.ratelimit import Limiter
+from troubletree.core.ratelimit import Limiter, RateLimiter
 
 router = APIRouter(prefix="/auth", tags=["auth"])
 
@@ -52,46 +55,46 @@ def _clear_refresh_cookie(response: Response, settings: Settings) -> None:
     )
 
 
+@dataclass(frozen=True)
+class _SignIn:
+    """Signs a user in for this request: checks the password (rate limited), starts a sign-in
+    and sets its refresh cookie on the response."""
+
+    db: AsyncSession
+    settings: Settings
+    limiter: RateLimiter
+    client: ClientInfo
+    response: Response
+
+    async def __call__(self, email: str, password: str) -> TokenPair:
+        user = await service.authenticate(
+            self.db, self.settings, self.limiter, email=email, password=password, client=self.client
+        )
+        tokens = await service.start_session(self.db, self.settings, user, self.client)
+        _set_refresh_cookie(self.response, self.settings, tokens.refresh_token)
+        return tokens
+
+
 async def _sign_in(
-    db: DB,
-    settings: Settings,
-    limiter: Limiter,
-    client: Client,
-    response: Response,
-    email: str,
-    password: str,
-) -> TokenPair:
-    user = await service.authenticate(
-        db, settings, limiter, email=email, password=password, client=client
-    )
-    tokens = await service.start_session(db, settings, user, client)
-    _set_refresh_cookie(response, settings, tokens.refresh_token)
-    return tokens
+    db: DB, settings: SettingsDep, limiter: Limiter, client: Client, response: Response
+) -> _SignIn:
+    return _SignIn(db, settings, limiter, client, response)
+
+
+SignIn = Annotated[_SignIn, Depends(_sign_in)]
 
 
 @router.post("/login", responses=error_responses(401, 422, 429))
 async def login(
-    form: Annotated[OAuth2PasswordRequestForm, Depends()],
-    db: DB,
-    settings: SettingsDep,
-    limiter: Limiter,
-    client: Client,
-    response: Response,
+    form: Annotated[OAuth2PasswordRequestForm, Depends()], sign_in: SignIn
 ) -> TokenPair:
     """OAuth2 password form (`username` is the email): the Authorize button of /api/docs."""
-    return await _sign_in(db, settings, limiter, client, response, form.username, form.password)
+    return await sign_in(form.username, form.password)
 
 
 @router.post("/login/json", responses=error_responses(401, 422, 429))
-async def login_json(
-    body: LoginJSON,
-    db: DB,
-    settings: SettingsDep,
-    limiter: Limiter,
-    client: Client,
-    response: Response,
-) -> TokenPair:
-    return await _sign_in(db, settings, limiter, client, response, body.email, body.password)
+async def login_json(body: LoginJSON, sign_in: SignIn) -> TokenPair:
+    return await sign_in(body.email, body.password)
 
 
 @router.post("/refresh", responses=error_responses(401, 422, 429))

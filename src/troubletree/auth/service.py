@@ -216,12 +216,12 @@ async def refresh(
             and child.revoked_at is None
         ):
             await repository.revoke_family(db, token.family_id, "reuse_detected", now)
-            await audit.record(
+            await audit.record_user_action(
                 db,
                 "refresh_token_reused",
-                actor_id=token.user_id,
-                subject=str(token.family_id),
-                ip=client.ip,
+                token.user_id,
+                client,
+                str(token.family_id),
                 family_id=str(token.family_id),
                 generation=token.generation,
             )
@@ -241,7 +241,7 @@ async def logout(db: AsyncSession, raw: str | None) -> None:
 
 async def logout_all(db: AsyncSession, user: User, client: ClientInfo) -> int:
     count = await repository.revoke_user_families(db, user.id, "logout_all", utcnow())
-    await audit.record(db, "logout_all", actor_id=user.id, subject=str(user.id), ip=client.ip)
+    await audit.record_user_action(db, "logout_all", user.id, client, str(user.id))
     return count
 
 
@@ -285,6 +285,18 @@ def _link(settings: Settings, path: str, token: str) -> str:
     return f"{settings.public_url.rstrip('/')}{path}?token={token}"
 
 
+async def _issue(
+    db: AsyncSession, token: repository.OneTimeToken, now: datetime, ttl_seconds: int
+) -> str:
+    """Stores a new one-time token (its hash only) and returns the raw token for the link."""
+    raw = security.new_token()
+    token.token_hash = security.token_hash(raw)
+    token.created_at = now
+    token.expires_at = now + timedelta(seconds=ttl_seconds)
+    await repository.add_one_time_token(db, token)
+    return raw
+
+
 def _recently(at: datetime | None, now: datetime, seconds: int) -> bool:
     return at is not None and (now - at).total_seconds() < seconds
 
@@ -302,21 +314,14 @@ async def request_password_reset(
     user = await repository.lock_user(db, user.id)  # serialise concurrent requests per user
     now = utcnow()
     if user is None or _recently(
-        await repository.latest_reset_token_at(db, user.id),
+        await repository.latest_token_at(db, PasswordResetToken, user.id),
         now,
         settings.email_resend_interval_seconds,
     ):
         return
     await repository.void_reset_tokens(db, user.id)
-    raw = security.new_token()
-    await repository.add_reset_token(
-        db,
-        PasswordResetToken(
-            user_id=user.id,
-            token_hash=security.token_hash(raw),
-            created_at=now,
-            expires_at=now + timedelta(seconds=settings.reset_token_ttl_seconds),
-        ),
+    raw = await _issue(
+        db, PasswordResetToken(user_id=user.id), now, settings.reset_token_ttl_seconds
     )
     message = templates.password_reset(
         user.full_name,
@@ -324,9 +329,7 @@ async def request_password_reset(
         settings.reset_token_ttl_seconds // 60,
     )
     await queue_email(db, to=user.email, message=message, user_id=user.id)
-    await audit.record(
-        db, "password_reset_requested", actor_id=user.id, subject=str(user.id), ip=client.ip
-    )
+    await audit.record_user_action(db, "password_reset_requested", user.id, client, str(user.id))
 
 
 async def confirm_password_reset(
@@ -335,10 +338,10 @@ async def confirm_password_reset(
     """Single use under any concurrency. Sets no session: every family is revoked and the user
     signs in again with the new password."""
     now = utcnow()
-    user_id = await repository.consume_reset_token(db, security.token_hash(raw), now)
-    if user_id is None:
+    claimed = await repository.consume_token(db, PasswordResetToken, security.token_hash(raw), now)
+    if claimed is None:
         raise InvalidResetToken()
-    user = await repository.get_user(db, user_id)
+    user = await repository.get_user(db, claimed.user_id)
     if user is None or not user.is_active:
         raise InvalidResetToken()
     check_new_password(settings, new_password, user.email)
@@ -348,7 +351,7 @@ async def confirm_password_reset(
     await queue_email(
         db, to=user.email, message=templates.password_changed(user.full_name), user_id=user.id
     )
-    await audit.record(db, "password_reset", actor_id=user.id, subject=str(user.id), ip=client.ip)
+    await audit.record_user_action(db, "password_reset", user.id, client, str(user.id))
 
 
 # --------------------------------------------------------------------------- email verification
@@ -365,22 +368,13 @@ async def send_verification(
     if locked is None:
         return False
     if not force and _recently(
-        await repository.latest_verification_token_at(db, user.id),
+        await repository.latest_token_at(db, EmailVerificationToken, user.id),
         now,
         settings.email_resend_interval_seconds,
     ):
         return False
-    raw = security.new_token()
-    await repository.add_verification_token(
-        db,
-        EmailVerificationToken(
-            user_id=user.id,
-            email=user.email,
-            token_hash=security.token_hash(raw),
-            created_at=now,
-            expires_at=now + timedelta(seconds=settings.verify_token_ttl_seconds),
-        ),
-    )
+    token = EmailVerificationToken(user_id=user.id, email=user.email)
+    raw = await _issue(db, token, now, settings.verify_token_ttl_seconds)
     message = templates.verify_email(
         user.full_name,
         _link(settings, "/verify-email", raw),
@@ -392,13 +386,15 @@ async def send_verification(
 
 async def confirm_verification(db: AsyncSession, raw: str, client: ClientInfo) -> User:
     now = utcnow()
-    claimed = await repository.consume_verification_token(db, security.token_hash(raw), now)
+    claimed = await repository.consume_token(
+        db, EmailVerificationToken, security.token_hash(raw), now
+    )
     if claimed is None:
         raise InvalidVerificationToken()
-    user_id, email = claimed
+    user_id, email = claimed.user_id, claimed.email
     if not await repository.set_verified(db, user_id, email, now):
         raise InvalidVerificationToken()
-    await audit.record(db, "email_verified", actor_id=user_id, subject=str(user_id), ip=client.ip)
+    await audit.record_user_action(db, "email_verified", user_id, client, str(user_id))
     user = await repository.get_user(db, user_id)
     assert user is not None
     await db.refresh(user)

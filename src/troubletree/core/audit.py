@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import BigInteger, DateTime, ForeignKey, Identity, String, text
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
+from troubletree.core.client import ClientInfo
 from troubletree.core.clock import utcnow
 from troubletree.core.db import Base
 
@@ -58,3 +59,36 @@ async def record(
         )
     )
     await db.flush()
+
+
+class Member(Protocol):
+    """Who acts within an account (an account-scoped caller)."""
+
+    @property
+    def account_id(self) -> uuid.UUID: ...
+
+    @property
+    def user_id(self) -> uuid.UUID: ...
+
+
+async def record_member_action(
+    db: AsyncSession, action: str, member: Member, client: ClientInfo, subject: str, **data: Any
+) -> None:
+    """An action a member took in their account, from where they took it."""
+    await record(
+        db,
+        action,
+        account_id=member.account_id,
+        actor_id=member.user_id,
+        subject=subject,
+        ip=client.ip,
+        **data,
+    )
+
+
+async def record_user_action(
+    db: AsyncSession, action: str, user_id: uuid.UUID, client: ClientInfo, subject: str, **data: Any
+) -> None:
+    """An action a user took outside any account's scope (signing in and out, their own
+    password and email, platform administration), from where they took it."""
+    await record(db, action, actor_id=user_id, subject=subject, ip=client.ip, **data)

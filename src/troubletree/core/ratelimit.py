@@ -59,10 +59,10 @@ class RateLimiter:
         await self.storage.reset()
 
 
-def client_ip(request: Request, settings: Settings | None = None) -> str:
+def client_ip(request: Request) -> str:
     """The caller's address. Behind a proxy listed in TRUSTED_PROXIES, uvicorn's
     ProxyHeadersMiddleware (installed by create_app) has already put the client named by
-    X-Forwarded-For here; `settings` is no longer needed and only kept for existing callers."""
+    X-Forwarded-For here."""
     return request.client.host if request.client else "unknown"
 
 

@@ -12,23 +12,39 @@ class Message:
     body: str
 
 
-def verify_email(name: str, link: str, hours: int) -> Message:
+def _one_time_link(
+    kind: str, subject: str, name: str, ask: str, link: str, lifetime: str, otherwise: str
+) -> Message:
+    """A mail carrying a single-use link: what to do, the link, how long it works."""
     return Message(
+        kind,
+        subject,
+        f"Hello {name},\n\n{ask}\n\n{link}\n\n"
+        f"The link works once and expires in {lifetime}. {otherwise}\n",
+    )
+
+
+def verify_email(name: str, link: str, hours: int) -> Message:
+    return _one_time_link(
         "verify_email",
         "Confirm your TroubleTree email address",
-        f"Hello {name},\n\nConfirm your email address by opening this link:\n\n{link}\n\n"
-        f"The link works once and expires in {hours} hours. If you did not create a "
-        "TroubleTree account you can ignore this message.\n",
+        name,
+        "Confirm your email address by opening this link:",
+        link,
+        f"{hours} hours",
+        "If you did not create a TroubleTree account you can ignore this message.",
     )
 
 
 def password_reset(name: str, link: str, minutes: int) -> Message:
-    return Message(
+    return _one_time_link(
         "password_reset",
         "Reset your TroubleTree password",
-        f"Hello {name},\n\nSomeone (hopefully you) asked to reset your password. Choose a new "
-        f"one here:\n\n{link}\n\nThe link works once and expires in {minutes} minutes. If you "
-        "did not ask for this, ignore this message: your password stays as it is.\n",
+        name,
+        "Someone (hopefully you) asked to reset your password. Choose a new one here:",
+        link,
+        f"{minutes} minutes",
+        "If you did not ask for this, ignore this message: your password stays as it is.",
     )
 
 

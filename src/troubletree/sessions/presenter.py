@@ -50,7 +50,7 @@ async def session_read(
         technician = PersonRead(id=user.id, full_name=user.full_name, email=user.email)
     path: list[PathStep] = []
     for i, entry in enumerate(position.path):
-        node = navigator.node_of(await graphs.get(entry.version_id), entry.node_id)
+        node = await graphs.node(entry.version_id, entry.node_id)
         left = entry.left_by
         path.append(
             PathStep(
@@ -71,7 +71,7 @@ async def session_read(
     can_complete = False
     if position.path and session.status in ACTIVE:
         entry = position.current
-        node = navigator.node_of(await graphs.get(entry.version_id), entry.node_id)
+        node = await graphs.node(entry.version_id, entry.node_id)
         remembered = position.remembered.get((entry.version_id, entry.node_id))
         option_ids = {o.id for o in node.options}
         waiting = (

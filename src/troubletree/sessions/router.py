@@ -12,7 +12,7 @@ from fastapi import APIRouter, Query, Response, status
 from troubletree.accounts.dependencies import CurrentMember
 from troubletree.core.db import DB
 from troubletree.core.errors import error_responses
-from troubletree.sessions import service
+from troubletree.sessions import history, service
 from troubletree.sessions.export import EXTENSIONS, MEDIA_TYPES
 from troubletree.sessions.models import Outcome, SessionStatus
 from troubletree.sessions.schemas import (
@@ -58,10 +58,10 @@ async def list_sessions(
 ) -> SessionPage:
     """History, newest first. Tabs: `mine` (you are the technician), `assigned` (prepared for
     you by someone else), `all` (admins). Pass `next_cursor` back as `cursor` for more."""
-    query = service.HistoryQuery(
+    query = history.HistoryQuery(
         tab, status, outcome, tree_id, technician_id, created_from, created_to, q, cursor, limit
     )
-    return await service.list_sessions(db, caller, query)
+    return await history.list_sessions(db, caller, query)
 
 
 @router.get("/{session_id}", responses=error_responses(401, 404))

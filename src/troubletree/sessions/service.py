@@ -9,17 +9,14 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
-from datetime import datetime
+from dataclasses import replace
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from troubletree.accounts import repository as accounts_repository
 from troubletree.accounts.caller import Caller
-from troubletree.accounts.exceptions import RoleRequired
 from troubletree.core.clock import utcnow
-from troubletree.core.pagination import datetime_key, decode_cursor, encode_cursor, page_of
 from troubletree.sessions import navigator, repository
 from troubletree.sessions.exceptions import (
     CannotAssign,
@@ -43,18 +40,15 @@ from troubletree.sessions.export import ExportFormat, render
 from troubletree.sessions.models import ACTIVE, Outcome, SessionStatus, StepKind
 from troubletree.sessions.navigator import StepEvent
 from troubletree.sessions.presenter import Loaded, session_read
-from troubletree.sessions.repository import HistoryFilter, SessionRecord
+from troubletree.sessions.repository import SessionRecord
 from troubletree.sessions.schemas import (
     BackRequest,
     SessionComplete,
     SessionCreate,
-    SessionPage,
     SessionRead,
     SessionStart,
-    SessionSummary,
     SessionUpdate,
     StepCreate,
-    Tab,
 )
 from troubletree.sessions.transcript import build_transcript
 from troubletree.sessions.versions import Graphs
@@ -110,9 +104,14 @@ async def _save(db: AsyncSession, session: SessionRecord, **changes: Any) -> Non
         setattr(session, name, value)
 
 
-def _raise_variable_problems(problems: Mapping[str, str]) -> None:
+def _merged_variables(
+    definitions: list[Variable], current: Mapping[str, Any], given: Mapping[str, Any]
+) -> dict[str, Any]:
+    """The intake values with `given` applied, or 422 naming every invalid one."""
+    values, problems = navigator.merge_variables(definitions, current, given)
     if problems:
         raise VariablesInvalid({name: ("variable_invalid", msg) for name, msg in problems.items()})
+    return values
 
 
 def _raise_missing(missing: list[Variable], when: str) -> None:
@@ -278,8 +277,7 @@ async def create_session(db: AsyncSession, caller: Caller, body: SessionCreate) 
 
     graphs = Graphs(db, caller.account_id)
     graph = await graphs.get(tree.current_version_id)
-    values, problems = navigator.merge_variables(graph.variables, {}, body.variables)
-    _raise_variable_problems(problems)
+    values = _merged_variables(graph.variables, {}, body.variables)
     if not body.prepared:
         _raise_missing(navigator.missing_variables(graph.variables, values, "at_start"), "to start")
     now = utcnow()
@@ -317,16 +315,9 @@ async def create_session(db: AsyncSession, caller: Caller, body: SessionCreate) 
 async def start_prepared(
     db: AsyncSession, caller: Caller, session_id: uuid.UUID, body: SessionStart
 ) -> SessionRead:
-    loaded = await _load(db, caller, session_id, lock=True)
+    loaded = await _runnable(db, caller, session_id, body.base_revision, SessionStatus.prepared)
     session = loaded.session
-    if not _may_run(caller, session):
-        raise NotAssignee()
-    _check_revision(session, body.base_revision)
-    _check_active(session, SessionStatus.prepared)
-    values, problems = navigator.merge_variables(
-        loaded.definitions, session.variables, body.variables
-    )
-    _raise_variable_problems(problems)
+    values = _merged_variables(loaded.definitions, session.variables, body.variables)
     _raise_missing(navigator.missing_variables(loaded.definitions, values, "at_start"), "to start")
     session.variables = values
     new_steps = await _begin(db, caller, loaded)
@@ -359,10 +350,7 @@ async def update_session(
         changes["notes"] = body.notes
     new_steps: list[StepEvent] = []
     if body.variables:
-        values, problems = navigator.merge_variables(
-            loaded.definitions, session.variables, body.variables
-        )
-        _raise_variable_problems(problems)
+        values = _merged_variables(loaded.definitions, session.variables, body.variables)
         changes["variables"] = session.variables = values
         new_steps = await _continue_if_waiting(db, caller, loaded)
     await _save(db, session, **changes)
@@ -372,13 +360,19 @@ async def update_session(
 
 
 async def _runnable(
-    db: AsyncSession, caller: Caller, session_id: uuid.UUID, base_revision: int | None
+    db: AsyncSession,
+    caller: Caller,
+    session_id: uuid.UUID,
+    base_revision: int | None,
+    status: SessionStatus = SessionStatus.in_progress,
 ) -> Loaded:
+    """The session, locked, for its technician (or an admin) to move on: at `base_revision`
+    when one is given, and in `status`."""
     loaded = await _load(db, caller, session_id, lock=True)
     if not _may_run(caller, loaded.session):
         raise NotAssignee()
     _check_revision(loaded.session, base_revision)
-    _check_active(loaded.session, SessionStatus.in_progress)
+    _check_active(loaded.session, status)
     return loaded
 
 
@@ -388,7 +382,7 @@ async def record_step(
     """Answers an option of the current node, then follows any automatic steps."""
     loaded = await _runnable(db, caller, session_id, body.base_revision)
     session, current = loaded.session, loaded.position.current
-    node = navigator.node_of(await loaded.graphs.get(current.version_id), current.node_id)
+    node = await loaded.graphs.node(current.version_id, current.node_id)
     option = next((o for o in node.options if o.id == body.option_id), None)
     if option is None or option.next is None:
         raise InvalidOption(
@@ -474,7 +468,7 @@ async def complete_session(
 ) -> SessionRead:
     loaded = await _runnable(db, caller, session_id, body.base_revision)
     session, current = loaded.session, loaded.position.current
-    node = navigator.node_of(await loaded.graphs.get(current.version_id), current.node_id)
+    node = await loaded.graphs.node(current.version_id, current.node_id)
     natural = {"solution": Outcome.resolved, "escalation": Outcome.escalated}.get(node.kind)
     outcome = body.outcome or natural
     if outcome is None:
@@ -512,71 +506,6 @@ async def abandon_session(db: AsyncSession, caller: Caller, session_id: uuid.UUI
     _check_active(loaded.session, *ACTIVE)
     await _save(db, loaded.session, status=SessionStatus.abandoned.value, completed_at=utcnow())
     return await _after_change(db, caller, loaded)
-
-
-# --------------------------------------------------------------------------- history
-
-
-@dataclass(frozen=True)
-class HistoryQuery:
-    tab: Tab = "mine"
-    status: SessionStatus | None = None
-    outcome: Outcome | None = None
-    tree_id: uuid.UUID | None = None
-    technician_id: uuid.UUID | None = None
-    created_from: datetime | None = None
-    created_to: datetime | None = None
-    q: str | None = None
-    cursor: str | None = None
-    limit: int = 25
-
-
-async def list_sessions(db: AsyncSession, caller: Caller, query: HistoryQuery) -> SessionPage:
-    technician: uuid.UUID | None = query.technician_id
-    not_created_by = None
-    if query.tab == "all":
-        if not caller.is_admin:
-            raise RoleRequired("Only admins see every session of the account.")
-    else:
-        technician = caller.user_id
-        if query.tab == "assigned":
-            not_created_by = caller.user_id
-    rows = await repository.list_sessions(
-        db,
-        HistoryFilter(
-            account_id=caller.account_id,
-            technician_id=technician,
-            not_created_by=not_created_by,
-            status=query.status.value if query.status else None,
-            outcome=query.outcome.value if query.outcome else None,
-            tree_id=query.tree_id,
-            created_from=query.created_from,
-            created_to=query.created_to,
-            text=query.q.strip() if query.q and query.q.strip() else None,
-        ),
-        after=decode_cursor("sessions", query.cursor, datetime_key),
-        limit=query.limit + 1,
-    )
-    page, next_cursor = page_of(
-        rows, query.limit, lambda row: encode_cursor("sessions", row.created_at, row.id)
-    )
-    items = [
-        SessionSummary(
-            id=row.id,
-            tree_id=row.tree_id,
-            tree_title=row.tree_title,
-            version_number=row.version_number,
-            technician_id=row.technician_id,
-            technician_name=row.technician_name,
-            created_by=row.created_by,
-            status=SessionStatus(row.status),
-            outcome=Outcome(row.outcome) if row.outcome else None,
-            created_at=row.created_at,
-            completed_at=row.completed_at,
-        )
-        for row in page
-    ]
-    return SessionPage(items=items, next_cursor=next_cursor)
 
 
 # --------------------------------------------------------------------------- export

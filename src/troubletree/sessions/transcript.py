@@ -28,7 +28,7 @@ async def build_transcript(db: AsyncSession, loaded: Loaded) -> Transcript:
     async def title_of(version_id: uuid.UUID, node_id: str) -> str:
         key = (version_id, node_id)
         if key not in titles:
-            node = navigator.node_of(await loaded.graphs.get(version_id), node_id)
+            node = await loaded.graphs.node(version_id, node_id)
             titles[key] = navigator.interpolate(
                 node.title, loaded.definitions, loaded.session.variables
             ).replace("\\", "")

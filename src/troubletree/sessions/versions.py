@@ -8,12 +8,13 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from troubletree.sessions import navigator
 from troubletree.sessions.exceptions import (
     NavigationFailed,
 )
 from troubletree.trees import service as trees_service
 from troubletree.trees.exceptions import VersionNotFound
-from troubletree.trees.graph import Graph
+from troubletree.trees.graph import Graph, Node
 
 
 @dataclass(frozen=True)
@@ -58,6 +59,10 @@ class Graphs:
 
     async def get(self, version_id: uuid.UUID) -> Graph:
         return (await self._version(version_id)).graph
+
+    async def node(self, version_id: uuid.UUID, node_id: str) -> Node:
+        """A node of one of these versions (navigator.NavigationError when it lacks it)."""
+        return navigator.node_of(await self.get(version_id), node_id)
 
     async def number(self, version_id: uuid.UUID) -> int:
         return (await self._version(version_id)).number

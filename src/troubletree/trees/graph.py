@@ -16,7 +16,7 @@ import math
 import uuid
 from collections import deque
 from collections.abc import Collection, Iterator, Mapping
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from pydantic import (
     AfterValidator,
@@ -291,25 +291,23 @@ def validate_graph(
     for i, node in enumerate(graph.nodes):
         _check_node(problems, i, node, index, variables, published_trees, tree_id)
 
-    if graph.start in index:
-        reachable = reachable_from(graph, graph.start)
+    def flag_nodes_outside(kept: set[str], code: str, message: str) -> None:
+        """A problem on every node (first of its id) that is not in `kept`."""
         for i, node in enumerate(graph.nodes):
-            if index[node.id] == i and node.id not in reachable:
-                problems.add(
-                    node.id,
-                    f"nodes[{i}]",
-                    "unreachable",
-                    f"No path from the start leads to the node {node.id!r}.",
-                )
-    finishing = can_reach_exit(graph)
-    for i, node in enumerate(graph.nodes):
-        if index[node.id] == i and node.id not in finishing:
-            problems.add(
-                node.id,
-                f"nodes[{i}]",
-                "no_path_to_end",
-                f"From the node {node.id!r} no path reaches a solution, an escalation or a link.",
-            )
+            if index[node.id] == i and node.id not in kept:
+                problems.add(node.id, f"nodes[{i}]", code, message.format(node=node.id))
+
+    if graph.start in index:
+        flag_nodes_outside(
+            reachable_from(graph, graph.start),
+            "unreachable",
+            "No path from the start leads to the node {node!r}.",
+        )
+    flag_nodes_outside(
+        can_reach_exit(graph),
+        "no_path_to_end",
+        "From the node {node!r} no path reaches a solution, an escalation or a link.",
+    )
     return problems.items
 
 
@@ -458,125 +456,3 @@ def logic_next(node: Node, variables: Mapping[str, object]) -> str | None:
         except logic.LogicError:
             continue
     return node.default
-
-
-# --------------------------------------------------------------------------- diffs
-
-
-class FieldChange(BaseModel):
-    field: str
-    before: Any
-    after: Any
-
-
-class OptionChange(BaseModel):
-    option_id: str
-    changes: list[FieldChange]
-
-
-class NodeChange(BaseModel):
-    node_id: str
-    title: str
-    changes: list[FieldChange]
-    options_added: list[Option]
-    options_removed: list[Option]
-    options_changed: list[OptionChange]
-
-
-class VariableChange(BaseModel):
-    name: str
-    changes: list[FieldChange]
-
-
-class GraphDiff(BaseModel):
-    start: FieldChange | None
-    nodes_added: list[Node]
-    nodes_removed: list[Node]
-    nodes_changed: list[NodeChange]
-    variables_added: list[Variable]
-    variables_removed: list[Variable]
-    variables_changed: list[VariableChange]
-
-    @property
-    def is_empty(self) -> bool:
-        return not (
-            self.start
-            or self.nodes_added
-            or self.nodes_removed
-            or self.nodes_changed
-            or self.variables_added
-            or self.variables_removed
-            or self.variables_changed
-        )
-
-
-NODE_FIELDS = ("kind", "title", "body", "rules", "default", "tree_id")
-OPTION_FIELDS = ("label", "next")
-VARIABLE_FIELDS = ("label", "type", "required", "choices", "help")
-
-
-def _field_changes(
-    before: BaseModel, after: BaseModel, fields: tuple[str, ...]
-) -> list[FieldChange]:
-    old = before.model_dump(mode="json", include=set(fields))
-    new = after.model_dump(mode="json", include=set(fields))
-    return [
-        FieldChange(field=name, before=old[name], after=new[name])
-        for name in fields
-        if old[name] != new[name]
-    ]
-
-
-def _by_key(items: list[Any], key: str) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for item in items:
-        out.setdefault(getattr(item, key), item)
-    return out
-
-
-def diff_graphs(before: Graph, after: Graph) -> GraphDiff:
-    """Node-level differences (by node id, then option id). Editor positions are ignored."""
-    old_nodes, new_nodes = _by_key(before.nodes, "id"), _by_key(after.nodes, "id")
-    changed: list[NodeChange] = []
-    for node_id, new in new_nodes.items():
-        old = old_nodes.get(node_id)
-        if old is None:
-            continue
-        old_options, new_options = _by_key(old.options, "id"), _by_key(new.options, "id")
-        option_changes = [
-            OptionChange(option_id=oid, changes=c)
-            for oid, option in new_options.items()
-            if oid in old_options and (c := _field_changes(old_options[oid], option, OPTION_FIELDS))
-        ]
-        node_change = NodeChange(
-            node_id=node_id,
-            title=new.title,
-            changes=_field_changes(old, new, NODE_FIELDS),
-            options_added=[o for oid, o in new_options.items() if oid not in old_options],
-            options_removed=[o for oid, o in old_options.items() if oid not in new_options],
-            options_changed=option_changes,
-        )
-        if (
-            node_change.changes
-            or node_change.options_added
-            or node_change.options_removed
-            or node_change.options_changed
-        ):
-            changed.append(node_change)
-
-    old_vars, new_vars = _by_key(before.variables, "name"), _by_key(after.variables, "name")
-    return GraphDiff(
-        start=FieldChange(field="start", before=before.start, after=after.start)
-        if before.start != after.start
-        else None,
-        nodes_added=[n for nid, n in new_nodes.items() if nid not in old_nodes],
-        nodes_removed=[n for nid, n in old_nodes.items() if nid not in new_nodes],
-        nodes_changed=changed,
-        variables_added=[v for name, v in new_vars.items() if name not in old_vars],
-        variables_removed=[v for name, v in old_vars.items() if name not in new_vars],
-        variables_changed=[
-            VariableChange(name=name, changes=c)
-            for name, v in new_vars.items()
-            if name in old_vars and (c := _field_changes(old_vars[name], v, VARIABLE_FIELDS))
-        ],
-    )

@@ -10,7 +10,8 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validat
 from pydantic_core import PydanticCustomError
 
 from troubletree.auth.schemas import StrictBody
-from troubletree.trees.graph import Graph, GraphDiff, Problem, no_nul
+from troubletree.trees.diff import GraphDiff
+from troubletree.trees.graph import Graph, Problem, no_nul
 from troubletree.trees.models import TreeStatus
 
 MAX_TAGS = 20

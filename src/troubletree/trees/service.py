@@ -29,6 +29,7 @@ from troubletree.core.pagination import (
     str_key,
 )
 from troubletree.trees import taxonomy
+from troubletree.trees.diff import diff_graphs
 from troubletree.trees.exceptions import (
     DraftConflict,
     GraphInvalid,
@@ -41,7 +42,6 @@ from troubletree.trees.exceptions import (
 from troubletree.trees.graph import (
     Graph,
     Problem,
-    diff_graphs,
     link_targets,
     validate_graph,
 )
@@ -121,15 +121,7 @@ def tree_read(
 
 
 def version_read(version: TreeVersion) -> VersionRead:
-    return VersionRead(
-        id=version.id,
-        number=version.number,
-        title=version.title,
-        changelog=version.changelog,
-        published_by=version.published_by,
-        published_at=version.published_at,
-        graph=Graph.model_validate(version.graph),
-    )
+    return VersionRead.model_validate(version, from_attributes=True)
 
 
 async def tree_detail(db: AsyncSession, caller: Caller, tree_id: uuid.UUID) -> TreeDetail:
@@ -319,14 +311,7 @@ async def delete_tree(
     if not await tree_queries.soft_delete_tree(db, caller.account_id, tree_id, utcnow()):
         raise TreeNotFound()
     await tag_queries.set_tree_tags(db, tree_id, set())
-    await audit.record(
-        db,
-        "tree_deleted",
-        account_id=caller.account_id,
-        actor_id=caller.user_id,
-        subject=str(tree_id),
-        ip=client.ip,
-    )
+    await audit.record_member_action(db, "tree_deleted", caller, client, str(tree_id))
 
 
 async def _problems(
@@ -412,14 +397,8 @@ async def publish_tree(
         },
     )
     await search_queries.refresh_search(db, caller.account_id, [tree.id])
-    await audit.record(
-        db,
-        "tree_published",
-        account_id=caller.account_id,
-        actor_id=caller.user_id,
-        subject=str(tree.id),
-        ip=client.ip,
-        version=number,
+    await audit.record_member_action(
+        db, "tree_published", caller, client, str(tree.id), version=number
     )
     return version_read(version)
 

@@ -23,9 +23,12 @@ depends_on: str | Sequence[str] | None = None
 # version pinned in pyproject.toml). It is never re-read from the installed library, so upgrading
 # procrastinate changes no database by itself: a new version needs a new migration that applies
 # the library's own migration files (procrastinate/sql/migrations/*.sql) between the two versions,
-# kept beside this one as sql/<date>_procrastinate_<version>.sql.
+# kept in migrations/vendor/ as <date>_procrastinate_<version>.sql (vendor/: third-party SQL,
+# copied exactly, never edited).
 # tests/notifications/test_queue_schema.py fails until the schemas match again.
-PROCRASTINATE_SCHEMA = Path(__file__).parent / "sql" / "2026-11-24-2207_procrastinate_3.10.0.sql"
+PROCRASTINATE_SCHEMA = (
+    Path(__file__).parents[1] / "vendor" / "2026-11-24-2207_procrastinate_3.10.0.sql"
+)
 
 PLANS = [
     {"id": 1, "code": "free", "name": "Free", "max_trees": 3, "max_members": 5},

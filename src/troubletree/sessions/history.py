@@ -1,0 +1,71 @@
+"""Session history: the account's sessions newest first, by tab (mine, assigned to me, all),
+filters and free text, cursor-paginated."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from troubletree.accounts.caller import Caller
+from troubletree.accounts.exceptions import RoleRequired
+from troubletree.core.pagination import datetime_key, decode_cursor, encode_cursor, page_of
+from troubletree.sessions import repository
+from troubletree.sessions.models import Outcome, SessionStatus
+from troubletree.sessions.repository import HistoryFilter
+from troubletree.sessions.schemas import (
+    SessionPage,
+    SessionSummary,
+    Tab,
+)
+
+# --------------------------------------------------------------------------- loading
+
+
+@dataclass(frozen=True)
+class HistoryQuery:
+    tab: Tab = "mine"
+    status: SessionStatus | None = None
+    outcome: Outcome | None = None
+    tree_id: uuid.UUID | None = None
+    technician_id: uuid.UUID | None = None
+    created_from: datetime | None = None
+    created_to: datetime | None = None
+    q: str | None = None
+    cursor: str | None = None
+    limit: int = 25
+
+
+async def list_sessions(db: AsyncSession, caller: Caller, query: HistoryQuery) -> SessionPage:
+    technician: uuid.UUID | None = query.technician_id
+    not_created_by = None
+    if query.tab == "all":
+        if not caller.is_admin:
+            raise RoleRequired("Only admins see every session of the account.")
+    else:
+        technician = caller.user_id
+        if query.tab == "assigned":
+            not_created_by = caller.user_id
+    rows = await repository.list_sessions(
+        db,
+        HistoryFilter(
+            account_id=caller.account_id,
+            technician_id=technician,
+            not_created_by=not_created_by,
+            status=query.status.value if query.status else None,
+            outcome=query.outcome.value if query.outcome else None,
+            tree_id=query.tree_id,
+            created_from=query.created_from,
+            created_to=query.created_to,
+            text=query.q.strip() if query.q and query.q.strip() else None,
+        ),
+        after=decode_cursor("sessions", query.cursor, datetime_key),
+        limit=query.limit + 1,
+    )
+    page, next_cursor = page_of(
+        rows, query.limit, lambda row: encode_cursor("sessions", row.created_at, row.id)
+    )
+    items = [SessionSummary.model_validate(row, from_attributes=True) for row in page]
+    return SessionPage(items=items, next_cursor=next_cursor)
