@@ -7,9 +7,11 @@ import json
 import logging
 import signal
 import sys
-from typing import Annotated
+from collections.abc import Awaitable, Callable
+from typing import Annotated, TypeVar
 
 import typer
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from troubletree.core.config import Settings, get_settings
 from troubletree.core.db import (
@@ -109,6 +111,31 @@ def worker() -> None:
     asyncio.run(main())
 
 
+ResultT = TypeVar("ResultT")
+
+
+def _in_one_transaction(work: Callable[[AsyncSession, Settings], Awaitable[ResultT]]) -> ResultT:
+    """Migrates the database, then runs `work` in one transaction (committed if it returns)
+    with the app's database installed, as a request would see it."""
+    from troubletree.core.migrate import upgrade
+
+    settings = _settings()
+    url = _database_url(settings)
+    upgrade(url)
+
+    async def main() -> ResultT:
+        database = Database(url, settings, pool_size=2)
+        set_database(database)
+        try:
+            async with database.sessionmaker() as db, db.begin():
+                return await work(db, settings)
+        finally:
+            set_database(None)
+            await database.dispose()
+
+    return asyncio.run(main())
+
+
 @app.command("create-admin")
 def create_admin(
     email: Annotated[str, typer.Option(prompt=True)],
@@ -118,22 +145,12 @@ def create_admin(
     """Create a platform superuser (with an account of their own)."""
     from troubletree.accounts.service import create_admin as create
     from troubletree.core.errors import AppError
-    from troubletree.core.migrate import upgrade
 
-    settings = _settings()
-    url = _database_url(settings)
-    upgrade(url)
-
-    async def main() -> None:
-        database = Database(url, settings, pool_size=1)
-        try:
-            async with database.sessionmaker() as db, db.begin():
-                await create(db, settings, email=email, password=password, full_name=full_name)
-        finally:
-            await database.dispose()
+    async def work(db: AsyncSession, settings: Settings) -> None:
+        await create(db, settings, email=email, password=password, full_name=full_name)
 
     try:
-        asyncio.run(main())
+        _in_one_transaction(work)
     except AppError as exc:
         typer.echo(f"Error: {exc.message}", err=True)
         raise typer.Exit(1) from exc
@@ -147,34 +164,25 @@ def seed_demo(
     ] = False,
 ) -> None:
     """Create a demo account: three users (passwords printed), five trees, a few sessions."""
-    from troubletree.core.migrate import upgrade
-    from troubletree.demo import is_empty, seed
+    from troubletree.demo import DemoResult, is_empty, seed
 
-    settings = _settings()
-    url = _database_url(settings)
-    upgrade(url)
+    async def work(db: AsyncSession, settings: Settings) -> DemoResult | None:
+        if not await is_empty(db):
+            if if_empty:
+                typer.echo("The database has users already: no demo data added.")
+                return None
+            typer.echo("Adding the demo account next to the existing data.")
+        return await seed(db, settings)
 
-    async def main() -> None:
-        database = Database(url, settings, pool_size=2)
-        set_database(database)
-        try:
-            async with database.sessionmaker() as db, db.begin():
-                if not await is_empty(db):
-                    if if_empty:
-                        typer.echo("The database has users already: no demo data added.")
-                        return
-                    typer.echo("Adding the demo account next to the existing data.")
-                result = await seed(db, settings)
-        finally:
-            await database.dispose()
-        typer.echo(
-            f"Demo account {result.account!r}: {result.trees} trees, "
-            f"{result.sessions} completed sessions. Sign in at {settings.public_url} as:"
-        )
-        for role, email, password in result.users:
-            typer.echo(f"  {role:<11} {email:<36} password: {password}")
-
-    asyncio.run(main())
+    result = _in_one_transaction(work)
+    if result is None:
+        return
+    typer.echo(
+        f"Demo account {result.account!r}: {result.trees} trees, "
+        f"{result.sessions} completed sessions. Sign in at {get_settings().public_url} as:"
+    )
+    for role, email, password in result.users:
+        typer.echo(f"  {role:<11} {email:<36} password: {password}")
 
 
 @db_app.command("status")

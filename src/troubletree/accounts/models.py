@@ -69,16 +69,31 @@ class Membership(CreatedAtMixin, Base):
     role: Mapped[str] = mapped_column(String(20))
 
 
-class UsableMixin:
-    """`is_usable` of an invite: not revoked, not expired, uses left."""
+class InviteColumns:
+    """What account and platform invites share: a hashed code, a use count against a limit, an
+    optional expiry and revocation, and who made it."""
 
-    max_uses: Mapped[int]
-    use_count: Mapped[int]
-    expires_at: Mapped[datetime | None]
-    revoked_at: Mapped[datetime | None]
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    code_hint: Mapped[str] = mapped_column(String(8))
+    max_uses: Mapped[int] = mapped_column(Integer)
+    use_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_by: Mapped[uuid.UUID | None] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("users.id", ondelete="SET NULL")
+    )
+
+    @staticmethod
+    def checks() -> tuple[CheckConstraint, ...]:
+        """The table constraints of these columns (new objects for each table)."""
+        return (
+            CheckConstraint("max_uses >= 1", name="max_uses_positive"),
+            CheckConstraint("use_count >= 0 AND use_count <= max_uses", name="use_count_bounded"),
+        )
 
     @property
     def is_usable(self) -> bool:
+        """Not revoked, not expired, uses left."""
         return (
             self.revoked_at is None
             and (self.expires_at is None or self.expires_at > utcnow())
@@ -86,45 +101,23 @@ class UsableMixin:
         )
 
 
-class AccountInvite(UsableMixin, CreatedAtMixin, Base):
+class AccountInvite(InviteColumns, CreatedAtMixin, Base):
     __tablename__ = "account_invites"
     __table_args__ = (
         CheckConstraint(ROLE_CHECK, name="role_valid"),
-        CheckConstraint("max_uses >= 1", name="max_uses_positive"),
-        CheckConstraint("use_count >= 0 AND use_count <= max_uses", name="use_count_bounded"),
+        *InviteColumns.checks(),
     )
 
     id: Mapped[UUIDPk]
     account_id: Mapped[uuid.UUID] = mapped_column(
         UUID(as_uuid=True), ForeignKey("accounts.id", ondelete="CASCADE"), index=True
     )
-    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    code_hint: Mapped[str] = mapped_column(String(8))
     role: Mapped[str] = mapped_column(String(20))
-    max_uses: Mapped[int] = mapped_column(Integer)
-    use_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
-    expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    created_by: Mapped[uuid.UUID | None] = mapped_column(
-        UUID(as_uuid=True), ForeignKey("users.id", ondelete="SET NULL")
-    )
 
 
-class PlatformInvite(UsableMixin, CreatedAtMixin, Base):
+class PlatformInvite(InviteColumns, CreatedAtMixin, Base):
     __tablename__ = "platform_invites"
-    __table_args__ = (
-        CheckConstraint("max_uses >= 1", name="max_uses_positive"),
-        CheckConstraint("use_count >= 0 AND use_count <= max_uses", name="use_count_bounded"),
-    )
+    __table_args__ = InviteColumns.checks()
 
     id: Mapped[UUIDPk]
-    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    code_hint: Mapped[str] = mapped_column(String(8))
-    max_uses: Mapped[int] = mapped_column(Integer)
-    use_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
-    expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     note: Mapped[str | None] = mapped_column(String(500))
-    created_by: Mapped[uuid.UUID | None] = mapped_column(
-        UUID(as_uuid=True), ForeignKey("users.id", ondelete="SET NULL")
-    )

@@ -149,13 +149,12 @@ async def register(
         db, Membership(id=uuid.uuid4(), user_id=user.id, account_id=account.id, role=role)
     )
     await auth_service.send_verification(db, settings, user, force=True)
-    await audit.record(
+    await audit.record_member_action(
         db,
         "user_registered",
-        account_id=account.id,
-        actor_id=user.id,
-        subject=str(user.id),
-        ip=client.ip,
+        membership,
+        client,
+        str(user.id),
         role=str(role),
         via_invite=str(invite.id) if invite else None,
     )
@@ -200,14 +199,8 @@ async def change_plan(
         raise AccountNotFound()
     await repository.set_account_plan(db, account.id, plan.id)
     account.plan_id = plan.id
-    await audit.record(
-        db,
-        "plan_changed",
-        account_id=account.id,
-        actor_id=actor.id,
-        subject=str(account.id),
-        ip=client.ip,
-        plan=plan.code,
+    await audit.record_user_action(
+        db, "plan_changed", actor.id, client, str(account.id), account_id=account.id, plan=plan.code
     )
     return account, plan
 

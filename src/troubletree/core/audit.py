@@ -71,24 +71,27 @@ class Member(Protocol):
     def user_id(self) -> uuid.UUID: ...
 
 
-async def record_member_action(
-    db: AsyncSession, action: str, member: Member, client: ClientInfo, subject: str, **data: Any
+async def record_user_action(
+    db: AsyncSession,
+    action: str,
+    user_id: uuid.UUID,
+    client: ClientInfo,
+    subject: str,
+    *,
+    account_id: uuid.UUID | None = None,
+    **data: Any,
 ) -> None:
-    """An action a member took in their account, from where they took it."""
+    """An action a user took, from where they took it; `account_id` is the account it concerns,
+    if any (signing in and out, their own password and email, platform administration)."""
     await record(
-        db,
-        action,
-        account_id=member.account_id,
-        actor_id=member.user_id,
-        subject=subject,
-        ip=client.ip,
-        **data,
+        db, action, account_id=account_id, actor_id=user_id, subject=subject, ip=client.ip, **data
     )
 
 
-async def record_user_action(
-    db: AsyncSession, action: str, user_id: uuid.UUID, client: ClientInfo, subject: str, **data: Any
+async def record_member_action(
+    db: AsyncSession, action: str, member: Member, client: ClientInfo, subject: str, **data: Any
 ) -> None:
-    """An action a user took outside any account's scope (signing in and out, their own
-    password and email, platform administration), from where they took it."""
-    await record(db, action, actor_id=user_id, subject=subject, ip=client.ip, **data)
+    """An action a member took in their account."""
+    await record_user_action(
+        db, action, member.user_id, client, subject, account_id=member.account_id, **data
+    )

@@ -12,10 +12,24 @@ class Message:
     body: str
 
 
-def _one_time_link(
-    kind: str, subject: str, name: str, ask: str, link: str, lifetime: str, otherwise: str
-) -> Message:
-    """A mail carrying a single-use link: what to do, the link, how long it works."""
+# Mails carrying a single-use link, by kind: subject, what to do with the link, and what to do
+# when the mail was not expected.
+_LINK_MAILS = {
+    "verify_email": (
+        "Confirm your TroubleTree email address",
+        "Confirm your email address by opening this link:",
+        "If you did not create a TroubleTree account you can ignore this message.",
+    ),
+    "password_reset": (
+        "Reset your TroubleTree password",
+        "Someone (hopefully you) asked to reset your password. Choose a new one here:",
+        "If you did not ask for this, ignore this message: your password stays as it is.",
+    ),
+}
+
+
+def _one_time_link(kind: str, name: str, link: str, lifetime: str) -> Message:
+    subject, ask, otherwise = _LINK_MAILS[kind]
     return Message(
         kind,
         subject,
@@ -25,27 +39,11 @@ def _one_time_link(
 
 
 def verify_email(name: str, link: str, hours: int) -> Message:
-    return _one_time_link(
-        "verify_email",
-        "Confirm your TroubleTree email address",
-        name,
-        "Confirm your email address by opening this link:",
-        link,
-        f"{hours} hours",
-        "If you did not create a TroubleTree account you can ignore this message.",
-    )
+    return _one_time_link("verify_email", name, link, f"{hours} hours")
 
 
 def password_reset(name: str, link: str, minutes: int) -> Message:
-    return _one_time_link(
-        "password_reset",
-        "Reset your TroubleTree password",
-        name,
-        "Someone (hopefully you) asked to reset your password. Choose a new one here:",
-        link,
-        f"{minutes} minutes",
-        "If you did not ask for this, ignore this message: your password stays as it is.",
-    )
+    return _one_time_link("password_reset", name, link, f"{minutes} minutes")
 
 
 def password_changed(name: str) -> Message:

@@ -53,7 +53,7 @@ from troubletree.sessions.schemas import (
 from troubletree.sessions.transcript import build_transcript
 from troubletree.sessions.versions import Graphs
 from troubletree.trees import service as trees_service
-from troubletree.trees.graph import Variable
+from troubletree.trees.graph import Node, Variable
 
 # --------------------------------------------------------------------------- loading
 
@@ -124,6 +124,34 @@ def _raise_missing(missing: list[Variable], when: str) -> None:
 # --------------------------------------------------------------------------- moving
 
 
+def _event(
+    seq: int,
+    kind: str,
+    at: tuple[uuid.UUID | None, str | None],
+    to: tuple[uuid.UUID, str],
+    *,
+    option_id: str | None = None,
+    answer_label: str | None = None,
+    path_index: int | None = None,
+    note: str | None = None,
+) -> StepEvent:
+    """A new step of the log, now: from the node `at` (version, node; none for the start) to
+    the node `to`."""
+    return StepEvent(
+        seq=seq,
+        kind=kind,
+        version_id=at[0],
+        node_id=at[1],
+        option_id=option_id,
+        answer_label=answer_label,
+        to_version_id=to[0],
+        to_node_id=to[1],
+        path_index=path_index,
+        note=note,
+        created_at=utcnow(),
+    )
+
+
 async def _steps_from(
     db: AsyncSession,
     graphs: Graphs,
@@ -158,18 +186,12 @@ async def _steps_from(
             assert move.to_node_id is not None
             to_version, to_node = version_id, move.to_node_id
         created.append(
-            StepEvent(
-                seq=next_seq + len(created),
-                kind=move.kind,
-                version_id=version_id,
-                node_id=node.id,
-                option_id=None,
+            _event(
+                next_seq + len(created),
+                move.kind,
+                (version_id, node.id),
+                (to_version, to_node),
                 answer_label=(move.label or "")[:200],
-                to_version_id=to_version,
-                to_node_id=to_node,
-                path_index=None,
-                note=None,
-                created_at=utcnow(),
             )
         )
         version_id, node_id = to_version, to_node
@@ -183,19 +205,7 @@ async def _begin(db: AsyncSession, caller: Caller, loaded: Loaded) -> list[StepE
     graph = await loaded.graphs.get(session.tree_version_id)
     if graph.start is None:
         raise NavigationFailed("This version has no start node.")
-    start = StepEvent(
-        seq=0,
-        kind=StepKind.start,
-        version_id=None,
-        node_id=None,
-        option_id=None,
-        answer_label=None,
-        to_version_id=session.tree_version_id,
-        to_node_id=graph.start,
-        path_index=None,
-        note=None,
-        created_at=utcnow(),
-    )
+    start = _event(0, StepKind.start, (None, None), (session.tree_version_id, graph.start))
     follow = await _steps_from(
         db, loaded.graphs, caller, session, session.tree_version_id, graph.start, 1
     )
@@ -376,13 +386,35 @@ async def _runnable(
     return loaded
 
 
+async def _at_current_node(
+    db: AsyncSession, caller: Caller, session_id: uuid.UUID, base_revision: int | None
+) -> tuple[Loaded, Node]:
+    """A running session (see `_runnable`) and the node it stands on."""
+    loaded = await _runnable(db, caller, session_id, base_revision)
+    current = loaded.position.current
+    return loaded, await loaded.graphs.node(current.version_id, current.node_id)
+
+
+async def _move(
+    db: AsyncSession, caller: Caller, loaded: Loaded, step: StepEvent
+) -> list[StepEvent]:
+    """Appends a step and the automatic steps that follow where it leads, and moves the
+    session's revision on; the steps written."""
+    follow = await _steps_from(
+        db, loaded.graphs, caller, loaded.session, step.to_version_id, step.to_node_id, step.seq + 1
+    )
+    new_steps = [step, *follow]
+    await repository.add_steps(db, loaded.session.id, caller.user_id, new_steps)
+    await _save(db, loaded.session)
+    return new_steps
+
+
 async def record_step(
     db: AsyncSession, caller: Caller, session_id: uuid.UUID, body: StepCreate
 ) -> SessionRead:
     """Answers an option of the current node, then follows any automatic steps."""
-    loaded = await _runnable(db, caller, session_id, body.base_revision)
+    loaded, node = await _at_current_node(db, caller, session_id, body.base_revision)
     session, current = loaded.session, loaded.position.current
-    node = await loaded.graphs.node(current.version_id, current.node_id)
     option = next((o for o in node.options if o.id == body.option_id), None)
     if option is None or option.next is None:
         raise InvalidOption(
@@ -390,27 +422,19 @@ async def record_step(
             field="option_id",
         )
     seq = _next_seq(loaded)
-    answer = StepEvent(
-        seq=seq,
-        kind=StepKind.answer,
-        version_id=current.version_id,
-        node_id=node.id,
+    answer = _event(
+        seq,
+        StepKind.answer,
+        (current.version_id, node.id),
+        (current.version_id, option.next),
         option_id=option.id,
         answer_label=option.label[:200],
-        to_version_id=current.version_id,
-        to_node_id=option.next,
-        path_index=None,
         note=body.note or None,
-        created_at=utcnow(),
     )
-    follow = await _steps_from(
-        db, loaded.graphs, caller, session, current.version_id, option.next, seq + 1
-    )
-    await repository.add_steps(db, session.id, caller.user_id, [answer, *follow])
-    await _save(db, session)
+    new_steps = await _move(db, caller, loaded, answer)
     if body.note:
         await repository.refresh_search_text(db, session.id)
-    return await _after_change(db, caller, loaded, [answer, *follow])
+    return await _after_change(db, caller, loaded, new_steps)
 
 
 async def go_back(
@@ -425,25 +449,14 @@ async def go_back(
     target = path[body.path_index]
     current = loaded.position.current
     seq = _next_seq(loaded)
-    back = StepEvent(
-        seq=seq,
-        kind=StepKind.back,
-        version_id=current.version_id,
-        node_id=current.node_id,
-        option_id=None,
-        answer_label=None,
-        to_version_id=target.version_id,
-        to_node_id=target.node_id,
+    back = _event(
+        seq,
+        StepKind.back,
+        (current.version_id, current.node_id),
+        (target.version_id, target.node_id),
         path_index=body.path_index,
-        note=None,
-        created_at=utcnow(),
     )
-    follow = await _steps_from(
-        db, loaded.graphs, caller, loaded.session, target.version_id, target.node_id, seq + 1
-    )
-    await repository.add_steps(db, loaded.session.id, caller.user_id, [back, *follow])
-    await _save(db, loaded.session)
-    return await _after_change(db, caller, loaded, [back, *follow])
+    return await _after_change(db, caller, loaded, await _move(db, caller, loaded, back))
 
 
 async def note_step(
@@ -466,9 +479,8 @@ async def note_step(
 async def complete_session(
     db: AsyncSession, caller: Caller, session_id: uuid.UUID, body: SessionComplete
 ) -> SessionRead:
-    loaded = await _runnable(db, caller, session_id, body.base_revision)
-    session, current = loaded.session, loaded.position.current
-    node = await loaded.graphs.node(current.version_id, current.node_id)
+    loaded, node = await _at_current_node(db, caller, session_id, body.base_revision)
+    session = loaded.session
     natural = {"solution": Outcome.resolved, "escalation": Outcome.escalated}.get(node.kind)
     outcome = body.outcome or natural
     if outcome is None:

@@ -11,7 +11,7 @@ from troubletree.accounts.dependencies import AccountAdmin, Author, CurrentMembe
 from troubletree.auth.dependencies import Client
 from troubletree.core.db import DB
 from troubletree.core.errors import error_responses
-from troubletree.trees import documents, search, service, taxonomy
+from troubletree.trees import documents, search, service, taxonomy, versions
 from troubletree.trees.dependencies import ValidTree
 from troubletree.trees.models import TreeStatus
 from troubletree.trees.repository.search import SearchFilters
@@ -198,7 +198,7 @@ async def list_tree_versions(
     tree: ValidTree, db: DB, cursor: Cursor = None, limit: Limit = 50
 ) -> VersionPage:
     """Published versions, newest first (without their graphs)."""
-    return await service.list_versions(db, tree, cursor=cursor, limit=limit)
+    return await versions.list_versions(db, tree, cursor=cursor, limit=limit)
 
 
 @router.get("/{tree_id}/versions/compare", responses=error_responses(401, 403, 404, 422))
@@ -217,12 +217,12 @@ async def compare_tree_versions(
 ) -> VersionDiff:
     """Node-level differences: nodes and options added, removed and changed."""
     target: int | Literal["draft"] = "draft" if to == "draft" else int(to)
-    return await service.compare_versions(db, caller, tree, from_, target)
+    return await versions.compare_versions(db, caller, tree, from_, target)
 
 
 @router.get("/{tree_id}/versions/{number}", responses=error_responses(401, 403, 404))
 async def read_tree_version(number: VersionNumber, tree: ValidTree, db: DB) -> VersionRead:
-    return await service.read_version(db, tree, number)
+    return await versions.read_version(db, tree, number)
 
 
 @router.post(
@@ -232,7 +232,7 @@ async def restore_tree_version(
     number: VersionNumber, body: RestoreRequest, caller: Author, tree: ValidTree, db: DB
 ) -> TreeDetail:
     """Copies the version's graph into the draft (a save: `base_revision` is checked)."""
-    return await service.restore_version(db, caller, tree, number, body.base_revision)
+    return await versions.restore_version(db, caller, tree, number, body.base_revision)
 
 
 @router.get("/{tree_id}/export", responses=error_responses(401, 403, 404, 422))

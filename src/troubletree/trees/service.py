@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Sequence
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -29,7 +29,6 @@ from troubletree.core.pagination import (
     str_key,
 )
 from troubletree.trees import taxonomy
-from troubletree.trees.diff import diff_graphs
 from troubletree.trees.exceptions import (
     DraftConflict,
     GraphInvalid,
@@ -60,11 +59,8 @@ from troubletree.trees.schemas import (
     TreeUpdate,
     TreeUsage,
     ValidationReport,
-    VersionDiff,
-    VersionPage,
     VersionRead,
     VersionRef,
-    VersionSummary,
 )
 
 # --------------------------------------------------------------------------- shapes
@@ -147,7 +143,9 @@ _SORT_KEYS: dict[SortKey, Callable[[Any], Any]] = {
 }
 
 
-# --------------------------------------------------------------------------- checks of input
+# --------------------------------------------------------------------------- plan limit
+
+
 async def _reserve_tree_slot(db: AsyncSession, caller: Caller) -> None:
     """Locks the account row, then counts its live trees: concurrent creates in one account
     queue on the lock, so the plan's max_trees holds under any concurrency."""
@@ -259,7 +257,7 @@ async def create_tree(db: AsyncSession, caller: Caller, body: TreeCreate) -> Tre
     )
 
 
-async def _conflict_or_gone(db: AsyncSession, caller: Caller, tree_id: uuid.UUID) -> None:
+async def conflict_or_gone(db: AsyncSession, caller: Caller, tree_id: uuid.UUID) -> None:
     current = await tree_queries.current_revision(db, caller.account_id, tree_id)
     if current is None:
         raise TreeNotFound()
@@ -293,7 +291,7 @@ async def update_tree(db: AsyncSession, caller: Caller, tree: Tree, body: TreeUp
         db, caller.account_id, tree.id, body.base_revision, values
     )
     if revision is None:
-        await _conflict_or_gone(db, caller, tree.id)
+        await conflict_or_gone(db, caller, tree.id)
     if tags_given:
         await tag_queries.set_tree_tags(
             db, tree.id, await taxonomy.wanted_tags(db, caller, body.tags or [], tag_ids)
@@ -401,69 +399,6 @@ async def publish_tree(
         db, "tree_published", caller, client, str(tree.id), version=number
     )
     return version_read(version)
-
-
-# --------------------------------------------------------------------------- versions
-
-
-async def list_versions(
-    db: AsyncSession, tree: Tree, *, cursor: str | None, limit: int
-) -> VersionPage:
-    after = decode_cursor("versions", cursor, int_key)
-    versions = await tree_queries.list_versions(
-        db, tree.id, before=after[0] if after else None, limit=limit + 1
-    )
-    page, next_cursor = page_of(
-        versions, limit, lambda v: encode_cursor("versions", v.number, v.id)
-    )
-    return VersionPage(
-        items=[VersionSummary.model_validate(v) for v in page], next_cursor=next_cursor
-    )
-
-
-async def _version(db: AsyncSession, tree: Tree, number: int) -> TreeVersion:
-    version = await tree_queries.get_version(db, tree.id, number)
-    if version is None:
-        raise VersionNotFound()
-    return version
-
-
-async def read_version(db: AsyncSession, tree: Tree, number: int) -> VersionRead:
-    return version_read(await _version(db, tree, number))
-
-
-async def compare_versions(
-    db: AsyncSession, caller: Caller, tree: Tree, before: int, after: int | Literal["draft"]
-) -> VersionDiff:
-    old = load_graph((await _version(db, tree, before)).graph)
-    if after == "draft":
-        if not caller.is_author:
-            raise VersionNotFound()
-        loaded = await tree_queries.get_tree(db, caller.account_id, tree.id, with_draft=True)
-        if loaded is None:
-            raise TreeNotFound()
-        new = load_graph(loaded.draft_graph)
-    else:
-        new = load_graph((await _version(db, tree, after)).graph)
-    diff = diff_graphs(old, new)
-    return VersionDiff(**diff.model_dump(), from_version=before, to_version=after)
-
-
-async def restore_version(
-    db: AsyncSession, caller: Caller, tree: Tree, number: int, base_revision: int
-) -> TreeDetail:
-    """Copies a published version into the draft (a save like any other: revision checked)."""
-    version = await _version(db, tree, number)
-    revision = await tree_queries.update_tree_at_revision(
-        db,
-        caller.account_id,
-        tree.id,
-        base_revision,
-        {"draft_graph": version.graph, "updated_at": utcnow()},
-    )
-    if revision is None:
-        await _conflict_or_gone(db, caller, tree.id)
-    return await tree_detail(db, caller, tree.id)
 
 
 # --------------------------------------------------------------------------- for sessions
