@@ -61,6 +61,10 @@ def test_evaluates(source: str, variables: dict[str, object], expected: bool) ->
         ("a and", 5, "Expected a value"),
         ('a == "\\q"', 6, "escape"),
         ("- a", 2, "number"),
+        # Digits of other scripts and superscripts are outside the grammar (ASCII digits only).
+        ("a > \u0663", 4, "Unexpected character"),
+        ("a > \u00b2", 4, "Unexpected character"),
+        ("a == 1\u0663", 6, "Unexpected character"),
     ],
 )
 def test_errors_name_the_position(source: str, position: int, fragment: str) -> None:

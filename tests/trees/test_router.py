@@ -280,6 +280,25 @@ class TestBadInput:
         assert response.status_code == 422
         assert response.json()["detail"][0]["field"] == "base_revision"
 
+    async def test_revisions_past_the_column_range_are_422(self, client: httpx.AsyncClient) -> None:
+        _, headers = await signed_in(client)
+        tree = await create_tree(client, headers)
+        for path, body in [
+            ("", {"title": "T"}),
+            ("/publish", {}),
+            ("/versions/1/restore", {}),
+        ]:
+            response = await client.request(
+                "POST" if path else "PUT",
+                f"{TREES}/{tree['id']}{path}",
+                headers=headers,
+                json={**body, "base_revision": 2**31},
+            )
+            assert response.status_code == 422, path
+            assert response.json()["detail"][0]["field"] == "base_revision"
+        detail = (await client.get(f"{TREES}/{tree['id']}", headers=headers)).json()
+        assert (detail["title"], detail["draft_revision"]) == ("Printer does not print", 1)
+
     @pytest.mark.parametrize(
         "path",
         [

@@ -8,10 +8,11 @@ from fastapi import Depends, Request
 from fastapi.security import OAuth2PasswordBearer
 
 from troubletree.auth import service
+from troubletree.auth.exceptions import SuperuserRequired
 from troubletree.auth.models import User
 from troubletree.core.client import ClientInfo
 from troubletree.core.db import DB, SettingsDep
-from troubletree.core.errors import Forbidden, Unauthorized
+from troubletree.core.errors import Unauthorized
 from troubletree.core.ratelimit import client_ip
 
 # tokenUrl makes the Authorize button of /api/docs sign in through the form endpoint.
@@ -31,9 +32,7 @@ CurrentUser = Annotated[User, Depends(get_current_user)]
 
 async def get_superuser(user: CurrentUser) -> User:
     if not user.is_superuser:
-        raise Forbidden(
-            code="superuser_required", message="Only a platform administrator may do this."
-        )
+        raise SuperuserRequired()
     return user
 
 

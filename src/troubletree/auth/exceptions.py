@@ -1,4 +1,4 @@
-from troubletree.core.errors import BadRequest, Conflict, Unauthorized, Unprocessable
+from troubletree.core.errors import BadRequest, Conflict, Forbidden, Unauthorized, Unprocessable
 
 
 class InvalidCredentials(Unauthorized):
@@ -26,6 +26,30 @@ class RefreshFamilyRevoked(Unauthorized):
     code = "invalid_refresh_token"
     message = "The session has ended. Sign in again."
     commit_transaction = True
+
+
+class RefreshFamilyExpired(RefreshFamilyRevoked):
+    """The sign-in reached its absolute or idle lifetime: its family is revoked (committed)."""
+
+    code = "refresh_token_expired"
+    message = "The session expired. Sign in again."
+
+
+class InvalidAccessToken(Unauthorized):
+    code = "invalid_token"
+    message = "The access token is invalid or expired."
+
+
+class SignInEnded(Unauthorized):
+    """A valid access token of a sign-in that ended (signed out, everywhere, or a reset)."""
+
+    code = "session_ended"
+    message = "This session has ended. Sign in again."
+
+
+class SuperuserRequired(Forbidden):
+    code = "superuser_required"
+    message = "Only a platform administrator may do this."
 
 
 class InvalidResetToken(BadRequest):

@@ -15,12 +15,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from troubletree.auth import repository
 from troubletree.auth.exceptions import (
     EmailAlreadyVerified,
+    InvalidAccessToken,
     InvalidCredentials,
     InvalidRefreshToken,
     InvalidResetToken,
     InvalidVerificationToken,
+    RefreshFamilyExpired,
     RefreshFamilyRevoked,
     RefreshTokenReused,
+    SignInEnded,
     WeakPassword,
 )
 from troubletree.auth.models import (
@@ -34,7 +37,6 @@ from troubletree.core import audit, security
 from troubletree.core.client import ClientInfo
 from troubletree.core.clock import utcnow
 from troubletree.core.config import Settings
-from troubletree.core.errors import Unauthorized
 from troubletree.core.ratelimit import RateLimiter
 from troubletree.notifications import templates
 from troubletree.notifications.service import queue_email
@@ -165,9 +167,7 @@ async def refresh(
         raise InvalidRefreshToken()
     if token.family_expires_at <= now or token.expires_at <= now:
         await repository.revoke_family(db, token.family_id, "expired", now)
-        raise RefreshFamilyRevoked(
-            code="refresh_token_expired", message="The session expired. Sign in again."
-        )
+        raise RefreshFamilyExpired()
     user = await repository.get_user(db, token.user_id)
     if user is None or not user.is_active:
         await repository.revoke_family(db, token.family_id, "user_disabled", now)
@@ -251,7 +251,7 @@ async def logout_all(db: AsyncSession, user: User, client: ClientInfo) -> int:
 def access_claims(settings: Settings, token: str) -> security.AccessClaims:
     claims = security.decode_access_token(settings, token)
     if claims is None:
-        raise Unauthorized(code="invalid_token", message="The access token is invalid or expired.")
+        raise InvalidAccessToken()
     return claims
 
 
@@ -259,9 +259,9 @@ def check_sign_in(user_is_active: bool, live: bool) -> None:
     """An existing, active user whose sign-in (refresh family) is still live: sign-out,
     sign-out everywhere and a password reset end access tokens at once."""
     if not user_is_active:
-        raise Unauthorized(code="invalid_token", message="The access token is invalid or expired.")
+        raise InvalidAccessToken()
     if not live:
-        raise Unauthorized(code="session_ended", message="This session has ended. Sign in again.")
+        raise SignInEnded()
 
 
 def check_signed_in(user: User | None, live: bool) -> User:

@@ -28,3 +28,8 @@ class CreatedAtMixin:
     created_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), default=utcnow, server_default=text("now()")
     )
+
+
+# The largest PostgreSQL `integer`: request integers that meet such a column (revisions, version
+# numbers, indexes) are range-checked against it, so they answer 422, not a database error.
+INT4_MAX = 2**31 - 1

@@ -7,6 +7,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 from troubletree.auth.schemas import StrictBody
+from troubletree.core.models import INT4_MAX
 from troubletree.sessions.models import Outcome, SessionStatus
 from troubletree.trees.graph import Variable
 
@@ -29,7 +30,9 @@ class SessionCreate(StrictBody):
 
 
 class SessionUpdate(StrictBody):
-    base_revision: int = Field(ge=1, description="The revision the change is based on.")
+    base_revision: int = Field(
+        ge=1, le=INT4_MAX, description="The revision the change is based on."
+    )
     notes: str | None = Field(default=None, max_length=NOTES_MAX)
     variables: dict[str, Any] | None = Field(
         default=None, max_length=100, description="Values to set; null clears one."
@@ -39,18 +42,20 @@ class SessionUpdate(StrictBody):
 
 class SessionStart(StrictBody):
     variables: dict[str, Any] = Field(default_factory=dict, max_length=100)
-    base_revision: int | None = Field(default=None, ge=1)
+    base_revision: int | None = Field(default=None, ge=1, le=INT4_MAX)
 
 
 class StepCreate(StrictBody):
     option_id: str = Field(min_length=1, max_length=64)
     note: str | None = Field(default=None, max_length=NOTE_MAX)
-    base_revision: int | None = Field(default=None, ge=1)
+    base_revision: int | None = Field(default=None, ge=1, le=INT4_MAX)
 
 
 class BackRequest(StrictBody):
-    path_index: int = Field(ge=0, description="Index in `path` of the node to return to.")
-    base_revision: int | None = Field(default=None, ge=1)
+    path_index: int = Field(
+        ge=0, le=INT4_MAX, description="Index in `path` of the node to return to."
+    )
+    base_revision: int | None = Field(default=None, ge=1, le=INT4_MAX)
 
 
 class StepNote(StrictBody):
@@ -63,7 +68,7 @@ class SessionComplete(StrictBody):
         description="Default: resolved at a solution node, escalated at an escalation node.",
     )
     resolution_note: str | None = Field(default=None, max_length=NOTES_MAX)
-    base_revision: int | None = Field(default=None, ge=1)
+    base_revision: int | None = Field(default=None, ge=1, le=INT4_MAX)
 
 
 class ExportRequest(StrictBody):

@@ -39,7 +39,8 @@ CompareOp = TypingLiteral["==", "!=", "<", "<=", ">", ">="]
 COMPARE_OPS: frozenset[str] = frozenset({"==", "!=", "<", "<=", ">", ">="})
 KEYWORDS = frozenset({"and", "or", "not", "in", "true", "false", "null"})
 IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-NUMBER = re.compile(r"\d+(?:\.\d+)?(?:[eE][+-]?\d+)?")
+# ASCII digits only: `\d` and str.isdigit() also take other scripts' digits and superscripts.
+NUMBER = re.compile(r"[0-9]+(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?")
 
 
 class LogicError(ValueError):
@@ -97,9 +98,8 @@ def tokenize(source: str) -> list[Token]:
             tokens.append(Token("string", value, i))
             i = end
             continue
-        if ch.isdigit():
-            match = NUMBER.match(source, i)
-            assert match is not None
+        match = NUMBER.match(source, i)
+        if match:
             text = match.group()
             number: int | float = float(text) if any(c in text for c in ".eE") else int(text)
             if isinstance(number, float) and not math.isfinite(number):

@@ -11,6 +11,7 @@ from troubletree.accounts.dependencies import AccountAdmin, Author, CurrentMembe
 from troubletree.auth.dependencies import Client
 from troubletree.core.db import DB
 from troubletree.core.errors import error_responses
+from troubletree.core.models import INT4_MAX
 from troubletree.trees import documents, search, service, taxonomy, versions
 from troubletree.trees.dependencies import ValidTree
 from troubletree.trees.models import TreeStatus
@@ -39,7 +40,7 @@ from troubletree.trees.schemas import (
 router = APIRouter(prefix="/trees", tags=["trees"])
 
 Limit = Annotated[int, Query(ge=1, le=100)]
-VersionNumber = Annotated[int, Path(ge=1, le=2**31 - 1)]
+VersionNumber = Annotated[int, Path(ge=1, le=INT4_MAX)]
 Cursor = Annotated[str | None, Query(max_length=500)]
 TagFilter = Annotated[list[str] | None, Query(max_length=10, description="Trees carrying all")]
 
@@ -206,7 +207,7 @@ async def compare_tree_versions(
     tree: ValidTree,
     caller: CurrentMember,
     db: DB,
-    from_: Annotated[int, Query(alias="from", ge=1, le=2**31 - 1)],
+    from_: Annotated[int, Query(alias="from", ge=1, le=INT4_MAX)],
     to: Annotated[
         str,
         Query(

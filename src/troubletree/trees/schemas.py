@@ -10,6 +10,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validat
 from pydantic_core import PydanticCustomError
 
 from troubletree.auth.schemas import StrictBody
+from troubletree.core.models import INT4_MAX
 from troubletree.trees.diff import GraphDiff
 from troubletree.trees.graph import Graph, Problem, no_nul
 from troubletree.trees.models import TreeStatus
@@ -56,7 +57,9 @@ class TreeUpdate(StrictBody):
     """Fields left out stay as they are; `tags`/`tag_ids`, when given, replace the set."""
 
     base_revision: int = Field(
-        ge=1, description="The draft revision this edit is based on (409 when it is stale)."
+        ge=1,
+        le=INT4_MAX,
+        description="The draft revision this edit is based on (409 when it is stale).",
     )
     title: Title | None = None
     description: Description | None = None
@@ -81,12 +84,15 @@ class TreeUpdate(StrictBody):
 class PublishRequest(StrictBody):
     changelog: Annotated[str, AfterValidator(no_nul)] = Field(default="", max_length=500)
     base_revision: int | None = Field(
-        default=None, ge=1, description="Publish only if the draft is still at this revision."
+        default=None,
+        ge=1,
+        le=INT4_MAX,
+        description="Publish only if the draft is still at this revision.",
     )
 
 
 class RestoreRequest(StrictBody):
-    base_revision: int = Field(ge=1)
+    base_revision: int = Field(ge=1, le=INT4_MAX)
 
 
 class CategoryCreate(StrictBody):
