@@ -3,6 +3,8 @@ export and import, roles and tenant isolation, and bad input."""
 
 from __future__ import annotations
 
+import base64
+import json
 import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -848,6 +850,28 @@ class TestList:
             TREES, headers=headers, params={"sort": other_sort, "cursor": first["next_cursor"]}
         )
         assert response.status_code == 422 and error_code(response) == "invalid_cursor"
+
+    async def test_forged_cursors_are_422(self, client: httpx.AsyncClient) -> None:
+        """A cursor is opaque but comes from the client: any key that does not fit the list's
+        column (wrong type, out of the integer range, malformed) is 422, never a database error."""
+        _, headers = await signed_in(client)
+        tree = await published_tree(client, headers)
+        some_id = str(uuid.uuid4())
+        cases = [
+            (TREES, {"sort": "most_used"}, ["trees:most_used", 2**40, some_id]),
+            (TREES, {"sort": "most_used"}, ["trees:most_used", True, some_id]),
+            (TREES, {"sort": "updated"}, ["trees:updated", "yesterday", some_id]),
+            (TREES, {"sort": "title"}, ["trees:title", "a", "not-a-uuid"]),
+            (f"{TREES}/search", {"q": "power"}, ["search", [0, 1.0, 2**40], some_id]),
+            (f"{TREES}/search", {"q": "power"}, ["search", {"a": 1, "b": 2, "c": 3}, some_id]),
+            (f"{TREES}/{tree['id']}/versions", {}, ["versions", -(2**40), some_id]),
+            ("/api/v1/sessions", {}, ["sessions", "2026-13-45", some_id]),
+        ]
+        for path, params, raw in cases:
+            cursor = base64.urlsafe_b64encode(json.dumps(raw).encode()).decode().rstrip("=")
+            response = await client.get(path, headers=headers, params={**params, "cursor": cursor})
+            assert response.status_code == 422, (path, raw, response.text)
+            assert error_code(response) == "invalid_cursor"
 
     async def test_usage(self, client: httpx.AsyncClient, fresh: Fresh) -> None:
         user, headers = await signed_in(client)

@@ -18,6 +18,7 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 from troubletree.core.errors import Unprocessable
+from troubletree.core.models import INT4_MAX
 
 KeyT = TypeVar("KeyT")
 RowT = TypeVar("RowT")
@@ -78,8 +79,11 @@ def str_key(value: Any) -> str:
 
 
 def int_key(value: Any) -> int:
+    """An integer key: every one comes from an `integer` column, so it is in that range."""
     if not isinstance(value, int) or isinstance(value, bool):
         raise TypeError("an integer key")
+    if not -INT4_MAX - 1 <= value <= INT4_MAX:
+        raise ValueError("an integer key out of the column's range")
     return value
 
 
