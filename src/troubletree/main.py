@@ -27,6 +27,7 @@ from troubletree.core.config import Settings, get_settings
 from troubletree.core.db import Database, get_database, resolve_database_url, set_database
 from troubletree.core.errors import install_error_handlers
 from troubletree.core.jobs import build_job_app, run_worker
+from troubletree.core.offload import shared_pool
 from troubletree.core.ratelimit import RateLimiter
 from troubletree.sessions.router import router as sessions_router
 from troubletree.trees.router import router as trees_router
@@ -112,6 +113,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
                 worker.cancel()
                 with contextlib.suppress(asyncio.CancelledError, Exception):
                     await worker
+            app.state.cpu_pool.shutdown()
             if owned:
                 await db.dispose()
                 set_database(None)
@@ -128,6 +130,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     )
     app.state.settings = settings
     app.state.rate_limiter = RateLimiter(settings)
+    app.state.cpu_pool = shared_pool(settings.export_workers, settings.export_queue_limit)
     if settings.trusted_proxies:
         # X-Forwarded-For (and -Proto) is believed only from TRUSTED_PROXIES, read from the right
         # past the trusted hops. Nobody is trusted by default (not uvicorn's 127.0.0.1), so

@@ -78,6 +78,10 @@ class Settings(BaseSettings):
     # Background jobs: run the worker inside `serve` (one process) or separately.
     run_worker_in_process: bool = True
 
+    # Exports render in worker processes (core/offload.py): this many at once, this many waiting.
+    export_workers: int = 2
+    export_queue_limit: int = 8
+
     log_level: str = "INFO"
 
     @field_validator("trusted_proxies", mode="before")
