@@ -191,3 +191,42 @@ def install_error_handlers(app: FastAPI) -> None:
             {"detail": {"code": "internal_error", "message": "Something went wrong on our side."}},
             status_code=500,
         )
+
+
+def _is_default_validation_error(response: dict[str, Any]) -> bool:
+    schema = response.get("content", {}).get("application/json", {}).get("schema", {})
+    return bool(schema.get("$ref", "").endswith("/HTTPValidationError"))
+
+
+def install_error_schema(app: FastAPI) -> None:
+    """The OpenAPI document describes the 422 the API really sends (ErrorResponse, a list of
+    ErrorBody naming each field), not FastAPI's default HTTPValidationError, which no endpoint
+    ever returns; the default's schemas leave the document."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is not None:
+            return app.openapi_schema
+        schema = build()
+        for path in schema.get("paths", {}).values():
+            for operation in path.values():
+                response = operation.get("responses", {}).get("422")
+                if response is not None and _is_default_validation_error(response):
+                    response["description"] = "The request is not valid (each field named)."
+                    response["content"] = {
+                        "application/json": {
+                            "schema": {"$ref": "#/components/schemas/ErrorResponse"}
+                        }
+                    }
+        components = schema.setdefault("components", {}).setdefault("schemas", {})
+        components.pop("HTTPValidationError", None)
+        components.pop("ValidationError", None)
+        if "ErrorResponse" not in components:
+            components["ErrorResponse"] = ErrorResponse.model_json_schema(
+                ref_template="#/components/schemas/{model}"
+            )
+            components["ErrorBody"] = ErrorBody.model_json_schema()
+        app.openapi_schema = schema
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
