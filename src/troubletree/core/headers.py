@@ -67,11 +67,13 @@ class SecurityHeadersMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        # request.state is this dict: created here, so copies of the scope further in share it.
+        state = scope.setdefault("state", {})
 
         async def with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = MutableHeaders(scope=message)
-                framers = scope.get("state", {}).get(FRAME_ANCESTORS_STATE)
+                framers = state.get(FRAME_ANCESTORS_STATE)
                 for name, value in STATIC_HEADERS.items():
                     headers[name] = value
                 if framers:

@@ -77,7 +77,12 @@ def route_label(scope: Scope) -> str:
         return "unmatched"
     if isinstance(route, Mount):
         return "web"
-    return str(getattr(route, "path", "unmatched"))
+    # A route of an included router keeps its own path (without the /api/v1 prefix); FastAPI
+    # keeps the full template of the matched route in its effective route context while the
+    # request is handled (read at the response's start, see RequestMiddleware).
+    fastapi_scope = scope.get("fastapi")
+    effective = fastapi_scope.get("effective_route_context") if fastapi_scope else None
+    return str(getattr(effective, "path", None) or getattr(route, "path_format", "unmatched"))
 
 
 # --------------------------------------------------------------------------- metrics
@@ -144,12 +149,14 @@ class RequestMiddleware:
         context = RequestContext(request_id_from(incoming))
         token = _context.set(context)
         status = 500
+        route: str | None = None
         started = time.perf_counter()
 
         async def with_request_id(message: Message) -> None:
-            nonlocal status
+            nonlocal status, route
             if message["type"] == "http.response.start":
                 status = message["status"]
+                route = route_label(scope)  # while the matched route's context is in the scope
                 MutableHeaders(scope=message)[REQUEST_ID_HEADER] = context.request_id
             await send(message)
 
@@ -157,7 +164,7 @@ class RequestMiddleware:
             await self.app(scope, receive, with_request_id)
         finally:
             elapsed = time.perf_counter() - started
-            route = route_label(scope)
+            route = route or route_label(scope)
             method = scope["method"]
             REQUESTS.labels(method, route, str(status)).inc()
             LATENCY.labels(method, route).observe(elapsed)
