@@ -15,6 +15,7 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import response_schema_conformance
 
 from tests.conftest import TEST_PASSWORD
 from tests.helpers import unique_email
@@ -72,15 +73,41 @@ def live_server(database_url: str) -> Iterator[str]:
         server.wait(timeout=15)
 
 
-@pytest.fixture
-def auth_headers(live_server: str) -> dict[str, str]:
+def _sign_in(base: str, email: str) -> dict[str, str]:
+    tokens = httpx.post(
+        f"{base}/api/v1/auth/login/json", json={"email": email, "password": TEST_PASSWORD}
+    ).json()
+    return {"Authorization": f"Bearer {tokens['access_token']}"}
+
+
+@pytest.fixture(scope="module")
+def role_headers(live_server: str) -> dict[str, dict[str, str]]:
+    """One account with a signed-in admin, engineer and technician."""
     email = unique_email("fuzz")
     body = {"email": email, "password": TEST_PASSWORD, "full_name": "Fuzz"}
     assert httpx.post(f"{live_server}/api/v1/auth/register", json=body).status_code == 201
-    tokens = httpx.post(
-        f"{live_server}/api/v1/auth/login/json", json={"email": email, "password": TEST_PASSWORD}
-    ).json()
-    return {"Authorization": f"Bearer {tokens['access_token']}"}
+    headers = {"admin": _sign_in(live_server, email)}
+    for role in ("engineer", "technician"):
+        invite = httpx.post(
+            f"{live_server}/api/v1/account/invites",
+            headers=headers["admin"],
+            json={"role": role, "max_uses": 1},
+        )
+        member = unique_email(role)
+        joined = httpx.post(
+            f"{live_server}/api/v1/auth/register",
+            json={**body, "email": member, "invite_code": invite.json()["code"]},
+        )
+        assert joined.status_code == 201, joined.text
+        headers[role] = _sign_in(live_server, member)
+    return headers
+
+
+@pytest.fixture(params=["admin", "engineer", "technician"])
+def auth_headers(
+    request: pytest.FixtureRequest, role_headers: dict[str, dict[str, str]]
+) -> dict[str, str]:
+    return role_headers[request.param]
 
 
 # The schema comes from the app itself (no server needed to collect); calls go to the live server.
@@ -91,11 +118,15 @@ schema = schemathesis.openapi.from_dict(
 
 @schema.parametrize()
 @settings(
-    max_examples=30,
+    max_examples=int(os.environ.get("FUZZ_EXAMPLES", "6")),
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 def test_no_server_errors(
     case: schemathesis.Case, live_server: str, auth_headers: dict[str, str]
 ) -> None:
-    case.call_and_validate(base_url=live_server, headers=auth_headers, checks=[not_a_server_error])
+    case.call_and_validate(
+        base_url=live_server,
+        headers=auth_headers,
+        checks=[not_a_server_error, response_schema_conformance],
+    )

@@ -419,16 +419,6 @@ export type Graph = {
 };
 
 /**
- * HTTPValidationError
- */
-export type HttpValidationError = {
-    /**
-     * Detail
-     */
-    detail?: Array<ValidationError>;
-};
-
-/**
  * HighlightPart
  */
 export type HighlightPart = {
@@ -1702,34 +1692,6 @@ export type UserUpdate = {
 };
 
 /**
- * ValidationError
- */
-export type ValidationError = {
-    /**
-     * Context
-     */
-    ctx?: {
-        [key: string]: unknown;
-    };
-    /**
-     * Input
-     */
-    input?: unknown;
-    /**
-     * Location
-     */
-    loc: Array<string | number>;
-    /**
-     * Message
-     */
-    msg: string;
-    /**
-     * Error Type
-     */
-    type: string;
-};
-
-/**
  * ValidationReport
  */
 export type ValidationReport = {
@@ -2070,9 +2032,9 @@ export type AccountRevokeAccountInviteErrors = {
      */
     404: ErrorResponse;
     /**
-     * Validation Error
+     * The request is not valid (each field named).
      */
-    422: HttpValidationError;
+    422: ErrorResponse;
 };
 
 export type AccountRevokeAccountInviteError = AccountRevokeAccountInviteErrors[keyof AccountRevokeAccountInviteErrors];
@@ -2147,9 +2109,9 @@ export type AccountRemoveMemberErrors = {
      */
     409: ErrorResponse;
     /**
-     * Validation Error
+     * The request is not valid (each field named).
      */
-    422: HttpValidationError;
+    422: ErrorResponse;
 };
 
 export type AccountRemoveMemberError = AccountRemoveMemberErrors[keyof AccountRemoveMemberErrors];
@@ -2744,9 +2706,9 @@ export type PlatformRevokePlatformInviteErrors = {
      */
     404: ErrorResponse;
     /**
-     * Validation Error
+     * The request is not valid (each field named).
      */
-    422: HttpValidationError;
+    422: ErrorResponse;
 };
 
 export type PlatformRevokePlatformInviteError = PlatformRevokePlatformInviteErrors[keyof PlatformRevokePlatformInviteErrors];
@@ -2915,9 +2877,9 @@ export type SessionsReadSessionErrors = {
      */
     404: ErrorResponse;
     /**
-     * Validation Error
+     * The request is not valid (each field named).
      */
-    422: HttpValidationError;
+    422: ErrorResponse;
 };
 
 export type SessionsReadSessionError = SessionsReadSessionErrors[keyof SessionsReadSessionErrors];
@@ -3007,9 +2969,9 @@ export type SessionsAbandonSessionErrors = {
      */
     409: ErrorResponse;
     /**
-     * Validation Error
+     * The request is not valid (each field named).
      */
-    422: HttpValidationError;
+    422: ErrorResponse;
 };
 
 export type SessionsAbandonSessionError = SessionsAbandonSessionErrors[keyof SessionsAbandonSessionErrors];
@@ -3140,6 +3102,10 @@ export type SessionsExportSessionErrors = {
      * Unprocessable Entity
      */
     422: ErrorResponse;
+    /**
+     * Service Unavailable
+     */
+    503: ErrorResponse;
 };
 
 export type SessionsExportSessionError = SessionsExportSessionErrors[keyof SessionsExportSessionErrors];
@@ -3480,9 +3446,9 @@ export type TreesDeleteCategoryErrors = {
      */
     404: ErrorResponse;
     /**
-     * Validation Error
+     * The request is not valid (each field named).
      */
-    422: HttpValidationError;
+    422: ErrorResponse;
 };
 
 export type TreesDeleteCategoryError = TreesDeleteCategoryErrors[keyof TreesDeleteCategoryErrors];
@@ -3734,9 +3700,9 @@ export type TreesDeleteTreeErrors = {
      */
     404: ErrorResponse;
     /**
-     * Validation Error
+     * The request is not valid (each field named).
      */
-    422: HttpValidationError;
+    422: ErrorResponse;
 };
 
 export type TreesDeleteTreeError = TreesDeleteTreeErrors[keyof TreesDeleteTreeErrors];
@@ -3776,9 +3742,9 @@ export type TreesReadTreeErrors = {
      */
     404: ErrorResponse;
     /**
-     * Validation Error
+     * The request is not valid (each field named).
      */
-    422: HttpValidationError;
+    422: ErrorResponse;
 };
 
 export type TreesReadTreeError = TreesReadTreeErrors[keyof TreesReadTreeErrors];
@@ -3957,9 +3923,9 @@ export type TreesValidateTreeErrors = {
      */
     404: ErrorResponse;
     /**
-     * Validation Error
+     * The request is not valid (each field named).
      */
-    422: HttpValidationError;
+    422: ErrorResponse;
 };
 
 export type TreesValidateTreeError = TreesValidateTreeErrors[keyof TreesValidateTreeErrors];
@@ -4107,9 +4073,9 @@ export type TreesReadTreeVersionErrors = {
      */
     404: ErrorResponse;
     /**
-     * Validation Error
+     * The request is not valid (each field named).
      */
-    422: HttpValidationError;
+    422: ErrorResponse;
 };
 
 export type TreesReadTreeVersionError = TreesReadTreeVersionErrors[keyof TreesReadTreeVersionErrors];
@@ -4172,3 +4138,52 @@ export type TreesRestoreTreeVersionResponses = {
 };
 
 export type TreesRestoreTreeVersionResponse = TreesRestoreTreeVersionResponses[keyof TreesRestoreTreeVersionResponses];
+
+export type HealthAliveData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/healthz';
+};
+
+export type HealthAliveResponses = {
+    /**
+     * Response Health-Alive
+     *
+     * Successful Response
+     */
+    200: {
+        [key: string]: string;
+    };
+};
+
+export type HealthAliveResponse = HealthAliveResponses[keyof HealthAliveResponses];
+
+export type HealthReadyData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/readyz';
+};
+
+export type HealthReadyErrors = {
+    /**
+     * Service Unavailable
+     */
+    503: ErrorResponse;
+};
+
+export type HealthReadyError = HealthReadyErrors[keyof HealthReadyErrors];
+
+export type HealthReadyResponses = {
+    /**
+     * Response Health-Ready
+     *
+     * Successful Response
+     */
+    200: {
+        [key: string]: string;
+    };
+};
+
+export type HealthReadyResponse = HealthReadyResponses[keyof HealthReadyResponses];
