@@ -26,13 +26,14 @@ from troubletree.accounts.router import auth_router as register_router
 from troubletree.auth.router import router as auth_router
 from troubletree.core.config import Settings, get_settings
 from troubletree.core.db import Database, get_database, resolve_database_url, set_database
-from troubletree.core.errors import install_error_handlers, install_error_schema
+from troubletree.core.errors import install_error_handlers
 from troubletree.core.headers import SecurityHeadersMiddleware
 from troubletree.core.health import router as health_router
 from troubletree.core.jobs import build_job_app, run_worker
 from troubletree.core.limits import BodyLimitMiddleware
 from troubletree.core.observability import RequestMiddleware
 from troubletree.core.offload import shared_pool
+from troubletree.core.openapi import install_openapi
 from troubletree.core.ratelimit import RateLimiter
 from troubletree.sessions.router import router as sessions_router
 from troubletree.trees.router import router as trees_router
@@ -165,7 +166,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     # Added last, so it runs first: an oversized body is refused before anything reads it.
     app.add_middleware(BodyLimitMiddleware)
     install_error_handlers(app)
-    install_error_schema(app)
+    install_openapi(app)
     # Each domain router is included on the app itself: FastAPI matches a request level by
     # level, so an extra /api/v1 router around them would cost every request a second walk.
     for router in API_ROUTERS:

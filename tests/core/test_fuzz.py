@@ -1,5 +1,10 @@
-"""Schema-driven fuzzing (schemathesis) of every operation against a real server process: whatever
-the input, valid or not, the API never answers 5xx."""
+"""Schema-driven fuzzing (schemathesis) of every operation against a real server process, as an
+admin, an engineer and a technician of one account: whatever the input, valid or not, the API
+never answers 5xx and every answer matches the response schema the OpenAPI document gives for
+its status. A stateful run follows the document's links (create -> read -> update -> delete)
+with the same checks. The run ends with a summary: operations covered, cases, failures.
+
+FUZZ_EXAMPLES sets the cases per operation and role (6 by default; `make fuzz` runs 100)."""
 
 from __future__ import annotations
 
@@ -8,6 +13,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections import Counter
 from collections.abc import Iterator
 
 import httpx
@@ -116,17 +122,71 @@ schema = schemathesis.openapi.from_dict(
 )
 
 
+EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "6"))
+CHECKS = [not_a_server_error, response_schema_conformance]
+CASES: Counter[str] = Counter()
+FAILURES: Counter[str] = Counter()
+
+
+def summary() -> str | None:
+    """Operations covered, cases and failures of this run (printed by tests/core/conftest.py)."""
+    if not CASES:
+        return None
+    operations = {
+        f"{method.upper()} {path}"
+        for path, item in schema.raw_schema["paths"].items()
+        for method in item
+    }
+    return (
+        f"fuzz: {len(set(CASES))} of {len(operations)} operations covered, "
+        f"{sum(CASES.values())} cases, {sum(FAILURES.values())} failures"
+        + (f" ({', '.join(sorted(FAILURES))})" if FAILURES else "")
+    )
+
+
+def _validated(case: schemathesis.Case, response: object) -> None:
+    label = case.operation.label
+    CASES[label] += 1
+    try:
+        case.validate_response(response, checks=CHECKS)  # type: ignore[arg-type]
+    except Exception:
+        FAILURES[label] += 1
+        raise
+
+
 @schema.parametrize()
 @settings(
-    max_examples=int(os.environ.get("FUZZ_EXAMPLES", "6")),
+    max_examples=EXAMPLES,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 def test_no_server_errors(
     case: schemathesis.Case, live_server: str, auth_headers: dict[str, str]
 ) -> None:
-    case.call_and_validate(
-        base_url=live_server,
-        headers=auth_headers,
-        checks=[not_a_server_error, response_schema_conformance],
+    _validated(case, case.call(base_url=live_server, headers=auth_headers))
+
+
+@pytest.mark.parametrize("role", ["admin", "engineer", "technician"])
+def test_stateful_links(
+    role: str, live_server: str, role_headers: dict[str, dict[str, str]]
+) -> None:
+    """Sequences of calls that follow the links: a created tree, session, category or invite is
+    read, changed, used and deleted through the ids the API returned."""
+
+    class Workflow(schema.as_state_machine()):  # type: ignore[misc]
+        def get_call_kwargs(self, case: schemathesis.Case) -> dict[str, object]:
+            return {"base_url": live_server, "headers": role_headers[role]}
+
+        def validate_response(  # type: ignore[override]
+            self, response: object, case: schemathesis.Case, **kwargs: object
+        ) -> None:
+            _validated(case, response)
+
+    Workflow.run(
+        settings=settings(
+            max_examples=max(3, EXAMPLES),
+            stateful_step_count=8,
+            deadline=None,
+            suppress_health_check=list(HealthCheck),
+        )
     )
