@@ -21,7 +21,7 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
-from schemathesis.specs.openapi.checks import response_schema_conformance
+from schemathesis.specs.openapi.checks import response_schema_conformance, status_code_conformance
 
 from tests.conftest import TEST_PASSWORD
 from tests.helpers import unique_email
@@ -123,7 +123,7 @@ schema = schemathesis.openapi.from_dict(
 
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "6"))
-CHECKS = [not_a_server_error, response_schema_conformance]
+CHECKS = [not_a_server_error, response_schema_conformance, status_code_conformance]
 CASES: Counter[str] = Counter()
 FAILURES: Counter[str] = Counter()
 
@@ -149,7 +149,7 @@ def _validated(case: schemathesis.Case, response: object) -> None:
     CASES[label] += 1
     try:
         case.validate_response(response, checks=CHECKS)  # type: ignore[arg-type]
-    except Exception:
+    except BaseException:
         FAILURES[label] += 1
         raise
 
@@ -184,8 +184,8 @@ def test_stateful_links(
 
     Workflow.run(
         settings=settings(
-            max_examples=max(3, EXAMPLES),
-            stateful_step_count=8,
+            max_examples=max(6, EXAMPLES),
+            stateful_step_count=10,
             deadline=None,
             suppress_health_check=list(HealthCheck),
         )

@@ -4,6 +4,9 @@ operations that create a resource and those that use it.
 - 422: FastAPI documents its default `HTTPValidationError`, which no endpoint ever sends; every
   such response is described as the API's `ErrorResponse` (a list of ErrorBody naming each
   field) and the default's schemas leave the document.
+- 400: a body that cannot even be decoded (bytes that are not UTF-8 under a JSON content type)
+  is refused by FastAPI before validation with 400 `bad_request`; every operation that takes a
+  body documents it.
 - Links (OpenAPI 3 `links`): the id in a create operation's answer feeds the operations that
   read, change and delete that resource. Clients and generators can follow them, and the
   stateful fuzzing (tests/core/test_fuzz.py) walks create -> read -> update -> delete by them.
@@ -72,6 +75,14 @@ def _operations(schema: dict[str, Any]) -> dict[str, dict[str, Any]]:
 
 def _error_schema(schema: dict[str, Any], operations: dict[str, dict[str, Any]]) -> None:
     for operation in operations.values():
+        if "requestBody" in operation:
+            operation["responses"].setdefault(
+                "400",
+                {
+                    "description": "The body could not be decoded.",
+                    "content": {"application/json": {"schema": {"$ref": ERROR_REF}}},
+                },
+            )
         response = operation.get("responses", {}).get("422")
         if response is not None and _is_default_validation_error(response):
             response["description"] = "The request is not valid (each field named)."

@@ -1982,6 +1982,10 @@ export type AccountCreateAccountInviteData = {
 
 export type AccountCreateAccountInviteErrors = {
     /**
+     * The body could not be decoded.
+     */
+    400: ErrorResponse;
+    /**
      * Unauthorized
      */
     401: ErrorResponse;
@@ -2139,6 +2143,10 @@ export type AccountUpdateMemberData = {
 
 export type AccountUpdateMemberErrors = {
     /**
+     * The body could not be decoded.
+     */
+    400: ErrorResponse;
+    /**
      * Unauthorized
      */
     401: ErrorResponse;
@@ -2180,6 +2188,10 @@ export type AuthLoginData = {
 
 export type AuthLoginErrors = {
     /**
+     * The body could not be decoded.
+     */
+    400: ErrorResponse;
+    /**
      * Unauthorized
      */
     401: ErrorResponse;
@@ -2212,6 +2224,10 @@ export type AuthLoginJsonData = {
 };
 
 export type AuthLoginJsonErrors = {
+    /**
+     * The body could not be decoded.
+     */
+    400: ErrorResponse;
     /**
      * Unauthorized
      */
@@ -2248,6 +2264,10 @@ export type AuthLogoutData = {
 };
 
 export type AuthLogoutErrors = {
+    /**
+     * The body could not be decoded.
+     */
+    400: ErrorResponse;
     /**
      * Unprocessable Entity
      */
@@ -2324,6 +2344,10 @@ export type AuthUpdateMeData = {
 
 export type AuthUpdateMeErrors = {
     /**
+     * The body could not be decoded.
+     */
+    400: ErrorResponse;
+    /**
      * Unauthorized
      */
     401: ErrorResponse;
@@ -2382,6 +2406,10 @@ export type AuthRequestPasswordResetData = {
 
 export type AuthRequestPasswordResetErrors = {
     /**
+     * The body could not be decoded.
+     */
+    400: ErrorResponse;
+    /**
      * Unprocessable Entity
      */
     422: ErrorResponse;
@@ -2413,6 +2441,10 @@ export type AuthRefreshTokensData = {
 };
 
 export type AuthRefreshTokensErrors = {
+    /**
+     * The body could not be decoded.
+     */
+    400: ErrorResponse;
     /**
      * Unauthorized
      */
@@ -2446,6 +2478,10 @@ export type AuthRegisterData = {
 };
 
 export type AuthRegisterErrors = {
+    /**
+     * The body could not be decoded.
+     */
+    400: ErrorResponse;
     /**
      * Forbidden
      */
@@ -2546,6 +2582,10 @@ export type InvitesPreviewInviteData = {
 
 export type InvitesPreviewInviteErrors = {
     /**
+     * The body could not be decoded.
+     */
+    400: ErrorResponse;
+    /**
      * Not Found
      */
     404: ErrorResponse;
@@ -2587,6 +2627,10 @@ export type PlatformChangeAccountPlanData = {
 };
 
 export type PlatformChangeAccountPlanErrors = {
+    /**
+     * The body could not be decoded.
+     */
+    400: ErrorResponse;
     /**
      * Unauthorized
      */
@@ -2655,6 +2699,10 @@ export type PlatformCreatePlatformInviteData = {
 };
 
 export type PlatformCreatePlatformInviteErrors = {
+    /**
+     * The body could not be decoded.
+     */
+    400: ErrorResponse;
     /**
      * Unauthorized
      */
@@ -2728,6 +2776,15 @@ export type PlatformListPlansData = {
     query?: never;
     url: '/api/v1/platform/plans';
 };
+
+export type PlatformListPlansErrors = {
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse;
+};
+
+export type PlatformListPlansError = PlatformListPlansErrors[keyof PlatformListPlansErrors];
 
 export type PlatformListPlansResponses = {
     /**
@@ -2823,6 +2880,10 @@ export type SessionsCreateSessionData = {
 
 export type SessionsCreateSessionErrors = {
     /**
+     * The body could not be decoded.
+     */
+    400: ErrorResponse;
+    /**
      * Unauthorized
      */
     401: ErrorResponse;
@@ -2906,6 +2967,10 @@ export type SessionsUpdateSessionData = {
 };
 
 export type SessionsUpdateSessionErrors = {
+    /**
+     * The body could not be decoded.
+     */
+    400: ErrorResponse;
     /**
      * Unauthorized
      */
@@ -2999,6 +3064,10 @@ export type SessionsGoBackData = {
 
 export type SessionsGoBackErrors = {
     /**
+     * The body could not be decoded.
+     */
+    400: ErrorResponse;
+    /**
      * Unauthorized
      */
     401: ErrorResponse;
@@ -3044,6 +3113,10 @@ export type SessionsCompleteSessionData = {
 };
 
 export type SessionsCompleteSessionErrors = {
+    /**
+     * The body could not be decoded.
+     */
+    400: ErrorResponse;
     /**
      * Unauthorized
      */
@@ -3091,6 +3164,10 @@ export type SessionsExportSessionData = {
 
 export type SessionsExportSessionErrors = {
     /**
+     * The body could not be decoded.
+     */
+    400: ErrorResponse;
+    /**
      * Unauthorized
      */
     401: ErrorResponse;
@@ -3130,6 +3207,10 @@ export type SessionsStartSessionData = {
 };
 
 export type SessionsStartSessionErrors = {
+    /**
+     * The body could not be decoded.
+     */
+    400: ErrorResponse;
     /**
      * Unauthorized
      */
@@ -3176,6 +3257,10 @@ export type SessionsRecordStepData = {
 };
 
 export type SessionsRecordStepErrors = {
+    /**
+     * The body could not be decoded.
+     */
+    400: ErrorResponse;
     /**
      * Unauthorized
      */
@@ -3226,6 +3311,10 @@ export type SessionsNoteStepData = {
 };
 
 export type SessionsNoteStepErrors = {
+    /**
+     * The body could not be decoded.
+     */
+    400: ErrorResponse;
     /**
      * Unauthorized
      */
@@ -3328,6 +3417,10 @@ export type TreesCreateTreeData = {
 
 export type TreesCreateTreeErrors = {
     /**
+     * The body could not be decoded.
+     */
+    400: ErrorResponse;
+    /**
      * Unauthorized
      */
     401: ErrorResponse;
@@ -3391,6 +3484,10 @@ export type TreesCreateCategoryData = {
 };
 
 export type TreesCreateCategoryErrors = {
+    /**
+     * The body could not be decoded.
+     */
+    400: ErrorResponse;
     /**
      * Unauthorized
      */
@@ -3476,6 +3573,10 @@ export type TreesRenameCategoryData = {
 
 export type TreesRenameCategoryErrors = {
     /**
+     * The body could not be decoded.
+     */
+    400: ErrorResponse;
+    /**
      * Unauthorized
      */
     401: ErrorResponse;
@@ -3516,6 +3617,10 @@ export type TreesImportTreeData = {
 };
 
 export type TreesImportTreeErrors = {
+    /**
+     * The body could not be decoded.
+     */
+    400: ErrorResponse;
     /**
      * Unauthorized
      */
@@ -3772,6 +3877,10 @@ export type TreesUpdateTreeData = {
 
 export type TreesUpdateTreeErrors = {
     /**
+     * The body could not be decoded.
+     */
+    400: ErrorResponse;
+    /**
      * Unauthorized
      */
     401: ErrorResponse;
@@ -3864,6 +3973,10 @@ export type TreesPublishTreeData = {
 };
 
 export type TreesPublishTreeErrors = {
+    /**
+     * The body could not be decoded.
+     */
+    400: ErrorResponse;
     /**
      * Unauthorized
      */
@@ -4106,6 +4219,10 @@ export type TreesRestoreTreeVersionData = {
 };
 
 export type TreesRestoreTreeVersionErrors = {
+    /**
+     * The body could not be decoded.
+     */
+    400: ErrorResponse;
     /**
      * Unauthorized
      */
