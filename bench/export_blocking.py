@@ -30,31 +30,10 @@ from typing import Any
 import asyncpg
 import httpx
 import psycopg
+from sessions_bench import LOOP_GRAPH, PASSWORD, percentile  # the same folder
 
 from troubletree.core.db import libpq_url, replace_database
 from troubletree.core.migrate import upgrade
-
-PASSWORD = "benchmark passphrase 1"  # noqa: S105 - a throwaway benchmark user
-LOOP_GRAPH = {
-    "start": "q1",
-    "nodes": [
-        {
-            "id": "q1",
-            "kind": "question",
-            "title": "Is the paper tray seated after this attempt?",
-            "options": [
-                {"id": "again", "label": "Not yet, try again", "next": "q1"},
-                {"id": "done", "label": "Yes", "next": "s1"},
-            ],
-        },
-        {"id": "s1", "kind": "solution", "title": "Solved"},
-    ],
-}
-
-
-def percentile(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(p / 100 * (len(ordered) - 1))))]
 
 
 def free_port() -> int:
