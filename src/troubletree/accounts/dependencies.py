@@ -15,6 +15,7 @@ from troubletree.auth.dependencies import oauth2_scheme
 from troubletree.core.clock import utcnow
 from troubletree.core.db import DB, SettingsDep
 from troubletree.core.errors import Unauthorized
+from troubletree.core.observability import note_account
 
 
 async def get_caller(
@@ -27,6 +28,7 @@ async def get_caller(
     auth_service.check_sign_in(bool(found and found.is_active), bool(found and found.is_live))
     if found is None or found.account_id is None or found.role is None:
         raise NoAccount()
+    note_account(found.account_id)
     return Caller(found.user_id, found.account_id, Role(found.role), found.full_name, found.email)
 
 

@@ -138,7 +138,7 @@ async def preview_invite(
     return InvitePreview(account_name=name, role=role)
 
 
-@platform_router.get("/plans", tags=["platform"])
+@platform_router.get("/plans", tags=["platform"], responses=error_responses(401))
 async def list_plans(_: CurrentUser, db: DB) -> list[PlanRead]:
     return [PlanRead.model_validate(p) for p in await service.list_plans(db)]
 

@@ -81,7 +81,31 @@ class Settings(BaseSettings):
     # Background jobs: run the worker inside `serve` (one process) or separately.
     run_worker_in_process: bool = True
 
+    # Exports render in worker processes (core/offload.py): this many at once, this many waiting.
+    export_workers: int = 2
+    export_queue_limit: int = 8
+
     log_level: str = "INFO"
+    # json: one JSON object a line (the default in production); text: for a terminal.
+    log_format: Literal["json", "text"] | None = None
+    # Bearer token for /metrics; unset: /metrics answers 404.
+    metrics_token: str | None = None
+    # Comma-separated origins allowed to call the API from a browser (CORS); empty: none.
+    cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def effective_log_format(self) -> Literal["json", "text"]:
+        if self.log_format:
+            return self.log_format
+        return "json" if self.environment == "production" else "text"
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _split_origins(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [o.strip().rstrip("/") for o in value.split(",") if o.strip()]
+        return value
 
     @field_validator("trusted_proxies", mode="before")
     @classmethod

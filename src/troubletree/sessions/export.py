@@ -1,4 +1,5 @@
-"""Session transcripts as PDF, Markdown or JSON. Pure: a Transcript in, bytes out.
+"""Session transcripts as PDF, Markdown or JSON. Pure: a Transcript in, bytes out (`render`;
+`render_off_loop` runs it in the CPU pool).
 
 User text (answers, notes, variables) is made inert: in Markdown it is escaped where it would
 mean something (`markdown.inert`: no links, HTML or markup, and no needless backslashes), and any
@@ -19,6 +20,7 @@ from typing import Any, Literal
 
 from fpdf import FPDF
 
+from troubletree.core.offload import CpuPool
 from troubletree.sessions.markdown import inert
 
 ExportFormat = Literal["pdf", "markdown", "json"]
@@ -229,3 +231,16 @@ def render(t: Transcript, fmt: ExportFormat) -> bytes:
     if fmt == "markdown":
         return to_markdown(t).encode()
     return to_json(t).encode()
+
+
+# Markdown and JSON cost about 5-20 µs a step (2,000 steps: 10-40 ms, measured), so a short
+# transcript renders inline (a few ms, less than the hop to a worker process) and a long one in
+# the pool. A PDF costs about 3 ms a step and always goes to the pool.
+INLINE_TEXT_STEPS = 200
+
+
+async def render_off_loop(pool: CpuPool, t: Transcript, fmt: ExportFormat) -> bytes:
+    """`render`, in a worker process unless it is a short text transcript (core/offload.py)."""
+    if fmt != "pdf" and len(t.steps) <= INLINE_TEXT_STEPS:
+        return render(t, fmt)
+    return await pool.run(render, t, fmt)

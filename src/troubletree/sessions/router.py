@@ -7,7 +7,7 @@ import uuid
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, Query, Request, Response, status
 
 from troubletree.accounts.dependencies import CurrentMember
 from troubletree.core.db import DB
@@ -124,7 +124,7 @@ async def abandon_session(session_id: uuid.UUID, caller: CurrentMember, db: DB) 
 @router.post(
     "/{session_id}/export",
     responses={
-        **error_responses(401, 404, 422),
+        **error_responses(401, 404, 422, 503),
         200: {
             "content": {"application/pdf": {}, "text/markdown": {}, "application/json": {}},
             "description": "The transcript file.",
@@ -133,10 +133,12 @@ async def abandon_session(session_id: uuid.UUID, caller: CurrentMember, db: DB) 
     response_class=Response,
 )
 async def export_session(
-    session_id: uuid.UUID, body: ExportRequest, caller: CurrentMember, db: DB
+    session_id: uuid.UUID, body: ExportRequest, caller: CurrentMember, db: DB, request: Request
 ) -> Response:
-    """The transcript as PDF, Markdown or JSON (a file download)."""
-    content, title = await service.export_session(db, caller, session_id, body.format)
+    """The transcript as PDF, Markdown or JSON (a file download). Rendered off the event loop in
+    a bounded pool: 503 `busy` with Retry-After when the pool's queue is full."""
+    pool = request.app.state.cpu_pool
+    content, title = await service.export_session(db, caller, session_id, body.format, pool)
     slug = re.sub(r"[^A-Za-z0-9]+", "-", title).strip("-").lower()[:60] or "session"
     filename = f"{slug}-{str(session_id)[:8]}.{EXTENSIONS[body.format]}"
     return Response(

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from troubletree.accounts import repository as accounts_repository
 from troubletree.accounts.caller import Caller
 from troubletree.core.clock import utcnow
+from troubletree.core.offload import CpuPool
 from troubletree.sessions import navigator, repository
 from troubletree.sessions.exceptions import (
     CannotAssign,
@@ -36,7 +37,7 @@ from troubletree.sessions.exceptions import (
     TreeNotPublished,
     VariablesInvalid,
 )
-from troubletree.sessions.export import ExportFormat, render
+from troubletree.sessions.export import ExportFormat, render_off_loop
 from troubletree.sessions.models import ACTIVE, Outcome, SessionStatus, StepKind
 from troubletree.sessions.navigator import StepEvent
 from troubletree.sessions.presenter import Loaded, session_read
@@ -524,9 +525,12 @@ async def abandon_session(db: AsyncSession, caller: Caller, session_id: uuid.UUI
 
 
 async def export_session(
-    db: AsyncSession, caller: Caller, session_id: uuid.UUID, fmt: ExportFormat
+    db: AsyncSession, caller: Caller, session_id: uuid.UUID, fmt: ExportFormat, pool: CpuPool
 ) -> tuple[bytes, str]:
     """The session's transcript as a file, and the tree title (for the file name)."""
     loaded = await _load(db, caller, session_id)
     transcript = await build_transcript(db, loaded)
-    return render(transcript, fmt), transcript.tree_title
+    # Everything is read: the connection goes back to the pool before a render that may take
+    # seconds (or wait for a free renderer).
+    await db.commit()
+    return await render_off_loop(pool, transcript, fmt), transcript.tree_title

@@ -419,16 +419,6 @@ export type Graph = {
 };
 
 /**
- * HTTPValidationError
- */
-export type HttpValidationError = {
-    /**
-     * Detail
-     */
-    detail?: Array<ValidationError>;
-};
-
-/**
  * HighlightPart
  */
 export type HighlightPart = {
@@ -1724,34 +1714,6 @@ export type UserUpdate = {
 };
 
 /**
- * ValidationError
- */
-export type ValidationError = {
-    /**
-     * Context
-     */
-    ctx?: {
-        [key: string]: unknown;
-    };
-    /**
-     * Input
-     */
-    input?: unknown;
-    /**
-     * Location
-     */
-    loc: Array<string | number>;
-    /**
-     * Message
-     */
-    msg: string;
-    /**
-     * Error Type
-     */
-    type: string;
-};
-
-/**
  * ValidationReport
  */
 export type ValidationReport = {
@@ -2042,6 +2004,10 @@ export type AccountCreateAccountInviteData = {
 
 export type AccountCreateAccountInviteErrors = {
     /**
+     * The body could not be decoded.
+     */
+    400: ErrorResponse;
+    /**
      * Unauthorized
      */
     401: ErrorResponse;
@@ -2092,9 +2058,9 @@ export type AccountRevokeAccountInviteErrors = {
      */
     404: ErrorResponse;
     /**
-     * Validation Error
+     * The request is not valid (each field named).
      */
-    422: HttpValidationError;
+    422: ErrorResponse;
 };
 
 export type AccountRevokeAccountInviteError = AccountRevokeAccountInviteErrors[keyof AccountRevokeAccountInviteErrors];
@@ -2169,9 +2135,9 @@ export type AccountRemoveMemberErrors = {
      */
     409: ErrorResponse;
     /**
-     * Validation Error
+     * The request is not valid (each field named).
      */
-    422: HttpValidationError;
+    422: ErrorResponse;
 };
 
 export type AccountRemoveMemberError = AccountRemoveMemberErrors[keyof AccountRemoveMemberErrors];
@@ -2198,6 +2164,10 @@ export type AccountUpdateMemberData = {
 };
 
 export type AccountUpdateMemberErrors = {
+    /**
+     * The body could not be decoded.
+     */
+    400: ErrorResponse;
     /**
      * Unauthorized
      */
@@ -2240,6 +2210,10 @@ export type AuthLoginData = {
 
 export type AuthLoginErrors = {
     /**
+     * The body could not be decoded.
+     */
+    400: ErrorResponse;
+    /**
      * Unauthorized
      */
     401: ErrorResponse;
@@ -2272,6 +2246,10 @@ export type AuthLoginJsonData = {
 };
 
 export type AuthLoginJsonErrors = {
+    /**
+     * The body could not be decoded.
+     */
+    400: ErrorResponse;
     /**
      * Unauthorized
      */
@@ -2308,6 +2286,10 @@ export type AuthLogoutData = {
 };
 
 export type AuthLogoutErrors = {
+    /**
+     * The body could not be decoded.
+     */
+    400: ErrorResponse;
     /**
      * Unprocessable Entity
      */
@@ -2383,6 +2365,10 @@ export type AuthUpdateMeData = {
 };
 
 export type AuthUpdateMeErrors = {
+    /**
+     * The body could not be decoded.
+     */
+    400: ErrorResponse;
     /**
      * Unauthorized
      */
@@ -2471,6 +2457,10 @@ export type AuthRequestPasswordResetData = {
 
 export type AuthRequestPasswordResetErrors = {
     /**
+     * The body could not be decoded.
+     */
+    400: ErrorResponse;
+    /**
      * Unprocessable Entity
      */
     422: ErrorResponse;
@@ -2502,6 +2492,10 @@ export type AuthRefreshTokensData = {
 };
 
 export type AuthRefreshTokensErrors = {
+    /**
+     * The body could not be decoded.
+     */
+    400: ErrorResponse;
     /**
      * Unauthorized
      */
@@ -2535,6 +2529,10 @@ export type AuthRegisterData = {
 };
 
 export type AuthRegisterErrors = {
+    /**
+     * The body could not be decoded.
+     */
+    400: ErrorResponse;
     /**
      * Forbidden
      */
@@ -2664,6 +2662,10 @@ export type InvitesPreviewInviteData = {
 
 export type InvitesPreviewInviteErrors = {
     /**
+     * The body could not be decoded.
+     */
+    400: ErrorResponse;
+    /**
      * Not Found
      */
     404: ErrorResponse;
@@ -2705,6 +2707,10 @@ export type PlatformChangeAccountPlanData = {
 };
 
 export type PlatformChangeAccountPlanErrors = {
+    /**
+     * The body could not be decoded.
+     */
+    400: ErrorResponse;
     /**
      * Unauthorized
      */
@@ -2774,6 +2780,10 @@ export type PlatformCreatePlatformInviteData = {
 
 export type PlatformCreatePlatformInviteErrors = {
     /**
+     * The body could not be decoded.
+     */
+    400: ErrorResponse;
+    /**
      * Unauthorized
      */
     401: ErrorResponse;
@@ -2824,9 +2834,9 @@ export type PlatformRevokePlatformInviteErrors = {
      */
     404: ErrorResponse;
     /**
-     * Validation Error
+     * The request is not valid (each field named).
      */
-    422: HttpValidationError;
+    422: ErrorResponse;
 };
 
 export type PlatformRevokePlatformInviteError = PlatformRevokePlatformInviteErrors[keyof PlatformRevokePlatformInviteErrors];
@@ -2846,6 +2856,15 @@ export type PlatformListPlansData = {
     query?: never;
     url: '/api/v1/platform/plans';
 };
+
+export type PlatformListPlansErrors = {
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse;
+};
+
+export type PlatformListPlansError = PlatformListPlansErrors[keyof PlatformListPlansErrors];
 
 export type PlatformListPlansResponses = {
     /**
@@ -2941,6 +2960,10 @@ export type SessionsCreateSessionData = {
 
 export type SessionsCreateSessionErrors = {
     /**
+     * The body could not be decoded.
+     */
+    400: ErrorResponse;
+    /**
      * Unauthorized
      */
     401: ErrorResponse;
@@ -2995,9 +3018,9 @@ export type SessionsReadSessionErrors = {
      */
     404: ErrorResponse;
     /**
-     * Validation Error
+     * The request is not valid (each field named).
      */
-    422: HttpValidationError;
+    422: ErrorResponse;
 };
 
 export type SessionsReadSessionError = SessionsReadSessionErrors[keyof SessionsReadSessionErrors];
@@ -3024,6 +3047,10 @@ export type SessionsUpdateSessionData = {
 };
 
 export type SessionsUpdateSessionErrors = {
+    /**
+     * The body could not be decoded.
+     */
+    400: ErrorResponse;
     /**
      * Unauthorized
      */
@@ -3087,9 +3114,9 @@ export type SessionsAbandonSessionErrors = {
      */
     409: ErrorResponse;
     /**
-     * Validation Error
+     * The request is not valid (each field named).
      */
-    422: HttpValidationError;
+    422: ErrorResponse;
 };
 
 export type SessionsAbandonSessionError = SessionsAbandonSessionErrors[keyof SessionsAbandonSessionErrors];
@@ -3116,6 +3143,10 @@ export type SessionsGoBackData = {
 };
 
 export type SessionsGoBackErrors = {
+    /**
+     * The body could not be decoded.
+     */
+    400: ErrorResponse;
     /**
      * Unauthorized
      */
@@ -3163,6 +3194,10 @@ export type SessionsCompleteSessionData = {
 
 export type SessionsCompleteSessionErrors = {
     /**
+     * The body could not be decoded.
+     */
+    400: ErrorResponse;
+    /**
      * Unauthorized
      */
     401: ErrorResponse;
@@ -3209,6 +3244,10 @@ export type SessionsExportSessionData = {
 
 export type SessionsExportSessionErrors = {
     /**
+     * The body could not be decoded.
+     */
+    400: ErrorResponse;
+    /**
      * Unauthorized
      */
     401: ErrorResponse;
@@ -3220,6 +3259,10 @@ export type SessionsExportSessionErrors = {
      * Unprocessable Entity
      */
     422: ErrorResponse;
+    /**
+     * Service Unavailable
+     */
+    503: ErrorResponse;
 };
 
 export type SessionsExportSessionError = SessionsExportSessionErrors[keyof SessionsExportSessionErrors];
@@ -3244,6 +3287,10 @@ export type SessionsStartSessionData = {
 };
 
 export type SessionsStartSessionErrors = {
+    /**
+     * The body could not be decoded.
+     */
+    400: ErrorResponse;
     /**
      * Unauthorized
      */
@@ -3290,6 +3337,10 @@ export type SessionsRecordStepData = {
 };
 
 export type SessionsRecordStepErrors = {
+    /**
+     * The body could not be decoded.
+     */
+    400: ErrorResponse;
     /**
      * Unauthorized
      */
@@ -3340,6 +3391,10 @@ export type SessionsNoteStepData = {
 };
 
 export type SessionsNoteStepErrors = {
+    /**
+     * The body could not be decoded.
+     */
+    400: ErrorResponse;
     /**
      * Unauthorized
      */
@@ -3442,6 +3497,10 @@ export type TreesCreateTreeData = {
 
 export type TreesCreateTreeErrors = {
     /**
+     * The body could not be decoded.
+     */
+    400: ErrorResponse;
+    /**
      * Unauthorized
      */
     401: ErrorResponse;
@@ -3506,6 +3565,10 @@ export type TreesCreateCategoryData = {
 
 export type TreesCreateCategoryErrors = {
     /**
+     * The body could not be decoded.
+     */
+    400: ErrorResponse;
+    /**
      * Unauthorized
      */
     401: ErrorResponse;
@@ -3560,9 +3623,9 @@ export type TreesDeleteCategoryErrors = {
      */
     404: ErrorResponse;
     /**
-     * Validation Error
+     * The request is not valid (each field named).
      */
-    422: HttpValidationError;
+    422: ErrorResponse;
 };
 
 export type TreesDeleteCategoryError = TreesDeleteCategoryErrors[keyof TreesDeleteCategoryErrors];
@@ -3589,6 +3652,10 @@ export type TreesRenameCategoryData = {
 };
 
 export type TreesRenameCategoryErrors = {
+    /**
+     * The body could not be decoded.
+     */
+    400: ErrorResponse;
     /**
      * Unauthorized
      */
@@ -3630,6 +3697,10 @@ export type TreesImportTreeData = {
 };
 
 export type TreesImportTreeErrors = {
+    /**
+     * The body could not be decoded.
+     */
+    400: ErrorResponse;
     /**
      * Unauthorized
      */
@@ -3814,9 +3885,9 @@ export type TreesDeleteTreeErrors = {
      */
     404: ErrorResponse;
     /**
-     * Validation Error
+     * The request is not valid (each field named).
      */
-    422: HttpValidationError;
+    422: ErrorResponse;
 };
 
 export type TreesDeleteTreeError = TreesDeleteTreeErrors[keyof TreesDeleteTreeErrors];
@@ -3856,9 +3927,9 @@ export type TreesReadTreeErrors = {
      */
     404: ErrorResponse;
     /**
-     * Validation Error
+     * The request is not valid (each field named).
      */
-    422: HttpValidationError;
+    422: ErrorResponse;
 };
 
 export type TreesReadTreeError = TreesReadTreeErrors[keyof TreesReadTreeErrors];
@@ -3885,6 +3956,10 @@ export type TreesUpdateTreeData = {
 };
 
 export type TreesUpdateTreeErrors = {
+    /**
+     * The body could not be decoded.
+     */
+    400: ErrorResponse;
     /**
      * Unauthorized
      */
@@ -3979,6 +4054,10 @@ export type TreesPublishTreeData = {
 
 export type TreesPublishTreeErrors = {
     /**
+     * The body could not be decoded.
+     */
+    400: ErrorResponse;
+    /**
      * Unauthorized
      */
     401: ErrorResponse;
@@ -4037,9 +4116,9 @@ export type TreesValidateTreeErrors = {
      */
     404: ErrorResponse;
     /**
-     * Validation Error
+     * The request is not valid (each field named).
      */
-    422: HttpValidationError;
+    422: ErrorResponse;
 };
 
 export type TreesValidateTreeError = TreesValidateTreeErrors[keyof TreesValidateTreeErrors];
@@ -4187,9 +4266,9 @@ export type TreesReadTreeVersionErrors = {
      */
     404: ErrorResponse;
     /**
-     * Validation Error
+     * The request is not valid (each field named).
      */
-    422: HttpValidationError;
+    422: ErrorResponse;
 };
 
 export type TreesReadTreeVersionError = TreesReadTreeVersionErrors[keyof TreesReadTreeVersionErrors];
@@ -4220,6 +4299,10 @@ export type TreesRestoreTreeVersionData = {
 };
 
 export type TreesRestoreTreeVersionErrors = {
+    /**
+     * The body could not be decoded.
+     */
+    400: ErrorResponse;
     /**
      * Unauthorized
      */
@@ -4252,3 +4335,52 @@ export type TreesRestoreTreeVersionResponses = {
 };
 
 export type TreesRestoreTreeVersionResponse = TreesRestoreTreeVersionResponses[keyof TreesRestoreTreeVersionResponses];
+
+export type HealthAliveData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/healthz';
+};
+
+export type HealthAliveResponses = {
+    /**
+     * Response Health-Alive
+     *
+     * Successful Response
+     */
+    200: {
+        [key: string]: string;
+    };
+};
+
+export type HealthAliveResponse = HealthAliveResponses[keyof HealthAliveResponses];
+
+export type HealthReadyData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/readyz';
+};
+
+export type HealthReadyErrors = {
+    /**
+     * Service Unavailable
+     */
+    503: ErrorResponse;
+};
+
+export type HealthReadyError = HealthReadyErrors[keyof HealthReadyErrors];
+
+export type HealthReadyResponses = {
+    /**
+     * Response Health-Ready
+     *
+     * Successful Response
+     */
+    200: {
+        [key: string]: string;
+    };
+};
+
+export type HealthReadyResponse = HealthReadyResponses[keyof HealthReadyResponses];
