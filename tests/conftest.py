@@ -83,6 +83,7 @@ def make_settings(database_url: str, **overrides: Any) -> Settings:
         "argon2_memory_kib": 8192,
         "rate_limit_login_ip": "100000/minute",
         "rate_limit_login_account": "100000/hour",
+        "rate_limit_login_pair": "100000/hour",
         "rate_limit_register_ip": "100000/minute",
         "rate_limit_reset_ip": "100000/minute",
         "rate_limit_invite_ip": "100000/minute",

@@ -58,6 +58,9 @@ class Settings(BaseSettings):
     redis_url: str | None = None
     rate_limit_login_ip: str = "20/minute"
     rate_limit_login_account: str = "100/hour"
+    rate_limit_login_pair: str = "10/15minutes"
+    # Addresses a user signed in from within this many days are exempt from the account limit.
+    login_usual_address_days: int = 30
     rate_limit_register_ip: str = "10/hour"
     rate_limit_reset_ip: str = "10/hour"
     rate_limit_invite_ip: str = "10/minute"
