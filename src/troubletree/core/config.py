@@ -32,6 +32,10 @@ class Settings(BaseSettings):
     db_max_overflow: int = 20
     # Set to 0 behind PgBouncer in transaction mode.
     db_statement_cache_size: int = 100
+    # How long a request waits to open a connection / for a pooled one to come free before it
+    # answers 503 database_unavailable.
+    db_connect_timeout_seconds: float = 2
+    db_pool_timeout_seconds: float = 2
 
     # Signing and tokens.
     secret_key: str = ""
@@ -82,6 +86,8 @@ class Settings(BaseSettings):
     run_worker_in_process: bool = True
 
     log_level: str = "INFO"
+    # On SIGTERM `serve` stops accepting and lets requests in flight finish for this long.
+    shutdown_grace_seconds: int = 30
 
     @field_validator("trusted_proxies", mode="before")
     @classmethod

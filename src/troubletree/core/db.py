@@ -27,6 +27,7 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.orm import DeclarativeBase
 
+from troubletree.core.availability import outage
 from troubletree.core.config import Settings, get_settings
 from troubletree.core.errors import AppError
 
@@ -125,7 +126,20 @@ def start_embedded_postgres(settings: Settings) -> str:
     if "(1 row)" not in exists:
         server.psql(f'CREATE DATABASE "{EMBEDDED_DATABASE}";')
         logger.info("created database %s in the embedded server", EMBEDDED_DATABASE)
+    outage.explain = lambda: _embedded_outage_hint(settings)
     return str(server.get_uri(database=EMBEDDED_DATABASE))
+
+
+def _embedded_outage_hint(settings: Settings) -> str:
+    """Named in the outage warning when the embedded server this process uses has stopped:
+    nothing else will start it again while `serve` runs."""
+    pgdata = embedded_pgdata(settings)
+    if _running_postmaster(pgdata) is not None:
+        return ""
+    return (
+        f"; the embedded PostgreSQL in {pgdata} is not running: restart `troubletree serve` "
+        "to start it again"
+    )
 
 
 def _forget_dead_handles(pgdata: Path) -> None:
@@ -220,12 +234,14 @@ class Database:
         self.url = url
         connect_args: dict[str, Any] = {
             "statement_cache_size": settings.db_statement_cache_size,
+            "timeout": settings.db_connect_timeout_seconds,
             "server_settings": {"application_name": "troubletree", "timezone": "UTC"},
         }
         self.engine: AsyncEngine = create_async_engine(
             async_url(url),
             pool_size=pool_size or settings.db_pool_size,
             max_overflow=settings.db_max_overflow,
+            pool_timeout=settings.db_pool_timeout_seconds,
             pool_pre_ping=True,
             connect_args=connect_args,
         )
@@ -234,6 +250,7 @@ class Database:
     async def ping(self) -> None:
         async with self.engine.connect() as conn:
             await conn.execute(text("SELECT 1"))
+        outage.succeeded()
 
     async def dispose(self) -> None:
         await self.engine.dispose()
@@ -268,6 +285,7 @@ async def get_db() -> AsyncIterator[AsyncSession]:
             raise
         else:
             await db.commit()
+            outage.succeeded()
 
 
 DB = Annotated[AsyncSession, Depends(get_db, scope="function")]
