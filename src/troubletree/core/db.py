@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import uuid
 import warnings
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -227,6 +228,10 @@ def resolve_database_url(settings: Settings) -> str:
 # --------------------------------------------------------------------------- engine
 
 
+def _unique_statement_name() -> str:
+    return f"__asyncpg_{uuid.uuid4()}__"
+
+
 class Database:
     """The process's engine and session factory (created once at start-up)."""
 
@@ -237,6 +242,13 @@ class Database:
             "timeout": settings.db_connect_timeout_seconds,
             "server_settings": {"application_name": "troubletree", "timezone": "UTC"},
         }
+        if settings.db_statement_cache_size == 0:
+            # Behind PgBouncer in transaction mode (older than 1.21, or without
+            # max_prepared_statements): consecutive transactions may reach different server
+            # connections, so SQLAlchemy's own statement cache goes too, and the statements it
+            # still prepares get unique names instead of asyncpg's numbered ones.
+            connect_args["prepared_statement_cache_size"] = 0
+            connect_args["prepared_statement_name_func"] = _unique_statement_name
         self.engine: AsyncEngine = create_async_engine(
             async_url(url),
             pool_size=pool_size or settings.db_pool_size,

@@ -21,6 +21,7 @@ EMAIL_RETRY = procrastinate.RetryStrategy(max_attempts=10, wait=5, exponential_w
 
 def build_job_app(settings: Settings, database: Database) -> procrastinate.App:
     """A job app bound to one database and one set of settings, with every task registered."""
+    import troubletree.models_registry  # noqa: F401 - every table, for the ORM's flush order
     from troubletree.auth.service import send_reset_link
     from troubletree.core.client import ClientInfo
     from troubletree.notifications.repository import (
