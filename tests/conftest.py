@@ -13,6 +13,7 @@ emptied and dropped; a developer's data is never touched.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import secrets
 import socket
@@ -244,6 +245,13 @@ class Mailbox:
 
 @pytest.fixture
 def smtp() -> Iterator[tuple[Mailbox, int]]:
+    with smtp_server() as server:
+        yield server
+
+
+@contextlib.contextmanager
+def smtp_server() -> Iterator[tuple[Mailbox, int]]:
+    """An SMTP server on loopback (aiosmtpd) collecting what it receives, and its port."""
     mailbox = Mailbox()
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))

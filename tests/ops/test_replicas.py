@@ -28,9 +28,8 @@ from pathlib import Path
 import httpx
 import psycopg
 import pytest
-from aiosmtpd.controller import Controller
 
-from tests.conftest import KEEP_TABLES, TEST_PASSWORD, Mailbox
+from tests.conftest import KEEP_TABLES, TEST_PASSWORD, Mailbox, smtp_server
 from tests.ops.servers import Process, Runner, app_environment, free_port, processes, serve
 
 pytestmark = [pytest.mark.replicas, pytest.mark.timeout(240)]
@@ -131,13 +130,8 @@ def _empty_tables(database_url: str) -> None:
 @pytest.fixture(scope="module")
 def mail() -> Iterator[tuple[Mailbox, int]]:
     """An SMTP server on loopback for the whole cluster's life."""
-    mailbox, port = Mailbox(), free_port()
-    controller = Controller(mailbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        yield mailbox, port
-    finally:
-        controller.stop()
+    with smtp_server() as server:
+        yield server
 
 
 @pytest.fixture(scope="module")
