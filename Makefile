@@ -8,7 +8,8 @@ WEB_SOURCES := $(shell find web/src web/public web/index.html web/vite.config.ts
                  web/tsconfig.json web/tsconfig.app.json -type f 2>/dev/null)
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: run test test-py test-web install web web-build lint format serve clean-data bench fuzz
+.PHONY: run test test-py test-web install web web-build lint format serve clean-data bench \
+        fuzz replicas faults
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -61,6 +62,15 @@ lint: install
 format: install
 	$(BIN)/ruff check --fix src tests bench
 	$(BIN)/ruff format src tests bench
+
+## Two replicas and a worker behind haproxy, sharing PostgreSQL and Redis (part of `make test`
+## too): rate limits, refresh grace, mail exactly once, a replica killed mid-load. Prints counts.
+replicas: install
+	$(BIN)/pytest -m replicas -s -q tests/ops
+
+## A private PostgreSQL stopped for 10 s under step load, and a graceful shutdown. Prints counts.
+faults: install
+	$(BIN)/pytest -m faults -s -q tests/ops
 
 ## Benchmarks (not part of the tests): see bench/README.md.
 bench: install

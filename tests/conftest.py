@@ -13,6 +13,7 @@ emptied and dropped; a developer's data is never touched.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import secrets
 import socket
@@ -83,6 +84,7 @@ def make_settings(database_url: str, **overrides: Any) -> Settings:
         "argon2_memory_kib": 8192,
         "rate_limit_login_ip": "100000/minute",
         "rate_limit_login_account": "100000/hour",
+        "rate_limit_login_pair": "100000/hour",
         "rate_limit_register_ip": "100000/minute",
         "rate_limit_reset_ip": "100000/minute",
         "rate_limit_invite_ip": "100000/minute",
@@ -243,6 +245,13 @@ class Mailbox:
 
 @pytest.fixture
 def smtp() -> Iterator[tuple[Mailbox, int]]:
+    with smtp_server() as server:
+        yield server
+
+
+@contextlib.contextmanager
+def smtp_server() -> Iterator[tuple[Mailbox, int]]:
+    """An SMTP server on loopback (aiosmtpd) collecting what it receives, and its port."""
     mailbox = Mailbox()
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))

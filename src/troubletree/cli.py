@@ -102,6 +102,8 @@ def serve(
         # copy (trusting 127.0.0.1 or FORWARDED_ALLOW_IPS) must not run as well.
         proxy_headers=False,
         forwarded_allow_ips=[],
+        # SIGTERM: stop accepting, let requests in flight finish (up to the grace period).
+        timeout_graceful_shutdown=settings.shutdown_grace_seconds,
     )
 
 

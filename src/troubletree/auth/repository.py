@@ -97,6 +97,17 @@ async def set_verified(db: AsyncSession, user_id: uuid.UUID, email: str, now: da
 # --------------------------------------------------------------------------- refresh tokens
 
 
+async def signed_in_from(db: AsyncSession, user_id: uuid.UUID, ip: str, since: datetime) -> bool:
+    """Whether the user signed in (or renewed a sign-in) from this address since `since`: the
+    user's usual address, which a per-account limit must not lock out."""
+    recent = select(RefreshToken.id).where(
+        RefreshToken.user_id == user_id,
+        RefreshToken.created_ip == ip,
+        RefreshToken.created_at >= since,
+    )
+    return bool(await db.scalar(select(exists(recent))))
+
+
 async def add_refresh_token(db: AsyncSession, token: RefreshToken) -> RefreshToken:
     db.add(token)
     await db.flush()

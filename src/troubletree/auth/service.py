@@ -39,7 +39,7 @@ from troubletree.core.clock import utcnow
 from troubletree.core.config import Settings
 from troubletree.core.ratelimit import RateLimiter
 from troubletree.notifications import templates
-from troubletree.notifications.service import queue_email
+from troubletree.notifications.service import queue_email, queue_password_reset
 
 SUCCESSOR_PURPOSE = "refresh-successor"
 
@@ -91,14 +91,33 @@ async def authenticate(
     password: str,
     client: ClientInfo,
 ) -> User:
-    """Checks a password. Limits: per IP on every attempt, and per account on failures (however
-    many addresses they come from). Form and JSON sign-in share this one path."""
+    """Checks a password. Form and JSON sign-in share this one path. Three limits (README,
+    "Sign-in throttling"):
+
+    - per address, every attempt (`RATE_LIMIT_LOGIN_IP`);
+    - per account and address, failures (`RATE_LIMIT_LOGIN_PAIR`): one address guessing one
+      account is slowed down quickly, and only that pair;
+    - per account, failures from any number of addresses (`RATE_LIMIT_LOGIN_ACCOUNT`). Once it
+      is spent, only the user's usual addresses (a successful sign-in from there within
+      `LOGIN_USUAL_ADDRESS_DAYS`) may still try: a distributed attack slows to a stop without
+      locking the owner out.
+    """
     account_key = email.strip().lower()
     await limiter.hit(settings.rate_limit_login_ip, "login-ip", client.ip)
-    await limiter.check(settings.rate_limit_login_account, "login-account", account_key)
+    await limiter.check(settings.rate_limit_login_pair, "login-pair", account_key, client.ip)
     user = await repository.get_user_by_email(db, email)
+    if not await limiter.test(settings.rate_limit_login_account, "login-account", account_key):
+        usual = user is not None and await repository.signed_in_from(
+            db,
+            user.id,
+            client.ip,
+            utcnow() - timedelta(days=settings.login_usual_address_days),
+        )
+        if not usual:
+            await limiter.check(settings.rate_limit_login_account, "login-account", account_key)
     ok = await security.verify_password(settings, password, user.password_hash if user else None)
     if not ok or user is None or not user.is_active:
+        await limiter.count(settings.rate_limit_login_pair, "login-pair", account_key, client.ip)
         await limiter.count(settings.rate_limit_login_account, "login-account", account_key)
         raise InvalidCredentials()
     return user
@@ -327,12 +346,20 @@ def _recently(at: datetime | None, now: datetime, seconds: int) -> bool:
 async def request_password_reset(
     db: AsyncSession, settings: Settings, limiter: RateLimiter, email: str, client: ClientInfo
 ) -> None:
-    """Always the same answer to the caller; at most one mail a minute per address."""
+    """Always the same answer, in the same time: the request only queues a job (one insert,
+    whether or not the address has an account), and the job does the rest (`send_reset_link`).
+    """
     await limiter.hit(settings.rate_limit_reset_ip, "reset-ip", client.ip)
+    await queue_password_reset(db, email, client.ip, client.user_agent)
+
+
+async def send_reset_link(
+    db: AsyncSession, settings: Settings, email: str, client: ClientInfo
+) -> None:
+    """The job behind a reset request: a link to an active user's address, at most one a
+    minute per address; nothing for an unknown address."""
     user = await repository.get_user_by_email(db, email)
     if user is None or not user.is_active:
-        # Spend comparable time so the answer's timing does not tell which emails exist.
-        await security.verify_password(settings, email, None)
         return
     user = await repository.lock_user(db, user.id)  # serialise concurrent requests per user
     now = utcnow()

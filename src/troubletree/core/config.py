@@ -34,6 +34,10 @@ class Settings(BaseSettings):
     db_max_overflow: int = 20
     # Set to 0 behind PgBouncer in transaction mode.
     db_statement_cache_size: int = 100
+    # How long a request waits to open a connection / for a pooled one to come free before it
+    # answers 503 database_unavailable.
+    db_connect_timeout_seconds: float = 2
+    db_pool_timeout_seconds: float = 2
 
     # Signing and tokens.
     secret_key: str = ""
@@ -60,6 +64,9 @@ class Settings(BaseSettings):
     redis_url: str | None = None
     rate_limit_login_ip: str = "20/minute"
     rate_limit_login_account: str = "100/hour"
+    rate_limit_login_pair: str = "10/15minutes"
+    # Addresses a user signed in from within this many days are exempt from the account limit.
+    login_usual_address_days: int = 30
     rate_limit_register_ip: str = "10/hour"
     rate_limit_reset_ip: str = "10/hour"
     rate_limit_token_check_ip: str = "60/hour"  # noqa: S105 - a rate, not a secret
@@ -106,6 +113,8 @@ class Settings(BaseSettings):
         if isinstance(value, str):
             return [o.strip().rstrip("/") for o in value.split(",") if o.strip()]
         return value
+    # On SIGTERM `serve` stops accepting and lets requests in flight finish for this long.
+    shutdown_grace_seconds: int = 30
 
     @field_validator("trusted_proxies", mode="before")
     @classmethod

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import uuid
 import warnings
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -27,6 +28,7 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.orm import DeclarativeBase
 
+from troubletree.core.availability import outage
 from troubletree.core.config import Settings, get_settings
 from troubletree.core.errors import AppError
 
@@ -125,7 +127,20 @@ def start_embedded_postgres(settings: Settings) -> str:
     if "(1 row)" not in exists:
         server.psql(f'CREATE DATABASE "{EMBEDDED_DATABASE}";')
         logger.info("created database %s in the embedded server", EMBEDDED_DATABASE)
+    outage.explain = lambda: _embedded_outage_hint(settings)
     return str(server.get_uri(database=EMBEDDED_DATABASE))
+
+
+def _embedded_outage_hint(settings: Settings) -> str:
+    """Named in the outage warning when the embedded server this process uses has stopped:
+    nothing else will start it again while `serve` runs."""
+    pgdata = embedded_pgdata(settings)
+    if _running_postmaster(pgdata) is not None:
+        return ""
+    return (
+        f"; the embedded PostgreSQL in {pgdata} is not running: restart `troubletree serve` "
+        "to start it again"
+    )
 
 
 def _forget_dead_handles(pgdata: Path) -> None:
@@ -213,6 +228,10 @@ def resolve_database_url(settings: Settings) -> str:
 # --------------------------------------------------------------------------- engine
 
 
+def _unique_statement_name() -> str:
+    return f"__asyncpg_{uuid.uuid4()}__"
+
+
 class Database:
     """The process's engine and session factory (created once at start-up)."""
 
@@ -220,12 +239,21 @@ class Database:
         self.url = url
         connect_args: dict[str, Any] = {
             "statement_cache_size": settings.db_statement_cache_size,
+            "timeout": settings.db_connect_timeout_seconds,
             "server_settings": {"application_name": "troubletree", "timezone": "UTC"},
         }
+        if settings.db_statement_cache_size == 0:
+            # Behind PgBouncer in transaction mode (older than 1.21, or without
+            # max_prepared_statements): consecutive transactions may reach different server
+            # connections, so SQLAlchemy's own statement cache goes too, and the statements it
+            # still prepares get unique names instead of asyncpg's numbered ones.
+            connect_args["prepared_statement_cache_size"] = 0
+            connect_args["prepared_statement_name_func"] = _unique_statement_name
         self.engine: AsyncEngine = create_async_engine(
             async_url(url),
             pool_size=pool_size or settings.db_pool_size,
             max_overflow=settings.db_max_overflow,
+            pool_timeout=settings.db_pool_timeout_seconds,
             pool_pre_ping=True,
             # Errors and logs never carry statement parameters: they hold emails, token
             # hashes and what users typed.
@@ -237,6 +265,7 @@ class Database:
     async def ping(self) -> None:
         async with self.engine.connect() as conn:
             await conn.execute(text("SELECT 1"))
+        outage.succeeded()
 
     async def dispose(self) -> None:
         await self.engine.dispose()
@@ -271,6 +300,7 @@ async def get_db() -> AsyncIterator[AsyncSession]:
             raise
         else:
             await db.commit()
+            outage.succeeded()
 
 
 DB = Annotated[AsyncSession, Depends(get_db, scope="function")]

@@ -10,12 +10,16 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+import asyncpg
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from troubletree.core.availability import RETRY_AFTER_SECONDS, is_database_unavailable, outage
 
 logger = logging.getLogger(__name__)
 
@@ -162,12 +166,25 @@ def install_error_handlers(app: FastAPI) -> None:
             headers=getattr(exc, "headers", None),
         )
 
-    @app.exception_handler(DBAPIError)
-    async def _database_error(_: Request, exc: DBAPIError) -> JSONResponse:
+    async def _database_error(_: Request, exc: Exception) -> JSONResponse:
+        # PostgreSQL unreachable: 503 with Retry-After, the outage logged once (no traceback).
+        if is_database_unavailable(exc):
+            outage.failed(exc)
+            return JSONResponse(
+                {
+                    "detail": {
+                        "code": "database_unavailable",
+                        "message": "The service is briefly unavailable. Try again shortly.",
+                    }
+                },
+                status_code=503,
+                headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+            )
         # Text PostgreSQL cannot store (a NUL byte, say) that slipped past validation is bad
         # input, not a server fault. Everything else is unexpected.
-        sqlstate = getattr(exc.orig, "pgcode", None) or getattr(exc.orig, "sqlstate", None)
-        if sqlstate in {"22021", "22P05"}:
+        orig = getattr(exc, "orig", None)
+        sqlstate = getattr(orig, "pgcode", None) or getattr(orig, "sqlstate", None)
+        if isinstance(exc, DBAPIError) and sqlstate in {"22021", "22P05"}:
             return JSONResponse(
                 {
                     "detail": {
@@ -183,6 +200,11 @@ def install_error_handlers(app: FastAPI) -> None:
             {"detail": {"code": "internal_error", "message": "Something went wrong on our side."}},
             status_code=500,
         )
+
+    # Errors on the way to the database: the driver's, the pool's, and the socket's (an OSError
+    # is treated as an outage only when raised inside the database driver).
+    for kind in (DBAPIError, PoolTimeout, asyncpg.PostgresError, asyncpg.InterfaceError, OSError):
+        app.add_exception_handler(kind, _database_error)
 
     @app.exception_handler(Exception)
     async def _unexpected(_: Request, exc: Exception) -> JSONResponse:

@@ -21,7 +21,14 @@ EMAIL_RETRY = procrastinate.RetryStrategy(max_attempts=10, wait=5, exponential_w
 
 def build_job_app(settings: Settings, database: Database) -> procrastinate.App:
     """A job app bound to one database and one set of settings, with every task registered."""
-    from troubletree.notifications.repository import DELIVER_EMAIL_TASK, EMAIL_QUEUE
+    import troubletree.models_registry  # noqa: F401 - every table, for the ORM's flush order
+    from troubletree.auth.service import send_reset_link
+    from troubletree.core.client import ClientInfo
+    from troubletree.notifications.repository import (
+        DELIVER_EMAIL_TASK,
+        EMAIL_QUEUE,
+        PASSWORD_RESET_TASK,
+    )
     from troubletree.notifications.service import deliver
 
     connector = procrastinate.PsycopgConnector(
@@ -32,7 +39,12 @@ def build_job_app(settings: Settings, database: Database) -> procrastinate.App:
     async def deliver_email(email_id: int) -> None:
         await deliver(settings, database.sessionmaker, email_id)
 
+    async def password_reset(email: str, ip: str, user_agent: str | None) -> None:
+        async with database.sessionmaker() as db, db.begin():
+            await send_reset_link(db, settings, email, ClientInfo(ip=ip, user_agent=user_agent))
+
     app.task(name=DELIVER_EMAIL_TASK, queue=EMAIL_QUEUE, retry=EMAIL_RETRY)(deliver_email)
+    app.task(name=PASSWORD_RESET_TASK, queue=EMAIL_QUEUE, retry=EMAIL_RETRY)(password_reset)
     return app
 
 

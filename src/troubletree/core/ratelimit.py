@@ -51,6 +51,10 @@ class RateLimiter:
         if not await self.limiter.test(item, *key):
             raise TooManyRequests(await self._retry_after(item, *key))
 
+    async def test(self, spec: str, *key: str) -> bool:
+        """Whether the limit has room left (counts nothing)."""
+        return await self.limiter.test(self.item(spec), *key)
+
     async def count(self, spec: str, *key: str) -> None:
         """Counts an attempt without refusing (e.g. a failed sign-in, refused on the next try)."""
         await self.limiter.hit(self.item(spec), *key)

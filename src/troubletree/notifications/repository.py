@@ -13,6 +13,7 @@ from troubletree.notifications.models import OutboxEmail
 
 EMAIL_QUEUE = "email"
 DELIVER_EMAIL_TASK = "deliver_email"
+PASSWORD_RESET_TASK = "password_reset"  # noqa: S105 - a task name
 
 
 async def add_email(
@@ -24,12 +25,12 @@ async def add_email(
     return email
 
 
-async def defer_delivery(db: AsyncSession, email_id: int) -> None:
-    """Enqueues the delivery job in the caller's transaction (the transactional outbox).
+async def defer_job(db: AsyncSession, queue: str, task: str, args: dict[str, object]) -> None:
+    """Enqueues a job in the caller's transaction (the transactional outbox).
 
     `procrastinate_defer_jobs_v1` is the job queue's versioned SQL entry point, the same call
     its own `defer_async` makes; calling it here puts the job in our transaction, so the job
-    exists exactly when the message row does.
+    exists exactly when the change that caused it does.
     """
     await db.execute(
         text(
@@ -37,12 +38,14 @@ async def defer_delivery(db: AsyncSession, email_id: int) -> None:
             "CAST(:task AS varchar), 0, NULL, NULL, CAST(:args AS jsonb), NULL)"
             "::procrastinate_job_to_defer_v1])"
         ),
-        {
-            "queue": EMAIL_QUEUE,
-            "task": DELIVER_EMAIL_TASK,
-            "args": json.dumps({"email_id": email_id}),
-        },
+        {"queue": queue, "task": task, "args": json.dumps(args)},
     )
+
+
+async def defer_delivery(db: AsyncSession, email_id: int) -> None:
+    """Enqueues the delivery of an outbox message: the job exists exactly when the message
+    row does."""
+    await defer_job(db, EMAIL_QUEUE, DELIVER_EMAIL_TASK, {"email_id": email_id})
 
 
 async def get_email(db: AsyncSession, email_id: int) -> OutboxEmail | None:

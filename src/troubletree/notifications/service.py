@@ -33,6 +33,19 @@ async def queue_email(
     return email.id
 
 
+async def queue_password_reset(
+    db: AsyncSession, email: str, ip: str, user_agent: str | None
+) -> None:
+    """Queues the handling of a reset request: the job, not the request, looks the address up,
+    so known and unknown addresses cost the request exactly the same."""
+    await repository.defer_job(
+        db,
+        repository.EMAIL_QUEUE,
+        repository.PASSWORD_RESET_TASK,
+        {"email": email, "ip": ip, "user_agent": user_agent},
+    )
+
+
 async def _send_smtp(settings: Settings, to: str, subject: str, body: str) -> None:
     msg = EmailMessage()
     msg["From"] = settings.mail_from
