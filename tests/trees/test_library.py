@@ -278,7 +278,7 @@ class TestDuplicate:
 
 class TestTemplates:
     async def test_three_starter_trees_each_publishable(self, client: httpx.AsyncClient) -> None:
-        user, headers = await signed_in(client)
+        _, headers = await signed_in(client)
         listed = await client.get(f"{TREES}/templates", headers=headers)
         assert listed.status_code == 200
         templates = {t["id"]: t for t in listed.json()}
