@@ -12,7 +12,7 @@ from troubletree.auth.dependencies import Client
 from troubletree.core.db import DB
 from troubletree.core.errors import error_responses
 from troubletree.core.models import INT4_MAX
-from troubletree.trees import documents, search, service, taxonomy, versions
+from troubletree.trees import documents, library, rules, search, service, taxonomy, versions
 from troubletree.trees.dependencies import ValidTree
 from troubletree.trees.models import TreeStatus
 from troubletree.trees.repository.search import SearchFilters
@@ -21,10 +21,17 @@ from troubletree.trees.schemas import (
     CategoryCreate,
     CategoryRead,
     CategoryUpdate,
+    FromTemplate,
     PublishRequest,
     RestoreRequest,
+    RestoreResult,
+    RuleCheck,
+    RuleCheckResult,
+    RuleGrammar,
+    SearchMissRead,
     SearchPage,
     TagRead,
+    TemplateRead,
     TreeCreate,
     TreeDetail,
     TreeDocument,
@@ -82,13 +89,27 @@ async def search_trees(
     cursor: Cursor = None,
     limit: Annotated[int, Query(ge=1, le=50)] = 20,
 ) -> SearchPage:
-    """Full-text search in your account: matches in the title or tags first (ranked, title
-    above tags), then matches in the category, description or step text of the current
-    version (most used first), then titles spelled like the query (typos). `status`,
+    """Full-text search in your account, forgiving typing errors: each word may have one
+    (4-6 letters) or two (longer) letters missing, extra, changed or swapped, and matches
+    the account's words within that budget; a tree matches when every word does. Matches in
+    the title or tags come first (ranked, exact spellings above corrected ones, title above
+    tags), then matches in the category, description or step text of the current version
+    (most used first), then titles spelled like the query. Nothing found: `did_you_mean`
+    and `suggestions` (most used trees), and the search is recorded for authors
+    (`/trees/search/misses`). `status`,
     `category_id` and `tag` narrow every tier, as in the list. Titles and snippets come back
     as parts marked `match`, never as markup. Technicians find published trees only."""
     filters = SearchFilters(status=status, category_id=category_id, tags=tuple(tag or ()))
     return await search.search_trees(db, caller, q, filters=filters, cursor=cursor, limit=limit)
+
+
+@router.get("/search/misses", responses=error_responses(401, 403, 422))
+async def list_search_misses(
+    caller: Author, db: DB, limit: Annotated[int, Query(ge=1, le=1000)] = 100
+) -> list[SearchMissRead]:
+    """Searches of the account that found nothing, newest first (the newest 1000 are
+    kept): what its trees are missing."""
+    return await search.list_misses(db, caller, limit=limit)
 
 
 @router.get("/tags", responses=error_responses(401, 403, 422))
@@ -141,6 +162,39 @@ async def import_tree(body: TreeDocument, caller: Author, db: DB) -> TreeDetail:
     return await documents.import_tree(db, caller, body)
 
 
+@router.post("/logic/check", responses=error_responses(401, 403, 422))
+async def check_logic_rule(body: RuleCheck, caller: Author) -> RuleCheckResult:
+    """Tries a rule expression: the first problem (syntax, or a variable not among
+    `variables`) with its 0-based position, else what it gives for `values`. A rule that does
+    not parse is still a 200 here (`ok: false`): the editor calls this as the author types."""
+    declared = {v.name for v in body.variables}
+    return rules.check_rule(body.expression, declared, body.values)
+
+
+@router.get("/logic/grammar", responses=error_responses(401, 403))
+async def logic_grammar(caller: Author) -> RuleGrammar:
+    """The rule language's operators, keywords and literals, for autocomplete (the
+    variables come from the tree)."""
+    return rules.GRAMMAR
+
+
+@router.get("/templates", responses=error_responses(401, 403))
+async def list_tree_templates(caller: Author) -> list[TemplateRead]:
+    """The starter trees shipped with the product, for `POST /trees/from-template`."""
+    return library.list_templates()
+
+
+@router.post(
+    "/from-template",
+    status_code=status.HTTP_201_CREATED,
+    responses=error_responses(401, 403, 422),
+)
+async def create_tree_from_template(body: FromTemplate, caller: Author, db: DB) -> TreeDetail:
+    """A new draft copied from a starter tree (its tags and category made in the account when
+    missing). 422 `unknown_template`; 403 `plan_limit_reached` as for create."""
+    return await library.create_from_template(db, caller, body.template_id, body.title)
+
+
 @router.post("", status_code=status.HTTP_201_CREATED, responses=error_responses(401, 403, 422))
 async def create_tree(body: TreeCreate, caller: Author, db: DB) -> TreeDetail:
     """A new draft. 403 `plan_limit_reached` when the plan allows no more trees."""
@@ -166,6 +220,30 @@ async def update_tree(body: TreeUpdate, caller: Author, tree: ValidTree, db: DB)
 async def delete_tree(caller: AccountAdmin, tree: ValidTree, db: DB, client: Client) -> None:
     """Soft delete; published versions stay readable by the sessions that ran them."""
     await service.delete_tree(db, caller, tree.id, client)
+
+
+@router.post("/{tree_id}/archive", responses=error_responses(401, 403, 404))
+async def archive_tree(caller: Author, tree: ValidTree, db: DB, client: Client) -> TreeDetail:
+    """Hides the tree from technicians (not listed, not found by search, no new sessions);
+    authors still see it with `status=archived`. Archiving an archived tree changes nothing."""
+    return await library.set_archived(db, caller, tree, True, client)
+
+
+@router.post("/{tree_id}/unarchive", responses=error_responses(401, 403, 404))
+async def unarchive_tree(caller: Author, tree: ValidTree, db: DB, client: Client) -> TreeDetail:
+    """Brings an archived tree back: published when it has a version, else a draft."""
+    return await library.set_archived(db, caller, tree, False, client)
+
+
+@router.post(
+    "/{tree_id}/duplicate",
+    status_code=status.HTTP_201_CREATED,
+    responses=error_responses(401, 403, 404),
+)
+async def duplicate_tree(caller: Author, tree: ValidTree, db: DB) -> TreeDetail:
+    """A new draft "Copy of …" with the draft graph, description, category and tags. 403
+    `plan_limit_reached` as for create."""
+    return await library.duplicate_tree(db, caller, tree.id)
 
 
 @router.post("/{tree_id}/validate", responses=error_responses(401, 403, 404))
@@ -207,18 +285,31 @@ async def compare_tree_versions(
     tree: ValidTree,
     caller: CurrentMember,
     db: DB,
-    from_: Annotated[int, Query(alias="from", ge=1, le=INT4_MAX)],
+    from_: Annotated[
+        str,
+        Query(
+            alias="from",
+            pattern=r"^(live|[1-9][0-9]{0,8})$",
+            description="A version number, or `live` (the current version)",
+        ),
+    ],
     to: Annotated[
         str,
         Query(
-            pattern=r"^(draft|[1-9][0-9]{0,8})$",
-            description="A version number, or `draft` (authors)",
+            pattern=r"^(draft|live|[1-9][0-9]{0,8})$",
+            description="A version number, `live`, or `draft` (authors)",
         ),
     ],
 ) -> VersionDiff:
-    """Node-level differences: nodes and options added, removed and changed."""
-    target: int | Literal["draft"] = "draft" if to == "draft" else int(to)
-    return await versions.compare_versions(db, caller, tree, from_, target)
+    """Node-level differences: nodes, options and variables added, removed and changed (each
+    changed field before and after) and the edges added and removed. `from=live&to=draft`
+    is what publishing the draft would change. 404 when `live` is asked of a tree that has
+    no current version."""
+    before: int | Literal["live"] = "live" if from_ == "live" else int(from_)
+    after: int | Literal["draft", "live"] = (
+        "draft" if to == "draft" else "live" if to == "live" else int(to)
+    )
+    return await versions.compare_versions(db, caller, tree, before, after)
 
 
 @router.get("/{tree_id}/versions/{number}", responses=error_responses(401, 403, 404))
@@ -231,8 +322,10 @@ async def read_tree_version(number: VersionNumber, tree: ValidTree, db: DB) -> V
 )
 async def restore_tree_version(
     number: VersionNumber, body: RestoreRequest, caller: Author, tree: ValidTree, db: DB
-) -> TreeDetail:
-    """Copies the version's graph into the draft (a save: `base_revision` is checked)."""
+) -> RestoreResult:
+    """Copies the version's graph into the draft (a save: `base_revision` is checked). The
+    answer is the tree plus `previous_draft`: undo is `PUT /trees/{id}` with
+    `graph = previous_draft.graph` and `base_revision = draft_revision`."""
     return await versions.restore_version(db, caller, tree, number, body.base_revision)
 
 

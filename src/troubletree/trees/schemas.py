@@ -11,11 +11,13 @@ from pydantic_core import PydanticCustomError
 
 from troubletree.auth.schemas import StrictBody
 from troubletree.core.models import INT4_MAX
+from troubletree.trees import logic
 from troubletree.trees.diff import GraphDiff
-from troubletree.trees.graph import Graph, Problem, no_nul
+from troubletree.trees.graph import MAX_VARIABLES, Graph, Problem, Variable, no_nul
 from troubletree.trees.models import TreeStatus
 
 MAX_TAGS = 20
+MAX_TITLE = 200
 MAX_DESCRIPTION = 5000
 EXPORT_FORMAT: Literal["troubletree.tree"] = "troubletree.tree"
 
@@ -29,7 +31,7 @@ def _clean_name(value: str) -> str:
 
 TagName = Annotated[str, Field(min_length=1, max_length=50), AfterValidator(_clean_name)]
 CategoryName = Annotated[str, Field(min_length=1, max_length=100), AfterValidator(_clean_name)]
-Title = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(_clean_name)]
+Title = Annotated[str, Field(min_length=1, max_length=MAX_TITLE), AfterValidator(_clean_name)]
 Description = Annotated[str, Field(max_length=MAX_DESCRIPTION), AfterValidator(no_nul)]
 
 
@@ -95,6 +97,27 @@ class RestoreRequest(StrictBody):
     base_revision: int = Field(ge=1, le=INT4_MAX)
 
 
+class FromTemplate(StrictBody):
+    template_id: str = Field(min_length=1, max_length=100)
+    title: Title | None = Field(default=None, description="Default: the template's title.")
+
+
+class RuleCheck(StrictBody):
+    """A rule expression tried against sample values, as the editor's rule box sends it."""
+
+    expression: Annotated[str, AfterValidator(no_nul)] = Field(max_length=logic.MAX_SOURCE_LENGTH)
+    variables: list[Variable] = Field(
+        default_factory=list,
+        max_length=MAX_VARIABLES,
+        description="The tree's variables (names the expression may read).",
+    )
+    values: dict[str, str | int | float | bool | None] = Field(
+        default_factory=dict,
+        max_length=MAX_VARIABLES,
+        description="Sample values by variable name; a variable left out has no value.",
+    )
+
+
 class CategoryCreate(StrictBody):
     name: CategoryName
 
@@ -152,6 +175,14 @@ class VersionRead(VersionSummary):
     graph: Graph
 
 
+class VersionListItem(VersionSummary):
+    """A row of the versions panel."""
+
+    published_by_name: str | None = Field(description="null: the publisher's user is gone.")
+    session_count: int = Field(description="Sessions that ran (pinned) this version.")
+    is_live: bool = Field(description="The tree's current version, the one technicians run.")
+
+
 class TreeDetail(TreeRead):
     draft: DraftRead | None = Field(description="Authors only.")
     published: VersionRead | None = Field(description="The current version, with its graph.")
@@ -163,8 +194,45 @@ class TreePage(BaseModel):
 
 
 class VersionPage(BaseModel):
-    items: list[VersionSummary]
+    items: list[VersionListItem]
     next_cursor: str | None
+
+
+class TemplateRead(BaseModel):
+    """A starter tree shipped with the product."""
+
+    id: str
+    title: str
+    description: str
+    tags: list[str]
+    node_count: int
+
+
+class RuleError(BaseModel):
+    message: str
+    position: int = Field(description="0-based character position in the expression.")
+    length: int = Field(description="How many characters to mark (at least 1).")
+
+
+class RuleCheckResult(BaseModel):
+    ok: bool = Field(description="The expression parses and reads declared variables only.")
+    error: RuleError | None
+    result: bool | None = Field(description="What the rule gives for the values (ok only).")
+    variables_used: list[str] = Field(description="The variables the expression reads.")
+
+
+class GrammarItem(BaseModel):
+    text: str = Field(description="What to insert.")
+    kind: Literal["operator", "keyword", "literal"]
+    description: str
+    example: str
+
+
+class RuleGrammar(BaseModel):
+    """What the rule language offers, for autocomplete (it has no functions)."""
+
+    items: list[GrammarItem]
+    max_length: int
 
 
 class TreeUsage(BaseModel):
@@ -203,6 +271,21 @@ class SearchHit(BaseModel):
 class SearchPage(BaseModel):
     items: list[SearchHit]
     next_cursor: str | None
+    did_you_mean: str | None = Field(
+        default=None,
+        description="Nothing found: the query with words replaced by the account's nearest "
+        "vocabulary words (when any differ).",
+    )
+    suggestions: list[TreeRead] = Field(
+        default_factory=list, description="Nothing found: the most used trees."
+    )
+
+
+class SearchMissRead(BaseModel):
+    query: str
+    searched_at: datetime
+    user_id: uuid.UUID | None
+    user_name: str | None
 
 
 class ValidationReport(BaseModel):
@@ -211,8 +294,15 @@ class ValidationReport(BaseModel):
 
 
 class VersionDiff(GraphDiff):
-    from_version: int
+    from_version: int = Field(description="The version compared from (`live` resolved).")
     to_version: int | Literal["draft"]
+
+
+class RestoreResult(TreeDetail):
+    """The tree after the restore, and the draft as it was before: undo is a save of
+    `previous_draft.graph` with `base_revision` = the new `draft_revision`."""
+
+    previous_draft: DraftRead
 
 
 # --------------------------------------------------------------------------- export and import

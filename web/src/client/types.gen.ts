@@ -345,6 +345,37 @@ export type DraftRead = {
 };
 
 /**
+ * Edge
+ *
+ * An arrow of the graph: from a node, through one of its options, rules or its default,
+ * to another node. `via` is `option`, `rule` or `default`; `key` the option id, the rule's
+ * 0-based index, or `default`; `label` what the arrow reads (option label, rule label or
+ * expression, "Otherwise").
+ */
+export type Edge = {
+    /**
+     * Key
+     */
+    key: string;
+    /**
+     * Label
+     */
+    label: string;
+    /**
+     * Source
+     */
+    source: string;
+    /**
+     * Target
+     */
+    target: string;
+    /**
+     * Via
+     */
+    via: string;
+};
+
+/**
  * ErrorBody
  */
 export type ErrorBody = {
@@ -401,6 +432,46 @@ export type FieldChange = {
 };
 
 /**
+ * FromTemplate
+ */
+export type FromTemplate = {
+    /**
+     * Template Id
+     */
+    template_id: string;
+    /**
+     * Title
+     *
+     * Default: the template's title.
+     */
+    title?: string | null;
+};
+
+/**
+ * GrammarItem
+ */
+export type GrammarItem = {
+    /**
+     * Description
+     */
+    description: string;
+    /**
+     * Example
+     */
+    example: string;
+    /**
+     * Kind
+     */
+    kind: 'operator' | 'keyword' | 'literal';
+    /**
+     * Text
+     *
+     * What to insert.
+     */
+    text: string;
+};
+
+/**
  * Graph
  */
 export type Graph = {
@@ -416,6 +487,16 @@ export type Graph = {
      * Variables
      */
     variables?: Array<Variable>;
+};
+
+/**
+ * HTTPValidationError
+ */
+export type HttpValidationError = {
+    /**
+     * Detail
+     */
+    detail?: Array<ValidationError>;
 };
 
 /**
@@ -1017,6 +1098,63 @@ export type RestoreRequest = {
 };
 
 /**
+ * RestoreResult
+ *
+ * The tree after the restore, and the draft as it was before: undo is a save of
+ * `previous_draft.graph` with `base_revision` = the new `draft_revision`.
+ */
+export type RestoreResult = {
+    category: CategoryRef | null;
+    /**
+     * Created At
+     */
+    created_at: string;
+    /**
+     * Created By
+     */
+    created_by: string | null;
+    current_version: VersionRef | null;
+    /**
+     * Description
+     */
+    description: string;
+    /**
+     * Authors only.
+     */
+    draft: DraftRead | null;
+    /**
+     * Draft Revision
+     */
+    draft_revision: number;
+    /**
+     * Id
+     */
+    id: string;
+    previous_draft: DraftRead;
+    /**
+     * The current version, with its graph.
+     */
+    published: VersionRead | null;
+    status: TreeStatus;
+    /**
+     * Tags
+     */
+    tags: Array<string>;
+    /**
+     * Title
+     */
+    title: string;
+    /**
+     * Updated At
+     */
+    updated_at: string;
+    /**
+     * Usage Count
+     */
+    usage_count: number;
+};
+
+/**
  * Role
  */
 export type Role = 'admin' | 'engineer' | 'technician';
@@ -1042,6 +1180,95 @@ export type Rule = {
 };
 
 /**
+ * RuleCheck
+ *
+ * A rule expression tried against sample values, as the editor's rule box sends it.
+ */
+export type RuleCheck = {
+    /**
+     * Expression
+     */
+    expression: string;
+    /**
+     * Values
+     *
+     * Sample values by variable name; a variable left out has no value.
+     */
+    values?: {
+        [key: string]: string | number | number | boolean | null;
+    };
+    /**
+     * Variables
+     *
+     * The tree's variables (names the expression may read).
+     */
+    variables?: Array<Variable>;
+};
+
+/**
+ * RuleCheckResult
+ */
+export type RuleCheckResult = {
+    error: RuleError | null;
+    /**
+     * Ok
+     *
+     * The expression parses and reads declared variables only.
+     */
+    ok: boolean;
+    /**
+     * Result
+     *
+     * What the rule gives for the values (ok only).
+     */
+    result: boolean | null;
+    /**
+     * Variables Used
+     *
+     * The variables the expression reads.
+     */
+    variables_used: Array<string>;
+};
+
+/**
+ * RuleError
+ */
+export type RuleError = {
+    /**
+     * Length
+     *
+     * How many characters to mark (at least 1).
+     */
+    length: number;
+    /**
+     * Message
+     */
+    message: string;
+    /**
+     * Position
+     *
+     * 0-based character position in the expression.
+     */
+    position: number;
+};
+
+/**
+ * RuleGrammar
+ *
+ * What the rule language offers, for autocomplete (it has no functions).
+ */
+export type RuleGrammar = {
+    /**
+     * Items
+     */
+    items: Array<GrammarItem>;
+    /**
+     * Max Length
+     */
+    max_length: number;
+};
+
+/**
  * SearchHit
  */
 export type SearchHit = {
@@ -1061,9 +1288,37 @@ export type SearchHit = {
 };
 
 /**
+ * SearchMissRead
+ */
+export type SearchMissRead = {
+    /**
+     * Query
+     */
+    query: string;
+    /**
+     * Searched At
+     */
+    searched_at: string;
+    /**
+     * User Id
+     */
+    user_id: string | null;
+    /**
+     * User Name
+     */
+    user_name: string | null;
+};
+
+/**
  * SearchPage
  */
 export type SearchPage = {
+    /**
+     * Did You Mean
+     *
+     * Nothing found: the query with words replaced by the account's nearest vocabulary words (when any differ).
+     */
+    did_you_mean?: string | null;
     /**
      * Items
      */
@@ -1072,6 +1327,12 @@ export type SearchPage = {
      * Next Cursor
      */
     next_cursor: string | null;
+    /**
+     * Suggestions
+     *
+     * Nothing found: the most used trees.
+     */
+    suggestions?: Array<TreeRead>;
 };
 
 /**
@@ -1359,13 +1620,31 @@ export type TagRead = {
 };
 
 /**
- * TokenCheck
+ * TemplateRead
+ *
+ * A starter tree shipped with the product.
  */
-export type TokenCheck = {
+export type TemplateRead = {
     /**
-     * Token
+     * Description
      */
-    token: string;
+    description: string;
+    /**
+     * Id
+     */
+    id: string;
+    /**
+     * Node Count
+     */
+    node_count: number;
+    /**
+     * Tags
+     */
+    tags: Array<string>;
+    /**
+     * Title
+     */
+    title: string;
 };
 
 /**
@@ -1388,18 +1667,6 @@ export type TokenPair = {
      * Token Type
      */
     token_type?: 'bearer';
-};
-
-/**
- * TokenStatus
- */
-export type TokenStatus = {
-    /**
-     * Status
-     *
-     * `invalid`: unknown, or replaced by a newer link.
-     */
-    status: 'valid' | 'used' | 'expired' | 'invalid';
 };
 
 /**
@@ -1714,6 +1981,34 @@ export type UserUpdate = {
 };
 
 /**
+ * ValidationError
+ */
+export type ValidationError = {
+    /**
+     * Context
+     */
+    ctx?: {
+        [key: string]: unknown;
+    };
+    /**
+     * Input
+     */
+    input?: unknown;
+    /**
+     * Location
+     */
+    loc: Array<string | number>;
+    /**
+     * Message
+     */
+    msg: string;
+    /**
+     * Error Type
+     */
+    type: string;
+};
+
+/**
  * ValidationReport
  */
 export type ValidationReport = {
@@ -1788,7 +2083,17 @@ export type VerifyEmailConfirm = {
  */
 export type VersionDiff = {
     /**
+     * Edges Added
+     */
+    edges_added: Array<Edge>;
+    /**
+     * Edges Removed
+     */
+    edges_removed: Array<Edge>;
+    /**
      * From Version
+     *
+     * The version compared from (`live` resolved).
      */
     from_version: number;
     /**
@@ -1823,13 +2128,63 @@ export type VersionDiff = {
 };
 
 /**
+ * VersionListItem
+ *
+ * A row of the versions panel.
+ */
+export type VersionListItem = {
+    /**
+     * Changelog
+     */
+    changelog: string;
+    /**
+     * Id
+     */
+    id: string;
+    /**
+     * Is Live
+     *
+     * The tree's current version, the one technicians run.
+     */
+    is_live: boolean;
+    /**
+     * Number
+     */
+    number: number;
+    /**
+     * Published At
+     */
+    published_at: string;
+    /**
+     * Published By
+     */
+    published_by: string | null;
+    /**
+     * Published By Name
+     *
+     * null: the publisher's user is gone.
+     */
+    published_by_name: string | null;
+    /**
+     * Session Count
+     *
+     * Sessions that ran (pinned) this version.
+     */
+    session_count: number;
+    /**
+     * Title
+     */
+    title: string;
+};
+
+/**
  * VersionPage
  */
 export type VersionPage = {
     /**
      * Items
      */
-    items: Array<VersionSummary>;
+    items: Array<VersionListItem>;
     /**
      * Next Cursor
      */
@@ -1883,36 +2238,6 @@ export type VersionRef = {
      * Published At
      */
     published_at: string;
-};
-
-/**
- * VersionSummary
- */
-export type VersionSummary = {
-    /**
-     * Changelog
-     */
-    changelog: string;
-    /**
-     * Id
-     */
-    id: string;
-    /**
-     * Number
-     */
-    number: number;
-    /**
-     * Published At
-     */
-    published_at: string;
-    /**
-     * Published By
-     */
-    published_by: string | null;
-    /**
-     * Title
-     */
-    title: string;
 };
 
 export type HealthCheckData = {
@@ -2004,10 +2329,6 @@ export type AccountCreateAccountInviteData = {
 
 export type AccountCreateAccountInviteErrors = {
     /**
-     * The body could not be decoded.
-     */
-    400: ErrorResponse;
-    /**
      * Unauthorized
      */
     401: ErrorResponse;
@@ -2058,9 +2379,9 @@ export type AccountRevokeAccountInviteErrors = {
      */
     404: ErrorResponse;
     /**
-     * The request is not valid (each field named).
+     * Validation Error
      */
-    422: ErrorResponse;
+    422: HttpValidationError;
 };
 
 export type AccountRevokeAccountInviteError = AccountRevokeAccountInviteErrors[keyof AccountRevokeAccountInviteErrors];
@@ -2135,9 +2456,9 @@ export type AccountRemoveMemberErrors = {
      */
     409: ErrorResponse;
     /**
-     * The request is not valid (each field named).
+     * Validation Error
      */
-    422: ErrorResponse;
+    422: HttpValidationError;
 };
 
 export type AccountRemoveMemberError = AccountRemoveMemberErrors[keyof AccountRemoveMemberErrors];
@@ -2164,10 +2485,6 @@ export type AccountUpdateMemberData = {
 };
 
 export type AccountUpdateMemberErrors = {
-    /**
-     * The body could not be decoded.
-     */
-    400: ErrorResponse;
     /**
      * Unauthorized
      */
@@ -2210,10 +2527,6 @@ export type AuthLoginData = {
 
 export type AuthLoginErrors = {
     /**
-     * The body could not be decoded.
-     */
-    400: ErrorResponse;
-    /**
      * Unauthorized
      */
     401: ErrorResponse;
@@ -2246,10 +2559,6 @@ export type AuthLoginJsonData = {
 };
 
 export type AuthLoginJsonErrors = {
-    /**
-     * The body could not be decoded.
-     */
-    400: ErrorResponse;
     /**
      * Unauthorized
      */
@@ -2286,10 +2595,6 @@ export type AuthLogoutData = {
 };
 
 export type AuthLogoutErrors = {
-    /**
-     * The body could not be decoded.
-     */
-    400: ErrorResponse;
     /**
      * Unprocessable Entity
      */
@@ -2366,10 +2671,6 @@ export type AuthUpdateMeData = {
 
 export type AuthUpdateMeErrors = {
     /**
-     * The body could not be decoded.
-     */
-    400: ErrorResponse;
-    /**
      * Unauthorized
      */
     401: ErrorResponse;
@@ -2389,35 +2690,6 @@ export type AuthUpdateMeResponses = {
 };
 
 export type AuthUpdateMeResponse = AuthUpdateMeResponses[keyof AuthUpdateMeResponses];
-
-export type AuthCheckPasswordResetData = {
-    body: TokenCheck;
-    path?: never;
-    query?: never;
-    url: '/api/v1/auth/password-reset/check';
-};
-
-export type AuthCheckPasswordResetErrors = {
-    /**
-     * Unprocessable Entity
-     */
-    422: ErrorResponse;
-    /**
-     * Too Many Requests
-     */
-    429: ErrorResponse;
-};
-
-export type AuthCheckPasswordResetError = AuthCheckPasswordResetErrors[keyof AuthCheckPasswordResetErrors];
-
-export type AuthCheckPasswordResetResponses = {
-    /**
-     * Successful Response
-     */
-    200: TokenStatus;
-};
-
-export type AuthCheckPasswordResetResponse = AuthCheckPasswordResetResponses[keyof AuthCheckPasswordResetResponses];
 
 export type AuthConfirmPasswordResetData = {
     body: PasswordResetConfirm;
@@ -2457,10 +2729,6 @@ export type AuthRequestPasswordResetData = {
 
 export type AuthRequestPasswordResetErrors = {
     /**
-     * The body could not be decoded.
-     */
-    400: ErrorResponse;
-    /**
      * Unprocessable Entity
      */
     422: ErrorResponse;
@@ -2492,10 +2760,6 @@ export type AuthRefreshTokensData = {
 };
 
 export type AuthRefreshTokensErrors = {
-    /**
-     * The body could not be decoded.
-     */
-    400: ErrorResponse;
     /**
      * Unauthorized
      */
@@ -2530,10 +2794,6 @@ export type AuthRegisterData = {
 
 export type AuthRegisterErrors = {
     /**
-     * The body could not be decoded.
-     */
-    400: ErrorResponse;
-    /**
      * Forbidden
      */
     403: ErrorResponse;
@@ -2565,35 +2825,6 @@ export type AuthRegisterResponses = {
 };
 
 export type AuthRegisterResponse = AuthRegisterResponses[keyof AuthRegisterResponses];
-
-export type AuthCheckEmailVerificationData = {
-    body: TokenCheck;
-    path?: never;
-    query?: never;
-    url: '/api/v1/auth/verify-email/check';
-};
-
-export type AuthCheckEmailVerificationErrors = {
-    /**
-     * Unprocessable Entity
-     */
-    422: ErrorResponse;
-    /**
-     * Too Many Requests
-     */
-    429: ErrorResponse;
-};
-
-export type AuthCheckEmailVerificationError = AuthCheckEmailVerificationErrors[keyof AuthCheckEmailVerificationErrors];
-
-export type AuthCheckEmailVerificationResponses = {
-    /**
-     * Successful Response
-     */
-    200: TokenStatus;
-};
-
-export type AuthCheckEmailVerificationResponse = AuthCheckEmailVerificationResponses[keyof AuthCheckEmailVerificationResponses];
 
 export type AuthConfirmEmailVerificationData = {
     body: VerifyEmailConfirm;
@@ -2662,10 +2893,6 @@ export type InvitesPreviewInviteData = {
 
 export type InvitesPreviewInviteErrors = {
     /**
-     * The body could not be decoded.
-     */
-    400: ErrorResponse;
-    /**
      * Not Found
      */
     404: ErrorResponse;
@@ -2707,10 +2934,6 @@ export type PlatformChangeAccountPlanData = {
 };
 
 export type PlatformChangeAccountPlanErrors = {
-    /**
-     * The body could not be decoded.
-     */
-    400: ErrorResponse;
     /**
      * Unauthorized
      */
@@ -2780,10 +3003,6 @@ export type PlatformCreatePlatformInviteData = {
 
 export type PlatformCreatePlatformInviteErrors = {
     /**
-     * The body could not be decoded.
-     */
-    400: ErrorResponse;
-    /**
      * Unauthorized
      */
     401: ErrorResponse;
@@ -2834,9 +3053,9 @@ export type PlatformRevokePlatformInviteErrors = {
      */
     404: ErrorResponse;
     /**
-     * The request is not valid (each field named).
+     * Validation Error
      */
-    422: ErrorResponse;
+    422: HttpValidationError;
 };
 
 export type PlatformRevokePlatformInviteError = PlatformRevokePlatformInviteErrors[keyof PlatformRevokePlatformInviteErrors];
@@ -2856,15 +3075,6 @@ export type PlatformListPlansData = {
     query?: never;
     url: '/api/v1/platform/plans';
 };
-
-export type PlatformListPlansErrors = {
-    /**
-     * Unauthorized
-     */
-    401: ErrorResponse;
-};
-
-export type PlatformListPlansError = PlatformListPlansErrors[keyof PlatformListPlansErrors];
 
 export type PlatformListPlansResponses = {
     /**
@@ -2960,10 +3170,6 @@ export type SessionsCreateSessionData = {
 
 export type SessionsCreateSessionErrors = {
     /**
-     * The body could not be decoded.
-     */
-    400: ErrorResponse;
-    /**
      * Unauthorized
      */
     401: ErrorResponse;
@@ -3018,9 +3224,9 @@ export type SessionsReadSessionErrors = {
      */
     404: ErrorResponse;
     /**
-     * The request is not valid (each field named).
+     * Validation Error
      */
-    422: ErrorResponse;
+    422: HttpValidationError;
 };
 
 export type SessionsReadSessionError = SessionsReadSessionErrors[keyof SessionsReadSessionErrors];
@@ -3047,10 +3253,6 @@ export type SessionsUpdateSessionData = {
 };
 
 export type SessionsUpdateSessionErrors = {
-    /**
-     * The body could not be decoded.
-     */
-    400: ErrorResponse;
     /**
      * Unauthorized
      */
@@ -3114,9 +3316,9 @@ export type SessionsAbandonSessionErrors = {
      */
     409: ErrorResponse;
     /**
-     * The request is not valid (each field named).
+     * Validation Error
      */
-    422: ErrorResponse;
+    422: HttpValidationError;
 };
 
 export type SessionsAbandonSessionError = SessionsAbandonSessionErrors[keyof SessionsAbandonSessionErrors];
@@ -3143,10 +3345,6 @@ export type SessionsGoBackData = {
 };
 
 export type SessionsGoBackErrors = {
-    /**
-     * The body could not be decoded.
-     */
-    400: ErrorResponse;
     /**
      * Unauthorized
      */
@@ -3194,10 +3392,6 @@ export type SessionsCompleteSessionData = {
 
 export type SessionsCompleteSessionErrors = {
     /**
-     * The body could not be decoded.
-     */
-    400: ErrorResponse;
-    /**
      * Unauthorized
      */
     401: ErrorResponse;
@@ -3244,10 +3438,6 @@ export type SessionsExportSessionData = {
 
 export type SessionsExportSessionErrors = {
     /**
-     * The body could not be decoded.
-     */
-    400: ErrorResponse;
-    /**
      * Unauthorized
      */
     401: ErrorResponse;
@@ -3259,10 +3449,6 @@ export type SessionsExportSessionErrors = {
      * Unprocessable Entity
      */
     422: ErrorResponse;
-    /**
-     * Service Unavailable
-     */
-    503: ErrorResponse;
 };
 
 export type SessionsExportSessionError = SessionsExportSessionErrors[keyof SessionsExportSessionErrors];
@@ -3287,10 +3473,6 @@ export type SessionsStartSessionData = {
 };
 
 export type SessionsStartSessionErrors = {
-    /**
-     * The body could not be decoded.
-     */
-    400: ErrorResponse;
     /**
      * Unauthorized
      */
@@ -3337,10 +3519,6 @@ export type SessionsRecordStepData = {
 };
 
 export type SessionsRecordStepErrors = {
-    /**
-     * The body could not be decoded.
-     */
-    400: ErrorResponse;
     /**
      * Unauthorized
      */
@@ -3391,10 +3569,6 @@ export type SessionsNoteStepData = {
 };
 
 export type SessionsNoteStepErrors = {
-    /**
-     * The body could not be decoded.
-     */
-    400: ErrorResponse;
     /**
      * Unauthorized
      */
@@ -3497,10 +3671,6 @@ export type TreesCreateTreeData = {
 
 export type TreesCreateTreeErrors = {
     /**
-     * The body could not be decoded.
-     */
-    400: ErrorResponse;
-    /**
      * Unauthorized
      */
     401: ErrorResponse;
@@ -3565,10 +3735,6 @@ export type TreesCreateCategoryData = {
 
 export type TreesCreateCategoryErrors = {
     /**
-     * The body could not be decoded.
-     */
-    400: ErrorResponse;
-    /**
      * Unauthorized
      */
     401: ErrorResponse;
@@ -3623,9 +3789,9 @@ export type TreesDeleteCategoryErrors = {
      */
     404: ErrorResponse;
     /**
-     * The request is not valid (each field named).
+     * Validation Error
      */
-    422: ErrorResponse;
+    422: HttpValidationError;
 };
 
 export type TreesDeleteCategoryError = TreesDeleteCategoryErrors[keyof TreesDeleteCategoryErrors];
@@ -3652,10 +3818,6 @@ export type TreesRenameCategoryData = {
 };
 
 export type TreesRenameCategoryErrors = {
-    /**
-     * The body could not be decoded.
-     */
-    400: ErrorResponse;
     /**
      * Unauthorized
      */
@@ -3689,6 +3851,39 @@ export type TreesRenameCategoryResponses = {
 
 export type TreesRenameCategoryResponse = TreesRenameCategoryResponses[keyof TreesRenameCategoryResponses];
 
+export type TreesCreateTreeFromTemplateData = {
+    body: FromTemplate;
+    path?: never;
+    query?: never;
+    url: '/api/v1/trees/from-template';
+};
+
+export type TreesCreateTreeFromTemplateErrors = {
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse;
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse;
+    /**
+     * Unprocessable Entity
+     */
+    422: ErrorResponse;
+};
+
+export type TreesCreateTreeFromTemplateError = TreesCreateTreeFromTemplateErrors[keyof TreesCreateTreeFromTemplateErrors];
+
+export type TreesCreateTreeFromTemplateResponses = {
+    /**
+     * Successful Response
+     */
+    201: TreeDetail;
+};
+
+export type TreesCreateTreeFromTemplateResponse = TreesCreateTreeFromTemplateResponses[keyof TreesCreateTreeFromTemplateResponses];
+
 export type TreesImportTreeData = {
     body: TreeDocument;
     path?: never;
@@ -3697,10 +3892,6 @@ export type TreesImportTreeData = {
 };
 
 export type TreesImportTreeErrors = {
-    /**
-     * The body could not be decoded.
-     */
-    400: ErrorResponse;
     /**
      * Unauthorized
      */
@@ -3725,6 +3916,68 @@ export type TreesImportTreeResponses = {
 };
 
 export type TreesImportTreeResponse = TreesImportTreeResponses[keyof TreesImportTreeResponses];
+
+export type TreesCheckLogicRuleData = {
+    body: RuleCheck;
+    path?: never;
+    query?: never;
+    url: '/api/v1/trees/logic/check';
+};
+
+export type TreesCheckLogicRuleErrors = {
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse;
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse;
+    /**
+     * Unprocessable Entity
+     */
+    422: ErrorResponse;
+};
+
+export type TreesCheckLogicRuleError = TreesCheckLogicRuleErrors[keyof TreesCheckLogicRuleErrors];
+
+export type TreesCheckLogicRuleResponses = {
+    /**
+     * Successful Response
+     */
+    200: RuleCheckResult;
+};
+
+export type TreesCheckLogicRuleResponse = TreesCheckLogicRuleResponses[keyof TreesCheckLogicRuleResponses];
+
+export type TreesLogicGrammarData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/api/v1/trees/logic/grammar';
+};
+
+export type TreesLogicGrammarErrors = {
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse;
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse;
+};
+
+export type TreesLogicGrammarError = TreesLogicGrammarErrors[keyof TreesLogicGrammarErrors];
+
+export type TreesLogicGrammarResponses = {
+    /**
+     * Successful Response
+     */
+    200: RuleGrammar;
+};
+
+export type TreesLogicGrammarResponse = TreesLogicGrammarResponses[keyof TreesLogicGrammarResponses];
 
 export type TreesSearchTreesData = {
     body?: never;
@@ -3786,6 +4039,46 @@ export type TreesSearchTreesResponses = {
 
 export type TreesSearchTreesResponse = TreesSearchTreesResponses[keyof TreesSearchTreesResponses];
 
+export type TreesListSearchMissesData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * Limit
+         */
+        limit?: number;
+    };
+    url: '/api/v1/trees/search/misses';
+};
+
+export type TreesListSearchMissesErrors = {
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse;
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse;
+    /**
+     * Unprocessable Entity
+     */
+    422: ErrorResponse;
+};
+
+export type TreesListSearchMissesError = TreesListSearchMissesErrors[keyof TreesListSearchMissesErrors];
+
+export type TreesListSearchMissesResponses = {
+    /**
+     * Response Trees-List Search Misses
+     *
+     * Successful Response
+     */
+    200: Array<SearchMissRead>;
+};
+
+export type TreesListSearchMissesResponse = TreesListSearchMissesResponses[keyof TreesListSearchMissesResponses];
+
 export type TreesListTagsData = {
     body?: never;
     path?: never;
@@ -3829,6 +4122,37 @@ export type TreesListTagsResponses = {
 };
 
 export type TreesListTagsResponse = TreesListTagsResponses[keyof TreesListTagsResponses];
+
+export type TreesListTreeTemplatesData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/api/v1/trees/templates';
+};
+
+export type TreesListTreeTemplatesErrors = {
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse;
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse;
+};
+
+export type TreesListTreeTemplatesError = TreesListTreeTemplatesErrors[keyof TreesListTreeTemplatesErrors];
+
+export type TreesListTreeTemplatesResponses = {
+    /**
+     * Response Trees-List Tree Templates
+     *
+     * Successful Response
+     */
+    200: Array<TemplateRead>;
+};
+
+export type TreesListTreeTemplatesResponse = TreesListTreeTemplatesResponses[keyof TreesListTreeTemplatesResponses];
 
 export type TreesReadTreeUsageData = {
     body?: never;
@@ -3885,9 +4209,9 @@ export type TreesDeleteTreeErrors = {
      */
     404: ErrorResponse;
     /**
-     * The request is not valid (each field named).
+     * Validation Error
      */
-    422: ErrorResponse;
+    422: HttpValidationError;
 };
 
 export type TreesDeleteTreeError = TreesDeleteTreeErrors[keyof TreesDeleteTreeErrors];
@@ -3927,9 +4251,9 @@ export type TreesReadTreeErrors = {
      */
     404: ErrorResponse;
     /**
-     * The request is not valid (each field named).
+     * Validation Error
      */
-    422: ErrorResponse;
+    422: HttpValidationError;
 };
 
 export type TreesReadTreeError = TreesReadTreeErrors[keyof TreesReadTreeErrors];
@@ -3956,10 +4280,6 @@ export type TreesUpdateTreeData = {
 };
 
 export type TreesUpdateTreeErrors = {
-    /**
-     * The body could not be decoded.
-     */
-    400: ErrorResponse;
     /**
      * Unauthorized
      */
@@ -3992,6 +4312,90 @@ export type TreesUpdateTreeResponses = {
 };
 
 export type TreesUpdateTreeResponse = TreesUpdateTreeResponses[keyof TreesUpdateTreeResponses];
+
+export type TreesArchiveTreeData = {
+    body?: never;
+    path: {
+        /**
+         * Tree Id
+         */
+        tree_id: string;
+    };
+    query?: never;
+    url: '/api/v1/trees/{tree_id}/archive';
+};
+
+export type TreesArchiveTreeErrors = {
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse;
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse;
+    /**
+     * Not Found
+     */
+    404: ErrorResponse;
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+};
+
+export type TreesArchiveTreeError = TreesArchiveTreeErrors[keyof TreesArchiveTreeErrors];
+
+export type TreesArchiveTreeResponses = {
+    /**
+     * Successful Response
+     */
+    200: TreeDetail;
+};
+
+export type TreesArchiveTreeResponse = TreesArchiveTreeResponses[keyof TreesArchiveTreeResponses];
+
+export type TreesDuplicateTreeData = {
+    body?: never;
+    path: {
+        /**
+         * Tree Id
+         */
+        tree_id: string;
+    };
+    query?: never;
+    url: '/api/v1/trees/{tree_id}/duplicate';
+};
+
+export type TreesDuplicateTreeErrors = {
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse;
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse;
+    /**
+     * Not Found
+     */
+    404: ErrorResponse;
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+};
+
+export type TreesDuplicateTreeError = TreesDuplicateTreeErrors[keyof TreesDuplicateTreeErrors];
+
+export type TreesDuplicateTreeResponses = {
+    /**
+     * Successful Response
+     */
+    201: TreeDetail;
+};
+
+export type TreesDuplicateTreeResponse = TreesDuplicateTreeResponses[keyof TreesDuplicateTreeResponses];
 
 export type TreesExportTreeData = {
     body?: never;
@@ -4054,10 +4458,6 @@ export type TreesPublishTreeData = {
 
 export type TreesPublishTreeErrors = {
     /**
-     * The body could not be decoded.
-     */
-    400: ErrorResponse;
-    /**
      * Unauthorized
      */
     401: ErrorResponse;
@@ -4090,6 +4490,48 @@ export type TreesPublishTreeResponses = {
 
 export type TreesPublishTreeResponse = TreesPublishTreeResponses[keyof TreesPublishTreeResponses];
 
+export type TreesUnarchiveTreeData = {
+    body?: never;
+    path: {
+        /**
+         * Tree Id
+         */
+        tree_id: string;
+    };
+    query?: never;
+    url: '/api/v1/trees/{tree_id}/unarchive';
+};
+
+export type TreesUnarchiveTreeErrors = {
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse;
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse;
+    /**
+     * Not Found
+     */
+    404: ErrorResponse;
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+};
+
+export type TreesUnarchiveTreeError = TreesUnarchiveTreeErrors[keyof TreesUnarchiveTreeErrors];
+
+export type TreesUnarchiveTreeResponses = {
+    /**
+     * Successful Response
+     */
+    200: TreeDetail;
+};
+
+export type TreesUnarchiveTreeResponse = TreesUnarchiveTreeResponses[keyof TreesUnarchiveTreeResponses];
+
 export type TreesValidateTreeData = {
     body?: never;
     path: {
@@ -4116,9 +4558,9 @@ export type TreesValidateTreeErrors = {
      */
     404: ErrorResponse;
     /**
-     * The request is not valid (each field named).
+     * Validation Error
      */
-    422: ErrorResponse;
+    422: HttpValidationError;
 };
 
 export type TreesValidateTreeError = TreesValidateTreeErrors[keyof TreesValidateTreeErrors];
@@ -4194,12 +4636,14 @@ export type TreesCompareTreeVersionsData = {
     query: {
         /**
          * From
+         *
+         * A version number, or `live` (the current version)
          */
-        from: number;
+        from: string;
         /**
          * To
          *
-         * A version number, or `draft` (authors)
+         * A version number, `live`, or `draft` (authors)
          */
         to: string;
     };
@@ -4266,9 +4710,9 @@ export type TreesReadTreeVersionErrors = {
      */
     404: ErrorResponse;
     /**
-     * The request is not valid (each field named).
+     * Validation Error
      */
-    422: ErrorResponse;
+    422: HttpValidationError;
 };
 
 export type TreesReadTreeVersionError = TreesReadTreeVersionErrors[keyof TreesReadTreeVersionErrors];
@@ -4300,10 +4744,6 @@ export type TreesRestoreTreeVersionData = {
 
 export type TreesRestoreTreeVersionErrors = {
     /**
-     * The body could not be decoded.
-     */
-    400: ErrorResponse;
-    /**
      * Unauthorized
      */
     401: ErrorResponse;
@@ -4331,56 +4771,7 @@ export type TreesRestoreTreeVersionResponses = {
     /**
      * Successful Response
      */
-    200: TreeDetail;
+    200: RestoreResult;
 };
 
 export type TreesRestoreTreeVersionResponse = TreesRestoreTreeVersionResponses[keyof TreesRestoreTreeVersionResponses];
-
-export type HealthAliveData = {
-    body?: never;
-    path?: never;
-    query?: never;
-    url: '/healthz';
-};
-
-export type HealthAliveResponses = {
-    /**
-     * Response Health-Alive
-     *
-     * Successful Response
-     */
-    200: {
-        [key: string]: string;
-    };
-};
-
-export type HealthAliveResponse = HealthAliveResponses[keyof HealthAliveResponses];
-
-export type HealthReadyData = {
-    body?: never;
-    path?: never;
-    query?: never;
-    url: '/readyz';
-};
-
-export type HealthReadyErrors = {
-    /**
-     * Service Unavailable
-     */
-    503: ErrorResponse;
-};
-
-export type HealthReadyError = HealthReadyErrors[keyof HealthReadyErrors];
-
-export type HealthReadyResponses = {
-    /**
-     * Response Health-Ready
-     *
-     * Successful Response
-     */
-    200: {
-        [key: string]: string;
-    };
-};
-
-export type HealthReadyResponse = HealthReadyResponses[keyof HealthReadyResponses];
