@@ -99,6 +99,8 @@ class Settings(BaseSettings):
     metrics_token: str | None = None
     # Comma-separated origins allowed to call the API from a browser (CORS); empty: none.
     cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    # On SIGTERM `serve` stops accepting and lets requests in flight finish for this long.
+    shutdown_grace_seconds: int = 30
 
     @computed_field  # type: ignore[prop-decorator]
     @property
@@ -113,8 +115,6 @@ class Settings(BaseSettings):
         if isinstance(value, str):
             return [o.strip().rstrip("/") for o in value.split(",") if o.strip()]
         return value
-    # On SIGTERM `serve` stops accepting and lets requests in flight finish for this long.
-    shutdown_grace_seconds: int = 30
 
     @field_validator("trusted_proxies", mode="before")
     @classmethod
