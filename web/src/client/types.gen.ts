@@ -490,16 +490,6 @@ export type Graph = {
 };
 
 /**
- * HTTPValidationError
- */
-export type HttpValidationError = {
-    /**
-     * Detail
-     */
-    detail?: Array<ValidationError>;
-};
-
-/**
  * HighlightPart
  */
 export type HighlightPart = {
@@ -1648,6 +1638,16 @@ export type TemplateRead = {
 };
 
 /**
+ * TokenCheck
+ */
+export type TokenCheck = {
+    /**
+     * Token
+     */
+    token: string;
+};
+
+/**
  * TokenPair
  */
 export type TokenPair = {
@@ -1667,6 +1667,18 @@ export type TokenPair = {
      * Token Type
      */
     token_type?: 'bearer';
+};
+
+/**
+ * TokenStatus
+ */
+export type TokenStatus = {
+    /**
+     * Status
+     *
+     * `invalid`: unknown, or replaced by a newer link.
+     */
+    status: 'valid' | 'used' | 'expired' | 'invalid';
 };
 
 /**
@@ -1978,34 +1990,6 @@ export type UserUpdate = {
      * Full Name
      */
     full_name?: string | null;
-};
-
-/**
- * ValidationError
- */
-export type ValidationError = {
-    /**
-     * Context
-     */
-    ctx?: {
-        [key: string]: unknown;
-    };
-    /**
-     * Input
-     */
-    input?: unknown;
-    /**
-     * Location
-     */
-    loc: Array<string | number>;
-    /**
-     * Message
-     */
-    msg: string;
-    /**
-     * Error Type
-     */
-    type: string;
 };
 
 /**
@@ -2329,6 +2313,10 @@ export type AccountCreateAccountInviteData = {
 
 export type AccountCreateAccountInviteErrors = {
     /**
+     * The body could not be decoded.
+     */
+    400: ErrorResponse;
+    /**
      * Unauthorized
      */
     401: ErrorResponse;
@@ -2379,9 +2367,9 @@ export type AccountRevokeAccountInviteErrors = {
      */
     404: ErrorResponse;
     /**
-     * Validation Error
+     * The request is not valid (each field named).
      */
-    422: HttpValidationError;
+    422: ErrorResponse;
 };
 
 export type AccountRevokeAccountInviteError = AccountRevokeAccountInviteErrors[keyof AccountRevokeAccountInviteErrors];
@@ -2456,9 +2444,9 @@ export type AccountRemoveMemberErrors = {
      */
     409: ErrorResponse;
     /**
-     * Validation Error
+     * The request is not valid (each field named).
      */
-    422: HttpValidationError;
+    422: ErrorResponse;
 };
 
 export type AccountRemoveMemberError = AccountRemoveMemberErrors[keyof AccountRemoveMemberErrors];
@@ -2485,6 +2473,10 @@ export type AccountUpdateMemberData = {
 };
 
 export type AccountUpdateMemberErrors = {
+    /**
+     * The body could not be decoded.
+     */
+    400: ErrorResponse;
     /**
      * Unauthorized
      */
@@ -2527,6 +2519,10 @@ export type AuthLoginData = {
 
 export type AuthLoginErrors = {
     /**
+     * The body could not be decoded.
+     */
+    400: ErrorResponse;
+    /**
      * Unauthorized
      */
     401: ErrorResponse;
@@ -2559,6 +2555,10 @@ export type AuthLoginJsonData = {
 };
 
 export type AuthLoginJsonErrors = {
+    /**
+     * The body could not be decoded.
+     */
+    400: ErrorResponse;
     /**
      * Unauthorized
      */
@@ -2595,6 +2595,10 @@ export type AuthLogoutData = {
 };
 
 export type AuthLogoutErrors = {
+    /**
+     * The body could not be decoded.
+     */
+    400: ErrorResponse;
     /**
      * Unprocessable Entity
      */
@@ -2671,6 +2675,10 @@ export type AuthUpdateMeData = {
 
 export type AuthUpdateMeErrors = {
     /**
+     * The body could not be decoded.
+     */
+    400: ErrorResponse;
+    /**
      * Unauthorized
      */
     401: ErrorResponse;
@@ -2690,6 +2698,39 @@ export type AuthUpdateMeResponses = {
 };
 
 export type AuthUpdateMeResponse = AuthUpdateMeResponses[keyof AuthUpdateMeResponses];
+
+export type AuthCheckPasswordResetData = {
+    body: TokenCheck;
+    path?: never;
+    query?: never;
+    url: '/api/v1/auth/password-reset/check';
+};
+
+export type AuthCheckPasswordResetErrors = {
+    /**
+     * The body could not be decoded.
+     */
+    400: ErrorResponse;
+    /**
+     * Unprocessable Entity
+     */
+    422: ErrorResponse;
+    /**
+     * Too Many Requests
+     */
+    429: ErrorResponse;
+};
+
+export type AuthCheckPasswordResetError = AuthCheckPasswordResetErrors[keyof AuthCheckPasswordResetErrors];
+
+export type AuthCheckPasswordResetResponses = {
+    /**
+     * Successful Response
+     */
+    200: TokenStatus;
+};
+
+export type AuthCheckPasswordResetResponse = AuthCheckPasswordResetResponses[keyof AuthCheckPasswordResetResponses];
 
 export type AuthConfirmPasswordResetData = {
     body: PasswordResetConfirm;
@@ -2729,6 +2770,10 @@ export type AuthRequestPasswordResetData = {
 
 export type AuthRequestPasswordResetErrors = {
     /**
+     * The body could not be decoded.
+     */
+    400: ErrorResponse;
+    /**
      * Unprocessable Entity
      */
     422: ErrorResponse;
@@ -2760,6 +2805,10 @@ export type AuthRefreshTokensData = {
 };
 
 export type AuthRefreshTokensErrors = {
+    /**
+     * The body could not be decoded.
+     */
+    400: ErrorResponse;
     /**
      * Unauthorized
      */
@@ -2794,6 +2843,10 @@ export type AuthRegisterData = {
 
 export type AuthRegisterErrors = {
     /**
+     * The body could not be decoded.
+     */
+    400: ErrorResponse;
+    /**
      * Forbidden
      */
     403: ErrorResponse;
@@ -2825,6 +2878,39 @@ export type AuthRegisterResponses = {
 };
 
 export type AuthRegisterResponse = AuthRegisterResponses[keyof AuthRegisterResponses];
+
+export type AuthCheckEmailVerificationData = {
+    body: TokenCheck;
+    path?: never;
+    query?: never;
+    url: '/api/v1/auth/verify-email/check';
+};
+
+export type AuthCheckEmailVerificationErrors = {
+    /**
+     * The body could not be decoded.
+     */
+    400: ErrorResponse;
+    /**
+     * Unprocessable Entity
+     */
+    422: ErrorResponse;
+    /**
+     * Too Many Requests
+     */
+    429: ErrorResponse;
+};
+
+export type AuthCheckEmailVerificationError = AuthCheckEmailVerificationErrors[keyof AuthCheckEmailVerificationErrors];
+
+export type AuthCheckEmailVerificationResponses = {
+    /**
+     * Successful Response
+     */
+    200: TokenStatus;
+};
+
+export type AuthCheckEmailVerificationResponse = AuthCheckEmailVerificationResponses[keyof AuthCheckEmailVerificationResponses];
 
 export type AuthConfirmEmailVerificationData = {
     body: VerifyEmailConfirm;
@@ -2893,6 +2979,10 @@ export type InvitesPreviewInviteData = {
 
 export type InvitesPreviewInviteErrors = {
     /**
+     * The body could not be decoded.
+     */
+    400: ErrorResponse;
+    /**
      * Not Found
      */
     404: ErrorResponse;
@@ -2934,6 +3024,10 @@ export type PlatformChangeAccountPlanData = {
 };
 
 export type PlatformChangeAccountPlanErrors = {
+    /**
+     * The body could not be decoded.
+     */
+    400: ErrorResponse;
     /**
      * Unauthorized
      */
@@ -3003,6 +3097,10 @@ export type PlatformCreatePlatformInviteData = {
 
 export type PlatformCreatePlatformInviteErrors = {
     /**
+     * The body could not be decoded.
+     */
+    400: ErrorResponse;
+    /**
      * Unauthorized
      */
     401: ErrorResponse;
@@ -3053,9 +3151,9 @@ export type PlatformRevokePlatformInviteErrors = {
      */
     404: ErrorResponse;
     /**
-     * Validation Error
+     * The request is not valid (each field named).
      */
-    422: HttpValidationError;
+    422: ErrorResponse;
 };
 
 export type PlatformRevokePlatformInviteError = PlatformRevokePlatformInviteErrors[keyof PlatformRevokePlatformInviteErrors];
@@ -3075,6 +3173,15 @@ export type PlatformListPlansData = {
     query?: never;
     url: '/api/v1/platform/plans';
 };
+
+export type PlatformListPlansErrors = {
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse;
+};
+
+export type PlatformListPlansError = PlatformListPlansErrors[keyof PlatformListPlansErrors];
 
 export type PlatformListPlansResponses = {
     /**
@@ -3170,6 +3277,10 @@ export type SessionsCreateSessionData = {
 
 export type SessionsCreateSessionErrors = {
     /**
+     * The body could not be decoded.
+     */
+    400: ErrorResponse;
+    /**
      * Unauthorized
      */
     401: ErrorResponse;
@@ -3224,9 +3335,9 @@ export type SessionsReadSessionErrors = {
      */
     404: ErrorResponse;
     /**
-     * Validation Error
+     * The request is not valid (each field named).
      */
-    422: HttpValidationError;
+    422: ErrorResponse;
 };
 
 export type SessionsReadSessionError = SessionsReadSessionErrors[keyof SessionsReadSessionErrors];
@@ -3253,6 +3364,10 @@ export type SessionsUpdateSessionData = {
 };
 
 export type SessionsUpdateSessionErrors = {
+    /**
+     * The body could not be decoded.
+     */
+    400: ErrorResponse;
     /**
      * Unauthorized
      */
@@ -3316,9 +3431,9 @@ export type SessionsAbandonSessionErrors = {
      */
     409: ErrorResponse;
     /**
-     * Validation Error
+     * The request is not valid (each field named).
      */
-    422: HttpValidationError;
+    422: ErrorResponse;
 };
 
 export type SessionsAbandonSessionError = SessionsAbandonSessionErrors[keyof SessionsAbandonSessionErrors];
@@ -3345,6 +3460,10 @@ export type SessionsGoBackData = {
 };
 
 export type SessionsGoBackErrors = {
+    /**
+     * The body could not be decoded.
+     */
+    400: ErrorResponse;
     /**
      * Unauthorized
      */
@@ -3392,6 +3511,10 @@ export type SessionsCompleteSessionData = {
 
 export type SessionsCompleteSessionErrors = {
     /**
+     * The body could not be decoded.
+     */
+    400: ErrorResponse;
+    /**
      * Unauthorized
      */
     401: ErrorResponse;
@@ -3438,6 +3561,10 @@ export type SessionsExportSessionData = {
 
 export type SessionsExportSessionErrors = {
     /**
+     * The body could not be decoded.
+     */
+    400: ErrorResponse;
+    /**
      * Unauthorized
      */
     401: ErrorResponse;
@@ -3449,6 +3576,10 @@ export type SessionsExportSessionErrors = {
      * Unprocessable Entity
      */
     422: ErrorResponse;
+    /**
+     * Service Unavailable
+     */
+    503: ErrorResponse;
 };
 
 export type SessionsExportSessionError = SessionsExportSessionErrors[keyof SessionsExportSessionErrors];
@@ -3473,6 +3604,10 @@ export type SessionsStartSessionData = {
 };
 
 export type SessionsStartSessionErrors = {
+    /**
+     * The body could not be decoded.
+     */
+    400: ErrorResponse;
     /**
      * Unauthorized
      */
@@ -3519,6 +3654,10 @@ export type SessionsRecordStepData = {
 };
 
 export type SessionsRecordStepErrors = {
+    /**
+     * The body could not be decoded.
+     */
+    400: ErrorResponse;
     /**
      * Unauthorized
      */
@@ -3569,6 +3708,10 @@ export type SessionsNoteStepData = {
 };
 
 export type SessionsNoteStepErrors = {
+    /**
+     * The body could not be decoded.
+     */
+    400: ErrorResponse;
     /**
      * Unauthorized
      */
@@ -3671,6 +3814,10 @@ export type TreesCreateTreeData = {
 
 export type TreesCreateTreeErrors = {
     /**
+     * The body could not be decoded.
+     */
+    400: ErrorResponse;
+    /**
      * Unauthorized
      */
     401: ErrorResponse;
@@ -3735,6 +3882,10 @@ export type TreesCreateCategoryData = {
 
 export type TreesCreateCategoryErrors = {
     /**
+     * The body could not be decoded.
+     */
+    400: ErrorResponse;
+    /**
      * Unauthorized
      */
     401: ErrorResponse;
@@ -3789,9 +3940,9 @@ export type TreesDeleteCategoryErrors = {
      */
     404: ErrorResponse;
     /**
-     * Validation Error
+     * The request is not valid (each field named).
      */
-    422: HttpValidationError;
+    422: ErrorResponse;
 };
 
 export type TreesDeleteCategoryError = TreesDeleteCategoryErrors[keyof TreesDeleteCategoryErrors];
@@ -3818,6 +3969,10 @@ export type TreesRenameCategoryData = {
 };
 
 export type TreesRenameCategoryErrors = {
+    /**
+     * The body could not be decoded.
+     */
+    400: ErrorResponse;
     /**
      * Unauthorized
      */
@@ -3860,6 +4015,10 @@ export type TreesCreateTreeFromTemplateData = {
 
 export type TreesCreateTreeFromTemplateErrors = {
     /**
+     * The body could not be decoded.
+     */
+    400: ErrorResponse;
+    /**
      * Unauthorized
      */
     401: ErrorResponse;
@@ -3893,6 +4052,10 @@ export type TreesImportTreeData = {
 
 export type TreesImportTreeErrors = {
     /**
+     * The body could not be decoded.
+     */
+    400: ErrorResponse;
+    /**
      * Unauthorized
      */
     401: ErrorResponse;
@@ -3925,6 +4088,10 @@ export type TreesCheckLogicRuleData = {
 };
 
 export type TreesCheckLogicRuleErrors = {
+    /**
+     * The body could not be decoded.
+     */
+    400: ErrorResponse;
     /**
      * Unauthorized
      */
@@ -4209,9 +4376,9 @@ export type TreesDeleteTreeErrors = {
      */
     404: ErrorResponse;
     /**
-     * Validation Error
+     * The request is not valid (each field named).
      */
-    422: HttpValidationError;
+    422: ErrorResponse;
 };
 
 export type TreesDeleteTreeError = TreesDeleteTreeErrors[keyof TreesDeleteTreeErrors];
@@ -4251,9 +4418,9 @@ export type TreesReadTreeErrors = {
      */
     404: ErrorResponse;
     /**
-     * Validation Error
+     * The request is not valid (each field named).
      */
-    422: HttpValidationError;
+    422: ErrorResponse;
 };
 
 export type TreesReadTreeError = TreesReadTreeErrors[keyof TreesReadTreeErrors];
@@ -4280,6 +4447,10 @@ export type TreesUpdateTreeData = {
 };
 
 export type TreesUpdateTreeErrors = {
+    /**
+     * The body could not be decoded.
+     */
+    400: ErrorResponse;
     /**
      * Unauthorized
      */
@@ -4339,9 +4510,9 @@ export type TreesArchiveTreeErrors = {
      */
     404: ErrorResponse;
     /**
-     * Validation Error
+     * The request is not valid (each field named).
      */
-    422: HttpValidationError;
+    422: ErrorResponse;
 };
 
 export type TreesArchiveTreeError = TreesArchiveTreeErrors[keyof TreesArchiveTreeErrors];
@@ -4381,9 +4552,9 @@ export type TreesDuplicateTreeErrors = {
      */
     404: ErrorResponse;
     /**
-     * Validation Error
+     * The request is not valid (each field named).
      */
-    422: HttpValidationError;
+    422: ErrorResponse;
 };
 
 export type TreesDuplicateTreeError = TreesDuplicateTreeErrors[keyof TreesDuplicateTreeErrors];
@@ -4458,6 +4629,10 @@ export type TreesPublishTreeData = {
 
 export type TreesPublishTreeErrors = {
     /**
+     * The body could not be decoded.
+     */
+    400: ErrorResponse;
+    /**
      * Unauthorized
      */
     401: ErrorResponse;
@@ -4516,9 +4691,9 @@ export type TreesUnarchiveTreeErrors = {
      */
     404: ErrorResponse;
     /**
-     * Validation Error
+     * The request is not valid (each field named).
      */
-    422: HttpValidationError;
+    422: ErrorResponse;
 };
 
 export type TreesUnarchiveTreeError = TreesUnarchiveTreeErrors[keyof TreesUnarchiveTreeErrors];
@@ -4558,9 +4733,9 @@ export type TreesValidateTreeErrors = {
      */
     404: ErrorResponse;
     /**
-     * Validation Error
+     * The request is not valid (each field named).
      */
-    422: HttpValidationError;
+    422: ErrorResponse;
 };
 
 export type TreesValidateTreeError = TreesValidateTreeErrors[keyof TreesValidateTreeErrors];
@@ -4710,9 +4885,9 @@ export type TreesReadTreeVersionErrors = {
      */
     404: ErrorResponse;
     /**
-     * Validation Error
+     * The request is not valid (each field named).
      */
-    422: HttpValidationError;
+    422: ErrorResponse;
 };
 
 export type TreesReadTreeVersionError = TreesReadTreeVersionErrors[keyof TreesReadTreeVersionErrors];
@@ -4743,6 +4918,10 @@ export type TreesRestoreTreeVersionData = {
 };
 
 export type TreesRestoreTreeVersionErrors = {
+    /**
+     * The body could not be decoded.
+     */
+    400: ErrorResponse;
     /**
      * Unauthorized
      */
@@ -4775,3 +4954,52 @@ export type TreesRestoreTreeVersionResponses = {
 };
 
 export type TreesRestoreTreeVersionResponse = TreesRestoreTreeVersionResponses[keyof TreesRestoreTreeVersionResponses];
+
+export type HealthAliveData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/healthz';
+};
+
+export type HealthAliveResponses = {
+    /**
+     * Response Health-Alive
+     *
+     * Successful Response
+     */
+    200: {
+        [key: string]: string;
+    };
+};
+
+export type HealthAliveResponse = HealthAliveResponses[keyof HealthAliveResponses];
+
+export type HealthReadyData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/readyz';
+};
+
+export type HealthReadyErrors = {
+    /**
+     * Service Unavailable
+     */
+    503: ErrorResponse;
+};
+
+export type HealthReadyError = HealthReadyErrors[keyof HealthReadyErrors];
+
+export type HealthReadyResponses = {
+    /**
+     * Response Health-Ready
+     *
+     * Successful Response
+     */
+    200: {
+        [key: string]: string;
+    };
+};
+
+export type HealthReadyResponse = HealthReadyResponses[keyof HealthReadyResponses];
