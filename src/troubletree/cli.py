@@ -113,6 +113,10 @@ def worker() -> None:
     from troubletree.core.jobs import build_job_app, run_worker
 
     settings = _settings()
+    if not settings.public_url:
+        # Reset mails are written here; without PUBLIC_URL their links name the default address.
+        unset = f"PUBLIC_URL is not set: links in mails point at {settings.link_base_url}"
+        typer.echo(unset, err=True)
     url = _database_url(settings)
 
     async def main() -> None:
