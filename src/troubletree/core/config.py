@@ -37,7 +37,8 @@ class Settings(BaseSettings):
     # How long a request waits to open a connection / for a pooled one to come free before it
     # answers 503 database_unavailable.
     db_connect_timeout_seconds: float = 2
-    db_pool_timeout_seconds: float = 2
+    # Waiting for a free pooled connection is load, not an outage: give it longer.
+    db_pool_timeout_seconds: float = 10
 
     # Signing and tokens.
     secret_key: str = ""
