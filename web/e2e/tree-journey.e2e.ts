@@ -1,6 +1,6 @@
 // The issue 5 journey against the real app and PostgreSQL: an engineer registers, builds a
 // 6-node tree in the editor through the UI (add, connect, edit, delete, save with Ctrl+S, a
-// publish refused with problems pinned to their nodes, then a publish with a changelog), finds it
+// publish refused with problems pinned to their nodes, then a publish with a changelog in the publish dialog), finds it
 // with quick start, runs it with the number keys, goes back once, completes it, downloads the
 // PDF transcript and finds the session in the history. Then the same runner journey on a phone.
 
@@ -196,8 +196,11 @@ test('registers and builds, checks and publishes a 6-node tree in the editor', a
   // Connect n4 -> n6 and publish with a changelog line.
   await panel(page).getByLabel('Option 1 leads to').selectOption('n6');
   await expect(page.locator('.react-flow__edge')).toHaveCount(5);
-  await page.getByLabel('Changelog').fill('First version');
-  await page.getByRole('button', { name: 'Publish' }).click();
+  await page.getByRole('button', { name: 'Publish…' }).click();
+  const publishDialog = page.getByRole('dialog', { name: 'Publish version 1' });
+  await expect(publishDialog).toContainText('This is the first version');
+  await publishDialog.getByLabel('Changelog').fill('First version');
+  await publishDialog.getByLabel('Changelog').press('Enter');
   await expect(page.getByText('Published version 1.')).toBeVisible();
   await expect(page.locator('.tree-node-problems')).toHaveCount(0);
   await screenshot(page, 'editor-published');

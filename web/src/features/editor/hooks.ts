@@ -1,14 +1,30 @@
 // Every API call of the tree editor. Components use these hooks, never the client.
 
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 
-import { treesPublishTree, treesUpdateTree, treesValidateTree, type Graph } from '../../client';
-import { treesReadTreeOptions, treesReadTreeQueryKey } from '../../client/@tanstack/react-query.gen';
+import {
+  treesPublishTree,
+  treesRestoreTreeVersion,
+  treesUpdateTree,
+  treesValidateTree,
+  type Graph,
+  type VersionSummary,
+} from '../../client';
+import {
+  treesCompareTreeVersionsOptions,
+  treesListTreeVersionsInfiniteOptions,
+  treesListTreeVersionsQueryKey,
+  treesReadTreeOptions,
+  treesReadTreeQueryKey,
+  treesReadTreeVersionOptions,
+} from '../../client/@tanstack/react-query.gen';
+import { allItems, cursorList, cursorPaging, everyQueryOf } from '../../lib/api/query';
+import { useMembers } from '../account/hooks';
 import { type ApiError, isApiError } from '../../lib/api/errors';
 import { usePublishedTrees, useTreesChanged } from '../trees/hooks';
 import { normaliseProblems, type Problem } from './model';
 
-export type { TreeDetail } from '../../client';
+export type { TreeDetail, VersionDiff, VersionSummary } from '../../client';
 
 /**
  * The tree with its draft (the same query as every other view of the tree). Fetched afresh when
@@ -56,6 +72,7 @@ export function useSaveDraft(treeId: string) {
 
 export function usePublish(treeId: string) {
   const treesChanged = useTreesChanged();
+  const queryClient = useQueryClient();
   return useMutation({
     mutationFn: async ({ changelog, baseRevision }: { changelog: string; baseRevision: number }) =>
       (
@@ -65,7 +82,10 @@ export function usePublish(treeId: string) {
           throwOnError: true,
         })
       ).data,
-    onSuccess: () => void treesChanged(treeId),
+    onSuccess: () => {
+      void treesChanged(treeId);
+      void queryClient.invalidateQueries({ queryKey: everyQueryOf(treesListTreeVersionsQueryKey) });
+    },
   });
 }
 
@@ -92,4 +112,62 @@ export function conflictRevision(error: unknown): number | null {
   if (!isApiError(error, 409) || error.code !== 'draft_conflict') return null;
   const first = error.errors[0] as { current_revision?: number } | undefined;
   return typeof first?.current_revision === 'number' ? first.current_revision : null;
+}
+
+// --------------------------------------------------------------------------- versions
+
+/** The published versions, newest first, page by page. */
+export function useVersions(treeId: string, enabled = true) {
+  const query = useInfiniteQuery({
+    ...treesListTreeVersionsInfiniteOptions({ path: { tree_id: treeId }, query: { limit: 50 } }),
+    ...cursorPaging,
+    select: allItems<VersionSummary>,
+    enabled,
+  });
+  return cursorList(query);
+}
+
+/** Who published: the account's members by id (a former member has no name here). */
+export function useMemberNames() {
+  const members = useMembers();
+  return new Map((members.data ?? []).map((m) => [m.user_id, m.full_name]));
+}
+
+/** One published version with its graph (versions never change: cached for good). */
+export function useVersionGraph(treeId: string, number: number | null) {
+  return useQuery({
+    ...treesReadTreeVersionOptions({ path: { tree_id: treeId, number: number ?? 0 } }),
+    enabled: number !== null,
+    staleTime: Infinity,
+    select: (version) => version.graph,
+  });
+}
+
+/** What changed from version `from` to `to` (a version number or the saved draft). */
+export function useCompare(treeId: string, pair: { from: number; to: number | 'draft'; revision?: number } | null) {
+  return useQuery({
+    ...treesCompareTreeVersionsOptions({
+      path: { tree_id: treeId },
+      query: { from: pair?.from ?? 1, to: String(pair?.to ?? 'draft') },
+    }),
+    enabled: pair !== null,
+    // The draft changes as the author saves: compare it afresh each time.
+    staleTime: pair?.to === 'draft' ? 0 : Infinity,
+  });
+}
+
+/** Copies a version into the draft (the draft's revision is checked, like a save). */
+export function useRestoreVersion(treeId: string) {
+  const treesChanged = useTreesChanged();
+  return useMutation({
+    mutationFn: async ({ number, baseRevision }: { number: number; baseRevision: number }) =>
+      (
+        await treesRestoreTreeVersion({
+          path: { tree_id: treeId, number },
+          body: { base_revision: baseRevision },
+          throwOnError: true,
+        })
+      ).data,
+    onSuccess: () => void treesChanged(treeId),
+  });
 }

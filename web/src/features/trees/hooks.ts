@@ -2,7 +2,18 @@
 
 import { type InfiniteData, useInfiniteQuery, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 
-import { treesCreateTree, type SearchHit, type TreeCreate, type TreeRead, type TreeStatus } from '../../client';
+import {
+  type SearchHit,
+  type TreeCreate,
+  type TreeDocument,
+  type TreeRead,
+  type TreeStatus,
+  treesCreateTree,
+  treesDeleteTree,
+  treesExportTree,
+  treesImportTree,
+  treesUpdateTree,
+} from '../../client';
 import {
   treesListCategoriesOptions,
   treesListCategoriesQueryKey,
@@ -126,6 +137,107 @@ export function useCreateTree() {
   const treesChanged = useTreesChanged();
   return useMutation({
     mutationFn: async (body: TreeCreate) => (await treesCreateTree({ body, throwOnError: true })).data,
+    onSuccess: () => void treesChanged(),
+  });
+}
+
+/** Archive (hidden from technicians) or bring back: published again if it has a version. */
+export function useArchiveTree() {
+  const treesChanged = useTreesChanged();
+  return useMutation({
+    mutationFn: async ({ tree, archived }: { tree: TreeRead; archived: boolean }) =>
+      (
+        await treesUpdateTree({
+          path: { tree_id: tree.id },
+          body: {
+            base_revision: tree.draft_revision,
+            status: archived ? 'archived' : tree.current_version ? 'published' : 'draft',
+          },
+          throwOnError: true,
+        })
+      ).data,
+    onSuccess: (_, { tree }) => void treesChanged(tree.id),
+  });
+}
+
+export function useDeleteTree() {
+  const treesChanged = useTreesChanged();
+  return useMutation({
+    mutationFn: async (tree: TreeRead) => {
+      await treesDeleteTree({ path: { tree_id: tree.id }, throwOnError: true });
+    },
+    onSuccess: (_, tree) => void treesChanged(tree.id),
+  });
+}
+
+async function exportDocument(treeId: string): Promise<TreeDocument> {
+  return (await treesExportTree({ path: { tree_id: treeId }, query: { source: 'draft' }, throwOnError: true })).data;
+}
+
+/** A file name for a tree's export: its title in lower case, words joined by dashes. */
+export function exportFileName(title: string): string {
+  const slug = title
+    .toLowerCase()
+    .normalize('NFKD')
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 80);
+  return `${slug || 'tree'}.troubletree.json`;
+}
+
+/** Downloads the tree (its draft, with title, tags and category) as a JSON file to import later. */
+export function useExportTree() {
+  return useMutation({
+    mutationFn: async (tree: TreeRead) => {
+      const document = await exportDocument(tree.id);
+      const blob = new Blob([JSON.stringify(document, null, 2)], { type: 'application/json' });
+      const url = URL.createObjectURL(blob);
+      const link = Object.assign(window.document.createElement('a'), {
+        href: url,
+        download: exportFileName(tree.title),
+      });
+      window.document.body.append(link);
+      link.click();
+      link.remove();
+      setTimeout(() => URL.revokeObjectURL(url), 10_000);
+    },
+  });
+}
+
+/** What a chosen file holds, read as a tree document; a clear error when it is not JSON. */
+export async function readTreeFile(file: File): Promise<TreeDocument> {
+  const text = await file.text();
+  try {
+    return JSON.parse(text) as TreeDocument;
+  } catch {
+    throw new Error(`“${file.name}” is not a tree file: it is not JSON. Choose a file exported from TroubleTree.`);
+  }
+}
+
+/** A new draft tree from an exported file (the server checks it is a tree). */
+export function useImportTree() {
+  const treesChanged = useTreesChanged();
+  return useMutation({
+    mutationFn: async (file: File) =>
+      (await treesImportTree({ body: await readTreeFile(file), throwOnError: true })).data,
+    onSuccess: () => void treesChanged(),
+  });
+}
+
+/** A copy of the tree as a new draft ("… (copy)"): its draft exported and imported again. */
+export function useDuplicateTree() {
+  const treesChanged = useTreesChanged();
+  return useMutation({
+    mutationFn: async (tree: TreeRead) => {
+      const document = await exportDocument(tree.id);
+      const title = `${document.tree.title} (copy)`.slice(0, 200);
+      return (
+        await treesImportTree({
+          body: { ...document, tree: { ...document.tree, title }, source: null },
+          throwOnError: true,
+        })
+      ).data;
+    },
     onSuccess: () => void treesChanged(),
   });
 }

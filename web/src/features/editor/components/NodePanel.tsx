@@ -1,11 +1,16 @@
 import { memo } from 'react';
 
 import {
+  type Branch,
+  branchKey,
+  branchName,
   CHOICE,
   changeKind,
   isPanelField,
   KINDS,
   newOptionId,
+  openBranch,
+  parseBranchKey,
   problemField,
   type GraphNode,
   type NodeKind,
@@ -29,6 +34,9 @@ interface Props {
   /** A new node of `kind`, reached from this one (a new option, rule or default). */
   onAddConnected: (kind: NodeKind) => void;
   onSelect: (id: string) => void;
+  /** Logic nodes: the branch a new next step goes to (null: the first open one). */
+  branch?: Branch | null;
+  onBranch?: (branch: Branch | null) => void;
 }
 
 function TargetSelect({
@@ -39,6 +47,7 @@ function TargetSelect({
   self,
   error,
   onChange,
+  onFocus,
 }: {
   id: string;
   label: string;
@@ -47,6 +56,7 @@ function TargetSelect({
   self: string;
   error?: string | undefined;
   onChange: (value: string | null) => void;
+  onFocus?: () => void;
 }) {
   return (
     <div className="field">
@@ -55,6 +65,7 @@ function TargetSelect({
         id={id}
         value={value ?? ''}
         aria-invalid={error ? true : undefined}
+        onFocus={onFocus}
         onChange={(e) => onChange(e.target.value || null)}
       >
         <option value="">— choose a node —</option>
@@ -83,6 +94,8 @@ export const NodePanel = memo(function NodePanel({
   onDelete,
   onAddConnected,
   onSelect,
+  branch = null,
+  onBranch,
 }: Props) {
   const byField = new Map<string, string>();
   const general: string[] = [];
@@ -95,6 +108,8 @@ export const NodePanel = memo(function NodePanel({
   const options = node.options ?? [];
   const rules = node.rules ?? [];
   const set = (change: Partial<GraphNode>) => onChange({ ...node, ...change });
+  const target = branch && !(branch.kind === 'rule' && branch.index >= rules.length) ? branch : openBranch(node);
+  const titleOf = (id: string) => targets.find((t) => t.id === id)?.title || id;
   const pid = `node-${node.id}`;
 
   return (
@@ -217,8 +232,27 @@ export const NodePanel = memo(function NodePanel({
           <legend>Rules (first true rule wins)</legend>
           {err('rules') && <p className="field-error">{err('rules')}</p>}
           {rules.map((rule, i) => (
-            // biome-ignore lint/suspicious/noArrayIndexKey: rules have no id; their order is their identity
-            <div key={i} className="sub-item">
+            <fieldset
+              // biome-ignore lint/suspicious/noArrayIndexKey: rules have no id; their order is their identity
+              key={i}
+              className={`sub-item rule-item${target.kind === 'rule' && target.index === i ? ' branch-picked' : ''}`}
+              onFocus={() => onBranch?.({ kind: 'rule', index: i })}
+            >
+              <legend className="visually-hidden">Rule {i + 1}</legend>
+              <div className="field">
+                <label htmlFor={`${pid}-r-${i}-label`}>Rule {i + 1} label (what technicians see)</label>
+                <input
+                  id={`${pid}-r-${i}-label`}
+                  value={rule.label ?? ''}
+                  maxLength={200}
+                  placeholder="Customer is in the office"
+                  aria-invalid={err(`rules[${i}].label`) ? true : undefined}
+                  onChange={(e) =>
+                    set({ rules: rules.map((r, j) => (j === i ? { ...r, label: e.target.value || null } : r)) })
+                  }
+                />
+                {err(`rules[${i}].label`) && <p className="field-error">{err(`rules[${i}].label`)}</p>}
+              </div>
               <div className="field">
                 <label htmlFor={`${pid}-r-${i}-when`}>Rule {i + 1}: when</label>
                 <input
@@ -247,7 +281,7 @@ export const NodePanel = memo(function NodePanel({
               >
                 Remove
               </button>
-            </div>
+            </fieldset>
           ))}
           <button
             type="button"
@@ -258,6 +292,7 @@ export const NodePanel = memo(function NodePanel({
           </button>
           <TargetSelect
             id={`${pid}-default`}
+            onFocus={() => onBranch?.({ kind: 'default' })}
             label="Otherwise (default) leads to"
             value={node.default}
             targets={targets}
@@ -291,6 +326,28 @@ export const NodePanel = memo(function NodePanel({
       {(CHOICE.has(node.kind) || node.kind === 'logic') && (
         <fieldset className="sub-list add-connected">
           <legend>Add a next step</legend>
+          {node.kind === 'logic' && (
+            <div className="field">
+              <label htmlFor={`${pid}-branch`}>To the branch</label>
+              <select
+                id={`${pid}-branch`}
+                value={branchKey(target)}
+                onChange={(e) => onBranch?.(parseBranchKey(e.target.value))}
+              >
+                {rules.map((rule, i) => (
+                  // biome-ignore lint/suspicious/noArrayIndexKey: rules have no id; their order is their identity
+                  <option key={i} value={`rule-${i}`}>
+                    {branchName(node, { kind: 'rule', index: i })}
+                    {rule.next ? ` (now leads to ${titleOf(rule.next)})` : ''}
+                  </option>
+                ))}
+                <option value="default">
+                  Otherwise (default){node.default ? ` (now leads to ${titleOf(node.default)})` : ''}
+                </option>
+                <option value="new-rule">A new rule</option>
+              </select>
+            </div>
+          )}
           <div className="actions">
             {KINDS.map((k) => (
               <button key={k.kind} type="button" className="button small" onClick={() => onAddConnected(k.kind)}>

@@ -7,7 +7,9 @@ import { PagedList } from '../../../ui/lists';
 import { usePageTitle } from '../../../ui/page';
 import { useCurrentUser } from '../../auth/hooks';
 import { useRunTree } from '../../sessions/hooks';
+import { ImportTreeButton } from '../components/ImportTreeButton';
 import { NewTreeForm } from '../components/NewTreeForm';
+import { TreeActions } from '../components/TreeActions';
 import { TreeCard } from '../components/TreeCard';
 import { EMPTY_FILTERS, useCategories, useLibrary, useTags, type LibraryFilters, type TreeSort } from '../hooks';
 
@@ -29,6 +31,7 @@ export function TreeLibraryPage() {
   const role = me.data?.membership?.role;
   const isAuthor = role === 'admin' || role === 'engineer';
   const [creating, setCreating] = useState(false);
+  const [message, setMessage] = useState<string | null>(null);
   const [text, setText] = useState('');
   const [filters, setFilters] = useState<Omit<LibraryFilters, 'q'>>(EMPTY_FILTERS);
   const [q] = useDebouncedValue(text, 250);
@@ -43,12 +46,22 @@ export function TreeLibraryPage() {
     <>
       <div className="page-header">
         <h1>Tree library</h1>
-        {isAuthor && !creating && (
-          <button type="button" className="button primary" onClick={() => setCreating(true)}>
-            New tree
-          </button>
+        {isAuthor && (
+          <div className="actions">
+            {!creating && (
+              <button type="button" className="button primary" onClick={() => setCreating(true)}>
+                New tree
+              </button>
+            )}
+            <ImportTreeButton />
+          </div>
         )}
       </div>
+      {message && (
+        <p className="notice success" role="status">
+          {message}
+        </p>
+      )}
       {creating && <NewTreeForm onCancel={() => setCreating(false)} />}
       <search className="filters" aria-label="Filter trees">
         <Field
@@ -108,7 +121,14 @@ export function TreeLibraryPage() {
       >
         <ul className="tree-grid" aria-label="Trees">
           {library.items.map((item) => (
-            <TreeCard key={item.tree.id} item={item} canEdit={isAuthor} onRun={runTree.run} running={runTree.busy} />
+            <TreeCard
+              key={item.tree.id}
+              item={item}
+              canEdit={isAuthor}
+              onRun={runTree.run}
+              running={runTree.busy}
+              actions={isAuthor && <TreeActions tree={item.tree} onDone={setMessage} />}
+            />
           ))}
         </ul>
       </PagedList>
