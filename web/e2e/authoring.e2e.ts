@@ -191,7 +191,19 @@ test('authors a labelled rule, adds its next step to that branch and publishes t
   await expect(page.getByRole('region', { name: 'Node n2' })).toBeVisible();
   await panel().getByRole('button', { name: 'Add rule' }).click();
   await panel().getByLabel('Rule 2 label (what technicians see)').fill('Customer is in the office');
-  await panel().getByLabel('Rule 2: when').fill('location == "office"');
+  // The condition offers the tree's variables as one types, and shows a mistake where it is.
+  const when = panel().getByLabel('Rule 2: when');
+  await when.pressSequentially('loc');
+  const suggestions = panel().getByRole('listbox', { name: 'Variables and operators' });
+  await expect(suggestions.getByRole('option', { name: /location/ })).toBeVisible();
+  await when.press('Enter');
+  await expect(when).toHaveValue('location ');
+  await when.pressSequentially('= "office"');
+  const problem = panel().getByRole('alert').filter({ hasText: "Use '==' to compare." });
+  await expect(problem).toContainText('(at character 10)');
+  await screenshot(page, 'rule-parse-error');
+  await when.fill('location == "office"');
+  await expect(problem).toHaveCount(0);
   // Rule 1 and the default already lead somewhere; the next step goes to the branch picked here.
   const branch = panel().getByLabel('To the branch');
   await branch.selectOption({ label: 'Rule 2: Customer is in the office' });
@@ -199,6 +211,18 @@ test('authors a labelled rule, adds its next step to that branch and publishes t
   await expect(page.getByRole('region', { name: 'Node n6' })).toBeVisible();
   await expect(page.getByText('Added to Rule 2: Customer is in the office of “Where is the customer?”.')).toBeVisible();
   await page.locator('#node-n6-title').fill('Restart the office router');
+  // Try the rules against sample values, as a session would decide.
+  await page.getByLabel('Go to node').selectOption('n2');
+  const tryIt = panel().getByRole('group', { name: 'Try the rules' });
+  await expect(tryIt.getByRole('status')).toHaveText(
+    'No rule is true: the session goes to Call the network team (otherwise).',
+  );
+  await tryIt.getByLabel('Where is the customer? location').selectOption('office');
+  await expect(tryIt.getByRole('status')).toHaveText(
+    'Rule 2 (“Customer is in the office”) is the first true rule: the session goes to Restart the office router.',
+  );
+  await tryIt.getByLabel('Where is the customer? location').selectOption('home');
+  await expect(tryIt.getByRole('status')).toContainText('Rule 1 (“Customer works from home”) is the first true rule');
   // The edge leaves from the rule (n2|r|1); rule 1 and the default still lead to n5.
   await expect(page.getByTestId('rf__edge-n2|r|1')).toHaveAttribute('aria-label', 'Edge from n2 to n6');
   await expect(page.getByTestId('rf__edge-n2|r|0')).toHaveAttribute('aria-label', 'Edge from n2 to n5');

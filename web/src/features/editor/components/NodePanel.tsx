@@ -15,7 +15,11 @@ import {
   type GraphNode,
   type NodeKind,
   type Problem,
+  type Variable,
 } from '../model';
+import { RuleField, TryRules } from './RuleField';
+
+const NO_VARIABLES: readonly Variable[] = [];
 
 export interface NodeChoice {
   id: string;
@@ -37,6 +41,8 @@ interface Props {
   /** Logic nodes: the branch a new next step goes to (null: the first open one). */
   branch?: Branch | null;
   onBranch?: (branch: Branch | null) => void;
+  /** The tree's variables (rules read them). */
+  variables?: readonly Variable[];
 }
 
 function TargetSelect({
@@ -96,6 +102,7 @@ export const NodePanel = memo(function NodePanel({
   onSelect,
   branch = null,
   onBranch,
+  variables = NO_VARIABLES,
 }: Props) {
   const byField = new Map<string, string>();
   const general: string[] = [];
@@ -253,17 +260,14 @@ export const NodePanel = memo(function NodePanel({
                 />
                 {err(`rules[${i}].label`) && <p className="field-error">{err(`rules[${i}].label`)}</p>}
               </div>
-              <div className="field">
-                <label htmlFor={`${pid}-r-${i}-when`}>Rule {i + 1}: when</label>
-                <input
-                  id={`${pid}-r-${i}-when`}
-                  value={rule.when}
-                  placeholder="pressure > 3 and model == 'X2'"
-                  aria-invalid={err(`rules[${i}].when`) ? true : undefined}
-                  onChange={(e) => set({ rules: rules.map((r, j) => (j === i ? { ...r, when: e.target.value } : r)) })}
-                />
-                {err(`rules[${i}].when`) && <p className="field-error">{err(`rules[${i}].when`)}</p>}
-              </div>
+              <RuleField
+                id={`${pid}-r-${i}-when`}
+                label={`Rule ${i + 1}: when`}
+                value={rule.when}
+                variables={variables}
+                serverError={err(`rules[${i}].when`)}
+                onChange={(when) => set({ rules: rules.map((r, j) => (j === i ? { ...r, when } : r)) })}
+              />
               <TargetSelect
                 id={`${pid}-r-${i}-next`}
                 label={`Rule ${i + 1} leads to`}
@@ -300,6 +304,7 @@ export const NodePanel = memo(function NodePanel({
             error={err('default')}
             onChange={(next) => set({ default: next })}
           />
+          <TryRules node={node} variables={variables} titleOf={titleOf} />
         </fieldset>
       )}
 

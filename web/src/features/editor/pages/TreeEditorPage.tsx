@@ -462,6 +462,7 @@ function Editor({ detail }: { detail: TreeDetail }) {
                   onSelect={(id) => select(id)}
                   branch={state.branch}
                   onBranch={onBranch}
+                  variables={doc.variables}
                 />
               ) : (
                 <p className="muted panel-empty">
