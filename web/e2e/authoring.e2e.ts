@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 
 import type { BrowserContext, Page } from '@playwright/test';
 
+import { TEMPLATES } from '../src/features/trees/templates';
 import { api, registerAndSignIn } from './api';
 import { DESKTOP, expect, openPage, screenshot, signIn, test } from './fixtures';
 
@@ -352,4 +353,57 @@ test('archives, restores, duplicates, exports, imports and deletes trees from th
   await expect(page.getByText(`“${TREE} (copy)” deleted.`)).toBeVisible();
   await expect(copy).toHaveCount(0);
   await expect(card).toHaveCount(1);
+});
+
+test('every template is a tree that can be published; one is started and published from the library', async ({
+  app,
+}) => {
+  // Each starter tree passes the server's checks as it is.
+  for (const template of TEMPLATES) {
+    const tree = await api<{ id: string }>(app.baseURL, '/trees/import', {
+      token,
+      body: template.document,
+      status: 201,
+    });
+    const report = await api<{ is_valid: boolean; problems: unknown[] }>(app.baseURL, `/trees/${tree.id}/validate`, {
+      token,
+      body: {},
+    });
+    expect(report, template.title).toEqual({ is_valid: true, problems: [] });
+    await api(app.baseURL, `/trees/${tree.id}`, { method: 'DELETE', token, status: 204 }).catch(() => undefined);
+  }
+
+  await page.goto('/trees');
+  await page.getByRole('button', { name: 'New from template' }).click();
+  const picker = page.getByRole('dialog', { name: 'New tree from a template' });
+  await expect(picker.getByRole('listitem')).toHaveCount(TEMPLATES.length);
+  await screenshot(page, 'library-templates');
+  await picker.getByRole('button', { name: 'Use Computer will not start' }).click();
+  await expect(page).toHaveURL(/\/trees\/[0-9a-f-]{36}\/edit$/);
+  await expect(page.getByLabel('Tree title')).toHaveValue('Computer will not start');
+  await expect(page.locator('.react-flow__node')).toHaveCount(11);
+  await page.getByRole('button', { name: 'Publish…' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Publish version 1' });
+  await expect(dialog).toContainText('This is the first version');
+  await dialog.getByLabel('Changelog').fill('From the template');
+  await dialog.getByRole('button', { name: 'Publish version 1' }).click();
+  await expect(page.getByText('Published version 1.')).toBeVisible();
+  await page.getByRole('link', { name: 'Library', exact: true }).first().click();
+  const card = page
+    .getByRole('listitem')
+    .filter({ has: page.getByRole('heading', { name: 'Computer will not start' }) });
+  await expect(card.getByText('Published', { exact: true })).toBeVisible();
+});
+
+test('a search that finds nothing says so and offers the most used trees', async () => {
+  await page.getByLabel('Search trees').fill(`zzqxv`);
+  const empty = page.getByRole('region', { name: 'No results' });
+  await expect(empty).toContainText(`No tree matches “zzqxv”.`);
+  const popular = empty.getByRole('list', { name: 'Most used trees' });
+  await expect(popular.getByRole('listitem').first()).toContainText(TREE);
+  await expect(popular.getByRole('listitem').first()).toContainText('(used 1 time)');
+  await screenshot(page, 'library-search-empty');
+  await popular.getByRole('button', { name: TREE }).click();
+  await expect(page).toHaveURL(/\/sessions\/[0-9a-f-]{36}$/);
+  await expect(page.locator('h1.node-title')).toHaveText('Are the router lights on?');
 });

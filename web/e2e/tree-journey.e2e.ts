@@ -224,7 +224,7 @@ test('registers and builds, checks and publishes a 6-node tree in the editor', a
   const drafts = searched('draft');
   await page.getByLabel('Search trees').fill('pump');
   expect(await titles(drafts)).toEqual([]);
-  await expect(page.getByText('No tree matches these filters.')).toBeVisible();
+  await expect(page.getByText('No tree matches “pump” with these filters.')).toBeVisible();
   await expect(card).toHaveCount(0);
   const published = searched('published');
   await page.getByLabel('Status').selectOption('published');

@@ -29,6 +29,7 @@ import {
   treesSearchTreesQueryKey,
 } from '../../client/@tanstack/react-query.gen';
 import { allItems, cursorList, cursorPaging, everyQueryOf } from '../../lib/api/query';
+import type { TreeTemplate } from './templates';
 
 export type { CategoryRead, SearchHit, TagRead, TreeRead, TreeStatus, HighlightPart } from '../../client';
 
@@ -239,5 +240,25 @@ export function useDuplicateTree() {
       ).data;
     },
     onSuccess: () => void treesChanged(),
+  });
+}
+
+/** A new draft from one of the starter trees shipped with the product. */
+export function useCreateFromTemplate() {
+  const treesChanged = useTreesChanged();
+  return useMutation({
+    mutationFn: async (template: TreeTemplate) =>
+      (await treesImportTree({ body: template.document, throwOnError: true })).data,
+    onSuccess: () => void treesChanged(),
+  });
+}
+
+/** The most used published trees (offered when a search finds nothing). */
+export function useMostUsedTrees(enabled: boolean) {
+  return useQuery({
+    ...treesListTreesOptions({ query: { status: 'published', sort: 'most_used', limit: 5 } }),
+    select: (page) => page.items,
+    enabled,
+    staleTime: 30_000,
   });
 }

@@ -8,7 +8,9 @@ import { usePageTitle } from '../../../ui/page';
 import { useCurrentUser } from '../../auth/hooks';
 import { useRunTree } from '../../sessions/hooks';
 import { ImportTreeButton } from '../components/ImportTreeButton';
+import { EmptySearch } from '../components/EmptySearch';
 import { NewTreeForm } from '../components/NewTreeForm';
+import { TemplatePicker } from '../components/TemplatePicker';
 import { TreeActions } from '../components/TreeActions';
 import { TreeCard } from '../components/TreeCard';
 import { EMPTY_FILTERS, useCategories, useLibrary, useTags, type LibraryFilters, type TreeSort } from '../hooks';
@@ -53,6 +55,7 @@ export function TreeLibraryPage() {
                 New tree
               </button>
             )}
+            <TemplatePicker />
             <ImportTreeButton />
           </div>
         )}
@@ -112,11 +115,19 @@ export function TreeLibraryPage() {
         list={library}
         loadingLabel="Loading trees…"
         empty={
-          q.trim() || filters.categoryId || filters.tag || filters.status
-            ? 'No tree matches these filters.'
-            : isAuthor
-              ? 'No trees yet. Create the first one with “New tree”.'
-              : 'No published trees yet.'
+          q.trim() ? (
+            <EmptySearch
+              query={q.trim()}
+              filtered={!!(filters.categoryId || filters.tag || filters.status)}
+              onRun={runTree.run}
+            />
+          ) : filters.categoryId || filters.tag || filters.status ? (
+            'No tree matches these filters.'
+          ) : isAuthor ? (
+            'No trees yet. Create the first one with “New tree”.'
+          ) : (
+            'No published trees yet.'
+          )
         }
       >
         <ul className="tree-grid" aria-label="Trees">
