@@ -320,7 +320,9 @@ test('archives, restores, duplicates, exports, imports and deletes trees from th
     mimeType: 'application/json',
     buffer: Buffer.from(JSON.stringify({ hello: 'world' })),
   });
-  await expect(page.getByText('The file could not be imported:')).toBeVisible();
+  const importAlert = page.getByRole('alert').filter({ hasText: 'The file could not be imported' });
+  await expect(importAlert).toContainText('tree: Field required');
+  await expect(importAlert).toContainText('hello: Extra inputs are not permitted');
   await screenshot(page, 'library-import-error');
   const IMPORTED = `Imported router guide ${suffix}`;
   await importInput.setInputFiles({

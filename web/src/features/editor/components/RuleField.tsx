@@ -189,7 +189,7 @@ export function TryRules({
       ),
     ]),
   );
-  const broken = checks.findIndex((c) => !c || !c.ok);
+  const broken = checks.findIndex((c) => !c?.ok);
   const taken = checks.findIndex((c) => c?.ok && evaluateRule(c.expr, values));
   const firstBroken = broken >= 0 && (taken < 0 || broken < taken) ? broken : -1;
   const rule = taken >= 0 ? rules[taken] : undefined;

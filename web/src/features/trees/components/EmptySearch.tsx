@@ -20,7 +20,7 @@ export function EmptySearch({
       {trees.length > 0 && (
         <>
           <p>The most used trees:</p>
-          <ul aria-label="Most used trees">
+          <ul className="popular-trees" aria-label="Most used trees">
             {trees.map((tree) => (
               <li key={tree.id}>
                 <button type="button" className="link-button" onClick={() => onRun(tree.id)}>

@@ -1,22 +1,40 @@
 import { useId, useRef } from 'react';
 import { useNavigate } from 'react-router';
 
-import { describeError } from '../../../lib/api/errors';
+import { describeError, isApiError } from '../../../lib/api/errors';
 import { useSingleFlight } from '../../../lib/guards/hooks';
-import { FormErrors } from '../../../ui/forms';
 import { useImportTree } from '../hooks';
 
-/** "Import a tree file": a JSON file exported from TroubleTree becomes a new draft; the editor opens on it. */
-export function ImportTreeButton() {
+/** The import's errors, each naming the part of the file it is about. */
+export function importErrors(error: unknown): string[] {
+  if (!error) return [];
+  if (!isApiError(error)) return describeError(error).general;
+  return [
+    'The file could not be imported: it is not a tree exported from TroubleTree, or it was changed.',
+    ...error.errors.map((e) => {
+      const where = (e.field ?? '').replace(/^body\.?/, '');
+      return where ? `${where}: ${e.message}` : e.message;
+    }),
+  ];
+}
+
+/** "Import a tree file": a JSON file exported from TroubleTree becomes a new draft; the editor
+ * opens on it. What went wrong goes to `onErrors` (shown under the page header). */
+export function ImportTreeButton({ onErrors }: { onErrors: (messages: string[]) => void }) {
   const navigate = useNavigate();
   const importTree = useImportTree();
   const input = useRef<HTMLInputElement>(null);
   const id = useId();
   const submit = useSingleFlight(async (file: File) => {
-    const tree = await importTree.mutateAsync(file);
-    void navigate(`/trees/${tree.id}/edit`);
+    onErrors([]);
+    try {
+      const tree = await importTree.mutateAsync(file);
+      void navigate(`/trees/${tree.id}/edit`);
+    } catch (error) {
+      onErrors(importErrors(error));
+      throw error;
+    }
   });
-  const errors = describeError(importTree.error).general;
   return (
     <div className="import-tree">
       <label htmlFor={id} className="button">
@@ -38,7 +56,6 @@ export function ImportTreeButton() {
           }
         }}
       />
-      {errors.length > 0 && <FormErrors messages={[`The file could not be imported:`, ...errors]} />}
     </div>
   );
 }

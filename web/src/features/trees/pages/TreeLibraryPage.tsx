@@ -34,6 +34,7 @@ export function TreeLibraryPage() {
   const isAuthor = role === 'admin' || role === 'engineer';
   const [creating, setCreating] = useState(false);
   const [message, setMessage] = useState<string | null>(null);
+  const [importErrors, setImportErrors] = useState<string[]>([]);
   const [text, setText] = useState('');
   const [filters, setFilters] = useState<Omit<LibraryFilters, 'q'>>(EMPTY_FILTERS);
   const [q] = useDebouncedValue(text, 250);
@@ -56,10 +57,11 @@ export function TreeLibraryPage() {
               </button>
             )}
             <TemplatePicker />
-            <ImportTreeButton />
+            <ImportTreeButton onErrors={setImportErrors} />
           </div>
         )}
       </div>
+      <FormErrors messages={importErrors} />
       {message && (
         <p className="notice success" role="status">
           {message}
