@@ -23,6 +23,7 @@ from troubletree.trees.schemas import (
     CategoryUpdate,
     PublishRequest,
     RestoreRequest,
+    RestoreResult,
     SearchPage,
     TagRead,
     TreeCreate,
@@ -207,18 +208,31 @@ async def compare_tree_versions(
     tree: ValidTree,
     caller: CurrentMember,
     db: DB,
-    from_: Annotated[int, Query(alias="from", ge=1, le=INT4_MAX)],
+    from_: Annotated[
+        str,
+        Query(
+            alias="from",
+            pattern=r"^(live|[1-9][0-9]{0,8})$",
+            description="A version number, or `live` (the current version)",
+        ),
+    ],
     to: Annotated[
         str,
         Query(
-            pattern=r"^(draft|[1-9][0-9]{0,8})$",
-            description="A version number, or `draft` (authors)",
+            pattern=r"^(draft|live|[1-9][0-9]{0,8})$",
+            description="A version number, `live`, or `draft` (authors)",
         ),
     ],
 ) -> VersionDiff:
-    """Node-level differences: nodes and options added, removed and changed."""
-    target: int | Literal["draft"] = "draft" if to == "draft" else int(to)
-    return await versions.compare_versions(db, caller, tree, from_, target)
+    """Node-level differences: nodes, options and variables added, removed and changed (each
+    changed field before and after) and the edges added and removed. `from=live&to=draft`
+    is what publishing the draft would change. 404 when `live` is asked of a tree that has
+    no current version."""
+    before: int | Literal["live"] = "live" if from_ == "live" else int(from_)
+    after: int | Literal["draft", "live"] = (
+        "draft" if to == "draft" else "live" if to == "live" else int(to)
+    )
+    return await versions.compare_versions(db, caller, tree, before, after)
 
 
 @router.get("/{tree_id}/versions/{number}", responses=error_responses(401, 403, 404))
@@ -231,8 +245,10 @@ async def read_tree_version(number: VersionNumber, tree: ValidTree, db: DB) -> V
 )
 async def restore_tree_version(
     number: VersionNumber, body: RestoreRequest, caller: Author, tree: ValidTree, db: DB
-) -> TreeDetail:
-    """Copies the version's graph into the draft (a save: `base_revision` is checked)."""
+) -> RestoreResult:
+    """Copies the version's graph into the draft (a save: `base_revision` is checked). The
+    answer is the tree plus `previous_draft`: undo is `PUT /trees/{id}` with
+    `graph = previous_draft.graph` and `base_revision = draft_revision`."""
     return await versions.restore_version(db, caller, tree, number, body.base_revision)
 
 

@@ -152,6 +152,14 @@ class VersionRead(VersionSummary):
     graph: Graph
 
 
+class VersionListItem(VersionSummary):
+    """A row of the versions panel."""
+
+    published_by_name: str | None = Field(description="null: the publisher's user is gone.")
+    session_count: int = Field(description="Sessions that ran (pinned) this version.")
+    is_live: bool = Field(description="The tree's current version, the one technicians run.")
+
+
 class TreeDetail(TreeRead):
     draft: DraftRead | None = Field(description="Authors only.")
     published: VersionRead | None = Field(description="The current version, with its graph.")
@@ -163,7 +171,7 @@ class TreePage(BaseModel):
 
 
 class VersionPage(BaseModel):
-    items: list[VersionSummary]
+    items: list[VersionListItem]
     next_cursor: str | None
 
 
@@ -211,8 +219,15 @@ class ValidationReport(BaseModel):
 
 
 class VersionDiff(GraphDiff):
-    from_version: int
+    from_version: int = Field(description="The version compared from (`live` resolved).")
     to_version: int | Literal["draft"]
+
+
+class RestoreResult(TreeDetail):
+    """The tree after the restore, and the draft as it was before: undo is a save of
+    `previous_draft.graph` with `base_revision` = the new `draft_revision`."""
+
+    previous_draft: DraftRead
 
 
 # --------------------------------------------------------------------------- export and import

@@ -683,7 +683,10 @@ export const treesListTreeVersions = <ThrowOnError extends boolean = false>(opti
 /**
  * Compare Tree Versions
  *
- * Node-level differences: nodes and options added, removed and changed.
+ * Node-level differences: nodes, options and variables added, removed and changed (each
+ * changed field before and after) and the edges added and removed. `from=live&to=draft`
+ * is what publishing the draft would change. 404 when `live` is asked of a tree that has
+ * no current version.
  */
 export const treesCompareTreeVersions = <ThrowOnError extends boolean = false>(options: Options<TreesCompareTreeVersionsData, ThrowOnError>) => (options.client ?? client).get<TreesCompareTreeVersionsResponses, TreesCompareTreeVersionsErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],
@@ -703,7 +706,9 @@ export const treesReadTreeVersion = <ThrowOnError extends boolean = false>(optio
 /**
  * Restore Tree Version
  *
- * Copies the version's graph into the draft (a save: `base_revision` is checked).
+ * Copies the version's graph into the draft (a save: `base_revision` is checked). The
+ * answer is the tree plus `previous_draft`: undo is `PUT /trees/{id}` with
+ * `graph = previous_draft.graph` and `base_revision = draft_revision`.
  */
 export const treesRestoreTreeVersion = <ThrowOnError extends boolean = false>(options: Options<TreesRestoreTreeVersionData, ThrowOnError>) => (options.client ?? client).post<TreesRestoreTreeVersionResponses, TreesRestoreTreeVersionErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],

@@ -345,6 +345,37 @@ export type DraftRead = {
 };
 
 /**
+ * Edge
+ *
+ * An arrow of the graph: from a node, through one of its options, rules or its default,
+ * to another node. `via` is `option`, `rule` or `default`; `key` the option id, the rule's
+ * 0-based index, or `default`; `label` what the arrow reads (option label, rule label or
+ * expression, "Otherwise").
+ */
+export type Edge = {
+    /**
+     * Key
+     */
+    key: string;
+    /**
+     * Label
+     */
+    label: string;
+    /**
+     * Source
+     */
+    source: string;
+    /**
+     * Target
+     */
+    target: string;
+    /**
+     * Via
+     */
+    via: string;
+};
+
+/**
  * ErrorBody
  */
 export type ErrorBody = {
@@ -1024,6 +1055,63 @@ export type RestoreRequest = {
      * Base Revision
      */
     base_revision: number;
+};
+
+/**
+ * RestoreResult
+ *
+ * The tree after the restore, and the draft as it was before: undo is a save of
+ * `previous_draft.graph` with `base_revision` = the new `draft_revision`.
+ */
+export type RestoreResult = {
+    category: CategoryRef | null;
+    /**
+     * Created At
+     */
+    created_at: string;
+    /**
+     * Created By
+     */
+    created_by: string | null;
+    current_version: VersionRef | null;
+    /**
+     * Description
+     */
+    description: string;
+    /**
+     * Authors only.
+     */
+    draft: DraftRead | null;
+    /**
+     * Draft Revision
+     */
+    draft_revision: number;
+    /**
+     * Id
+     */
+    id: string;
+    previous_draft: DraftRead;
+    /**
+     * The current version, with its graph.
+     */
+    published: VersionRead | null;
+    status: TreeStatus;
+    /**
+     * Tags
+     */
+    tags: Array<string>;
+    /**
+     * Title
+     */
+    title: string;
+    /**
+     * Updated At
+     */
+    updated_at: string;
+    /**
+     * Usage Count
+     */
+    usage_count: number;
 };
 
 /**
@@ -1804,7 +1892,17 @@ export type VerifyEmailConfirm = {
  */
 export type VersionDiff = {
     /**
+     * Edges Added
+     */
+    edges_added: Array<Edge>;
+    /**
+     * Edges Removed
+     */
+    edges_removed: Array<Edge>;
+    /**
      * From Version
+     *
+     * The version compared from (`live` resolved).
      */
     from_version: number;
     /**
@@ -1839,13 +1937,63 @@ export type VersionDiff = {
 };
 
 /**
+ * VersionListItem
+ *
+ * A row of the versions panel.
+ */
+export type VersionListItem = {
+    /**
+     * Changelog
+     */
+    changelog: string;
+    /**
+     * Id
+     */
+    id: string;
+    /**
+     * Is Live
+     *
+     * The tree's current version, the one technicians run.
+     */
+    is_live: boolean;
+    /**
+     * Number
+     */
+    number: number;
+    /**
+     * Published At
+     */
+    published_at: string;
+    /**
+     * Published By
+     */
+    published_by: string | null;
+    /**
+     * Published By Name
+     *
+     * null: the publisher's user is gone.
+     */
+    published_by_name: string | null;
+    /**
+     * Session Count
+     *
+     * Sessions that ran (pinned) this version.
+     */
+    session_count: number;
+    /**
+     * Title
+     */
+    title: string;
+};
+
+/**
  * VersionPage
  */
 export type VersionPage = {
     /**
      * Items
      */
-    items: Array<VersionSummary>;
+    items: Array<VersionListItem>;
     /**
      * Next Cursor
      */
@@ -1899,36 +2047,6 @@ export type VersionRef = {
      * Published At
      */
     published_at: string;
-};
-
-/**
- * VersionSummary
- */
-export type VersionSummary = {
-    /**
-     * Changelog
-     */
-    changelog: string;
-    /**
-     * Id
-     */
-    id: string;
-    /**
-     * Number
-     */
-    number: number;
-    /**
-     * Published At
-     */
-    published_at: string;
-    /**
-     * Published By
-     */
-    published_by: string | null;
-    /**
-     * Title
-     */
-    title: string;
 };
 
 export type HealthCheckData = {
@@ -4035,12 +4153,14 @@ export type TreesCompareTreeVersionsData = {
     query: {
         /**
          * From
+         *
+         * A version number, or `live` (the current version)
          */
-        from: number;
+        from: string;
         /**
          * To
          *
-         * A version number, or `draft` (authors)
+         * A version number, `live`, or `draft` (authors)
          */
         to: string;
     };
@@ -4168,7 +4288,7 @@ export type TreesRestoreTreeVersionResponses = {
     /**
      * Successful Response
      */
-    200: TreeDetail;
+    200: RestoreResult;
 };
 
 export type TreesRestoreTreeVersionResponse = TreesRestoreTreeVersionResponses[keyof TreesRestoreTreeVersionResponses];

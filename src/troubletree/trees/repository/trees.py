@@ -16,17 +16,21 @@ from typing import Any, Literal
 from sqlalchemy import (
     ColumnElement,
     Select,
+    column,
     func,
     literal,
     literal_column,
     select,
+    table,
     tuple_,
     update,
 )
+from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import undefer
 
+from troubletree.auth.models import User
 from troubletree.core.queries import scoped
 from troubletree.trees.models import (
     SEARCH_CONFIG,
@@ -325,3 +329,38 @@ async def list_versions(
         stmt = stmt.where(TreeVersion.number < before)
     stmt = stmt.order_by(TreeVersion.number.desc()).limit(limit)
     return list((await db.execute(stmt)).scalars())
+
+
+# The sessions table as trees may read it (sessions import trees, never the other way round).
+_sessions = table(
+    "troubleshooting_sessions",
+    column("account_id", UUID(as_uuid=True)),
+    column("tree_id", UUID(as_uuid=True)),
+    column("tree_version_id", UUID(as_uuid=True)),
+)
+
+
+async def version_publishers(
+    db: AsyncSession, user_ids: Iterable[uuid.UUID | None]
+) -> dict[uuid.UUID, str]:
+    """The full names of the users who published these versions."""
+    ids = {i for i in user_ids if i is not None}
+    if not ids:
+        return {}
+    rows = await db.execute(select(User.id, User.full_name).where(User.id.in_(ids)))
+    return {row[0]: row[1] for row in rows}
+
+
+async def session_counts(
+    db: AsyncSession, account_id: uuid.UUID, tree_id: uuid.UUID, version_ids: Iterable[uuid.UUID]
+) -> dict[uuid.UUID, int]:
+    """How many sessions pinned each of these versions of the tree."""
+    ids = list(version_ids)
+    if not ids:
+        return {}
+    stmt = (
+        scoped(select(_sessions.c.tree_version_id, func.count()), _sessions.c, account_id)
+        .where(_sessions.c.tree_id == tree_id, _sessions.c.tree_version_id.in_(ids))
+        .group_by(_sessions.c.tree_version_id)
+    )
+    return {row[0]: int(row[1]) for row in await db.execute(stmt)}

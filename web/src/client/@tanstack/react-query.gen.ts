@@ -1206,7 +1206,10 @@ export const treesCompareTreeVersionsQueryKey = (options: Options<TreesCompareTr
 /**
  * Compare Tree Versions
  *
- * Node-level differences: nodes and options added, removed and changed.
+ * Node-level differences: nodes, options and variables added, removed and changed (each
+ * changed field before and after) and the edges added and removed. `from=live&to=draft`
+ * is what publishing the draft would change. 404 when `live` is asked of a tree that has
+ * no current version.
  */
 export const treesCompareTreeVersionsOptions = (options: Options<TreesCompareTreeVersionsData>) => queryOptions<TreesCompareTreeVersionsResponse, TreesCompareTreeVersionsError, TreesCompareTreeVersionsResponse, ReturnType<typeof treesCompareTreeVersionsQueryKey>>({
     queryFn: async ({ queryKey, signal }) => {
@@ -1242,7 +1245,9 @@ export const treesReadTreeVersionOptions = (options: Options<TreesReadTreeVersio
 /**
  * Restore Tree Version
  *
- * Copies the version's graph into the draft (a save: `base_revision` is checked).
+ * Copies the version's graph into the draft (a save: `base_revision` is checked). The
+ * answer is the tree plus `previous_draft`: undo is `PUT /trees/{id}` with
+ * `graph = previous_draft.graph` and `base_revision = draft_revision`.
  */
 export const treesRestoreTreeVersionMutation = (options?: Partial<Options<TreesRestoreTreeVersionData>>): UseMutationOptions<TreesRestoreTreeVersionResponse, TreesRestoreTreeVersionError, Options<TreesRestoreTreeVersionData>> => {
     const mutationOptions: UseMutationOptions<TreesRestoreTreeVersionResponse, TreesRestoreTreeVersionError, Options<TreesRestoreTreeVersionData>> = {
