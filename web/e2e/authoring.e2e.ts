@@ -135,6 +135,7 @@ test('lists the versions, compares v1 with v2 on the graph, restores v1 and undo
   await expect(v2).toContainText('Clearer plug step; escalate to the network team');
   await expect(v2.getByText('live', { exact: true })).toBeVisible();
   await expect(v2).toContainText(`by ${author.full_name}`);
+  await expect(v2).toContainText('0 sessions run on it');
   await expect(v1).toContainText('First version');
   await expect(v1.getByText('live', { exact: true })).toHaveCount(0);
 
@@ -156,6 +157,9 @@ test('lists the versions, compares v1 with v2 on the graph, restores v1 and undo
   await expect(legend).toContainText('Added: 1 node, 2 links');
   await expect(legend).toContainText('Removed: 1 node, 2 links');
   await expect(legend).toContainText('Changed: 2 nodes, 0 links');
+  const links = page.getByRole('list', { name: 'Changed links' });
+  await expect(links.getByRole('listitem').filter({ hasText: 'added' })).toHaveCount(2);
+  await expect(links).toContainText('Where is the customer? → Call the network team (Otherwise) added');
   // The list names the changes; picking one shows its fields before and after.
   const changes = page.getByRole('list', { name: 'Changed nodes' });
   await changes.getByRole('button', { name: 'Plug the router into a wall socket' }).click();

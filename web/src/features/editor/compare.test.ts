@@ -57,6 +57,8 @@ const diff: VersionDiff = {
       ],
     },
   ],
+  edges_added: [{ source: 'n1', via: 'option', key: 'o2', target: 'n4', label: 'No' }],
+  edges_removed: [{ source: 'n1', via: 'option', key: 'o2', target: 'n3', label: 'No' }],
   variables_added: [],
   variables_removed: [],
   variables_changed: [],
@@ -83,7 +85,7 @@ describe('compare drawing', () => {
     expect(Math.abs((n3?.x ?? 0) - 200)).toBeGreaterThanOrEqual(220);
   });
 
-  it('compares edges by the branch they leave from and where they lead', () => {
+  it('marks the edges the server says were added and removed, and kept ones relabelled', () => {
     const drawing = compareDrawing(before, after, diff);
     expect(drawing.edges.map((e) => [e.id, e.target, e.status])).toEqual([
       ['n1|o|o1', 'n2', 'changed'], // same target, new label
@@ -114,6 +116,16 @@ describe('change lines', () => {
     expect(fieldText('rules', [{ when: 'a == 1', label: 'A is one', next: 'n2' }])).toBe('1. A is one (a == 1) → n2');
     expect(fieldText('body', '')).toBe('(empty)');
     expect(isEmptyDiff(diff)).toBe(false);
-    expect(isEmptyDiff({ ...diff, nodes_added: [], nodes_removed: [], nodes_changed: [] })).toBe(true);
+    expect(isEmptyDiff({ ...diff, nodes_added: [], nodes_removed: [], nodes_changed: [] })).toBe(false);
+    expect(
+      isEmptyDiff({
+        ...diff,
+        nodes_added: [],
+        nodes_removed: [],
+        nodes_changed: [],
+        edges_added: [],
+        edges_removed: [],
+      }),
+    ).toBe(true);
   });
 });

@@ -1,9 +1,8 @@
 // Two versions of a tree (or a version and the draft) drawn as one graph: every node and edge of
 // either, marked added, removed or changed. Pure functions, unit tested in compare.test.ts.
 //
-// Which nodes were added, removed or changed comes from the server's diff
-// (`GET trees/{id}/versions/compare`); edges are compared here, by the branch they leave from
-// (option, rule or default) and where they lead.
+// Which nodes and edges were added, removed or changed comes from the server's diff
+// (`GET trees/{id}/versions/compare`); this draws them together, where each graph had them.
 
 import type { FieldChange, VersionDiff } from '../../client';
 import { freeSpot, initialPositions } from './layout';
@@ -93,22 +92,28 @@ export function compareDrawing(before: Graph, after: Graph, diff: VersionDiff): 
     isStart: union.start === node.id,
   }));
 
-  // An edge from the same branch to the same node is the same edge (changed if its label did);
-  // a branch that now leads elsewhere is the old edge removed and a new one added.
+  // Which edges were added and removed comes from the server (by branch and target); an edge
+  // kept whose label changed (an option renamed) is marked changed. A branch that now leads
+  // elsewhere is drawn twice: the old edge removed, the new one added.
+  const serverEdge = (e: VersionDiff['edges_added'][number]) =>
+    `${e.source}|${e.via === 'option' ? `o|${e.key}` : e.via === 'rule' ? `r|${e.key}` : 'd'}>${e.target}`;
+  const addedEdges = new Set(diff.edges_added.map(serverEdge));
+  const removedEdges = new Set(diff.edges_removed.map(serverEdge));
   const oldEdges = new Map(toFlowEdges(old.doc).map((e) => [branchOf(e), e]));
-  const newEdges = new Map(toFlowEdges(now.doc).map((e) => [branchOf(e), e]));
-  const edges: CompareEdge[] = [];
-  for (const [branch, edge] of newEdges) {
-    const was = oldEdges.get(branch);
-    if (was && was.target === edge.target) {
-      edges.push({ ...edge, status: was.label === edge.label ? null : 'changed' });
-    } else {
-      edges.push({ ...edge, status: 'added' });
-      if (was) edges.push({ ...was, id: `${branch}|was`, status: 'removed' });
-    }
-  }
+  const newEdges = toFlowEdges(now.doc);
+  const newBranches = new Set(newEdges.map(branchOf));
+  const edges: CompareEdge[] = newEdges.map((edge) => {
+    const was = oldEdges.get(branchOf(edge));
+    const status = addedEdges.has(`${edge.id}>${edge.target}`)
+      ? 'added'
+      : was && was.target === edge.target && was.label !== edge.label
+        ? 'changed'
+        : null;
+    return { ...edge, status };
+  });
   for (const [branch, edge] of oldEdges) {
-    if (!newEdges.has(branch)) edges.push({ ...edge, status: 'removed' });
+    if (!removedEdges.has(`${edge.id}>${edge.target}`)) continue;
+    edges.push({ ...edge, id: newBranches.has(branch) ? `${branch}|was` : branch, status: 'removed' });
   }
 
   const counts: CompareDrawing['counts'] = {
@@ -126,6 +131,8 @@ export function isEmptyDiff(diff: VersionDiff): boolean {
   return (
     !diff.start &&
     diff.nodes_added.length === 0 &&
+    diff.edges_added.length === 0 &&
+    diff.edges_removed.length === 0 &&
     diff.nodes_removed.length === 0 &&
     diff.nodes_changed.length === 0 &&
     diff.variables_added.length === 0 &&

@@ -8,7 +8,7 @@ import {
   treesUpdateTree,
   treesValidateTree,
   type Graph,
-  type VersionSummary,
+  type VersionListItem,
 } from '../../client';
 import {
   treesCompareTreeVersionsOptions,
@@ -19,12 +19,11 @@ import {
   treesReadTreeVersionOptions,
 } from '../../client/@tanstack/react-query.gen';
 import { allItems, cursorList, cursorPaging, everyQueryOf } from '../../lib/api/query';
-import { useMembers } from '../account/hooks';
 import { type ApiError, isApiError } from '../../lib/api/errors';
 import { usePublishedTrees, useTreesChanged } from '../trees/hooks';
 import { normaliseProblems, type Problem } from './model';
 
-export type { TreeDetail, VersionDiff, VersionSummary } from '../../client';
+export type { TreeDetail, VersionDiff, VersionListItem } from '../../client';
 
 /**
  * The tree with its draft (the same query as every other view of the tree). Fetched afresh when
@@ -121,16 +120,10 @@ export function useVersions(treeId: string, enabled = true) {
   const query = useInfiniteQuery({
     ...treesListTreeVersionsInfiniteOptions({ path: { tree_id: treeId }, query: { limit: 50 } }),
     ...cursorPaging,
-    select: allItems<VersionSummary>,
+    select: allItems<VersionListItem>,
     enabled,
   });
   return cursorList(query);
-}
-
-/** Who published: the account's members by id (a former member has no name here). */
-export function useMemberNames() {
-  const members = useMembers();
-  return new Map((members.data ?? []).map((m) => [m.user_id, m.full_name]));
 }
 
 /** One published version with its graph (versions never change: cached for good). */
@@ -148,7 +141,7 @@ export function useCompare(treeId: string, pair: { from: number; to: number | 'd
   return useQuery({
     ...treesCompareTreeVersionsOptions({
       path: { tree_id: treeId },
-      query: { from: pair?.from ?? 1, to: String(pair?.to ?? 'draft') },
+      query: { from: String(pair?.from ?? 1), to: String(pair?.to ?? 'draft') },
     }),
     enabled: pair !== null,
     // The draft changes as the author saves: compare it afresh each time.
@@ -156,7 +149,8 @@ export function useCompare(treeId: string, pair: { from: number; to: number | 'd
   });
 }
 
-/** Copies a version into the draft (the draft's revision is checked, like a save). */
+/** Copies a version into the draft (the draft's revision is checked, like a save); the answer
+ * holds the draft as it was before (`previous_draft`), for Undo. */
 export function useRestoreVersion(treeId: string) {
   const treesChanged = useTreesChanged();
   return useMutation({

@@ -47,11 +47,6 @@ export function useDraftActions(treeId: string, state: EditorState, dispatch: Di
     dispatch({ type: 'saved', revision, editsAtStart: edits });
   };
 
-  const graphNow = () => {
-    const { doc, nodes } = latest.current;
-    return toGraph(doc, new Map(nodes.map((n) => [n.id, n.position])));
-  };
-
   const action = useSingleFlight(async (kind: Pending, arg?: number, then?: () => void) => {
     dispatch({ type: 'started', pending: kind });
     publish.reset();
@@ -74,8 +69,7 @@ export function useDraftActions(treeId: string, state: EditorState, dispatch: Di
         if (report.is_valid) setPublishing(true);
         else setRefused(true);
       } else if (kind === 'restore' && arg !== undefined) {
-        // What the draft holds now (unsaved edits too) is what Undo brings back.
-        const before = graphNow();
+        // Unsaved edits are saved first: Undo brings back the draft as the server had it.
         if (latest.current.dirty) await doSave();
         const tree = await restore.mutateAsync({ number: arg, baseRevision: latest.current.revision });
         if (tree.draft) {
@@ -83,7 +77,7 @@ export function useDraftActions(treeId: string, state: EditorState, dispatch: Di
             type: 'loaded',
             draft: tree.draft,
             notice: `Version ${arg} restored into the draft.`,
-            undo: { label: `version ${arg}`, graph: before },
+            undo: { label: `version ${arg}`, graph: tree.previous_draft.graph },
           });
         }
       } else if (kind === 'undo') {

@@ -226,6 +226,22 @@ export function CompareChanges({
             {diff.nodes_removed.map((n) => item(n.id, 'removed'))}
             {diff.nodes_changed.map((c) => item(c.node_id, 'changed'))}
           </ul>
+          {(diff.edges_added.length > 0 || diff.edges_removed.length > 0) && (
+            <ul className="change-list" aria-label="Changed links">
+              {diff.edges_added.map((e) => (
+                <li key={`a-${e.source}-${e.via}-${e.key}-${e.target}`}>
+                  {nodeTitle(e.source)} → {nodeTitle(e.target)} <span className="muted">({e.label})</span>{' '}
+                  <span className="badge diff-added">added</span>
+                </li>
+              ))}
+              {diff.edges_removed.map((e) => (
+                <li key={`r-${e.source}-${e.via}-${e.key}-${e.target}`}>
+                  {nodeTitle(e.source)} → {nodeTitle(e.target)} <span className="muted">({e.label})</span>{' '}
+                  <span className="badge diff-removed">removed</span>
+                </li>
+              ))}
+            </ul>
+          )}
           {diff.start && (
             <p>
               Start: {nodeTitle(String(diff.start.before ?? ''))} → {nodeTitle(String(diff.start.after ?? ''))}

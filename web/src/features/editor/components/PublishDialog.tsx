@@ -31,11 +31,12 @@ export function PublishDialog({
   onClose: () => void;
 }) {
   const versions = useVersions(treeId);
-  const live = versions.items[0]?.number ?? null;
+  const live = versions.items.find((v) => v.is_live)?.number ?? null;
+  const newest = versions.items[0]?.number ?? 0;
   const compare = useCompare(treeId, live === null ? null : { from: live, to: 'draft' });
   const [missing, setMissing] = useState(false);
   const focused = useRef(false);
-  const next = (live ?? 0) + 1;
+  const next = newest + 1;
   const diff = compare.data;
   const ready = versions.status === 'success' && (live === null || !!diff);
 
@@ -81,6 +82,11 @@ export function PublishDialog({
                 {diff.nodes_changed.length > 0 && (
                   <li className="diff-changed">
                     {DIFF_LABEL.changed}: {diff.nodes_changed.map((n) => n.title || n.node_id).join(', ')}
+                  </li>
+                )}
+                {(diff.edges_added.length > 0 || diff.edges_removed.length > 0) && (
+                  <li>
+                    Links: {diff.edges_added.length} added, {diff.edges_removed.length} removed
                   </li>
                 )}
                 {(diff.variables_added.length > 0 ||

@@ -4,12 +4,12 @@ import { describeError } from '../../../lib/api/errors';
 import { ConfirmDialog } from '../../../ui/dialogs';
 import { FormErrors } from '../../../ui/forms';
 import type { ComparePair } from '../compare';
-import { useMemberNames, useVersions, type VersionSummary } from '../hooks';
+import { useVersions, type VersionListItem } from '../hooks';
 
 const when = (iso: string) => new Date(iso).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
 
 /**
- * Every published version (newest first: the newest is live), a compare of any two or of the
+ * Every published version (newest first; the live one marked), a compare of any two or of the
  * draft against one, and restoring a version into the draft (asked first; undone from the
  * notice that follows).
  */
@@ -27,12 +27,11 @@ export function VersionsPanel({
   onRestore: (number: number) => void;
 }) {
   const versions = useVersions(treeId);
-  const names = useMemberNames();
   const [from, setFrom] = useState('');
   const [to, setTo] = useState('draft');
-  const [restoring, setRestoring] = useState<VersionSummary | null>(null);
+  const [restoring, setRestoring] = useState<VersionListItem | null>(null);
   const items = versions.items;
-  const live = items[0]?.number ?? null;
+  const live = items.find((v) => v.is_live)?.number ?? null;
   const versionOptions = items.map((v) => (
     <option key={v.number} value={v.number}>
       Version {v.number}
@@ -76,7 +75,7 @@ export function VersionsPanel({
             type="button"
             className="button small"
             onClick={() => onCompare({ from: live, to: 'draft' })}
-            aria-pressed={comparing?.from === live && comparing.to === 'draft'}
+            aria-pressed={comparing?.from === live && comparing?.to === 'draft'}
           >
             Draft vs live
           </button>
@@ -92,15 +91,10 @@ export function VersionsPanel({
             </div>
             <p className="version-changelog">{v.changelog || <em className="muted">No changelog</em>}</p>
             <p className="muted version-meta">
+              <span>by {v.published_by_name ?? 'a former member'}</span>
               <span>
-                by {v.published_by ? (names.get(v.published_by) ?? 'a former member') : 'someone no longer known'}
+                {v.session_count} session{v.session_count === 1 ? '' : 's'} run on it
               </span>
-              {typeof (v as { session_count?: number }).session_count === 'number' && (
-                <span>
-                  {(v as { session_count?: number }).session_count} session
-                  {(v as { session_count?: number }).session_count === 1 ? '' : 's'}
-                </span>
-              )}
             </p>
             <div className="actions">
               {v.number !== live && (
