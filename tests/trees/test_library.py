@@ -3,12 +3,15 @@ duplicate, templates); trying logic rules. Through the HTTP API."""
 
 from __future__ import annotations
 
+import collections
+import uuid
 from typing import Any
 
 import httpx
 
-from tests.helpers import signed_in
-from tests.trees.factories import GRAPH, create_tree, graph, publish, published_tree
+from tests.conftest import Fresh, burst
+from tests.helpers import error_code, signed_in
+from tests.trees.factories import GRAPH, create_tree, graph, member, publish, published_tree
 
 TREES = "/api/v1/trees"
 
@@ -150,3 +153,186 @@ class TestVersionsPanel:
         )
         assert undo.status_code == 200
         assert undo.json()["draft"]["graph"]["nodes"][2]["title"] == "Work in progress"
+
+
+async def tree_row(fresh: Fresh, tree_id: str) -> dict[str, Any]:
+    rows = await fresh.fetch(
+        "SELECT status, draft_revision, updated_at FROM trees WHERE id = $1", uuid.UUID(tree_id)
+    )
+    assert len(rows) == 1
+    return dict(rows[0])
+
+
+class TestArchive:
+    async def test_archived_trees_are_hidden_from_technicians_and_come_back(
+        self, client: httpx.AsyncClient
+    ) -> None:
+        _, admin = await signed_in(client)
+        _, tech = await member(client, admin, "technician")
+        tree = await published_tree(client, admin, "Toner smears")
+        url = f"{TREES}/{tree['id']}"
+
+        archived = await client.post(f"{url}/archive", headers=admin)
+        assert archived.status_code == 200, archived.text
+        assert archived.json()["status"] == "archived"
+        assert archived.json()["draft_revision"] == tree["draft_revision"]
+
+        assert (await client.get(TREES, headers=tech)).json()["items"] == []
+        assert (await client.get(url, headers=tech)).status_code == 404
+        found = await client.get(f"{TREES}/search", headers=tech, params={"q": "toner"})
+        assert found.json()["items"] == []
+        start = await client.post("/api/v1/sessions", headers=tech, json={"tree_id": tree["id"]})
+        assert start.status_code == 404
+        # Authors still see it, by status.
+        listed = await client.get(TREES, headers=admin, params={"status": "archived"})
+        assert [t["id"] for t in listed.json()["items"]] == [tree["id"]]
+
+        back = await client.post(f"{url}/unarchive", headers=admin)
+        assert back.status_code == 200 and back.json()["status"] == "published"
+        assert [t["id"] for t in (await client.get(TREES, headers=tech)).json()["items"]] == [
+            tree["id"]
+        ]
+
+    async def test_a_tree_never_published_comes_back_as_a_draft(
+        self, client: httpx.AsyncClient
+    ) -> None:
+        _, headers = await signed_in(client)
+        tree = await create_tree(client, headers, graph=GRAPH)
+        await client.post(f"{TREES}/{tree['id']}/archive", headers=headers)
+        back = await client.post(f"{TREES}/{tree['id']}/unarchive", headers=headers)
+        assert back.json()["status"] == "draft"
+
+    async def test_another_accounts_tree_is_404_and_unchanged(
+        self, client: httpx.AsyncClient, fresh: Fresh
+    ) -> None:
+        _, owner = await signed_in(client)
+        _, intruder = await signed_in(client)
+        tree = await published_tree(client, owner)
+        before = await tree_row(fresh, tree["id"])
+        for action in ("archive", "unarchive", "duplicate"):
+            response = await client.post(f"{TREES}/{tree['id']}/{action}", headers=intruder)
+            assert response.status_code == 404, action
+            assert error_code(response) == "tree_not_found"
+        assert await tree_row(fresh, tree["id"]) == before
+        assert await fresh.val("SELECT count(*) FROM trees") == 1
+
+    async def test_technicians_may_not(self, client: httpx.AsyncClient, fresh: Fresh) -> None:
+        _, admin = await signed_in(client)
+        _, tech = await member(client, admin, "technician")
+        tree = await published_tree(client, admin)
+        for action in ("archive", "duplicate"):
+            response = await client.post(f"{TREES}/{tree['id']}/{action}", headers=tech)
+            assert response.status_code == 403, action
+        assert (await tree_row(fresh, tree["id"]))["status"] == "published"
+        assert (await client.get(f"{TREES}/templates", headers=tech)).status_code == 403
+
+
+class TestDuplicate:
+    async def test_copy_has_the_draft_tags_category_and_description(
+        self, client: httpx.AsyncClient
+    ) -> None:
+        _, headers = await signed_in(client)
+        category = (
+            await client.post(f"{TREES}/categories", headers=headers, json={"name": "Power"})
+        ).json()
+        tree = await published_tree(
+            client,
+            headers,
+            "Power supply",
+            description="PSU checks",
+            category_id=category["id"],
+            tags=["psu", "hardware"],
+        )
+        draft = graph()
+        draft["nodes"][2]["title"] = "Unpublished wording"
+        await put_graph(client, headers, tree["id"], draft)
+
+        response = await client.post(f"{TREES}/{tree['id']}/duplicate", headers=headers)
+        assert response.status_code == 201, response.text
+        copy = response.json()
+        assert copy["id"] != tree["id"]
+        assert (copy["title"], copy["description"], copy["status"]) == (
+            "Copy of Power supply",
+            "PSU checks",
+            "draft",
+        )
+        assert copy["category"]["id"] == category["id"]
+        assert sorted(copy["tags"]) == ["hardware", "psu"]
+        assert copy["draft"]["graph"]["nodes"][2]["title"] == "Unpublished wording"
+        assert copy["current_version"] is None
+
+    async def test_parallel_duplicates_respect_the_plan_limit(
+        self, client: httpx.AsyncClient, fresh: Fresh
+    ) -> None:
+        user, headers = await signed_in(client)
+        tree = await create_tree(client, headers, graph=GRAPH, tags=["shared"])
+        responses = await burst(
+            10, lambda i: client.post(f"{TREES}/{tree['id']}/duplicate", headers=headers)
+        )
+        assert collections.Counter(r.status_code for r in responses) == {201: 2, 403: 8}
+        assert {error_code(r) for r in responses if r.status_code == 403} == {"plan_limit_reached"}
+        account_id = uuid.UUID(user["account"]["id"])
+        assert await fresh.val("SELECT count(*) FROM trees WHERE account_id = $1", account_id) == 3
+        assert await fresh.val("SELECT usage_count FROM tags WHERE name = 'shared'") == 3
+
+
+class TestTemplates:
+    async def test_three_starter_trees_each_publishable(self, client: httpx.AsyncClient) -> None:
+        _, headers = await signed_in(client)
+        listed = await client.get(f"{TREES}/templates", headers=headers)
+        assert listed.status_code == 200
+        templates = {t["id"]: t for t in listed.json()}
+        assert {t["title"] for t in templates.values()} >= {
+            "Printer not printing",
+            "Wi-Fi drops connection",
+            "Laptop won't power on",
+        }
+        for template in templates.values():
+            assert template["description"] and template["node_count"] >= 10
+
+        made = await client.post(
+            f"{TREES}/from-template",
+            headers=headers,
+            json={"template_id": "wifi-drops-connection", "title": "Office Wi-Fi drops"},
+        )
+        assert made.status_code == 201, made.text
+        tree = made.json()
+        assert tree["title"] == "Office Wi-Fi drops"
+        assert tree["category"]["name"] == "Network" and "wifi" in tree["tags"]
+        graph_ = tree["draft"]["graph"]
+        kinds = {n["kind"] for n in graph_["nodes"]}
+        assert kinds >= {"question", "action", "logic", "solution", "escalation"}
+        assert graph_["variables"]
+        published = await publish(client, headers, tree["id"], "From the template")
+        assert published["number"] == 1
+
+    async def test_unknown_template_is_422_and_writes_nothing(
+        self, client: httpx.AsyncClient, fresh: Fresh
+    ) -> None:
+        _, headers = await signed_in(client)
+        response = await client.post(
+            f"{TREES}/from-template", headers=headers, json={"template_id": "../demo"}
+        )
+        assert response.status_code == 422
+        assert (error_code(response), response.json()["detail"]["field"]) == (
+            "unknown_template",
+            "template_id",
+        )
+        assert await fresh.val("SELECT count(*) FROM trees") == 0
+
+
+class TestImport:
+    async def test_a_file_that_is_not_a_tree_is_422_naming_the_field(
+        self, client: httpx.AsyncClient, fresh: Fresh
+    ) -> None:
+        _, headers = await signed_in(client)
+        for body, field in (
+            ({"name": "package.json", "version": "1.0.0"}, "tree"),
+            ({"format": "something.else", "tree": {"title": "X"}, "graph": {}}, "format"),
+            ({"tree": {"title": "X"}, "graph": {"nodes": "none"}}, "nodes"),
+        ):
+            response = await client.post(f"{TREES}/import", headers=headers, json=body)
+            assert response.status_code == 422, body
+            assert field in response.text, response.text
+        assert await fresh.val("SELECT count(*) FROM trees") == 0
+        assert await fresh.val("SELECT count(*) FROM tags") == 0

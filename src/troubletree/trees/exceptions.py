@@ -81,3 +81,11 @@ class TooManyTags(Unprocessable):
 
     def __init__(self, max_tags: int) -> None:
         super().__init__(f"A tree can carry at most {max_tags} tags.", field="tags")
+
+
+class UnknownTemplate(Unprocessable):
+    code = "unknown_template"
+    message = "No such template."
+
+    def __init__(self) -> None:
+        super().__init__(field="template_id")

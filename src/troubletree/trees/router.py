@@ -12,7 +12,7 @@ from troubletree.auth.dependencies import Client
 from troubletree.core.db import DB
 from troubletree.core.errors import error_responses
 from troubletree.core.models import INT4_MAX
-from troubletree.trees import documents, search, service, taxonomy, versions
+from troubletree.trees import documents, library, search, service, taxonomy, versions
 from troubletree.trees.dependencies import ValidTree
 from troubletree.trees.models import TreeStatus
 from troubletree.trees.repository.search import SearchFilters
@@ -21,11 +21,13 @@ from troubletree.trees.schemas import (
     CategoryCreate,
     CategoryRead,
     CategoryUpdate,
+    FromTemplate,
     PublishRequest,
     RestoreRequest,
     RestoreResult,
     SearchPage,
     TagRead,
+    TemplateRead,
     TreeCreate,
     TreeDetail,
     TreeDocument,
@@ -142,6 +144,23 @@ async def import_tree(body: TreeDocument, caller: Author, db: DB) -> TreeDetail:
     return await documents.import_tree(db, caller, body)
 
 
+@router.get("/templates", responses=error_responses(401, 403))
+async def list_tree_templates(caller: Author) -> list[TemplateRead]:
+    """The starter trees shipped with the product, for `POST /trees/from-template`."""
+    return library.list_templates()
+
+
+@router.post(
+    "/from-template",
+    status_code=status.HTTP_201_CREATED,
+    responses=error_responses(401, 403, 422),
+)
+async def create_tree_from_template(body: FromTemplate, caller: Author, db: DB) -> TreeDetail:
+    """A new draft copied from a starter tree (its tags and category made in the account when
+    missing). 422 `unknown_template`; 403 `plan_limit_reached` as for create."""
+    return await library.create_from_template(db, caller, body.template_id, body.title)
+
+
 @router.post("", status_code=status.HTTP_201_CREATED, responses=error_responses(401, 403, 422))
 async def create_tree(body: TreeCreate, caller: Author, db: DB) -> TreeDetail:
     """A new draft. 403 `plan_limit_reached` when the plan allows no more trees."""
@@ -167,6 +186,30 @@ async def update_tree(body: TreeUpdate, caller: Author, tree: ValidTree, db: DB)
 async def delete_tree(caller: AccountAdmin, tree: ValidTree, db: DB, client: Client) -> None:
     """Soft delete; published versions stay readable by the sessions that ran them."""
     await service.delete_tree(db, caller, tree.id, client)
+
+
+@router.post("/{tree_id}/archive", responses=error_responses(401, 403, 404))
+async def archive_tree(caller: Author, tree: ValidTree, db: DB, client: Client) -> TreeDetail:
+    """Hides the tree from technicians (not listed, not found by search, no new sessions);
+    authors still see it with `status=archived`. Archiving an archived tree changes nothing."""
+    return await library.set_archived(db, caller, tree, True, client)
+
+
+@router.post("/{tree_id}/unarchive", responses=error_responses(401, 403, 404))
+async def unarchive_tree(caller: Author, tree: ValidTree, db: DB, client: Client) -> TreeDetail:
+    """Brings an archived tree back: published when it has a version, else a draft."""
+    return await library.set_archived(db, caller, tree, False, client)
+
+
+@router.post(
+    "/{tree_id}/duplicate",
+    status_code=status.HTTP_201_CREATED,
+    responses=error_responses(401, 403, 404),
+)
+async def duplicate_tree(caller: Author, tree: ValidTree, db: DB) -> TreeDetail:
+    """A new draft "Copy of …" with the draft graph, description, category and tags. 403
+    `plan_limit_reached` as for create."""
+    return await library.duplicate_tree(db, caller, tree.id)
 
 
 @router.post("/{tree_id}/validate", responses=error_responses(401, 403, 404))

@@ -16,6 +16,7 @@ from troubletree.trees.graph import Graph, Problem, no_nul
 from troubletree.trees.models import TreeStatus
 
 MAX_TAGS = 20
+MAX_TITLE = 200
 MAX_DESCRIPTION = 5000
 EXPORT_FORMAT: Literal["troubletree.tree"] = "troubletree.tree"
 
@@ -29,7 +30,7 @@ def _clean_name(value: str) -> str:
 
 TagName = Annotated[str, Field(min_length=1, max_length=50), AfterValidator(_clean_name)]
 CategoryName = Annotated[str, Field(min_length=1, max_length=100), AfterValidator(_clean_name)]
-Title = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(_clean_name)]
+Title = Annotated[str, Field(min_length=1, max_length=MAX_TITLE), AfterValidator(_clean_name)]
 Description = Annotated[str, Field(max_length=MAX_DESCRIPTION), AfterValidator(no_nul)]
 
 
@@ -93,6 +94,11 @@ class PublishRequest(StrictBody):
 
 class RestoreRequest(StrictBody):
     base_revision: int = Field(ge=1, le=INT4_MAX)
+
+
+class FromTemplate(StrictBody):
+    template_id: str = Field(min_length=1, max_length=100)
+    title: Title | None = Field(default=None, description="Default: the template's title.")
 
 
 class CategoryCreate(StrictBody):
@@ -173,6 +179,16 @@ class TreePage(BaseModel):
 class VersionPage(BaseModel):
     items: list[VersionListItem]
     next_cursor: str | None
+
+
+class TemplateRead(BaseModel):
+    """A starter tree shipped with the product."""
+
+    id: str
+    title: str
+    description: str
+    tags: list[str]
+    node_count: int
 
 
 class TreeUsage(BaseModel):

@@ -2,7 +2,7 @@
 
 import { type Client, type Options as Options2, type TDataShape, urlSearchParamsBodySerializer } from './client';
 import { client } from './client.gen';
-import type { AccountCreateAccountInviteData, AccountCreateAccountInviteErrors, AccountCreateAccountInviteResponses, AccountListAccountInvitesData, AccountListAccountInvitesErrors, AccountListAccountInvitesResponses, AccountListMembersData, AccountListMembersErrors, AccountListMembersResponses, AccountReadAccountData, AccountReadAccountErrors, AccountReadAccountResponses, AccountRemoveMemberData, AccountRemoveMemberErrors, AccountRemoveMemberResponses, AccountRevokeAccountInviteData, AccountRevokeAccountInviteErrors, AccountRevokeAccountInviteResponses, AccountUpdateMemberData, AccountUpdateMemberErrors, AccountUpdateMemberResponses, AuthConfirmEmailVerificationData, AuthConfirmEmailVerificationErrors, AuthConfirmEmailVerificationResponses, AuthConfirmPasswordResetData, AuthConfirmPasswordResetErrors, AuthConfirmPasswordResetResponses, AuthLoginData, AuthLoginErrors, AuthLoginJsonData, AuthLoginJsonErrors, AuthLoginJsonResponses, AuthLoginResponses, AuthLogoutAllData, AuthLogoutAllErrors, AuthLogoutAllResponses, AuthLogoutData, AuthLogoutErrors, AuthLogoutResponses, AuthReadMeData, AuthReadMeErrors, AuthReadMeResponses, AuthRefreshTokensData, AuthRefreshTokensErrors, AuthRefreshTokensResponses, AuthRegisterData, AuthRegisterErrors, AuthRegisterResponses, AuthRequestPasswordResetData, AuthRequestPasswordResetErrors, AuthRequestPasswordResetResponses, AuthSendVerificationEmailData, AuthSendVerificationEmailErrors, AuthSendVerificationEmailResponses, AuthUpdateMeData, AuthUpdateMeErrors, AuthUpdateMeResponses, HealthCheckData, HealthCheckResponses, InvitesPreviewInviteData, InvitesPreviewInviteErrors, InvitesPreviewInviteResponses, PlatformChangeAccountPlanData, PlatformChangeAccountPlanErrors, PlatformChangeAccountPlanResponses, PlatformCreatePlatformInviteData, PlatformCreatePlatformInviteErrors, PlatformCreatePlatformInviteResponses, PlatformListPlansData, PlatformListPlansResponses, PlatformListPlatformInvitesData, PlatformListPlatformInvitesErrors, PlatformListPlatformInvitesResponses, PlatformRevokePlatformInviteData, PlatformRevokePlatformInviteErrors, PlatformRevokePlatformInviteResponses, SessionsAbandonSessionData, SessionsAbandonSessionErrors, SessionsAbandonSessionResponses, SessionsCompleteSessionData, SessionsCompleteSessionErrors, SessionsCompleteSessionResponses, SessionsCreateSessionData, SessionsCreateSessionErrors, SessionsCreateSessionResponses, SessionsExportSessionData, SessionsExportSessionErrors, SessionsExportSessionResponses, SessionsGoBackData, SessionsGoBackErrors, SessionsGoBackResponses, SessionsListSessionsData, SessionsListSessionsErrors, SessionsListSessionsResponses, SessionsNoteStepData, SessionsNoteStepErrors, SessionsNoteStepResponses, SessionsReadSessionData, SessionsReadSessionErrors, SessionsReadSessionResponses, SessionsRecordStepData, SessionsRecordStepErrors, SessionsRecordStepResponses, SessionsStartSessionData, SessionsStartSessionErrors, SessionsStartSessionResponses, SessionsUpdateSessionData, SessionsUpdateSessionErrors, SessionsUpdateSessionResponses, TreesCompareTreeVersionsData, TreesCompareTreeVersionsErrors, TreesCompareTreeVersionsResponses, TreesCreateCategoryData, TreesCreateCategoryErrors, TreesCreateCategoryResponses, TreesCreateTreeData, TreesCreateTreeErrors, TreesCreateTreeResponses, TreesDeleteCategoryData, TreesDeleteCategoryErrors, TreesDeleteCategoryResponses, TreesDeleteTreeData, TreesDeleteTreeErrors, TreesDeleteTreeResponses, TreesExportTreeData, TreesExportTreeErrors, TreesExportTreeResponses, TreesImportTreeData, TreesImportTreeErrors, TreesImportTreeResponses, TreesListCategoriesData, TreesListCategoriesErrors, TreesListCategoriesResponses, TreesListTagsData, TreesListTagsErrors, TreesListTagsResponses, TreesListTreesData, TreesListTreesErrors, TreesListTreesResponses, TreesListTreeVersionsData, TreesListTreeVersionsErrors, TreesListTreeVersionsResponses, TreesPublishTreeData, TreesPublishTreeErrors, TreesPublishTreeResponses, TreesReadTreeData, TreesReadTreeErrors, TreesReadTreeResponses, TreesReadTreeUsageData, TreesReadTreeUsageErrors, TreesReadTreeUsageResponses, TreesReadTreeVersionData, TreesReadTreeVersionErrors, TreesReadTreeVersionResponses, TreesRenameCategoryData, TreesRenameCategoryErrors, TreesRenameCategoryResponses, TreesRestoreTreeVersionData, TreesRestoreTreeVersionErrors, TreesRestoreTreeVersionResponses, TreesSearchTreesData, TreesSearchTreesErrors, TreesSearchTreesResponses, TreesUpdateTreeData, TreesUpdateTreeErrors, TreesUpdateTreeResponses, TreesValidateTreeData, TreesValidateTreeErrors, TreesValidateTreeResponses } from './types.gen';
+import type { AccountCreateAccountInviteData, AccountCreateAccountInviteErrors, AccountCreateAccountInviteResponses, AccountListAccountInvitesData, AccountListAccountInvitesErrors, AccountListAccountInvitesResponses, AccountListMembersData, AccountListMembersErrors, AccountListMembersResponses, AccountReadAccountData, AccountReadAccountErrors, AccountReadAccountResponses, AccountRemoveMemberData, AccountRemoveMemberErrors, AccountRemoveMemberResponses, AccountRevokeAccountInviteData, AccountRevokeAccountInviteErrors, AccountRevokeAccountInviteResponses, AccountUpdateMemberData, AccountUpdateMemberErrors, AccountUpdateMemberResponses, AuthConfirmEmailVerificationData, AuthConfirmEmailVerificationErrors, AuthConfirmEmailVerificationResponses, AuthConfirmPasswordResetData, AuthConfirmPasswordResetErrors, AuthConfirmPasswordResetResponses, AuthLoginData, AuthLoginErrors, AuthLoginJsonData, AuthLoginJsonErrors, AuthLoginJsonResponses, AuthLoginResponses, AuthLogoutAllData, AuthLogoutAllErrors, AuthLogoutAllResponses, AuthLogoutData, AuthLogoutErrors, AuthLogoutResponses, AuthReadMeData, AuthReadMeErrors, AuthReadMeResponses, AuthRefreshTokensData, AuthRefreshTokensErrors, AuthRefreshTokensResponses, AuthRegisterData, AuthRegisterErrors, AuthRegisterResponses, AuthRequestPasswordResetData, AuthRequestPasswordResetErrors, AuthRequestPasswordResetResponses, AuthSendVerificationEmailData, AuthSendVerificationEmailErrors, AuthSendVerificationEmailResponses, AuthUpdateMeData, AuthUpdateMeErrors, AuthUpdateMeResponses, HealthCheckData, HealthCheckResponses, InvitesPreviewInviteData, InvitesPreviewInviteErrors, InvitesPreviewInviteResponses, PlatformChangeAccountPlanData, PlatformChangeAccountPlanErrors, PlatformChangeAccountPlanResponses, PlatformCreatePlatformInviteData, PlatformCreatePlatformInviteErrors, PlatformCreatePlatformInviteResponses, PlatformListPlansData, PlatformListPlansResponses, PlatformListPlatformInvitesData, PlatformListPlatformInvitesErrors, PlatformListPlatformInvitesResponses, PlatformRevokePlatformInviteData, PlatformRevokePlatformInviteErrors, PlatformRevokePlatformInviteResponses, SessionsAbandonSessionData, SessionsAbandonSessionErrors, SessionsAbandonSessionResponses, SessionsCompleteSessionData, SessionsCompleteSessionErrors, SessionsCompleteSessionResponses, SessionsCreateSessionData, SessionsCreateSessionErrors, SessionsCreateSessionResponses, SessionsExportSessionData, SessionsExportSessionErrors, SessionsExportSessionResponses, SessionsGoBackData, SessionsGoBackErrors, SessionsGoBackResponses, SessionsListSessionsData, SessionsListSessionsErrors, SessionsListSessionsResponses, SessionsNoteStepData, SessionsNoteStepErrors, SessionsNoteStepResponses, SessionsReadSessionData, SessionsReadSessionErrors, SessionsReadSessionResponses, SessionsRecordStepData, SessionsRecordStepErrors, SessionsRecordStepResponses, SessionsStartSessionData, SessionsStartSessionErrors, SessionsStartSessionResponses, SessionsUpdateSessionData, SessionsUpdateSessionErrors, SessionsUpdateSessionResponses, TreesArchiveTreeData, TreesArchiveTreeErrors, TreesArchiveTreeResponses, TreesCompareTreeVersionsData, TreesCompareTreeVersionsErrors, TreesCompareTreeVersionsResponses, TreesCreateCategoryData, TreesCreateCategoryErrors, TreesCreateCategoryResponses, TreesCreateTreeData, TreesCreateTreeErrors, TreesCreateTreeFromTemplateData, TreesCreateTreeFromTemplateErrors, TreesCreateTreeFromTemplateResponses, TreesCreateTreeResponses, TreesDeleteCategoryData, TreesDeleteCategoryErrors, TreesDeleteCategoryResponses, TreesDeleteTreeData, TreesDeleteTreeErrors, TreesDeleteTreeResponses, TreesDuplicateTreeData, TreesDuplicateTreeErrors, TreesDuplicateTreeResponses, TreesExportTreeData, TreesExportTreeErrors, TreesExportTreeResponses, TreesImportTreeData, TreesImportTreeErrors, TreesImportTreeResponses, TreesListCategoriesData, TreesListCategoriesErrors, TreesListCategoriesResponses, TreesListTagsData, TreesListTagsErrors, TreesListTagsResponses, TreesListTreesData, TreesListTreesErrors, TreesListTreesResponses, TreesListTreeTemplatesData, TreesListTreeTemplatesErrors, TreesListTreeTemplatesResponses, TreesListTreeVersionsData, TreesListTreeVersionsErrors, TreesListTreeVersionsResponses, TreesPublishTreeData, TreesPublishTreeErrors, TreesPublishTreeResponses, TreesReadTreeData, TreesReadTreeErrors, TreesReadTreeResponses, TreesReadTreeUsageData, TreesReadTreeUsageErrors, TreesReadTreeUsageResponses, TreesReadTreeVersionData, TreesReadTreeVersionErrors, TreesReadTreeVersionResponses, TreesRenameCategoryData, TreesRenameCategoryErrors, TreesRenameCategoryResponses, TreesRestoreTreeVersionData, TreesRestoreTreeVersionErrors, TreesRestoreTreeVersionResponses, TreesSearchTreesData, TreesSearchTreesErrors, TreesSearchTreesResponses, TreesUnarchiveTreeData, TreesUnarchiveTreeErrors, TreesUnarchiveTreeResponses, TreesUpdateTreeData, TreesUpdateTreeErrors, TreesUpdateTreeResponses, TreesValidateTreeData, TreesValidateTreeErrors, TreesValidateTreeResponses } from './types.gen';
 
 export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends boolean = boolean, TResponse = unknown> = Options2<TData, ThrowOnError, TResponse> & {
     /**
@@ -542,6 +542,22 @@ export const treesRenameCategory = <ThrowOnError extends boolean = false>(option
 });
 
 /**
+ * Create Tree From Template
+ *
+ * A new draft copied from a starter tree (its tags and category made in the account when
+ * missing). 422 `unknown_template`; 403 `plan_limit_reached` as for create.
+ */
+export const treesCreateTreeFromTemplate = <ThrowOnError extends boolean = false>(options: Options<TreesCreateTreeFromTemplateData, ThrowOnError>) => (options.client ?? client).post<TreesCreateTreeFromTemplateResponses, TreesCreateTreeFromTemplateErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/trees/from-template',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
  * Import Tree
  *
  * A new draft tree from a document made by `GET /trees/{id}/export`.
@@ -579,6 +595,17 @@ export const treesSearchTrees = <ThrowOnError extends boolean = false>(options: 
 export const treesListTags = <ThrowOnError extends boolean = false>(options?: Options<TreesListTagsData, ThrowOnError>) => (options?.client ?? client).get<TreesListTagsResponses, TreesListTagsErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],
     url: '/api/v1/trees/tags',
+    ...options
+});
+
+/**
+ * List Tree Templates
+ *
+ * The starter trees shipped with the product, for `POST /trees/from-template`.
+ */
+export const treesListTreeTemplates = <ThrowOnError extends boolean = false>(options?: Options<TreesListTreeTemplatesData, ThrowOnError>) => (options?.client ?? client).get<TreesListTreeTemplatesResponses, TreesListTreeTemplatesErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/trees/templates',
     ...options
 });
 
@@ -632,6 +659,30 @@ export const treesUpdateTree = <ThrowOnError extends boolean = false>(options: O
 });
 
 /**
+ * Archive Tree
+ *
+ * Hides the tree from technicians (not listed, not found by search, no new sessions);
+ * authors still see it with `status=archived`. Archiving an archived tree changes nothing.
+ */
+export const treesArchiveTree = <ThrowOnError extends boolean = false>(options: Options<TreesArchiveTreeData, ThrowOnError>) => (options.client ?? client).post<TreesArchiveTreeResponses, TreesArchiveTreeErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/trees/{tree_id}/archive',
+    ...options
+});
+
+/**
+ * Duplicate Tree
+ *
+ * A new draft "Copy of …" with the draft graph, description, category and tags. 403
+ * `plan_limit_reached` as for create.
+ */
+export const treesDuplicateTree = <ThrowOnError extends boolean = false>(options: Options<TreesDuplicateTreeData, ThrowOnError>) => (options.client ?? client).post<TreesDuplicateTreeResponses, TreesDuplicateTreeErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/trees/{tree_id}/duplicate',
+    ...options
+});
+
+/**
  * Export Tree
  *
  * The graph plus metadata as one JSON document, ready for `POST /trees/import`.
@@ -656,6 +707,17 @@ export const treesPublishTree = <ThrowOnError extends boolean = false>(options: 
         'Content-Type': 'application/json',
         ...options.headers
     }
+});
+
+/**
+ * Unarchive Tree
+ *
+ * Brings an archived tree back: published when it has a version, else a draft.
+ */
+export const treesUnarchiveTree = <ThrowOnError extends boolean = false>(options: Options<TreesUnarchiveTreeData, ThrowOnError>) => (options.client ?? client).post<TreesUnarchiveTreeResponses, TreesUnarchiveTreeErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/trees/{tree_id}/unarchive',
+    ...options
 });
 
 /**

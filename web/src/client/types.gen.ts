@@ -432,6 +432,22 @@ export type FieldChange = {
 };
 
 /**
+ * FromTemplate
+ */
+export type FromTemplate = {
+    /**
+     * Template Id
+     */
+    template_id: string;
+    /**
+     * Title
+     *
+     * Default: the template's title.
+     */
+    title?: string | null;
+};
+
+/**
  * Graph
  */
 export type Graph = {
@@ -1454,6 +1470,34 @@ export type TagRead = {
      * Usage Count
      */
     usage_count: number;
+};
+
+/**
+ * TemplateRead
+ *
+ * A starter tree shipped with the product.
+ */
+export type TemplateRead = {
+    /**
+     * Description
+     */
+    description: string;
+    /**
+     * Id
+     */
+    id: string;
+    /**
+     * Node Count
+     */
+    node_count: number;
+    /**
+     * Tags
+     */
+    tags: Array<string>;
+    /**
+     * Title
+     */
+    title: string;
 };
 
 /**
@@ -3660,6 +3704,39 @@ export type TreesRenameCategoryResponses = {
 
 export type TreesRenameCategoryResponse = TreesRenameCategoryResponses[keyof TreesRenameCategoryResponses];
 
+export type TreesCreateTreeFromTemplateData = {
+    body: FromTemplate;
+    path?: never;
+    query?: never;
+    url: '/api/v1/trees/from-template';
+};
+
+export type TreesCreateTreeFromTemplateErrors = {
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse;
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse;
+    /**
+     * Unprocessable Entity
+     */
+    422: ErrorResponse;
+};
+
+export type TreesCreateTreeFromTemplateError = TreesCreateTreeFromTemplateErrors[keyof TreesCreateTreeFromTemplateErrors];
+
+export type TreesCreateTreeFromTemplateResponses = {
+    /**
+     * Successful Response
+     */
+    201: TreeDetail;
+};
+
+export type TreesCreateTreeFromTemplateResponse = TreesCreateTreeFromTemplateResponses[keyof TreesCreateTreeFromTemplateResponses];
+
 export type TreesImportTreeData = {
     body: TreeDocument;
     path?: never;
@@ -3796,6 +3873,37 @@ export type TreesListTagsResponses = {
 };
 
 export type TreesListTagsResponse = TreesListTagsResponses[keyof TreesListTagsResponses];
+
+export type TreesListTreeTemplatesData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/api/v1/trees/templates';
+};
+
+export type TreesListTreeTemplatesErrors = {
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse;
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse;
+};
+
+export type TreesListTreeTemplatesError = TreesListTreeTemplatesErrors[keyof TreesListTreeTemplatesErrors];
+
+export type TreesListTreeTemplatesResponses = {
+    /**
+     * Response Trees-List Tree Templates
+     *
+     * Successful Response
+     */
+    200: Array<TemplateRead>;
+};
+
+export type TreesListTreeTemplatesResponse = TreesListTreeTemplatesResponses[keyof TreesListTreeTemplatesResponses];
 
 export type TreesReadTreeUsageData = {
     body?: never;
@@ -3956,6 +4064,90 @@ export type TreesUpdateTreeResponses = {
 
 export type TreesUpdateTreeResponse = TreesUpdateTreeResponses[keyof TreesUpdateTreeResponses];
 
+export type TreesArchiveTreeData = {
+    body?: never;
+    path: {
+        /**
+         * Tree Id
+         */
+        tree_id: string;
+    };
+    query?: never;
+    url: '/api/v1/trees/{tree_id}/archive';
+};
+
+export type TreesArchiveTreeErrors = {
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse;
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse;
+    /**
+     * Not Found
+     */
+    404: ErrorResponse;
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+};
+
+export type TreesArchiveTreeError = TreesArchiveTreeErrors[keyof TreesArchiveTreeErrors];
+
+export type TreesArchiveTreeResponses = {
+    /**
+     * Successful Response
+     */
+    200: TreeDetail;
+};
+
+export type TreesArchiveTreeResponse = TreesArchiveTreeResponses[keyof TreesArchiveTreeResponses];
+
+export type TreesDuplicateTreeData = {
+    body?: never;
+    path: {
+        /**
+         * Tree Id
+         */
+        tree_id: string;
+    };
+    query?: never;
+    url: '/api/v1/trees/{tree_id}/duplicate';
+};
+
+export type TreesDuplicateTreeErrors = {
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse;
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse;
+    /**
+     * Not Found
+     */
+    404: ErrorResponse;
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+};
+
+export type TreesDuplicateTreeError = TreesDuplicateTreeErrors[keyof TreesDuplicateTreeErrors];
+
+export type TreesDuplicateTreeResponses = {
+    /**
+     * Successful Response
+     */
+    201: TreeDetail;
+};
+
+export type TreesDuplicateTreeResponse = TreesDuplicateTreeResponses[keyof TreesDuplicateTreeResponses];
+
 export type TreesExportTreeData = {
     body?: never;
     path: {
@@ -4048,6 +4240,48 @@ export type TreesPublishTreeResponses = {
 };
 
 export type TreesPublishTreeResponse = TreesPublishTreeResponses[keyof TreesPublishTreeResponses];
+
+export type TreesUnarchiveTreeData = {
+    body?: never;
+    path: {
+        /**
+         * Tree Id
+         */
+        tree_id: string;
+    };
+    query?: never;
+    url: '/api/v1/trees/{tree_id}/unarchive';
+};
+
+export type TreesUnarchiveTreeErrors = {
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse;
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse;
+    /**
+     * Not Found
+     */
+    404: ErrorResponse;
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+};
+
+export type TreesUnarchiveTreeError = TreesUnarchiveTreeErrors[keyof TreesUnarchiveTreeErrors];
+
+export type TreesUnarchiveTreeResponses = {
+    /**
+     * Successful Response
+     */
+    200: TreeDetail;
+};
+
+export type TreesUnarchiveTreeResponse = TreesUnarchiveTreeResponses[keyof TreesUnarchiveTreeResponses];
 
 export type TreesValidateTreeData = {
     body?: never;

@@ -3,8 +3,8 @@
 import { type DefaultError, type InfiniteData, infiniteQueryOptions, queryOptions, type UseMutationOptions } from '@tanstack/react-query';
 
 import { client } from '../client.gen';
-import { accountCreateAccountInvite, accountListAccountInvites, accountListMembers, accountReadAccount, accountRemoveMember, accountRevokeAccountInvite, accountUpdateMember, authConfirmEmailVerification, authConfirmPasswordReset, authLogin, authLoginJson, authLogout, authLogoutAll, authReadMe, authRefreshTokens, authRegister, authRequestPasswordReset, authSendVerificationEmail, authUpdateMe, healthCheck, invitesPreviewInvite, type Options, platformChangeAccountPlan, platformCreatePlatformInvite, platformListPlans, platformListPlatformInvites, platformRevokePlatformInvite, sessionsAbandonSession, sessionsCompleteSession, sessionsCreateSession, sessionsExportSession, sessionsGoBack, sessionsListSessions, sessionsNoteStep, sessionsReadSession, sessionsRecordStep, sessionsStartSession, sessionsUpdateSession, treesCompareTreeVersions, treesCreateCategory, treesCreateTree, treesDeleteCategory, treesDeleteTree, treesExportTree, treesImportTree, treesListCategories, treesListTags, treesListTrees, treesListTreeVersions, treesPublishTree, treesReadTree, treesReadTreeUsage, treesReadTreeVersion, treesRenameCategory, treesRestoreTreeVersion, treesSearchTrees, treesUpdateTree, treesValidateTree } from '../sdk.gen';
-import type { AccountCreateAccountInviteData, AccountCreateAccountInviteError, AccountCreateAccountInviteResponse, AccountListAccountInvitesData, AccountListAccountInvitesError, AccountListAccountInvitesResponse, AccountListMembersData, AccountListMembersError, AccountListMembersResponse, AccountReadAccountData, AccountReadAccountError, AccountReadAccountResponse, AccountRemoveMemberData, AccountRemoveMemberError, AccountRemoveMemberResponse, AccountRevokeAccountInviteData, AccountRevokeAccountInviteError, AccountRevokeAccountInviteResponse, AccountUpdateMemberData, AccountUpdateMemberError, AccountUpdateMemberResponse, AuthConfirmEmailVerificationData, AuthConfirmEmailVerificationError, AuthConfirmEmailVerificationResponse, AuthConfirmPasswordResetData, AuthConfirmPasswordResetError, AuthConfirmPasswordResetResponse, AuthLoginData, AuthLoginError, AuthLoginJsonData, AuthLoginJsonError, AuthLoginJsonResponse, AuthLoginResponse, AuthLogoutAllData, AuthLogoutAllError, AuthLogoutAllResponse, AuthLogoutData, AuthLogoutError, AuthLogoutResponse, AuthReadMeData, AuthReadMeError, AuthReadMeResponse, AuthRefreshTokensData, AuthRefreshTokensError, AuthRefreshTokensResponse, AuthRegisterData, AuthRegisterError, AuthRegisterResponse, AuthRequestPasswordResetData, AuthRequestPasswordResetError, AuthRequestPasswordResetResponse, AuthSendVerificationEmailData, AuthSendVerificationEmailError, AuthSendVerificationEmailResponse, AuthUpdateMeData, AuthUpdateMeError, AuthUpdateMeResponse, HealthCheckData, HealthCheckResponse, InvitesPreviewInviteData, InvitesPreviewInviteError, InvitesPreviewInviteResponse, PlatformChangeAccountPlanData, PlatformChangeAccountPlanError, PlatformChangeAccountPlanResponse, PlatformCreatePlatformInviteData, PlatformCreatePlatformInviteError, PlatformCreatePlatformInviteResponse, PlatformListPlansData, PlatformListPlansResponse, PlatformListPlatformInvitesData, PlatformListPlatformInvitesError, PlatformListPlatformInvitesResponse, PlatformRevokePlatformInviteData, PlatformRevokePlatformInviteError, PlatformRevokePlatformInviteResponse, SessionsAbandonSessionData, SessionsAbandonSessionError, SessionsAbandonSessionResponse, SessionsCompleteSessionData, SessionsCompleteSessionError, SessionsCompleteSessionResponse, SessionsCreateSessionData, SessionsCreateSessionError, SessionsCreateSessionResponse, SessionsExportSessionData, SessionsExportSessionError, SessionsGoBackData, SessionsGoBackError, SessionsGoBackResponse, SessionsListSessionsData, SessionsListSessionsError, SessionsListSessionsResponse, SessionsNoteStepData, SessionsNoteStepError, SessionsNoteStepResponse, SessionsReadSessionData, SessionsReadSessionError, SessionsReadSessionResponse, SessionsRecordStepData, SessionsRecordStepError, SessionsRecordStepResponse, SessionsStartSessionData, SessionsStartSessionError, SessionsStartSessionResponse, SessionsUpdateSessionData, SessionsUpdateSessionError, SessionsUpdateSessionResponse, TreesCompareTreeVersionsData, TreesCompareTreeVersionsError, TreesCompareTreeVersionsResponse, TreesCreateCategoryData, TreesCreateCategoryError, TreesCreateCategoryResponse, TreesCreateTreeData, TreesCreateTreeError, TreesCreateTreeResponse, TreesDeleteCategoryData, TreesDeleteCategoryError, TreesDeleteCategoryResponse, TreesDeleteTreeData, TreesDeleteTreeError, TreesDeleteTreeResponse, TreesExportTreeData, TreesExportTreeError, TreesExportTreeResponse, TreesImportTreeData, TreesImportTreeError, TreesImportTreeResponse, TreesListCategoriesData, TreesListCategoriesError, TreesListCategoriesResponse, TreesListTagsData, TreesListTagsError, TreesListTagsResponse, TreesListTreesData, TreesListTreesError, TreesListTreesResponse, TreesListTreeVersionsData, TreesListTreeVersionsError, TreesListTreeVersionsResponse, TreesPublishTreeData, TreesPublishTreeError, TreesPublishTreeResponse, TreesReadTreeData, TreesReadTreeError, TreesReadTreeResponse, TreesReadTreeUsageData, TreesReadTreeUsageError, TreesReadTreeUsageResponse, TreesReadTreeVersionData, TreesReadTreeVersionError, TreesReadTreeVersionResponse, TreesRenameCategoryData, TreesRenameCategoryError, TreesRenameCategoryResponse, TreesRestoreTreeVersionData, TreesRestoreTreeVersionError, TreesRestoreTreeVersionResponse, TreesSearchTreesData, TreesSearchTreesError, TreesSearchTreesResponse, TreesUpdateTreeData, TreesUpdateTreeError, TreesUpdateTreeResponse, TreesValidateTreeData, TreesValidateTreeError, TreesValidateTreeResponse } from '../types.gen';
+import { accountCreateAccountInvite, accountListAccountInvites, accountListMembers, accountReadAccount, accountRemoveMember, accountRevokeAccountInvite, accountUpdateMember, authConfirmEmailVerification, authConfirmPasswordReset, authLogin, authLoginJson, authLogout, authLogoutAll, authReadMe, authRefreshTokens, authRegister, authRequestPasswordReset, authSendVerificationEmail, authUpdateMe, healthCheck, invitesPreviewInvite, type Options, platformChangeAccountPlan, platformCreatePlatformInvite, platformListPlans, platformListPlatformInvites, platformRevokePlatformInvite, sessionsAbandonSession, sessionsCompleteSession, sessionsCreateSession, sessionsExportSession, sessionsGoBack, sessionsListSessions, sessionsNoteStep, sessionsReadSession, sessionsRecordStep, sessionsStartSession, sessionsUpdateSession, treesArchiveTree, treesCompareTreeVersions, treesCreateCategory, treesCreateTree, treesCreateTreeFromTemplate, treesDeleteCategory, treesDeleteTree, treesDuplicateTree, treesExportTree, treesImportTree, treesListCategories, treesListTags, treesListTrees, treesListTreeTemplates, treesListTreeVersions, treesPublishTree, treesReadTree, treesReadTreeUsage, treesReadTreeVersion, treesRenameCategory, treesRestoreTreeVersion, treesSearchTrees, treesUnarchiveTree, treesUpdateTree, treesValidateTree } from '../sdk.gen';
+import type { AccountCreateAccountInviteData, AccountCreateAccountInviteError, AccountCreateAccountInviteResponse, AccountListAccountInvitesData, AccountListAccountInvitesError, AccountListAccountInvitesResponse, AccountListMembersData, AccountListMembersError, AccountListMembersResponse, AccountReadAccountData, AccountReadAccountError, AccountReadAccountResponse, AccountRemoveMemberData, AccountRemoveMemberError, AccountRemoveMemberResponse, AccountRevokeAccountInviteData, AccountRevokeAccountInviteError, AccountRevokeAccountInviteResponse, AccountUpdateMemberData, AccountUpdateMemberError, AccountUpdateMemberResponse, AuthConfirmEmailVerificationData, AuthConfirmEmailVerificationError, AuthConfirmEmailVerificationResponse, AuthConfirmPasswordResetData, AuthConfirmPasswordResetError, AuthConfirmPasswordResetResponse, AuthLoginData, AuthLoginError, AuthLoginJsonData, AuthLoginJsonError, AuthLoginJsonResponse, AuthLoginResponse, AuthLogoutAllData, AuthLogoutAllError, AuthLogoutAllResponse, AuthLogoutData, AuthLogoutError, AuthLogoutResponse, AuthReadMeData, AuthReadMeError, AuthReadMeResponse, AuthRefreshTokensData, AuthRefreshTokensError, AuthRefreshTokensResponse, AuthRegisterData, AuthRegisterError, AuthRegisterResponse, AuthRequestPasswordResetData, AuthRequestPasswordResetError, AuthRequestPasswordResetResponse, AuthSendVerificationEmailData, AuthSendVerificationEmailError, AuthSendVerificationEmailResponse, AuthUpdateMeData, AuthUpdateMeError, AuthUpdateMeResponse, HealthCheckData, HealthCheckResponse, InvitesPreviewInviteData, InvitesPreviewInviteError, InvitesPreviewInviteResponse, PlatformChangeAccountPlanData, PlatformChangeAccountPlanError, PlatformChangeAccountPlanResponse, PlatformCreatePlatformInviteData, PlatformCreatePlatformInviteError, PlatformCreatePlatformInviteResponse, PlatformListPlansData, PlatformListPlansResponse, PlatformListPlatformInvitesData, PlatformListPlatformInvitesError, PlatformListPlatformInvitesResponse, PlatformRevokePlatformInviteData, PlatformRevokePlatformInviteError, PlatformRevokePlatformInviteResponse, SessionsAbandonSessionData, SessionsAbandonSessionError, SessionsAbandonSessionResponse, SessionsCompleteSessionData, SessionsCompleteSessionError, SessionsCompleteSessionResponse, SessionsCreateSessionData, SessionsCreateSessionError, SessionsCreateSessionResponse, SessionsExportSessionData, SessionsExportSessionError, SessionsGoBackData, SessionsGoBackError, SessionsGoBackResponse, SessionsListSessionsData, SessionsListSessionsError, SessionsListSessionsResponse, SessionsNoteStepData, SessionsNoteStepError, SessionsNoteStepResponse, SessionsReadSessionData, SessionsReadSessionError, SessionsReadSessionResponse, SessionsRecordStepData, SessionsRecordStepError, SessionsRecordStepResponse, SessionsStartSessionData, SessionsStartSessionError, SessionsStartSessionResponse, SessionsUpdateSessionData, SessionsUpdateSessionError, SessionsUpdateSessionResponse, TreesArchiveTreeData, TreesArchiveTreeError, TreesArchiveTreeResponse, TreesCompareTreeVersionsData, TreesCompareTreeVersionsError, TreesCompareTreeVersionsResponse, TreesCreateCategoryData, TreesCreateCategoryError, TreesCreateCategoryResponse, TreesCreateTreeData, TreesCreateTreeError, TreesCreateTreeFromTemplateData, TreesCreateTreeFromTemplateError, TreesCreateTreeFromTemplateResponse, TreesCreateTreeResponse, TreesDeleteCategoryData, TreesDeleteCategoryError, TreesDeleteCategoryResponse, TreesDeleteTreeData, TreesDeleteTreeError, TreesDeleteTreeResponse, TreesDuplicateTreeData, TreesDuplicateTreeError, TreesDuplicateTreeResponse, TreesExportTreeData, TreesExportTreeError, TreesExportTreeResponse, TreesImportTreeData, TreesImportTreeError, TreesImportTreeResponse, TreesListCategoriesData, TreesListCategoriesError, TreesListCategoriesResponse, TreesListTagsData, TreesListTagsError, TreesListTagsResponse, TreesListTreesData, TreesListTreesError, TreesListTreesResponse, TreesListTreeTemplatesData, TreesListTreeTemplatesError, TreesListTreeTemplatesResponse, TreesListTreeVersionsData, TreesListTreeVersionsError, TreesListTreeVersionsResponse, TreesPublishTreeData, TreesPublishTreeError, TreesPublishTreeResponse, TreesReadTreeData, TreesReadTreeError, TreesReadTreeResponse, TreesReadTreeUsageData, TreesReadTreeUsageError, TreesReadTreeUsageResponse, TreesReadTreeVersionData, TreesReadTreeVersionError, TreesReadTreeVersionResponse, TreesRenameCategoryData, TreesRenameCategoryError, TreesRenameCategoryResponse, TreesRestoreTreeVersionData, TreesRestoreTreeVersionError, TreesRestoreTreeVersionResponse, TreesSearchTreesData, TreesSearchTreesError, TreesSearchTreesResponse, TreesUnarchiveTreeData, TreesUnarchiveTreeError, TreesUnarchiveTreeResponse, TreesUpdateTreeData, TreesUpdateTreeError, TreesUpdateTreeResponse, TreesValidateTreeData, TreesValidateTreeError, TreesValidateTreeResponse } from '../types.gen';
 
 export type QueryKey<TOptions extends Options> = [
     Pick<TOptions, 'baseUrl' | 'body' | 'headers' | 'path' | 'query'> & {
@@ -919,6 +919,26 @@ export const treesRenameCategoryMutation = (options?: Partial<Options<TreesRenam
 };
 
 /**
+ * Create Tree From Template
+ *
+ * A new draft copied from a starter tree (its tags and category made in the account when
+ * missing). 422 `unknown_template`; 403 `plan_limit_reached` as for create.
+ */
+export const treesCreateTreeFromTemplateMutation = (options?: Partial<Options<TreesCreateTreeFromTemplateData>>): UseMutationOptions<TreesCreateTreeFromTemplateResponse, TreesCreateTreeFromTemplateError, Options<TreesCreateTreeFromTemplateData>> => {
+    const mutationOptions: UseMutationOptions<TreesCreateTreeFromTemplateResponse, TreesCreateTreeFromTemplateError, Options<TreesCreateTreeFromTemplateData>> = {
+        mutationFn: async (fnOptions) => {
+            const { data } = await treesCreateTreeFromTemplate({
+                ...options,
+                ...fnOptions,
+                throwOnError: true
+            });
+            return data;
+        }
+    };
+    return mutationOptions;
+};
+
+/**
  * Import Tree
  *
  * A new draft tree from a document made by `GET /trees/{id}/export`.
@@ -1014,6 +1034,26 @@ export const treesListTagsOptions = (options?: Options<TreesListTagsData>) => qu
     queryKey: treesListTagsQueryKey(options)
 });
 
+export const treesListTreeTemplatesQueryKey = (options?: Options<TreesListTreeTemplatesData>) => createQueryKey('treesListTreeTemplates', options);
+
+/**
+ * List Tree Templates
+ *
+ * The starter trees shipped with the product, for `POST /trees/from-template`.
+ */
+export const treesListTreeTemplatesOptions = (options?: Options<TreesListTreeTemplatesData>) => queryOptions<TreesListTreeTemplatesResponse, TreesListTreeTemplatesError, TreesListTreeTemplatesResponse, ReturnType<typeof treesListTreeTemplatesQueryKey>>({
+    queryFn: async ({ queryKey, signal }) => {
+        const { data } = await treesListTreeTemplates({
+            ...options,
+            ...queryKey[0],
+            signal,
+            throwOnError: true
+        });
+        return data;
+    },
+    queryKey: treesListTreeTemplatesQueryKey(options)
+});
+
 export const treesReadTreeUsageQueryKey = (options?: Options<TreesReadTreeUsageData>) => createQueryKey('treesReadTreeUsage', options);
 
 /**
@@ -1093,6 +1133,46 @@ export const treesUpdateTreeMutation = (options?: Partial<Options<TreesUpdateTre
     return mutationOptions;
 };
 
+/**
+ * Archive Tree
+ *
+ * Hides the tree from technicians (not listed, not found by search, no new sessions);
+ * authors still see it with `status=archived`. Archiving an archived tree changes nothing.
+ */
+export const treesArchiveTreeMutation = (options?: Partial<Options<TreesArchiveTreeData>>): UseMutationOptions<TreesArchiveTreeResponse, TreesArchiveTreeError, Options<TreesArchiveTreeData>> => {
+    const mutationOptions: UseMutationOptions<TreesArchiveTreeResponse, TreesArchiveTreeError, Options<TreesArchiveTreeData>> = {
+        mutationFn: async (fnOptions) => {
+            const { data } = await treesArchiveTree({
+                ...options,
+                ...fnOptions,
+                throwOnError: true
+            });
+            return data;
+        }
+    };
+    return mutationOptions;
+};
+
+/**
+ * Duplicate Tree
+ *
+ * A new draft "Copy of …" with the draft graph, description, category and tags. 403
+ * `plan_limit_reached` as for create.
+ */
+export const treesDuplicateTreeMutation = (options?: Partial<Options<TreesDuplicateTreeData>>): UseMutationOptions<TreesDuplicateTreeResponse, TreesDuplicateTreeError, Options<TreesDuplicateTreeData>> => {
+    const mutationOptions: UseMutationOptions<TreesDuplicateTreeResponse, TreesDuplicateTreeError, Options<TreesDuplicateTreeData>> = {
+        mutationFn: async (fnOptions) => {
+            const { data } = await treesDuplicateTree({
+                ...options,
+                ...fnOptions,
+                throwOnError: true
+            });
+            return data;
+        }
+    };
+    return mutationOptions;
+};
+
 export const treesExportTreeQueryKey = (options: Options<TreesExportTreeData>) => createQueryKey('treesExportTree', options);
 
 /**
@@ -1123,6 +1203,25 @@ export const treesPublishTreeMutation = (options?: Partial<Options<TreesPublishT
     const mutationOptions: UseMutationOptions<TreesPublishTreeResponse, TreesPublishTreeError, Options<TreesPublishTreeData>> = {
         mutationFn: async (fnOptions) => {
             const { data } = await treesPublishTree({
+                ...options,
+                ...fnOptions,
+                throwOnError: true
+            });
+            return data;
+        }
+    };
+    return mutationOptions;
+};
+
+/**
+ * Unarchive Tree
+ *
+ * Brings an archived tree back: published when it has a version, else a draft.
+ */
+export const treesUnarchiveTreeMutation = (options?: Partial<Options<TreesUnarchiveTreeData>>): UseMutationOptions<TreesUnarchiveTreeResponse, TreesUnarchiveTreeError, Options<TreesUnarchiveTreeData>> => {
+    const mutationOptions: UseMutationOptions<TreesUnarchiveTreeResponse, TreesUnarchiveTreeError, Options<TreesUnarchiveTreeData>> = {
+        mutationFn: async (fnOptions) => {
+            const { data } = await treesUnarchiveTree({
                 ...options,
                 ...fnOptions,
                 throwOnError: true
