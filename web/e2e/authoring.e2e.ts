@@ -9,7 +9,6 @@ import { readFileSync } from 'node:fs';
 
 import type { BrowserContext, Page } from '@playwright/test';
 
-import { TEMPLATES } from '../src/features/trees/templates';
 import { api, registerAndSignIn } from './api';
 import { DESKTOP, expect, openPage, screenshot, signIn, test } from './fixtures';
 
@@ -343,20 +342,20 @@ test('archives, restores, duplicates, exports, imports and deletes trees from th
   await more.click();
   await card.getByRole('button', { name: 'Duplicate' }).click();
   await expect(page).toHaveURL(/\/trees\/[0-9a-f-]{36}\/edit$/);
-  await expect(page.getByLabel('Tree title')).toHaveValue(`${TREE} (copy)`);
+  await expect(page.getByLabel('Tree title')).toHaveValue(`Copy of ${TREE}`);
   await expect(page.locator('.react-flow__node')).toHaveCount(5);
 
   // Delete the copy, asked first.
   await page.getByRole('link', { name: 'Library', exact: true }).first().click();
-  const copy = page.getByRole('listitem').filter({ has: page.getByRole('heading', { name: `${TREE} (copy)` }) });
-  await copy.getByRole('button', { name: `More actions for ${TREE} (copy)` }).click();
+  const copy = page.getByRole('listitem').filter({ has: page.getByRole('heading', { name: `Copy of ${TREE}` }) });
+  await copy.getByRole('button', { name: `More actions for Copy of ${TREE}` }).click();
   await copy.getByRole('button', { name: 'Delete…' }).click();
-  const confirm = page.getByRole('dialog', { name: `Delete “${TREE} (copy)”?` });
+  const confirm = page.getByRole('dialog', { name: `Delete “Copy of ${TREE}”?` });
   await confirm.getByRole('button', { name: 'Cancel' }).click();
   await expect(copy).toHaveCount(1);
   await copy.getByRole('button', { name: 'Delete…' }).click();
   await confirm.getByRole('button', { name: 'Delete the tree' }).click();
-  await expect(page.getByText(`“${TREE} (copy)” deleted.`)).toBeVisible();
+  await expect(page.getByText(`“Copy of ${TREE}” deleted.`)).toBeVisible();
   await expect(copy).toHaveCount(0);
   await expect(card).toHaveCount(1);
 });
@@ -364,11 +363,15 @@ test('archives, restores, duplicates, exports, imports and deletes trees from th
 test('every template is a tree that can be published; one is started and published from the library', async ({
   app,
 }) => {
-  // Each starter tree passes the server's checks as it is.
-  for (const template of TEMPLATES) {
-    const tree = await api<{ id: string }>(app.baseURL, '/trees/import', {
+  // Each starter tree shipped with the product passes the server's checks as it is.
+  const templates = await api<{ id: string; title: string; node_count: number }[]>(app.baseURL, '/trees/templates', {
+    token,
+  });
+  expect(templates.length).toBeGreaterThanOrEqual(3);
+  for (const template of templates) {
+    const tree = await api<{ id: string }>(app.baseURL, '/trees/from-template', {
       token,
-      body: template.document,
+      body: { template_id: template.id },
       status: 201,
     });
     const report = await api<{ is_valid: boolean; problems: unknown[] }>(app.baseURL, `/trees/${tree.id}/validate`, {
@@ -376,18 +379,23 @@ test('every template is a tree that can be published; one is started and publish
       body: {},
     });
     expect(report, template.title).toEqual({ is_valid: true, problems: [] });
-    await api(app.baseURL, `/trees/${tree.id}`, { method: 'DELETE', token, status: 204 }).catch(() => undefined);
+    await fetch(`${app.baseURL}/api/v1/trees/${tree.id}`, {
+      method: 'DELETE',
+      headers: { Authorization: `Bearer ${token}` },
+    });
   }
+  const laptop = templates.find((t) => t.id === 'laptop-wont-power-on');
+  expect(laptop).toBeDefined();
 
   await page.goto('/trees');
   await page.getByRole('button', { name: 'New from template' }).click();
   const picker = page.getByRole('dialog', { name: 'New tree from a template' });
-  await expect(picker.getByRole('listitem')).toHaveCount(TEMPLATES.length);
+  await expect(picker.getByRole('listitem')).toHaveCount(templates.length);
   await screenshot(page, 'library-templates');
-  await picker.getByRole('button', { name: 'Use Computer will not start' }).click();
+  await picker.getByRole('button', { name: `Use ${laptop?.title}` }).click();
   await expect(page).toHaveURL(/\/trees\/[0-9a-f-]{36}\/edit$/);
-  await expect(page.getByLabel('Tree title')).toHaveValue('Computer will not start');
-  await expect(page.locator('.react-flow__node')).toHaveCount(11);
+  await expect(page.getByLabel('Tree title')).toHaveValue(laptop?.title ?? '');
+  await expect(page.locator('.react-flow__node')).toHaveCount(laptop?.node_count ?? 0);
   await page.getByRole('button', { name: 'Publish…' }).click();
   const dialog = page.getByRole('dialog', { name: 'Publish version 1' });
   await expect(dialog).toContainText('This is the first version');
@@ -397,7 +405,7 @@ test('every template is a tree that can be published; one is started and publish
   await page.getByRole('link', { name: 'Library', exact: true }).first().click();
   const card = page
     .getByRole('listitem')
-    .filter({ has: page.getByRole('heading', { name: 'Computer will not start' }) });
+    .filter({ has: page.getByRole('heading', { name: laptop?.title }) });
   await expect(card.getByText('Published', { exact: true })).toBeVisible();
 });
 

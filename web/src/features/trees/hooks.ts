@@ -8,17 +8,21 @@ import {
   type TreeDocument,
   type TreeRead,
   type TreeStatus,
+  treesArchiveTree,
   treesCreateTree,
+  treesCreateTreeFromTemplate,
   treesDeleteTree,
+  treesDuplicateTree,
   treesExportTree,
   treesImportTree,
-  treesUpdateTree,
+  treesUnarchiveTree,
 } from '../../client';
 import {
   treesListCategoriesOptions,
   treesListCategoriesQueryKey,
   treesListTagsOptions,
   treesListTagsQueryKey,
+  treesListTreeTemplatesOptions,
   treesListTreesInfiniteOptions,
   treesListTreesOptions,
   treesListTreesQueryKey,
@@ -29,7 +33,6 @@ import {
   treesSearchTreesQueryKey,
 } from '../../client/@tanstack/react-query.gen';
 import { allItems, cursorList, cursorPaging, everyQueryOf } from '../../lib/api/query';
-import type { TreeTemplate } from './templates';
 
 export type { CategoryRead, SearchHit, TagRead, TreeRead, TreeStatus, HighlightPart } from '../../client';
 
@@ -146,17 +149,10 @@ export function useCreateTree() {
 export function useArchiveTree() {
   const treesChanged = useTreesChanged();
   return useMutation({
-    mutationFn: async ({ tree, archived }: { tree: TreeRead; archived: boolean }) =>
-      (
-        await treesUpdateTree({
-          path: { tree_id: tree.id },
-          body: {
-            base_revision: tree.draft_revision,
-            status: archived ? 'archived' : tree.current_version ? 'published' : 'draft',
-          },
-          throwOnError: true,
-        })
-      ).data,
+    mutationFn: async ({ tree, archived }: { tree: TreeRead; archived: boolean }) => {
+      const options = { path: { tree_id: tree.id }, throwOnError: true } as const;
+      return (archived ? await treesArchiveTree(options) : await treesUnarchiveTree(options)).data;
+    },
     onSuccess: (_, { tree }) => void treesChanged(tree.id),
   });
 }
@@ -225,30 +221,27 @@ export function useImportTree() {
   });
 }
 
-/** A copy of the tree as a new draft ("… (copy)"): its draft exported and imported again. */
+/** A copy of the tree as a new draft ("Copy of …"). */
 export function useDuplicateTree() {
   const treesChanged = useTreesChanged();
   return useMutation({
-    mutationFn: async (tree: TreeRead) => {
-      const document = await exportDocument(tree.id);
-      const title = `${document.tree.title} (copy)`.slice(0, 200);
-      return (
-        await treesImportTree({
-          body: { ...document, tree: { ...document.tree, title }, source: null },
-          throwOnError: true,
-        })
-      ).data;
-    },
+    mutationFn: async (tree: TreeRead) =>
+      (await treesDuplicateTree({ path: { tree_id: tree.id }, throwOnError: true })).data,
     onSuccess: () => void treesChanged(),
   });
+}
+
+/** The starter trees shipped with the product. */
+export function useTemplates(enabled: boolean) {
+  return useQuery({ ...treesListTreeTemplatesOptions(), enabled, staleTime: Infinity });
 }
 
 /** A new draft from one of the starter trees shipped with the product. */
 export function useCreateFromTemplate() {
   const treesChanged = useTreesChanged();
   return useMutation({
-    mutationFn: async (template: TreeTemplate) =>
-      (await treesImportTree({ body: template.document, throwOnError: true })).data,
+    mutationFn: async (templateId: string) =>
+      (await treesCreateTreeFromTemplate({ body: { template_id: templateId }, throwOnError: true })).data,
     onSuccess: () => void treesChanged(),
   });
 }

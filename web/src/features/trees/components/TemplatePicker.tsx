@@ -5,18 +5,16 @@ import { describeError } from '../../../lib/api/errors';
 import { useSingleFlight } from '../../../lib/guards/hooks';
 import { Dialog } from '../../../ui/dialogs';
 import { FormErrors } from '../../../ui/forms';
-import { useCreateFromTemplate } from '../hooks';
-import { TEMPLATES } from '../templates';
+import { useCreateFromTemplate, useTemplates } from '../hooks';
 
 /** "New from template": the starter trees; choosing one creates a draft and opens the editor on it. */
 export function TemplatePicker() {
   const navigate = useNavigate();
   const [open, setOpen] = useState(false);
   const create = useCreateFromTemplate();
+  const templates = useTemplates(open);
   const submit = useSingleFlight(async (id: string) => {
-    const template = TEMPLATES.find((t) => t.id === id);
-    if (!template) return;
-    const tree = await create.mutateAsync(template);
+    const tree = await create.mutateAsync(id);
     void navigate(`/trees/${tree.id}/edit`);
   });
   return (
@@ -27,13 +25,17 @@ export function TemplatePicker() {
       {open && (
         <Dialog title="New tree from a template" onClose={() => setOpen(false)}>
           <p className="muted">A complete tree to adapt: it opens as a draft in the editor.</p>
-          <FormErrors messages={describeError(create.error).general} />
+          <FormErrors messages={describeError(create.error ?? templates.error).general} />
+          {templates.isPending && <p className="muted">Loading the templates…</p>}
           <ul className="template-list" aria-label="Templates">
-            {TEMPLATES.map((t) => (
+            {templates.data?.map((t) => (
               <li key={t.id} className="template-item">
                 <div>
                   <strong>{t.title}</strong>
-                  <p className="muted">{t.summary}</p>
+                  <p className="muted">{t.description}</p>
+                  <p className="muted">
+                    {t.node_count} steps · {t.tags.join(', ')}
+                  </p>
                 </div>
                 <button
                   type="button"

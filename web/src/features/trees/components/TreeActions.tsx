@@ -22,11 +22,11 @@ export function TreeActions({ tree, onDone }: { tree: TreeRead; onDone: (message
   const action = useSingleFlight(async (kind: 'archive' | 'restore' | 'duplicate' | 'export' | 'delete') => {
     for (const m of [archive, remove, duplicate, exportTree]) m.reset();
     if (kind === 'archive' || kind === 'restore') {
-      await archive.mutateAsync({ tree, archived: kind === 'archive' });
+      const after = await archive.mutateAsync({ tree, archived: kind === 'archive' });
       onDone(
         kind === 'archive'
           ? `“${tree.title}” archived: technicians no longer see it. Find it under Status: Archived.`
-          : `“${tree.title}” restored${tree.current_version ? ': technicians see it again' : ' as a draft'}.`,
+          : `“${tree.title}” restored${after.status === 'published' ? ': technicians see it again' : ' as a draft'}.`,
       );
     } else if (kind === 'duplicate') {
       const copy = await duplicate.mutateAsync(tree);
