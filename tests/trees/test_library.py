@@ -336,3 +336,91 @@ class TestImport:
             assert field in response.text, response.text
         assert await fresh.val("SELECT count(*) FROM trees") == 0
         assert await fresh.val("SELECT count(*) FROM tags") == 0
+
+
+class TestLogicRules:
+    async def test_technicians_path_reads_the_rule_label(self, client: httpx.AsyncClient) -> None:
+        from tests.sessions.helpers import printer_graph, start, step
+        from tests.sessions.helpers import published_tree as session_tree
+
+        _, admin = await signed_in(client)
+        _, tech = await member(client, admin, "technician")
+        data = printer_graph()
+        data["variables"].append({"name": "on_site", "label": "On site", "type": "boolean"})
+        data["nodes"][1]["rules"].append({"when": "on_site == true", "next": "a1"})
+        tree_id = await session_tree(client, admin, data)
+        seen = {}
+        for variables in ({"age_years": 5}, {"age_years": 1}, {"age_years": 1, "on_site": True}):
+            session = await start(client, tech, tree_id, variables={"device": "P1", **variables})
+            after = await step(client, tech, session, "no")
+            seen[tuple(variables.items())] = after["path"][1]["answer_label"]
+        assert list(seen.values()) == ["Old device", "Otherwise", "on_site == true"]
+
+    async def test_a_label_over_the_limit_is_422_naming_the_field(
+        self, client: httpx.AsyncClient, fresh: Fresh
+    ) -> None:
+        _, headers = await signed_in(client)
+        tree = await create_tree(client, headers, graph=GRAPH)
+        data = graph()
+        data["variables"].append({"name": "age", "label": "Age", "type": "number"})
+        data["nodes"].append(
+            {
+                "id": "l1",
+                "kind": "logic",
+                "title": "Old?",
+                "rules": [{"when": "age > 3", "next": "n3", "label": "x" * 201}],
+                "default": "n4",
+            }
+        )
+        response = await client.put(
+            f"{TREES}/{tree['id']}", headers=headers, json={"base_revision": 1, "graph": data}
+        )
+        assert response.status_code == 422
+        assert "graph.nodes.4.rules.0.label" in response.text, response.text
+        assert await fresh.val("SELECT draft_revision FROM trees") == 1
+
+    async def test_check_names_errors_at_their_position_and_evaluates(
+        self, client: httpx.AsyncClient
+    ) -> None:
+        _, headers = await signed_in(client)
+        variables = [
+            {"name": "region", "label": "Region", "type": "text"},
+            {"name": "age_years", "label": "Age", "type": "number"},
+        ]
+
+        async def check(expression: str, values: dict[str, Any] | None = None) -> dict[str, Any]:
+            response = await client.post(
+                f"{TREES}/logic/check",
+                headers=headers,
+                json={"expression": expression, "variables": variables, "values": values or {}},
+            )
+            assert response.status_code == 200, response.text
+            body: dict[str, Any] = response.json()
+            return body
+
+        good = await check('region in ["eu", "uk"] and age_years >= 3', {"region": "eu"})
+        assert (good["ok"], good["error"], good["result"]) == (True, None, False)
+        assert good["variables_used"] == ["age_years", "region"]
+        true = await check(
+            'region in ["eu", "uk"] and age_years >= 3', {"region": "uk", "age_years": "4"}
+        )
+        assert true["result"] is True
+
+        broken = await check('region = "eu"')
+        assert broken["ok"] is False and broken["result"] is None
+        assert broken["error"]["position"] == 7 and "==" in broken["error"]["message"]
+
+        unknown = await check("age_years > 1 and colour == 'red'")
+        assert unknown["error"] == {
+            "message": "The variable 'colour' is not declared in the tree's variables.",
+            "position": 18,
+            "length": 6,
+        }
+
+    async def test_grammar_lists_operators_and_keywords(self, client: httpx.AsyncClient) -> None:
+        _, headers = await signed_in(client)
+        _, tech = await member(client, headers, "technician")
+        response = await client.get(f"{TREES}/logic/grammar", headers=headers)
+        texts = {item["text"] for item in response.json()["items"]}
+        assert {"==", "!=", "<", "<=", ">", ">=", "and", "or", "not", "in", "true"} <= texts
+        assert (await client.get(f"{TREES}/logic/grammar", headers=tech)).status_code == 403

@@ -12,7 +12,7 @@ from troubletree.auth.dependencies import Client
 from troubletree.core.db import DB
 from troubletree.core.errors import error_responses
 from troubletree.core.models import INT4_MAX
-from troubletree.trees import documents, library, search, service, taxonomy, versions
+from troubletree.trees import documents, library, rules, search, service, taxonomy, versions
 from troubletree.trees.dependencies import ValidTree
 from troubletree.trees.models import TreeStatus
 from troubletree.trees.repository.search import SearchFilters
@@ -25,6 +25,9 @@ from troubletree.trees.schemas import (
     PublishRequest,
     RestoreRequest,
     RestoreResult,
+    RuleCheck,
+    RuleCheckResult,
+    RuleGrammar,
     SearchPage,
     TagRead,
     TemplateRead,
@@ -142,6 +145,22 @@ async def delete_category(category_id: uuid.UUID, caller: Author, db: DB) -> Non
 async def import_tree(body: TreeDocument, caller: Author, db: DB) -> TreeDetail:
     """A new draft tree from a document made by `GET /trees/{id}/export`."""
     return await documents.import_tree(db, caller, body)
+
+
+@router.post("/logic/check", responses=error_responses(401, 403, 422))
+async def check_logic_rule(body: RuleCheck, caller: Author) -> RuleCheckResult:
+    """Tries a rule expression: the first problem (syntax, or a variable not among
+    `variables`) with its 0-based position, else what it gives for `values`. A rule that does
+    not parse is still a 200 here (`ok: false`): the editor calls this as the author types."""
+    declared = {v.name for v in body.variables}
+    return rules.check_rule(body.expression, declared, body.values)
+
+
+@router.get("/logic/grammar", responses=error_responses(401, 403))
+async def logic_grammar(caller: Author) -> RuleGrammar:
+    """The rule language's operators, keywords and literals, for autocomplete (the
+    variables come from the tree)."""
+    return rules.GRAMMAR
 
 
 @router.get("/templates", responses=error_responses(401, 403))

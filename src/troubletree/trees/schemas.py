@@ -11,8 +11,9 @@ from pydantic_core import PydanticCustomError
 
 from troubletree.auth.schemas import StrictBody
 from troubletree.core.models import INT4_MAX
+from troubletree.trees import logic
 from troubletree.trees.diff import GraphDiff
-from troubletree.trees.graph import Graph, Problem, no_nul
+from troubletree.trees.graph import MAX_VARIABLES, Graph, Problem, Variable, no_nul
 from troubletree.trees.models import TreeStatus
 
 MAX_TAGS = 20
@@ -99,6 +100,22 @@ class RestoreRequest(StrictBody):
 class FromTemplate(StrictBody):
     template_id: str = Field(min_length=1, max_length=100)
     title: Title | None = Field(default=None, description="Default: the template's title.")
+
+
+class RuleCheck(StrictBody):
+    """A rule expression tried against sample values, as the editor's rule box sends it."""
+
+    expression: Annotated[str, AfterValidator(no_nul)] = Field(max_length=logic.MAX_SOURCE_LENGTH)
+    variables: list[Variable] = Field(
+        default_factory=list,
+        max_length=MAX_VARIABLES,
+        description="The tree's variables (names the expression may read).",
+    )
+    values: dict[str, str | int | float | bool | None] = Field(
+        default_factory=dict,
+        max_length=MAX_VARIABLES,
+        description="Sample values by variable name; a variable left out has no value.",
+    )
 
 
 class CategoryCreate(StrictBody):
@@ -189,6 +206,33 @@ class TemplateRead(BaseModel):
     description: str
     tags: list[str]
     node_count: int
+
+
+class RuleError(BaseModel):
+    message: str
+    position: int = Field(description="0-based character position in the expression.")
+    length: int = Field(description="How many characters to mark (at least 1).")
+
+
+class RuleCheckResult(BaseModel):
+    ok: bool = Field(description="The expression parses and reads declared variables only.")
+    error: RuleError | None
+    result: bool | None = Field(description="What the rule gives for the values (ok only).")
+    variables_used: list[str] = Field(description="The variables the expression reads.")
+
+
+class GrammarItem(BaseModel):
+    text: str = Field(description="What to insert.")
+    kind: Literal["operator", "keyword", "literal"]
+    description: str
+    example: str
+
+
+class RuleGrammar(BaseModel):
+    """What the rule language offers, for autocomplete (it has no functions)."""
+
+    items: list[GrammarItem]
+    max_length: int
 
 
 class TreeUsage(BaseModel):

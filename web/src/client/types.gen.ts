@@ -448,6 +448,30 @@ export type FromTemplate = {
 };
 
 /**
+ * GrammarItem
+ */
+export type GrammarItem = {
+    /**
+     * Description
+     */
+    description: string;
+    /**
+     * Example
+     */
+    example: string;
+    /**
+     * Kind
+     */
+    kind: 'operator' | 'keyword' | 'literal';
+    /**
+     * Text
+     *
+     * What to insert.
+     */
+    text: string;
+};
+
+/**
  * Graph
  */
 export type Graph = {
@@ -1153,6 +1177,95 @@ export type Rule = {
      * When
      */
     when: string;
+};
+
+/**
+ * RuleCheck
+ *
+ * A rule expression tried against sample values, as the editor's rule box sends it.
+ */
+export type RuleCheck = {
+    /**
+     * Expression
+     */
+    expression: string;
+    /**
+     * Values
+     *
+     * Sample values by variable name; a variable left out has no value.
+     */
+    values?: {
+        [key: string]: string | number | number | boolean | null;
+    };
+    /**
+     * Variables
+     *
+     * The tree's variables (names the expression may read).
+     */
+    variables?: Array<Variable>;
+};
+
+/**
+ * RuleCheckResult
+ */
+export type RuleCheckResult = {
+    error: RuleError | null;
+    /**
+     * Ok
+     *
+     * The expression parses and reads declared variables only.
+     */
+    ok: boolean;
+    /**
+     * Result
+     *
+     * What the rule gives for the values (ok only).
+     */
+    result: boolean | null;
+    /**
+     * Variables Used
+     *
+     * The variables the expression reads.
+     */
+    variables_used: Array<string>;
+};
+
+/**
+ * RuleError
+ */
+export type RuleError = {
+    /**
+     * Length
+     *
+     * How many characters to mark (at least 1).
+     */
+    length: number;
+    /**
+     * Message
+     */
+    message: string;
+    /**
+     * Position
+     *
+     * 0-based character position in the expression.
+     */
+    position: number;
+};
+
+/**
+ * RuleGrammar
+ *
+ * What the rule language offers, for autocomplete (it has no functions).
+ */
+export type RuleGrammar = {
+    /**
+     * Items
+     */
+    items: Array<GrammarItem>;
+    /**
+     * Max Length
+     */
+    max_length: number;
 };
 
 /**
@@ -3769,6 +3882,68 @@ export type TreesImportTreeResponses = {
 };
 
 export type TreesImportTreeResponse = TreesImportTreeResponses[keyof TreesImportTreeResponses];
+
+export type TreesCheckLogicRuleData = {
+    body: RuleCheck;
+    path?: never;
+    query?: never;
+    url: '/api/v1/trees/logic/check';
+};
+
+export type TreesCheckLogicRuleErrors = {
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse;
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse;
+    /**
+     * Unprocessable Entity
+     */
+    422: ErrorResponse;
+};
+
+export type TreesCheckLogicRuleError = TreesCheckLogicRuleErrors[keyof TreesCheckLogicRuleErrors];
+
+export type TreesCheckLogicRuleResponses = {
+    /**
+     * Successful Response
+     */
+    200: RuleCheckResult;
+};
+
+export type TreesCheckLogicRuleResponse = TreesCheckLogicRuleResponses[keyof TreesCheckLogicRuleResponses];
+
+export type TreesLogicGrammarData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/api/v1/trees/logic/grammar';
+};
+
+export type TreesLogicGrammarErrors = {
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse;
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse;
+};
+
+export type TreesLogicGrammarError = TreesLogicGrammarErrors[keyof TreesLogicGrammarErrors];
+
+export type TreesLogicGrammarResponses = {
+    /**
+     * Successful Response
+     */
+    200: RuleGrammar;
+};
+
+export type TreesLogicGrammarResponse = TreesLogicGrammarResponses[keyof TreesLogicGrammarResponses];
 
 export type TreesSearchTreesData = {
     body?: never;
