@@ -1,19 +1,22 @@
 // Every API call of the tree editor. Components use these hooks, never the client.
 
-import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useInfiniteQuery, useMutation, useQueries, useQuery, useQueryClient } from '@tanstack/react-query';
 
 import {
+  treesCheckLogicRule,
   treesPublishTree,
   treesRestoreTreeVersion,
   treesUpdateTree,
   treesValidateTree,
   type Graph,
+  type Variable,
   type VersionListItem,
 } from '../../client';
 import {
   treesCompareTreeVersionsOptions,
   treesListTreeVersionsInfiniteOptions,
   treesListTreeVersionsQueryKey,
+  treesLogicGrammarOptions,
   treesReadTreeOptions,
   treesReadTreeQueryKey,
   treesReadTreeVersionOptions,
@@ -163,5 +166,51 @@ export function useRestoreVersion(treeId: string) {
         })
       ).data,
     onSuccess: () => void treesChanged(treeId),
+  });
+}
+
+// --------------------------------------------------------------------------- logic rules
+
+/** The rule language's operators and keywords, for autocomplete (never changes while running). */
+export function useRuleGrammar(enabled = true) {
+  return useQuery({
+    ...treesLogicGrammarOptions(),
+    enabled,
+    staleTime: Infinity,
+    select: (grammar) => grammar.items.map((item) => ({ insert: item.text, hint: item.description })),
+  });
+}
+
+export type RuleValues = Record<string, string | number | boolean | null>;
+
+/**
+ * The server's check of a rule (the first problem at its position, or what it gives for the
+ * sample values): `POST trees/logic/check` is a question with no side effect, so it is cached
+ * like a read, keyed by what it is asked.
+ */
+export function useRuleCheck(expression: string, variables: readonly Variable[], values: RuleValues = {}) {
+  const body = { expression, variables: [...variables], values };
+  return useQuery({
+    queryKey: [{ _id: 'treesCheckLogicRule', body }] as const,
+    queryFn: async ({ signal }) => (await treesCheckLogicRule({ body, signal, throwOnError: true })).data,
+    enabled: expression.trim() !== '',
+    staleTime: Infinity,
+    placeholderData: (previous) => previous,
+  });
+}
+
+/** The same check for several rules at once (Try the rules). */
+export function useRuleChecks(expressions: readonly string[], variables: readonly Variable[], values: RuleValues) {
+  return useQueries({
+    queries: expressions.map((expression) => {
+      const body = { expression, variables: [...variables], values };
+      return {
+        queryKey: [{ _id: 'treesCheckLogicRule', body }] as const,
+        queryFn: async ({ signal }: { signal: AbortSignal }) =>
+          (await treesCheckLogicRule({ body, signal, throwOnError: true })).data,
+        enabled: expression.trim() !== '',
+        staleTime: Infinity,
+      };
+    }),
   });
 }

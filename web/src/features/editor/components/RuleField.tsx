@@ -1,13 +1,16 @@
 import { useId, useMemo, useRef, useState } from 'react';
 
 import { useDebouncedValue } from '../../../lib/lists/hooks';
-import { applySuggestion, checkRule, evaluateRule, type Suggestion, suggest } from '../logic';
+import { type RuleValues, useRuleCheck, useRuleChecks, useRuleGrammar } from '../hooks';
+import { applySuggestion, type Suggestion, suggest } from '../logic';
 import type { GraphNode, Rule, Variable } from '../model';
+
+const NO_SUGGESTIONS: Suggestion[] = [];
 
 /**
  * A rule's condition: the tree's variables and the operators offered as one types (arrows and
- * Enter or Tab pick one, Escape closes the list), and the first problem shown where it is, a
- * moment after typing stops.
+ * Enter or Tab pick one, Escape closes the list, Ctrl+Space lists everything), and the first
+ * problem the server finds shown where it is, a moment after typing stops.
  */
 export function RuleField({
   id,
@@ -31,14 +34,17 @@ export function RuleField({
   const [closed, setClosed] = useState(false);
   /** Ctrl+Space: every variable and operator, even between words. */
   const [all, setAll] = useState(false);
+  const grammar = useRuleGrammar();
+  const operators = grammar.data ?? NO_SUGGESTIONS;
   const options: Suggestion[] = useMemo(
-    () => (caret === null || closed ? [] : suggest(value, caret, variables, { all })),
-    [value, caret, closed, all, variables],
+    () => (caret === null || closed ? [] : suggest(value, caret, variables, operators, { all })),
+    [value, caret, closed, all, variables, operators],
   );
   const [settled] = useDebouncedValue(value, 300);
-  const names = useMemo(() => variables.map((v) => v.name), [variables]);
-  const check = settled.trim() === '' ? null : checkRule(settled, names);
-  const problem = check && !check.ok && settled === value ? check : null;
+  const check = useRuleCheck(settled, variables);
+  // Only the answer for what the box holds now (not for an older text).
+  const answer = check.data && settled === value && value.trim() !== '' ? check.data : null;
+  const problem = answer && !answer.ok ? answer.error : null;
   const errorId = `${id}-error`;
 
   const pick = (suggestion: Suggestion) => {
@@ -141,7 +147,7 @@ export function RuleField({
           <pre aria-hidden="true">
             {value}
             {'\n'}
-            {`${' '.repeat(problem.position)}^`}
+            {`${' '.repeat(problem.position)}${'^'.repeat(Math.max(1, problem.length))}`}
           </pre>
         </div>
       ) : (
@@ -157,14 +163,15 @@ export function RuleField({
 
 type Sample = Record<string, string>;
 
-function sampleValue(variable: Variable | undefined, text: string): unknown {
+function sampleValue(variable: Variable | undefined, text: string): RuleValues[string] {
   if (text === '') return null;
   if (variable?.type === 'number') return Number.isFinite(Number(text)) ? Number(text) : text;
   if (variable?.type === 'boolean') return text === 'true';
   return text;
 }
 
-/** "Try the rules": sample values for the variables the rules read, and where a session would go. */
+/** "Try the rules": sample values for the variables the rules read, and where a session would
+ * go (each rule tried by the server, the first true one wins, else the default). */
 export function TryRules({
   node,
   variables,
@@ -175,26 +182,33 @@ export function TryRules({
   titleOf: (id: string) => string;
 }) {
   const [sample, setSample] = useState<Sample>({});
+  const [settled] = useDebouncedValue(sample, 300);
   const rules: Rule[] = node.rules ?? [];
-  const names = variables.map((v) => v.name);
-  const checks = rules.map((r) => (r.when.trim() ? checkRule(r.when, names) : null));
-  const used = [...new Set(checks.flatMap((c) => (c?.ok ? c.variables : [])))];
-  if (rules.length === 0) return null;
-  const values = Object.fromEntries(
+  const expressions = rules.map((r) => r.when);
+  // What each rule reads (asked without values, so the fields stay put while values change).
+  const shapes = useRuleChecks(expressions, variables, {});
+  const used = [...new Set(shapes.flatMap((q) => q.data?.variables_used ?? []))];
+  const values: RuleValues = Object.fromEntries(
     used.map((name) => [
       name,
       sampleValue(
         variables.find((v) => v.name === name),
-        sample[name] ?? '',
+        settled[name] ?? '',
       ),
     ]),
   );
-  const broken = checks.findIndex((c) => !c?.ok);
-  const taken = checks.findIndex((c) => c?.ok && evaluateRule(c.expr, values));
+  const tried = useRuleChecks(expressions, variables, values);
+  if (rules.length === 0) return null;
+
+  const answers = tried.map((q) => q.data);
+  const waiting = answers.some((a, i) => !a && expressions[i]?.trim());
+  const broken = answers.findIndex((a, i) => !expressions[i]?.trim() || (a && !a.ok));
+  const taken = answers.findIndex((a) => a?.ok && a.result === true);
   const firstBroken = broken >= 0 && (taken < 0 || broken < taken) ? broken : -1;
   const rule = taken >= 0 ? rules[taken] : undefined;
-  const result =
-    firstBroken >= 0
+  const result = waiting
+    ? 'Trying…'
+    : firstBroken >= 0
       ? `Rule ${firstBroken + 1} cannot be tried until its condition is fixed.`
       : rule
         ? `Rule ${taken + 1}${rule.label ? ` (“${rule.label}”)` : ''} is the first true rule: the session goes to ${
