@@ -222,6 +222,26 @@ def can_reach_exit(graph: Graph) -> set[str]:
 # --------------------------------------------------------------------------- validation
 
 
+def named(node: Node) -> str:
+    """A node as authors know it: its title, the id as a hint (`"Check the cable" (node
+    q3)`); the id alone while it has no title."""
+    title = " ".join(node.title.split())
+    if not title:
+        return f"the node {node.id}"
+    if len(title) > 60:
+        title = title[:57].rstrip() + "…"
+    return f'"{title}" (node {node.id})'
+
+
+def a_kind(kind: str) -> str:
+    """ "an action node", "a question node"."""
+    return f"{'an' if kind[0] in 'aeiou' else 'a'} {kind} node"
+
+
+def _sentence(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
 class _Problems:
     def __init__(self) -> None:
         self.items: list[Problem] = []
@@ -255,19 +275,23 @@ def validate_graph(
     index = _first_index(graph)
     for i, node in enumerate(graph.nodes):
         if index[node.id] != i:
+            first = graph.nodes[index[node.id]]
             problems.add(
                 node.id,
                 f"nodes[{i}].id",
                 "duplicate_node_id",
-                f"The node id {node.id!r} is used more than once "
-                f"(first at nodes[{index[node.id]}]).",
+                f"{_sentence(named(node))} has the same id as {named(first)}: give it another id.",
             )
 
     if graph.start is None:
         problems.add(None, "start", "missing_start", "Choose the node the tree starts with.")
     elif graph.start not in index:
         problems.add(
-            None, "start", "start_not_found", f"The start node {graph.start!r} does not exist."
+            None,
+            "start",
+            "start_not_found",
+            f"The tree starts with the node {graph.start}, which does not exist: choose "
+            "another start.",
         )
 
     variables: dict[str, Variable] = {}
@@ -277,7 +301,7 @@ def validate_graph(
                 None,
                 f"variables[{i}].name",
                 "duplicate_variable",
-                f"The variable {variable.name!r} is declared more than once.",
+                f"The variable {variable.name} is declared more than once.",
             )
         variables.setdefault(variable.name, variable)
         if variable.type == "choice" and not variable.choices:
@@ -285,7 +309,7 @@ def validate_graph(
                 None,
                 f"variables[{i}].choices",
                 "missing_choices",
-                "A choice variable needs at least one choice.",
+                f"The choice variable {variable.name} needs at least one choice.",
             )
 
     for i, node in enumerate(graph.nodes):
@@ -295,29 +319,48 @@ def validate_graph(
         """A problem on every node (first of its id) that is not in `kept`."""
         for i, node in enumerate(graph.nodes):
             if index[node.id] == i and node.id not in kept:
-                problems.add(node.id, f"nodes[{i}]", code, message.format(node=node.id))
+                problems.add(
+                    node.id, f"nodes[{i}]", code, _sentence(message.format(node=named(node)))
+                )
 
     if graph.start in index:
         flag_nodes_outside(
             reachable_from(graph, graph.start),
             "unreachable",
-            "No path from the start leads to the node {node!r}.",
+            "No path from the start leads to {node}.",
         )
     flag_nodes_outside(
         can_reach_exit(graph),
         "no_path_to_end",
-        "From the node {node!r} no path reaches a solution, an escalation or a link.",
+        "{node} never reaches a solution, an escalation or a link: every path from it "
+        "must end in one.",
     )
     return problems.items
 
 
 def _check_next(
-    problems: _Problems, node: Node, field: str, target: str | None, index: Mapping[str, int]
+    problems: _Problems,
+    node: Node,
+    field: str,
+    target: str | None,
+    index: Mapping[str, int],
+    what: str,
 ) -> None:
+    """`what`: the branch as authors see it ("the option \"Yes\"", "rule 2", "the default")."""
     if target is None:
-        problems.add(node.id, field, "missing_next", "Choose the node this leads to.")
+        problems.add(
+            node.id,
+            field,
+            "missing_next",
+            f"Choose where {what} of {named(node)} leads.",
+        )
     elif target not in index:
-        problems.add(node.id, field, "dangling_next", f"The node {target!r} does not exist.")
+        problems.add(
+            node.id,
+            field,
+            "dangling_next",
+            f"{_sentence(what)} of {named(node)} leads to the node {target}, which does not exist.",
+        )
 
 
 def _check_node(
@@ -331,20 +374,20 @@ def _check_node(
 ) -> None:
     at = f"nodes[{i}]"
     if not node.title.strip():
-        problems.add(node.id, f"{at}.title", "missing_title", "Give the node a title.")
+        problems.add(node.id, f"{at}.title", "missing_title", f"Give the node {node.id} a title.")
     if node.body is not None and len(node.body.encode("utf-8")) > MAX_BODY_BYTES:
         problems.add(
             node.id,
             f"{at}.body",
             "body_too_large",
-            f"A node body can be at most {MAX_BODY_BYTES} bytes (64 KiB).",
+            f"The text of {named(node)} is longer than {MAX_BODY_BYTES} bytes (64 KiB).",
         )
     if len(node.options) > MAX_OPTIONS:
         problems.add(
             node.id,
             f"{at}.options",
             "too_many_options",
-            f"A node can have at most {MAX_OPTIONS} options.",
+            f"{_sentence(named(node))} has more than {MAX_OPTIONS} options.",
         )
 
     if node.kind in CHOICE_KINDS:
@@ -353,7 +396,7 @@ def _check_node(
                 node.id,
                 f"{at}.options",
                 "missing_options",
-                f"A {node.kind} node needs at least one option.",
+                f"{_sentence(named(node))} is {a_kind(node.kind)} and needs at least one option.",
             )
         seen: set[str] = set()
         for j, option in enumerate(node.options):
@@ -362,35 +405,61 @@ def _check_node(
                     node.id,
                     f"{at}.options[{j}].id",
                     "duplicate_option_id",
-                    f"The option id {option.id!r} is used more than once in this node.",
+                    f"The option id {option.id} is used more than once in {named(node)}.",
                 )
             seen.add(option.id)
             if not option.label.strip():
                 problems.add(
-                    node.id, f"{at}.options[{j}].label", "missing_label", "Give the option a label."
+                    node.id,
+                    f"{at}.options[{j}].label",
+                    "missing_label",
+                    f"Option {j + 1} of {named(node)} has no label: give it one.",
                 )
-            _check_next(problems, node, f"{at}.options[{j}].next", option.next, index)
+            what = (
+                f'the option "{option.label.strip()}"'
+                if option.label.strip()
+                else (f"option {j + 1}")
+            )
+            _check_next(problems, node, f"{at}.options[{j}].next", option.next, index, what)
     elif node.options:
         code = "terminal_has_options" if node.kind in TERMINAL_KINDS else "options_not_allowed"
-        problems.add(node.id, f"{at}.options", code, f"A {node.kind} node cannot have options.")
+        problems.add(
+            node.id,
+            f"{at}.options",
+            code,
+            f"{_sentence(named(node))} is {a_kind(node.kind)} and cannot have options.",
+        )
 
     if node.kind == "logic":
         if not node.rules:
             problems.add(
-                node.id, f"{at}.rules", "missing_rules", "A logic node needs at least one rule."
+                node.id,
+                f"{at}.rules",
+                "missing_rules",
+                f"{_sentence(named(node))} is a logic node and needs at least one rule.",
             )
         for j, rule in enumerate(node.rules):
-            _check_rule(problems, node, f"{at}.rules[{j}]", rule, variables)
-            _check_next(problems, node, f"{at}.rules[{j}].next", rule.next, index)
-        _check_next(problems, node, f"{at}.default", node.default, index)
+            what = f'the rule "{rule.label}"' if rule.label else f"rule {j + 1}"
+            _check_rule(problems, node, f"{at}.rules[{j}]", rule, variables, what)
+            _check_next(problems, node, f"{at}.rules[{j}].next", rule.next, index, what)
+        _check_next(
+            problems, node, f"{at}.default", node.default, index, 'the default ("Otherwise")'
+        )
     else:
         if node.rules:
             problems.add(
-                node.id, f"{at}.rules", "rules_not_allowed", "Only logic nodes have rules."
+                node.id,
+                f"{at}.rules",
+                "rules_not_allowed",
+                f"{_sentence(named(node))} is {a_kind(node.kind)}: only logic nodes have rules.",
             )
         if node.default is not None:
             problems.add(
-                node.id, f"{at}.default", "default_not_allowed", "Only logic nodes have a default."
+                node.id,
+                f"{at}.default",
+                "default_not_allowed",
+                f"{_sentence(named(node))} is {a_kind(node.kind)}: only logic nodes have a "
+                "default.",
             )
 
     if node.kind == "link":
@@ -399,33 +468,40 @@ def _check_node(
                 node.id,
                 f"{at}.tree_id",
                 "missing_link_target",
-                "Choose the published tree this node continues in.",
+                f"Choose the published tree {named(node)} continues in.",
             )
         elif tree_id is not None and node.tree_id == tree_id:
             problems.add(
                 node.id,
                 f"{at}.tree_id",
                 "link_to_self",
-                "A link cannot lead back into the same tree.",
+                f"{_sentence(named(node))} links back into this same tree: choose another tree.",
             )
         elif published_trees is not None and node.tree_id not in published_trees:
             problems.add(
                 node.id,
                 f"{at}.tree_id",
                 "link_not_published",
-                "The linked tree does not exist in this account or is not published.",
+                f"The tree {named(node)} links to does not exist in this account or is not "
+                "published.",
             )
     elif node.tree_id is not None:
         problems.add(
             node.id,
             f"{at}.tree_id",
             "link_target_not_allowed",
-            "Only link nodes point at another tree.",
+            f"{_sentence(named(node))} is {a_kind(node.kind)}: only link nodes point at "
+            "another tree.",
         )
 
 
 def _check_rule(
-    problems: _Problems, node: Node, field: str, rule: Rule, variables: Mapping[str, Variable]
+    problems: _Problems,
+    node: Node,
+    field: str,
+    rule: Rule,
+    variables: Mapping[str, Variable],
+    what: str,
 ) -> None:
     try:
         expr = logic.parse(rule.when)
@@ -434,7 +510,8 @@ def _check_rule(
             node.id,
             f"{field}.when",
             "invalid_expression",
-            f"{exc.message} (at character {exc.position + 1})",
+            f"The condition of {what} of {named(node)} does not read: {exc.message} "
+            f"(at character {exc.position + 1})",
         )
         return
     for name in sorted(logic.variables_of(expr) - set(variables)):
@@ -442,7 +519,8 @@ def _check_rule(
             node.id,
             f"{field}.when",
             "unknown_variable",
-            f"The variable {name!r} is not declared in the tree's variables.",
+            f"The condition of {what} of {named(node)} reads the variable {name}, which the "
+            "tree does not declare.",
         )
 
 
