@@ -403,9 +403,7 @@ test('every template is a tree that can be published; one is started and publish
   await dialog.getByRole('button', { name: 'Publish version 1' }).click();
   await expect(page.getByText('Published version 1.')).toBeVisible();
   await page.getByRole('link', { name: 'Library', exact: true }).first().click();
-  const card = page
-    .getByRole('listitem')
-    .filter({ has: page.getByRole('heading', { name: laptop?.title }) });
+  const card = page.getByRole('listitem').filter({ has: page.getByRole('heading', { name: laptop?.title }) });
   await expect(card.getByText('Published', { exact: true })).toBeVisible();
 });
 
