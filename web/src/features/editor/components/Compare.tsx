@@ -193,7 +193,7 @@ export function CompareChanges({
   const nodeTitle = (id: string) => drawing.nodes.find((n) => n.id === id)?.node.title || id;
   const item = (id: string, status: DiffStatus) => (
     <li key={`${status}-${id}`} className={`change-item diff-${status}`}>
-      <button type="button" className="link-button" onClick={() => onSelect(id)}>
+      <button type="button" className="link-button wrap" onClick={() => onSelect(id)}>
         {nodeTitle(id)}
       </button>{' '}
       <span className={`badge diff-${status}`}>{DIFF_LABEL[status].toLowerCase()}</span>

@@ -23,7 +23,7 @@ export function EmptySearch({
           <ul className="popular-trees" aria-label="Most used trees">
             {trees.map((tree) => (
               <li key={tree.id}>
-                <button type="button" className="link-button" onClick={() => onRun(tree.id)}>
+                <button type="button" className="link-button wrap" onClick={() => onRun(tree.id)}>
                   {tree.title}
                 </button>{' '}
                 <span className="muted">

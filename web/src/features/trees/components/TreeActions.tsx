@@ -57,22 +57,26 @@ export function TreeActions({ tree, onDone }: { tree: TreeRead; onDone: (message
       {open && (
         <ul id={menuId} className="tree-menu" aria-label={`Actions for ${tree.title}`}>
           <li>
-            <button type="button" className="link-button" onClick={() => action.run('export')}>
+            <button type="button" className="link-button wrap" onClick={() => action.run('export')}>
               Export as a file
             </button>
           </li>
           <li>
-            <button type="button" className="link-button" onClick={() => action.run('duplicate')}>
+            <button type="button" className="link-button wrap" onClick={() => action.run('duplicate')}>
               Duplicate
             </button>
           </li>
           <li>
-            <button type="button" className="link-button" onClick={() => action.run(archived ? 'restore' : 'archive')}>
+            <button
+              type="button"
+              className="link-button wrap"
+              onClick={() => action.run(archived ? 'restore' : 'archive')}
+            >
               {archived ? 'Restore from archive' : 'Archive'}
             </button>
           </li>
           <li>
-            <button type="button" className="link-button danger" onClick={() => setDeleting(true)}>
+            <button type="button" className="link-button wrap danger" onClick={() => setDeleting(true)}>
               Delete…
             </button>
           </li>
