@@ -197,3 +197,45 @@ class TreeVersion(Base):
     published_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), default=utcnow, server_default=text("now()")
     )
+
+
+class SearchWord(Base):
+    """The account's search vocabulary: every lexeme of its live trees' search vectors, with
+    the number of live trees holding it. Kept current in the transaction that changes a
+    vector (`repository.search.refresh_search`, soft delete); typo-tolerant search expands
+    each query word to the words here within its edit budget."""
+
+    __tablename__ = "search_words"
+    __table_args__ = (
+        PrimaryKeyConstraint("account_id", "word", name="pk_search_words"),
+        CheckConstraint("trees >= 0", name="trees_non_negative"),
+        Index(
+            "ix_search_words_word_trgm",
+            "word",
+            postgresql_using="gin",
+            postgresql_ops={"word": "gin_trgm_ops"},
+        ),
+    )
+
+    account_id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("accounts.id", ondelete="CASCADE")
+    )
+    word: Mapped[str] = mapped_column(Text)
+    trees: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+
+class SearchMiss(CreatedAtMixin, Base):
+    """A search that found nothing: what authors' trees are missing. The newest
+    MAX_SEARCH_MISSES per account are kept."""
+
+    __tablename__ = "search_misses"
+    __table_args__ = (Index("ix_search_misses_account_id_created_at", "account_id", "created_at"),)
+
+    id: Mapped[UUIDPk]
+    account_id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("accounts.id", ondelete="CASCADE")
+    )
+    user_id: Mapped[uuid.UUID | None] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("users.id", ondelete="SET NULL")
+    )
+    query: Mapped[str] = mapped_column(String(200))

@@ -1288,9 +1288,37 @@ export type SearchHit = {
 };
 
 /**
+ * SearchMissRead
+ */
+export type SearchMissRead = {
+    /**
+     * Query
+     */
+    query: string;
+    /**
+     * Searched At
+     */
+    searched_at: string;
+    /**
+     * User Id
+     */
+    user_id: string | null;
+    /**
+     * User Name
+     */
+    user_name: string | null;
+};
+
+/**
  * SearchPage
  */
 export type SearchPage = {
+    /**
+     * Did You Mean
+     *
+     * Nothing found: the query with words replaced by the account's nearest vocabulary words (when any differ).
+     */
+    did_you_mean?: string | null;
     /**
      * Items
      */
@@ -1299,6 +1327,12 @@ export type SearchPage = {
      * Next Cursor
      */
     next_cursor: string | null;
+    /**
+     * Suggestions
+     *
+     * Nothing found: the most used trees.
+     */
+    suggestions?: Array<TreeRead>;
 };
 
 /**
@@ -4004,6 +4038,46 @@ export type TreesSearchTreesResponses = {
 };
 
 export type TreesSearchTreesResponse = TreesSearchTreesResponses[keyof TreesSearchTreesResponses];
+
+export type TreesListSearchMissesData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * Limit
+         */
+        limit?: number;
+    };
+    url: '/api/v1/trees/search/misses';
+};
+
+export type TreesListSearchMissesErrors = {
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse;
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse;
+    /**
+     * Unprocessable Entity
+     */
+    422: ErrorResponse;
+};
+
+export type TreesListSearchMissesError = TreesListSearchMissesErrors[keyof TreesListSearchMissesErrors];
+
+export type TreesListSearchMissesResponses = {
+    /**
+     * Response Trees-List Search Misses
+     *
+     * Successful Response
+     */
+    200: Array<SearchMissRead>;
+};
+
+export type TreesListSearchMissesResponse = TreesListSearchMissesResponses[keyof TreesListSearchMissesResponses];
 
 export type TreesListTagsData = {
     body?: never;
