@@ -407,15 +407,29 @@ test('every template is a tree that can be published; one is started and publish
   await expect(card.getByText('Published', { exact: true })).toBeVisible();
 });
 
-test('a search that finds nothing says so and offers the most used trees', async () => {
-  await page.getByLabel('Search trees').fill(`zzqxv`);
+test('search forgives a typo; one that finds nothing offers "did you mean" and the most used trees', async () => {
+  const laptopCard = page
+    .getByRole('list', { name: 'Trees', exact: true })
+    .getByRole('listitem')
+    .filter({ has: page.getByRole('heading', { name: "Laptop won't power on" }) });
+  // One letter changed: found anyway.
+  await page.getByLabel('Search trees').fill('labtop');
+  await expect(laptopCard).toHaveCount(1);
+  // Too far from any word to be found, near enough to be suggested.
+  await page.getByLabel('Search trees').fill('chargerxyz');
   const empty = page.getByRole('region', { name: 'No results' });
-  await expect(empty).toContainText(`No tree matches “zzqxv”.`);
+  await expect(empty).toContainText('No tree matches “chargerxyz”.');
+  await expect(empty).toContainText('Did you mean charger?');
   const popular = empty.getByRole('list', { name: 'Most used trees' });
   await expect(popular.getByRole('listitem').first()).toContainText(TREE);
   await expect(popular.getByRole('listitem').first()).toContainText('(used 1 time)');
-  await screenshot(page, 'library-search-empty');
-  await popular.getByRole('button', { name: TREE }).click();
+  await screenshot(page, 'library-search-did-you-mean');
+  await empty.getByRole('button', { name: 'charger', exact: true }).click();
+  await expect(page.getByLabel('Search trees')).toHaveValue('charger');
+  await expect(laptopCard).toHaveCount(1);
+  // The most used trees start a session.
+  await page.getByLabel('Search trees').fill('zzqxv');
+  await empty.getByRole('list', { name: 'Most used trees' }).getByRole('button', { name: TREE }).click();
   await expect(page).toHaveURL(/\/sessions\/[0-9a-f-]{36}$/);
   await expect(page.locator('h1.node-title')).toHaveText('Are the router lights on?');
 });

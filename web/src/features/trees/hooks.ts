@@ -62,30 +62,52 @@ const searchItems = (data: InfiniteData<{ items: SearchHit[] }>): LibraryItem[] 
 const listItems = (data: InfiniteData<{ items: TreeRead[] }>): LibraryItem[] =>
   allItems(data).map((tree) => ({ tree }));
 
-/** The library list for these filters (search when `q` is set), page by page. Each filter set
- * is its own query, so a page for other filters is never shown or appended. */
-export function useLibrary(filters: LibraryFilters) {
-  const q = filters.q.trim();
-  // The same filters narrow the list and the search (server side, so every page is full).
-  const narrow = {
+/** The same filters narrow the list and the search (server side, so every page is full). */
+function narrowed(filters: LibraryFilters) {
+  return {
     category_id: filters.categoryId || null,
     tag: filters.tag ? [filters.tag] : null,
     status: filters.status || null,
   };
+}
+
+/** The search's query options (one cache entry per text and filters). */
+function searchOptions(filters: LibraryFilters) {
+  return treesSearchTreesInfiniteOptions({ query: { q: filters.q.trim(), ...narrowed(filters), limit: 20 } });
+}
+
+/** The library list for these filters (search when `q` is set), page by page. Each filter set
+ * is its own query, so a page for other filters is never shown or appended. */
+export function useLibrary(filters: LibraryFilters) {
+  const q = filters.q.trim();
   // Search ranks by relevance (the sort applies to the list only).
   const search = useInfiniteQuery({
-    ...treesSearchTreesInfiniteOptions({ query: { q, ...narrow, limit: 20 } }),
+    ...searchOptions(filters),
     ...cursorPaging,
     select: searchItems,
     enabled: q !== '',
   });
   const list = useInfiniteQuery({
-    ...treesListTreesInfiniteOptions({ query: { sort: filters.sort, ...narrow, limit: 24 } }),
+    ...treesListTreesInfiniteOptions({ query: { sort: filters.sort, ...narrowed(filters), limit: 24 } }),
     ...cursorPaging,
     select: listItems,
     enabled: q === '',
   });
   return cursorList(q ? search : list);
+}
+
+/** What a search that found nothing offers (the same query as `useLibrary`'s, read again): a
+ * "did you mean" from the account's own words, and the most used trees. */
+export function useSearchMiss(filters: LibraryFilters) {
+  return useInfiniteQuery({
+    ...searchOptions(filters),
+    ...cursorPaging,
+    select: (data) => ({
+      didYouMean: data.pages[0]?.did_you_mean ?? null,
+      suggestions: data.pages[0]?.suggestions ?? [],
+    }),
+    enabled: filters.q.trim() !== '',
+  });
 }
 
 export function useCategories() {
@@ -243,15 +265,5 @@ export function useCreateFromTemplate() {
     mutationFn: async (templateId: string) =>
       (await treesCreateTreeFromTemplate({ body: { template_id: templateId }, throwOnError: true })).data,
     onSuccess: () => void treesChanged(),
-  });
-}
-
-/** The most used published trees (offered when a search finds nothing). */
-export function useMostUsedTrees(enabled: boolean) {
-  return useQuery({
-    ...treesListTreesOptions({ query: { status: 'published', sort: 'most_used', limit: 5 } }),
-    select: (page) => page.items,
-    enabled,
-    staleTime: 30_000,
   });
 }

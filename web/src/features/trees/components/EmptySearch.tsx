@@ -1,22 +1,35 @@
-import { useMostUsedTrees } from '../hooks';
+import { type LibraryFilters, useSearchMiss } from '../hooks';
 
-/** A search that found nothing: the query said back, and the most used trees to start from. */
+/** A search that found nothing: the query said back, "Did you mean …" (a click searches it), and
+ * the most used trees to start from. */
 export function EmptySearch({
-  query,
-  filtered,
+  filters,
+  onSearch,
   onRun,
 }: {
-  query: string;
-  filtered: boolean;
+  filters: LibraryFilters;
+  onSearch: (text: string) => void;
   onRun: (treeId: string) => void;
 }) {
-  const popular = useMostUsedTrees(true);
-  const trees = popular.data ?? [];
+  const miss = useSearchMiss(filters);
+  const query = filters.q.trim();
+  const filtered = !!(filters.categoryId || filters.tag || filters.status);
+  const didYouMean = miss.data?.didYouMean;
+  const trees = miss.data?.suggestions ?? [];
   return (
     <section className="empty-search" aria-label="No results">
       <p>
-        No tree matches “<strong>{query}</strong>”{filtered ? ' with these filters' : ''}. Try other words, or fewer.
+        No tree matches “<strong>{query}</strong>”{filtered ? ' with these filters' : ''}.
       </p>
+      {didYouMean && (
+        <p>
+          Did you mean{' '}
+          <button type="button" className="link-button wrap did-you-mean" onClick={() => onSearch(didYouMean)}>
+            {didYouMean}
+          </button>
+          ?
+        </p>
+      )}
       {trees.length > 0 && (
         <>
           <p>The most used trees:</p>

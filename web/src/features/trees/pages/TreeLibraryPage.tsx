@@ -118,11 +118,7 @@ export function TreeLibraryPage() {
         loadingLabel="Loading trees…"
         empty={
           q.trim() ? (
-            <EmptySearch
-              query={q.trim()}
-              filtered={!!(filters.categoryId || filters.tag || filters.status)}
-              onRun={runTree.run}
-            />
+            <EmptySearch filters={{ ...filters, q }} onSearch={setText} onRun={runTree.run} />
           ) : filters.categoryId || filters.tag || filters.status ? (
             'No tree matches these filters.'
           ) : isAuthor ? (
