@@ -1,6 +1,6 @@
 // The issue 5 journey against the real app and PostgreSQL: an engineer registers, builds a
 // 6-node tree in the editor through the UI (add, connect, edit, delete, save with Ctrl+S, a
-// publish refused with problems pinned to their nodes, then a publish with a changelog), finds it
+// publish refused with problems pinned to their nodes, then a publish with a changelog in the publish dialog), finds it
 // with quick start, runs it with the number keys, goes back once, completes it, downloads the
 // PDF transcript and finds the session in the history. Then the same runner journey on a phone.
 
@@ -191,20 +191,25 @@ test('registers and builds, checks and publishes a 6-node tree in the editor', a
   await screenshot(page, 'editor-problems');
   await page.getByRole('alert').getByRole('button', { name: 'Free the stuck impeller' }).click();
   await expect(page.getByRole('region', { name: 'Node n4' })).toBeVisible();
-  await expect(panel(page).getByText('Choose the node this leads to.')).toBeVisible();
+  await expect(
+    panel(page).getByText(/^Choose where the option .Done. of .Free the stuck impeller. \(node n4\) leads\.$/),
+  ).toBeVisible();
 
   // Connect n4 -> n6 and publish with a changelog line.
   await panel(page).getByLabel('Option 1 leads to').selectOption('n6');
   await expect(page.locator('.react-flow__edge')).toHaveCount(5);
-  await page.getByLabel('Changelog').fill('First version');
-  await page.getByRole('button', { name: 'Publish' }).click();
+  await page.getByRole('button', { name: 'Publish…' }).click();
+  const publishDialog = page.getByRole('dialog', { name: 'Publish version 1' });
+  await expect(publishDialog).toContainText('This is the first version');
+  await publishDialog.getByLabel('Changelog').fill('First version');
+  await publishDialog.getByLabel('Changelog').press('Enter');
   await expect(page.getByText('Published version 1.')).toBeVisible();
   await expect(page.locator('.tree-node-problems')).toHaveCount(0);
   await screenshot(page, 'editor-published');
 
   // The library shows it, published, never used yet.
   await page.getByRole('link', { name: 'Library', exact: true }).first().click();
-  const card = page.getByRole('listitem').filter({ hasText: TREE });
+  const card = page.getByRole('list', { name: 'Trees', exact: true }).getByRole('listitem').filter({ hasText: TREE });
   await expect(card.getByText('Published')).toBeVisible();
   await expect(card.getByText('Used 0 times')).toBeVisible();
   await screenshot(page, 'library');
@@ -221,7 +226,7 @@ test('registers and builds, checks and publishes a 6-node tree in the editor', a
   const drafts = searched('draft');
   await page.getByLabel('Search trees').fill('pump');
   expect(await titles(drafts)).toEqual([]);
-  await expect(page.getByText('No tree matches these filters.')).toBeVisible();
+  await expect(page.getByText('No tree matches “pump” with these filters.')).toBeVisible();
   await expect(card).toHaveCount(0);
   const published = searched('published');
   await page.getByLabel('Status').selectOption('published');

@@ -29,7 +29,11 @@ export function PagedList<T>({
       ) : list.status === 'pending' ? (
         <Loading label={loadingLabel} />
       ) : list.items.length === 0 ? (
-        <p className="empty">{empty}</p>
+        typeof empty === 'string' ? (
+          <p className="empty">{empty}</p>
+        ) : (
+          <div className="empty">{empty}</div>
+        )
       ) : (
         children
       )}

@@ -47,7 +47,11 @@ export function initialPositions(
 
 /** Where to draw a new node: below `from`, moved right until it overlaps no other node. */
 export function placeBelow(from: XY | undefined, taken: Iterable<XY>): XY {
-  const start = from ? { x: from.x, y: from.y + NODE_HEIGHT + 70 } : { x: 0, y: 0 };
+  return freeSpot(from ? { x: from.x, y: from.y + NODE_HEIGHT + 70 } : { x: 0, y: 0 }, taken);
+}
+
+/** `start`, moved right until it overlaps no node at `taken`. */
+export function freeSpot(start: XY, taken: Iterable<XY>): XY {
   const others = [...taken];
   const overlaps = (p: XY) =>
     others.some((o) => Math.abs(o.x - p.x) < NODE_WIDTH + 10 && Math.abs(o.y - p.y) < NODE_HEIGHT + 10);

@@ -41,6 +41,8 @@ export interface TreeNodeData extends Record<string, unknown> {
   node: GraphNode;
   isStart: boolean;
   problems: number;
+  /** In a compare: what happened to the node. */
+  diff?: 'added' | 'removed' | 'changed' | null;
 }
 export type TreeFlowNode = FlowNode<TreeNodeData, 'tree'>;
 
@@ -156,7 +158,7 @@ export function problemField(problem: Problem): string {
 
 /** Fields the node panel shows a message next to; problems elsewhere go on top of the panel. */
 export function isPanelField(field: string): boolean {
-  return /^(title|body|options|rules|default|tree_id|options\[\d+\]\.(label|next)|rules\[\d+\]\.(when|next))$/.test(
+  return /^(title|body|options|rules|default|tree_id|options\[\d+\]\.(label|next)|rules\[\d+\]\.(when|next|label))$/.test(
     field,
   );
 }
@@ -278,19 +280,63 @@ export function removeEdges(doc: EditorDoc, edges: readonly Pick<TreeFlowEdge, '
   return out;
 }
 
+/** The branch of a logic node a new edge leaves from: a rule (by index), the default, or a new rule. */
+export type Branch = { kind: 'rule'; index: number } | { kind: 'default' } | { kind: 'new-rule' };
+
+/** The branch a logic node's next step goes to unless the author picks another: the first rule
+ * leading nowhere, else the default if it leads nowhere, else a new rule. */
+export function openBranch(node: GraphNode): Branch {
+  const index = (node.rules ?? []).findIndex((r) => !r.next);
+  if (index >= 0) return { kind: 'rule', index };
+  return node.default ? { kind: 'new-rule' } : { kind: 'default' };
+}
+
+export function branchKey(branch: Branch): string {
+  return branch.kind === 'rule' ? `rule-${branch.index}` : branch.kind;
+}
+
+export function parseBranchKey(key: string): Branch {
+  const m = /^rule-(\d+)$/.exec(key);
+  if (m) return { kind: 'rule', index: Number(m[1]) };
+  return key === 'default' ? { kind: 'default' } : { kind: 'new-rule' };
+}
+
+/** How the panel and messages name a branch: the rule's label, else its condition. */
+export function branchName(node: GraphNode, branch: Branch): string {
+  if (branch.kind === 'default') return 'Otherwise (default)';
+  if (branch.kind === 'new-rule') return 'A new rule';
+  const rule = (node.rules ?? [])[branch.index];
+  const name = rule?.label?.trim() || rule?.when.trim();
+  return `Rule ${branch.index + 1}${name ? `: ${name}` : ''}`;
+}
+
+/** Points one branch of a logic node at `target` (a new rule gets an empty condition). */
+export function setBranch(node: GraphNode, branch: Branch, target: string): GraphNode {
+  const rules = node.rules ?? [];
+  if (branch.kind === 'default') return { ...node, default: target };
+  if (branch.kind === 'rule' && branch.index < rules.length) {
+    return { ...node, rules: rules.map((r, i) => (i === branch.index ? { ...r, next: target } : r)) };
+  }
+  return { ...node, rules: [...rules, { when: '', next: target, label: null }] };
+}
+
 /**
  * Connects `source` to `target` the way its kind allows: a question or action gets a new
- * option (or its first unconnected one), a logic node its default (then a new rule).
+ * option (or its first unconnected one), a logic node the branch given (by default the first
+ * open one: see `openBranch`).
  * Returns null when the source cannot lead anywhere (solution, escalation, link).
  */
-export function connect(doc: EditorDoc, source: string, target: string, label?: string): EditorDoc | null {
+export function connect(
+  doc: EditorDoc,
+  source: string,
+  target: string,
+  label?: string,
+  branch?: Branch,
+): EditorDoc | null {
   const node = doc.nodes.find((n) => n.id === source);
   if (!node || !doc.nodes.some((n) => n.id === target) || NO_OUTPUT.has(node.kind)) return null;
   return updateNode(doc, source, (n) => {
-    if (n.kind === 'logic') {
-      if (!n.default) return { ...n, default: target };
-      return { ...n, rules: [...(n.rules ?? []), { when: '', next: target, label: null }] };
-    }
+    if (n.kind === 'logic') return setBranch(n, branch ?? openBranch(n), target);
     const options = n.options ?? [];
     const open = options.findIndex((o) => !o.next);
     if (open >= 0 && label === undefined) {

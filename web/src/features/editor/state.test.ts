@@ -137,3 +137,74 @@ describe('editor reducer', () => {
     expect(run(open(), { type: 'checked', problems: [], valid: false }).notice).toBeNull();
   });
 });
+
+describe('logic branches', () => {
+  const logicGraph: Graph = {
+    start: 'n1',
+    variables: [{ name: 'location', label: 'Where' }],
+    nodes: [
+      {
+        id: 'n1',
+        kind: 'logic',
+        title: 'Where?',
+        rules: [
+          { when: 'location == "home"', label: 'At home', next: 'n2' },
+          { when: 'location == "office"', label: 'In the office', next: null },
+        ],
+        default: 'n2',
+        position: { x: 0, y: 0 },
+      },
+      { id: 'n2', kind: 'solution', title: 'Fixed', position: { x: 0, y: 200 } },
+    ],
+  };
+  const opened = () => run(initialState({ graph: logicGraph, revision: 1 }, 'Logic'), { type: 'select', id: 'n1' });
+  const addFromN1 = (state: EditorState) =>
+    run(state, { type: 'add-node', node: blankNode('n3', 'solution', 'New'), position: { x: 0, y: 400 }, from: 'n1' });
+
+  it('a next step goes to the branch the author picked, and says so', () => {
+    const state = addFromN1(run(opened(), { type: 'branch', branch: { kind: 'rule', index: 0 } }));
+    const n1 = state.doc.nodes[0];
+    expect(n1?.rules?.map((r) => r.next)).toEqual(['n3', null]);
+    expect(n1?.default).toBe('n2');
+    expect(state.notice).toBe('Added to Rule 1: At home of “Where?”.');
+    expect(state.branch).toBeNull();
+  });
+
+  it('with no branch picked, the first rule leading nowhere: never the default silently', () => {
+    const state = addFromN1(opened());
+    expect(state.doc.nodes[0]?.rules?.map((r) => r.next)).toEqual(['n2', 'n3']);
+    expect(state.doc.nodes[0]?.default).toBe('n2');
+    expect(state.notice).toBe('Added to Rule 2: In the office of “Where?”.');
+  });
+
+  it('the default, when picked', () => {
+    const state = addFromN1(run(opened(), { type: 'branch', branch: { kind: 'default' } }));
+    expect(state.doc.nodes[0]?.default).toBe('n3');
+    expect(state.doc.nodes[0]?.rules?.map((r) => r.next)).toEqual(['n2', null]);
+  });
+
+  it('a drawn edge follows the picked branch too; selecting another node forgets it', () => {
+    const picked = run(opened(), { type: 'branch', branch: { kind: 'new-rule' } });
+    const drawn = run(picked, { type: 'connect', source: 'n1', target: 'n2' });
+    expect(drawn.doc.nodes[0]?.rules).toHaveLength(3);
+    expect(run(picked, { type: 'select', id: 'n2' }).branch).toBeNull();
+  });
+
+  it('restoring loads another draft with an undo; the next edit drops the undo', () => {
+    const restored = run(opened(), {
+      type: 'loaded',
+      draft: { graph: { start: 'n2', nodes: [{ id: 'n2', kind: 'solution', title: 'Only' }] }, revision: 7 },
+      notice: 'Version 1 restored into the draft.',
+      undo: { label: 'version 1', graph: logicGraph },
+    });
+    expect(restored.revision).toBe(7);
+    expect(restored.dirty).toBe(false);
+    expect(restored.nodes.map((n) => n.id)).toEqual(['n2']);
+    expect(restored.undo?.graph).toBe(logicGraph);
+    const edited = run(restored, {
+      type: 'edit',
+      change: (doc) => ({ ...doc, nodes: doc.nodes.map((n) => ({ ...n, title: 'Changed' })) }),
+    });
+    expect(edited.undo).toBeNull();
+  });
+});

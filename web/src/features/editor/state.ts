@@ -6,6 +6,8 @@ import { applyNodeChanges, type EdgeChange, type NodeChange } from '@xyflow/reac
 import { initialPositions } from './layout';
 import {
   addNode,
+  type Branch,
+  branchName,
   connect,
   fromGraph,
   problemsByNode,
@@ -19,10 +21,11 @@ import {
   type Problem,
   type TreeFlowEdge,
   type TreeFlowNode,
+  openBranch,
   type XY,
 } from './model';
 
-export type Pending = 'save' | 'publish' | 'check';
+export type Pending = 'save' | 'publish' | 'check' | 'prepare-publish' | 'restore' | 'undo';
 
 export interface EditorState {
   doc: EditorDoc;
@@ -43,7 +46,12 @@ export interface EditorState {
   message: string | null;
   /** The outcome of the last save, check or publish. */
   notice: string | null;
-  tab: 'node' | 'variables';
+  tab: 'node' | 'variables' | 'versions';
+  /** The branch of the selected logic node that a new next step (or a drawn edge) goes to;
+   * null: its first open branch (see `openBranch`). */
+  branch: Branch | null;
+  /** The draft as it was before a version was restored into it, to undo the restore. */
+  undo: { label: string; graph: Graph } | null;
   newKind: NodeKind;
   pending: Pending | null;
 }
@@ -52,6 +60,13 @@ export type EditorAction =
   | { type: 'edit'; change: (doc: EditorDoc) => EditorDoc }
   | { type: 'connect'; source: string; target: string }
   | { type: 'add-node'; node: GraphNode; position: XY; from?: string | undefined }
+  | { type: 'branch'; branch: Branch | null }
+  | {
+      type: 'loaded';
+      draft: { graph: Graph; revision: number };
+      notice: string;
+      undo: EditorState['undo'];
+    }
   | { type: 'remove-nodes'; ids: readonly string[] }
   | { type: 'remove-edges'; edges: readonly TreeFlowEdge[] }
   | { type: 'nodes-change'; changes: NodeChange<TreeFlowNode>[] }
@@ -88,6 +103,8 @@ export function initialState(draft: { graph: Graph; revision: number } | null | 
     message: null,
     notice: null,
     tab: 'node',
+    branch: null,
+    undo: null,
     newKind: 'question',
     pending: null,
   };
@@ -102,6 +119,7 @@ function withDoc(state: EditorState, doc: EditorDoc, positions: ReadonlyMap<stri
   if (doc === state.doc) return state;
   return {
     ...state,
+    undo: null,
     doc,
     nodes: syncFlowNodes(doc, state.nodes, positions, problemCounts(state.problems)),
     edits: state.edits + 1,
@@ -123,7 +141,7 @@ export function editorReducer(state: EditorState, action: EditorAction): EditorS
     case 'edit':
       return withDoc(state, action.change(state.doc));
     case 'connect': {
-      const next = connect(state.doc, action.source, action.target);
+      const next = connect(state.doc, action.source, action.target, undefined, branchFor(state, action.source));
       if (!next) {
         return {
           ...state,
@@ -135,8 +153,33 @@ export function editorReducer(state: EditorState, action: EditorAction): EditorS
     case 'add-node': {
       const { node, from } = action;
       const added = addNode(state.doc, node);
-      const doc = from ? (connect(added, from, node.id) ?? added) : added;
-      return withDoc(state, doc, new Map([[node.id, action.position]]));
+      const doc = from ? (connect(added, from, node.id, undefined, branchFor(state, from)) ?? added) : added;
+      const source = from ? state.doc.nodes.find((n) => n.id === from) : undefined;
+      const notice =
+        source?.kind === 'logic'
+          ? `Added to ${branchName(source, branchFor(state, from ?? '') ?? { kind: 'new-rule' })} of “${source.title || source.id}”.`
+          : null;
+      return { ...withDoc(state, doc, new Map([[node.id, action.position]])), branch: null, notice };
+    }
+    case 'branch':
+      return { ...state, branch: action.branch };
+    case 'loaded': {
+      const { doc, positions } = fromGraph(action.draft.graph);
+      const laid = initialPositions(doc, positions);
+      return {
+        ...state,
+        doc,
+        nodes: syncFlowNodes(doc, [], laid.positions, new Map()),
+        selectedEdges: new Set(),
+        problems: EMPTY_PROBLEMS,
+        dirty: false,
+        edits: state.edits + 1,
+        revision: action.draft.revision,
+        branch: null,
+        undo: action.undo,
+        notice: action.notice,
+        message: null,
+      };
     }
     case 'remove-nodes':
       return withDoc(state, removeNodes(state.doc, new Set(action.ids)));
@@ -162,7 +205,12 @@ export function editorReducer(state: EditorState, action: EditorAction): EditorS
       return { ...state, selectedEdges };
     }
     case 'select':
-      return { ...state, nodes: select(state.nodes, action.id), tab: 'node' };
+      return {
+        ...state,
+        nodes: select(state.nodes, action.id),
+        tab: 'node',
+        branch: selectedNodeId(state) === action.id ? state.branch : null,
+      };
     case 'layout':
       return {
         ...state,
@@ -198,6 +246,14 @@ export function editorReducer(state: EditorState, action: EditorAction): EditorS
     case 'finished':
       return { ...state, pending: null };
   }
+}
+
+/** The branch a new edge from logic node `source` takes: the one picked in its panel (when it is
+ * the selected node), else its first open one. Undefined for other kinds. */
+function branchFor(state: EditorState, source: string): Branch | undefined {
+  const node = state.doc.nodes.find((n) => n.id === source);
+  if (node?.kind !== 'logic') return undefined;
+  return (selectedNodeId(state) === source ? state.branch : null) ?? openBranch(node);
 }
 
 /** The selected node's id (React Flow's selection). */

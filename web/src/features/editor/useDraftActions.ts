@@ -6,7 +6,15 @@ import { useBlocker } from 'react-router';
 
 import { describeError } from '../../lib/api/errors';
 import { useSaveShortcut, useSingleFlight } from '../../lib/guards/hooks';
-import { conflictRevision, publishProblems, usePublish, useReloadDraft, useSaveDraft, useValidate } from './hooks';
+import {
+  conflictRevision,
+  publishProblems,
+  usePublish,
+  useReloadDraft,
+  useRestoreVersion,
+  useSaveDraft,
+  useValidate,
+} from './hooks';
 import { normaliseProblems, toGraph } from './model';
 import type { EditorAction, EditorState, Pending } from './state';
 
@@ -14,7 +22,12 @@ export function useDraftActions(treeId: string, state: EditorState, dispatch: Di
   const save = useSaveDraft(treeId);
   const publish = usePublish(treeId);
   const validate = useValidate(treeId);
+  const restore = useRestoreVersion(treeId);
   const reload = useReloadDraft(treeId);
+  /** The publish dialog is open (the draft was saved and has no problems). */
+  const [publishing, setPublishing] = useState(false);
+  /** The last "Publish" found problems before asking anything. */
+  const [refused, setRefused] = useState(false);
   // The action reads the state as it is when it runs (and again after awaiting a save).
   const latest = useRef(state);
   useLayoutEffect(() => {
@@ -34,25 +47,64 @@ export function useDraftActions(treeId: string, state: EditorState, dispatch: Di
     dispatch({ type: 'saved', revision, editsAtStart: edits });
   };
 
-  const action = useSingleFlight(async (kind: Pending, baseRevision?: number) => {
+  const action = useSingleFlight(async (kind: Pending, arg?: number, then?: () => void) => {
     dispatch({ type: 'started', pending: kind });
     publish.reset();
+    restore.reset();
+    setRefused(false);
     try {
       if (kind === 'save') {
-        await doSave(baseRevision);
+        await doSave(arg);
+        then?.();
       } else if (kind === 'check') {
         if (latest.current.dirty) await doSave();
         const report = await validate.mutateAsync();
         dispatch({ type: 'checked', problems: normaliseProblems(report.problems), valid: report.is_valid });
-      } else {
+      } else if (kind === 'prepare-publish') {
+        // Saved and checked first: the dialog then compares what is saved against the live version.
+        if (latest.current.dirty) await doSave();
+        const report = await validate.mutateAsync();
+        const problems = normaliseProblems(report.problems);
+        dispatch({ type: 'refused', problems });
+        if (report.is_valid) setPublishing(true);
+        else setRefused(true);
+      } else if (kind === 'restore' && arg !== undefined) {
+        // Unsaved edits are saved first: Undo brings back the draft as the server had it.
+        if (latest.current.dirty) await doSave();
+        const tree = await restore.mutateAsync({ number: arg, baseRevision: latest.current.revision });
+        if (tree.draft) {
+          dispatch({
+            type: 'loaded',
+            draft: tree.draft,
+            notice: `Version ${arg} restored into the draft.`,
+            undo: { label: `version ${arg}`, graph: tree.previous_draft.graph },
+          });
+        }
+      } else if (kind === 'undo') {
+        const undo = latest.current.undo;
+        if (!undo) return;
+        const saved = await save.mutateAsync({ baseRevision: latest.current.revision, graph: undo.graph });
+        if (saved.draft) {
+          dispatch({
+            type: 'loaded',
+            draft: saved.draft,
+            notice: 'Restore undone: the draft is as it was.',
+            undo: null,
+          });
+        }
+      } else if (kind === 'publish') {
         if (latest.current.dirty) await doSave();
         const { changelog, revision } = latest.current;
         try {
           const version = await publish.mutateAsync({ changelog: changelog.trim(), baseRevision: revision });
+          setPublishing(false);
           dispatch({ type: 'published', version: version.number });
         } catch (error) {
           const found = publishProblems(error);
-          if (found) dispatch({ type: 'refused', problems: found });
+          if (found) {
+            setPublishing(false);
+            dispatch({ type: 'refused', problems: found });
+          }
           throw error;
         }
       }
@@ -60,7 +112,12 @@ export function useDraftActions(treeId: string, state: EditorState, dispatch: Di
       dispatch({ type: 'finished' });
     }
   });
-  const run = (kind: Pending) => action.run(kind);
+  const run = (kind: Pending, arg?: number) => action.run(kind, arg);
+  /** Saves unsaved changes first (if any), then calls `then`. */
+  const afterSave = (then: () => void) => {
+    if (latest.current.dirty) action.run('save', undefined, then);
+    else then();
+  };
   useSaveShortcut(() => action.run('save'));
 
   // Leaving with unsaved changes asks first: the browser asks on reload and close, the page
@@ -85,11 +142,13 @@ export function useDraftActions(treeId: string, state: EditorState, dispatch: Di
   }, [leaveAfterSave, action.busy, dirty, leaving]);
 
   const conflict = conflictRevision(save.error);
-  const publishErrors = publishProblems(publish.error)
-    ? ['The tree cannot be published until the problems marked on the nodes are fixed.']
-    : describeError(publish.error).general;
+  const publishErrors =
+    refused || publishProblems(publish.error)
+      ? ['The tree cannot be published until the problems marked on the nodes are fixed.']
+      : describeError(publish.error).general;
   return {
     run,
+    afterSave,
     busy: action.busy,
     /** The revision someone else saved (a 409 draft_conflict), or null. */
     conflict,
@@ -97,7 +156,14 @@ export function useDraftActions(treeId: string, state: EditorState, dispatch: Di
       ...(conflict ? [] : describeError(save.error).general),
       ...publishErrors,
       ...describeError(validate.error).general,
+      ...describeError(restore.error).general,
     ],
+    /** The publish dialog is open. */
+    publishing,
+    closePublish: () => {
+      publish.reset();
+      setPublishing(false);
+    },
     /** Drop my changes: open their version. */
     reload: () => void reload(),
     /** Save mine over theirs: the next save is based on their revision. */

@@ -2,12 +2,27 @@
 
 import { type InfiniteData, useInfiniteQuery, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 
-import { treesCreateTree, type SearchHit, type TreeCreate, type TreeRead, type TreeStatus } from '../../client';
+import {
+  type SearchHit,
+  type TreeCreate,
+  type TreeDocument,
+  type TreeRead,
+  type TreeStatus,
+  treesArchiveTree,
+  treesCreateTree,
+  treesCreateTreeFromTemplate,
+  treesDeleteTree,
+  treesDuplicateTree,
+  treesExportTree,
+  treesImportTree,
+  treesUnarchiveTree,
+} from '../../client';
 import {
   treesListCategoriesOptions,
   treesListCategoriesQueryKey,
   treesListTagsOptions,
   treesListTagsQueryKey,
+  treesListTreeTemplatesOptions,
   treesListTreesInfiniteOptions,
   treesListTreesOptions,
   treesListTreesQueryKey,
@@ -47,30 +62,52 @@ const searchItems = (data: InfiniteData<{ items: SearchHit[] }>): LibraryItem[] 
 const listItems = (data: InfiniteData<{ items: TreeRead[] }>): LibraryItem[] =>
   allItems(data).map((tree) => ({ tree }));
 
-/** The library list for these filters (search when `q` is set), page by page. Each filter set
- * is its own query, so a page for other filters is never shown or appended. */
-export function useLibrary(filters: LibraryFilters) {
-  const q = filters.q.trim();
-  // The same filters narrow the list and the search (server side, so every page is full).
-  const narrow = {
+/** The same filters narrow the list and the search (server side, so every page is full). */
+function narrowed(filters: LibraryFilters) {
+  return {
     category_id: filters.categoryId || null,
     tag: filters.tag ? [filters.tag] : null,
     status: filters.status || null,
   };
+}
+
+/** The search's query options (one cache entry per text and filters). */
+function searchOptions(filters: LibraryFilters) {
+  return treesSearchTreesInfiniteOptions({ query: { q: filters.q.trim(), ...narrowed(filters), limit: 20 } });
+}
+
+/** The library list for these filters (search when `q` is set), page by page. Each filter set
+ * is its own query, so a page for other filters is never shown or appended. */
+export function useLibrary(filters: LibraryFilters) {
+  const q = filters.q.trim();
   // Search ranks by relevance (the sort applies to the list only).
   const search = useInfiniteQuery({
-    ...treesSearchTreesInfiniteOptions({ query: { q, ...narrow, limit: 20 } }),
+    ...searchOptions(filters),
     ...cursorPaging,
     select: searchItems,
     enabled: q !== '',
   });
   const list = useInfiniteQuery({
-    ...treesListTreesInfiniteOptions({ query: { sort: filters.sort, ...narrow, limit: 24 } }),
+    ...treesListTreesInfiniteOptions({ query: { sort: filters.sort, ...narrowed(filters), limit: 24 } }),
     ...cursorPaging,
     select: listItems,
     enabled: q === '',
   });
   return cursorList(q ? search : list);
+}
+
+/** What a search that found nothing offers (the same query as `useLibrary`'s, read again): a
+ * "did you mean" from the account's own words, and the most used trees. */
+export function useSearchMiss(filters: LibraryFilters) {
+  return useInfiniteQuery({
+    ...searchOptions(filters),
+    ...cursorPaging,
+    select: (data) => ({
+      didYouMean: data.pages[0]?.did_you_mean ?? null,
+      suggestions: data.pages[0]?.suggestions ?? [],
+    }),
+    enabled: filters.q.trim() !== '',
+  });
 }
 
 export function useCategories() {
@@ -126,6 +163,107 @@ export function useCreateTree() {
   const treesChanged = useTreesChanged();
   return useMutation({
     mutationFn: async (body: TreeCreate) => (await treesCreateTree({ body, throwOnError: true })).data,
+    onSuccess: () => void treesChanged(),
+  });
+}
+
+/** Archive (hidden from technicians) or bring back: published again if it has a version. */
+export function useArchiveTree() {
+  const treesChanged = useTreesChanged();
+  return useMutation({
+    mutationFn: async ({ tree, archived }: { tree: TreeRead; archived: boolean }) => {
+      const options = { path: { tree_id: tree.id }, throwOnError: true } as const;
+      return (archived ? await treesArchiveTree(options) : await treesUnarchiveTree(options)).data;
+    },
+    onSuccess: (_, { tree }) => void treesChanged(tree.id),
+  });
+}
+
+export function useDeleteTree() {
+  const treesChanged = useTreesChanged();
+  return useMutation({
+    mutationFn: async (tree: TreeRead) => {
+      await treesDeleteTree({ path: { tree_id: tree.id }, throwOnError: true });
+    },
+    onSuccess: (_, tree) => void treesChanged(tree.id),
+  });
+}
+
+async function exportDocument(treeId: string): Promise<TreeDocument> {
+  return (await treesExportTree({ path: { tree_id: treeId }, query: { source: 'draft' }, throwOnError: true })).data;
+}
+
+/** A file name for a tree's export: its title in lower case, words joined by dashes. */
+export function exportFileName(title: string): string {
+  const slug = title
+    .toLowerCase()
+    .normalize('NFKD')
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 80);
+  return `${slug || 'tree'}.troubletree.json`;
+}
+
+/** Downloads the tree (its draft, with title, tags and category) as a JSON file to import later. */
+export function useExportTree() {
+  return useMutation({
+    mutationFn: async (tree: TreeRead) => {
+      const document = await exportDocument(tree.id);
+      const blob = new Blob([JSON.stringify(document, null, 2)], { type: 'application/json' });
+      const url = URL.createObjectURL(blob);
+      const link = Object.assign(window.document.createElement('a'), {
+        href: url,
+        download: exportFileName(tree.title),
+      });
+      window.document.body.append(link);
+      link.click();
+      link.remove();
+      setTimeout(() => URL.revokeObjectURL(url), 10_000);
+    },
+  });
+}
+
+/** What a chosen file holds, read as a tree document; a clear error when it is not JSON. */
+export async function readTreeFile(file: File): Promise<TreeDocument> {
+  const text = await file.text();
+  try {
+    return JSON.parse(text) as TreeDocument;
+  } catch {
+    throw new Error(`“${file.name}” is not a tree file: it is not JSON. Choose a file exported from TroubleTree.`);
+  }
+}
+
+/** A new draft tree from an exported file (the server checks it is a tree). */
+export function useImportTree() {
+  const treesChanged = useTreesChanged();
+  return useMutation({
+    mutationFn: async (file: File) =>
+      (await treesImportTree({ body: await readTreeFile(file), throwOnError: true })).data,
+    onSuccess: () => void treesChanged(),
+  });
+}
+
+/** A copy of the tree as a new draft ("Copy of …"). */
+export function useDuplicateTree() {
+  const treesChanged = useTreesChanged();
+  return useMutation({
+    mutationFn: async (tree: TreeRead) =>
+      (await treesDuplicateTree({ path: { tree_id: tree.id }, throwOnError: true })).data,
+    onSuccess: () => void treesChanged(),
+  });
+}
+
+/** The starter trees shipped with the product. */
+export function useTemplates(enabled: boolean) {
+  return useQuery({ ...treesListTreeTemplatesOptions(), enabled, staleTime: Infinity });
+}
+
+/** A new draft from one of the starter trees shipped with the product. */
+export function useCreateFromTemplate() {
+  const treesChanged = useTreesChanged();
+  return useMutation({
+    mutationFn: async (templateId: string) =>
+      (await treesCreateTreeFromTemplate({ body: { template_id: templateId }, throwOnError: true })).data,
     onSuccess: () => void treesChanged(),
   });
 }

@@ -1,16 +1,25 @@
 import { memo } from 'react';
 
 import {
+  type Branch,
+  branchKey,
+  branchName,
   CHOICE,
   changeKind,
   isPanelField,
   KINDS,
   newOptionId,
+  openBranch,
+  parseBranchKey,
   problemField,
   type GraphNode,
   type NodeKind,
   type Problem,
+  type Variable,
 } from '../model';
+import { RuleField, TryRules } from './RuleField';
+
+const NO_VARIABLES: readonly Variable[] = [];
 
 export interface NodeChoice {
   id: string;
@@ -29,6 +38,11 @@ interface Props {
   /** A new node of `kind`, reached from this one (a new option, rule or default). */
   onAddConnected: (kind: NodeKind) => void;
   onSelect: (id: string) => void;
+  /** Logic nodes: the branch a new next step goes to (null: the first open one). */
+  branch?: Branch | null;
+  onBranch?: (branch: Branch | null) => void;
+  /** The tree's variables (rules read them). */
+  variables?: readonly Variable[];
 }
 
 function TargetSelect({
@@ -39,6 +53,7 @@ function TargetSelect({
   self,
   error,
   onChange,
+  onFocus,
 }: {
   id: string;
   label: string;
@@ -47,6 +62,7 @@ function TargetSelect({
   self: string;
   error?: string | undefined;
   onChange: (value: string | null) => void;
+  onFocus?: () => void;
 }) {
   return (
     <div className="field">
@@ -55,6 +71,7 @@ function TargetSelect({
         id={id}
         value={value ?? ''}
         aria-invalid={error ? true : undefined}
+        onFocus={onFocus}
         onChange={(e) => onChange(e.target.value || null)}
       >
         <option value="">— choose a node —</option>
@@ -83,6 +100,9 @@ export const NodePanel = memo(function NodePanel({
   onDelete,
   onAddConnected,
   onSelect,
+  branch = null,
+  onBranch,
+  variables = NO_VARIABLES,
 }: Props) {
   const byField = new Map<string, string>();
   const general: string[] = [];
@@ -95,6 +115,8 @@ export const NodePanel = memo(function NodePanel({
   const options = node.options ?? [];
   const rules = node.rules ?? [];
   const set = (change: Partial<GraphNode>) => onChange({ ...node, ...change });
+  const target = branch && !(branch.kind === 'rule' && branch.index >= rules.length) ? branch : openBranch(node);
+  const titleOf = (id: string) => targets.find((t) => t.id === id)?.title || id;
   const pid = `node-${node.id}`;
 
   return (
@@ -217,19 +239,35 @@ export const NodePanel = memo(function NodePanel({
           <legend>Rules (first true rule wins)</legend>
           {err('rules') && <p className="field-error">{err('rules')}</p>}
           {rules.map((rule, i) => (
-            // biome-ignore lint/suspicious/noArrayIndexKey: rules have no id; their order is their identity
-            <div key={i} className="sub-item">
+            <fieldset
+              // biome-ignore lint/suspicious/noArrayIndexKey: rules have no id; their order is their identity
+              key={i}
+              className={`sub-item rule-item${target.kind === 'rule' && target.index === i ? ' branch-picked' : ''}`}
+              onFocus={() => onBranch?.({ kind: 'rule', index: i })}
+            >
+              <legend className="visually-hidden">Rule {i + 1}</legend>
               <div className="field">
-                <label htmlFor={`${pid}-r-${i}-when`}>Rule {i + 1}: when</label>
+                <label htmlFor={`${pid}-r-${i}-label`}>Rule {i + 1} label (what technicians see)</label>
                 <input
-                  id={`${pid}-r-${i}-when`}
-                  value={rule.when}
-                  placeholder="pressure > 3 and model == 'X2'"
-                  aria-invalid={err(`rules[${i}].when`) ? true : undefined}
-                  onChange={(e) => set({ rules: rules.map((r, j) => (j === i ? { ...r, when: e.target.value } : r)) })}
+                  id={`${pid}-r-${i}-label`}
+                  value={rule.label ?? ''}
+                  maxLength={200}
+                  placeholder="Customer is in the office"
+                  aria-invalid={err(`rules[${i}].label`) ? true : undefined}
+                  onChange={(e) =>
+                    set({ rules: rules.map((r, j) => (j === i ? { ...r, label: e.target.value || null } : r)) })
+                  }
                 />
-                {err(`rules[${i}].when`) && <p className="field-error">{err(`rules[${i}].when`)}</p>}
+                {err(`rules[${i}].label`) && <p className="field-error">{err(`rules[${i}].label`)}</p>}
               </div>
+              <RuleField
+                id={`${pid}-r-${i}-when`}
+                label={`Rule ${i + 1}: when`}
+                value={rule.when}
+                variables={variables}
+                serverError={err(`rules[${i}].when`)}
+                onChange={(when) => set({ rules: rules.map((r, j) => (j === i ? { ...r, when } : r)) })}
+              />
               <TargetSelect
                 id={`${pid}-r-${i}-next`}
                 label={`Rule ${i + 1} leads to`}
@@ -247,7 +285,7 @@ export const NodePanel = memo(function NodePanel({
               >
                 Remove
               </button>
-            </div>
+            </fieldset>
           ))}
           <button
             type="button"
@@ -258,6 +296,7 @@ export const NodePanel = memo(function NodePanel({
           </button>
           <TargetSelect
             id={`${pid}-default`}
+            onFocus={() => onBranch?.({ kind: 'default' })}
             label="Otherwise (default) leads to"
             value={node.default}
             targets={targets}
@@ -265,6 +304,7 @@ export const NodePanel = memo(function NodePanel({
             error={err('default')}
             onChange={(next) => set({ default: next })}
           />
+          <TryRules node={node} variables={variables} titleOf={titleOf} />
         </fieldset>
       )}
 
@@ -291,6 +331,28 @@ export const NodePanel = memo(function NodePanel({
       {(CHOICE.has(node.kind) || node.kind === 'logic') && (
         <fieldset className="sub-list add-connected">
           <legend>Add a next step</legend>
+          {node.kind === 'logic' && (
+            <div className="field">
+              <label htmlFor={`${pid}-branch`}>To the branch</label>
+              <select
+                id={`${pid}-branch`}
+                value={branchKey(target)}
+                onChange={(e) => onBranch?.(parseBranchKey(e.target.value))}
+              >
+                {rules.map((rule, i) => (
+                  // biome-ignore lint/suspicious/noArrayIndexKey: rules have no id; their order is their identity
+                  <option key={i} value={`rule-${i}`}>
+                    {branchName(node, { kind: 'rule', index: i })}
+                    {rule.next ? ` (now leads to ${titleOf(rule.next)})` : ''}
+                  </option>
+                ))}
+                <option value="default">
+                  Otherwise (default){node.default ? ` (now leads to ${titleOf(node.default)})` : ''}
+                </option>
+                <option value="new-rule">A new rule</option>
+              </select>
+            </div>
+          )}
           <div className="actions">
             {KINDS.map((k) => (
               <button key={k.kind} type="button" className="button small" onClick={() => onAddConnected(k.kind)}>

@@ -5,16 +5,18 @@ import { NO_OUTPUT, type TreeFlowNode } from '../model';
 
 /** A node on the canvas: kind, title, start marker and the number of publish problems. */
 export const TreeNode = memo(function TreeNode({ data, selected }: NodeProps<TreeFlowNode>) {
-  const { node, isStart, problems } = data;
+  const { node, isStart, problems, diff } = data;
   return (
     <div
-      className={`tree-node kind-${node.kind}${selected ? ' selected' : ''}${problems ? ' has-problems' : ''}`}
+      className={`tree-node kind-${node.kind}${selected ? ' selected' : ''}${problems ? ' has-problems' : ''}${diff ? ` diff-${diff}` : ''}`}
       data-node-id={node.id}
+      data-diff={diff ?? undefined}
     >
       <Handle type="target" position={Position.Top} />
       <div className="tree-node-head">
         <span className="tree-node-kind">{node.kind}</span>
         {isStart && <span className="tree-node-start">start</span>}
+        {diff && <span className={`tree-node-diff diff-${diff}`}>{diff}</span>}
         {problems > 0 && (
           <span className="tree-node-problems" title={`${problems} problem${problems === 1 ? '' : 's'}`}>
             {problems} ⚠

@@ -11,25 +11,32 @@ import {
   type EdgeChange,
   type NodeChange,
 } from '@xyflow/react';
-import { useCallback, useLayoutEffect, useMemo, useReducer, useRef } from 'react';
+import { useCallback, useLayoutEffect, useMemo, useReducer, useRef, useState } from 'react';
 import { Link, useParams } from 'react-router';
 
 import { describeError } from '../../../lib/api/errors';
 import { FormErrors } from '../../../ui/forms';
 import { Loading, usePageTitle } from '../../../ui/page';
+import type { ComparePair } from '../compare';
+import { CompareCanvas, CompareChanges, useCompareData } from '../components/Compare';
 import { NodePanel, type NodeChoice } from '../components/NodePanel';
+import { PublishDialog } from '../components/PublishDialog';
 import { TreeNode } from '../components/TreeNode';
 import { VariablesEditor } from '../components/VariablesEditor';
+import { VersionsPanel } from '../components/VersionsPanel';
 import { useLinkTargets, useTreeDraft, type TreeDetail } from '../hooks';
 import { layoutPositions, NODE_HEIGHT, NODE_WIDTH, placeBelow } from '../layout';
 import {
+  type Branch,
   blankNode,
   KINDS,
   newNodeId,
   problemsByNode,
   toFlowEdges,
+  toGraph,
   updateNode,
   type EditorDoc,
+  type Graph,
   type GraphNode,
   type NodeKind,
   type TreeFlowEdge,
@@ -40,6 +47,7 @@ import { EMPTY_PROBLEMS, editorReducer, initialState } from '../state';
 import { useDraftActions } from '../useDraftActions';
 
 const nodeTypes = { tree: TreeNode };
+const EMPTY_GRAPH: Graph = {};
 /** Up to this many nodes the whole tree is fitted into view; bigger trees open on the start. */
 const FIT_VIEW_MAX = 60;
 /** From this many nodes on, only the nodes in view are drawn. */
@@ -72,7 +80,7 @@ export function TreeEditorPage() {
 function Editor({ detail }: { detail: TreeDetail }) {
   const treeId = detail.id;
   const [state, dispatch] = useReducer(editorReducer, detail.draft, (draft) => initialState(draft, detail.title));
-  const { doc, nodes, problems, dirty, pending, tab } = state;
+  const { doc, nodes, problems, dirty, pending } = state;
   const flow = useReactFlow<TreeFlowNode, TreeFlowEdge>();
   const draft = useDraftActions(treeId, state, dispatch);
   const linkTargets = useLinkTargets(doc.nodes.some((n) => n.kind === 'link'));
@@ -83,6 +91,25 @@ function Editor({ detail }: { detail: TreeDetail }) {
   });
 
   const byNode = useMemo(() => problemsByNode(problems), [problems]);
+
+  // Compare: the canvas draws two versions (or a version and the saved draft) instead of the draft.
+  const [compareState, setCompareState] = useState<{ pair: ComparePair; draft: Graph } | null>(null);
+  const comparing = compareState?.pair ?? null;
+  const [compareSelected, setCompareSelected] = useState<string | null>(null);
+  const compare = useCompareData(treeId, comparing, compareState?.draft ?? EMPTY_GRAPH);
+  // While comparing, the panel shows the changes and the versions.
+  const tab = comparing ? 'versions' : state.tab;
+  const openCompare = (pair: ComparePair) => {
+    const show = () => {
+      const { doc: now, nodes: drawn } = latest.current;
+      setCompareSelected(null);
+      // The draft as saved now: what the server compares.
+      setCompareState({ pair, draft: toGraph(now, new Map(drawn.map((n) => [n.id, n.position]))) });
+      dispatch({ type: 'tab', tab: 'versions' });
+    };
+    if (pair.to === 'draft') draft.afterSave(show);
+    else show();
+  };
   const edges = useMemo(() => {
     const all = toFlowEdges(doc);
     const chosen = state.selectedEdges;
@@ -151,6 +178,7 @@ function Editor({ detail }: { detail: TreeDetail }) {
     [select],
   );
 
+  const onBranch = useCallback((branch: Branch | null) => dispatch({ type: 'branch', branch }), []);
   const changeNode = useCallback((node: GraphNode) => edit((d) => updateNode(d, node.id, () => node)), [edit]);
 
   const autoLayout = () => {
@@ -208,32 +236,14 @@ function Editor({ detail }: { detail: TreeDetail }) {
         >
           Save draft
         </button>
-        <div className="publish-group">
-          <label htmlFor="changelog" className="visually-hidden">
-            Changelog
-          </label>
-          <input
-            id="changelog"
-            placeholder="What changed (changelog)"
-            maxLength={500}
-            value={state.changelog}
-            onChange={(e) => dispatch({ type: 'changelog', changelog: e.target.value })}
-            onKeyDown={(e) => {
-              if (e.key === 'Enter') {
-                e.preventDefault();
-                draft.run('publish');
-              }
-            }}
-          />
-          <button
-            type="button"
-            className="button"
-            aria-disabled={draft.busy || undefined}
-            onClick={() => draft.run('publish')}
-          >
-            Publish
-          </button>
-        </div>
+        <button
+          type="button"
+          className="button"
+          aria-disabled={draft.busy || undefined}
+          onClick={() => draft.run('prepare-publish')}
+        >
+          Publish…
+        </button>
         <button
           type="button"
           className="button small"
@@ -287,7 +297,32 @@ function Editor({ detail }: { detail: TreeDetail }) {
       {state.notice && (
         <p className="notice success" role="status">
           {state.notice}
+          {state.undo && (
+            <button
+              type="button"
+              className="button small undo"
+              aria-disabled={draft.busy || undefined}
+              onClick={() => draft.run('undo')}
+            >
+              Undo
+            </button>
+          )}
         </p>
+      )}
+      {draft.publishing && (
+        <PublishDialog
+          treeId={treeId}
+          changelog={state.changelog}
+          busy={draft.busy}
+          errors={draft.errors}
+          onChangelog={(changelog) => dispatch({ type: 'changelog', changelog })}
+          onPublish={() => draft.run('publish')}
+          onShowCompare={(live) => {
+            draft.closePublish();
+            openCompare({ from: live, to: 'draft' });
+          }}
+          onClose={draft.closePublish}
+        />
       )}
       {(treeProblems.length > 0 || problemNodes.length > 0) && (
         <div className="form-errors problems" role="alert">
@@ -308,27 +343,41 @@ function Editor({ detail }: { detail: TreeDetail }) {
       )}
 
       <div className="editor-body">
-        <section className="editor-canvas" aria-label="Tree graph">
-          <ReactFlow<TreeFlowNode, TreeFlowEdge>
-            nodes={nodes}
-            edges={edges}
-            nodeTypes={nodeTypes}
-            onNodesChange={onNodesChange}
-            onNodesDelete={onNodesDelete}
-            onEdgesChange={onEdgesChange}
-            onEdgesDelete={onEdgesDelete}
-            onConnect={onConnect}
-            onInit={onInit}
-            onlyRenderVisibleElements={nodes.length > VISIBLE_ONLY_MIN}
-            deleteKeyCode={['Delete', 'Backspace']}
-            minZoom={0.05}
-            proOptions={{ hideAttribution: true }}
+        {comparing ? (
+          <section
+            className="editor-canvas compare-canvas"
+            aria-label={`Compare ${comparing.from} with ${comparing.to}`}
+            data-testid="compare-canvas"
           >
-            <Background />
-            <Controls showInteractive={false} />
-            {nodes.length <= 300 && <MiniMap pannable zoomable />}
-          </ReactFlow>
-        </section>
+            {compare.data ? (
+              <CompareCanvas data={compare.data} selected={compareSelected} onSelect={setCompareSelected} />
+            ) : (
+              <p className="muted panel-empty">{compare.error ? 'The compare could not be loaded.' : 'Comparing…'}</p>
+            )}
+          </section>
+        ) : (
+          <section className="editor-canvas" aria-label="Tree graph">
+            <ReactFlow<TreeFlowNode, TreeFlowEdge>
+              nodes={nodes}
+              edges={edges}
+              nodeTypes={nodeTypes}
+              onNodesChange={onNodesChange}
+              onNodesDelete={onNodesDelete}
+              onEdgesChange={onEdgesChange}
+              onEdgesDelete={onEdgesDelete}
+              onConnect={onConnect}
+              onInit={onInit}
+              onlyRenderVisibleElements={nodes.length > VISIBLE_ONLY_MIN}
+              deleteKeyCode={['Delete', 'Backspace']}
+              minZoom={0.05}
+              proOptions={{ hideAttribution: true }}
+            >
+              <Background />
+              <Controls showInteractive={false} />
+              {nodes.length <= 300 && <MiniMap pannable zoomable />}
+            </ReactFlow>
+          </section>
+        )}
 
         <aside className="editor-panel" aria-label="Editor panel">
           <div className="panel-tools">
@@ -367,27 +416,35 @@ function Editor({ detail }: { detail: TreeDetail }) {
             </div>
           </div>
           <div role="tablist" aria-label="Panel" className="tabs small">
-            <button
-              type="button"
-              role="tab"
-              id="panel-tab-node"
-              aria-selected={tab === 'node'}
-              aria-controls="panel-node"
-              onClick={() => dispatch({ type: 'tab', tab: 'node' })}
-            >
-              Node
-            </button>
-            <button
-              type="button"
-              role="tab"
-              id="panel-tab-variables"
-              aria-selected={tab === 'variables'}
-              aria-controls="panel-variables"
-              onClick={() => dispatch({ type: 'tab', tab: 'variables' })}
-            >
-              Variables ({doc.variables.length})
-            </button>
+            {(
+              [
+                ['node', 'Node'],
+                ['variables', `Variables (${doc.variables.length})`],
+                ['versions', 'Versions'],
+              ] as const
+            ).map(([id, label]) => (
+              <button
+                key={id}
+                type="button"
+                role="tab"
+                id={`panel-tab-${id}`}
+                aria-selected={tab === id}
+                aria-controls={`panel-${id}`}
+                onClick={() => dispatch({ type: 'tab', tab: id })}
+              >
+                {label}
+              </button>
+            ))}
           </div>
+          {comparing && (
+            <CompareChanges
+              pair={comparing}
+              compare={compare}
+              selected={compareSelected}
+              onSelect={setCompareSelected}
+              onClose={() => setCompareState(null)}
+            />
+          )}
           {tab === 'node' ? (
             <div id="panel-node" role="tabpanel" aria-labelledby="panel-tab-node">
               {selected ? (
@@ -403,6 +460,9 @@ function Editor({ detail }: { detail: TreeDetail }) {
                   onDelete={() => dispatch({ type: 'remove-nodes', ids: [selected.id] })}
                   onAddConnected={(kind) => addNewNode(kind, selected.id)}
                   onSelect={(id) => select(id)}
+                  branch={state.branch}
+                  onBranch={onBranch}
+                  variables={doc.variables}
                 />
               ) : (
                 <p className="muted panel-empty">
@@ -412,12 +472,25 @@ function Editor({ detail }: { detail: TreeDetail }) {
                 </p>
               )}
             </div>
-          ) : (
+          ) : tab === 'variables' ? (
             <div id="panel-variables" role="tabpanel" aria-labelledby="panel-tab-variables">
               <VariablesEditor
                 variables={doc.variables}
                 problems={treeProblems}
                 onChange={(variables) => edit((d) => ({ ...d, variables }))}
+              />
+            </div>
+          ) : (
+            <div id="panel-versions" role="tabpanel" aria-labelledby="panel-tab-versions">
+              <VersionsPanel
+                treeId={treeId}
+                busy={draft.busy}
+                comparing={comparing}
+                onCompare={openCompare}
+                onRestore={(number) => {
+                  setCompareState(null);
+                  draft.run('restore', number);
+                }}
               />
             </div>
           )}

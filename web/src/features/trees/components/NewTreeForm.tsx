@@ -3,7 +3,7 @@ import { useNavigate } from 'react-router';
 
 import { describeError } from '../../../lib/api/errors';
 import { useSingleFlight } from '../../../lib/guards/hooks';
-import { Field, Form, FormErrors, SelectField, SubmitButton } from '../../../ui/forms';
+import { Field, Form, FormErrors, SelectField, SubmitButton, TextAreaField } from '../../../ui/forms';
 import { useCategories, useCreateTree } from '../hooks';
 
 const FIELDS = ['title', 'description', 'category_id', 'tags'] as const;
@@ -14,11 +14,13 @@ export function NewTreeForm({ onCancel }: { onCancel: () => void }) {
   const create = useCreateTree();
   const categories = useCategories();
   const [title, setTitle] = useState('');
+  const [description, setDescription] = useState('');
   const [categoryId, setCategoryId] = useState('');
   const [tags, setTags] = useState('');
   const submit = useSingleFlight(async () => {
     const tree = await create.mutateAsync({
       title,
+      description: description.trim(),
       category_id: categoryId || null,
       tags: tags
         .split(',')
@@ -41,6 +43,16 @@ export function NewTreeForm({ onCancel }: { onCancel: () => void }) {
           value={title}
           onChange={(e) => setTitle(e.target.value)}
           error={errors.fields.title}
+        />
+        <TextAreaField
+          label="Description (optional)"
+          name="description"
+          rows={3}
+          maxLength={5000}
+          hint="What problem the tree solves: search finds trees by it."
+          value={description}
+          onChange={(e) => setDescription(e.target.value)}
+          error={errors.fields.description}
         />
         <SelectField
           label="Category"

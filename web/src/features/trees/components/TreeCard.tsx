@@ -1,3 +1,4 @@
+import type { ReactNode } from 'react';
 import { Link } from 'react-router';
 
 import type { LibraryItem } from '../hooks';
@@ -14,11 +15,14 @@ export function TreeCard({
   canEdit,
   onRun,
   running,
+  actions,
 }: {
   item: LibraryItem;
   canEdit: boolean;
   onRun: (treeId: string) => void;
   running: boolean;
+  /** More actions (authors): export, duplicate, archive, delete. */
+  actions?: ReactNode;
 }) {
   const { tree } = item;
   const runnable = tree.status === 'published' && tree.current_version !== null;
@@ -71,6 +75,7 @@ export function TreeCard({
             Edit
           </Link>
         )}
+        {actions}
       </div>
     </li>
   );

@@ -7,7 +7,11 @@ import { PagedList } from '../../../ui/lists';
 import { usePageTitle } from '../../../ui/page';
 import { useCurrentUser } from '../../auth/hooks';
 import { useRunTree } from '../../sessions/hooks';
+import { ImportTreeButton } from '../components/ImportTreeButton';
+import { EmptySearch } from '../components/EmptySearch';
 import { NewTreeForm } from '../components/NewTreeForm';
+import { TemplatePicker } from '../components/TemplatePicker';
+import { TreeActions } from '../components/TreeActions';
 import { TreeCard } from '../components/TreeCard';
 import { EMPTY_FILTERS, useCategories, useLibrary, useTags, type LibraryFilters, type TreeSort } from '../hooks';
 
@@ -29,6 +33,8 @@ export function TreeLibraryPage() {
   const role = me.data?.membership?.role;
   const isAuthor = role === 'admin' || role === 'engineer';
   const [creating, setCreating] = useState(false);
+  const [message, setMessage] = useState<string | null>(null);
+  const [importErrors, setImportErrors] = useState<string[]>([]);
   const [text, setText] = useState('');
   const [filters, setFilters] = useState<Omit<LibraryFilters, 'q'>>(EMPTY_FILTERS);
   const [q] = useDebouncedValue(text, 250);
@@ -43,12 +49,24 @@ export function TreeLibraryPage() {
     <>
       <div className="page-header">
         <h1>Tree library</h1>
-        {isAuthor && !creating && (
-          <button type="button" className="button primary" onClick={() => setCreating(true)}>
-            New tree
-          </button>
+        {isAuthor && (
+          <div className="actions">
+            {!creating && (
+              <button type="button" className="button primary" onClick={() => setCreating(true)}>
+                New tree
+              </button>
+            )}
+            <TemplatePicker />
+            <ImportTreeButton onErrors={setImportErrors} />
+          </div>
         )}
       </div>
+      <FormErrors messages={importErrors} />
+      {message && (
+        <p className="notice success" role="status">
+          {message}
+        </p>
+      )}
       {creating && <NewTreeForm onCancel={() => setCreating(false)} />}
       <search className="filters" aria-label="Filter trees">
         <Field
@@ -99,16 +117,27 @@ export function TreeLibraryPage() {
         list={library}
         loadingLabel="Loading trees…"
         empty={
-          q.trim() || filters.categoryId || filters.tag || filters.status
-            ? 'No tree matches these filters.'
-            : isAuthor
-              ? 'No trees yet. Create the first one with “New tree”.'
-              : 'No published trees yet.'
+          q.trim() ? (
+            <EmptySearch filters={{ ...filters, q }} onSearch={setText} onRun={runTree.run} />
+          ) : filters.categoryId || filters.tag || filters.status ? (
+            'No tree matches these filters.'
+          ) : isAuthor ? (
+            'No trees yet. Create the first one with “New tree”.'
+          ) : (
+            'No published trees yet.'
+          )
         }
       >
         <ul className="tree-grid" aria-label="Trees">
           {library.items.map((item) => (
-            <TreeCard key={item.tree.id} item={item} canEdit={isAuthor} onRun={runTree.run} running={runTree.busy} />
+            <TreeCard
+              key={item.tree.id}
+              item={item}
+              canEdit={isAuthor}
+              onRun={runTree.run}
+              running={runTree.busy}
+              actions={isAuthor && <TreeActions tree={item.tree} onDone={setMessage} />}
+            />
           ))}
         </ul>
       </PagedList>

@@ -1,0 +1,52 @@
+import { type LibraryFilters, useSearchMiss } from '../hooks';
+
+/** A search that found nothing: the query said back, "Did you mean …" (a click searches it), and
+ * the most used trees to start from. */
+export function EmptySearch({
+  filters,
+  onSearch,
+  onRun,
+}: {
+  filters: LibraryFilters;
+  onSearch: (text: string) => void;
+  onRun: (treeId: string) => void;
+}) {
+  const miss = useSearchMiss(filters);
+  const query = filters.q.trim();
+  const filtered = !!(filters.categoryId || filters.tag || filters.status);
+  const didYouMean = miss.data?.didYouMean;
+  const trees = miss.data?.suggestions ?? [];
+  return (
+    <section className="empty-search" aria-label="No results">
+      <p>
+        No tree matches “<strong>{query}</strong>”{filtered ? ' with these filters' : ''}.
+      </p>
+      {didYouMean && (
+        <p>
+          Did you mean{' '}
+          <button type="button" className="link-button wrap did-you-mean" onClick={() => onSearch(didYouMean)}>
+            {didYouMean}
+          </button>
+          ?
+        </p>
+      )}
+      {trees.length > 0 && (
+        <>
+          <p>The most used trees:</p>
+          <ul className="popular-trees" aria-label="Most used trees">
+            {trees.map((tree) => (
+              <li key={tree.id}>
+                <button type="button" className="link-button wrap" onClick={() => onRun(tree.id)}>
+                  {tree.title}
+                </button>{' '}
+                <span className="muted">
+                  (used {tree.usage_count} {tree.usage_count === 1 ? 'time' : 'times'})
+                </span>
+              </li>
+            ))}
+          </ul>
+        </>
+      )}
+    </section>
+  );
+}
