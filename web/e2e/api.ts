@@ -40,3 +40,27 @@ export async function registerAndSignIn(baseURL: string, user: NewUser) {
   });
   return { registered, token };
 }
+
+/** Creates a tree with `graph` and publishes it: its id. */
+export async function publishedTree(
+  baseURL: string,
+  token: string,
+  tree: { title: string; description?: string; graph: unknown },
+): Promise<string> {
+  const { id } = await api<{ id: string }>(baseURL, '/trees', { token, body: tree });
+  await api(baseURL, `/trees/${id}/publish`, { token, body: { changelog: 'v1' } });
+  return id;
+}
+
+/** How many sessions the account has, never-answered ones included (the caller sees the team's). */
+export async function sessionCount(baseURL: string, token: string): Promise<number> {
+  let count = 0;
+  let cursor: string | null = null;
+  do {
+    const query: string = `tab=all&include_unanswered=true&limit=100${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`;
+    const page: { items: unknown[]; next_cursor: string | null } = await api(baseURL, `/sessions?${query}`, { token });
+    count += page.items.length;
+    cursor = page.next_cursor;
+  } while (cursor);
+  return count;
+}

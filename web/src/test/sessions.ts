@@ -4,9 +4,12 @@ import type { SessionRead } from '../client';
 
 const AT = '2026-01-01T10:00:00Z';
 
+/** The fixture session's id (ids in addresses are uuids). */
+export const SESSION_ID = '5e0c1f2a-3b4c-4d5e-8f60-718293a4b5c6';
+
 export function sessionFixture(change: Partial<SessionRead> = {}): SessionRead {
   return {
-    id: 's1',
+    id: SESSION_ID,
     revision: 1,
     status: 'in_progress',
     tree_id: 't1',

@@ -1,19 +1,19 @@
 import { useState } from 'react';
-import { Link, useSearchParams } from 'react-router';
+import { Link, useLocation } from 'react-router';
 
 import { describeError } from '../../../lib/api/errors';
 import { useSingleFlight } from '../../../lib/guards/hooks';
 import { Form, FormErrors, Notice, SubmitButton } from '../../../ui/forms';
 import { usePageTitle } from '../../../ui/page';
 import { AuthCard } from '../components/AuthCard';
+import { linkToken } from '../linkToken';
 import { PasswordField } from '../components/fields';
 import { useConfirmPasswordReset } from '../hooks';
 
-/** /reset-password?token=...: the link in the reset email. */
+/** /reset-password#token=...: the link in the reset email. */
 export function ResetPasswordPage() {
   usePageTitle('Choose a new password');
-  const [params] = useSearchParams();
-  const token = params.get('token') ?? '';
+  const token = linkToken(useLocation());
   const confirm = useConfirmPasswordReset();
   const [password, setPassword] = useState('');
   const [repeat, setRepeat] = useState('');

@@ -1,17 +1,17 @@
 import { useEffect, useRef } from 'react';
-import { Link, useSearchParams } from 'react-router';
+import { Link, useLocation } from 'react-router';
 
 import { describeError } from '../../../lib/api/errors';
 import { FormErrors, Notice } from '../../../ui/forms';
 import { Loading, usePageTitle } from '../../../ui/page';
 import { AuthCard } from '../components/AuthCard';
+import { linkToken } from '../linkToken';
 import { useAuth, useConfirmEmail } from '../hooks';
 
-/** /verify-email?token=...: the link in the verification email. Confirms on arrival. */
+/** /verify-email#token=...: the link in the verification email. Confirms on arrival. */
 export function VerifyEmailPage() {
   usePageTitle('Verify your email');
-  const [params] = useSearchParams();
-  const token = params.get('token') ?? '';
+  const token = linkToken(useLocation());
   const { status } = useAuth();
   const confirm = useConfirmEmail();
   const sent = useRef(false); // a link works once: never send it twice (React StrictMode)

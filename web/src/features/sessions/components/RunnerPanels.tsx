@@ -108,10 +108,16 @@ export function CompletePanel({ session }: { session: SessionRead }) {
   const kind = session.current?.kind;
   const [outcome, setOutcome] = useState<Outcome>(kind === 'escalation' ? 'escalated' : 'resolved');
   const [note, setNote] = useState('');
+  const [label, setLabel] = useState('');
   const run = useSingleFlight(async () => {
-    await complete.mutateAsync({ outcome, resolution_note: note.trim() || undefined });
+    await complete.mutateAsync({
+      outcome,
+      resolution_note: note.trim() || undefined,
+      outcome_label: label || undefined,
+    });
   });
-  const errors = describeError(complete.error, ['outcome', 'resolution_note']);
+  const errors = describeError(complete.error, ['outcome', 'resolution_note', 'outcome_label']);
+  const labels = session.outcome_labels ?? [];
   return (
     <section className="card complete-panel" aria-label="Complete the session">
       <Form onSubmit={run.run}>
@@ -125,6 +131,18 @@ export function CompletePanel({ session }: { session: SessionRead }) {
           error={errors.fields.outcome}
           options={OUTCOMES}
         />
+        {labels.length > 0 && (
+          <SelectField
+            label="Outcome label (optional)"
+            hint="This end's own label is used when none is chosen."
+            value={label}
+            onChange={(e) => setLabel(e.target.value)}
+            error={errors.fields.outcome_label}
+            options={labels.map((l) => ({ value: l, label: l }))}
+          >
+            <option value="">This end's label</option>
+          </SelectField>
+        )}
         <TextAreaField
           label="Resolution note (optional)"
           rows={2}

@@ -1,5 +1,6 @@
 import { Link } from 'react-router';
 
+import { startPath } from '../../../app/paths';
 import type { LibraryItem } from '../hooks';
 import { Highlight } from './Highlight';
 
@@ -9,17 +10,7 @@ const STATUS_LABEL: Record<string, string> = {
   archived: 'Archived',
 };
 
-export function TreeCard({
-  item,
-  canEdit,
-  onRun,
-  running,
-}: {
-  item: LibraryItem;
-  canEdit: boolean;
-  onRun: (treeId: string) => void;
-  running: boolean;
-}) {
+export function TreeCard({ item, canEdit }: { item: LibraryItem; canEdit: boolean }) {
   const { tree } = item;
   const runnable = tree.status === 'published' && tree.current_version !== null;
   const titleId = `tree-${tree.id}-title`;
@@ -56,15 +47,10 @@ export function TreeCard({
       )}
       <div className="actions">
         {runnable && (
-          <button
-            type="button"
-            className="button primary small"
-            aria-disabled={running || undefined}
-            aria-label={`Start ${tree.title}`}
-            onClick={() => onRun(tree.id)}
-          >
+          // The start screen: nothing is created until the first answer.
+          <Link className="button primary small" to={startPath(tree.id)} aria-label={`Start ${tree.title}`}>
             Start
-          </button>
+          </Link>
         )}
         {canEdit && (
           <Link className="button small" to={`/trees/${tree.id}/edit`} aria-label={`Edit ${tree.title}`}>
