@@ -302,6 +302,41 @@ test('shows "not found" inside the layout for a malformed id, an unknown id and 
   await expect(page.getByRole('heading', { name: 'Tree library' })).toBeVisible();
 });
 
+test('applies a new role as soon as it is chosen, with Undo; the plan shows use against its limits', async ({
+  app,
+}) => {
+  const invite = await api<{ code: string }>(app.baseURL, '/account/invites', {
+    token,
+    body: { role: 'technician', max_uses: 1 },
+  });
+  await registerAndSignIn(app.baseURL, {
+    full_name: 'Theo Tech',
+    email: `theo-${suffix}@example.com`,
+    password: 'technician passphrase',
+    invite_code: invite.code,
+  });
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Account' }).click();
+  const plan = page.getByRole('region', { name: 'Plan and usage' });
+  await expect(plan.getByText('2 of 3 trees')).toBeVisible();
+  await expect(plan.getByText('2 of 5 members')).toBeVisible();
+
+  const role = page.getByLabel('Role of Theo Tech');
+  await expect(role).toHaveValue('technician');
+  await role.selectOption('engineer');
+  const toast = page.getByRole('status').filter({ hasText: 'Theo Tech is now engineer.' });
+  await expect(toast).toBeVisible();
+  const roleOf = async () =>
+    (await api<{ full_name: string; role: string }[]>(app.baseURL, '/account/members', { token })).find(
+      (m) => m.full_name === 'Theo Tech',
+    )?.role;
+  await expect.poll(roleOf).toBe('engineer');
+  await screenshot(page, 'day-role-undo');
+  await toast.getByRole('button', { name: 'Undo' }).click();
+  await expect(toast).toHaveCount(0);
+  await expect(role).toHaveValue('technician');
+  await expect.poll(roleOf).toBe('technician');
+});
+
 /** Inside the phone's first screen, with no scrolling. */
 async function inFirstScreen(what: Locator) {
   const box = await what.boundingBox();

@@ -287,10 +287,10 @@ test('finds the session in the history', async () => {
   const row = page.getByRole('listitem').filter({ hasText: TREE });
   await expect(row).toHaveCount(1);
   await expect(row.getByText('Completed')).toBeVisible();
-  await page.getByLabel('Outcome').selectOption('resolved');
+  await page.getByLabel('Outcome', { exact: true }).selectOption('resolved');
   await expect(page.getByText('No sessions match.')).toBeVisible();
   await expect(row).toHaveCount(0);
-  await page.getByLabel('Outcome').selectOption('escalated');
+  await page.getByLabel('Outcome', { exact: true }).selectOption('escalated');
   await expect(row).toHaveCount(1);
   await page.getByLabel('Search').fill('electrician');
   await expect(row).toHaveCount(1);

@@ -16,6 +16,8 @@ import {
   type SessionRead,
   type SessionStatus,
   type SessionSummary,
+  type TreeDetail,
+  type Variable,
 } from '../../client';
 import {
   sessionsListOutcomeLabelsOptions,
@@ -23,13 +25,13 @@ import {
   sessionsListSessionsQueryKey,
   sessionsReadSessionOptions,
   sessionsReadSessionQueryKey,
-  treesReadTreeStartOptions,
+  treesReadTreeOptions,
 } from '../../client/@tanstack/react-query.gen';
 import { isApiError } from '../../lib/api/errors';
 import { allItems, cursorList, cursorPaging } from '../../lib/api/query';
 import type { FilterSpec } from '../../lib/lists/urlFilters';
 
-export type { Outcome, SessionRead, SessionStatus, SessionSummary, TreeStartScreen, Variable } from '../../client';
+export type { Outcome, SessionRead, SessionStatus, SessionSummary, Variable } from '../../client';
 
 export type HistoryTab = 'mine' | 'assigned' | 'all';
 
@@ -132,10 +134,60 @@ export function useSession(sessionId: string) {
   });
 }
 
+/** What a tree's start screen shows: nothing of it is a session yet. */
+export interface TreeStartScreen {
+  tree_id: string;
+  title: string;
+  description: string;
+  version_id: string;
+  version_number: number;
+  variables: Variable[];
+  /** The first node a person answers; null when the tree starts with an automatic step. */
+  start: { node_id: string; kind: string; title: string; body: string; options: { id: string; label: string }[] } | null;
+}
+
+/** `{{name}}` before the values are known: the variable's label in brackets. */
+function unfilled(text: string, variables: readonly Variable[]): string {
+  return text.replace(/\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}/g, (_, name: string) => {
+    const label = variables.find((v) => v.name === name)?.label ?? name;
+    return `[${label}]`;
+  });
+}
+
+/** The start screen from the tree's published version. */
+export function startScreenOf(tree: TreeDetail): TreeStartScreen | null {
+  const version = tree.published;
+  if (!version) return null;
+  const { graph } = version;
+  const variables = graph.variables ?? [];
+  const node = (graph.nodes ?? []).find((n) => n.id === graph.start);
+  const answerable = node && node.kind !== 'logic' && node.kind !== 'link';
+  return {
+    tree_id: tree.id,
+    title: tree.title,
+    description: tree.description,
+    version_id: version.id,
+    version_number: version.number,
+    variables,
+    start: answerable
+      ? {
+          node_id: node.id,
+          kind: node.kind,
+          title: unfilled(node.title ?? '', variables),
+          body: unfilled(node.body ?? '', variables),
+          options: (node.options ?? []).map((o) => ({ id: o.id, label: unfilled(o.label ?? '', variables) })),
+        }
+      : null,
+  };
+}
+
 /** A tree's start screen (title, description, intake, first question): reading it creates
- * nothing. */
+ * nothing. A tree with no published version reads as not found. */
 export function useTreeStart(treeId: string) {
-  return useQuery(treesReadTreeStartOptions({ path: { tree_id: treeId } }));
+  return useQuery({
+    ...treesReadTreeOptions({ path: { tree_id: treeId } }),
+    select: startScreenOf,
+  });
 }
 
 /** A session changed: its answer goes into the cache (the page shows the new state at once) and
@@ -180,17 +232,20 @@ export function useStartSession() {
       treeId: string;
       variables?: Record<string, unknown>;
       answer?: { option_id: string; note?: string } | undefined;
-    }) =>
-      (
-        await sessionsCreateSession({
-          body: {
-            tree_id: body.treeId,
-            variables: body.variables ?? {},
-            ...(body.answer ? { answer: body.answer } : {}),
-          },
+    }) => {
+      const { data: session } = await sessionsCreateSession({
+        body: { tree_id: body.treeId, variables: body.variables ?? {} },
+        throwOnError: true,
+      });
+      if (!body.answer) return session;
+      return (
+        await sessionsRecordStep({
+          path: { session_id: session.id },
+          body: { ...body.answer, base_revision: session.revision },
           throwOnError: true,
         })
-      ).data,
+      ).data;
+    },
     // The library's "used" counts follow on its next fetch (staleTime): refetching the trees now
     // would race the runner's first paint for nothing.
     onSuccess: sessionChanged,

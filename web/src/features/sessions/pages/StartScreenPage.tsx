@@ -34,6 +34,8 @@ function StartScreenById({ treeId }: { treeId: string }) {
     if (isNotFound(screen.error)) return <NotFound {...NOT_FOUND.tree} />;
     return <FormErrors messages={describeError(screen.error).general} />;
   }
+  // Not published yet: nothing to start.
+  if (!screen.data) return <NotFound {...NOT_FOUND.tree} />;
   return <StartScreen screen={screen.data} />;
 }
 
@@ -74,7 +76,7 @@ function StartScreen({ screen }: { screen: TreeStartScreen }) {
         onSubmit={run.run}
       >
         {first ? (
-          <section className="node-card" aria-labelledby="node-title">
+          <section className="node-card" aria-label="First question">
             <p className="node-kind">{first.kind}</p>
             <h2 id="node-title" className="node-title">
               {plainText(first.title)}
