@@ -3,6 +3,8 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 
 import {
+  authCheckEmailVerification,
+  authCheckPasswordReset,
   authConfirmEmailVerification,
   authConfirmPasswordReset,
   authLoginJson,
@@ -59,6 +61,26 @@ export function useRequestPasswordReset() {
     mutationFn: async (email: string) => (await authRequestPasswordReset({ body: { email }, throwOnError: true })).data,
   });
 }
+
+export type LinkStatus = 'valid' | 'used' | 'expired' | 'invalid';
+
+/** What an emailed link's token is worth, asked when its page opens (it uses nothing up). */
+function useLinkStatus(kind: 'reset' | 'verify', token: string) {
+  return useQuery({
+    // A POST, so the generated client has no query key for it: this one has their shape.
+    queryKey: [{ _id: kind === 'reset' ? 'authCheckPasswordReset' : 'authCheckEmailVerification', body: { token } }],
+    queryFn: async (): Promise<LinkStatus> => {
+      const call = kind === 'reset' ? authCheckPasswordReset : authCheckEmailVerification;
+      return (await call({ body: { token }, throwOnError: true })).data.status;
+    },
+    enabled: token.length > 0,
+    retry: false,
+    staleTime: Infinity,
+  });
+}
+
+export const usePasswordResetLink = (token: string) => useLinkStatus('reset', token);
+export const useVerificationLink = (token: string) => useLinkStatus('verify', token);
 
 export function useConfirmPasswordReset() {
   return useMutation({

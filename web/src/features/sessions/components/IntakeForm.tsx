@@ -74,10 +74,11 @@ export function IntakeForm({
   );
 }
 
-/** The submit button of an intake form that starts the session. */
-export function StartButton({ busy }: { busy: boolean }) {
+/** The submit button of an intake form that starts the session (`secondary` next to the first
+ * question's answers, which start it too). */
+export function StartButton({ busy, secondary = false }: { busy: boolean; secondary?: boolean }) {
   return (
-    <SubmitButton className="button primary big" busy={busy} busyLabel="Starting…">
+    <SubmitButton className={secondary ? 'button big' : 'button primary big'} busy={busy} busyLabel="Starting…">
       Start the session
     </SubmitButton>
   );

@@ -83,7 +83,7 @@ function StartScreen({ screen }: { screen: TreeStartScreen }) {
             </h2>
             <NodeBody body={first.body} />
             <OptionButtons options={options} busy={run.busy} />
-            {(needsValues || options.length === 0) && <StartButton busy={run.busy} />}
+            {(needsValues || options.length === 0) && <StartButton busy={run.busy} secondary={options.length > 0} />}
           </section>
         ) : (
           <StartButton busy={run.busy} />
