@@ -143,7 +143,13 @@ export interface TreeStartScreen {
   version_number: number;
   variables: Variable[];
   /** The first node a person answers; null when the tree starts with an automatic step. */
-  start: { node_id: string; kind: string; title: string; body: string; options: { id: string; label: string }[] } | null;
+  start: {
+    node_id: string;
+    kind: string;
+    title: string;
+    body: string;
+    options: { id: string; label: string }[];
+  } | null;
 }
 
 /** `{{name}}` before the values are known: the variable's label in brackets. */

@@ -47,7 +47,6 @@ const FIT_VIEW_MAX = 60;
 /** From this many nodes on, only the nodes in view are drawn. */
 const VISIBLE_ONLY_MIN = 200;
 
-
 export function TreeEditorPage() {
   const { treeId = '' } = useParams();
   // A malformed id names no tree: no request for it.

@@ -88,7 +88,7 @@ export function QuickStartPage() {
           onChange={(e) => setText(e.target.value)}
           onKeyDown={onKeyDown}
         />
-        <p className="field-hint">↑ ↓ to choose, Enter to start.</p>
+        <p className="field-hint keyboard-only">↑ ↓ to choose, Enter to open.</p>
       </div>
       <FormErrors messages={describeError(search.error).general} />
       <div id={listId} role="listbox" aria-label="Matching trees" className="hits">

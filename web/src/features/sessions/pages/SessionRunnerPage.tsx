@@ -20,8 +20,6 @@ import { ABANDON_REASON_LABEL, OUTCOME_LABEL } from '../labels';
 import { backTarget } from '../path';
 import { plainText } from '../text';
 
-
-
 export function SessionRunnerPage() {
   const { sessionId = '' } = useParams();
   // A malformed id names no session: no request for it.

@@ -18,8 +18,6 @@ import { fromFormValues, type VariableValues } from '../components/VariableInput
 import { type TreeStartScreen, useStartSession, useTreeStart } from '../hooks';
 import { plainText } from '../text';
 
-
-
 export function StartScreenPage() {
   const { treeId = '' } = useParams();
   if (!isUuid(treeId)) return <NotFound {...NOT_FOUND.tree} />;
