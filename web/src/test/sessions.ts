@@ -1,6 +1,6 @@
 // A session as the API answers it, for component tests.
 
-import type { SessionRead } from '../client';
+import type { SessionRead } from '../features/sessions/hooks';
 
 const AT = '2026-01-01T10:00:00Z';
 

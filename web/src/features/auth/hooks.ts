@@ -3,8 +3,6 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 
 import {
-  authCheckEmailVerification,
-  authCheckPasswordReset,
   authConfirmEmailVerification,
   authConfirmPasswordReset,
   authLoginJson,
@@ -15,6 +13,7 @@ import {
   type RegisterRequest,
 } from '../../client';
 import { authReadMeOptions, authReadMeQueryKey } from '../../client/@tanstack/react-query.gen';
+import { apiPost } from '../../lib/api/request';
 import { useAuth } from '../../lib/auth/AuthProvider';
 
 export { useAuth };
@@ -69,10 +68,13 @@ function useLinkStatus(kind: 'reset' | 'verify', token: string) {
   return useQuery({
     // A POST, so the generated client has no query key for it: this one has their shape.
     queryKey: [{ _id: kind === 'reset' ? 'authCheckPasswordReset' : 'authCheckEmailVerification', body: { token } }],
-    queryFn: async (): Promise<LinkStatus> => {
-      const call = kind === 'reset' ? authCheckPasswordReset : authCheckEmailVerification;
-      return (await call({ body: { token }, throwOnError: true })).data.status;
-    },
+    queryFn: async () =>
+      (
+        await apiPost<{ status: LinkStatus }>(
+          kind === 'reset' ? '/api/v1/auth/password-reset/check' : '/api/v1/auth/verify-email/check',
+          { body: { token }, signedIn: false },
+        )
+      ).status,
     enabled: token.length > 0,
     retry: false,
     staleTime: Infinity,

@@ -11,7 +11,8 @@ import type { Graph, Node as GraphNodeFull, Option, Problem, Rule, Variable } fr
 
 export type { Graph, Option, Problem, Rule, Variable };
 export type NodeKind = GraphNodeFull['kind'];
-export type GraphNode = Omit<GraphNodeFull, 'position'>;
+/** A node as the editor holds it; end nodes may carry an outcome label ("Replaced toner"). */
+export type GraphNode = Omit<GraphNodeFull, 'position'> & { outcome_label?: string | null };
 export interface XY {
   x: number;
   y: number;

@@ -3,7 +3,6 @@
 import { type InfiniteData, useInfiniteQuery, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 
 import {
-  sessionsAbandonSession,
   sessionsCompleteSession,
   sessionsCreateSession,
   sessionsExportSession,
@@ -13,14 +12,14 @@ import {
   sessionsStartSession,
   sessionsUpdateSession,
   type Outcome,
-  type SessionRead,
+  type SessionComplete,
+  type SessionRead as GeneratedSessionRead,
   type SessionStatus,
-  type SessionSummary,
+  type SessionSummary as GeneratedSessionSummary,
   type TreeDetail,
   type Variable,
 } from '../../client';
 import {
-  sessionsListOutcomeLabelsOptions,
   sessionsListSessionsInfiniteOptions,
   sessionsListSessionsQueryKey,
   sessionsReadSessionOptions,
@@ -28,10 +27,32 @@ import {
   treesReadTreeOptions,
 } from '../../client/@tanstack/react-query.gen';
 import { isApiError } from '../../lib/api/errors';
+import { apiGet, apiPost } from '../../lib/api/request';
 import { allItems, cursorList, cursorPaging } from '../../lib/api/query';
 import type { FilterSpec } from '../../lib/lists/urlFilters';
 
-export type { Outcome, SessionRead, SessionStatus, SessionSummary, Variable } from '../../client';
+export type { Outcome, SessionStatus, Variable } from '../../client';
+
+export type AbandonReason = 'solved_elsewhere' | 'customer_left' | 'wrong_tree' | 'other';
+
+/** A session: with its outcome label, the labels it may end with, and why it was abandoned
+ * (optional: a server that predates them leaves them out). */
+export type SessionRead = GeneratedSessionRead & {
+  outcome_label?: string | null;
+  outcome_labels?: string[];
+  abandon_reason?: AbandonReason | null;
+  abandon_note?: string | null;
+};
+
+/** A history row: with its outcome label, how many answers it has, whether it was never
+ * answered, and what the search matched ("Ticket number": "INC-1234"). */
+export type SessionSummary = GeneratedSessionSummary & {
+  outcome_label?: string | null;
+  abandon_reason?: AbandonReason | null;
+  never_answered?: boolean;
+  answer_count?: number;
+  match?: { field: string; name: string; snippet: string } | null;
+};
 
 export type HistoryTab = 'mine' | 'assigned' | 'all';
 
@@ -91,21 +112,20 @@ const historyItems = (data: InfiniteData<{ items: SessionSummary[] }>) => allIte
 
 /** Session history for these filters, page by page; each filter set is its own query. */
 export function useSessionHistory(filters: HistoryFilters, enabled = true) {
+  const query = {
+    tab: filters.tab,
+    status: filters.status || null,
+    outcome: filters.outcome || null,
+    tree_id: filters.tree || null,
+    created_from: dayBound(filters.from, false),
+    created_to: dayBound(filters.to, true),
+    q: filters.q.trim() || null,
+    limit: 25,
+    ...(filters.label ? { outcome_label: filters.label } : {}),
+    ...(filters.unanswered === '1' ? { include_unanswered: true } : {}),
+  };
   const history = useInfiniteQuery({
-    ...sessionsListSessionsInfiniteOptions({
-      query: {
-        tab: filters.tab,
-        status: filters.status || null,
-        outcome: filters.outcome || null,
-        tree_id: filters.tree || null,
-        created_from: dayBound(filters.from, false),
-        created_to: dayBound(filters.to, true),
-        q: filters.q.trim() || null,
-        outcome_label: filters.label || null,
-        include_unanswered: filters.unanswered === '1',
-        limit: 25,
-      },
-    }),
+    ...sessionsListSessionsInfiniteOptions({ query }),
     ...cursorPaging,
     select: historyItems,
     enabled,
@@ -115,7 +135,12 @@ export function useSessionHistory(filters: HistoryFilters, enabled = true) {
 
 /** The outcome labels the account's sessions carry (for the history filter). */
 export function useOutcomeLabels() {
-  return useQuery({ ...sessionsListOutcomeLabelsOptions(), staleTime: 60_000 });
+  return useQuery({
+    queryKey: [{ _id: 'sessionsListOutcomeLabels' }],
+    queryFn: () => apiGet<string[]>('/api/v1/sessions/outcome-labels'),
+    staleTime: 60_000,
+    retry: false,
+  });
 }
 
 /** Of two answers for the same session, the one with the higher revision is the newer. */
@@ -327,30 +352,26 @@ export function useUpdateSession(sessionId: string) {
 export function useCompleteSession(sessionId: string) {
   return useSessionMutation(
     sessionId,
-    async (body: { outcome: Outcome; resolution_note?: string | undefined; outcome_label?: string | undefined }, s) =>
-      (
-        await sessionsCompleteSession({
-          path: { session_id: sessionId },
-          body: { ...body, base_revision: s?.revision ?? null },
-          throwOnError: true,
-        })
-      ).data,
+    async (body: { outcome: Outcome; resolution_note?: string | undefined; outcome_label?: string | undefined }, s) => {
+      // The label only when one was chosen.
+      const { outcome_label, ...rest } = body;
+      const payload: SessionComplete & { outcome_label?: string } = {
+        ...rest,
+        ...(outcome_label ? { outcome_label } : {}),
+        base_revision: s?.revision ?? null,
+      };
+      return (await sessionsCompleteSession({ path: { session_id: sessionId }, body: payload, throwOnError: true }))
+        .data;
+    },
   );
 }
 
-export type AbandonReason = 'solved_elsewhere' | 'customer_left' | 'wrong_tree' | 'other';
-
 export function useAbandonSession(sessionId: string) {
-  return useSessionMutation(
-    sessionId,
-    async (body: { reason: AbandonReason; note?: string | undefined }, s) =>
-      (
-        await sessionsAbandonSession({
-          path: { session_id: sessionId },
-          body: { ...body, base_revision: s?.revision ?? null },
-          throwOnError: true,
-        })
-      ).data,
+  return useSessionMutation(sessionId, async (body: { reason: AbandonReason; note?: string | undefined }, s) =>
+    apiPost<SessionRead>('/api/v1/sessions/{session_id}/abandon', {
+      path: { session_id: sessionId },
+      body: { ...body, base_revision: s?.revision ?? null },
+    }),
   );
 }
 

@@ -161,8 +161,7 @@ function SessionRow({ session, myId }: { session: SessionSummary; myId: string |
         </Link>
         <span className="muted">
           {dateFormat.format(new Date(session.created_at))} · {session.technician_name} · v{session.version_number}
-          {session.answer_count > 0 &&
-            ` · ${session.answer_count} ${session.answer_count === 1 ? 'answer' : 'answers'}`}
+          {!!session.answer_count && ` · ${session.answer_count} ${session.answer_count === 1 ? 'answer' : 'answers'}`}
         </span>
         {session.match && <MatchLine match={session.match} />}
       </div>

@@ -165,7 +165,7 @@ describe('session runner', () => {
       revision: 2,
       path: [
         step(0, 'n1', 'Does the pump get power?', 'Yes'),
-        { ...step(1, 'n2', 'Which model?'), kind: 'logic', automatic: true },
+        Object.assign(step(1, 'n2', 'Which model?'), { kind: 'logic', automatic: true }),
         step(2, 'n3', 'Is the fuse intact?'),
       ],
       current: base.current && { ...base.current, node_id: 'n3', title: 'Is the fuse intact?' },
