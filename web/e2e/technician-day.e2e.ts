@@ -201,29 +201,43 @@ test('opens the history on the team tab; finds the session by its ticket and its
   await page.getByLabel('Outcome label').selectOption('');
 
   await page.getByLabel('Search').fill(TICKET.toLowerCase());
+  await expect(page).toHaveURL(new RegExp(`q=${TICKET.toLowerCase()}`)); // the search was sent
   await expect(rows).toHaveCount(1);
   await expect(rows.first().locator('.session-match')).toHaveText(`Ticket number: ${TICKET}`);
   await screenshot(page, 'day-history-search');
 });
 
 test('keeps the history and library filters through Back and a reload', async () => {
+  // A step note's words (found by any server), with a status.
+  const search = page.getByLabel('Search');
+  await search.fill('e-42');
+  await expect(page).toHaveURL(/q=e-42/);
   await page.getByLabel('Status').selectOption('completed');
   await expect(page).toHaveURL(/status=completed/);
-  await expect(page).toHaveURL(new RegExp(`q=${TICKET.toLowerCase()}`));
   const url = page.url();
   const rows = page.getByRole('list', { name: 'Sessions' }).getByRole('listitem');
+  await expect(rows).toHaveCount(1);
   await rows.first().getByRole('link', { name: PRINTER }).click();
   await expect(page.getByRole('heading', { name: 'Session complete' })).toBeVisible();
   await page.goBack();
   await expect(page).toHaveURL(url);
   await expect(page.getByLabel('Status')).toHaveValue('completed');
-  await expect(page.getByLabel('Search')).toHaveValue(TICKET.toLowerCase());
+  await expect(search).toHaveValue('e-42');
   await expect(rows).toHaveCount(1);
   await page.reload();
   await expect(page.getByLabel('Status')).toHaveValue('completed');
-  await expect(page.getByLabel('Search')).toHaveValue(TICKET.toLowerCase());
+  await expect(search).toHaveValue('e-42');
   await expect(page.getByRole('tab', { name: 'Team' })).toHaveAttribute('aria-selected', 'true');
   await expect(rows).toHaveCount(1);
+  // A shared link opens the same list.
+  const other = await context.newPage();
+  try {
+    await other.goto(url);
+    await expect(other.getByLabel('Status')).toHaveValue('completed');
+    await expect(other.getByRole('list', { name: 'Sessions' }).getByRole('listitem')).toHaveCount(1);
+  } finally {
+    await other.close();
+  }
 
   // The library: status and search in the address.
   await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Library' }).click();

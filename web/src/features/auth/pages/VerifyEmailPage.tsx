@@ -18,13 +18,15 @@ export function VerifyEmailPage() {
   const confirm = useConfirmEmail();
   const sent = useRef(false); // a link works once: never send it twice (React StrictMode)
 
-  // A link that can be used confirms on arrival; one that cannot says so.
+  // A link that can be used confirms on arrival; one that cannot says so. When the check itself
+  // fails, confirming says what is wrong.
+  const usable = link.data === 'valid' || link.isError;
   useEffect(() => {
-    if (token && link.data === 'valid' && !sent.current) {
+    if (token && usable && !sent.current) {
       sent.current = true;
       confirm.mutate(token);
     }
-  }, [token, link.data, confirm]);
+  }, [token, usable, confirm]);
   const unusable = link.data && link.data !== 'valid' && !sent.current ? link.data : null;
 
   const next =
@@ -43,10 +45,7 @@ export function VerifyEmailPage() {
           }
         />
       )}
-      {link.isError && <FormErrors messages={describeError(link.error).general} />}
-      {token && !unusable && !link.isError && (confirm.isPending || confirm.isIdle) && (
-        <Loading label="Confirming your address…" />
-      )}
+      {token && !unusable && (confirm.isPending || confirm.isIdle) && <Loading label="Confirming your address…" />}
       {confirm.isSuccess && <Notice tone="success">{confirm.data.message}</Notice>}
       {confirm.isError && (
         <>
