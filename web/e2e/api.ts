@@ -64,3 +64,32 @@ export async function sessionCount(baseURL: string, token: string): Promise<numb
   } while (cursor);
   return count;
 }
+
+/** What the running API offers, read from its OpenAPI document: a journey that needs a newer
+ * endpoint or field is skipped, with the reason, against a server without it. */
+export interface ApiFeatures {
+  /** End nodes carry `outcome_label`; sessions and the history show and filter by it. */
+  outcomeLabels: boolean;
+  /** `POST sessions/{id}/abandon` takes a reason. */
+  abandonReasons: boolean;
+  /** History rows say what the search matched (`match`). */
+  searchMatch: boolean;
+  /** Emailed links can be checked without being used (`.../check`). */
+  linkChecks: boolean;
+}
+
+export async function apiFeatures(baseURL: string): Promise<ApiFeatures> {
+  const response = await fetch(`${baseURL}/api/openapi.json`);
+  if (!response.ok) throw new Error(`GET /api/openapi.json: ${response.status}`);
+  const doc = (await response.json()) as {
+    paths: Record<string, Record<string, { requestBody?: unknown }>>;
+    components: { schemas: Record<string, { properties?: Record<string, unknown> }> };
+  };
+  const props = (schema: string) => Object.keys(doc.components.schemas[schema]?.properties ?? {});
+  return {
+    outcomeLabels: props('Node').includes('outcome_label') && props('SessionSummary').includes('outcome_label'),
+    abandonReasons: !!doc.paths['/api/v1/sessions/{session_id}/abandon']?.post?.requestBody,
+    searchMatch: props('SessionSummary').includes('match'),
+    linkChecks: !!doc.paths['/api/v1/auth/password-reset/check'] && !!doc.paths['/api/v1/auth/verify-email/check'],
+  };
+}

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 
 import type { BrowserContext, Locator, Page } from '@playwright/test';
 
-import { api, publishedTree, registerAndSignIn, sessionCount } from './api';
+import { type ApiFeatures, api, apiFeatures, publishedTree, registerAndSignIn, sessionCount } from './api';
 import { DESKTOP, expect, noHorizontalOverflow, openPage, PHONE, screenshot, signIn, test } from './fixtures';
 
 const suffix = randomBytes(4).toString('hex');
@@ -57,6 +57,12 @@ const printerGraph = {
   ],
 };
 
+/** The graph without outcome labels, for a server that has none. */
+const withoutLabels = (graph: typeof printerGraph) => ({
+  ...graph,
+  nodes: graph.nodes.map(({ outcome_label: _label, ...node }: { outcome_label?: string }) => node),
+});
+
 /** 19 questions in a row (two answers each, both going on) and a solution: 20 steps. */
 const longGraph = {
   start: 'q1',
@@ -82,15 +88,17 @@ let page: Page;
 let token = '';
 let printerId = '';
 let longId = '';
+let features: ApiFeatures;
 
 const nodeTitle = (p: Page) => p.locator('h1.node-title');
 
 test.beforeAll(async ({ browser, app }) => {
+  features = await apiFeatures(app.baseURL);
   ({ token } = await registerAndSignIn(app.baseURL, admin));
   printerId = await publishedTree(app.baseURL, token, {
     title: PRINTER,
     description: 'Paper jams and error codes on the office printers.',
-    graph: printerGraph,
+    graph: features.outcomeLabels ? printerGraph : withoutLabels(printerGraph),
   });
   longId = await publishedTree(app.baseURL, token, { title: LONG, graph: longGraph });
   ({ context, page } = await openPage(browser, DESKTOP));
@@ -164,7 +172,7 @@ test('goes back over the automatic step with the Back button and with Backspace'
   await expect(nodeTitle(page)).toHaveText('Is the toner low?');
 });
 
-test('keeps a note on a step, and ends with the outcome label in the summary', async () => {
+test('keeps a note on a step, with the answer and afterwards', async () => {
   await page.getByRole('button', { name: 'Add a note to this step' }).click();
   await page.getByLabel('Note on this step').fill('Toner at 5 %.');
   await page.getByRole('button', { name: 'Yes', exact: true }).click();
@@ -181,30 +189,47 @@ test('keeps a note on a step, and ends with the outcome label in the summary', a
 
   await page.getByRole('region', { name: 'Complete the session' }).getByRole('button', { name: 'Complete' }).click();
   await expect(page.getByRole('heading', { name: 'Session complete' })).toBeVisible();
-  await expect(page.getByRole('status').filter({ hasText: 'Outcome: Resolved' })).toContainText('Replaced toner');
+  await expect(page.getByText('Outcome: Resolved')).toBeVisible();
   await expect(page.getByText('Note: Code E-42 on the panel.')).toBeVisible();
   await screenshot(page, 'day-summary');
 });
 
-test('opens the history on the team tab; finds the session by its ticket and its outcome label', async () => {
+test("shows the end node's outcome label in the summary and in the history (column, filter)", async () => {
+  test.skip(!features.outcomeLabels, 'the API has no outcome labels');
+  await expect(page.getByRole('status').filter({ hasText: 'Outcome: Resolved' })).toContainText('Replaced toner');
   await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'History' }).click();
-  await expect(page.getByRole('tab', { name: 'Team' })).toHaveAttribute('aria-selected', 'true');
   const rows = page.getByRole('list', { name: 'Sessions' }).getByRole('listitem');
   const done = rows.filter({ hasText: PRINTER }).filter({ hasText: 'Completed' });
-  await expect(done).toHaveCount(1);
   await expect(done.getByText('Replaced toner')).toBeVisible();
-
   await page.getByLabel('Outcome label').selectOption('Replaced toner');
+  await expect(page).toHaveURL(/label=Replaced/);
   await expect(rows).toHaveCount(1);
   await page.getByLabel('Outcome label').selectOption('Sent to depot');
   await expect(page.getByText('No sessions match.')).toBeVisible();
   await page.getByLabel('Outcome label').selectOption('');
+  await expect(rows).toHaveCount(1);
+  await screenshot(page, 'day-history-label');
+});
 
+test('opens the history on the team tab for an admin', async () => {
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'History' }).click();
+  await expect(page).toHaveURL(/\/sessions$/);
+  await expect(page.getByRole('tab', { name: 'Team' })).toHaveAttribute('aria-selected', 'true');
+  const rows = page.getByRole('list', { name: 'Sessions' }).getByRole('listitem');
+  await expect(rows.filter({ hasText: PRINTER }).filter({ hasText: 'Completed' })).toHaveCount(1);
+});
+
+test('finds the session by its ticket number, naming the field that matched', async () => {
+  test.skip(!features.searchMatch, 'the API does not say what a history search matched');
+  const rows = page.getByRole('list', { name: 'Sessions' }).getByRole('listitem');
   await page.getByLabel('Search').fill(TICKET.toLowerCase());
   await expect(page).toHaveURL(new RegExp(`q=${TICKET.toLowerCase()}`)); // the search was sent
   await expect(rows).toHaveCount(1);
-  await expect(rows.first().locator('.session-match')).toHaveText(`Ticket number: ${TICKET}`);
+  await expect(rows.first().locator('.session-match')).toContainText(TICKET);
+  await expect(rows.first().locator('.session-match')).toContainText('Ticket number');
   await screenshot(page, 'day-history-search');
+  await page.getByLabel('Search').fill('');
+  await expect(page).toHaveURL(/\/sessions$/);
 });
 
 test('keeps the history and library filters through Back and a reload', async () => {
@@ -278,9 +303,10 @@ test('abandons a session at a middle step with a reason', async ({ app }) => {
   await screenshot(page, 'day-abandon-dialog');
   await dialog.getByRole('button', { name: 'Abandon the session' }).click();
   await expect(page.getByRole('heading', { name: 'Session abandoned' })).toBeVisible();
+  // The reason is kept by an API that takes one (the dialog above is the same either way).
+  if (!features.abandonReasons) return;
   await expect(page.getByText('Reason: Other')).toBeVisible();
   await expect(page.getByText('Customer wants a new printer.')).toBeVisible();
-
   const id = new URL(page.url()).pathname.split('/').pop();
   const session = await api<{ status: string; abandon_reason: string; abandon_note: string }>(
     app.baseURL,
