@@ -1,4 +1,7 @@
+import { useEffect, useState } from 'react';
 import { Link } from 'react-router';
+
+import { isApiError } from '../../../lib/api/errors';
 
 import { useSearchText, useUrlFilters } from '../../../lib/lists/hooks';
 import { PagedList } from '../../../ui/lists';
@@ -29,13 +32,19 @@ export function SessionHistoryPage() {
   usePageTitle('Session history');
   const me = useCurrentUser();
   const role = me.data?.membership?.role;
-  // Admins and engineers see the team's sessions; they open on them.
-  const seesTeam = role === 'admin' || role === 'engineer';
+  // Admins and engineers see the team's sessions; they open on them (an engineer only where the
+  // server lets them: one that refuses falls back to their own).
+  const [teamRefused, setTeamRefused] = useState(false);
+  const seesTeam = role === 'admin' || (role === 'engineer' && !teamRefused);
   const [filters, setFilters] = useUrlFilters(HISTORY_SPEC, historyDefaults(seesTeam));
   const tab: HistoryTab = filters.tab === 'all' && !seesTeam ? 'mine' : filters.tab;
   const { text, setText } = useSearchText(filters.q, (q) => setFilters({ q }), 300);
   // The tab depends on the role: wait for it rather than ask for the wrong list first.
   const history = useSessionHistory({ ...filters, tab }, me.isSuccess);
+  const refused = tab === 'all' && role !== 'admin' && isApiError(history.error, 403);
+  useEffect(() => {
+    if (refused) setTeamRefused(true);
+  }, [refused]);
   const trees = usePublishedTrees();
   const labels = useOutcomeLabels();
   const set = <K extends keyof HistoryFilters>(key: K, value: HistoryFilters[K]) =>
