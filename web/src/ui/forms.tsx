@@ -161,6 +161,33 @@ export function SubmitButton({
   );
 }
 
+/** A form's submit button and Cancel, side by side. */
+export function SubmitOrCancel({
+  busy,
+  busyLabel,
+  children,
+  onCancel,
+  className = 'button primary',
+}: {
+  busy: boolean;
+  busyLabel: string;
+  children: ReactNode;
+  onCancel: () => void;
+  className?: string;
+}) {
+  const small = className.includes('small');
+  return (
+    <div className="actions">
+      <SubmitButton className={className} busy={busy} busyLabel={busyLabel}>
+        {children}
+      </SubmitButton>
+      <button type="button" className={small ? 'button small' : 'button'} onClick={onCancel}>
+        Cancel
+      </button>
+    </div>
+  );
+}
+
 /** A success or progress message, read out by screen readers. */
 export function Notice({ children, tone = 'info' }: { children: ReactNode; tone?: 'info' | 'success' }) {
   return (

@@ -6,9 +6,10 @@ import { useId, useRef, useState } from 'react';
 
 import { describeError } from '../../../lib/api/errors';
 import { useSingleFlight } from '../../../lib/guards/hooks';
-import { Form, FormErrors, SelectField, SubmitButton, TextAreaField } from '../../../ui/forms';
+import { Form, FormErrors, SubmitOrCancel, TextAreaField } from '../../../ui/forms';
 import { type AbandonReason, type SessionRead, useAbandonSession, useCompleteSession } from '../hooks';
 import { ABANDON_REASONS } from '../labels';
+import { OutcomeLabelSelect } from './RunnerPanels';
 
 type Ending = 'abandoned' | 'escalated' | 'unresolved';
 
@@ -76,7 +77,6 @@ function EndSessionForm({ session, onCancel }: { session: SessionRead; onCancel:
       : undefined) ??
     errors.fields.note ??
     errors.fields.resolution_note;
-  const labels = session.outcome_labels ?? [];
   return (
     <Form className="end-session" onSubmit={run.run}>
       <h2 id="end-session-title">End the session</h2>
@@ -116,17 +116,12 @@ function EndSessionForm({ session, onCancel }: { session: SessionRead; onCancel:
           {errors.fields.reason && <p className="field-error">{errors.fields.reason}</p>}
         </fieldset>
       ) : (
-        labels.length > 0 && (
-          <SelectField
-            label="Outcome label (optional)"
-            value={label}
-            onChange={(e) => setLabel(e.target.value)}
-            error={errors.fields.outcome_label}
-            options={labels.map((l) => ({ value: l, label: l }))}
-          >
-            <option value="">None</option>
-          </SelectField>
-        )
+        <OutcomeLabelSelect
+          labels={session.outcome_labels ?? []}
+          value={label}
+          onChange={setLabel}
+          error={errors.fields.outcome_label}
+        />
       )}
       <TextAreaField
         label={noteNeeded ? 'Note' : 'Note (optional)'}
@@ -136,14 +131,9 @@ function EndSessionForm({ session, onCancel }: { session: SessionRead; onCancel:
         onChange={(e) => setNote(e.target.value)}
         error={noteError}
       />
-      <div className="actions">
-        <SubmitButton className="button primary" busy={run.busy} busyLabel="Ending…">
-          {ending === 'abandoned' ? 'Abandon the session' : `End as ${ending}`}
-        </SubmitButton>
-        <button type="button" className="button" onClick={onCancel}>
-          Cancel
-        </button>
-      </div>
+      <SubmitOrCancel busy={run.busy} busyLabel="Ending…" onCancel={onCancel}>
+        {ending === 'abandoned' ? 'Abandon the session' : `End as ${ending}`}
+      </SubmitOrCancel>
     </Form>
   );
 }

@@ -103,6 +103,36 @@ function SaveActions({ busy, saved, label, done }: { busy: boolean; saved: boole
   );
 }
 
+/** One of the tree's outcome labels for the session's end (optional; none when the tree has
+ * none). At an end node, choosing none keeps that node's own label. */
+export function OutcomeLabelSelect({
+  labels,
+  value,
+  onChange,
+  error,
+  atEnd = false,
+}: {
+  labels: readonly string[];
+  value: string;
+  onChange: (label: string) => void;
+  error?: string | undefined;
+  atEnd?: boolean;
+}) {
+  if (labels.length === 0) return null;
+  return (
+    <SelectField
+      label="Outcome label (optional)"
+      hint={atEnd ? "This end's own label is used when none is chosen." : undefined}
+      value={value}
+      onChange={(e) => onChange(e.target.value)}
+      error={error}
+      options={labels.map((l) => ({ value: l, label: l }))}
+    >
+      <option value="">{atEnd ? "This end's label" : 'None'}</option>
+    </SelectField>
+  );
+}
+
 export function CompletePanel({ session }: { session: SessionRead }) {
   const complete = useCompleteSession(session.id);
   const kind = session.current?.kind;
@@ -117,7 +147,6 @@ export function CompletePanel({ session }: { session: SessionRead }) {
     });
   });
   const errors = describeError(complete.error, ['outcome', 'resolution_note', 'outcome_label']);
-  const labels = session.outcome_labels ?? [];
   return (
     <section className="card complete-panel" aria-label="Complete the session">
       <Form onSubmit={run.run}>
@@ -131,18 +160,13 @@ export function CompletePanel({ session }: { session: SessionRead }) {
           error={errors.fields.outcome}
           options={OUTCOMES}
         />
-        {labels.length > 0 && (
-          <SelectField
-            label="Outcome label (optional)"
-            hint="This end's own label is used when none is chosen."
-            value={label}
-            onChange={(e) => setLabel(e.target.value)}
-            error={errors.fields.outcome_label}
-            options={labels.map((l) => ({ value: l, label: l }))}
-          >
-            <option value="">This end's label</option>
-          </SelectField>
-        )}
+        <OutcomeLabelSelect
+          labels={session.outcome_labels ?? []}
+          value={label}
+          onChange={setLabel}
+          error={errors.fields.outcome_label}
+          atEnd
+        />
         <TextAreaField
           label="Resolution note (optional)"
           rows={2}

@@ -6,7 +6,7 @@ import { useState } from 'react';
 
 import { describeError } from '../../../lib/api/errors';
 import { useSingleFlight } from '../../../lib/guards/hooks';
-import { Form, FormErrors, Notice, SubmitButton } from '../../../ui/forms';
+import { Form, FormErrors, Notice, SubmitOrCancel } from '../../../ui/forms';
 import { type SessionRead, useNoteStep } from '../hooks';
 import { plainText } from '../text';
 
@@ -102,14 +102,14 @@ function StepNoteRow({ session, step, readOnly }: { session: SessionRead; step: 
             />
           </div>
           <FormErrors messages={describeError(noteStep.error).general} />
-          <div className="actions">
-            <SubmitButton className="button small primary" busy={save.busy} busyLabel="Saving…">
-              Save note
-            </SubmitButton>
-            <button type="button" className="button small" onClick={() => setEditing(false)}>
-              Cancel
-            </button>
-          </div>
+          <SubmitOrCancel
+            className="button small primary"
+            busy={save.busy}
+            busyLabel="Saving…"
+            onCancel={() => setEditing(false)}
+          >
+            Save note
+          </SubmitOrCancel>
         </Form>
       ) : (
         <>
