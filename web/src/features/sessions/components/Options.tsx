@@ -63,6 +63,8 @@ export function useAnswerKeys(optionCount: number, onOption: (index: number) => 
   });
   useLayoutEffect(() => {
     const onKeyDown = (event: KeyboardEvent) => {
+      // A dialog on top (ending the session) has the keys.
+      if (document.querySelector('dialog[open]')) return;
       const now = latest.current;
       if (isBackKey(event)) {
         if (!now.onBack) return;

@@ -252,6 +252,8 @@ describe('session runner', () => {
     });
     await user.click(await screen.findByRole('button', { name: 'End session…' }));
     const form = screen.getByRole('heading', { name: 'End the session' }).closest('form') as HTMLFormElement;
+    await user.keyboard('1'); // the dialog has the keys: no answer behind it
+    expect(api.callsTo(`POST ${SESSION}/steps`)).toEqual([]);
     await user.click(within(form).getByLabelText(/Abandoned/));
     await user.click(within(form).getByLabelText('Other'));
     await user.click(within(form).getByRole('button', { name: 'Abandon the session' }));
