@@ -8,6 +8,7 @@ import { describeError } from '../../../lib/api/errors';
 import { useSingleFlight } from '../../../lib/guards/hooks';
 import { Form, FormErrors, Notice, SubmitOrCancel } from '../../../ui/forms';
 import { type SessionRead, useNoteStep } from '../hooks';
+import { isAutomatic } from '../path';
 import { plainText } from '../text';
 
 const NOTE_MAX = 5000;
@@ -48,7 +49,8 @@ type Step = SessionRead['path'][number];
 
 /** Every answered step, its answer and its note, each note editable. */
 export function StepNotesPanel({ session, readOnly }: { session: SessionRead; readOnly: boolean }) {
-  const answered = session.path.filter((s) => s.step_seq !== null && s.answer_label !== null);
+  // Steps a person answered (automatic ones take no note).
+  const answered = session.path.filter((s) => s.step_seq !== null && s.answer_label !== null && !isAutomatic(s));
   if (answered.length === 0) return null;
   const withNotes = answered.filter((s) => s.note).length;
   return (
