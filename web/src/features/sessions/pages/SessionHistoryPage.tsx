@@ -107,14 +107,17 @@ export function SessionHistoryPage() {
           >
             <option value="">Any outcome</option>
           </SelectField>
-          <SelectField
-            label="Outcome label"
-            value={filters.label}
-            onChange={(e) => set('label', e.target.value)}
-            options={labels.data?.map((l) => ({ value: l, label: l }))}
-          >
-            <option value="">Any label</option>
-          </SelectField>
+          {/* Only when the account's trees have labels (or the address names one). */}
+          {(!!labels.data?.length || filters.label !== '') && (
+            <SelectField
+              label="Outcome label"
+              value={filters.label}
+              onChange={(e) => set('label', e.target.value)}
+              options={labels.data?.map((l) => ({ value: l, label: l }))}
+            >
+              <option value="">Any label</option>
+            </SelectField>
+          )}
           <SelectField
             label="Tree"
             value={filters.tree}
