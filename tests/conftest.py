@@ -236,8 +236,8 @@ class Mailbox:
         """The token of the newest link to `path` mailed to `address`."""
         for message in reversed(self.to(address)):
             for word in self.body(message).split():
-                if f"{path}?token=" in word:
-                    return word.split("?token=", 1)[1]
+                if f"{path}#token=" in word:
+                    return word.split("#token=", 1)[1]
         raise AssertionError(f"no {path} link mailed to {address}")
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import os
 import signal
 import sys
 from collections.abc import Awaitable, Callable
@@ -13,7 +14,7 @@ from typing import Annotated, TypeVar
 import typer
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from troubletree.core.config import Settings, get_settings
+from troubletree.core.config import Settings, get_settings, served_url
 from troubletree.core.db import (
     Database,
     embedded_status,
@@ -68,10 +69,17 @@ def serve(
     from troubletree.main import create_app, freeze_startup_objects
 
     settings = _settings()
+    address = served_url(host, port)
+    if not settings.public_url:
+        # Links in mails (invites, verification, reset) point where this server listens; the
+        # environment carries it to worker processes too. Behind a proxy, set PUBLIC_URL.
+        settings.public_url = os.environ["PUBLIC_URL"] = address
     url = _database_url(settings)
     if not no_migrate:
         upgrade(url)
-    typer.echo(f"TroubleTree on http://{host}:{port}  (API docs: http://{host}:{port}/api/docs)")
+    typer.echo(f"TroubleTree on {address}  (API docs: {address}/api/docs)")
+    if settings.link_base_url != address:
+        typer.echo(f"Links in mails point at PUBLIC_URL={settings.link_base_url}")
     if workers > 1:
         typer.echo("Several workers need DATABASE_URL set to a shared server; using one.", err=True)
     # Uvicorn re-raises the signal that stopped it once it has shut down; a SIGTERM with its
@@ -179,7 +187,7 @@ def seed_demo(
         return
     typer.echo(
         f"Demo account {result.account!r}: {result.trees} trees, "
-        f"{result.sessions} completed sessions. Sign in at {get_settings().public_url} as:"
+        f"{result.sessions} completed sessions. Sign in at {get_settings().link_base_url} as:"
     )
     for role, email, password in result.users:
         typer.echo(f"  {role:<11} {email:<36} password: {password}")

@@ -111,6 +111,7 @@ def test_cli_uses_embedded_postgres_when_no_database_url(tmp_path: Path) -> None
 
 
 def test_serve_stops_the_embedded_postgres_on_sigterm(tmp_path: Path) -> None:
+    """Also: with no PUBLIC_URL, mailed links point at the port the server was started on."""
     import signal
     import socket
     import time
@@ -120,11 +121,16 @@ def test_serve_stops_the_embedded_postgres_on_sigterm(tmp_path: Path) -> None:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "PUBLIC_URL"}}
     env["TROUBLETREE_DATA_DIR"] = str(tmp_path / "data")
     env["SECRET_KEY"] = "serve-test-" + "s" * 40
+    log_path = tmp_path / "server.log"
+    log = log_path.open("w")
     server = subprocess.Popen(  # noqa: S603 - our own CLI
-        [sys.executable, "-m", "troubletree.cli", "serve", "--port", str(port)], env=env
+        [sys.executable, "-m", "troubletree.cli", "serve", "--port", str(port)],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     try:
         for _ in range(200):
@@ -134,7 +140,55 @@ def test_serve_stops_the_embedded_postgres_on_sigterm(tmp_path: Path) -> None:
             except httpx.TransportError:
                 time.sleep(0.1)
         assert json.loads(_cli("db", "status", data_dir=tmp_path / "data").stdout)["running"]
+        registered = httpx.post(
+            f"http://127.0.0.1:{port}/api/v1/auth/register",
+            json={"email": "links@example.com", "password": "a long passphrase", "full_name": "L"},
+            timeout=30,
+        )
+        assert registered.status_code == 201, registered.text
+        link = f"http://127.0.0.1:{port}/verify-email#token="
+        for _ in range(300):
+            if link in log_path.read_text():
+                break
+            time.sleep(0.1)
+        assert link in log_path.read_text()
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=30)
+        log.close()
     assert json.loads(_cli("db", "status", data_dir=tmp_path / "data").stdout)["running"] is False
+
+
+async def test_database_errors_carry_no_parameter_values(database_url: str) -> None:
+    from sqlalchemy import text
+    from sqlalchemy.exc import DBAPIError
+
+    from tests.conftest import make_settings
+    from troubletree.core.db import Database
+
+    database = Database(database_url, make_settings(database_url))
+    try:
+        async with database.engine.connect() as conn:
+            with pytest.raises(DBAPIError) as raised:
+                await conn.execute(
+                    text("SELECT 1 / (0 * length(CAST(:secret AS text)))"),
+                    {"secret": "hunter2-parameter-value"},
+                )
+        assert "hunter2-parameter-value" not in str(raised.value)
+        assert "division by zero" in str(raised.value)
+    finally:
+        await database.dispose()
+
+
+def test_links_point_where_the_server_listens() -> None:
+    from troubletree.core.config import served_url
+
+    assert served_url("127.0.0.1", 8123) == "http://127.0.0.1:8123"
+    assert served_url("0.0.0.0", 9000) == "http://127.0.0.1:9000"  # noqa: S104
+    assert served_url("::", 9000) == "http://[::1]:9000"
+    assert served_url("app.internal", 80) == "http://app.internal:80"
+    assert Settings(_env_file=None).link_base_url == "http://127.0.0.1:8000"  # type: ignore[call-arg]
+    assert (
+        Settings(_env_file=None, public_url="https://help.example/").link_base_url  # type: ignore[call-arg]
+        == "https://help.example"
+    )

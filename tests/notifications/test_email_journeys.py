@@ -214,13 +214,17 @@ async def test_without_smtp_the_message_is_logged_and_kept(
     user = await register(client)
     with caplog.at_level("WARNING", logger="troubletree.notifications.service"):
         await deliver_outbox(make_settings(database_url), database)
-    assert "/verify-email?token=" in caplog.text
+    assert "/verify-email#token=" in caplog.text
+    token = caplog.text.split("/verify-email#token=", 1)[1].split()[0]
     row = (
         await fresh.fetch(
-            "SELECT delivered_via, sent_at FROM outbox_emails WHERE to_address = $1", user["email"]
+            "SELECT delivered_via, sent_at, body_text FROM outbox_emails WHERE to_address = $1",
+            user["email"],
         )
     )[0]
     assert row["delivered_via"] == "log" and row["sent_at"] is not None
+    # Sent: the outbox keeps the message but not a working link.
+    assert token not in row["body_text"] and "/verify-email#token=[sent]" in row["body_text"]
 
 
 async def test_smtp_failure_is_recorded_and_retried(
@@ -271,3 +275,68 @@ async def test_sign_in_with_password_after_journey_still_uses_cookie(
         'tt_refresh=""' in cleared.headers["set-cookie"]
         or "Max-Age=0" in cleared.headers["set-cookie"]
     )
+
+
+async def _check(client: httpx.AsyncClient, kind: str, token: str) -> str:
+    response = await client.post(f"/api/v1/auth/{kind}/check", json={"token": token})
+    assert response.status_code == 200, response.text
+    status: str = response.json()["status"]
+    return status
+
+
+async def test_a_link_tells_its_state_before_it_is_used(
+    client: httpx.AsyncClient, deliver: Deliver, mailbox: Mailbox, fresh: Fresh
+) -> None:
+    user = await register(client)
+    email = user["email"]
+    await deliver()
+    verify = mailbox.link_token(email, "/verify-email")
+    assert await _check(client, "verify-email", verify) == "valid"
+    assert await _check(client, "verify-email", verify) == "valid"  # checking uses nothing
+    assert (
+        await client.post("/api/v1/auth/verify-email/confirm", json={"token": verify})
+    ).status_code == 200
+    assert await _check(client, "verify-email", verify) == "used"
+    assert await _check(client, "verify-email", "not-a-token") == "invalid"
+    # A verification token is no reset token.
+    assert await _check(client, "password-reset", verify) == "invalid"
+
+    start = datetime.now(UTC)
+    with time_machine.travel(start, tick=True) as traveller:
+        await client.post("/api/v1/auth/password-reset/request", json={"email": email})
+        await deliver()
+        first = mailbox.link_token(email, "/reset-password")
+        assert await _check(client, "password-reset", first) == "valid"
+        traveller.shift(timedelta(minutes=30, seconds=1))
+        assert await _check(client, "password-reset", first) == "expired"
+        await client.post("/api/v1/auth/password-reset/request", json={"email": email})
+        await deliver()
+        second = mailbox.link_token(email, "/reset-password")
+        # A newer link replaces the older one: the older is no longer known.
+        assert await _check(client, "password-reset", first) == "invalid"
+        assert await _check(client, "password-reset", second) == "valid"
+    bad = await client.post("/api/v1/auth/password-reset/check", json={"token": ""})
+    assert bad.status_code == 422 and bad.json()["detail"][0]["field"] == "token"
+
+
+async def test_sent_mails_keep_no_working_link(
+    client: httpx.AsyncClient, deliver: Deliver, mailbox: Mailbox, fresh: Fresh
+) -> None:
+    user = await register(client)
+    email = user["email"]
+    await client.post("/api/v1/auth/password-reset/request", json={"email": email})
+    queued = await fresh.fetch(
+        "SELECT body_text FROM outbox_emails WHERE to_address = $1 ORDER BY id", email
+    )
+    assert all("#token=" in row["body_text"] for row in queued)
+    await deliver()
+    tokens = [mailbox.link_token(email, path) for path in ("/verify-email", "/reset-password")]
+    kept = await fresh.fetch(
+        "SELECT body_text, sent_at FROM outbox_emails WHERE to_address = $1 ORDER BY id", email
+    )
+    assert len(kept) == 2 and all(row["sent_at"] is not None for row in kept)
+    for row in kept:
+        assert "#token=[sent]" in row["body_text"]
+        assert not any(token in row["body_text"] for token in tokens)
+    # The links in the delivered mails still work: only the stored copy is blanked.
+    assert await _check(client, "password-reset", tokens[1]) == "valid"

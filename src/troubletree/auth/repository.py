@@ -224,6 +224,15 @@ async def void_reset_tokens(db: AsyncSession, user_id: uuid.UUID) -> None:
     )
 
 
+async def find_token(
+    db: AsyncSession, model: type[OneTimeToken], token_hash: str
+) -> OneTimeToken | None:
+    """The token with this hash, used or not (for telling a link's state before it is used)."""
+    stmt = select(model).where(model.token_hash == token_hash)
+    found: OneTimeToken | None = await db.scalar(stmt)
+    return found
+
+
 async def consume_token(
     db: AsyncSession, model: type[OneTimeToken], token_hash: str, now: datetime
 ) -> OneTimeToken | None:

@@ -11,13 +11,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from troubletree.auth import service
 from troubletree.auth.dependencies import Client, CurrentUser
+from troubletree.auth.models import EmailVerificationToken, PasswordResetToken
 from troubletree.auth.schemas import (
     LoginJSON,
     MessageResponse,
     PasswordResetConfirm,
     PasswordResetRequest,
     RefreshRequest,
+    TokenCheck,
     TokenPair,
+    TokenStatus,
     VerifyEmailConfirm,
 )
 from troubletree.core.client import ClientInfo
@@ -158,6 +161,17 @@ async def confirm_password_reset(
     return MessageResponse(message="Your password was changed. Sign in with the new password.")
 
 
+@router.post("/password-reset/check", responses=error_responses(422, 429))
+async def check_password_reset(
+    body: TokenCheck, db: DB, settings: SettingsDep, limiter: Limiter, client: Client
+) -> TokenStatus:
+    """Whether a reset link still works (`valid`, `used`, `expired`, `invalid`), so its page
+    can say so before a new password is typed. Uses nothing up."""
+    return await service.check_one_time_token(
+        db, settings, limiter, PasswordResetToken, body.token, client
+    )
+
+
 @router.post(
     "/verify-email/send", status_code=status.HTTP_202_ACCEPTED, responses=error_responses(401, 409)
 )
@@ -170,6 +184,16 @@ async def send_verification_email(
         message="A verification link is on its way."
         if sent
         else "A verification link was sent less than a minute ago. Check your inbox."
+    )
+
+
+@router.post("/verify-email/check", responses=error_responses(422, 429))
+async def check_email_verification(
+    body: TokenCheck, db: DB, settings: SettingsDep, limiter: Limiter, client: Client
+) -> TokenStatus:
+    """Whether a verification link still works; uses nothing up."""
+    return await service.check_one_time_token(
+        db, settings, limiter, EmailVerificationToken, body.token, client
     )
 
 

@@ -62,6 +62,16 @@ class VerifyEmailConfirm(StrictBody):
     token: str = Field(min_length=1, max_length=200)
 
 
+class TokenCheck(StrictBody):
+    token: str = Field(min_length=1, max_length=200)
+
+
+class TokenStatus(BaseModel):
+    status: Literal["valid", "used", "expired", "invalid"] = Field(
+        description="`invalid`: unknown, or replaced by a newer link."
+    )
+
+
 class MessageResponse(BaseModel):
     message: str
 

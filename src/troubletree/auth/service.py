@@ -32,7 +32,7 @@ from troubletree.auth.models import (
     RefreshToken,
     User,
 )
-from troubletree.auth.schemas import TokenPair
+from troubletree.auth.schemas import TokenPair, TokenStatus
 from troubletree.core import audit, security
 from troubletree.core.client import ClientInfo
 from troubletree.core.clock import utcnow
@@ -282,7 +282,30 @@ async def user_from_access_token(db: AsyncSession, settings: Settings, token: st
 
 
 def _link(settings: Settings, path: str, token: str) -> str:
-    return f"{settings.public_url.rstrip('/')}{path}?token={token}"
+    """The emailed link. The token rides in the fragment, which browsers never send to a server,
+    so no access log or proxy along the way keeps it; the web page reads it from there."""
+    return f"{settings.link_base_url}{path}#token={token}"
+
+
+async def check_one_time_token(
+    db: AsyncSession,
+    settings: Settings,
+    limiter: RateLimiter,
+    model: type[repository.OneTimeToken],
+    raw: str,
+    client: ClientInfo,
+) -> TokenStatus:
+    """What a link's page shows before the user types anything: whether the link still works.
+    Reads only; the token is used by its confirm call."""
+    await limiter.hit(settings.rate_limit_token_check_ip, "token-check-ip", client.ip)
+    token = await repository.find_token(db, model, security.token_hash(raw))
+    if token is None:
+        return TokenStatus(status="invalid")
+    if token.used_at is not None:
+        return TokenStatus(status="used")
+    if token.expires_at <= utcnow():
+        return TokenStatus(status="expired")
+    return TokenStatus(status="valid")
 
 
 async def _issue(

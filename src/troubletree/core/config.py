@@ -24,7 +24,9 @@ class Settings(BaseSettings):
 
     environment: Literal["development", "test", "production"] = "development"
     data_dir: Path = Field(Path(".troubletree"), validation_alias="TROUBLETREE_DATA_DIR")
-    public_url: str = "http://127.0.0.1:8000"
+    # The address users open, for the links in mails (invites, verification, reset). Unset:
+    # `troubletree serve` uses the address it was started on (--host/--port).
+    public_url: str | None = None
 
     # Database. Unset: the embedded PostgreSQL in data_dir is started and used.
     database_url: str | None = None
@@ -60,6 +62,7 @@ class Settings(BaseSettings):
     rate_limit_login_account: str = "100/hour"
     rate_limit_register_ip: str = "10/hour"
     rate_limit_reset_ip: str = "10/hour"
+    rate_limit_token_check_ip: str = "60/hour"  # noqa: S105 - a rate, not a secret
     rate_limit_invite_ip: str = "10/minute"
     rate_limit_refresh_ip: str = "150/5minutes"
     # Comma-separated addresses or networks whose X-Forwarded-For is believed.
@@ -106,6 +109,11 @@ class Settings(BaseSettings):
                 raise ValueError("COOKIE_SECURE cannot be disabled in production")
         return self
 
+    @property
+    def link_base_url(self) -> str:
+        """Where the links in mails point: PUBLIC_URL, else (outside `serve`) the default port."""
+        return (self.public_url or DEFAULT_PUBLIC_URL).rstrip("/")
+
     @computed_field  # type: ignore[prop-decorator]
     @property
     def uses_embedded_database(self) -> bool:
@@ -127,6 +135,18 @@ class Settings(BaseSettings):
                 key_file.write_text(self.secret_key)
                 key_file.chmod(0o600)
         return self.secret_key
+
+
+DEFAULT_PUBLIC_URL = "http://127.0.0.1:8000"
+
+
+def served_url(host: str, port: int) -> str:
+    """The address a browser on this machine opens for a server listening on host:port."""
+    wildcard = {"": "127.0.0.1", "0.0.0.0": "127.0.0.1", "::": "::1"}  # noqa: S104 - a lookup
+    shown = wildcard.get(host, host)
+    if ":" in shown:
+        shown = f"[{shown}]"
+    return f"http://{shown}:{port}"
 
 
 @lru_cache

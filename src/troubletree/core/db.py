@@ -227,6 +227,9 @@ class Database:
             pool_size=pool_size or settings.db_pool_size,
             max_overflow=settings.db_max_overflow,
             pool_pre_ping=True,
+            # Errors and logs never carry statement parameters: they hold emails, token
+            # hashes and what users typed.
+            hide_parameters=True,
             connect_args=connect_args,
         )
         self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False)

@@ -49,12 +49,17 @@ async def get_email(db: AsyncSession, email_id: int) -> OutboxEmail | None:
     return await db.get(OutboxEmail, email_id)
 
 
-async def mark_sent(db: AsyncSession, email_id: int, via: str) -> None:
+async def mark_sent(db: AsyncSession, email_id: int, via: str, kept_body: str) -> None:
+    """Marks the message sent and replaces its body by `kept_body` (the secrets blanked)."""
     await db.execute(
         update(OutboxEmail)
         .where(OutboxEmail.id == email_id)
         .values(
-            sent_at=utcnow(), delivered_via=via, attempts=OutboxEmail.attempts + 1, last_error=None
+            sent_at=utcnow(),
+            delivered_via=via,
+            attempts=OutboxEmail.attempts + 1,
+            last_error=None,
+            body_text=kept_body,
         )
     )
 

@@ -3,7 +3,8 @@
 `queue_email` writes the message and its delivery job inside the caller's transaction: if the
 change rolls back, no mail goes out; if it commits, the mail is delivered even across a crash.
 `deliver` runs in the job worker: SMTP when `SMTP_HOST` is set, otherwise the message (with its
-link) goes to the server log and stays in the outbox table.
+link) goes to the server log (development). Once sent, the outbox row keeps the message with
+its link's token or code blanked (`templates.redact`), in the statement that marks it sent.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from troubletree.core.config import Settings
 from troubletree.notifications import repository
-from troubletree.notifications.templates import Message
+from troubletree.notifications.templates import Message, redact
 
 logger = logging.getLogger(__name__)
 
@@ -71,4 +72,4 @@ async def deliver(
             await repository.mark_failed(db, email_id, f"{type(exc).__name__}: {exc}")
         raise
     async with sessionmaker() as db, db.begin():
-        await repository.mark_sent(db, email_id, via)
+        await repository.mark_sent(db, email_id, via, redact(body))

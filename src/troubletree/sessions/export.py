@@ -1,7 +1,8 @@
 """Session transcripts as PDF, Markdown or JSON. Pure: a Transcript in, bytes out.
 
-User text (answers, notes, variables) is made inert: Markdown special characters are escaped and
-any text that a spreadsheet would read as a formula (=, +, -, @, tab, carriage return first) is
+User text (answers, notes, variables) is made inert: in Markdown it is escaped where it would
+mean something (`markdown.inert`: no links, HTML or markup, and no needless backslashes), and any
+text that a spreadsheet would read as a formula (=, +, -, @, tab, carriage return first) is
 prefixed with a quote, in Markdown and PDF alike. JSON carries the raw values: it is data for
 programs, and JSON encoding already keeps it from being anything else.
 """
@@ -18,7 +19,7 @@ from typing import Any, Literal
 
 from fpdf import FPDF
 
-from troubletree.sessions.navigator import escape_markdown
+from troubletree.sessions.markdown import inert
 
 ExportFormat = Literal["pdf", "markdown", "json"]
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -58,8 +59,10 @@ def defuse(text: str) -> str:
     return "'" + text if text.startswith(FORMULA_START) else text
 
 
-def _md(text: str | None) -> str:
-    return escape_markdown(defuse(text or "")).replace("\n", "  \n")
+def _md(text: str | None, *, starts_line: bool = False) -> str:
+    """User text for the Markdown transcript, after a label unless `starts_line`; its own
+    line breaks become hard breaks."""
+    return inert(defuse(text or ""), starts_line=starts_line).replace("\n", "  \n")
 
 
 def _time(value: datetime | None) -> str:
@@ -85,10 +88,11 @@ _KIND_WORDS = {
 
 
 def _summary(t: Transcript) -> list[tuple[str, str]]:
+    prepared = [("Prepared by", t.created_by)] if t.created_by else []
     return [
         ("Tree", f"{t.tree_title} (version {t.version_number})"),
         ("Technician", t.technician),
-        ("Prepared by", t.created_by or "—"),
+        *prepared,
         ("Status", t.status.replace("_", " ")),
         ("Outcome", t.outcome or "—"),
         ("Created", _time(t.created_at)),
@@ -116,7 +120,7 @@ def to_markdown(t: Transcript) -> str:
     lines += ["", "## Outcome", "", f"- **Outcome:** {_md(t.outcome or 'not completed')}"]
     lines.append(f"- **Resolution note:** {_md(t.resolution_note) or '—'}")
     if t.notes:
-        lines += ["", "## Notes", "", _md(t.notes)]
+        lines += ["", "## Notes", "", _md(t.notes, starts_line=True)]
     return "\n".join(lines) + "\n"
 
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from troubletree.sessions.markdown import inert
 from troubletree.trees import logic
 from troubletree.trees.graph import TERMINAL_KINDS, Graph, Node, Variable
 
@@ -225,19 +226,19 @@ def missing_variables(
 # --------------------------------------------------------------------------- text
 
 _PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]{0,63})\s*\}\}")
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~&])")
-
-
-def escape_markdown(text: str) -> str:
-    """Makes user text inert in Markdown: it can add words, never markup or links."""
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
 
 
 def interpolate(
-    text: str | None, definitions: Sequence[Variable], values: Mapping[str, Any]
+    text: str | None,
+    definitions: Sequence[Variable],
+    values: Mapping[str, Any],
+    *,
+    markdown: bool = True,
 ) -> str:
-    """Replaces {{name}} by the escaped value; an unset variable shows as a visible marker.
-    Only substitution happens: no expression or template code is ever evaluated."""
+    """Replaces {{name}} by the value; an unset variable shows as a visible marker. Values are
+    made inert Markdown (`markdown.inert`) unless `markdown=False` (plain text out, e.g. the
+    transcript, which escapes for its own format). Only substitution happens: no expression or
+    template code is ever evaluated."""
     if not text:
         return ""
     if "{{" not in text:  # most titles have no placeholder
@@ -248,9 +249,14 @@ def interpolate(
         name = match.group(1)
         value = values.get(name)
         if value is None or value == "":
-            return f"[{escape_markdown(labels.get(name, name))}: not set]"
+            label = labels.get(name, name)
+            return f"[{inert(label, starts_line=False) if markdown else label}: not set]"
         if isinstance(value, bool):
             value = "yes" if value else "no"
-        return escape_markdown(str(value))
+        if not markdown:
+            return str(value)
+        line_start = text.rfind("\n", 0, match.start()) + 1
+        starts_line = not text[line_start : match.start()].strip(" \t")
+        return inert(str(value), starts_line=starts_line)
 
     return _PLACEHOLDER.sub(replace, text)

@@ -18,9 +18,11 @@ async def build_transcript(db: AsyncSession, loaded: Loaded) -> Transcript:
     """The transcript of a session: every answer, automatic step and back-step in order with
     the time spent, the intake values by label, notes and outcome."""
     read = await session_read(db, loaded)
+    # "Prepared by" names whoever set the session up for another person, never the technician.
+    preparer = loaded.session.created_by
     creator = (
-        await auth_repository.get_user(db, loaded.session.created_by)
-        if loaded.session.created_by
+        await auth_repository.get_user(db, preparer)
+        if preparer is not None and preparer != loaded.session.technician_id
         else None
     )
     titles: dict[tuple[uuid.UUID, str], str] = {}
@@ -30,8 +32,8 @@ async def build_transcript(db: AsyncSession, loaded: Loaded) -> Transcript:
         if key not in titles:
             node = await loaded.graphs.node(version_id, node_id)
             titles[key] = navigator.interpolate(
-                node.title, loaded.definitions, loaded.session.variables
-            ).replace("\\", "")
+                node.title, loaded.definitions, loaded.session.variables, markdown=False
+            )
         return titles[key]
 
     steps: list[TranscriptStep] = []
@@ -81,8 +83,8 @@ async def build_transcript(db: AsyncSession, loaded: Loaded) -> Transcript:
         session_id=str(read.id),
         tree_title=read.tree_title,
         version_number=read.version_number,
-        technician=f"{read.technician.full_name} <{read.technician.email}>",
-        created_by=f"{creator.full_name} <{creator.email}>" if creator else None,
+        technician=f"{read.technician.full_name} ({read.technician.email})",
+        created_by=f"{creator.full_name} ({creator.email})" if creator else None,
         status=read.status.value,
         created_at=read.created_at,
         started_at=read.started_at,

@@ -1369,6 +1369,16 @@ export type TagRead = {
 };
 
 /**
+ * TokenCheck
+ */
+export type TokenCheck = {
+    /**
+     * Token
+     */
+    token: string;
+};
+
+/**
  * TokenPair
  */
 export type TokenPair = {
@@ -1388,6 +1398,18 @@ export type TokenPair = {
      * Token Type
      */
     token_type?: 'bearer';
+};
+
+/**
+ * TokenStatus
+ */
+export type TokenStatus = {
+    /**
+     * Status
+     *
+     * `invalid`: unknown, or replaced by a newer link.
+     */
+    status: 'valid' | 'used' | 'expired' | 'invalid';
 };
 
 /**
@@ -2382,6 +2404,35 @@ export type AuthUpdateMeResponses = {
 
 export type AuthUpdateMeResponse = AuthUpdateMeResponses[keyof AuthUpdateMeResponses];
 
+export type AuthCheckPasswordResetData = {
+    body: TokenCheck;
+    path?: never;
+    query?: never;
+    url: '/api/v1/auth/password-reset/check';
+};
+
+export type AuthCheckPasswordResetErrors = {
+    /**
+     * Unprocessable Entity
+     */
+    422: ErrorResponse;
+    /**
+     * Too Many Requests
+     */
+    429: ErrorResponse;
+};
+
+export type AuthCheckPasswordResetError = AuthCheckPasswordResetErrors[keyof AuthCheckPasswordResetErrors];
+
+export type AuthCheckPasswordResetResponses = {
+    /**
+     * Successful Response
+     */
+    200: TokenStatus;
+};
+
+export type AuthCheckPasswordResetResponse = AuthCheckPasswordResetResponses[keyof AuthCheckPasswordResetResponses];
+
 export type AuthConfirmPasswordResetData = {
     body: PasswordResetConfirm;
     path?: never;
@@ -2516,6 +2567,35 @@ export type AuthRegisterResponses = {
 };
 
 export type AuthRegisterResponse = AuthRegisterResponses[keyof AuthRegisterResponses];
+
+export type AuthCheckEmailVerificationData = {
+    body: TokenCheck;
+    path?: never;
+    query?: never;
+    url: '/api/v1/auth/verify-email/check';
+};
+
+export type AuthCheckEmailVerificationErrors = {
+    /**
+     * Unprocessable Entity
+     */
+    422: ErrorResponse;
+    /**
+     * Too Many Requests
+     */
+    429: ErrorResponse;
+};
+
+export type AuthCheckEmailVerificationError = AuthCheckEmailVerificationErrors[keyof AuthCheckEmailVerificationErrors];
+
+export type AuthCheckEmailVerificationResponses = {
+    /**
+     * Successful Response
+     */
+    200: TokenStatus;
+};
+
+export type AuthCheckEmailVerificationResponse = AuthCheckEmailVerificationResponses[keyof AuthCheckEmailVerificationResponses];
 
 export type AuthConfirmEmailVerificationData = {
     body: VerifyEmailConfirm;
