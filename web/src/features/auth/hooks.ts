@@ -3,6 +3,8 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 
 import {
+  authCheckEmailVerification,
+  authCheckPasswordReset,
   authConfirmEmailVerification,
   authConfirmPasswordReset,
   authLoginJson,
@@ -11,9 +13,9 @@ import {
   authSendVerificationEmail,
   invitesPreviewInvite,
   type RegisterRequest,
+  type TokenStatus,
 } from '../../client';
 import { authReadMeOptions, authReadMeQueryKey } from '../../client/@tanstack/react-query.gen';
-import { apiPost } from '../../lib/api/request';
 import { useAuth } from '../../lib/auth/AuthProvider';
 
 export { useAuth };
@@ -61,23 +63,21 @@ export function useRequestPasswordReset() {
   });
 }
 
-export type LinkStatus = 'valid' | 'used' | 'expired' | 'invalid';
+export type LinkStatus = TokenStatus['status'];
 
 /** What an emailed link's token is worth, asked when its page opens (it uses nothing up). */
 function useLinkStatus(kind: 'reset' | 'verify', token: string) {
   return useQuery({
     // A POST, so the generated client has no query key for it: this one has their shape.
     queryKey: [{ _id: kind === 'reset' ? 'authCheckPasswordReset' : 'authCheckEmailVerification', body: { token } }],
-    queryFn: async () =>
-      (
-        await apiPost<{ status: LinkStatus }>(
-          kind === 'reset' ? '/api/v1/auth/password-reset/check' : '/api/v1/auth/verify-email/check',
-          { body: { token }, signedIn: false },
-        )
-      ).status,
+    queryFn: async (): Promise<LinkStatus> => {
+      const check = kind === 'reset' ? authCheckPasswordReset : authCheckEmailVerification;
+      return (await check({ body: { token }, throwOnError: true })).data.status;
+    },
     enabled: token.length > 0,
     retry: false,
-    staleTime: Infinity,
+    // Asked anew each time the page opens: a link used meanwhile must say so.
+    gcTime: 0,
   });
 }
 
