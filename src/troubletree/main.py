@@ -29,6 +29,7 @@ from troubletree.core.errors import install_error_handlers
 from troubletree.core.jobs import build_job_app, run_worker
 from troubletree.core.ratelimit import RateLimiter
 from troubletree.sessions.router import router as sessions_router
+from troubletree.sessions.router import start_router as tree_start_router
 from troubletree.trees.router import router as trees_router
 
 logger = logging.getLogger(__name__)
@@ -50,6 +51,7 @@ API_ROUTERS = (
     platform_router,
     trees_router,
     sessions_router,
+    tree_start_router,
 )
 
 
