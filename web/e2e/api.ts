@@ -72,8 +72,6 @@ export interface ApiFeatures {
   outcomeLabels: boolean;
   /** `POST sessions/{id}/abandon` takes a reason. */
   abandonReasons: boolean;
-  /** History rows say what the search matched (`match`). */
-  searchMatch: boolean;
   /** Emailed links can be checked without being used (`.../check`). */
   linkChecks: boolean;
 }
@@ -89,7 +87,6 @@ export async function apiFeatures(baseURL: string): Promise<ApiFeatures> {
   return {
     outcomeLabels: props('Node').includes('outcome_label') && props('SessionSummary').includes('outcome_label'),
     abandonReasons: !!doc.paths['/api/v1/sessions/{session_id}/abandon']?.post?.requestBody,
-    searchMatch: props('SessionSummary').includes('match'),
     linkChecks: !!doc.paths['/api/v1/auth/password-reset/check'] && !!doc.paths['/api/v1/auth/verify-email/check'],
   };
 }

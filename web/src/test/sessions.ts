@@ -24,6 +24,12 @@ export function sessionFixture(change: Partial<SessionRead> = {}): SessionRead {
     completed_at: null,
     notes: '',
     outcome: null,
+    outcome_label: null,
+    outcome_labels: [],
+    abandon_reason: null,
+    abandon_note: null,
+    answer_count: 0,
+    never_answered: false,
     resolution_note: null,
     can_complete: false,
     variables: {},
@@ -61,5 +67,6 @@ export function step(index: number, nodeId: string, title: string, answer: strin
     seconds_spent: null,
     step_seq: index,
     version_id: 'v1',
+    automatic: false,
   };
 }

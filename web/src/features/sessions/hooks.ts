@@ -3,6 +3,7 @@
 import { type InfiniteData, useInfiniteQuery, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 
 import {
+  sessionsAbandonSession,
   sessionsCompleteSession,
   sessionsCreateSession,
   sessionsExportSession,
@@ -12,47 +13,33 @@ import {
   sessionsStartSession,
   sessionsUpdateSession,
   type Outcome,
+  type AbandonReason,
   type SessionComplete,
-  type SessionRead as GeneratedSessionRead,
+  type SessionRead,
   type SessionStatus,
-  type SessionSummary as GeneratedSessionSummary,
-  type TreeDetail,
-  type Variable,
+  type SessionSummary,
 } from '../../client';
 import {
+  sessionsListOutcomeLabelsOptions,
   sessionsListSessionsInfiniteOptions,
   sessionsListSessionsQueryKey,
   sessionsReadSessionOptions,
   sessionsReadSessionQueryKey,
-  treesReadTreeOptions,
+  sessionsReadTreeStartOptions,
 } from '../../client/@tanstack/react-query.gen';
 import { isApiError } from '../../lib/api/errors';
-import { apiGet, apiPost } from '../../lib/api/request';
 import { allItems, cursorList, cursorPaging } from '../../lib/api/query';
 import type { FilterSpec } from '../../lib/lists/urlFilters';
 
-export type { Outcome, SessionStatus, Variable } from '../../client';
-
-export type AbandonReason = 'solved_elsewhere' | 'customer_left' | 'wrong_tree' | 'other';
-
-/** A session: with its outcome label, the labels it may end with, and why it was abandoned
- * (optional: a server that predates them leaves them out). */
-export type SessionRead = GeneratedSessionRead & {
-  outcome_label?: string | null;
-  outcome_labels?: string[];
-  abandon_reason?: AbandonReason | null;
-  abandon_note?: string | null;
-};
-
-/** A history row: with its outcome label, how many answers it has, whether it was never
- * answered, and what the search matched ("Ticket number": "INC-1234"). */
-export type SessionSummary = GeneratedSessionSummary & {
-  outcome_label?: string | null;
-  abandon_reason?: AbandonReason | null;
-  never_answered?: boolean;
-  answer_count?: number;
-  match?: { field: string; name: string; snippet: string } | null;
-};
+export type {
+  AbandonReason,
+  Outcome,
+  SessionRead,
+  SessionStatus,
+  SessionSummary,
+  TreeStartScreen,
+  Variable,
+} from '../../client';
 
 export type HistoryTab = 'mine' | 'assigned' | 'all';
 
@@ -120,9 +107,9 @@ export function useSessionHistory(filters: HistoryFilters, enabled = true) {
     created_from: dayBound(filters.from, false),
     created_to: dayBound(filters.to, true),
     q: filters.q.trim() || null,
+    outcome_label: filters.label || null,
+    include_unanswered: filters.unanswered === '1',
     limit: 25,
-    ...(filters.label ? { outcome_label: filters.label } : {}),
-    ...(filters.unanswered === '1' ? { include_unanswered: true } : {}),
   };
   const history = useInfiniteQuery({
     ...sessionsListSessionsInfiniteOptions({ query }),
@@ -135,12 +122,7 @@ export function useSessionHistory(filters: HistoryFilters, enabled = true) {
 
 /** The outcome labels the account's sessions carry (for the history filter). */
 export function useOutcomeLabels() {
-  return useQuery({
-    queryKey: [{ _id: 'sessionsListOutcomeLabels' }],
-    queryFn: () => apiGet<string[]>('/api/v1/sessions/outcome-labels'),
-    staleTime: 60_000,
-    retry: false,
-  });
+  return useQuery({ ...sessionsListOutcomeLabelsOptions(), staleTime: 60_000 });
 }
 
 /** Of two answers for the same session, the one with the higher revision is the newer. */
@@ -159,66 +141,10 @@ export function useSession(sessionId: string) {
   });
 }
 
-/** What a tree's start screen shows: nothing of it is a session yet. */
-export interface TreeStartScreen {
-  tree_id: string;
-  title: string;
-  description: string;
-  version_id: string;
-  version_number: number;
-  variables: Variable[];
-  /** The first node a person answers; null when the tree starts with an automatic step. */
-  start: {
-    node_id: string;
-    kind: string;
-    title: string;
-    body: string;
-    options: { id: string; label: string }[];
-  } | null;
-}
-
-/** `{{name}}` before the values are known: the variable's label in brackets. */
-function unfilled(text: string, variables: readonly Variable[]): string {
-  return text.replace(/\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}/g, (_, name: string) => {
-    const label = variables.find((v) => v.name === name)?.label ?? name;
-    return `[${label}]`;
-  });
-}
-
-/** The start screen from the tree's published version. */
-export function startScreenOf(tree: TreeDetail): TreeStartScreen | null {
-  const version = tree.published;
-  if (!version) return null;
-  const { graph } = version;
-  const variables = graph.variables ?? [];
-  const node = (graph.nodes ?? []).find((n) => n.id === graph.start);
-  const answerable = node && node.kind !== 'logic' && node.kind !== 'link';
-  return {
-    tree_id: tree.id,
-    title: tree.title,
-    description: tree.description,
-    version_id: version.id,
-    version_number: version.number,
-    variables,
-    start: answerable
-      ? {
-          node_id: node.id,
-          kind: node.kind,
-          title: unfilled(node.title ?? '', variables),
-          body: unfilled(node.body ?? '', variables),
-          options: (node.options ?? []).map((o) => ({ id: o.id, label: unfilled(o.label ?? '', variables) })),
-        }
-      : null,
-  };
-}
-
 /** A tree's start screen (title, description, intake, first question): reading it creates
- * nothing. A tree with no published version reads as not found. */
+ * nothing. */
 export function useTreeStart(treeId: string) {
-  return useQuery({
-    ...treesReadTreeOptions({ path: { tree_id: treeId } }),
-    select: startScreenOf,
-  });
+  return useQuery(sessionsReadTreeStartOptions({ path: { tree_id: treeId } }));
 }
 
 /** A session changed: its answer goes into the cache (the page shows the new state at once) and
@@ -259,24 +185,18 @@ function useSessionMutation<V>(
 export function useStartSession() {
   const sessionChanged = useSessionChanged();
   return useMutation({
+    // One request: the session and its first answer are written together, or neither is.
     mutationFn: async (body: {
       treeId: string;
       variables?: Record<string, unknown>;
       answer?: { option_id: string; note?: string } | undefined;
-    }) => {
-      const { data: session } = await sessionsCreateSession({
-        body: { tree_id: body.treeId, variables: body.variables ?? {} },
-        throwOnError: true,
-      });
-      if (!body.answer) return session;
-      return (
-        await sessionsRecordStep({
-          path: { session_id: session.id },
-          body: { ...body.answer, base_revision: session.revision },
+    }) =>
+      (
+        await sessionsCreateSession({
+          body: { tree_id: body.treeId, variables: body.variables ?? {}, answer: body.answer ?? null },
           throwOnError: true,
         })
-      ).data;
-    },
+      ).data,
     // The library's "used" counts follow on its next fetch (staleTime): refetching the trees now
     // would race the runner's first paint for nothing.
     onSuccess: sessionChanged,
@@ -355,7 +275,7 @@ export function useCompleteSession(sessionId: string) {
     async (body: { outcome: Outcome; resolution_note?: string | undefined; outcome_label?: string | undefined }, s) => {
       // The label only when one was chosen.
       const { outcome_label, ...rest } = body;
-      const payload: SessionComplete & { outcome_label?: string } = {
+      const payload: SessionComplete = {
         ...rest,
         ...(outcome_label ? { outcome_label } : {}),
         base_revision: s?.revision ?? null,
@@ -367,11 +287,16 @@ export function useCompleteSession(sessionId: string) {
 }
 
 export function useAbandonSession(sessionId: string) {
-  return useSessionMutation(sessionId, async (body: { reason: AbandonReason; note?: string | undefined }, s) =>
-    apiPost<SessionRead>('/api/v1/sessions/{session_id}/abandon', {
-      path: { session_id: sessionId },
-      body: { ...body, base_revision: s?.revision ?? null },
-    }),
+  return useSessionMutation(
+    sessionId,
+    async (body: { reason: AbandonReason; note?: string | undefined }, s) =>
+      (
+        await sessionsAbandonSession({
+          path: { session_id: sessionId },
+          body: { reason: body.reason, note: body.note ?? null, base_revision: s?.revision ?? null },
+          throwOnError: true,
+        })
+      ).data,
   );
 }
 

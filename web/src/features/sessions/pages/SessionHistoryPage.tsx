@@ -153,11 +153,26 @@ export function SessionHistoryPage() {
   );
 }
 
+const MATCHED: Record<string, string> = {
+  technician: 'Technician',
+  tree_title: 'Tree',
+  step_note: 'Step note',
+  notes: 'Note',
+  resolution_note: 'Resolution note',
+};
+
+/** "ticket_no" -> "Ticket no". */
+const asWords = (name: string) => {
+  const words = name.replace(/_/g, ' ');
+  return words.charAt(0).toUpperCase() + words.slice(1);
+};
+
 /** What the search matched, named: "Ticket: INC-1234", "Technician: Tess", "Note: …". */
 function MatchLine({ match }: { match: NonNullable<SessionSummary['match']> }) {
+  const name = match.field === 'variable' && match.name ? asWords(match.name) : (MATCHED[match.field] ?? match.field);
   return (
     <span className="session-match">
-      <span className="muted">{match.name}: </span>
+      <span className="muted">{name}: </span>
       <mark>{match.snippet}</mark>
     </span>
   );

@@ -6,32 +6,24 @@ import { SESSION_ID, sessionFixture } from '../../../test/sessions';
 import { StartScreenPage } from './StartScreenPage';
 
 const TREE_ID = '0f8fad5b-d9cb-469f-a165-70867728950e';
-const TREE = `/api/v1/trees/${TREE_ID}`;
+const START = `/api/v1/trees/${TREE_ID}/start`;
 
-const tree = (variables: unknown[] = []) => ({
-  id: TREE_ID,
+const screenOf = (variables: unknown[] = []) => ({
+  tree_id: TREE_ID,
   title: 'Pump will not start',
   description: 'For the P-100 range.',
-  status: 'published',
-  published: {
-    id: 'v1',
-    number: 3,
-    graph: {
-      start: 'n1',
-      variables,
-      nodes: [
-        {
-          id: 'n1',
-          kind: 'question',
-          title: 'Does pump {{serial}} get power?',
-          options: [
-            { id: 'o1', label: 'Yes', next: 'n2' },
-            { id: 'o2', label: 'No', next: 'n2' },
-          ],
-        },
-        { id: 'n2', kind: 'solution', title: 'Done' },
-      ],
-    },
+  version_id: 'v1',
+  version_number: 3,
+  variables,
+  start: {
+    node_id: 'n1',
+    kind: 'question',
+    title: 'Does pump \\[serial\\] get power?',
+    body: '',
+    options: [
+      { id: 'o1', label: 'Yes' },
+      { id: 'o2', label: 'No' },
+    ],
   },
 });
 
@@ -44,9 +36,8 @@ function openStart(routes: Parameters<typeof fakeApi>[0], url = `/trees/${TREE_I
 describe('start screen', () => {
   it('shows the tree and its first question, and creates the session only with the first answer', async () => {
     const { api, user, router } = openStart({
-      [`GET ${TREE}`]: () => tree(),
-      'POST /api/v1/sessions': () => sessionFixture(),
-      [`POST /api/v1/sessions/${SESSION_ID}/steps`]: () => sessionFixture({ revision: 2 }),
+      [`GET ${START}`]: () => screenOf(),
+      'POST /api/v1/sessions': () => sessionFixture({ revision: 2 }),
     });
     expect(await screen.findByRole('heading', { level: 1, name: 'Pump will not start' })).toBeInTheDocument();
     expect(screen.getByText('For the P-100 range.')).toBeInTheDocument();
@@ -58,15 +49,16 @@ describe('start screen', () => {
 
     expect(await screen.findByText('Somewhere else')).toBeInTheDocument(); // the runner
     expect(router.state.location.pathname).toBe(`/sessions/${SESSION_ID}`);
-    expect(api.callsTo('POST /api/v1/sessions').map((c) => c.body)).toEqual([{ tree_id: TREE_ID, variables: {} }]);
-    expect(api.callsTo(`POST /api/v1/sessions/${SESSION_ID}/steps`).map((c) => c.body)).toEqual([
-      { option_id: 'o2', base_revision: 1 },
+    // One request: the session with its first answer.
+    expect(api.callsTo('POST /api/v1/sessions').map((c) => c.body)).toEqual([
+      { tree_id: TREE_ID, variables: {}, answer: { option_id: 'o2' } },
     ]);
   });
 
   it('asks the values needed to start with the answer, flagged only once the user tried', async () => {
     const { api, user } = openStart({
-      [`GET ${TREE}`]: () => tree([{ name: 'serial', label: 'Serial number', type: 'text', required: 'at_start' }]),
+      [`GET ${START}`]: () =>
+        screenOf([{ name: 'serial', label: 'Serial number', type: 'text', required: 'at_start' }]),
       'POST /api/v1/sessions': () =>
         new Response(
           JSON.stringify({
@@ -86,17 +78,13 @@ describe('start screen', () => {
     expect(screen.getByRole('button', { name: 'Start the session' })).toBeInTheDocument();
   });
 
-  it('says "not found" for a malformed id without asking, and for an unknown or unpublished tree', async () => {
+  it('says "not found" for a malformed id without asking, and for an unknown tree', async () => {
     const malformed = openStart({}, '/trees/42/start');
     expect(await screen.findByRole('heading', { name: 'Tree not found' })).toBeInTheDocument();
     expect(malformed.api.calls).toEqual([]);
     malformed.unmount();
 
-    const unknown = openStart({});
-    expect(await screen.findByRole('heading', { name: 'Tree not found' })).toBeInTheDocument();
-    unknown.unmount();
-
-    openStart({ [`GET ${TREE}`]: () => ({ ...tree(), status: 'draft', published: null }) });
+    openStart({});
     expect(await screen.findByRole('heading', { name: 'Tree not found' })).toBeInTheDocument();
   });
 });

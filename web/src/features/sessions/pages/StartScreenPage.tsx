@@ -32,8 +32,6 @@ function StartScreenById({ treeId }: { treeId: string }) {
     if (isNotFound(screen.error)) return <NotFound {...NOT_FOUND.tree} />;
     return <FormErrors messages={describeError(screen.error).general} />;
   }
-  // Not published yet: nothing to start.
-  if (!screen.data) return <NotFound {...NOT_FOUND.tree} />;
   return <StartScreen screen={screen.data} />;
 }
 
