@@ -17,7 +17,6 @@ import {
   accountListMembersQueryKey,
   accountReadAccountOptions,
   accountReadAccountQueryKey,
-  treesReadTreeUsageOptions,
 } from '../../client/@tanstack/react-query.gen';
 
 export type { AccountDetail, AccountInviteCreated, AccountInviteRead, MemberRead, Role } from '../../client';
@@ -27,11 +26,6 @@ export const ROLES: readonly Role[] = ['technician', 'engineer', 'admin'];
 /** The account with its plan and usage. */
 export function useAccount() {
   return useQuery(accountReadAccountOptions());
-}
-
-/** The account's trees against its plan's limit (the same query the library's counts share). */
-export function useTreeCount() {
-  return useQuery(treesReadTreeUsageOptions());
 }
 
 export function useMembers() {

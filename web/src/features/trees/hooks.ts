@@ -4,6 +4,7 @@ import { type InfiniteData, useInfiniteQuery, useMutation, useQuery, useQueryCli
 
 import { treesCreateTree, type SearchHit, type TreeCreate, type TreeRead, type TreeStatus } from '../../client';
 import {
+  accountReadAccountQueryKey,
   treesListCategoriesOptions,
   treesListCategoriesQueryKey,
   treesListTagsOptions,
@@ -113,6 +114,7 @@ export function useTreesChanged() {
         treesListCategoriesQueryKey(),
         treesListTagsQueryKey(),
         treesReadTreeUsageQueryKey(),
+        accountReadAccountQueryKey(), // the plan's use
       ].map((queryKey) => queryClient.invalidateQueries({ queryKey })),
       treeId &&
         queryClient.invalidateQueries({

@@ -1,7 +1,7 @@
 import { describeError } from '../../../lib/api/errors';
 import { FormErrors } from '../../../ui/forms';
 import { Loading, Section } from '../../../ui/page';
-import { useAccount, useTreeCount } from '../hooks';
+import { useAccount } from '../hooks';
 
 /** "3 of 100 trees", with a meter when there is a limit. */
 function Use({ used, max, noun }: { used: number; max: number | null | undefined; noun: string }) {
@@ -16,7 +16,6 @@ function Use({ used, max, noun }: { used: number; max: number | null | undefined
 
 export function PlanCard() {
   const account = useAccount();
-  const trees = useTreeCount();
   return (
     <Section title="Plan and usage">
       {account.isPending && <Loading />}
@@ -37,7 +36,7 @@ export function PlanCard() {
           </div>
           <div>
             <dt>Trees</dt>
-            {trees.data ? <Use used={trees.data.trees} max={trees.data.max_trees} noun="trees" /> : <dd>…</dd>}
+            <Use used={account.data.usage.trees} max={account.data.usage.max_trees} noun="trees" />
           </div>
         </dl>
       )}
