@@ -66,6 +66,12 @@ def error_code(response: httpx.Response) -> str:
     return str(detail["code"] if isinstance(detail, dict) else detail[0]["code"])
 
 
+def error_field(response: httpx.Response) -> str:
+    """The field the (first) error names."""
+    detail = response.json()["detail"]
+    return str(detail["field"] if isinstance(detail, dict) else detail[0]["field"])
+
+
 @contextlib.contextmanager
 def scratch_database(database_url: str, prefix: str) -> Iterator[str]:
     """A new empty database `tt_test_<prefix>_*` next to the test database, dropped after."""

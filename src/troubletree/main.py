@@ -36,6 +36,7 @@ from troubletree.core.offload import shared_pool
 from troubletree.core.openapi import install_openapi
 from troubletree.core.ratelimit import RateLimiter
 from troubletree.sessions.router import router as sessions_router
+from troubletree.sessions.router import start_router as tree_start_router
 from troubletree.trees.router import router as trees_router
 
 logger = logging.getLogger(__name__)
@@ -57,6 +58,7 @@ API_ROUTERS = (
     platform_router,
     trees_router,
     sessions_router,
+    tree_start_router,
 )
 
 

@@ -12,6 +12,7 @@ import time_machine
 
 from tests.conftest import TEST_PASSWORD, AppFactory, Fresh, client_for
 from tests.helpers import bearer, error_code, login, register, signed_in, unique_email
+from tests.trees.factories import create_tree
 
 
 async def invite(
@@ -46,7 +47,14 @@ class TestAccount:
         body = response.json()
         assert body["name"] == "Helpdesk North" and body["slug"] == "helpdesk-north"
         assert body["plan"] == {"code": "free", "name": "Free", "max_trees": 3, "max_members": 5}
-        assert body["usage"] == {"members": 1, "max_members": 5}
+        assert body["usage"] == {"trees": 0, "max_trees": 3, "members": 1, "max_members": 5}
+
+    async def test_usage_counts_live_trees(self, client: httpx.AsyncClient) -> None:
+        _, headers = await signed_in(client)
+        await create_tree(client, headers, title="Wi-Fi drops")
+        await create_tree(client, headers, title="Printer jams")
+        usage = (await client.get("/api/v1/account", headers=headers)).json()["usage"]
+        assert usage == {"trees": 2, "max_trees": 3, "members": 1, "max_members": 5}
 
     async def test_same_name_gets_a_distinct_slug(self, client: httpx.AsyncClient) -> None:
         a = await register(client, account_name="Same Name")

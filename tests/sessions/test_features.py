@@ -158,13 +158,17 @@ class TestHistoryFilters:
 
         async def ids(**params: Any) -> list[str]:
             response = await client.get(
-                SESSIONS, headers=team.admin_h, params={"tab": "all", "limit": 100, **params}
+                SESSIONS,
+                headers=team.admin_h,
+                params={"tab": "all", "limit": 100, "include_unanswered": True, **params},
             )
             assert response.status_code == 200, response.text
             return [s["id"] for s in response.json()["items"]]
 
         everything = [running["id"], escalated["id"], resolved["id"], old["id"]]
         assert await ids() == everything  # newest first
+        # By default an old session nobody answered is left out.
+        assert await ids(include_unanswered=False) == everything[:3]
         assert await ids(status="completed") == [escalated["id"], resolved["id"]]
         assert await ids(status="in_progress") == [running["id"], old["id"]]
         assert await ids(outcome="escalated") == [escalated["id"]]

@@ -13,7 +13,7 @@ from markdown_it import MarkdownIt
 from pypdf import PdfReader
 
 from tests.conftest import Fresh
-from tests.helpers import error_code, signed_in
+from tests.helpers import error_code, error_field, signed_in
 from tests.sessions.helpers import (
     complete,
     make_team,
@@ -226,26 +226,34 @@ class TestComplete:
         )
         assert again.status_code == 409 and error_code(again) == "session_not_active"
 
-    async def test_only_unresolved_before_a_terminal_node(
+    async def test_ends_early_as_unresolved_or_escalated_with_a_note(
         self, client: httpx.AsyncClient, team
     ) -> None:
         tree_id = await published_tree(client, team.admin_h)
-        session = await start(
-            client, team.tech_h, tree_id, variables={"device": "x", "ticket": "T1"}
-        )
-        for outcome, code in ((None, "not_at_terminal"), ("resolved", "outcome_mismatch")):
-            response = await client.post(
-                f"/api/v1/sessions/{session['id']}/complete",
-                headers=team.tech_h,
-                json={"outcome": outcome} if outcome else {},
+        for outcome in ("unresolved", "escalated"):
+            session = await start(
+                client, team.tech_h, tree_id, variables={"device": "x", "ticket": "T1"}
             )
-            assert response.status_code == 422 and error_code(response) == code
-        ok = await client.post(
-            f"/api/v1/sessions/{session['id']}/complete",
-            headers=team.tech_h,
-            json={"outcome": "unresolved"},
-        )
-        assert ok.status_code == 200 and ok.json()["outcome"] == "unresolved"
+            url = f"/api/v1/sessions/{session['id']}"
+            for body, code, field in (
+                ({}, "not_at_terminal", "outcome"),
+                ({"outcome": "resolved"}, "outcome_mismatch", "outcome"),
+                ({"outcome": outcome}, "note_required", "resolution_note"),
+                ({"outcome": outcome, "resolution_note": "  "}, "note_required", "resolution_note"),
+            ):
+                response = await client.post(f"{url}/complete", headers=team.tech_h, json=body)
+                assert response.status_code == 422 and error_code(response) == code
+                assert error_field(response) == field
+            unchanged = (await client.get(url, headers=team.tech_h)).json()
+            assert unchanged["status"] == "in_progress" and unchanged["revision"] == 1
+            ok = await client.post(
+                f"{url}/complete",
+                headers=team.tech_h,
+                json={"outcome": outcome, "resolution_note": "Customer needs a new part"},
+            )
+            assert ok.status_code == 200, ok.text
+            assert ok.json()["outcome"] == outcome and ok.json()["status"] == "completed"
+            assert ok.json()["resolution_note"] == "Customer needs a new part"
 
     async def test_escalation_node_completes_as_escalated(
         self, client: httpx.AsyncClient, team
@@ -262,7 +270,9 @@ class TestComplete:
         tree_id = await published_tree(client, team.admin_h)
         session = await start(client, team.tech_h, tree_id)
         response = await client.post(
-            f"/api/v1/sessions/{session['id']}/abandon", headers=team.tech_h
+            f"/api/v1/sessions/{session['id']}/abandon",
+            headers=team.tech_h,
+            json={"reason": "customer_left"},
         )
         assert response.status_code == 200 and response.json()["status"] == "abandoned"
         assert await step(client, team.tech_h, session, "yes", expect=409)
@@ -385,7 +395,8 @@ class TestIsolation:
             ("POST", f"/api/v1/sessions/{sid}/back", {"path_index": 0}),
             ("PUT", f"/api/v1/sessions/{sid}/steps/0/note", {"note": "x"}),
             ("POST", f"/api/v1/sessions/{sid}/complete", {"outcome": "unresolved"}),
-            ("POST", f"/api/v1/sessions/{sid}/abandon", None),
+            ("POST", f"/api/v1/sessions/{sid}/abandon", {"reason": "customer_left"}),
+            ("GET", f"/api/v1/trees/{tree_id}/start", None),
             ("POST", f"/api/v1/sessions/{sid}/export", {"format": "json"}),
         ]
         for method, url, body in calls:
@@ -399,6 +410,8 @@ class TestIsolation:
         assert start_other.status_code == 404
         listed = (await client.get("/api/v1/sessions?tab=all", headers=other_h)).json()
         assert listed["items"] == []
+        labels = await client.get("/api/v1/sessions/outcome-labels", headers=other_h)
+        assert labels.status_code == 200 and labels.json() == []
         assert await fresh.val("SELECT revision FROM troubleshooting_sessions") == 1
 
 

@@ -40,3 +40,53 @@ export async function registerAndSignIn(baseURL: string, user: NewUser) {
   });
   return { registered, token };
 }
+
+/** Creates a tree with `graph` and publishes it: its id. */
+export async function publishedTree(
+  baseURL: string,
+  token: string,
+  tree: { title: string; description?: string; graph: unknown },
+): Promise<string> {
+  const { id } = await api<{ id: string }>(baseURL, '/trees', { token, body: tree });
+  await api(baseURL, `/trees/${id}/publish`, { token, body: { changelog: 'v1' } });
+  return id;
+}
+
+/** How many sessions the account has, never-answered ones included (the caller sees the team's). */
+export async function sessionCount(baseURL: string, token: string): Promise<number> {
+  let count = 0;
+  let cursor: string | null = null;
+  do {
+    const query: string = `tab=all&include_unanswered=true&limit=100${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`;
+    const page: { items: unknown[]; next_cursor: string | null } = await api(baseURL, `/sessions?${query}`, { token });
+    count += page.items.length;
+    cursor = page.next_cursor;
+  } while (cursor);
+  return count;
+}
+
+/** What the running API offers, read from its OpenAPI document: a journey that needs a newer
+ * endpoint or field is skipped, with the reason, against a server without it. */
+export interface ApiFeatures {
+  /** End nodes carry `outcome_label`; sessions and the history show and filter by it. */
+  outcomeLabels: boolean;
+  /** `POST sessions/{id}/abandon` takes a reason. */
+  abandonReasons: boolean;
+  /** Emailed links can be checked without being used (`.../check`). */
+  linkChecks: boolean;
+}
+
+export async function apiFeatures(baseURL: string): Promise<ApiFeatures> {
+  const response = await fetch(`${baseURL}/api/openapi.json`);
+  if (!response.ok) throw new Error(`GET /api/openapi.json: ${response.status}`);
+  const doc = (await response.json()) as {
+    paths: Record<string, Record<string, { requestBody?: unknown }>>;
+    components: { schemas: Record<string, { properties?: Record<string, unknown> }> };
+  };
+  const props = (schema: string) => Object.keys(doc.components.schemas[schema]?.properties ?? {});
+  return {
+    outcomeLabels: props('Node').includes('outcome_label') && props('SessionSummary').includes('outcome_label'),
+    abandonReasons: !!doc.paths['/api/v1/sessions/{session_id}/abandon']?.post?.requestBody,
+    linkChecks: !!doc.paths['/api/v1/auth/password-reset/check'] && !!doc.paths['/api/v1/auth/verify-email/check'],
+  };
+}

@@ -427,9 +427,9 @@ test('search forgives a typo; one that finds nothing offers "did you mean" and t
   await empty.getByRole('button', { name: 'charger', exact: true }).click();
   await expect(page.getByLabel('Search trees')).toHaveValue('charger');
   await expect(laptopCard).toHaveCount(1);
-  // The most used trees start a session.
+  // The most used trees open their start screens.
   await page.getByLabel('Search trees').fill('zzqxv');
-  await empty.getByRole('list', { name: 'Most used trees' }).getByRole('button', { name: TREE }).click();
-  await expect(page).toHaveURL(/\/sessions\/[0-9a-f-]{36}$/);
-  await expect(page.locator('h1.node-title')).toHaveText('Are the router lights on?');
+  await empty.getByRole('list', { name: 'Most used trees' }).getByRole('link', { name: TREE }).click();
+  await expect(page).toHaveURL(/\/trees\/[0-9a-f-]{36}\/start$/);
+  await expect(page.getByText('Are the router lights on?').first()).toBeVisible();
 });

@@ -76,12 +76,12 @@ test('asks the values needed to start, flags the missing one before completing',
   await signIn(page, user.email, user.password);
 
   // Start from the library: the tree needs a serial number first.
-  await page.getByRole('button', { name: `Start ${TREE}` }).click();
-  await expect(page).toHaveURL(/\/trees\/[0-9a-f-]{36}\/run$/);
+  await page.getByRole('link', { name: `Start ${TREE}` }).click();
+  await expect(page).toHaveURL(/\/trees\/[0-9a-f-]{36}\/start$/);
   await expect(page.getByRole('heading', { name: TREE })).toBeVisible();
   await page.getByRole('button', { name: 'Start the session' }).click();
   await expect(page.getByText('Serial number is needed to start.')).toBeVisible();
-  await expect(page).toHaveURL(/\/run$/); // not started without it
+  await expect(page).toHaveURL(/\/start$/); // not started without it
   await page.getByLabel(/Serial number/).fill('<b>SN-42</b>');
   await screenshot(page, 'intake-start');
   await page.getByRole('button', { name: 'Start the session' }).click();
@@ -142,7 +142,7 @@ test('lets a technician start a session prepared for them from the history', asy
   });
   await signIn(phone, tech.email, tech.password);
   // A technician sees no New tree, no Edit, no status filter.
-  await expect(phone.getByRole('button', { name: `Start ${TREE}` })).toBeVisible();
+  await expect(phone.getByRole('link', { name: `Start ${TREE}` })).toBeVisible();
   await expect(phone.getByRole('button', { name: 'New tree' })).toHaveCount(0);
   await expect(phone.getByRole('link', { name: `Edit ${TREE}` })).toHaveCount(0);
   await expect(phone.getByLabel('Status')).toHaveCount(0);
@@ -150,7 +150,7 @@ test('lets a technician start a session prepared for them from the history', asy
   await phone.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'History' }).click();
   await phone.getByRole('tab', { name: 'Assigned to me' }).click();
   await expect(phone.getByRole('tab', { name: 'Assigned to me' })).toHaveAttribute('aria-selected', 'true');
-  await expect(phone.getByRole('tab', { name: 'All' })).toHaveCount(0); // admins only
+  await expect(phone.getByRole('tab', { name: 'Team' })).toHaveCount(0); // admins and engineers only
   const row = phone.getByRole('listitem').filter({ hasText: TREE });
   await expect(row.getByText('Prepared')).toBeVisible();
   await screenshot(phone, 'history-assigned');
@@ -173,6 +173,7 @@ test('loads the history page by page as it scrolls (cursor), with the filters ke
     await api(app.baseURL, '/sessions', { token, body: { tree_id: treeId, variables: { serial: `BULK-${i}` } } });
   }
   await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'History' }).click();
+  await page.getByRole('tab', { name: 'Mine' }).click(); // the team's also has Tess's session
   await page.getByLabel('Status').selectOption('in_progress');
   const rows = page.getByRole('list', { name: 'Sessions' }).getByRole('listitem');
   await expect(rows).toHaveCount(25); // the first page

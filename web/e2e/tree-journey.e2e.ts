@@ -1,7 +1,7 @@
 // The issue 5 journey against the real app and PostgreSQL: an engineer registers, builds a
 // 6-node tree in the editor through the UI (add, connect, edit, delete, save with Ctrl+S, a
 // publish refused with problems pinned to their nodes, then a publish with a changelog in the publish dialog), finds it
-// with quick start, runs it with the number keys, goes back once, completes it, downloads the
+// with quick start (its start screen), runs it with the number keys, goes back once, completes it, downloads the
 // PDF transcript and finds the session in the history. Then the same runner journey on a phone.
 
 import { randomBytes } from 'node:crypto';
@@ -74,12 +74,13 @@ async function runToCompletion(page: Page, shots: string) {
   await expect(page.getByRole('option', { name: new RegExp(TREE) })).toBeVisible();
   await screenshot(page, `${shots}-quick-start`);
   await box.press('Enter');
-  await expect(page).toHaveURL(/\/sessions\/[0-9a-f-]{36}$/);
-
-  const title = page.locator('h1.node-title');
-  await expect(title).toHaveText('Does the pump get power?');
-  // Number keys pick the options: 1 = Yes.
+  // The start screen: the first question, and no session until it is answered.
+  await expect(page).toHaveURL(/\/trees\/[0-9a-f-]{36}\/start$/);
+  await expect(page.getByRole('heading', { name: 'Does the pump get power?' })).toBeVisible();
+  // Number keys pick the options: 1 = Yes, which creates the session with that answer.
   await page.keyboard.press('1');
+  await expect(page).toHaveURL(/\/sessions\/[0-9a-f-]{36}$/);
+  const title = page.locator('h1.node-title');
   await expect(title).toHaveText('Does the motor hum?');
   await page.keyboard.press('1');
   await expect(title).toHaveText('Free the stuck impeller');
@@ -291,10 +292,10 @@ test('finds the session in the history', async () => {
   const row = page.getByRole('listitem').filter({ hasText: TREE });
   await expect(row).toHaveCount(1);
   await expect(row.getByText('Completed')).toBeVisible();
-  await page.getByLabel('Outcome').selectOption('resolved');
+  await page.getByLabel('Outcome', { exact: true }).selectOption('resolved');
   await expect(page.getByText('No sessions match.')).toBeVisible();
   await expect(row).toHaveCount(0);
-  await page.getByLabel('Outcome').selectOption('escalated');
+  await page.getByLabel('Outcome', { exact: true }).selectOption('escalated');
   await expect(row).toHaveCount(1);
   await page.getByLabel('Search').fill('electrician');
   await expect(row).toHaveCount(1);

@@ -15,7 +15,6 @@ from troubletree.accounts.schemas import (
     AccountInviteRead,
     AccountPlanUpdate,
     AccountRead,
-    AccountUsage,
     InvitePreview,
     InvitePreviewRequest,
     MemberRead,
@@ -78,11 +77,11 @@ async def update_me(body: UserUpdate, user: CurrentUser, db: DB) -> UserRead:
 
 @account_router.get("", responses=error_responses(401, 403))
 async def read_account(caller: CurrentMember, db: DB) -> AccountDetail:
-    account, plan, members = await service.account_detail(db, caller)
+    account, plan, usage = await service.account_detail(db, caller)
     return AccountDetail(
         **AccountRead.model_validate(account).model_dump(),
         plan=PlanRead.model_validate(plan),
-        usage=AccountUsage(members=members, max_members=plan.max_members),
+        usage=usage,
     )
 
 

@@ -37,6 +37,11 @@ class AccountRead(BaseModel):
 
 
 class AccountUsage(BaseModel):
+    """What the account uses of its plan: live (not archived) trees and members; a
+    `max_*` of None is unlimited."""
+
+    trees: int
+    max_trees: int | None
     members: int
     max_members: int | None
 

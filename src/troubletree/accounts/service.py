@@ -38,6 +38,7 @@ from troubletree.accounts.schemas import (
     AccountInviteCreate,
     AccountInviteCreated,
     AccountInviteRead,
+    AccountUsage,
     MemberRead,
     PlatformInviteCreate,
     PlatformInviteCreated,
@@ -53,6 +54,7 @@ from troubletree.core.clock import utcnow
 from troubletree.core.config import Settings
 from troubletree.core.ratelimit import RateLimiter
 from troubletree.core.text import slugify
+from troubletree.trees.repository import trees as tree_queries
 
 DEFAULT_PLAN = "free"
 
@@ -181,11 +183,17 @@ async def update_profile(db: AsyncSession, user: User, full_name: str | None) ->
 # --------------------------------------------------------------------------- account and plans
 
 
-async def account_detail(db: AsyncSession, caller: Caller) -> tuple[Account, Plan, int]:
+async def account_detail(db: AsyncSession, caller: Caller) -> tuple[Account, Plan, AccountUsage]:
     account = await repository.get_account(db, caller.account_id)
     assert account is not None
     plan = await repository.get_plan(db, account.plan_id)
-    return account, plan, await repository.count_members(db, account.id)
+    usage = AccountUsage(
+        trees=await tree_queries.count_live_trees(db, account.id),
+        max_trees=plan.max_trees,
+        members=await repository.count_members(db, account.id),
+        max_members=plan.max_members,
+    )
+    return account, plan, usage
 
 
 async def change_plan(

@@ -89,3 +89,25 @@ class VariablesInvalid(Unprocessable):
                 for name, (code, message) in self.problems.items()
             ]
         }
+
+
+class NoteRequired(Unprocessable):
+    code = "note_required"
+
+
+class UnknownOutcomeLabel(Unprocessable):
+    code = "unknown_outcome_label"
+
+
+class NoEarlierChoice(Conflict):
+    code = "no_earlier_choice"
+    message = "There is no earlier step where someone chose an answer to go back to."
+
+
+class SessionTooLong(Unprocessable):
+    code = "session_too_long"
+
+
+class StartTreeNotFound(NotFound):
+    code = "tree_not_found"
+    message = "No such published tree in your account."

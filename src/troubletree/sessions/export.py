@@ -52,6 +52,9 @@ class Transcript:
     outcome: str | None
     resolution_note: str | None
     notes: str
+    outcome_label: str | None = None
+    abandon_reason: str | None = None
+    abandon_note: str | None = None
     variables: list[tuple[str, str]] = field(default_factory=list)
     steps: list[TranscriptStep] = field(default_factory=list)
 

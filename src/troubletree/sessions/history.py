@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from troubletree.accounts.caller import Caller
 from troubletree.accounts.exceptions import RoleRequired
+from troubletree.core.clock import utcnow
 from troubletree.core.pagination import datetime_key, decode_cursor, encode_cursor, page_of
 from troubletree.sessions import repository
 from troubletree.sessions.models import Outcome, SessionStatus
@@ -20,6 +21,9 @@ from troubletree.sessions.schemas import (
     SessionSummary,
     Tab,
 )
+
+# A session nobody answered stays in the default history this long (unless abandoned).
+UNANSWERED_KEPT_FOR = timedelta(hours=24)
 
 # --------------------------------------------------------------------------- loading
 
@@ -36,14 +40,16 @@ class HistoryQuery:
     q: str | None = None
     cursor: str | None = None
     limit: int = 25
+    outcome_label: str | None = None
+    include_unanswered: bool = False
 
 
 async def list_sessions(db: AsyncSession, caller: Caller, query: HistoryQuery) -> SessionPage:
     technician: uuid.UUID | None = query.technician_id
     not_created_by = None
     if query.tab == "all":
-        if not caller.is_admin:
-            raise RoleRequired("Only admins see every session of the account.")
+        if not caller.is_author:
+            raise RoleRequired("Only admins and engineers see every session of the account.")
     else:
         technician = caller.user_id
         if query.tab == "assigned":
@@ -60,6 +66,8 @@ async def list_sessions(db: AsyncSession, caller: Caller, query: HistoryQuery) -
             created_from=query.created_from,
             created_to=query.created_to,
             text=query.q.strip() if query.q and query.q.strip() else None,
+            outcome_label=query.outcome_label,
+            unanswered_before=None if query.include_unanswered else utcnow() - UNANSWERED_KEPT_FOR,
         ),
         after=decode_cursor("sessions", query.cursor, datetime_key),
         limit=query.limit + 1,
@@ -69,3 +77,7 @@ async def list_sessions(db: AsyncSession, caller: Caller, query: HistoryQuery) -
     )
     items = [SessionSummary.model_validate(row, from_attributes=True) for row in page]
     return SessionPage(items=items, next_cursor=next_cursor)
+
+
+async def list_outcome_labels(db: AsyncSession, caller: Caller) -> list[str]:
+    return await repository.list_outcome_labels(db, caller.account_id)

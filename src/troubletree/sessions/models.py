@@ -45,6 +45,17 @@ class Outcome(enum.StrEnum):
     unresolved = "unresolved"
 
 
+class AbandonReason(enum.StrEnum):
+    solved_elsewhere = "solved_elsewhere"
+    customer_left = "customer_left"
+    wrong_tree = "wrong_tree"
+    other = "other"
+
+
+# Steps one session may hold (answers, automatic moves and backs together).
+MAX_SESSION_STEPS = 5000
+
+
 class StepKind(enum.StrEnum):
     start = "start"  # arrival at the start node
     answer = "answer"  # an option of the current node was chosen
@@ -64,6 +75,19 @@ class TroubleshootingSession(Base):
             name="outcome_valid",
         ),
         CheckConstraint("revision >= 1", name="revision_positive"),
+        CheckConstraint(
+            "abandon_reason IS NULL OR abandon_reason IN "
+            "('solved_elsewhere', 'customer_left', 'wrong_tree', 'other')",
+            name="abandon_reason_valid",
+        ),
+        CheckConstraint("answer_count >= 0", name="answer_count_nonnegative"),
+        # The outcome-label filter and the account's distinct labels.
+        Index(
+            "ix_troubleshooting_sessions_account_outcome_label",
+            "account_id",
+            "outcome_label",
+            postgresql_where=text("outcome_label IS NOT NULL"),
+        ),
         # History, newest first, with keyset pagination on (created_at, id): per account, per
         # technician, and per tree; each stays an index range scan at any table size.
         Index("ix_troubleshooting_sessions_account_created", "account_id", "created_at", "id"),
@@ -105,6 +129,12 @@ class TroubleshootingSession(Base):
     notes: Mapped[str] = mapped_column(Text, default="", server_default="")
     outcome: Mapped[str | None] = mapped_column(String(20))
     resolution_note: Mapped[str | None] = mapped_column(Text)
+    # The end node's outcome label (or one of the version's labels, when ended early).
+    outcome_label: Mapped[str | None] = mapped_column(String(80))
+    abandon_reason: Mapped[str | None] = mapped_column(String(20))
+    abandon_note: Mapped[str | None] = mapped_column(Text)
+    # Answers given (kept with each step, in the same statement): 0 = never answered.
+    answer_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     # Session notes, step notes and the resolution note, lower-cased: the free-text filter.
     search_text: Mapped[str] = mapped_column(Text, default="", server_default="")
     revision: Mapped[int] = mapped_column(Integer, default=1, server_default="1")

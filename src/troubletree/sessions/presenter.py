@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from troubletree.accounts.caller import Caller
 from troubletree.auth import repository as auth_repository
 from troubletree.sessions import navigator
-from troubletree.sessions.models import ACTIVE, Outcome, SessionStatus
+from troubletree.sessions.models import ACTIVE, AbandonReason, Outcome, SessionStatus
 from troubletree.sessions.navigator import StepEvent
 from troubletree.sessions.repository import SessionRecord
 from troubletree.sessions.schemas import (
@@ -21,7 +21,7 @@ from troubletree.sessions.schemas import (
     SessionRead,
 )
 from troubletree.sessions.versions import Graphs
-from troubletree.trees.graph import Variable
+from troubletree.trees.graph import CHOICE_KINDS, Graph, Variable
 
 
 @dataclass
@@ -31,6 +31,11 @@ class Loaded:
     graphs: Graphs
     position: navigator.Position
     definitions: list[Variable]
+
+
+def outcome_labels(graph: Graph) -> list[str]:
+    """The outcome labels a version's end nodes carry, sorted."""
+    return sorted({n.outcome_label for n in graph.nodes if n.outcome_label})
 
 
 async def session_read(
@@ -58,6 +63,7 @@ async def session_read(
                 version_id=entry.version_id,
                 node_id=entry.node_id,
                 kind=node.kind,
+                automatic=node.kind not in CHOICE_KINDS and not navigator.is_terminal(node),
                 title=navigator.interpolate(node.title, definitions, values),
                 step_seq=left.seq if left else None,
                 option_id=left.option_id if left else None,
@@ -110,6 +116,12 @@ async def session_read(
         created_by=session.created_by,
         status=SessionStatus(session.status),
         outcome=Outcome(session.outcome) if session.outcome else None,
+        outcome_label=session.outcome_label,
+        outcome_labels=outcome_labels(await graphs.get(session.tree_version_id)),
+        abandon_reason=AbandonReason(session.abandon_reason) if session.abandon_reason else None,
+        abandon_note=session.abandon_note,
+        never_answered=session.answer_count == 0,
+        answer_count=session.answer_count,
         resolution_note=session.resolution_note,
         notes=session.notes,
         variables=values,

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, func, insert, select, tuple_, update
+from sqlalchemy import Table, and_, bindparam, func, insert, or_, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from troubletree.auth.models import User
@@ -48,6 +48,10 @@ class SessionRecord:
     started_at: datetime | None
     completed_at: datetime | None
     updated_at: datetime
+    outcome_label: str | None = None
+    abandon_reason: str | None = None
+    abandon_note: str | None = None
+    answer_count: int = 0
 
 
 _SESSION_COLUMNS = [_sessions.c[name] for name in SessionRecord.__dataclass_fields__]
@@ -60,6 +64,9 @@ _TOUCH_SESSION = (
     .where(_sessions.c.id == bindparam("session_id"))
     .values(revision=bindparam("revision"), updated_at=bindparam("updated_at"))
 )
+_STEP_SESSION = _TOUCH_SESSION.values(answer_count=bindparam("answer_count"))
+_TOUCH = frozenset({"revision", "updated_at"})
+_STEP = _TOUCH | {"answer_count"}
 
 
 async def add_session(db: AsyncSession, session: SessionRecord) -> None:
@@ -80,17 +87,26 @@ async def get_session(
 
 async def update_session(db: AsyncSession, session_id: uuid.UUID, values: dict[str, Any]) -> None:
     """Writes the given columns of a session (whose row the caller has locked)."""
-    if values.keys() == {"revision", "updated_at"}:  # a step or a back: the common case
+    if values.keys() == _STEP:  # a step or a back: the common case
+        await db.execute(_STEP_SESSION, {"session_id": session_id, **values})
+    elif values.keys() == _TOUCH:
         await db.execute(_TOUCH_SESSION, {"session_id": session_id, **values})
     else:
         await db.execute(update(_sessions).where(_sessions.c.id == session_id).values(**values))
 
 
 async def refresh_search_text(db: AsyncSession, session_id: uuid.UUID) -> None:
-    """The free-text filter's haystack: session notes, resolution note and step notes."""
+    """The free-text filter's haystack: intake values, session notes, resolution note and step
+    notes (called after every change to one of them)."""
     step_notes = (
         select(func.coalesce(func.string_agg(SessionStep.note, " "), ""))
         .where(SessionStep.session_id == session_id)
+        .scalar_subquery()
+    )
+    values = func.jsonb_each_text(TroubleshootingSession.variables).table_valued("value")
+    variable_values = (
+        select(func.coalesce(func.string_agg(values.c.value, " "), ""))
+        .select_from(values)
         .scalar_subquery()
     )
     await db.execute(
@@ -100,6 +116,7 @@ async def refresh_search_text(db: AsyncSession, session_id: uuid.UUID) -> None:
             search_text=func.lower(
                 func.concat_ws(
                     " ",
+                    variable_values,
                     TroubleshootingSession.notes,
                     TroubleshootingSession.resolution_note,
                     step_notes,
@@ -168,6 +185,10 @@ class HistoryFilter:
     created_from: datetime | None = None
     created_to: datetime | None = None
     text: str | None = None
+    outcome_label: str | None = None
+    # Sessions never answered that were abandoned or created before this moment are left out
+    # (None: every session).
+    unanswered_before: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -183,6 +204,13 @@ class HistoryRow:
     tree_title: str
     technician_name: str
     version_number: int
+    outcome_label: str | None
+    abandon_reason: str | None
+    answer_count: int
+
+    @property
+    def never_answered(self) -> bool:
+        return self.answer_count == 0
 
 
 async def list_sessions(
@@ -203,6 +231,9 @@ async def list_sessions(
         Tree.title,
         User.full_name,
         TreeVersion.number,
+        s.outcome_label,
+        s.abandon_reason,
+        s.answer_count,
     )
     stmt = (
         scoped(select(*columns), s, f.account_id)
@@ -225,9 +256,29 @@ async def list_sessions(
         conditions.append(s.created_at >= f.created_from)
     if f.created_to:
         conditions.append(s.created_at < f.created_to)
+    if f.outcome_label:
+        conditions.append(s.outcome_label == f.outcome_label)
+    if f.unanswered_before is not None:
+        conditions.append(
+            or_(
+                s.answer_count > 0,
+                and_(s.status != "abandoned", s.created_at >= f.unanswered_before),
+            )
+        )
     if f.text:
         conditions.append(contains(s.search_text, f.text.lower()))
     if after is not None:
         conditions.append(tuple_(s.created_at, s.id) < tuple_(after[0], after[1]))
     stmt = stmt.where(*conditions).order_by(s.created_at.desc(), s.id.desc()).limit(limit)
-    return [HistoryRow(*row) for row in (await db.execute(stmt)).all()]
+    return [HistoryRow(*cast(tuple[Any, ...], row)) for row in (await db.execute(stmt)).all()]
+
+
+async def list_outcome_labels(db: AsyncSession, account_id: uuid.UUID) -> list[str]:
+    """The distinct outcome labels of the account's sessions, sorted."""
+    s = TroubleshootingSession
+    stmt = (
+        scoped(select(s.outcome_label).distinct(), s, account_id)
+        .where(s.outcome_label.is_not(None))
+        .order_by(s.outcome_label)
+    )
+    return [label for label in (await db.execute(stmt)).scalars() if label is not None]

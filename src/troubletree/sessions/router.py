@@ -18,6 +18,7 @@ from troubletree.sessions.models import Outcome, SessionStatus
 from troubletree.sessions.schemas import (
     BackRequest,
     ExportRequest,
+    SessionAbandon,
     SessionComplete,
     SessionCreate,
     SessionPage,
@@ -27,9 +28,20 @@ from troubletree.sessions.schemas import (
     StepCreate,
     StepNote,
     Tab,
+    TreeStartScreen,
 )
+from troubletree.trees.graph import OUTCOME_LABEL_MAX
 
 router = APIRouter(prefix="/sessions", tags=["sessions"])
+start_router = APIRouter(prefix="/trees", tags=["sessions"])
+
+
+@start_router.get("/{tree_id}/start", responses=error_responses(401, 404))
+async def read_tree_start(tree_id: uuid.UUID, caller: CurrentMember, db: DB) -> TreeStartScreen:
+    """What starting this tree shows before any session exists: the published version's intake
+    values and first step (`start` is null when it depends on the intake values). Creates
+    nothing and counts no use; answer with `POST /sessions` and `answer`."""
+    return await service.tree_start_screen(db, caller, tree_id)
 
 
 @router.post(
@@ -37,7 +49,9 @@ router = APIRouter(prefix="/sessions", tags=["sessions"])
 )
 async def create_session(body: SessionCreate, caller: CurrentMember, db: DB) -> SessionRead:
     """Starts a session on a published tree (pinning its current version), or with
-    `prepared: true` prepares one for a technician to start later."""
+    `prepared: true` prepares one for a technician to start later. With `answer`, the first
+    step's answer is recorded in the same transaction (a wrong option: 422 `invalid_option`,
+    nothing written)."""
     return await service.create_session(db, caller, body)
 
 
@@ -55,13 +69,34 @@ async def list_sessions(
     q: Annotated[str | None, Query(max_length=200)] = None,
     cursor: Annotated[str | None, Query(max_length=200)] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 25,
+    outcome_label: Annotated[str | None, Query(min_length=1, max_length=OUTCOME_LABEL_MAX)] = None,
+    include_unanswered: bool = False,
 ) -> SessionPage:
     """History, newest first. Tabs: `mine` (you are the technician), `assigned` (prepared for
-    you by someone else), `all` (admins). Pass `next_cursor` back as `cursor` for more."""
+    you by someone else), `all` (admins and engineers). Sessions never answered that were
+    abandoned or are over 24 hours old are left out unless `include_unanswered`. Pass
+    `next_cursor` back as `cursor` for more."""
     query = history.HistoryQuery(
-        tab, status, outcome, tree_id, technician_id, created_from, created_to, q, cursor, limit
+        tab,
+        status,
+        outcome,
+        tree_id,
+        technician_id,
+        created_from,
+        created_to,
+        q,
+        cursor,
+        limit,
+        outcome_label,
+        include_unanswered,
     )
     return await history.list_sessions(db, caller, query)
+
+
+@router.get("/outcome-labels", responses=error_responses(401, 403))
+async def list_outcome_labels(caller: CurrentMember, db: DB) -> list[str]:
+    """The distinct outcome labels of the account's sessions (for the history filter)."""
+    return await history.list_outcome_labels(db, caller)
 
 
 @router.get("/{session_id}", responses=error_responses(401, 404))
@@ -89,7 +124,9 @@ async def start_session(
 async def record_step(
     session_id: uuid.UUID, body: StepCreate, caller: CurrentMember, db: DB
 ) -> SessionRead:
-    """Answers an option of the current node (anything else: 422 `invalid_option`)."""
+    """Answers an option of the current node (anything else: 422 `invalid_option`). A session
+    holds at most `MAX_SESSION_STEPS` (5000) steps, automatic moves and backs included; past
+    that: 422 `session_too_long`."""
     return await service.record_step(db, caller, session_id, body)
 
 
@@ -97,8 +134,11 @@ async def record_step(
 async def go_back(
     session_id: uuid.UUID, body: BackRequest, caller: CurrentMember, db: DB
 ) -> SessionRead:
-    """Returns to an earlier node of the path; the history stays, later answers are offered
-    again as `suggested_option_id`."""
+    """Returns to an earlier node of the path where a person chose (question or action): the
+    one at `path_index`, or the nearest before it when that node is automatic (logic, link);
+    without `path_index`, the last choice before the current node. 409 `no_earlier_choice`
+    when there is none. The history stays, later answers are offered again as
+    `suggested_option_id`."""
     return await service.go_back(db, caller, session_id, body)
 
 
@@ -113,12 +153,20 @@ async def note_step(
 async def complete_session(
     session_id: uuid.UUID, body: SessionComplete, caller: CurrentMember, db: DB
 ) -> SessionRead:
+    """Ends the session: `resolved` at a solution step; `escalated` or `unresolved` at any step
+    (before an end node `resolution_note` is required: 422 `note_required`). The outcome label
+    is the end node's, or when ending early `outcome_label`, one of the version's
+    `outcome_labels` (422 `unknown_outcome_label`)."""
     return await service.complete_session(db, caller, session_id, body)
 
 
-@router.post("/{session_id}/abandon", responses=error_responses(401, 403, 404, 409))
-async def abandon_session(session_id: uuid.UUID, caller: CurrentMember, db: DB) -> SessionRead:
-    return await service.abandon_session(db, caller, session_id)
+@router.post("/{session_id}/abandon", responses=error_responses(401, 403, 404, 409, 422))
+async def abandon_session(
+    session_id: uuid.UUID, body: SessionAbandon, caller: CurrentMember, db: DB
+) -> SessionRead:
+    """Ends the session at any step (or a prepared one) with a reason; `note` (at most 500
+    characters) is required for `other` (422 `note_required`)."""
+    return await service.abandon_session(db, caller, session_id, body)
 
 
 @router.post(

@@ -8,12 +8,18 @@ from pydantic import BaseModel, Field
 
 from troubletree.auth.schemas import StrictBody
 from troubletree.core.models import INT4_MAX
-from troubletree.sessions.models import Outcome, SessionStatus
-from troubletree.trees.graph import Variable
+from troubletree.sessions.models import AbandonReason, Outcome, SessionStatus
+from troubletree.trees.graph import OUTCOME_LABEL_MAX, Variable
 
 NOTE_MAX = 5000
 NOTES_MAX = 20000
+ABANDON_NOTE_MAX = 500
 Tab = Literal["mine", "assigned", "all"]
+
+
+class FirstAnswer(StrictBody):
+    option_id: str = Field(min_length=1, max_length=64)
+    note: str | None = Field(default=None, max_length=NOTE_MAX)
 
 
 class SessionCreate(StrictBody):
@@ -27,6 +33,11 @@ class SessionCreate(StrictBody):
         description="Prepare it for `technician_id` to start later (admins and engineers).",
     )
     notes: str | None = Field(default=None, max_length=NOTES_MAX)
+    answer: FirstAnswer | None = Field(
+        default=None,
+        description="The answer to the first step, recorded with the start in one go "
+        "(not with `prepared`).",
+    )
 
 
 class SessionUpdate(StrictBody):
@@ -52,8 +63,12 @@ class StepCreate(StrictBody):
 
 
 class BackRequest(StrictBody):
-    path_index: int = Field(
-        ge=0, le=INT4_MAX, description="Index in `path` of the node to return to."
+    path_index: int | None = Field(
+        default=None,
+        ge=0,
+        le=INT4_MAX,
+        description="Index in `path` of the node to return to (an automatic step: the nearest "
+        "choice at or before it). Omitted: the last choice before the current node.",
     )
     base_revision: int | None = Field(default=None, ge=1, le=INT4_MAX)
 
@@ -67,7 +82,26 @@ class SessionComplete(StrictBody):
         default=None,
         description="Default: resolved at a solution node, escalated at an escalation node.",
     )
-    resolution_note: str | None = Field(default=None, max_length=NOTES_MAX)
+    resolution_note: str | None = Field(
+        default=None,
+        max_length=NOTES_MAX,
+        description="Required when ending before a solution or escalation.",
+    )
+    outcome_label: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=OUTCOME_LABEL_MAX,
+        description="Ending early: one of the version's `outcome_labels` (at an end node its "
+        "own label is used).",
+    )
+    base_revision: int | None = Field(default=None, ge=1, le=INT4_MAX)
+
+
+class SessionAbandon(StrictBody):
+    reason: AbandonReason
+    note: str | None = Field(
+        default=None, max_length=ABANDON_NOTE_MAX, description="Required for `other`."
+    )
     base_revision: int | None = Field(default=None, ge=1, le=INT4_MAX)
 
 
@@ -108,6 +142,7 @@ class PathStep(BaseModel):
     node_id: str
     kind: str
     title: str
+    automatic: bool = Field(description="A logic or link node: no person chose here.")
     step_seq: int | None = Field(description="The step that left this node (for notes).")
     option_id: str | None
     answer_label: str | None
@@ -131,6 +166,12 @@ class SessionRead(BaseModel):
     created_by: uuid.UUID | None
     status: SessionStatus
     outcome: Outcome | None
+    outcome_label: str | None
+    outcome_labels: list[str] = Field(description="The outcome labels this version uses.")
+    abandon_reason: AbandonReason | None
+    abandon_note: str | None
+    never_answered: bool
+    answer_count: int
     resolution_note: str | None
     notes: str
     variables: dict[str, Any]
@@ -146,6 +187,33 @@ class SessionRead(BaseModel):
     can_complete: bool
 
 
+class SearchMatch(BaseModel):
+    field: Literal["variable", "technician", "tree_title", "step_note", "notes", "resolution_note"]
+    name: str | None = Field(description="The variable's name, for `variable`.")
+    snippet: str
+
+
+class TreeStartNode(BaseModel):
+    node_id: str
+    kind: str
+    title: str
+    body: str
+    options: list[OptionRead]
+
+
+class TreeStartScreen(BaseModel):
+    tree_id: uuid.UUID
+    title: str
+    description: str
+    version_id: uuid.UUID
+    version_number: int
+    variables: list[Variable]
+    start: TreeStartNode | None = Field(
+        description="The first step, when it is known before the intake values (not a logic "
+        "or link start)."
+    )
+
+
 class SessionSummary(BaseModel):
     id: uuid.UUID
     tree_id: uuid.UUID
@@ -156,8 +224,15 @@ class SessionSummary(BaseModel):
     created_by: uuid.UUID | None
     status: SessionStatus
     outcome: Outcome | None
+    outcome_label: str | None
+    abandon_reason: AbandonReason | None
+    never_answered: bool
+    answer_count: int
     created_at: datetime
     completed_at: datetime | None
+    match: SearchMatch | None = Field(
+        default=None, description="Where the free-text filter `q` matched this session."
+    )
 
 
 class SessionPage(BaseModel):

@@ -24,37 +24,53 @@ from troubletree.sessions.exceptions import (
     InvalidOption,
     InvalidPathIndex,
     NavigationFailed,
+    NoEarlierChoice,
     NotAssignee,
     NotAtTerminal,
+    NoteRequired,
     OutcomeMismatch,
     SessionConflict,
     SessionNotActive,
     SessionNotFound,
+    SessionTooLong,
     SessionTreeNotFound,
+    StartTreeNotFound,
     StepNotFound,
     TechnicianNotFound,
     TechnicianRequired,
     TreeNotPublished,
+    UnknownOutcomeLabel,
     VariablesInvalid,
 )
 from troubletree.sessions.export import ExportFormat, render_off_loop
-from troubletree.sessions.models import ACTIVE, Outcome, SessionStatus, StepKind
+from troubletree.sessions.models import (
+    ACTIVE,
+    MAX_SESSION_STEPS,
+    AbandonReason,
+    Outcome,
+    SessionStatus,
+    StepKind,
+)
 from troubletree.sessions.navigator import StepEvent
-from troubletree.sessions.presenter import Loaded, session_read
+from troubletree.sessions.presenter import Loaded, outcome_labels, session_read
 from troubletree.sessions.repository import SessionRecord
 from troubletree.sessions.schemas import (
     BackRequest,
+    OptionRead,
+    SessionAbandon,
     SessionComplete,
     SessionCreate,
     SessionRead,
     SessionStart,
     SessionUpdate,
     StepCreate,
+    TreeStartNode,
+    TreeStartScreen,
 )
 from troubletree.sessions.transcript import build_transcript
 from troubletree.sessions.versions import Graphs
 from troubletree.trees import service as trees_service
-from troubletree.trees.graph import Node, Variable
+from troubletree.trees.graph import CHOICE_KINDS, TERMINAL_KINDS, Node, Variable
 
 # --------------------------------------------------------------------------- loading
 
@@ -312,15 +328,97 @@ async def create_session(db: AsyncSession, caller: Caller, body: SessionCreate) 
     )
     loaded = Loaded(session, [], graphs, navigator.Position(), graph.variables)
     new_steps = [] if body.prepared else await _begin(db, caller, loaded)
+    if body.answer is not None:
+        if body.prepared:
+            raise InvalidOption("A prepared session is answered once started.", field="answer")
+        # Everything is decided before anything is written: a wrong option writes nothing.
+        position = navigator.replay(new_steps)
+        node = await graphs.node(position.current.version_id, position.current.node_id)
+        answer = _answer(
+            position, node, body.answer.option_id, body.answer.note, len(new_steps), "answer."
+        )
+        new_steps += [
+            answer,
+            *await _steps_from(
+                db, graphs, caller, session, answer.to_version_id, answer.to_node_id, answer.seq + 1
+            ),
+        ]
+        session.answer_count = 1
     if new_steps:
         session.status = SessionStatus.in_progress.value
         session.started_at = new_steps[0].created_at
     await repository.add_session(db, session)
     await repository.add_steps(db, session.id, caller.user_id, new_steps)
     await trees_service.record_tree_use(db, caller.account_id, tree.id)
-    if session.notes:
+    if session.notes or (body.answer and body.answer.note) or session.variables:
         await repository.refresh_search_text(db, session.id)
     return await _after_change(db, caller, loaded, new_steps)
+
+
+def _answer(
+    position: navigator.Position,
+    node: Node,
+    option_id: str,
+    note: str | None,
+    seq: int,
+    field_prefix: str = "",
+) -> StepEvent:
+    """The answer step choosing `option_id` at the current node, or 422 `invalid_option`."""
+    current = position.current
+    option = next((o for o in node.options if o.id == option_id), None)
+    if option is None or option.next is None:
+        raise InvalidOption(
+            f"{option_id!r} is not an option of the current step {node.id!r}.",
+            field=f"{field_prefix}option_id",
+        )
+    return _event(
+        seq,
+        StepKind.answer,
+        (current.version_id, node.id),
+        (current.version_id, option.next),
+        option_id=option.id,
+        answer_label=option.label[:200],
+        note=note or None,
+    )
+
+
+async def tree_start_screen(
+    db: AsyncSession, caller: Caller, tree_id: uuid.UUID
+) -> TreeStartScreen:
+    """What starting a tree shows before a session exists: the live version's intake values and
+    its first step. Reads only: no session, no use counted."""
+    tree = await trees_service.get_runnable_tree(db, caller.account_id, tree_id)
+    if tree is None or tree.status != "published" or tree.current_version_id is None:
+        raise StartTreeNotFound(field="tree_id")
+    graphs = Graphs(db, caller.account_id)
+    version_id = tree.current_version_id
+    graph = await graphs.get(version_id)
+    start: TreeStartNode | None = None
+    if graph.start is not None:
+        node = navigator.node_of(graph, graph.start)
+        if node.kind in CHOICE_KINDS or node.kind in TERMINAL_KINDS:
+            values: dict[str, Any] = {}
+            start = TreeStartNode(
+                node_id=node.id,
+                kind=node.kind,
+                title=navigator.interpolate(node.title, graph.variables, values),
+                body=navigator.interpolate(node.body, graph.variables, values),
+                options=[
+                    OptionRead(
+                        id=o.id, label=navigator.interpolate(o.label, graph.variables, values)
+                    )
+                    for o in node.options
+                ],
+            )
+    return TreeStartScreen(
+        tree_id=tree.id,
+        title=tree.title,
+        description=tree.description,
+        version_id=version_id,
+        version_number=await graphs.number(version_id),
+        variables=graph.variables,
+        start=start,
+    )
 
 
 async def start_prepared(
@@ -340,6 +438,8 @@ async def start_prepared(
         status=SessionStatus.in_progress.value,
         started_at=new_steps[0].created_at,
     )
+    if body.variables:
+        await repository.refresh_search_text(db, session.id)
     return await _after_change(db, caller, loaded, new_steps)
 
 
@@ -365,7 +465,7 @@ async def update_session(
         changes["variables"] = session.variables = values
         new_steps = await _continue_if_waiting(db, caller, loaded)
     await _save(db, session, **changes)
-    if body.notes is not None:
+    if body.notes is not None or body.variables:
         await repository.refresh_search_text(db, session.id)
     return await _after_change(db, caller, loaded, new_steps)
 
@@ -405,8 +505,14 @@ async def _move(
         db, loaded.graphs, caller, loaded.session, step.to_version_id, step.to_node_id, step.seq + 1
     )
     new_steps = [step, *follow]
+    if step.seq + len(new_steps) > MAX_SESSION_STEPS:
+        raise SessionTooLong(
+            f"A session holds at most {MAX_SESSION_STEPS} steps; complete this one and start "
+            "a new session."
+        )
+    answered = sum(1 for s in new_steps if s.kind == StepKind.answer)
     await repository.add_steps(db, loaded.session.id, caller.user_id, new_steps)
-    await _save(db, loaded.session)
+    await _save(db, loaded.session, answer_count=loaded.session.answer_count + answered)
     return new_steps
 
 
@@ -415,23 +521,8 @@ async def record_step(
 ) -> SessionRead:
     """Answers an option of the current node, then follows any automatic steps."""
     loaded, node = await _at_current_node(db, caller, session_id, body.base_revision)
-    session, current = loaded.session, loaded.position.current
-    option = next((o for o in node.options if o.id == body.option_id), None)
-    if option is None or option.next is None:
-        raise InvalidOption(
-            f"{body.option_id!r} is not an option of the current step {node.id!r}.",
-            field="option_id",
-        )
-    seq = _next_seq(loaded)
-    answer = _event(
-        seq,
-        StepKind.answer,
-        (current.version_id, node.id),
-        (current.version_id, option.next),
-        option_id=option.id,
-        answer_label=option.label[:200],
-        note=body.note or None,
-    )
+    session = loaded.session
+    answer = _answer(loaded.position, node, body.option_id, body.note, _next_seq(loaded))
     new_steps = await _move(db, caller, loaded, answer)
     if body.note:
         await repository.refresh_search_text(db, session.id)
@@ -443,19 +534,30 @@ async def go_back(
 ) -> SessionRead:
     loaded = await _runnable(db, caller, session_id, body.base_revision)
     path = loaded.position.path
-    if body.path_index >= len(path) - 1:
+    index = len(path) - 2 if body.path_index is None else body.path_index
+    if index >= len(path) - 1 or index < 0:
+        if body.path_index is None:
+            raise NoEarlierChoice()
         raise InvalidPathIndex(
             f"Choose an earlier step of the path (0 to {len(path) - 2}).", field="path_index"
         )
-    target = path[body.path_index]
+    # Automatic steps (logic, link) would decide the same again: land on the nearest node at or
+    # before the index where a person chose.
+    while index >= 0:
+        entry = path[index]
+        if (await loaded.graphs.node(entry.version_id, entry.node_id)).kind in CHOICE_KINDS:
+            break
+        index -= 1
+    if index < 0:
+        raise NoEarlierChoice()
+    target = path[index]
     current = loaded.position.current
-    seq = _next_seq(loaded)
     back = _event(
-        seq,
+        _next_seq(loaded),
         StepKind.back,
         (current.version_id, current.node_id),
         (target.version_id, target.node_id),
-        path_index=body.path_index,
+        path_index=index,
     )
     return await _after_change(db, caller, loaded, await _move(db, caller, loaded, back))
 
@@ -486,14 +588,29 @@ async def complete_session(
     outcome = body.outcome or natural
     if outcome is None:
         raise NotAtTerminal(
-            "The session is not at a solution or escalation yet; complete it as unresolved "
-            "or continue.",
+            "The session is not at a solution or escalation yet; end it as escalated or "
+            "unresolved, or continue.",
             field="outcome",
         )
-    if outcome != Outcome.unresolved and outcome != natural:
+    if outcome == Outcome.resolved and natural != Outcome.resolved:
         raise OutcomeMismatch(
-            f"At a {node.kind} step the outcome is {natural or 'unresolved'}.", field="outcome"
+            "Only a session at a solution step is resolved; end it as escalated or unresolved.",
+            field="outcome",
         )
+    if natural is None and not (body.resolution_note or "").strip():
+        raise NoteRequired(
+            "Say why the session ends before a solution or escalation.", field="resolution_note"
+        )
+    label = node.outcome_label if natural is not None else None
+    if body.outcome_label is not None and label is None:
+        if body.outcome_label not in outcome_labels(
+            await loaded.graphs.get(session.tree_version_id)
+        ):
+            raise UnknownOutcomeLabel(
+                f"{body.outcome_label!r} is not an outcome label of this tree version.",
+                field="outcome_label",
+            )
+        label = body.outcome_label
     _raise_missing(
         navigator.missing_variables(
             loaded.definitions, session.variables, "at_start", "before_complete"
@@ -505,6 +622,7 @@ async def complete_session(
         session,
         status=SessionStatus.completed.value,
         outcome=outcome.value,
+        outcome_label=label,
         resolution_note=body.resolution_note,
         completed_at=utcnow(),
     )
@@ -512,12 +630,26 @@ async def complete_session(
     return await _after_change(db, caller, loaded)
 
 
-async def abandon_session(db: AsyncSession, caller: Caller, session_id: uuid.UUID) -> SessionRead:
+async def abandon_session(
+    db: AsyncSession, caller: Caller, session_id: uuid.UUID, body: SessionAbandon
+) -> SessionRead:
+    """Ends the session at any step (or before it starts), with the reason."""
+    note = (body.note or "").strip() or None
+    if body.reason == AbandonReason.other and note is None:
+        raise NoteRequired("Say why the session is abandoned.", field="note")
     loaded = await _load(db, caller, session_id, lock=True)
     if not _may_run(caller, loaded.session) and caller.user_id != loaded.session.created_by:
         raise NotAssignee()
+    _check_revision(loaded.session, body.base_revision)
     _check_active(loaded.session, *ACTIVE)
-    await _save(db, loaded.session, status=SessionStatus.abandoned.value, completed_at=utcnow())
+    await _save(
+        db,
+        loaded.session,
+        status=SessionStatus.abandoned.value,
+        completed_at=utcnow(),
+        abandon_reason=body.reason.value,
+        abandon_note=note,
+    )
     return await _after_change(db, caller, loaded)
 
 

@@ -92,6 +92,9 @@ async def build_transcript(db: AsyncSession, loaded: Loaded) -> Transcript:
         outcome=read.outcome.value if read.outcome else None,
         resolution_note=read.resolution_note,
         notes=read.notes,
+        outcome_label=read.outcome_label,
+        abandon_reason=read.abandon_reason.value if read.abandon_reason else None,
+        abandon_note=read.abandon_note,
         variables=[(labels.get(k, k), _show(v)) for k, v in read.variables.items()],
         steps=steps,
     )

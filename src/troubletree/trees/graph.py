@@ -56,6 +56,10 @@ Text = Annotated[str, AfterValidator(no_nul)]
 NodeId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.:-]{1,64}$")]
 VariableName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")]
 Label = Annotated[str, StringConstraints(min_length=1, max_length=200), AfterValidator(no_nul)]
+OUTCOME_LABEL_MAX = 80
+OutcomeLabel = Annotated[
+    str, StringConstraints(min_length=1, max_length=OUTCOME_LABEL_MAX), AfterValidator(no_nul)
+]
 
 
 class _GraphModel(BaseModel):
@@ -113,6 +117,10 @@ class Node(_GraphModel):
     )
     tree_id: uuid.UUID | None = Field(
         default=None, description="link: the published tree to continue in"
+    )
+    outcome_label: OutcomeLabel | None = Field(
+        default=None,
+        description="solution, escalation: what a session ending here is reported as",
     )
     position: Position | None = None
 
@@ -428,6 +436,15 @@ def _check_node(
             f"{at}.options",
             code,
             f"{_sentence(named(node))} is {a_kind(node.kind)} and cannot have options.",
+        )
+
+    if node.outcome_label is not None and node.kind not in TERMINAL_KINDS:
+        problems.add(
+            node.id,
+            f"{at}.outcome_label",
+            "outcome_label_not_allowed",
+            f"Only solution and escalation nodes have an outcome label; this is a {node.kind} "
+            "node.",
         )
 
     if node.kind == "logic":

@@ -1,17 +1,27 @@
-import { isRouteErrorResponse, Link, useRouteError } from 'react-router';
+import { isRouteErrorResponse, useRouteError } from 'react-router';
 
-import { usePageTitle } from '../ui/page';
+import { useAuth } from '../lib/auth/AuthProvider';
+import { NotFound } from '../ui/NotFound';
+import type { NavItem } from './paths';
+import { AppLayout, PublicLayout } from './layouts';
 
-export function NotFoundPage() {
-  usePageTitle('Not found');
+/** An unknown address: signed in, inside the app's layout (the navigation stays); signed out,
+ * on the public card with a way to sign in. */
+export function NotFoundPage({ nav }: { nav: NavItem[] }) {
+  const { status } = useAuth();
+  if (status === 'signed-in') {
+    return (
+      <AppLayout nav={nav}>
+        <NotFound />
+      </AppLayout>
+    );
+  }
   return (
-    <div className="auth-card">
-      <h1>Page not found</h1>
-      <p>There is nothing at this address.</p>
-      <p>
-        <Link to="/">Go to TroubleTree</Link>
-      </p>
-    </div>
+    <PublicLayout>
+      <div className="auth-card">
+        <NotFound back={{ to: '/sign-in', label: 'Sign in to TroubleTree' }} />
+      </div>
+    </PublicLayout>
   );
 }
 

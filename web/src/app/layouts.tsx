@@ -1,4 +1,4 @@
-import { useEffect, useRef } from 'react';
+import { type ReactNode, useEffect, useRef } from 'react';
 import { Link, NavLink, Outlet, useLocation, useNavigate } from 'react-router';
 
 import { describeError } from '../lib/api/errors';
@@ -64,7 +64,7 @@ function SkipLink() {
   );
 }
 
-export function PublicLayout() {
+export function PublicLayout({ children }: { children?: ReactNode }) {
   return (
     <>
       <SkipLink />
@@ -72,7 +72,7 @@ export function PublicLayout() {
         <Link to="/" className="brand">
           TroubleTree
         </Link>
-        <Outlet />
+        {children ?? <Outlet />}
       </main>
     </>
   );
@@ -98,7 +98,8 @@ function VerifyEmailBanner() {
   );
 }
 
-export function AppLayout({ nav }: { nav: NavItem[] }) {
+/** The signed-in pages' frame; `children` instead of the route's page (the not-found page). */
+export function AppLayout({ nav, children }: { nav: NavItem[]; children?: ReactNode }) {
   const { signOut } = useAuth();
   const me = useCurrentUser();
   const navigate = useNavigate();
@@ -137,7 +138,7 @@ export function AppLayout({ nav }: { nav: NavItem[] }) {
       </header>
       {user && !user.email_verified_at && <VerifyEmailBanner />}
       <main className="app-main" id="main" tabIndex={-1}>
-        <Outlet />
+        {children ?? <Outlet />}
       </main>
     </>
   );

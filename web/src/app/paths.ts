@@ -14,3 +14,11 @@ export function safeNextPath(search: string): string {
   if (!next?.startsWith('/') || next.startsWith('//') || next.startsWith('/\\')) return HOME_PATH;
   return next;
 }
+
+/** A tree's start screen: its title, intake and first question; no session exists yet. */
+export const startPath = (treeId: string) => `/trees/${treeId}/start`;
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Ids of trees and sessions are uuids: anything else in an address names nothing. */
+export const isUuid = (value: string) => UUID.test(value);

@@ -44,7 +44,7 @@ export function createRouter() {
             },
           ],
         },
-        { element: <PublicLayout />, children: [{ path: '*', element: <NotFoundPage /> }] },
+        { path: '*', element: <NotFoundPage nav={nav} /> },
       ],
     },
   ]);

@@ -5,6 +5,11 @@ export type ClientOptions = {
 };
 
 /**
+ * AbandonReason
+ */
+export type AbandonReason = 'solved_elsewhere' | 'customer_left' | 'wrong_tree' | 'other';
+
+/**
  * AccountDetail
  */
 export type AccountDetail = {
@@ -165,6 +170,9 @@ export type AccountRead = {
 
 /**
  * AccountUsage
+ *
+ * What the account uses of its plan: live (not archived) trees and members; a
+ * `max_*` of None is unlimited.
  */
 export type AccountUsage = {
     /**
@@ -172,9 +180,17 @@ export type AccountUsage = {
      */
     max_members: number | null;
     /**
+     * Max Trees
+     */
+    max_trees: number | null;
+    /**
      * Members
      */
     members: number;
+    /**
+     * Trees
+     */
+    trees: number;
 };
 
 /**
@@ -188,9 +204,9 @@ export type BackRequest = {
     /**
      * Path Index
      *
-     * Index in `path` of the node to return to.
+     * Index in `path` of the node to return to (an automatic step: the nearest choice at or before it). Omitted: the last choice before the current node.
      */
-    path_index: number;
+    path_index?: number | null;
 };
 
 /**
@@ -345,37 +361,6 @@ export type DraftRead = {
 };
 
 /**
- * Edge
- *
- * An arrow of the graph: from a node, through one of its options, rules or its default,
- * to another node. `via` is `option`, `rule` or `default`; `key` the option id, the rule's
- * 0-based index, or `default`; `label` what the arrow reads (option label, rule label or
- * expression, "Otherwise").
- */
-export type Edge = {
-    /**
-     * Key
-     */
-    key: string;
-    /**
-     * Label
-     */
-    label: string;
-    /**
-     * Source
-     */
-    source: string;
-    /**
-     * Target
-     */
-    target: string;
-    /**
-     * Via
-     */
-    via: string;
-};
-
-/**
  * ErrorBody
  */
 export type ErrorBody = {
@@ -432,43 +417,17 @@ export type FieldChange = {
 };
 
 /**
- * FromTemplate
+ * FirstAnswer
  */
-export type FromTemplate = {
+export type FirstAnswer = {
     /**
-     * Template Id
+     * Note
      */
-    template_id: string;
+    note?: string | null;
     /**
-     * Title
-     *
-     * Default: the template's title.
+     * Option Id
      */
-    title?: string | null;
-};
-
-/**
- * GrammarItem
- */
-export type GrammarItem = {
-    /**
-     * Description
-     */
-    description: string;
-    /**
-     * Example
-     */
-    example: string;
-    /**
-     * Kind
-     */
-    kind: 'operator' | 'keyword' | 'literal';
-    /**
-     * Text
-     *
-     * What to insert.
-     */
-    text: string;
+    option_id: string;
 };
 
 /**
@@ -487,6 +446,16 @@ export type Graph = {
      * Variables
      */
     variables?: Array<Variable>;
+};
+
+/**
+ * HTTPValidationError
+ */
+export type HttpValidationError = {
+    /**
+     * Detail
+     */
+    detail?: Array<ValidationError>;
 };
 
 /**
@@ -650,6 +619,12 @@ export type Node = {
      * Options
      */
     options?: Array<Option>;
+    /**
+     * Outcome Label
+     *
+     * solution, escalation: what a session ending here is reported as
+     */
+    outcome_label?: string | null;
     position?: Position | null;
     /**
      * Rules
@@ -784,6 +759,12 @@ export type PathStep = {
      * Arrived At
      */
     arrived_at: string;
+    /**
+     * Automatic
+     *
+     * A logic or link node: no person chose here.
+     */
+    automatic: boolean;
     /**
      * Index
      */
@@ -1088,63 +1069,6 @@ export type RestoreRequest = {
 };
 
 /**
- * RestoreResult
- *
- * The tree after the restore, and the draft as it was before: undo is a save of
- * `previous_draft.graph` with `base_revision` = the new `draft_revision`.
- */
-export type RestoreResult = {
-    category: CategoryRef | null;
-    /**
-     * Created At
-     */
-    created_at: string;
-    /**
-     * Created By
-     */
-    created_by: string | null;
-    current_version: VersionRef | null;
-    /**
-     * Description
-     */
-    description: string;
-    /**
-     * Authors only.
-     */
-    draft: DraftRead | null;
-    /**
-     * Draft Revision
-     */
-    draft_revision: number;
-    /**
-     * Id
-     */
-    id: string;
-    previous_draft: DraftRead;
-    /**
-     * The current version, with its graph.
-     */
-    published: VersionRead | null;
-    status: TreeStatus;
-    /**
-     * Tags
-     */
-    tags: Array<string>;
-    /**
-     * Title
-     */
-    title: string;
-    /**
-     * Updated At
-     */
-    updated_at: string;
-    /**
-     * Usage Count
-     */
-    usage_count: number;
-};
-
-/**
  * Role
  */
 export type Role = 'admin' | 'engineer' | 'technician';
@@ -1170,95 +1094,6 @@ export type Rule = {
 };
 
 /**
- * RuleCheck
- *
- * A rule expression tried against sample values, as the editor's rule box sends it.
- */
-export type RuleCheck = {
-    /**
-     * Expression
-     */
-    expression: string;
-    /**
-     * Values
-     *
-     * Sample values by variable name; a variable left out has no value.
-     */
-    values?: {
-        [key: string]: string | number | number | boolean | null;
-    };
-    /**
-     * Variables
-     *
-     * The tree's variables (names the expression may read).
-     */
-    variables?: Array<Variable>;
-};
-
-/**
- * RuleCheckResult
- */
-export type RuleCheckResult = {
-    error: RuleError | null;
-    /**
-     * Ok
-     *
-     * The expression parses and reads declared variables only.
-     */
-    ok: boolean;
-    /**
-     * Result
-     *
-     * What the rule gives for the values (ok only).
-     */
-    result: boolean | null;
-    /**
-     * Variables Used
-     *
-     * The variables the expression reads.
-     */
-    variables_used: Array<string>;
-};
-
-/**
- * RuleError
- */
-export type RuleError = {
-    /**
-     * Length
-     *
-     * How many characters to mark (at least 1).
-     */
-    length: number;
-    /**
-     * Message
-     */
-    message: string;
-    /**
-     * Position
-     *
-     * 0-based character position in the expression.
-     */
-    position: number;
-};
-
-/**
- * RuleGrammar
- *
- * What the rule language offers, for autocomplete (it has no functions).
- */
-export type RuleGrammar = {
-    /**
-     * Items
-     */
-    items: Array<GrammarItem>;
-    /**
-     * Max Length
-     */
-    max_length: number;
-};
-
-/**
  * SearchHit
  */
 export type SearchHit = {
@@ -1278,37 +1113,29 @@ export type SearchHit = {
 };
 
 /**
- * SearchMissRead
+ * SearchMatch
  */
-export type SearchMissRead = {
+export type SearchMatch = {
     /**
-     * Query
+     * Field
      */
-    query: string;
+    field: 'variable' | 'technician' | 'tree_title' | 'step_note' | 'notes' | 'resolution_note';
     /**
-     * Searched At
+     * Name
+     *
+     * The variable's name, for `variable`.
      */
-    searched_at: string;
+    name: string | null;
     /**
-     * User Id
+     * Snippet
      */
-    user_id: string | null;
-    /**
-     * User Name
-     */
-    user_name: string | null;
+    snippet: string;
 };
 
 /**
  * SearchPage
  */
 export type SearchPage = {
-    /**
-     * Did You Mean
-     *
-     * Nothing found: the query with words replaced by the account's nearest vocabulary words (when any differ).
-     */
-    did_you_mean?: string | null;
     /**
      * Items
      */
@@ -1317,12 +1144,23 @@ export type SearchPage = {
      * Next Cursor
      */
     next_cursor: string | null;
+};
+
+/**
+ * SessionAbandon
+ */
+export type SessionAbandon = {
     /**
-     * Suggestions
-     *
-     * Nothing found: the most used trees.
+     * Base Revision
      */
-    suggestions?: Array<TreeRead>;
+    base_revision?: number | null;
+    /**
+     * Note
+     *
+     * Required for `other`.
+     */
+    note?: string | null;
+    reason: AbandonReason;
 };
 
 /**
@@ -1338,7 +1176,15 @@ export type SessionComplete = {
      */
     outcome?: Outcome | null;
     /**
+     * Outcome Label
+     *
+     * Ending early: one of the version's `outcome_labels` (at an end node its own label is used).
+     */
+    outcome_label?: string | null;
+    /**
      * Resolution Note
+     *
+     * Required when ending before a solution or escalation.
      */
     resolution_note?: string | null;
 };
@@ -1347,6 +1193,10 @@ export type SessionComplete = {
  * SessionCreate
  */
 export type SessionCreate = {
+    /**
+     * The answer to the first step, recorded with the start in one go (not with `prepared`).
+     */
+    answer?: FirstAnswer | null;
     /**
      * Notes
      */
@@ -1394,6 +1244,15 @@ export type SessionPage = {
  */
 export type SessionRead = {
     /**
+     * Abandon Note
+     */
+    abandon_note: string | null;
+    abandon_reason: AbandonReason | null;
+    /**
+     * Answer Count
+     */
+    answer_count: number;
+    /**
      * Can Complete
      */
     can_complete: boolean;
@@ -1416,10 +1275,24 @@ export type SessionRead = {
     id: string;
     missing_variables: MissingVariables;
     /**
+     * Never Answered
+     */
+    never_answered: boolean;
+    /**
      * Notes
      */
     notes: string;
     outcome: Outcome | null;
+    /**
+     * Outcome Label
+     */
+    outcome_label: string | null;
+    /**
+     * Outcome Labels
+     *
+     * The outcome labels this version uses.
+     */
+    outcome_labels: Array<string>;
     /**
      * Path
      */
@@ -1495,6 +1368,11 @@ export type SessionStatus = 'prepared' | 'in_progress' | 'completed' | 'abandone
  * SessionSummary
  */
 export type SessionSummary = {
+    abandon_reason: AbandonReason | null;
+    /**
+     * Answer Count
+     */
+    answer_count: number;
     /**
      * Completed At
      */
@@ -1511,7 +1389,19 @@ export type SessionSummary = {
      * Id
      */
     id: string;
+    /**
+     * Where the free-text filter `q` matched this session.
+     */
+    match?: SearchMatch | null;
+    /**
+     * Never Answered
+     */
+    never_answered: boolean;
     outcome: Outcome | null;
+    /**
+     * Outcome Label
+     */
+    outcome_label: string | null;
     status: SessionStatus;
     /**
      * Technician Id
@@ -1607,34 +1497,6 @@ export type TagRead = {
      * Usage Count
      */
     usage_count: number;
-};
-
-/**
- * TemplateRead
- *
- * A starter tree shipped with the product.
- */
-export type TemplateRead = {
-    /**
-     * Description
-     */
-    description: string;
-    /**
-     * Id
-     */
-    id: string;
-    /**
-     * Node Count
-     */
-    node_count: number;
-    /**
-     * Tags
-     */
-    tags: Array<string>;
-    /**
-     * Title
-     */
-    title: string;
 };
 
 /**
@@ -1889,6 +1751,66 @@ export type TreeRead = {
 };
 
 /**
+ * TreeStartNode
+ */
+export type TreeStartNode = {
+    /**
+     * Body
+     */
+    body: string;
+    /**
+     * Kind
+     */
+    kind: string;
+    /**
+     * Node Id
+     */
+    node_id: string;
+    /**
+     * Options
+     */
+    options: Array<OptionRead>;
+    /**
+     * Title
+     */
+    title: string;
+};
+
+/**
+ * TreeStartScreen
+ */
+export type TreeStartScreen = {
+    /**
+     * Description
+     */
+    description: string;
+    /**
+     * The first step, when it is known before the intake values (not a logic or link start).
+     */
+    start: TreeStartNode | null;
+    /**
+     * Title
+     */
+    title: string;
+    /**
+     * Tree Id
+     */
+    tree_id: string;
+    /**
+     * Variables
+     */
+    variables: Array<Variable>;
+    /**
+     * Version Id
+     */
+    version_id: string;
+    /**
+     * Version Number
+     */
+    version_number: number;
+};
+
+/**
  * TreeStatus
  */
 export type TreeStatus = 'draft' | 'published' | 'archived';
@@ -1993,6 +1915,34 @@ export type UserUpdate = {
 };
 
 /**
+ * ValidationError
+ */
+export type ValidationError = {
+    /**
+     * Context
+     */
+    ctx?: {
+        [key: string]: unknown;
+    };
+    /**
+     * Input
+     */
+    input?: unknown;
+    /**
+     * Location
+     */
+    loc: Array<string | number>;
+    /**
+     * Message
+     */
+    msg: string;
+    /**
+     * Error Type
+     */
+    type: string;
+};
+
+/**
  * ValidationReport
  */
 export type ValidationReport = {
@@ -2067,17 +2017,7 @@ export type VerifyEmailConfirm = {
  */
 export type VersionDiff = {
     /**
-     * Edges Added
-     */
-    edges_added: Array<Edge>;
-    /**
-     * Edges Removed
-     */
-    edges_removed: Array<Edge>;
-    /**
      * From Version
-     *
-     * The version compared from (`live` resolved).
      */
     from_version: number;
     /**
@@ -2112,63 +2052,13 @@ export type VersionDiff = {
 };
 
 /**
- * VersionListItem
- *
- * A row of the versions panel.
- */
-export type VersionListItem = {
-    /**
-     * Changelog
-     */
-    changelog: string;
-    /**
-     * Id
-     */
-    id: string;
-    /**
-     * Is Live
-     *
-     * The tree's current version, the one technicians run.
-     */
-    is_live: boolean;
-    /**
-     * Number
-     */
-    number: number;
-    /**
-     * Published At
-     */
-    published_at: string;
-    /**
-     * Published By
-     */
-    published_by: string | null;
-    /**
-     * Published By Name
-     *
-     * null: the publisher's user is gone.
-     */
-    published_by_name: string | null;
-    /**
-     * Session Count
-     *
-     * Sessions that ran (pinned) this version.
-     */
-    session_count: number;
-    /**
-     * Title
-     */
-    title: string;
-};
-
-/**
  * VersionPage
  */
 export type VersionPage = {
     /**
      * Items
      */
-    items: Array<VersionListItem>;
+    items: Array<VersionSummary>;
     /**
      * Next Cursor
      */
@@ -2222,6 +2112,36 @@ export type VersionRef = {
      * Published At
      */
     published_at: string;
+};
+
+/**
+ * VersionSummary
+ */
+export type VersionSummary = {
+    /**
+     * Changelog
+     */
+    changelog: string;
+    /**
+     * Id
+     */
+    id: string;
+    /**
+     * Number
+     */
+    number: number;
+    /**
+     * Published At
+     */
+    published_at: string;
+    /**
+     * Published By
+     */
+    published_by: string | null;
+    /**
+     * Title
+     */
+    title: string;
 };
 
 export type HealthCheckData = {
@@ -2313,10 +2233,6 @@ export type AccountCreateAccountInviteData = {
 
 export type AccountCreateAccountInviteErrors = {
     /**
-     * The body could not be decoded.
-     */
-    400: ErrorResponse;
-    /**
      * Unauthorized
      */
     401: ErrorResponse;
@@ -2367,9 +2283,9 @@ export type AccountRevokeAccountInviteErrors = {
      */
     404: ErrorResponse;
     /**
-     * The request is not valid (each field named).
+     * Validation Error
      */
-    422: ErrorResponse;
+    422: HttpValidationError;
 };
 
 export type AccountRevokeAccountInviteError = AccountRevokeAccountInviteErrors[keyof AccountRevokeAccountInviteErrors];
@@ -2444,9 +2360,9 @@ export type AccountRemoveMemberErrors = {
      */
     409: ErrorResponse;
     /**
-     * The request is not valid (each field named).
+     * Validation Error
      */
-    422: ErrorResponse;
+    422: HttpValidationError;
 };
 
 export type AccountRemoveMemberError = AccountRemoveMemberErrors[keyof AccountRemoveMemberErrors];
@@ -2473,10 +2389,6 @@ export type AccountUpdateMemberData = {
 };
 
 export type AccountUpdateMemberErrors = {
-    /**
-     * The body could not be decoded.
-     */
-    400: ErrorResponse;
     /**
      * Unauthorized
      */
@@ -2519,10 +2431,6 @@ export type AuthLoginData = {
 
 export type AuthLoginErrors = {
     /**
-     * The body could not be decoded.
-     */
-    400: ErrorResponse;
-    /**
      * Unauthorized
      */
     401: ErrorResponse;
@@ -2555,10 +2463,6 @@ export type AuthLoginJsonData = {
 };
 
 export type AuthLoginJsonErrors = {
-    /**
-     * The body could not be decoded.
-     */
-    400: ErrorResponse;
     /**
      * Unauthorized
      */
@@ -2595,10 +2499,6 @@ export type AuthLogoutData = {
 };
 
 export type AuthLogoutErrors = {
-    /**
-     * The body could not be decoded.
-     */
-    400: ErrorResponse;
     /**
      * Unprocessable Entity
      */
@@ -2675,10 +2575,6 @@ export type AuthUpdateMeData = {
 
 export type AuthUpdateMeErrors = {
     /**
-     * The body could not be decoded.
-     */
-    400: ErrorResponse;
-    /**
      * Unauthorized
      */
     401: ErrorResponse;
@@ -2707,10 +2603,6 @@ export type AuthCheckPasswordResetData = {
 };
 
 export type AuthCheckPasswordResetErrors = {
-    /**
-     * The body could not be decoded.
-     */
-    400: ErrorResponse;
     /**
      * Unprocessable Entity
      */
@@ -2770,10 +2662,6 @@ export type AuthRequestPasswordResetData = {
 
 export type AuthRequestPasswordResetErrors = {
     /**
-     * The body could not be decoded.
-     */
-    400: ErrorResponse;
-    /**
      * Unprocessable Entity
      */
     422: ErrorResponse;
@@ -2805,10 +2693,6 @@ export type AuthRefreshTokensData = {
 };
 
 export type AuthRefreshTokensErrors = {
-    /**
-     * The body could not be decoded.
-     */
-    400: ErrorResponse;
     /**
      * Unauthorized
      */
@@ -2842,10 +2726,6 @@ export type AuthRegisterData = {
 };
 
 export type AuthRegisterErrors = {
-    /**
-     * The body could not be decoded.
-     */
-    400: ErrorResponse;
     /**
      * Forbidden
      */
@@ -2887,10 +2767,6 @@ export type AuthCheckEmailVerificationData = {
 };
 
 export type AuthCheckEmailVerificationErrors = {
-    /**
-     * The body could not be decoded.
-     */
-    400: ErrorResponse;
     /**
      * Unprocessable Entity
      */
@@ -2979,10 +2855,6 @@ export type InvitesPreviewInviteData = {
 
 export type InvitesPreviewInviteErrors = {
     /**
-     * The body could not be decoded.
-     */
-    400: ErrorResponse;
-    /**
      * Not Found
      */
     404: ErrorResponse;
@@ -3024,10 +2896,6 @@ export type PlatformChangeAccountPlanData = {
 };
 
 export type PlatformChangeAccountPlanErrors = {
-    /**
-     * The body could not be decoded.
-     */
-    400: ErrorResponse;
     /**
      * Unauthorized
      */
@@ -3097,10 +2965,6 @@ export type PlatformCreatePlatformInviteData = {
 
 export type PlatformCreatePlatformInviteErrors = {
     /**
-     * The body could not be decoded.
-     */
-    400: ErrorResponse;
-    /**
      * Unauthorized
      */
     401: ErrorResponse;
@@ -3151,9 +3015,9 @@ export type PlatformRevokePlatformInviteErrors = {
      */
     404: ErrorResponse;
     /**
-     * The request is not valid (each field named).
+     * Validation Error
      */
-    422: ErrorResponse;
+    422: HttpValidationError;
 };
 
 export type PlatformRevokePlatformInviteError = PlatformRevokePlatformInviteErrors[keyof PlatformRevokePlatformInviteErrors];
@@ -3173,15 +3037,6 @@ export type PlatformListPlansData = {
     query?: never;
     url: '/api/v1/platform/plans';
 };
-
-export type PlatformListPlansErrors = {
-    /**
-     * Unauthorized
-     */
-    401: ErrorResponse;
-};
-
-export type PlatformListPlansError = PlatformListPlansErrors[keyof PlatformListPlansErrors];
 
 export type PlatformListPlansResponses = {
     /**
@@ -3238,6 +3093,14 @@ export type SessionsListSessionsData = {
          * Limit
          */
         limit?: number;
+        /**
+         * Outcome Label
+         */
+        outcome_label?: string | null;
+        /**
+         * Include Unanswered
+         */
+        include_unanswered?: boolean;
     };
     url: '/api/v1/sessions';
 };
@@ -3277,10 +3140,6 @@ export type SessionsCreateSessionData = {
 
 export type SessionsCreateSessionErrors = {
     /**
-     * The body could not be decoded.
-     */
-    400: ErrorResponse;
-    /**
      * Unauthorized
      */
     401: ErrorResponse;
@@ -3313,6 +3172,37 @@ export type SessionsCreateSessionResponses = {
 
 export type SessionsCreateSessionResponse = SessionsCreateSessionResponses[keyof SessionsCreateSessionResponses];
 
+export type SessionsListOutcomeLabelsData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/api/v1/sessions/outcome-labels';
+};
+
+export type SessionsListOutcomeLabelsErrors = {
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse;
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse;
+};
+
+export type SessionsListOutcomeLabelsError = SessionsListOutcomeLabelsErrors[keyof SessionsListOutcomeLabelsErrors];
+
+export type SessionsListOutcomeLabelsResponses = {
+    /**
+     * Response Sessions-List Outcome Labels
+     *
+     * Successful Response
+     */
+    200: Array<string>;
+};
+
+export type SessionsListOutcomeLabelsResponse = SessionsListOutcomeLabelsResponses[keyof SessionsListOutcomeLabelsResponses];
+
 export type SessionsReadSessionData = {
     body?: never;
     path: {
@@ -3335,9 +3225,9 @@ export type SessionsReadSessionErrors = {
      */
     404: ErrorResponse;
     /**
-     * The request is not valid (each field named).
+     * Validation Error
      */
-    422: ErrorResponse;
+    422: HttpValidationError;
 };
 
 export type SessionsReadSessionError = SessionsReadSessionErrors[keyof SessionsReadSessionErrors];
@@ -3364,10 +3254,6 @@ export type SessionsUpdateSessionData = {
 };
 
 export type SessionsUpdateSessionErrors = {
-    /**
-     * The body could not be decoded.
-     */
-    400: ErrorResponse;
     /**
      * Unauthorized
      */
@@ -3402,7 +3288,7 @@ export type SessionsUpdateSessionResponses = {
 export type SessionsUpdateSessionResponse = SessionsUpdateSessionResponses[keyof SessionsUpdateSessionResponses];
 
 export type SessionsAbandonSessionData = {
-    body?: never;
+    body: SessionAbandon;
     path: {
         /**
          * Session Id
@@ -3431,7 +3317,7 @@ export type SessionsAbandonSessionErrors = {
      */
     409: ErrorResponse;
     /**
-     * The request is not valid (each field named).
+     * Unprocessable Entity
      */
     422: ErrorResponse;
 };
@@ -3460,10 +3346,6 @@ export type SessionsGoBackData = {
 };
 
 export type SessionsGoBackErrors = {
-    /**
-     * The body could not be decoded.
-     */
-    400: ErrorResponse;
     /**
      * Unauthorized
      */
@@ -3511,10 +3393,6 @@ export type SessionsCompleteSessionData = {
 
 export type SessionsCompleteSessionErrors = {
     /**
-     * The body could not be decoded.
-     */
-    400: ErrorResponse;
-    /**
      * Unauthorized
      */
     401: ErrorResponse;
@@ -3561,10 +3439,6 @@ export type SessionsExportSessionData = {
 
 export type SessionsExportSessionErrors = {
     /**
-     * The body could not be decoded.
-     */
-    400: ErrorResponse;
-    /**
      * Unauthorized
      */
     401: ErrorResponse;
@@ -3576,10 +3450,6 @@ export type SessionsExportSessionErrors = {
      * Unprocessable Entity
      */
     422: ErrorResponse;
-    /**
-     * Service Unavailable
-     */
-    503: ErrorResponse;
 };
 
 export type SessionsExportSessionError = SessionsExportSessionErrors[keyof SessionsExportSessionErrors];
@@ -3604,10 +3474,6 @@ export type SessionsStartSessionData = {
 };
 
 export type SessionsStartSessionErrors = {
-    /**
-     * The body could not be decoded.
-     */
-    400: ErrorResponse;
     /**
      * Unauthorized
      */
@@ -3654,10 +3520,6 @@ export type SessionsRecordStepData = {
 };
 
 export type SessionsRecordStepErrors = {
-    /**
-     * The body could not be decoded.
-     */
-    400: ErrorResponse;
     /**
      * Unauthorized
      */
@@ -3708,10 +3570,6 @@ export type SessionsNoteStepData = {
 };
 
 export type SessionsNoteStepErrors = {
-    /**
-     * The body could not be decoded.
-     */
-    400: ErrorResponse;
     /**
      * Unauthorized
      */
@@ -3814,10 +3672,6 @@ export type TreesCreateTreeData = {
 
 export type TreesCreateTreeErrors = {
     /**
-     * The body could not be decoded.
-     */
-    400: ErrorResponse;
-    /**
      * Unauthorized
      */
     401: ErrorResponse;
@@ -3882,10 +3736,6 @@ export type TreesCreateCategoryData = {
 
 export type TreesCreateCategoryErrors = {
     /**
-     * The body could not be decoded.
-     */
-    400: ErrorResponse;
-    /**
      * Unauthorized
      */
     401: ErrorResponse;
@@ -3940,9 +3790,9 @@ export type TreesDeleteCategoryErrors = {
      */
     404: ErrorResponse;
     /**
-     * The request is not valid (each field named).
+     * Validation Error
      */
-    422: ErrorResponse;
+    422: HttpValidationError;
 };
 
 export type TreesDeleteCategoryError = TreesDeleteCategoryErrors[keyof TreesDeleteCategoryErrors];
@@ -3969,10 +3819,6 @@ export type TreesRenameCategoryData = {
 };
 
 export type TreesRenameCategoryErrors = {
-    /**
-     * The body could not be decoded.
-     */
-    400: ErrorResponse;
     /**
      * Unauthorized
      */
@@ -4006,43 +3852,6 @@ export type TreesRenameCategoryResponses = {
 
 export type TreesRenameCategoryResponse = TreesRenameCategoryResponses[keyof TreesRenameCategoryResponses];
 
-export type TreesCreateTreeFromTemplateData = {
-    body: FromTemplate;
-    path?: never;
-    query?: never;
-    url: '/api/v1/trees/from-template';
-};
-
-export type TreesCreateTreeFromTemplateErrors = {
-    /**
-     * The body could not be decoded.
-     */
-    400: ErrorResponse;
-    /**
-     * Unauthorized
-     */
-    401: ErrorResponse;
-    /**
-     * Forbidden
-     */
-    403: ErrorResponse;
-    /**
-     * Unprocessable Entity
-     */
-    422: ErrorResponse;
-};
-
-export type TreesCreateTreeFromTemplateError = TreesCreateTreeFromTemplateErrors[keyof TreesCreateTreeFromTemplateErrors];
-
-export type TreesCreateTreeFromTemplateResponses = {
-    /**
-     * Successful Response
-     */
-    201: TreeDetail;
-};
-
-export type TreesCreateTreeFromTemplateResponse = TreesCreateTreeFromTemplateResponses[keyof TreesCreateTreeFromTemplateResponses];
-
 export type TreesImportTreeData = {
     body: TreeDocument;
     path?: never;
@@ -4051,10 +3860,6 @@ export type TreesImportTreeData = {
 };
 
 export type TreesImportTreeErrors = {
-    /**
-     * The body could not be decoded.
-     */
-    400: ErrorResponse;
     /**
      * Unauthorized
      */
@@ -4079,72 +3884,6 @@ export type TreesImportTreeResponses = {
 };
 
 export type TreesImportTreeResponse = TreesImportTreeResponses[keyof TreesImportTreeResponses];
-
-export type TreesCheckLogicRuleData = {
-    body: RuleCheck;
-    path?: never;
-    query?: never;
-    url: '/api/v1/trees/logic/check';
-};
-
-export type TreesCheckLogicRuleErrors = {
-    /**
-     * The body could not be decoded.
-     */
-    400: ErrorResponse;
-    /**
-     * Unauthorized
-     */
-    401: ErrorResponse;
-    /**
-     * Forbidden
-     */
-    403: ErrorResponse;
-    /**
-     * Unprocessable Entity
-     */
-    422: ErrorResponse;
-};
-
-export type TreesCheckLogicRuleError = TreesCheckLogicRuleErrors[keyof TreesCheckLogicRuleErrors];
-
-export type TreesCheckLogicRuleResponses = {
-    /**
-     * Successful Response
-     */
-    200: RuleCheckResult;
-};
-
-export type TreesCheckLogicRuleResponse = TreesCheckLogicRuleResponses[keyof TreesCheckLogicRuleResponses];
-
-export type TreesLogicGrammarData = {
-    body?: never;
-    path?: never;
-    query?: never;
-    url: '/api/v1/trees/logic/grammar';
-};
-
-export type TreesLogicGrammarErrors = {
-    /**
-     * Unauthorized
-     */
-    401: ErrorResponse;
-    /**
-     * Forbidden
-     */
-    403: ErrorResponse;
-};
-
-export type TreesLogicGrammarError = TreesLogicGrammarErrors[keyof TreesLogicGrammarErrors];
-
-export type TreesLogicGrammarResponses = {
-    /**
-     * Successful Response
-     */
-    200: RuleGrammar;
-};
-
-export type TreesLogicGrammarResponse = TreesLogicGrammarResponses[keyof TreesLogicGrammarResponses];
 
 export type TreesSearchTreesData = {
     body?: never;
@@ -4206,46 +3945,6 @@ export type TreesSearchTreesResponses = {
 
 export type TreesSearchTreesResponse = TreesSearchTreesResponses[keyof TreesSearchTreesResponses];
 
-export type TreesListSearchMissesData = {
-    body?: never;
-    path?: never;
-    query?: {
-        /**
-         * Limit
-         */
-        limit?: number;
-    };
-    url: '/api/v1/trees/search/misses';
-};
-
-export type TreesListSearchMissesErrors = {
-    /**
-     * Unauthorized
-     */
-    401: ErrorResponse;
-    /**
-     * Forbidden
-     */
-    403: ErrorResponse;
-    /**
-     * Unprocessable Entity
-     */
-    422: ErrorResponse;
-};
-
-export type TreesListSearchMissesError = TreesListSearchMissesErrors[keyof TreesListSearchMissesErrors];
-
-export type TreesListSearchMissesResponses = {
-    /**
-     * Response Trees-List Search Misses
-     *
-     * Successful Response
-     */
-    200: Array<SearchMissRead>;
-};
-
-export type TreesListSearchMissesResponse = TreesListSearchMissesResponses[keyof TreesListSearchMissesResponses];
-
 export type TreesListTagsData = {
     body?: never;
     path?: never;
@@ -4289,37 +3988,6 @@ export type TreesListTagsResponses = {
 };
 
 export type TreesListTagsResponse = TreesListTagsResponses[keyof TreesListTagsResponses];
-
-export type TreesListTreeTemplatesData = {
-    body?: never;
-    path?: never;
-    query?: never;
-    url: '/api/v1/trees/templates';
-};
-
-export type TreesListTreeTemplatesErrors = {
-    /**
-     * Unauthorized
-     */
-    401: ErrorResponse;
-    /**
-     * Forbidden
-     */
-    403: ErrorResponse;
-};
-
-export type TreesListTreeTemplatesError = TreesListTreeTemplatesErrors[keyof TreesListTreeTemplatesErrors];
-
-export type TreesListTreeTemplatesResponses = {
-    /**
-     * Response Trees-List Tree Templates
-     *
-     * Successful Response
-     */
-    200: Array<TemplateRead>;
-};
-
-export type TreesListTreeTemplatesResponse = TreesListTreeTemplatesResponses[keyof TreesListTreeTemplatesResponses];
 
 export type TreesReadTreeUsageData = {
     body?: never;
@@ -4376,9 +4044,9 @@ export type TreesDeleteTreeErrors = {
      */
     404: ErrorResponse;
     /**
-     * The request is not valid (each field named).
+     * Validation Error
      */
-    422: ErrorResponse;
+    422: HttpValidationError;
 };
 
 export type TreesDeleteTreeError = TreesDeleteTreeErrors[keyof TreesDeleteTreeErrors];
@@ -4418,9 +4086,9 @@ export type TreesReadTreeErrors = {
      */
     404: ErrorResponse;
     /**
-     * The request is not valid (each field named).
+     * Validation Error
      */
-    422: ErrorResponse;
+    422: HttpValidationError;
 };
 
 export type TreesReadTreeError = TreesReadTreeErrors[keyof TreesReadTreeErrors];
@@ -4447,10 +4115,6 @@ export type TreesUpdateTreeData = {
 };
 
 export type TreesUpdateTreeErrors = {
-    /**
-     * The body could not be decoded.
-     */
-    400: ErrorResponse;
     /**
      * Unauthorized
      */
@@ -4483,90 +4147,6 @@ export type TreesUpdateTreeResponses = {
 };
 
 export type TreesUpdateTreeResponse = TreesUpdateTreeResponses[keyof TreesUpdateTreeResponses];
-
-export type TreesArchiveTreeData = {
-    body?: never;
-    path: {
-        /**
-         * Tree Id
-         */
-        tree_id: string;
-    };
-    query?: never;
-    url: '/api/v1/trees/{tree_id}/archive';
-};
-
-export type TreesArchiveTreeErrors = {
-    /**
-     * Unauthorized
-     */
-    401: ErrorResponse;
-    /**
-     * Forbidden
-     */
-    403: ErrorResponse;
-    /**
-     * Not Found
-     */
-    404: ErrorResponse;
-    /**
-     * The request is not valid (each field named).
-     */
-    422: ErrorResponse;
-};
-
-export type TreesArchiveTreeError = TreesArchiveTreeErrors[keyof TreesArchiveTreeErrors];
-
-export type TreesArchiveTreeResponses = {
-    /**
-     * Successful Response
-     */
-    200: TreeDetail;
-};
-
-export type TreesArchiveTreeResponse = TreesArchiveTreeResponses[keyof TreesArchiveTreeResponses];
-
-export type TreesDuplicateTreeData = {
-    body?: never;
-    path: {
-        /**
-         * Tree Id
-         */
-        tree_id: string;
-    };
-    query?: never;
-    url: '/api/v1/trees/{tree_id}/duplicate';
-};
-
-export type TreesDuplicateTreeErrors = {
-    /**
-     * Unauthorized
-     */
-    401: ErrorResponse;
-    /**
-     * Forbidden
-     */
-    403: ErrorResponse;
-    /**
-     * Not Found
-     */
-    404: ErrorResponse;
-    /**
-     * The request is not valid (each field named).
-     */
-    422: ErrorResponse;
-};
-
-export type TreesDuplicateTreeError = TreesDuplicateTreeErrors[keyof TreesDuplicateTreeErrors];
-
-export type TreesDuplicateTreeResponses = {
-    /**
-     * Successful Response
-     */
-    201: TreeDetail;
-};
-
-export type TreesDuplicateTreeResponse = TreesDuplicateTreeResponses[keyof TreesDuplicateTreeResponses];
 
 export type TreesExportTreeData = {
     body?: never;
@@ -4629,10 +4209,6 @@ export type TreesPublishTreeData = {
 
 export type TreesPublishTreeErrors = {
     /**
-     * The body could not be decoded.
-     */
-    400: ErrorResponse;
-    /**
      * Unauthorized
      */
     401: ErrorResponse;
@@ -4665,7 +4241,7 @@ export type TreesPublishTreeResponses = {
 
 export type TreesPublishTreeResponse = TreesPublishTreeResponses[keyof TreesPublishTreeResponses];
 
-export type TreesUnarchiveTreeData = {
+export type SessionsReadTreeStartData = {
     body?: never;
     path: {
         /**
@@ -4674,38 +4250,34 @@ export type TreesUnarchiveTreeData = {
         tree_id: string;
     };
     query?: never;
-    url: '/api/v1/trees/{tree_id}/unarchive';
+    url: '/api/v1/trees/{tree_id}/start';
 };
 
-export type TreesUnarchiveTreeErrors = {
+export type SessionsReadTreeStartErrors = {
     /**
      * Unauthorized
      */
     401: ErrorResponse;
     /**
-     * Forbidden
-     */
-    403: ErrorResponse;
-    /**
      * Not Found
      */
     404: ErrorResponse;
     /**
-     * The request is not valid (each field named).
+     * Validation Error
      */
-    422: ErrorResponse;
+    422: HttpValidationError;
 };
 
-export type TreesUnarchiveTreeError = TreesUnarchiveTreeErrors[keyof TreesUnarchiveTreeErrors];
+export type SessionsReadTreeStartError = SessionsReadTreeStartErrors[keyof SessionsReadTreeStartErrors];
 
-export type TreesUnarchiveTreeResponses = {
+export type SessionsReadTreeStartResponses = {
     /**
      * Successful Response
      */
-    200: TreeDetail;
+    200: TreeStartScreen;
 };
 
-export type TreesUnarchiveTreeResponse = TreesUnarchiveTreeResponses[keyof TreesUnarchiveTreeResponses];
+export type SessionsReadTreeStartResponse = SessionsReadTreeStartResponses[keyof SessionsReadTreeStartResponses];
 
 export type TreesValidateTreeData = {
     body?: never;
@@ -4733,9 +4305,9 @@ export type TreesValidateTreeErrors = {
      */
     404: ErrorResponse;
     /**
-     * The request is not valid (each field named).
+     * Validation Error
      */
-    422: ErrorResponse;
+    422: HttpValidationError;
 };
 
 export type TreesValidateTreeError = TreesValidateTreeErrors[keyof TreesValidateTreeErrors];
@@ -4811,14 +4383,12 @@ export type TreesCompareTreeVersionsData = {
     query: {
         /**
          * From
-         *
-         * A version number, or `live` (the current version)
          */
-        from: string;
+        from: number;
         /**
          * To
          *
-         * A version number, `live`, or `draft` (authors)
+         * A version number, or `draft` (authors)
          */
         to: string;
     };
@@ -4885,9 +4455,9 @@ export type TreesReadTreeVersionErrors = {
      */
     404: ErrorResponse;
     /**
-     * The request is not valid (each field named).
+     * Validation Error
      */
-    422: ErrorResponse;
+    422: HttpValidationError;
 };
 
 export type TreesReadTreeVersionError = TreesReadTreeVersionErrors[keyof TreesReadTreeVersionErrors];
@@ -4919,10 +4489,6 @@ export type TreesRestoreTreeVersionData = {
 
 export type TreesRestoreTreeVersionErrors = {
     /**
-     * The body could not be decoded.
-     */
-    400: ErrorResponse;
-    /**
      * Unauthorized
      */
     401: ErrorResponse;
@@ -4950,56 +4516,7 @@ export type TreesRestoreTreeVersionResponses = {
     /**
      * Successful Response
      */
-    200: RestoreResult;
+    200: TreeDetail;
 };
 
 export type TreesRestoreTreeVersionResponse = TreesRestoreTreeVersionResponses[keyof TreesRestoreTreeVersionResponses];
-
-export type HealthAliveData = {
-    body?: never;
-    path?: never;
-    query?: never;
-    url: '/healthz';
-};
-
-export type HealthAliveResponses = {
-    /**
-     * Response Health-Alive
-     *
-     * Successful Response
-     */
-    200: {
-        [key: string]: string;
-    };
-};
-
-export type HealthAliveResponse = HealthAliveResponses[keyof HealthAliveResponses];
-
-export type HealthReadyData = {
-    body?: never;
-    path?: never;
-    query?: never;
-    url: '/readyz';
-};
-
-export type HealthReadyErrors = {
-    /**
-     * Service Unavailable
-     */
-    503: ErrorResponse;
-};
-
-export type HealthReadyError = HealthReadyErrors[keyof HealthReadyErrors];
-
-export type HealthReadyResponses = {
-    /**
-     * Response Health-Ready
-     *
-     * Successful Response
-     */
-    200: {
-        [key: string]: string;
-    };
-};
-
-export type HealthReadyResponse = HealthReadyResponses[keyof HealthReadyResponses];

@@ -9,6 +9,10 @@ import { createMemoryRouter, RouterProvider } from 'react-router';
 import { vi } from 'vitest';
 
 import { client } from '../client/client.gen';
+import { ApiError } from '../lib/api/errors';
+
+// Errors as the app sees them (src/lib/api/setup.ts): an ApiError with the status and body.
+client.interceptors.error.use((error, response) => (response ? new ApiError(response.status, error) : error));
 
 export interface ApiCall {
   method: string;

@@ -1,12 +1,15 @@
 // A session as the API answers it, for component tests.
 
-import type { SessionRead } from '../client';
+import type { SessionRead } from '../features/sessions/hooks';
 
 const AT = '2026-01-01T10:00:00Z';
 
+/** The fixture session's id (ids in addresses are uuids). */
+export const SESSION_ID = '5e0c1f2a-3b4c-4d5e-8f60-718293a4b5c6';
+
 export function sessionFixture(change: Partial<SessionRead> = {}): SessionRead {
   return {
-    id: 's1',
+    id: SESSION_ID,
     revision: 1,
     status: 'in_progress',
     tree_id: 't1',
@@ -21,6 +24,12 @@ export function sessionFixture(change: Partial<SessionRead> = {}): SessionRead {
     completed_at: null,
     notes: '',
     outcome: null,
+    outcome_label: null,
+    outcome_labels: [],
+    abandon_reason: null,
+    abandon_note: null,
+    answer_count: 0,
+    never_answered: false,
     resolution_note: null,
     can_complete: false,
     variables: {},
@@ -58,5 +67,6 @@ export function step(index: number, nodeId: string, title: string, answer: strin
     seconds_spent: null,
     step_seq: index,
     version_id: 'v1',
+    automatic: false,
   };
 }

@@ -103,13 +103,14 @@ export function SelectField({ label, error, hint, id, className, options, childr
 }
 
 /** A form that submits with Enter or its submit button, into `onSubmit` (a guarded action:
- * `useSingleFlight().run`). No browser validation: the API's errors are shown by field. */
+ * `useSingleFlight().run`), with the `value` of the submit button pressed (null for Enter).
+ * No browser validation: the API's errors are shown by field. */
 export function Form({
   onSubmit,
   className,
   children,
 }: {
-  onSubmit: () => void;
+  onSubmit: (submitter: string | null) => void;
   className?: string;
   children: ReactNode;
 }) {
@@ -119,7 +120,8 @@ export function Form({
       noValidate
       onSubmit={(event) => {
         event.preventDefault();
-        onSubmit();
+        const submitter = (event.nativeEvent as SubmitEvent).submitter;
+        onSubmit(submitter instanceof HTMLButtonElement && submitter.value ? submitter.value : null);
       }}
     >
       {children}
@@ -156,6 +158,33 @@ export function SubmitButton({
     <button type="submit" className={className} aria-disabled={busy || undefined}>
       {busy ? busyLabel : children}
     </button>
+  );
+}
+
+/** A form's submit button and Cancel, side by side. */
+export function SubmitOrCancel({
+  busy,
+  busyLabel,
+  children,
+  onCancel,
+  className = 'button primary',
+}: {
+  busy: boolean;
+  busyLabel: string;
+  children: ReactNode;
+  onCancel: () => void;
+  className?: string;
+}) {
+  const small = className.includes('small');
+  return (
+    <div className="actions">
+      <SubmitButton className={className} busy={busy} busyLabel={busyLabel}>
+        {children}
+      </SubmitButton>
+      <button type="button" className={small ? 'button small' : 'button'} onClick={onCancel}>
+        Cancel
+      </button>
+    </div>
   );
 }
 

@@ -3,6 +3,8 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 
 import {
+  authCheckEmailVerification,
+  authCheckPasswordReset,
   authConfirmEmailVerification,
   authConfirmPasswordReset,
   authLoginJson,
@@ -11,6 +13,7 @@ import {
   authSendVerificationEmail,
   invitesPreviewInvite,
   type RegisterRequest,
+  type TokenStatus,
 } from '../../client';
 import { authReadMeOptions, authReadMeQueryKey } from '../../client/@tanstack/react-query.gen';
 import { useAuth } from '../../lib/auth/AuthProvider';
@@ -59,6 +62,27 @@ export function useRequestPasswordReset() {
     mutationFn: async (email: string) => (await authRequestPasswordReset({ body: { email }, throwOnError: true })).data,
   });
 }
+
+export type LinkStatus = TokenStatus['status'];
+
+/** What an emailed link's token is worth, asked when its page opens (it uses nothing up). */
+function useLinkStatus(kind: 'reset' | 'verify', token: string) {
+  return useQuery({
+    // A POST, so the generated client has no query key for it: this one has their shape.
+    queryKey: [{ _id: kind === 'reset' ? 'authCheckPasswordReset' : 'authCheckEmailVerification', body: { token } }],
+    queryFn: async (): Promise<LinkStatus> => {
+      const check = kind === 'reset' ? authCheckPasswordReset : authCheckEmailVerification;
+      return (await check({ body: { token }, throwOnError: true })).data.status;
+    },
+    enabled: token.length > 0,
+    retry: false,
+    // Asked anew each time the page opens: a link used meanwhile must say so.
+    gcTime: 0,
+  });
+}
+
+export const usePasswordResetLink = (token: string) => useLinkStatus('reset', token);
+export const useVerificationLink = (token: string) => useLinkStatus('verify', token);
 
 export function useConfirmPasswordReset() {
   return useMutation({

@@ -136,6 +136,9 @@ describe('editing', () => {
     if (!question) throw new Error('no node');
     expect(changeKind(question, 'solution').options).toEqual([]);
     expect(changeKind(question, 'action').options).toHaveLength(2);
+    const solved = { ...changeKind(question, 'solution'), outcome_label: 'Replaced toner' };
+    expect(changeKind(solved, 'escalation').outcome_label).toBe('Replaced toner');
+    expect(changeKind(solved, 'question')).not.toHaveProperty('outcome_label');
     expect(changeKind(question, 'link').tree_id).toBeNull();
   });
 

@@ -11,7 +11,8 @@ import type { Graph, Node as GraphNodeFull, Option, Problem, Rule, Variable } fr
 
 export type { Graph, Option, Problem, Rule, Variable };
 export type NodeKind = GraphNodeFull['kind'];
-export type GraphNode = Omit<GraphNodeFull, 'position'>;
+/** A node as the editor holds it; end nodes may carry an outcome label ("Replaced toner"). */
+export type GraphNode = Omit<GraphNodeFull, 'position'> & { outcome_label?: string | null };
 export interface XY {
   x: number;
   y: number;
@@ -34,6 +35,8 @@ export const KINDS: { kind: NodeKind; label: string }[] = [
 
 export const TERMINAL: ReadonlySet<NodeKind> = new Set(['solution', 'escalation']);
 export const CHOICE: ReadonlySet<NodeKind> = new Set(['question', 'action']);
+/** End nodes: they carry an outcome label. */
+export const END_KINDS: ReadonlySet<NodeKind> = new Set(['solution', 'escalation']);
 /** Kinds with no outgoing edges in this tree. */
 export const NO_OUTPUT: ReadonlySet<NodeKind> = new Set(['solution', 'escalation', 'link']);
 
@@ -158,7 +161,7 @@ export function problemField(problem: Problem): string {
 
 /** Fields the node panel shows a message next to; problems elsewhere go on top of the panel. */
 export function isPanelField(field: string): boolean {
-  return /^(title|body|options|rules|default|tree_id|options\[\d+\]\.(label|next)|rules\[\d+\]\.(when|next|label))$/.test(
+  return /^(title|body|outcome_label|options|rules|default|tree_id|options\[\d+\]\.(label|next)|rules\[\d+\]\.(when|next|label))$/.test(
     field,
   );
 }
@@ -228,8 +231,11 @@ export function updateNode(doc: EditorDoc, id: string, change: (node: GraphNode)
 
 /** Changing the kind drops what the new kind cannot have (options of a solution, ...). */
 export function changeKind(node: GraphNode, kind: NodeKind): GraphNode {
+  // Only end nodes carry an outcome label.
+  const { outcome_label: label, ...rest } = node;
   return {
-    ...node,
+    ...rest,
+    ...(END_KINDS.has(kind) && label ? { outcome_label: label } : {}),
     kind,
     options: CHOICE.has(kind) ? (node.options ?? []) : [],
     rules: kind === 'logic' ? (node.rules ?? []) : [],

@@ -1,5 +1,5 @@
-// Every API call of quick start: the search as you type. Starting a session is the sessions
-// feature's `useRunTree`.
+// Every API call of quick start: the search as you type. A hit opens the tree's start screen
+// (features/sessions), which creates the session on the first answer.
 
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
 

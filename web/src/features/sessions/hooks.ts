@@ -1,55 +1,89 @@
 // Every API call of guided sessions (runner and history). Components use these hooks only.
 
 import { type InfiniteData, useInfiniteQuery, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useNavigate } from 'react-router';
 
 import {
+  sessionsAbandonSession,
   sessionsCompleteSession,
   sessionsCreateSession,
   sessionsExportSession,
   sessionsGoBack,
+  sessionsNoteStep,
   sessionsRecordStep,
   sessionsStartSession,
   sessionsUpdateSession,
   type Outcome,
+  type AbandonReason,
+  type SessionComplete,
   type SessionRead,
   type SessionStatus,
   type SessionSummary,
 } from '../../client';
 import {
+  sessionsListOutcomeLabelsOptions,
   sessionsListSessionsInfiniteOptions,
   sessionsListSessionsQueryKey,
   sessionsReadSessionOptions,
   sessionsReadSessionQueryKey,
-  treesReadTreeOptions,
+  sessionsReadTreeStartOptions,
 } from '../../client/@tanstack/react-query.gen';
 import { isApiError } from '../../lib/api/errors';
 import { allItems, cursorList, cursorPaging } from '../../lib/api/query';
-import { useSingleFlight } from '../../lib/guards/hooks';
+import type { FilterSpec } from '../../lib/lists/urlFilters';
 
-export type { Outcome, SessionRead, SessionStatus, SessionSummary, Variable } from '../../client';
+export type {
+  AbandonReason,
+  Outcome,
+  SessionRead,
+  SessionStatus,
+  SessionSummary,
+  TreeStartScreen,
+  Variable,
+} from '../../client';
 
 export type HistoryTab = 'mine' | 'assigned' | 'all';
 
-export interface HistoryFilters {
+/** The history's filters, as the address holds them (`/sessions?tab=all&q=INC-1234`). */
+export interface HistoryFilters extends Record<string, string> {
   tab: HistoryTab;
   status: SessionStatus | '';
   outcome: Outcome | '';
-  treeId: string;
+  /** An author's outcome label ("Replaced toner"). */
+  label: string;
+  tree: string;
   from: string; // yyyy-mm-dd
   to: string;
   q: string;
+  /** '1': include sessions started and never answered. */
+  unanswered: '' | '1';
 }
 
-export const EMPTY_HISTORY: HistoryFilters = {
-  tab: 'mine',
-  status: '',
-  outcome: '',
-  treeId: '',
-  from: '',
-  to: '',
-  q: '',
+export const HISTORY_SPEC: FilterSpec<HistoryFilters> = {
+  tab: ['mine', 'assigned', 'all'],
+  status: ['prepared', 'in_progress', 'completed', 'abandoned'],
+  outcome: ['resolved', 'escalated', 'unresolved'],
+  label: 'text',
+  tree: 'uuid',
+  from: 'date',
+  to: 'date',
+  q: 'text',
+  unanswered: 'flag',
 };
+
+/** Where the history opens: admins and engineers on the team's sessions, technicians on theirs. */
+export function historyDefaults(seesTeam: boolean): HistoryFilters {
+  return {
+    tab: seesTeam ? 'all' : 'mine',
+    status: '',
+    outcome: '',
+    label: '',
+    tree: '',
+    from: '',
+    to: '',
+    q: '',
+    unanswered: '',
+  };
+}
 
 /** Local midnight of a yyyy-mm-dd date, as an ISO instant; `endOfDay` for the "to" bound. */
 export function dayBound(date: string, endOfDay: boolean): string | null {
@@ -64,24 +98,31 @@ export function dayBound(date: string, endOfDay: boolean): string | null {
 const historyItems = (data: InfiniteData<{ items: SessionSummary[] }>) => allItems(data);
 
 /** Session history for these filters, page by page; each filter set is its own query. */
-export function useSessionHistory(filters: HistoryFilters) {
+export function useSessionHistory(filters: HistoryFilters, enabled = true) {
+  const query = {
+    tab: filters.tab,
+    status: filters.status || null,
+    outcome: filters.outcome || null,
+    tree_id: filters.tree || null,
+    created_from: dayBound(filters.from, false),
+    created_to: dayBound(filters.to, true),
+    q: filters.q.trim() || null,
+    outcome_label: filters.label || null,
+    include_unanswered: filters.unanswered === '1',
+    limit: 25,
+  };
   const history = useInfiniteQuery({
-    ...sessionsListSessionsInfiniteOptions({
-      query: {
-        tab: filters.tab,
-        status: filters.status || null,
-        outcome: filters.outcome || null,
-        tree_id: filters.treeId || null,
-        created_from: dayBound(filters.from, false),
-        created_to: dayBound(filters.to, true),
-        q: filters.q.trim() || null,
-        limit: 25,
-      },
-    }),
+    ...sessionsListSessionsInfiniteOptions({ query }),
     ...cursorPaging,
     select: historyItems,
+    enabled,
   });
   return cursorList(history);
+}
+
+/** The outcome labels the account's sessions carry (for the history filter). */
+export function useOutcomeLabels() {
+  return useQuery({ ...sessionsListOutcomeLabelsOptions(), staleTime: 60_000 });
 }
 
 /** Of two answers for the same session, the one with the higher revision is the newer. */
@@ -100,9 +141,10 @@ export function useSession(sessionId: string) {
   });
 }
 
-/** The variables a tree asks at start (from its published version), for the intake form. */
-export function useTreeForStart(treeId: string) {
-  return useQuery(treesReadTreeOptions({ path: { tree_id: treeId } }));
+/** A tree's start screen (title, description, intake, first question): reading it creates
+ * nothing. */
+export function useTreeStart(treeId: string) {
+  return useQuery(sessionsReadTreeStartOptions({ path: { tree_id: treeId } }));
 }
 
 /** A session changed: its answer goes into the cache (the page shows the new state at once) and
@@ -139,13 +181,19 @@ function useSessionMutation<V>(
   });
 }
 
+/** Creates a session, with its first answer when one was given (the start screen). */
 export function useStartSession() {
   const sessionChanged = useSessionChanged();
   return useMutation({
-    mutationFn: async (body: { treeId: string; variables?: Record<string, unknown> }) =>
+    // One request: the session and its first answer are written together, or neither is.
+    mutationFn: async (body: {
+      treeId: string;
+      variables?: Record<string, unknown>;
+      answer?: { option_id: string; note?: string } | undefined;
+    }) =>
       (
         await sessionsCreateSession({
-          body: { tree_id: body.treeId, variables: body.variables ?? {} },
+          body: { tree_id: body.treeId, variables: body.variables ?? {}, answer: body.answer ?? null },
           throwOnError: true,
         })
       ).data,
@@ -169,14 +217,15 @@ export function useStartPrepared(sessionId: string) {
   );
 }
 
+/** An answer at the current step, with the technician's note on it if they wrote one. */
 export function useAnswer(sessionId: string) {
   return useSessionMutation(
     sessionId,
-    async (optionId: string, s) =>
+    async ({ optionId, note }: { optionId: string; note?: string | undefined }, s) =>
       (
         await sessionsRecordStep({
           path: { session_id: sessionId },
-          body: { option_id: optionId, base_revision: s?.revision ?? null },
+          body: { option_id: optionId, ...(note ? { note } : {}), base_revision: s?.revision ?? null },
           throwOnError: true,
         })
       ).data,
@@ -197,6 +246,15 @@ export function useGoBack(sessionId: string) {
   );
 }
 
+/** The note on one step of the path (`step_seq`), kept with the transcript. */
+export function useNoteStep(sessionId: string) {
+  return useSessionMutation(
+    sessionId,
+    async ({ seq, note }: { seq: number; note: string }) =>
+      (await sessionsNoteStep({ path: { session_id: sessionId, seq }, body: { note }, throwOnError: true })).data,
+  );
+}
+
 export function useUpdateSession(sessionId: string) {
   return useSessionMutation(
     sessionId,
@@ -214,11 +272,28 @@ export function useUpdateSession(sessionId: string) {
 export function useCompleteSession(sessionId: string) {
   return useSessionMutation(
     sessionId,
-    async (body: { outcome: Outcome; resolution_note?: string }, s) =>
+    async (body: { outcome: Outcome; resolution_note?: string | undefined; outcome_label?: string | undefined }, s) => {
+      // The label only when one was chosen.
+      const { outcome_label, ...rest } = body;
+      const payload: SessionComplete = {
+        ...rest,
+        ...(outcome_label ? { outcome_label } : {}),
+        base_revision: s?.revision ?? null,
+      };
+      return (await sessionsCompleteSession({ path: { session_id: sessionId }, body: payload, throwOnError: true }))
+        .data;
+    },
+  );
+}
+
+export function useAbandonSession(sessionId: string) {
+  return useSessionMutation(
+    sessionId,
+    async (body: { reason: AbandonReason; note?: string | undefined }, s) =>
       (
-        await sessionsCompleteSession({
+        await sessionsAbandonSession({
           path: { session_id: sessionId },
-          body: { ...body, base_revision: s?.revision ?? null },
+          body: { reason: body.reason, note: body.note ?? null, base_revision: s?.revision ?? null },
           throwOnError: true,
         })
       ).data,
@@ -247,25 +322,4 @@ export async function exportSession(
 
 export function useExportSession(sessionId: string) {
   return useMutation({ mutationFn: (format: ExportFormat) => exportSession(sessionId, format) });
-}
-
-/** Starts a session on a tree and opens the runner; a tree that asks intake values first
- * opens its intake form instead. One start however often it is pressed. */
-export function useRunTree() {
-  const start = useStartSession();
-  const navigate = useNavigate();
-  const flight = useSingleFlight(async (treeId: string) => {
-    try {
-      const session = await start.mutateAsync({ treeId });
-      void navigate(`/sessions/${session.id}`);
-    } catch (error) {
-      if (isApiError(error, 422) && error.errors.some((e) => e.field?.startsWith('variables.'))) {
-        start.reset();
-        void navigate(`/trees/${treeId}/run`);
-        return;
-      }
-      throw error;
-    }
-  });
-  return { run: flight.run, busy: flight.busy, error: start.error };
 }

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 
 import { fromFormValues, toFormValues } from './components/VariableInput';
 import { dayBound, newerSession } from './hooks';
-import { optionIndexForKey } from './shortcuts';
+import { isBackKey, optionIndexForKey } from './shortcuts';
 
 describe('runner number keys', () => {
   it('maps 1-9 to the options shown', () => {
@@ -49,6 +49,18 @@ describe('intake values', () => {
   it('sends only what changed, and null for a cleared value', () => {
     const before = { serial: 'A1', psi: 3 };
     expect(fromFormValues(defs, { serial: 'A1', psi: '', ok: 'true' }, before)).toEqual({ psi: null, ok: true });
+  });
+});
+
+describe('runner back key', () => {
+  it('is Backspace outside a field, without modifiers', () => {
+    expect(isBackKey({ key: 'Backspace' })).toBe(true);
+    expect(isBackKey({ key: 'Backspace', target: { tagName: 'BUTTON' } })).toBe(true);
+    expect(isBackKey({ key: 'Backspace', target: { tagName: 'TEXTAREA' } })).toBe(false);
+    expect(isBackKey({ key: 'Backspace', target: { tagName: 'INPUT' } })).toBe(false);
+    expect(isBackKey({ key: 'Backspace', altKey: true })).toBe(false);
+    expect(isBackKey({ key: 'Backspace', repeat: true })).toBe(false);
+    expect(isBackKey({ key: 'Delete' })).toBe(false);
   });
 });
 

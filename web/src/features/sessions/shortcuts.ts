@@ -1,5 +1,5 @@
-// Runner shortcuts: keys 1-9 pick the option with that number. Ignored while typing in a field
-// and with modifier keys (Ctrl+1 switches browser tabs).
+// Runner shortcuts: keys 1-9 pick the option with that number, Backspace goes back. Ignored
+// while typing in a field and with modifier keys (Ctrl+1 switches browser tabs).
 
 export interface KeyLike {
   key: string;
@@ -30,4 +30,11 @@ export function optionIndexForKey(event: KeyLike, optionCount: number): number |
   if (!/^[1-9]$/.test(event.key)) return null;
   const index = Number(event.key) - 1;
   return index < optionCount ? index : null;
+}
+
+/** Backspace (outside a field, no modifiers) goes back one step. */
+export function isBackKey(event: KeyLike): boolean {
+  if (event.ctrlKey || event.metaKey || event.altKey || event.repeat) return false;
+  if (isTyping(event.target)) return false;
+  return event.key === 'Backspace';
 }

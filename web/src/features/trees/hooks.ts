@@ -18,6 +18,7 @@ import {
   treesUnarchiveTree,
 } from '../../client';
 import {
+  accountReadAccountQueryKey,
   treesListCategoriesOptions,
   treesListCategoriesQueryKey,
   treesListTagsOptions,
@@ -150,6 +151,7 @@ export function useTreesChanged() {
         treesListCategoriesQueryKey(),
         treesListTagsQueryKey(),
         treesReadTreeUsageQueryKey(),
+        accountReadAccountQueryKey(), // the plan's use
       ].map((queryKey) => queryClient.invalidateQueries({ queryKey })),
       treeId &&
         queryClient.invalidateQueries({

@@ -1,17 +1,45 @@
-import { useState } from 'react';
+import { useCallback, useState } from 'react';
 
 import { describeError } from '../../../lib/api/errors';
 import { useSingleFlight } from '../../../lib/guards/hooks';
 import { FormErrors } from '../../../ui/forms';
 import { Loading, Section } from '../../../ui/page';
+import { Toast } from '../../../ui/Toast';
 import { ROLES, useChangeRole, useMembers, useRemoveMember, type MemberRead, type Role } from '../hooks';
 
-function MemberRow({ member, canManage, isMe }: { member: MemberRead; canManage: boolean; isMe: boolean }) {
-  const [role, setRole] = useState<Role>(member.role);
+/** A role changed, with the one it replaced (for Undo). */
+interface RoleChange {
+  member: MemberRead;
+  from: Role;
+  to: Role;
+}
+
+function MemberRow({
+  member,
+  canManage,
+  isMe,
+  onRoleChanged,
+}: {
+  member: MemberRead;
+  canManage: boolean;
+  isMe: boolean;
+  onRoleChanged: (change: RoleChange) => void;
+}) {
   const [confirming, setConfirming] = useState(false);
   const changeRole = useChangeRole();
   const remove = useRemoveMember();
-  const saveRole = useSingleFlight(() => changeRole.mutateAsync({ userId: member.user_id, role }));
+  // Choosing a role applies it at once; the toast offers Undo.
+  const [choosing, setChoosing] = useState<Role | null>(null);
+  const saveRole = useSingleFlight(async (role: Role) => {
+    if (role === member.role) return;
+    setChoosing(role);
+    try {
+      await changeRole.mutateAsync({ userId: member.user_id, role });
+      onRoleChanged({ member, from: member.role, to: role });
+    } finally {
+      setChoosing(null);
+    }
+  });
   const doRemove = useSingleFlight(() => remove.mutateAsync(member.user_id));
   const errors = [...describeError(changeRole.error).general, ...describeError(remove.error).general];
   const selectId = `role-${member.user_id}`;
@@ -30,28 +58,23 @@ function MemberRow({ member, canManage, isMe }: { member: MemberRead; canManage:
         </span>
       </div>
       {canManage ? (
-        <form
-          className="member-actions"
-          onSubmit={(event) => {
-            event.preventDefault();
-            if (role !== member.role) saveRole.run();
-          }}
-        >
+        <div className="member-actions">
           <label htmlFor={selectId} className="visually-hidden">
             Role of {member.full_name}
           </label>
-          <select id={selectId} value={role} onChange={(e) => setRole(e.target.value as Role)}>
+          <select
+            id={selectId}
+            value={choosing ?? member.role}
+            aria-busy={saveRole.busy || undefined}
+            onChange={(e) => saveRole.run(e.target.value as Role)}
+          >
             {ROLES.map((r) => (
               <option key={r} value={r}>
                 {r}
               </option>
             ))}
           </select>
-          {role !== member.role && (
-            <button type="submit" className="button small primary" aria-disabled={saveRole.busy || undefined}>
-              {saveRole.busy ? 'Saving…' : 'Change role'}
-            </button>
-          )}
+          {saveRole.busy && <span className="muted">Saving…</span>}
           {confirming ? (
             <>
               <button type="button" className="button small danger" onClick={() => doRemove.run()}>
@@ -66,7 +89,7 @@ function MemberRow({ member, canManage, isMe }: { member: MemberRead; canManage:
               Remove
             </button>
           )}
-        </form>
+        </div>
       ) : (
         <span className="role">{member.role}</span>
       )}
@@ -77,6 +100,13 @@ function MemberRow({ member, canManage, isMe }: { member: MemberRead; canManage:
 
 export function MembersList({ canManage, myUserId }: { canManage: boolean; myUserId: string | null }) {
   const members = useMembers();
+  const [changed, setChanged] = useState<RoleChange | null>(null);
+  const undoRole = useChangeRole();
+  const undo = useSingleFlight(async (change: RoleChange) => {
+    await undoRole.mutateAsync({ userId: change.member.user_id, role: change.from });
+    setChanged(null);
+  });
+  const dismiss = useCallback(() => setChanged(null), []);
   return (
     <Section title="Members">
       {members.isPending && <Loading />}
@@ -89,9 +119,19 @@ export function MembersList({ canManage, myUserId }: { canManage: boolean; myUse
               member={member}
               canManage={canManage}
               isMe={member.user_id === myUserId}
+              onRoleChanged={setChanged}
             />
           ))}
         </ul>
+      )}
+      <FormErrors messages={describeError(undoRole.error).general} />
+      {changed && (
+        <Toast
+          key={`${changed.member.user_id}:${changed.to}`}
+          message={`${changed.member.full_name} is now ${changed.to}.`}
+          action={{ label: undo.busy ? 'Undoing…' : 'Undo', run: () => undo.run(changed) }}
+          onDismiss={dismiss}
+        />
       )}
     </Section>
   );

@@ -3,8 +3,15 @@ import { FormErrors } from '../../../ui/forms';
 import { Loading, Section } from '../../../ui/page';
 import { useAccount } from '../hooks';
 
-function limit(value: number | null | undefined): string {
-  return value === null || value === undefined ? 'unlimited' : String(value);
+/** "3 of 100 trees", with a meter when there is a limit. */
+function Use({ used, max, noun }: { used: number; max: number | null | undefined; noun: string }) {
+  const limited = max !== null && max !== undefined;
+  return (
+    <dd>
+      {limited ? `${used} of ${max} ${noun}` : `${used} ${noun} (no limit)`}
+      {limited && <meter min={0} max={max} value={used} aria-label={`${noun} used`} />}
+    </dd>
+  );
 }
 
 export function PlanCard() {
@@ -25,21 +32,11 @@ export function PlanCard() {
           </div>
           <div>
             <dt>Members</dt>
-            <dd>
-              {account.data.usage.members} of {limit(account.data.usage.max_members)}
-              {account.data.usage.max_members !== null && (
-                <meter
-                  min={0}
-                  max={account.data.usage.max_members}
-                  value={account.data.usage.members}
-                  aria-label="Members used"
-                />
-              )}
-            </dd>
+            <Use used={account.data.usage.members} max={account.data.usage.max_members} noun="members" />
           </div>
           <div>
             <dt>Trees</dt>
-            <dd>up to {limit(account.data.plan.max_trees)}</dd>
+            <Use used={account.data.usage.trees} max={account.data.usage.max_trees} noun="trees" />
           </div>
         </dl>
       )}

@@ -9,13 +9,18 @@ interface TextProps {
 }
 
 /** `autoComplete`: `username` where an account is signed in to, `email` where one is named. */
-export function EmailField({ autoComplete = 'email', ...props }: TextProps & { autoComplete?: 'email' | 'username' }) {
+export function EmailField({
+  autoComplete = 'email',
+  autoFocus = false,
+  ...props
+}: TextProps & { autoComplete?: 'email' | 'username'; autoFocus?: boolean }) {
   return (
     <Field
       label="Email"
       type="email"
       name="email"
       autoComplete={autoComplete}
+      autoFocus={autoFocus}
       required
       value={props.value}
       onChange={(e) => props.onChange(e.target.value)}

@@ -1,19 +1,21 @@
 import { useState } from 'react';
-import { Link, useSearchParams } from 'react-router';
+import { Link, useLocation } from 'react-router';
 
 import { describeError } from '../../../lib/api/errors';
 import { useSingleFlight } from '../../../lib/guards/hooks';
 import { Form, FormErrors, Notice, SubmitButton } from '../../../ui/forms';
-import { usePageTitle } from '../../../ui/page';
+import { Loading, usePageTitle } from '../../../ui/page';
 import { AuthCard } from '../components/AuthCard';
+import { linkToken } from '../linkToken';
 import { PasswordField } from '../components/fields';
-import { useConfirmPasswordReset } from '../hooks';
+import { NewResetLink, UnusableLink } from '../components/LinkStatus';
+import { useConfirmPasswordReset, usePasswordResetLink } from '../hooks';
 
-/** /reset-password?token=...: the link in the reset email. */
+/** /reset-password#token=...: the link in the reset email. */
 export function ResetPasswordPage() {
   usePageTitle('Choose a new password');
-  const [params] = useSearchParams();
-  const token = params.get('token') ?? '';
+  const token = linkToken(useLocation());
+  const link = usePasswordResetLink(token);
   const confirm = useConfirmPasswordReset();
   const [password, setPassword] = useState('');
   const [repeat, setRepeat] = useState('');
@@ -41,13 +43,29 @@ export function ResetPasswordPage() {
     );
   }
 
+  // Said when the page opens, before anyone types a password.
+  if (link.isPending) {
+    return (
+      <AuthCard title="Choose a new password">
+        <Loading label="Checking the link…" />
+      </AuthCard>
+    );
+  }
+  if (link.data && link.data !== 'valid' && !confirm.isSuccess) {
+    return (
+      <AuthCard title="Choose a new password">
+        <UnusableLink status={link.data} again={<NewResetLink />} />
+      </AuthCard>
+    );
+  }
+
   return (
     <AuthCard
       title="Choose a new password"
       footer={
         confirm.isSuccess ? undefined : (
           <p>
-            <Link to="/forgot-password">Ask for a new link</Link>
+            <NewResetLink />
           </p>
         )
       }

@@ -41,7 +41,7 @@ export function SignInPage() {
     >
       <Form onSubmit={submit.run}>
         <FormErrors messages={errors.general} />
-        <EmailField autoComplete="username" value={email} onChange={setEmail} error={errors.fields.email} />
+        <EmailField autoComplete="username" autoFocus value={email} onChange={setEmail} error={errors.fields.email} />
         <PasswordField
           autoComplete="current-password"
           value={password}

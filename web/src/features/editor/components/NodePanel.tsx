@@ -6,6 +6,7 @@ import {
   branchName,
   CHOICE,
   changeKind,
+  END_KINDS,
   isPanelField,
   KINDS,
   newOptionId,
@@ -173,6 +174,24 @@ export const NodePanel = memo(function NodePanel({
         />
         {err('body') && <p className="field-error">{err('body')}</p>}
       </div>
+      {END_KINDS.has(node.kind) && (
+        <div className="field">
+          <label htmlFor={`${pid}-outcome-label`}>Outcome label (optional)</label>
+          <input
+            id={`${pid}-outcome-label`}
+            value={node.outcome_label ?? ''}
+            maxLength={80}
+            placeholder={node.kind === 'solution' ? 'e.g. Replaced toner' : 'e.g. Sent to depot'}
+            aria-invalid={err('outcome_label') ? true : undefined}
+            aria-describedby={`${pid}-outcome-label-hint`}
+            onChange={(e) => set({ outcome_label: e.target.value || null })}
+          />
+          <p className="field-hint" id={`${pid}-outcome-label-hint`}>
+            Sessions that end here carry it; the history filters by it.
+          </p>
+          {err('outcome_label') && <p className="field-error">{err('outcome_label')}</p>}
+        </div>
+      )}
 
       {CHOICE.has(node.kind) && (
         <fieldset className="sub-list">

@@ -15,7 +15,9 @@ import { useCallback, useLayoutEffect, useMemo, useReducer, useRef, useState } f
 import { Link, useParams } from 'react-router';
 
 import { describeError } from '../../../lib/api/errors';
+import { isUuid } from '../../../app/paths';
 import { FormErrors } from '../../../ui/forms';
+import { isNotFound, NOT_FOUND, NotFound } from '../../../ui/NotFound';
 import { Loading, usePageTitle } from '../../../ui/page';
 import type { ComparePair } from '../compare';
 import { CompareCanvas, CompareChanges, useCompareData } from '../components/Compare';
@@ -55,10 +57,17 @@ const VISIBLE_ONLY_MIN = 200;
 
 export function TreeEditorPage() {
   const { treeId = '' } = useParams();
+  // A malformed id names no tree: no request for it.
+  if (!isUuid(treeId)) return <NotFound {...NOT_FOUND.tree} />;
+  return <EditorById treeId={treeId} />;
+}
+
+function EditorById({ treeId }: { treeId: string }) {
   const tree = useTreeDraft(treeId);
   usePageTitle(tree.data ? `Edit ${tree.data.title}` : 'Tree editor');
   // Opens on a copy fetched now, not on one another page left in the cache.
   if (tree.isPending || (tree.isFetching && !tree.isFetchedAfterMount)) return <Loading label="Opening the editor…" />;
+  if (tree.isError && isNotFound(tree.error)) return <NotFound {...NOT_FOUND.tree} />;
   if (tree.isError || !tree.data.draft) {
     return (
       <>

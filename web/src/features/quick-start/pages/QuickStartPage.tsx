@@ -1,21 +1,24 @@
-import { useEffect, useId, useState } from 'react';
+import { useCallback, useEffect, useId, useState } from 'react';
+import { useNavigate } from 'react-router';
 
+import { startPath } from '../../../app/paths';
 import { describeError } from '../../../lib/api/errors';
 import { useDebouncedValue } from '../../../lib/lists/hooks';
 import { FormErrors } from '../../../ui/forms';
 import { usePageTitle } from '../../../ui/page';
-import { useRunTree } from '../../sessions/hooks';
 import { Highlight } from '../../trees/components/Highlight';
 import { useTreeSearch } from '../hooks';
 import { moveSelection } from '../selection';
 
 export const SEARCH_DELAY_MS = 200;
 
-/** Two keystrokes to a session: type, Enter. Arrow keys pick another hit. */
+/** Two keystrokes to a tree's start screen: type, Enter (then its number key answers the first
+ * question). Arrow keys pick another hit. */
 export function QuickStartPage() {
   usePageTitle('Quick start');
   const id = useId();
-  const runTree = useRunTree();
+  const navigate = useNavigate();
+  const open = useCallback((treeId: string) => void navigate(startPath(treeId)), [navigate]);
   const [text, setText] = useState('');
   const [q, flush] = useDebouncedValue(text.trim(), SEARCH_DELAY_MS);
   const search = useTreeSearch(q);
@@ -36,8 +39,8 @@ export function QuickStartPage() {
     if (!startWhenReady || !upToDate) return;
     setStartWhenReady(false);
     const hit = hits[0]; // a new answer: its top hit
-    if (hit) runTree.run(hit.tree.id);
-  }, [startWhenReady, upToDate, hits, runTree.run]);
+    if (hit) open(hit.tree.id);
+  }, [startWhenReady, upToDate, hits, open]);
 
   const onKeyDown = (event: React.KeyboardEvent<HTMLInputElement>) => {
     if (event.key === 'Enter') {
@@ -45,7 +48,7 @@ export function QuickStartPage() {
       if (!text.trim()) return;
       if (upToDate) {
         const hit = hits[selected];
-        if (hit) runTree.run(hit.tree.id);
+        if (hit) open(hit.tree.id);
       } else {
         flush();
         setStartWhenReady(true);
@@ -85,9 +88,9 @@ export function QuickStartPage() {
           onChange={(e) => setText(e.target.value)}
           onKeyDown={onKeyDown}
         />
-        <p className="field-hint">↑ ↓ to choose, Enter to start.</p>
+        <p className="field-hint keyboard-only">↑ ↓ to choose, Enter to open.</p>
       </div>
-      <FormErrors messages={[...describeError(search.error).general, ...describeError(runTree.error).general]} />
+      <FormErrors messages={describeError(search.error).general} />
       <div id={listId} role="listbox" aria-label="Matching trees" className="hits">
         {hits.map((hit, i) => (
           // biome-ignore lint/a11y/useKeyWithClickEvents: the keyboard works from the search box (arrows, Enter)
@@ -100,7 +103,7 @@ export function QuickStartPage() {
             className={i === selected ? 'hit selected' : 'hit'}
             onClick={() => {
               setSelected(i);
-              runTree.run(hit.tree.id);
+              open(hit.tree.id);
             }}
           >
             <span className="hit-title">
@@ -117,7 +120,6 @@ export function QuickStartPage() {
           </div>
         ))}
       </div>
-      {runTree.busy && <p role="status">Starting…</p>}
       {upToDate && q && hits.length === 0 && <p className="empty">No published tree matches “{q}”.</p>}
     </div>
   );

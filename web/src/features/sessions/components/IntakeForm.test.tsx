@@ -31,7 +31,7 @@ describe('intake form', () => {
     expect(screen.getByRole('combobox', { name: 'Model (needed before completing)' })).toHaveValue('');
   });
 
-  it('flags a missing value until something is typed, then submits the strings with Enter', async () => {
+  it('flags a missing value once the user tried to start, until something is typed; submits with Enter', async () => {
     const user = userEvent.setup();
     const onSubmit = vi.fn();
     render(
@@ -46,15 +46,20 @@ describe('intake form', () => {
       </IntakeForm>,
     );
     const serial = screen.getByLabelText(/Serial number/);
+    // Nothing is "missing" before the user tried to go on.
+    expect(serial).not.toHaveAttribute('aria-invalid');
+    expect(screen.queryByText('Missing')).not.toBeInTheDocument();
+    await user.click(screen.getByRole('button', { name: 'Start the session' }));
     expect(serial).toHaveAttribute('aria-invalid', 'true');
     expect(screen.getByText('Missing')).toBeInTheDocument();
+    expect(onSubmit).toHaveBeenCalledTimes(1); // the API says what is missing
 
     await user.type(serial, 'SN-1');
     expect(serial).not.toHaveAttribute('aria-invalid');
     await user.selectOptions(screen.getByLabelText(/Model/), 'P-200');
     await user.type(serial, '{Enter}');
 
-    expect(onSubmit).toHaveBeenCalledWith({ serial: 'SN-1', indoor: '', model: 'P-200' });
+    expect(onSubmit).toHaveBeenLastCalledWith({ serial: 'SN-1', indoor: '', model: 'P-200' }, null);
   });
 
   it('shows the API errors next to their fields and the rest on top', () => {

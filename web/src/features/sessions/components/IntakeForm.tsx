@@ -25,24 +25,33 @@ export function IntakeForm({
   initial?: Record<string, unknown>;
   /** Names flagged "Missing". */
   missing: ReadonlySet<string>;
-  /** Stop flagging a missing value as soon as something is typed (before it is saved). */
+  /** A form to start with: flag a missing value only once the user tried to continue, and no
+   * longer once something is typed in it (before it is saved). */
   flagUntilTyped?: boolean;
   /** The error of the last submit: general messages on top, `variables.<name>` by field. */
   error: unknown;
-  /** The form's strings (`fromFormValues` makes them typed values). */
-  onSubmit: (form: VariableValues) => void;
+  /** The form's strings (`fromFormValues` makes them typed values), and the value of the submit
+   * button pressed (an answer of the start screen), null for Enter or a plain button. */
+  onSubmit: (form: VariableValues, submitter: string | null) => void;
   onEdit?: () => void;
   className?: string;
   /** The submit button and what goes with it. */
   children: ReactNode;
 }) {
   const [form, setForm] = useState(() => toFormValues(definitions, initial));
+  const [tried, setTried] = useState(false);
   const errors = describeError(
     error,
     definitions.map((v) => `variables.${v.name}`),
   );
   return (
-    <Form className={className} onSubmit={() => onSubmit(form)}>
+    <Form
+      className={className}
+      onSubmit={(submitter) => {
+        setTried(true);
+        onSubmit(form, submitter);
+      }}
+    >
       <FormErrors messages={errors.general} />
       {definitions.map((v) => {
         const value = form[v.name] ?? '';
@@ -51,7 +60,7 @@ export function IntakeForm({
             key={v.name}
             variable={v}
             value={value}
-            missing={missing.has(v.name) && !(flagUntilTyped && value.trim())}
+            missing={missing.has(v.name) && !(flagUntilTyped && (!tried || value.trim()))}
             error={errors.fields[`variables.${v.name}`]}
             onChange={(next) => {
               onEdit?.();
@@ -65,10 +74,11 @@ export function IntakeForm({
   );
 }
 
-/** The submit button of an intake form that starts the session. */
-export function StartButton({ busy }: { busy: boolean }) {
+/** The submit button of an intake form that starts the session (`secondary` next to the first
+ * question's answers, which start it too). */
+export function StartButton({ busy, secondary = false }: { busy: boolean; secondary?: boolean }) {
   return (
-    <SubmitButton className="button primary big" busy={busy} busyLabel="Starting…">
+    <SubmitButton className={secondary ? 'button big' : 'button primary big'} busy={busy} busyLabel="Starting…">
       Start the session
     </SubmitButton>
   );

@@ -103,15 +103,50 @@ function SaveActions({ busy, saved, label, done }: { busy: boolean; saved: boole
   );
 }
 
+/** One of the tree's outcome labels for the session's end (optional; none when the tree has
+ * none). At an end node, choosing none keeps that node's own label. */
+export function OutcomeLabelSelect({
+  labels,
+  value,
+  onChange,
+  error,
+  atEnd = false,
+}: {
+  labels: readonly string[];
+  value: string;
+  onChange: (label: string) => void;
+  error?: string | undefined;
+  atEnd?: boolean;
+}) {
+  if (labels.length === 0) return null;
+  return (
+    <SelectField
+      label="Outcome label (optional)"
+      hint={atEnd ? "This end's own label is used when none is chosen." : undefined}
+      value={value}
+      onChange={(e) => onChange(e.target.value)}
+      error={error}
+      options={labels.map((l) => ({ value: l, label: l }))}
+    >
+      <option value="">{atEnd ? "This end's label" : 'None'}</option>
+    </SelectField>
+  );
+}
+
 export function CompletePanel({ session }: { session: SessionRead }) {
   const complete = useCompleteSession(session.id);
   const kind = session.current?.kind;
   const [outcome, setOutcome] = useState<Outcome>(kind === 'escalation' ? 'escalated' : 'resolved');
   const [note, setNote] = useState('');
+  const [label, setLabel] = useState('');
   const run = useSingleFlight(async () => {
-    await complete.mutateAsync({ outcome, resolution_note: note.trim() || undefined });
+    await complete.mutateAsync({
+      outcome,
+      resolution_note: note.trim() || undefined,
+      outcome_label: label || undefined,
+    });
   });
-  const errors = describeError(complete.error, ['outcome', 'resolution_note']);
+  const errors = describeError(complete.error, ['outcome', 'resolution_note', 'outcome_label']);
   return (
     <section className="card complete-panel" aria-label="Complete the session">
       <Form onSubmit={run.run}>
@@ -124,6 +159,13 @@ export function CompletePanel({ session }: { session: SessionRead }) {
           onChange={(e) => setOutcome(e.target.value as Outcome)}
           error={errors.fields.outcome}
           options={OUTCOMES}
+        />
+        <OutcomeLabelSelect
+          labels={session.outcome_labels ?? []}
+          value={label}
+          onChange={setLabel}
+          error={errors.fields.outcome_label}
+          atEnd
         />
         <TextAreaField
           label="Resolution note (optional)"

@@ -3,11 +3,11 @@ import { describe, expect, it } from 'vitest';
 
 import { fakeApi, renderPage } from '../../../test/app';
 import { deferred } from '../../../test/deferred';
-import { sessionFixture, step } from '../../../test/sessions';
+import { SESSION_ID, sessionFixture, step } from '../../../test/sessions';
 import type { SessionRead } from '../hooks';
 import { SessionRunnerPage } from './SessionRunnerPage';
 
-const SESSION = '/api/v1/sessions/s1';
+const SESSION = `/api/v1/sessions/${SESSION_ID}`;
 
 const motor = (s: SessionRead): SessionRead => ({
   ...s,
@@ -18,7 +18,7 @@ const motor = (s: SessionRead): SessionRead => ({
 
 function openRunner(session: SessionRead, routes: Parameters<typeof fakeApi>[0] = {}) {
   const api = fakeApi({ [`GET ${SESSION}`]: () => session, ...routes });
-  const page = renderPage(<SessionRunnerPage />, { path: '/sessions/:sessionId', url: '/sessions/s1' });
+  const page = renderPage(<SessionRunnerPage />, { path: '/sessions/:sessionId', url: `/sessions/${SESSION_ID}` });
   return { api, ...page };
 }
 
@@ -157,5 +157,152 @@ describe('session runner', () => {
     expect(api.callsTo(`PUT ${SESSION}`).map((c) => c.body)).toEqual([
       { variables: { pressure: 2.5 }, base_revision: 1 },
     ]);
+  });
+
+  it('goes back over a logic step that branched on its own, with the button and with Backspace', async () => {
+    const base = sessionFixture();
+    const afterLogic = sessionFixture({
+      revision: 2,
+      path: [
+        step(0, 'n1', 'Does the pump get power?', 'Yes'),
+        Object.assign(step(1, 'n2', 'Which model?'), { kind: 'logic', automatic: true }),
+        step(2, 'n3', 'Is the fuse intact?'),
+      ],
+      current: base.current && { ...base.current, node_id: 'n3', title: 'Is the fuse intact?' },
+    });
+    let backs = 0;
+    const { api, user } = openRunner(afterLogic, {
+      [`POST ${SESSION}/back`]: () => (++backs === 1 ? { ...base, revision: 3 } : { ...base, revision: 5 }),
+      [`POST ${SESSION}/steps`]: () => ({ ...afterLogic, revision: 4 }),
+    });
+    await screen.findByRole('heading', { name: 'Is the fuse intact?' });
+    const trail = screen.getByRole('navigation', { name: 'Path' });
+    expect(within(trail).queryByRole('button', { name: 'Which model?' })).not.toBeInTheDocument();
+    expect(within(trail).getByText('Which model?')).toHaveAttribute('title', 'Passed automatically');
+
+    await user.click(screen.getByRole('button', { name: '← Back' }));
+    expect(await screen.findByRole('heading', { name: 'Does the pump get power?' })).toBeInTheDocument();
+    await user.keyboard('1');
+    await screen.findByRole('heading', { name: 'Is the fuse intact?' });
+    await user.keyboard('{Backspace}');
+    await screen.findByRole('heading', { name: 'Does the pump get power?' });
+    expect(api.callsTo(`POST ${SESSION}/back`).map((c) => c.body)).toEqual([
+      { path_index: 0, base_revision: 2 },
+      { path_index: 0, base_revision: 4 },
+    ]);
+  });
+
+  it('collapses a long path to its last steps, with "Show all"', async () => {
+    const base = sessionFixture();
+    const path = Array.from({ length: 12 }, (_, i) => step(i, `n${i + 1}`, `Check ${i + 1}`, i < 11 ? 'Yes' : null));
+    const { user } = openRunner(
+      sessionFixture({ path, current: base.current && { ...base.current, node_id: 'n12', title: 'Check 12' } }),
+    );
+    const trail = await screen.findByRole('navigation', { name: 'Path' });
+    expect(
+      within(trail)
+        .getAllByRole('listitem')
+        .map((li) => li.textContent),
+    ).toEqual(['Show all (9 earlier)', 'Check 10', 'Check 11', 'Check 12']);
+    await user.click(within(trail).getByRole('button', { name: 'Show all 12 steps' }));
+    expect(within(trail).getAllByRole('listitem')).toHaveLength(13); // 12 steps and "Show fewer"
+  });
+
+  it("sends the note on the step with its answer, and edits an earlier step's note", async () => {
+    const answered = motor(sessionFixture());
+    const { api, user } = openRunner(sessionFixture(), {
+      [`POST ${SESSION}/steps`]: () => answered,
+      [`PUT ${SESSION}/steps/0/note`]: (call) => ({
+        ...answered,
+        revision: 3,
+        path: [
+          { ...step(0, 'n1', 'Does the pump get power?', 'Yes'), note: (call.body as { note: string }).note },
+          step(1, 'n2', 'Does the motor hum?'),
+        ],
+      }),
+    });
+    await user.click(await screen.findByRole('button', { name: 'Add a note to this step' }));
+    await user.type(screen.getByLabelText('Note on this step'), 'Breaker was off.');
+    await user.click(screen.getByRole('button', { name: 'Yes' }));
+    await screen.findByRole('heading', { name: 'Does the motor hum?' });
+    expect(api.callsTo(`POST ${SESSION}/steps`).map((c) => c.body)).toEqual([
+      { option_id: 'o1', note: 'Breaker was off.', base_revision: 1 },
+    ]);
+    // The next step starts without a note.
+    expect(screen.getByRole('button', { name: 'Add a note to this step' })).toBeInTheDocument();
+
+    const notes = screen.getByRole('region', { name: 'Step notes' });
+    await user.click(within(notes).getByRole('button', { name: 'Add a note to Does the pump get power?' }));
+    await user.type(within(notes).getByRole('textbox'), 'Reset at 10:02.');
+    await user.click(within(notes).getByRole('button', { name: 'Save note' }));
+    expect(await within(notes).findByText('Reset at 10:02.')).toBeInTheDocument();
+    expect(api.callsTo(`PUT ${SESSION}/steps/0/note`).map((c) => c.body)).toEqual([{ note: 'Reset at 10:02.' }]);
+  });
+
+  it('abandons at any step with a reason, "other" only with a note', async () => {
+    const { api, user } = openRunner(sessionFixture(), {
+      [`POST ${SESSION}/abandon`]: (call) => ({
+        ...sessionFixture(),
+        revision: 2,
+        status: 'abandoned',
+        current: null,
+        abandon_reason: (call.body as { reason: string }).reason,
+        abandon_note: (call.body as { note: string }).note,
+      }),
+    });
+    await user.click(await screen.findByRole('button', { name: 'End session…' }));
+    const form = screen.getByRole('heading', { name: 'End the session' }).closest('form') as HTMLFormElement;
+    await user.keyboard('1'); // the dialog has the keys: no answer behind it
+    expect(api.callsTo(`POST ${SESSION}/steps`)).toEqual([]);
+    await user.click(within(form).getByLabelText(/Abandoned/));
+    await user.click(within(form).getByLabelText('Other'));
+    await user.click(within(form).getByRole('button', { name: 'Abandon the session' }));
+    expect(within(form).getByText('Say why the session stops.')).toBeInTheDocument();
+    expect(api.callsTo(`POST ${SESSION}/abandon`)).toEqual([]);
+
+    await user.type(within(form).getByLabelText('Note'), 'Customer bought a new pump.');
+    await user.click(within(form).getByRole('button', { name: 'Abandon the session' }));
+    expect(await screen.findByRole('heading', { name: 'Session abandoned' })).toBeInTheDocument();
+    expect(screen.getByText('Reason: Other')).toBeInTheDocument();
+    expect(api.callsTo(`POST ${SESSION}/abandon`).map((c) => c.body)).toEqual([
+      { reason: 'other', note: 'Customer bought a new pump.', base_revision: 1 },
+    ]);
+  });
+
+  it('ends as escalated at a middle step only with a note', async () => {
+    const { api, user } = openRunner(sessionFixture({ outcome_labels: ['Sent to depot'] }), {
+      [`POST ${SESSION}/complete`]: () => ({
+        ...sessionFixture(),
+        revision: 2,
+        status: 'completed',
+        outcome: 'escalated',
+        outcome_label: 'Sent to depot',
+        current: null,
+      }),
+    });
+    await user.click(await screen.findByRole('button', { name: 'End session…' }));
+    const form = screen.getByRole('heading', { name: 'End the session' }).closest('form') as HTMLFormElement;
+    await user.click(within(form).getByRole('button', { name: 'End as escalated' }));
+    expect(within(form).getByText('Add a note: what was done, and who has it now.')).toBeInTheDocument();
+    await user.selectOptions(within(form).getByLabelText('Outcome label (optional)'), 'Sent to depot');
+    await user.type(within(form).getByLabelText('Note'), 'Tier 2 has it.');
+    await user.click(within(form).getByRole('button', { name: 'End as escalated' }));
+    expect(await screen.findByText(/Outcome: Escalated/)).toHaveTextContent('Outcome: Escalated · Sent to depot');
+    expect(api.callsTo(`POST ${SESSION}/complete`).map((c) => c.body)).toEqual([
+      { outcome: 'escalated', resolution_note: 'Tier 2 has it.', outcome_label: 'Sent to depot', base_revision: 1 },
+    ]);
+  });
+
+  it('shows "not found" for a malformed id without asking the API, and for an unknown one', async () => {
+    const api = fakeApi({});
+    const malformed = renderPage(<SessionRunnerPage />, { path: '/sessions/:sessionId', url: '/sessions/12' });
+    expect(await screen.findByRole('heading', { name: 'Session not found' })).toBeInTheDocument();
+    expect(screen.getByRole('link', { name: 'Go to the session history' })).toHaveAttribute('href', '/sessions');
+    expect(api.calls).toEqual([]);
+    malformed.unmount();
+
+    renderPage(<SessionRunnerPage />, { path: '/sessions/:sessionId', url: `/sessions/${SESSION_ID}` });
+    expect(await screen.findByRole('heading', { name: 'Session not found' })).toBeInTheDocument();
+    expect(api.calls).toHaveLength(1);
   });
 });

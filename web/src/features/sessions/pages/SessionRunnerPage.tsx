@@ -1,27 +1,38 @@
-import { lazy, Suspense, useEffect, useLayoutEffect, useRef } from 'react';
+import { useEffect, useLayoutEffect, useRef, useState } from 'react';
 import { Link, useParams } from 'react-router';
 
+import { isUuid } from '../../../app/paths';
 import { describeError } from '../../../lib/api/errors';
 import { useSingleFlight } from '../../../lib/guards/hooks';
 import { FormErrors } from '../../../ui/forms';
+import { isNotFound, NOT_FOUND, NotFound } from '../../../ui/NotFound';
 import { Loading, usePageTitle } from '../../../ui/page';
 import { IntakeForm, StartButton } from '../components/IntakeForm';
+import { NodeBody } from '../components/NodeBody';
+import { EndSessionButton } from '../components/EndSession';
+import { PathTrail } from '../components/PathTrail';
+import { OptionButtons, useAnswerKeys } from '../components/Options';
 import { CompletePanel, ExportButtons, NotesPanel, VariablesPanel } from '../components/RunnerPanels';
+import { CurrentStepNote, StepNotesPanel } from '../components/StepNote';
 import { fromFormValues, type VariableValues } from '../components/VariableInput';
 import { useAnswer, useGoBack, useSession, useStartPrepared, type SessionRead } from '../hooks';
-import { OUTCOME_LABEL } from '../labels';
-import { optionIndexForKey } from '../shortcuts';
+import { ABANDON_REASON_LABEL, OUTCOME_LABEL } from '../labels';
+import { backTarget } from '../path';
 import { plainText } from '../text';
-
-// Markdown rendering is its own chunk: the library and quick start load without it.
-const Markdown = lazy(() => import('../components/Markdown').then((m) => ({ default: m.Markdown })));
 
 export function SessionRunnerPage() {
   const { sessionId = '' } = useParams();
+  // A malformed id names no session: no request for it.
+  if (!isUuid(sessionId)) return <NotFound {...NOT_FOUND.session} />;
+  return <SessionById sessionId={sessionId} />;
+}
+
+function SessionById({ sessionId }: { sessionId: string }) {
   const session = useSession(sessionId);
   usePageTitle(session.data?.tree_title ?? 'Session');
   if (session.isPending) return <Loading label="Opening the session…" />;
   if (session.isError) {
+    if (isNotFound(session.error)) return <NotFound {...NOT_FOUND.session} />;
     return (
       <>
         <h1>Session</h1>
@@ -36,53 +47,20 @@ export function SessionRunnerPage() {
   return <FinishedSession session={s} />;
 }
 
-function PathTrail({
-  session,
-  onBack,
-  busy,
-}: {
-  session: SessionRead;
-  onBack?: (index: number) => void;
-  busy?: boolean;
-}) {
-  const steps = session.path;
-  if (steps.length === 0) return null;
-  const last = steps.length - 1;
-  return (
-    <nav aria-label="Path" className="path-trail">
-      <ol>
-        {steps.map((step) => (
-          <li key={`${step.index}-${step.node_id}`}>
-            {step.index === last && session.current ? (
-              <span aria-current="step">{plainText(step.title) || step.node_id}</span>
-            ) : onBack ? (
-              <button
-                type="button"
-                className="crumb"
-                aria-disabled={busy || undefined}
-                title={step.answer_label ? `Answered: ${plainText(step.answer_label)}` : undefined}
-                onClick={() => onBack(step.index)}
-              >
-                {plainText(step.title) || step.node_id}
-              </button>
-            ) : (
-              <span>
-                {plainText(step.title) || step.node_id}
-                {step.answer_label && <span className="muted"> → {plainText(step.answer_label)}</span>}
-              </span>
-            )}
-          </li>
-        ))}
-      </ol>
-    </nav>
-  );
-}
-
 function RunningSession({ session }: { session: SessionRead }) {
   const current = session.current;
   const answer = useAnswer(session.id);
   const back = useGoBack(session.id);
-  const answerFlight = useSingleFlight((optionId: string) => answer.mutateAsync(optionId));
+  // The note on the step on screen goes with its answer; a new step starts with none.
+  const [stepNote, setStepNote] = useState('');
+  const noteRef = useRef(stepNote);
+  useLayoutEffect(() => {
+    noteRef.current = stepNote;
+  });
+  const answerFlight = useSingleFlight(async (optionId: string) => {
+    await answer.mutateAsync({ optionId, note: noteRef.current.trim() || undefined });
+    setStepNote('');
+  });
   const backFlight = useSingleFlight((index: number) => back.mutateAsync(index));
   const heading = useRef<HTMLHeadingElement>(null);
   const nodeKey = current ? `${current.version_id}:${current.node_id}:${session.path.length}` : '';
@@ -97,29 +75,18 @@ function RunningSession({ session }: { session: SessionRead }) {
 
   const options = current?.options ?? [];
   const busy = answerFlight.busy || backFlight.busy;
-  // Number keys answer: the listener always sees the options on screen now.
-  const optionsRef = useRef(options);
-  useLayoutEffect(() => {
-    optionsRef.current = options;
-  });
-  const run = answerFlight.run;
-  // Attached before the node is painted (a layout effect): a key pressed as soon as the node
-  // shows is never lost to a listener that is not there yet.
-  useLayoutEffect(() => {
-    const onKeyDown = (event: KeyboardEvent) => {
-      const shown = optionsRef.current;
-      const index = optionIndexForKey(event, shown.length);
-      const option = index === null ? undefined : shown[index];
-      if (!option) return;
-      event.preventDefault();
-      run(option.id);
-    };
-    window.addEventListener('keydown', onKeyDown);
-    return () => window.removeEventListener('keydown', onKeyDown);
-  }, [run]);
+  const backTo = backTarget(session.path);
+  const goBack = backFlight.run;
+  useAnswerKeys(
+    options.length,
+    (index) => {
+      const option = options[index];
+      if (option) answerFlight.run(option.id);
+    },
+    backTo === null ? null : () => goBack(backTo),
+  );
 
   if (!current) return null;
-  const canGoBack = session.path.length > 1;
   const errors = [...describeError(answer.error).general, ...describeError(back.error).general];
   return (
     <div className="runner">
@@ -132,55 +99,65 @@ function RunningSession({ session }: { session: SessionRead }) {
         <h1 id="node-title" className="node-title" tabIndex={-1} ref={heading}>
           {plainText(current.title)}
         </h1>
-        {current.body && (
-          <Suspense fallback={<p className="markdown pre-wrap">{current.body}</p>}>
-            <Markdown>{current.body}</Markdown>
-          </Suspense>
-        )}
+        <NodeBody body={current.body} />
         {current.waiting_for.length > 0 && (
           <p className="field-error" role="status">
             Waiting for: {current.waiting_for.join(', ')}. Fill them in under “Intake values”.
           </p>
         )}
         <FormErrors messages={errors} />
-        {options.length > 0 && (
-          <ol className="options" aria-label="Answers">
-            {options.map((option, i) => (
-              <li key={option.id}>
-                <button
-                  type="button"
-                  className={option.id === current.suggested_option_id ? 'option-button suggested' : 'option-button'}
-                  aria-disabled={busy || undefined}
-                  aria-keyshortcuts={i < 9 ? String(i + 1) : undefined}
-                  aria-label={plainText(option.label)}
-                  onClick={() => answerFlight.run(option.id)}
-                >
-                  {i < 9 && <kbd>{i + 1}</kbd>}
-                  <span>{plainText(option.label)}</span>
-                  {option.id === current.suggested_option_id && <span className="badge">previous answer</span>}
-                </button>
-              </li>
-            ))}
-          </ol>
-        )}
-        {canGoBack && (
-          <div className="actions">
+        <OptionButtons
+          options={options}
+          suggested={current.suggested_option_id}
+          busy={busy}
+          onChoose={(id) => answerFlight.run(id)}
+        />
+        <div className="actions runner-actions">
+          {backTo !== null && (
             <button
               type="button"
               className="button"
               aria-disabled={busy || undefined}
-              onClick={() => backFlight.run(session.path.length - 2)}
+              aria-keyshortcuts="Backspace"
+              onClick={() => backFlight.run(backTo)}
             >
               ← Back
             </button>
-          </div>
-        )}
+          )}
+          <EndSessionButton session={session} />
+        </div>
+        <CurrentStepNote key={nodeKey} value={stepNote} onChange={setStepNote} />
       </section>
       {current.is_terminal && <CompletePanel session={session} />}
       <VariablesPanel session={session} readOnly={false} />
       <NotesPanel session={session} readOnly={false} />
+      <StepNotesPanel session={session} readOnly={false} />
       <ExportButtons sessionId={session.id} />
+      <RunnerHelp />
     </div>
+  );
+}
+
+/** The keyboard shortcuts, for keyboards: hidden on touch screens (CSS `.keyboard-only`). */
+function RunnerHelp() {
+  return (
+    <details className="card runner-help keyboard-only">
+      <summary>Keyboard shortcuts</summary>
+      <dl className="facts">
+        <div>
+          <dt>
+            <kbd>1</kbd>–<kbd>9</kbd>
+          </dt>
+          <dd>choose that answer</dd>
+        </div>
+        <div>
+          <dt>
+            <kbd>Backspace</kbd>
+          </dt>
+          <dd>back to the previous step you chose at</dd>
+        </div>
+      </dl>
+    </details>
   );
 }
 
@@ -194,9 +171,16 @@ function FinishedSession({ session }: { session: SessionRead }) {
       {session.outcome && (
         <p className={`outcome outcome-${session.outcome}`} role="status">
           Outcome: {OUTCOME_LABEL[session.outcome] ?? session.outcome}
+          {session.outcome_label && <span className="outcome-label"> · {session.outcome_label}</span>}
         </p>
       )}
-      {session.resolution_note && <p>{session.resolution_note}</p>}
+      {session.abandon_reason && (
+        <p className="outcome" role="status">
+          Reason: {ABANDON_REASON_LABEL[session.abandon_reason] ?? session.abandon_reason}
+        </p>
+      )}
+      {session.abandon_note && <p className="pre-wrap">{session.abandon_note}</p>}
+      {session.resolution_note && <p className="pre-wrap">{session.resolution_note}</p>}
       <section className="card" aria-label="Path taken">
         <h2>Path taken</h2>
         <ol className="path-list">
@@ -204,6 +188,7 @@ function FinishedSession({ session }: { session: SessionRead }) {
             <li key={`${step.index}-${step.node_id}`}>
               <strong>{plainText(step.title) || step.node_id}</strong>
               {step.answer_label && <span className="muted"> → {plainText(step.answer_label)}</span>}
+              {step.note && <p className="pre-wrap step-note-text">Note: {step.note}</p>}
             </li>
           ))}
         </ol>

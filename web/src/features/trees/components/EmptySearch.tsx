@@ -1,16 +1,11 @@
+import { Link } from 'react-router';
+
+import { startPath } from '../../../app/paths';
 import { type LibraryFilters, useSearchMiss } from '../hooks';
 
 /** A search that found nothing: the query said back, "Did you mean …" (a click searches it), and
- * the most used trees to start from. */
-export function EmptySearch({
-  filters,
-  onSearch,
-  onRun,
-}: {
-  filters: LibraryFilters;
-  onSearch: (text: string) => void;
-  onRun: (treeId: string) => void;
-}) {
+ * the most used trees to start from (their start screens). */
+export function EmptySearch({ filters, onSearch }: { filters: LibraryFilters; onSearch: (text: string) => void }) {
   const miss = useSearchMiss(filters);
   const query = filters.q.trim();
   const filtered = !!(filters.categoryId || filters.tag || filters.status);
@@ -36,9 +31,9 @@ export function EmptySearch({
           <ul className="popular-trees" aria-label="Most used trees">
             {trees.map((tree) => (
               <li key={tree.id}>
-                <button type="button" className="link-button wrap" onClick={() => onRun(tree.id)}>
+                <Link className="link-button wrap" to={startPath(tree.id)}>
                   {tree.title}
-                </button>{' '}
+                </Link>{' '}
                 <span className="muted">
                   (used {tree.usage_count} {tree.usage_count === 1 ? 'time' : 'times'})
                 </span>

@@ -3,7 +3,7 @@ import { useNavigate } from 'react-router';
 
 import { describeError } from '../../../lib/api/errors';
 import { useSingleFlight } from '../../../lib/guards/hooks';
-import { Field, Form, FormErrors, SelectField, SubmitButton, TextAreaField } from '../../../ui/forms';
+import { Field, Form, FormErrors, SelectField, SubmitOrCancel, TextAreaField } from '../../../ui/forms';
 import { useCategories, useCreateTree } from '../hooks';
 
 const FIELDS = ['title', 'description', 'category_id', 'tags'] as const;
@@ -70,14 +70,9 @@ export function NewTreeForm({ onCancel }: { onCancel: () => void }) {
           onChange={(e) => setTags(e.target.value)}
           error={errors.fields.tags}
         />
-        <div className="actions">
-          <SubmitButton busy={submit.busy} busyLabel="Creating…">
-            Create and edit
-          </SubmitButton>
-          <button type="button" className="button" onClick={onCancel}>
-            Cancel
-          </button>
-        </div>
+        <SubmitOrCancel busy={submit.busy} busyLabel="Creating…" onCancel={onCancel}>
+          Create and edit
+        </SubmitOrCancel>
       </Form>
     </section>
   );

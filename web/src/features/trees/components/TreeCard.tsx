@@ -1,6 +1,7 @@
 import type { ReactNode } from 'react';
 import { Link } from 'react-router';
 
+import { startPath } from '../../../app/paths';
 import type { LibraryItem } from '../hooks';
 import { Highlight } from './Highlight';
 
@@ -13,14 +14,10 @@ const STATUS_LABEL: Record<string, string> = {
 export function TreeCard({
   item,
   canEdit,
-  onRun,
-  running,
   actions,
 }: {
   item: LibraryItem;
   canEdit: boolean;
-  onRun: (treeId: string) => void;
-  running: boolean;
   /** More actions (authors): export, duplicate, archive, delete. */
   actions?: ReactNode;
 }) {
@@ -60,15 +57,10 @@ export function TreeCard({
       )}
       <div className="actions">
         {runnable && (
-          <button
-            type="button"
-            className="button primary small"
-            aria-disabled={running || undefined}
-            aria-label={`Start ${tree.title}`}
-            onClick={() => onRun(tree.id)}
-          >
+          // The start screen: nothing is created until the first answer.
+          <Link className="button primary small" to={startPath(tree.id)} aria-label={`Start ${tree.title}`}>
             Start
-          </button>
+          </Link>
         )}
         {canEdit && (
           <Link className="button small" to={`/trees/${tree.id}/edit`} aria-label={`Edit ${tree.title}`}>

@@ -1,19 +1,18 @@
 import { useState } from 'react';
 
-import { describeError } from '../../../lib/api/errors';
-import { useDebouncedValue } from '../../../lib/lists/hooks';
-import { type Choice, Field, FormErrors, SelectField } from '../../../ui/forms';
+import { useSearchText, useUrlFilters } from '../../../lib/lists/hooks';
+import type { FilterSpec } from '../../../lib/lists/urlFilters';
+import { type Choice, Field, SelectField } from '../../../ui/forms';
 import { PagedList } from '../../../ui/lists';
 import { usePageTitle } from '../../../ui/page';
 import { useCurrentUser } from '../../auth/hooks';
-import { useRunTree } from '../../sessions/hooks';
 import { ImportTreeButton } from '../components/ImportTreeButton';
 import { EmptySearch } from '../components/EmptySearch';
 import { NewTreeForm } from '../components/NewTreeForm';
 import { TemplatePicker } from '../components/TemplatePicker';
 import { TreeActions } from '../components/TreeActions';
 import { TreeCard } from '../components/TreeCard';
-import { EMPTY_FILTERS, useCategories, useLibrary, useTags, type LibraryFilters, type TreeSort } from '../hooks';
+import { useCategories, useLibrary, useTags, type LibraryFilters, type TreeSort } from '../hooks';
 
 const STATUSES: Choice[] = [
   { value: 'published', label: 'Published' },
@@ -27,6 +26,24 @@ const SORTS: { value: TreeSort; label: string }[] = [
   { value: 'most_used', label: 'Most used' },
 ];
 
+/** The library's filters as the address holds them (`/trees?q=pump&status=draft`). */
+interface LibraryQuery extends Record<string, string> {
+  q: string;
+  category: string;
+  tag: string;
+  status: string;
+  sort: string;
+}
+
+const LIBRARY_SPEC: FilterSpec<LibraryQuery> = {
+  q: 'text',
+  category: 'uuid',
+  tag: 'text',
+  status: STATUSES.map((s) => s.value),
+  sort: SORTS.map((s) => s.value),
+};
+const LIBRARY_DEFAULTS: LibraryQuery = { q: '', category: '', tag: '', status: '', sort: 'updated' };
+
 export function TreeLibraryPage() {
   usePageTitle('Tree library');
   const me = useCurrentUser();
@@ -35,15 +52,19 @@ export function TreeLibraryPage() {
   const [creating, setCreating] = useState(false);
   const [message, setMessage] = useState<string | null>(null);
   const [importErrors, setImportErrors] = useState<string[]>([]);
-  const [text, setText] = useState('');
-  const [filters, setFilters] = useState<Omit<LibraryFilters, 'q'>>(EMPTY_FILTERS);
-  const [q] = useDebouncedValue(text, 250);
-  const library = useLibrary({ ...filters, q });
+  const [query, setQuery] = useUrlFilters(LIBRARY_SPEC, LIBRARY_DEFAULTS);
+  const { text, setText } = useSearchText(query.q, (q) => setQuery({ q }), 250);
+  const q = query.q;
+  const filters: LibraryFilters = {
+    q,
+    categoryId: query.category,
+    tag: query.tag,
+    status: query.status as LibraryFilters['status'],
+    sort: query.sort as TreeSort,
+  };
+  const library = useLibrary(filters);
   const categories = useCategories();
   const tags = useTags();
-  const runTree = useRunTree();
-  const set = <K extends keyof LibraryFilters>(key: K, value: LibraryFilters[K]) =>
-    setFilters((f) => ({ ...f, [key]: value }));
 
   return (
     <>
@@ -80,7 +101,7 @@ export function TreeLibraryPage() {
         <SelectField
           label="Category"
           value={filters.categoryId}
-          onChange={(e) => set('categoryId', e.target.value)}
+          onChange={(e) => setQuery({ category: e.target.value })}
           options={categories.data?.map((c) => ({ value: c.id, label: `${c.name} (${c.tree_count})` }))}
         >
           <option value="">All categories</option>
@@ -88,7 +109,7 @@ export function TreeLibraryPage() {
         <SelectField
           label="Tag"
           value={filters.tag}
-          onChange={(e) => set('tag', e.target.value)}
+          onChange={(e) => setQuery({ tag: e.target.value })}
           options={tags.data?.map((t) => ({ value: t.name, label: `${t.name} (${t.usage_count})` }))}
         >
           <option value="">All tags</option>
@@ -97,7 +118,7 @@ export function TreeLibraryPage() {
           <SelectField
             label="Status"
             value={filters.status}
-            onChange={(e) => set('status', e.target.value as LibraryFilters['status'])}
+            onChange={(e) => setQuery({ status: e.target.value })}
             options={STATUSES}
           >
             <option value="">Any status</option>
@@ -108,17 +129,16 @@ export function TreeLibraryPage() {
           value={filters.sort}
           disabled={!!q.trim()}
           title={q.trim() ? 'Search results are sorted by relevance' : undefined}
-          onChange={(e) => set('sort', e.target.value as TreeSort)}
+          onChange={(e) => setQuery({ sort: e.target.value })}
           options={SORTS}
         />
       </search>
-      <FormErrors messages={describeError(runTree.error).general} />
       <PagedList
         list={library}
         loadingLabel="Loading trees…"
         empty={
           q.trim() ? (
-            <EmptySearch filters={{ ...filters, q }} onSearch={setText} onRun={runTree.run} />
+            <EmptySearch filters={filters} onSearch={setText} />
           ) : filters.categoryId || filters.tag || filters.status ? (
             'No tree matches these filters.'
           ) : isAuthor ? (
@@ -134,8 +154,6 @@ export function TreeLibraryPage() {
               key={item.tree.id}
               item={item}
               canEdit={isAuthor}
-              onRun={runTree.run}
-              running={runTree.busy}
               actions={isAuthor && <TreeActions tree={item.tree} onDone={setMessage} />}
             />
           ))}
