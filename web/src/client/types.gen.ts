@@ -170,6 +170,9 @@ export type AccountRead = {
 
 /**
  * AccountUsage
+ *
+ * What the account uses of its plan: live (not archived) trees and members; a
+ * `max_*` of None is unlimited.
  */
 export type AccountUsage = {
     /**
@@ -177,9 +180,17 @@ export type AccountUsage = {
      */
     max_members: number | null;
     /**
+     * Max Trees
+     */
+    max_trees: number | null;
+    /**
      * Members
      */
     members: number;
+    /**
+     * Trees
+     */
+    trees: number;
 };
 
 /**
