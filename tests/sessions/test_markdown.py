@@ -5,14 +5,17 @@ autolinks, and linkify's bare-domain links, which are stricter than GitHub)."""
 from __future__ import annotations
 
 import html
+import io
 import re
+from datetime import UTC, datetime
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from markdown_it import MarkdownIt
+from pypdf import PdfReader
 
-from troubletree.sessions.export import _md
+from troubletree.sessions.export import Transcript, TranscriptStep, _md, to_markdown, to_pdf
 from troubletree.sessions.markdown import inert
 
 RENDERER = MarkdownIt("gfm-like")
@@ -123,3 +126,41 @@ MARKDOWN_ALPHABET = st.sampled_from(
 @given(st.lists(MARKDOWN_ALPHABET, max_size=40).map("".join))
 def test_any_text_stays_inert(text: str) -> None:
     _check_inert(text)
+
+
+def _ended(**fields: str | None) -> Transcript:
+    at = datetime(2026, 12, 2, 9, 30, tzinfo=UTC)
+    step = TranscriptStep(1, "answer", "Is it plugged in?", "Yes", "Cable was loose", at, 12.0)
+    base: dict[str, str | None] = {"outcome": None, "resolution_note": None}
+    base.update(fields)
+    return Transcript(
+        session_id="s1",
+        tree_title="Printer",
+        version_number=1,
+        technician="Ann",
+        created_by=None,
+        status="completed" if base["outcome"] else "abandoned",
+        created_at=at,
+        started_at=at,
+        completed_at=at,
+        notes="",
+        steps=[step],
+        **base,  # type: ignore[arg-type]
+    )
+
+
+def test_markdown_and_pdf_carry_step_notes_labels_and_abandon_reasons() -> None:
+    labelled = _ended(outcome="escalated", resolution_note="Fuser", outcome_label="Tier 2")
+    text = to_markdown(labelled)
+    assert "Note: Cable was loose" in text
+    assert "- **Outcome label:** Tier 2" in text
+    abandoned = to_markdown(_ended(abandon_reason="other", abandon_note="Power cut"))
+    assert "- **Abandoned because:** other" in abandoned
+    assert "- **Abandon note:** Power cut" in abandoned
+    assert "Abandoned because" not in text and "Outcome label" not in abandoned
+    pdf = to_pdf(_ended(abandon_reason="customer_left", abandon_note="Left at noon"))
+    pdf_text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
+    assert "the customer left" in pdf_text and "Left at noon" in pdf_text
+    assert "Cable was loose" in pdf_text
+    labelled_pdf = to_pdf(labelled)
+    assert "Tier 2" in "".join(p.extract_text() for p in PdfReader(io.BytesIO(labelled_pdf)).pages)

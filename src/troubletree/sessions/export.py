@@ -92,6 +92,14 @@ _KIND_WORDS = {
 }
 
 
+_ABANDON_WORDS = {
+    "solved_elsewhere": "solved elsewhere",
+    "customer_left": "the customer left",
+    "wrong_tree": "wrong tree",
+    "other": "other",
+}
+
+
 def _summary(t: Transcript) -> list[tuple[str, str]]:
     prepared = [("Prepared by", t.created_by)] if t.created_by else []
     return [
@@ -100,6 +108,13 @@ def _summary(t: Transcript) -> list[tuple[str, str]]:
         *prepared,
         ("Status", t.status.replace("_", " ")),
         ("Outcome", t.outcome or "—"),
+        *([("Outcome label", t.outcome_label)] if t.outcome_label else []),
+        *(
+            [("Abandoned because", _ABANDON_WORDS.get(t.abandon_reason, t.abandon_reason))]
+            if t.abandon_reason
+            else []
+        ),
+        *([("Abandon note", t.abandon_note)] if t.abandon_note else []),
         ("Created", _time(t.created_at)),
         ("Started", _time(t.started_at)),
         ("Completed", _time(t.completed_at)),
