@@ -2,7 +2,7 @@
 
 import { type Client, type Options as Options2, type TDataShape, urlSearchParamsBodySerializer } from './client';
 import { client } from './client.gen';
-import type { AccountCreateAccountInviteData, AccountCreateAccountInviteErrors, AccountCreateAccountInviteResponses, AccountListAccountInvitesData, AccountListAccountInvitesErrors, AccountListAccountInvitesResponses, AccountListMembersData, AccountListMembersErrors, AccountListMembersResponses, AccountReadAccountData, AccountReadAccountErrors, AccountReadAccountResponses, AccountRemoveMemberData, AccountRemoveMemberErrors, AccountRemoveMemberResponses, AccountRevokeAccountInviteData, AccountRevokeAccountInviteErrors, AccountRevokeAccountInviteResponses, AccountUpdateMemberData, AccountUpdateMemberErrors, AccountUpdateMemberResponses, AuthConfirmEmailVerificationData, AuthConfirmEmailVerificationErrors, AuthConfirmEmailVerificationResponses, AuthConfirmPasswordResetData, AuthConfirmPasswordResetErrors, AuthConfirmPasswordResetResponses, AuthLoginData, AuthLoginErrors, AuthLoginJsonData, AuthLoginJsonErrors, AuthLoginJsonResponses, AuthLoginResponses, AuthLogoutAllData, AuthLogoutAllErrors, AuthLogoutAllResponses, AuthLogoutData, AuthLogoutErrors, AuthLogoutResponses, AuthReadMeData, AuthReadMeErrors, AuthReadMeResponses, AuthRefreshTokensData, AuthRefreshTokensErrors, AuthRefreshTokensResponses, AuthRegisterData, AuthRegisterErrors, AuthRegisterResponses, AuthRequestPasswordResetData, AuthRequestPasswordResetErrors, AuthRequestPasswordResetResponses, AuthSendVerificationEmailData, AuthSendVerificationEmailErrors, AuthSendVerificationEmailResponses, AuthUpdateMeData, AuthUpdateMeErrors, AuthUpdateMeResponses, HealthCheckData, HealthCheckResponses, InvitesPreviewInviteData, InvitesPreviewInviteErrors, InvitesPreviewInviteResponses, PlatformChangeAccountPlanData, PlatformChangeAccountPlanErrors, PlatformChangeAccountPlanResponses, PlatformCreatePlatformInviteData, PlatformCreatePlatformInviteErrors, PlatformCreatePlatformInviteResponses, PlatformListPlansData, PlatformListPlansResponses, PlatformListPlatformInvitesData, PlatformListPlatformInvitesErrors, PlatformListPlatformInvitesResponses, PlatformRevokePlatformInviteData, PlatformRevokePlatformInviteErrors, PlatformRevokePlatformInviteResponses, SessionsAbandonSessionData, SessionsAbandonSessionErrors, SessionsAbandonSessionResponses, SessionsCompleteSessionData, SessionsCompleteSessionErrors, SessionsCompleteSessionResponses, SessionsCreateSessionData, SessionsCreateSessionErrors, SessionsCreateSessionResponses, SessionsExportSessionData, SessionsExportSessionErrors, SessionsExportSessionResponses, SessionsGoBackData, SessionsGoBackErrors, SessionsGoBackResponses, SessionsListSessionsData, SessionsListSessionsErrors, SessionsListSessionsResponses, SessionsNoteStepData, SessionsNoteStepErrors, SessionsNoteStepResponses, SessionsReadSessionData, SessionsReadSessionErrors, SessionsReadSessionResponses, SessionsRecordStepData, SessionsRecordStepErrors, SessionsRecordStepResponses, SessionsStartSessionData, SessionsStartSessionErrors, SessionsStartSessionResponses, SessionsUpdateSessionData, SessionsUpdateSessionErrors, SessionsUpdateSessionResponses, TreesCompareTreeVersionsData, TreesCompareTreeVersionsErrors, TreesCompareTreeVersionsResponses, TreesCreateCategoryData, TreesCreateCategoryErrors, TreesCreateCategoryResponses, TreesCreateTreeData, TreesCreateTreeErrors, TreesCreateTreeResponses, TreesDeleteCategoryData, TreesDeleteCategoryErrors, TreesDeleteCategoryResponses, TreesDeleteTreeData, TreesDeleteTreeErrors, TreesDeleteTreeResponses, TreesExportTreeData, TreesExportTreeErrors, TreesExportTreeResponses, TreesImportTreeData, TreesImportTreeErrors, TreesImportTreeResponses, TreesListCategoriesData, TreesListCategoriesErrors, TreesListCategoriesResponses, TreesListTagsData, TreesListTagsErrors, TreesListTagsResponses, TreesListTreesData, TreesListTreesErrors, TreesListTreesResponses, TreesListTreeVersionsData, TreesListTreeVersionsErrors, TreesListTreeVersionsResponses, TreesPublishTreeData, TreesPublishTreeErrors, TreesPublishTreeResponses, TreesReadTreeData, TreesReadTreeErrors, TreesReadTreeResponses, TreesReadTreeUsageData, TreesReadTreeUsageErrors, TreesReadTreeUsageResponses, TreesReadTreeVersionData, TreesReadTreeVersionErrors, TreesReadTreeVersionResponses, TreesRenameCategoryData, TreesRenameCategoryErrors, TreesRenameCategoryResponses, TreesRestoreTreeVersionData, TreesRestoreTreeVersionErrors, TreesRestoreTreeVersionResponses, TreesSearchTreesData, TreesSearchTreesErrors, TreesSearchTreesResponses, TreesUpdateTreeData, TreesUpdateTreeErrors, TreesUpdateTreeResponses, TreesValidateTreeData, TreesValidateTreeErrors, TreesValidateTreeResponses } from './types.gen';
+import type { AccountCreateAccountInviteData, AccountCreateAccountInviteErrors, AccountCreateAccountInviteResponses, AccountListAccountInvitesData, AccountListAccountInvitesErrors, AccountListAccountInvitesResponses, AccountListMembersData, AccountListMembersErrors, AccountListMembersResponses, AccountReadAccountData, AccountReadAccountErrors, AccountReadAccountResponses, AccountRemoveMemberData, AccountRemoveMemberErrors, AccountRemoveMemberResponses, AccountRevokeAccountInviteData, AccountRevokeAccountInviteErrors, AccountRevokeAccountInviteResponses, AccountUpdateMemberData, AccountUpdateMemberErrors, AccountUpdateMemberResponses, AuthConfirmEmailVerificationData, AuthConfirmEmailVerificationErrors, AuthConfirmEmailVerificationResponses, AuthConfirmPasswordResetData, AuthConfirmPasswordResetErrors, AuthConfirmPasswordResetResponses, AuthLoginData, AuthLoginErrors, AuthLoginJsonData, AuthLoginJsonErrors, AuthLoginJsonResponses, AuthLoginResponses, AuthLogoutAllData, AuthLogoutAllErrors, AuthLogoutAllResponses, AuthLogoutData, AuthLogoutErrors, AuthLogoutResponses, AuthReadMeData, AuthReadMeErrors, AuthReadMeResponses, AuthRefreshTokensData, AuthRefreshTokensErrors, AuthRefreshTokensResponses, AuthRegisterData, AuthRegisterErrors, AuthRegisterResponses, AuthRequestPasswordResetData, AuthRequestPasswordResetErrors, AuthRequestPasswordResetResponses, AuthSendVerificationEmailData, AuthSendVerificationEmailErrors, AuthSendVerificationEmailResponses, AuthUpdateMeData, AuthUpdateMeErrors, AuthUpdateMeResponses, HealthCheckData, HealthCheckResponses, InvitesPreviewInviteData, InvitesPreviewInviteErrors, InvitesPreviewInviteResponses, PlatformChangeAccountPlanData, PlatformChangeAccountPlanErrors, PlatformChangeAccountPlanResponses, PlatformCreatePlatformInviteData, PlatformCreatePlatformInviteErrors, PlatformCreatePlatformInviteResponses, PlatformListPlansData, PlatformListPlansResponses, PlatformListPlatformInvitesData, PlatformListPlatformInvitesErrors, PlatformListPlatformInvitesResponses, PlatformRevokePlatformInviteData, PlatformRevokePlatformInviteErrors, PlatformRevokePlatformInviteResponses, SessionsAbandonSessionData, SessionsAbandonSessionErrors, SessionsAbandonSessionResponses, SessionsCompleteSessionData, SessionsCompleteSessionErrors, SessionsCompleteSessionResponses, SessionsCreateSessionData, SessionsCreateSessionErrors, SessionsCreateSessionResponses, SessionsExportSessionData, SessionsExportSessionErrors, SessionsExportSessionResponses, SessionsGoBackData, SessionsGoBackErrors, SessionsGoBackResponses, SessionsListOutcomeLabelsData, SessionsListOutcomeLabelsErrors, SessionsListOutcomeLabelsResponses, SessionsListSessionsData, SessionsListSessionsErrors, SessionsListSessionsResponses, SessionsNoteStepData, SessionsNoteStepErrors, SessionsNoteStepResponses, SessionsReadSessionData, SessionsReadSessionErrors, SessionsReadSessionResponses, SessionsReadTreeStartData, SessionsReadTreeStartErrors, SessionsReadTreeStartResponses, SessionsRecordStepData, SessionsRecordStepErrors, SessionsRecordStepResponses, SessionsStartSessionData, SessionsStartSessionErrors, SessionsStartSessionResponses, SessionsUpdateSessionData, SessionsUpdateSessionErrors, SessionsUpdateSessionResponses, TreesCompareTreeVersionsData, TreesCompareTreeVersionsErrors, TreesCompareTreeVersionsResponses, TreesCreateCategoryData, TreesCreateCategoryErrors, TreesCreateCategoryResponses, TreesCreateTreeData, TreesCreateTreeErrors, TreesCreateTreeResponses, TreesDeleteCategoryData, TreesDeleteCategoryErrors, TreesDeleteCategoryResponses, TreesDeleteTreeData, TreesDeleteTreeErrors, TreesDeleteTreeResponses, TreesExportTreeData, TreesExportTreeErrors, TreesExportTreeResponses, TreesImportTreeData, TreesImportTreeErrors, TreesImportTreeResponses, TreesListCategoriesData, TreesListCategoriesErrors, TreesListCategoriesResponses, TreesListTagsData, TreesListTagsErrors, TreesListTagsResponses, TreesListTreesData, TreesListTreesErrors, TreesListTreesResponses, TreesListTreeVersionsData, TreesListTreeVersionsErrors, TreesListTreeVersionsResponses, TreesPublishTreeData, TreesPublishTreeErrors, TreesPublishTreeResponses, TreesReadTreeData, TreesReadTreeErrors, TreesReadTreeResponses, TreesReadTreeUsageData, TreesReadTreeUsageErrors, TreesReadTreeUsageResponses, TreesReadTreeVersionData, TreesReadTreeVersionErrors, TreesReadTreeVersionResponses, TreesRenameCategoryData, TreesRenameCategoryErrors, TreesRenameCategoryResponses, TreesRestoreTreeVersionData, TreesRestoreTreeVersionErrors, TreesRestoreTreeVersionResponses, TreesSearchTreesData, TreesSearchTreesErrors, TreesSearchTreesResponses, TreesUpdateTreeData, TreesUpdateTreeErrors, TreesUpdateTreeResponses, TreesValidateTreeData, TreesValidateTreeErrors, TreesValidateTreeResponses } from './types.gen';
 
 export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends boolean = boolean, TResponse = unknown> = Options2<TData, ThrowOnError, TResponse> & {
     /**
@@ -324,7 +324,9 @@ export const platformListPlans = <ThrowOnError extends boolean = false>(options?
  * List Sessions
  *
  * History, newest first. Tabs: `mine` (you are the technician), `assigned` (prepared for
- * you by someone else), `all` (admins). Pass `next_cursor` back as `cursor` for more.
+ * you by someone else), `all` (admins and engineers). Sessions never answered that were
+ * abandoned or are over 24 hours old are left out unless `include_unanswered`. Pass
+ * `next_cursor` back as `cursor` for more.
  */
 export const sessionsListSessions = <ThrowOnError extends boolean = false>(options?: Options<SessionsListSessionsData, ThrowOnError>) => (options?.client ?? client).get<SessionsListSessionsResponses, SessionsListSessionsErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],
@@ -336,7 +338,9 @@ export const sessionsListSessions = <ThrowOnError extends boolean = false>(optio
  * Create Session
  *
  * Starts a session on a published tree (pinning its current version), or with
- * `prepared: true` prepares one for a technician to start later.
+ * `prepared: true` prepares one for a technician to start later. With `answer`, the first
+ * step's answer is recorded in the same transaction (a wrong option: 422 `invalid_option`,
+ * nothing written).
  */
 export const sessionsCreateSession = <ThrowOnError extends boolean = false>(options: Options<SessionsCreateSessionData, ThrowOnError>) => (options.client ?? client).post<SessionsCreateSessionResponses, SessionsCreateSessionErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],
@@ -346,6 +350,17 @@ export const sessionsCreateSession = <ThrowOnError extends boolean = false>(opti
         'Content-Type': 'application/json',
         ...options.headers
     }
+});
+
+/**
+ * List Outcome Labels
+ *
+ * The distinct outcome labels of the account's sessions (for the history filter).
+ */
+export const sessionsListOutcomeLabels = <ThrowOnError extends boolean = false>(options?: Options<SessionsListOutcomeLabelsData, ThrowOnError>) => (options?.client ?? client).get<SessionsListOutcomeLabelsResponses, SessionsListOutcomeLabelsErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/sessions/outcome-labels',
+    ...options
 });
 
 /**
@@ -374,18 +389,28 @@ export const sessionsUpdateSession = <ThrowOnError extends boolean = false>(opti
 
 /**
  * Abandon Session
+ *
+ * Ends the session at any step (or a prepared one) with a reason; `note` (at most 500
+ * characters) is required for `other` (422 `note_required`).
  */
 export const sessionsAbandonSession = <ThrowOnError extends boolean = false>(options: Options<SessionsAbandonSessionData, ThrowOnError>) => (options.client ?? client).post<SessionsAbandonSessionResponses, SessionsAbandonSessionErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],
     url: '/api/v1/sessions/{session_id}/abandon',
-    ...options
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
 });
 
 /**
  * Go Back
  *
- * Returns to an earlier node of the path; the history stays, later answers are offered
- * again as `suggested_option_id`.
+ * Returns to an earlier node of the path where a person chose (question or action): the
+ * one at `path_index`, or the nearest before it when that node is automatic (logic, link);
+ * without `path_index`, the last choice before the current node. 409 `no_earlier_choice`
+ * when there is none. The history stays, later answers are offered again as
+ * `suggested_option_id`.
  */
 export const sessionsGoBack = <ThrowOnError extends boolean = false>(options: Options<SessionsGoBackData, ThrowOnError>) => (options.client ?? client).post<SessionsGoBackResponses, SessionsGoBackErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],
@@ -399,6 +424,11 @@ export const sessionsGoBack = <ThrowOnError extends boolean = false>(options: Op
 
 /**
  * Complete Session
+ *
+ * Ends the session: `resolved` at a solution step; `escalated` or `unresolved` at any step
+ * (before an end node `resolution_note` is required: 422 `note_required`). The outcome label
+ * is the end node's, or when ending early `outcome_label`, one of the version's
+ * `outcome_labels` (422 `unknown_outcome_label`).
  */
 export const sessionsCompleteSession = <ThrowOnError extends boolean = false>(options: Options<SessionsCompleteSessionData, ThrowOnError>) => (options.client ?? client).post<SessionsCompleteSessionResponses, SessionsCompleteSessionErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],
@@ -443,7 +473,9 @@ export const sessionsStartSession = <ThrowOnError extends boolean = false>(optio
 /**
  * Record Step
  *
- * Answers an option of the current node (anything else: 422 `invalid_option`).
+ * Answers an option of the current node (anything else: 422 `invalid_option`). A session
+ * holds at most `MAX_SESSION_STEPS` (5000) steps, automatic moves and backs included; past
+ * that: 422 `session_too_long`.
  */
 export const sessionsRecordStep = <ThrowOnError extends boolean = false>(options: Options<SessionsRecordStepData, ThrowOnError>) => (options.client ?? client).post<SessionsRecordStepResponses, SessionsRecordStepErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],
@@ -656,6 +688,19 @@ export const treesPublishTree = <ThrowOnError extends boolean = false>(options: 
         'Content-Type': 'application/json',
         ...options.headers
     }
+});
+
+/**
+ * Read Tree Start
+ *
+ * What starting this tree shows before any session exists: the published version's intake
+ * values and first step (`start` is null when it depends on the intake values). Creates
+ * nothing and counts no use; answer with `POST /sessions` and `answer`.
+ */
+export const sessionsReadTreeStart = <ThrowOnError extends boolean = false>(options: Options<SessionsReadTreeStartData, ThrowOnError>) => (options.client ?? client).get<SessionsReadTreeStartResponses, SessionsReadTreeStartErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/trees/{tree_id}/start',
+    ...options
 });
 
 /**

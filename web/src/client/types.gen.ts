@@ -5,6 +5,11 @@ export type ClientOptions = {
 };
 
 /**
+ * AbandonReason
+ */
+export type AbandonReason = 'solved_elsewhere' | 'customer_left' | 'wrong_tree' | 'other';
+
+/**
  * AccountDetail
  */
 export type AccountDetail = {
@@ -188,9 +193,9 @@ export type BackRequest = {
     /**
      * Path Index
      *
-     * Index in `path` of the node to return to.
+     * Index in `path` of the node to return to (an automatic step: the nearest choice at or before it). Omitted: the last choice before the current node.
      */
-    path_index: number;
+    path_index?: number | null;
 };
 
 /**
@@ -401,6 +406,20 @@ export type FieldChange = {
 };
 
 /**
+ * FirstAnswer
+ */
+export type FirstAnswer = {
+    /**
+     * Note
+     */
+    note?: string | null;
+    /**
+     * Option Id
+     */
+    option_id: string;
+};
+
+/**
  * Graph
  */
 export type Graph = {
@@ -589,6 +608,12 @@ export type Node = {
      * Options
      */
     options?: Array<Option>;
+    /**
+     * Outcome Label
+     *
+     * solution, escalation: what a session ending here is reported as
+     */
+    outcome_label?: string | null;
     position?: Position | null;
     /**
      * Rules
@@ -723,6 +748,12 @@ export type PathStep = {
      * Arrived At
      */
     arrived_at: string;
+    /**
+     * Automatic
+     *
+     * A logic or link node: no person chose here.
+     */
+    automatic: boolean;
     /**
      * Index
      */
@@ -1071,6 +1102,26 @@ export type SearchHit = {
 };
 
 /**
+ * SearchMatch
+ */
+export type SearchMatch = {
+    /**
+     * Field
+     */
+    field: 'variable' | 'technician' | 'tree_title' | 'step_note' | 'notes' | 'resolution_note';
+    /**
+     * Name
+     *
+     * The variable's name, for `variable`.
+     */
+    name: string | null;
+    /**
+     * Snippet
+     */
+    snippet: string;
+};
+
+/**
  * SearchPage
  */
 export type SearchPage = {
@@ -1082,6 +1133,23 @@ export type SearchPage = {
      * Next Cursor
      */
     next_cursor: string | null;
+};
+
+/**
+ * SessionAbandon
+ */
+export type SessionAbandon = {
+    /**
+     * Base Revision
+     */
+    base_revision?: number | null;
+    /**
+     * Note
+     *
+     * Required for `other`.
+     */
+    note?: string | null;
+    reason: AbandonReason;
 };
 
 /**
@@ -1097,7 +1165,15 @@ export type SessionComplete = {
      */
     outcome?: Outcome | null;
     /**
+     * Outcome Label
+     *
+     * Ending early: one of the version's `outcome_labels` (at an end node its own label is used).
+     */
+    outcome_label?: string | null;
+    /**
      * Resolution Note
+     *
+     * Required when ending before a solution or escalation.
      */
     resolution_note?: string | null;
 };
@@ -1106,6 +1182,10 @@ export type SessionComplete = {
  * SessionCreate
  */
 export type SessionCreate = {
+    /**
+     * The answer to the first step, recorded with the start in one go (not with `prepared`).
+     */
+    answer?: FirstAnswer | null;
     /**
      * Notes
      */
@@ -1153,6 +1233,15 @@ export type SessionPage = {
  */
 export type SessionRead = {
     /**
+     * Abandon Note
+     */
+    abandon_note: string | null;
+    abandon_reason: AbandonReason | null;
+    /**
+     * Answer Count
+     */
+    answer_count: number;
+    /**
      * Can Complete
      */
     can_complete: boolean;
@@ -1175,10 +1264,24 @@ export type SessionRead = {
     id: string;
     missing_variables: MissingVariables;
     /**
+     * Never Answered
+     */
+    never_answered: boolean;
+    /**
      * Notes
      */
     notes: string;
     outcome: Outcome | null;
+    /**
+     * Outcome Label
+     */
+    outcome_label: string | null;
+    /**
+     * Outcome Labels
+     *
+     * The outcome labels this version uses.
+     */
+    outcome_labels: Array<string>;
     /**
      * Path
      */
@@ -1254,6 +1357,11 @@ export type SessionStatus = 'prepared' | 'in_progress' | 'completed' | 'abandone
  * SessionSummary
  */
 export type SessionSummary = {
+    abandon_reason: AbandonReason | null;
+    /**
+     * Answer Count
+     */
+    answer_count: number;
     /**
      * Completed At
      */
@@ -1270,7 +1378,19 @@ export type SessionSummary = {
      * Id
      */
     id: string;
+    /**
+     * Where the free-text filter `q` matched this session.
+     */
+    match?: SearchMatch | null;
+    /**
+     * Never Answered
+     */
+    never_answered: boolean;
     outcome: Outcome | null;
+    /**
+     * Outcome Label
+     */
+    outcome_label: string | null;
     status: SessionStatus;
     /**
      * Technician Id
@@ -1595,6 +1715,66 @@ export type TreeRead = {
      * Usage Count
      */
     usage_count: number;
+};
+
+/**
+ * TreeStartNode
+ */
+export type TreeStartNode = {
+    /**
+     * Body
+     */
+    body: string;
+    /**
+     * Kind
+     */
+    kind: string;
+    /**
+     * Node Id
+     */
+    node_id: string;
+    /**
+     * Options
+     */
+    options: Array<OptionRead>;
+    /**
+     * Title
+     */
+    title: string;
+};
+
+/**
+ * TreeStartScreen
+ */
+export type TreeStartScreen = {
+    /**
+     * Description
+     */
+    description: string;
+    /**
+     * The first step, when it is known before the intake values (not a logic or link start).
+     */
+    start: TreeStartNode | null;
+    /**
+     * Title
+     */
+    title: string;
+    /**
+     * Tree Id
+     */
+    tree_id: string;
+    /**
+     * Variables
+     */
+    variables: Array<Variable>;
+    /**
+     * Version Id
+     */
+    version_id: string;
+    /**
+     * Version Number
+     */
+    version_number: number;
 };
 
 /**
@@ -2822,6 +3002,14 @@ export type SessionsListSessionsData = {
          * Limit
          */
         limit?: number;
+        /**
+         * Outcome Label
+         */
+        outcome_label?: string | null;
+        /**
+         * Include Unanswered
+         */
+        include_unanswered?: boolean;
     };
     url: '/api/v1/sessions';
 };
@@ -2892,6 +3080,37 @@ export type SessionsCreateSessionResponses = {
 };
 
 export type SessionsCreateSessionResponse = SessionsCreateSessionResponses[keyof SessionsCreateSessionResponses];
+
+export type SessionsListOutcomeLabelsData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/api/v1/sessions/outcome-labels';
+};
+
+export type SessionsListOutcomeLabelsErrors = {
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse;
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse;
+};
+
+export type SessionsListOutcomeLabelsError = SessionsListOutcomeLabelsErrors[keyof SessionsListOutcomeLabelsErrors];
+
+export type SessionsListOutcomeLabelsResponses = {
+    /**
+     * Response Sessions-List Outcome Labels
+     *
+     * Successful Response
+     */
+    200: Array<string>;
+};
+
+export type SessionsListOutcomeLabelsResponse = SessionsListOutcomeLabelsResponses[keyof SessionsListOutcomeLabelsResponses];
 
 export type SessionsReadSessionData = {
     body?: never;
@@ -2978,7 +3197,7 @@ export type SessionsUpdateSessionResponses = {
 export type SessionsUpdateSessionResponse = SessionsUpdateSessionResponses[keyof SessionsUpdateSessionResponses];
 
 export type SessionsAbandonSessionData = {
-    body?: never;
+    body: SessionAbandon;
     path: {
         /**
          * Session Id
@@ -3007,9 +3226,9 @@ export type SessionsAbandonSessionErrors = {
      */
     409: ErrorResponse;
     /**
-     * Validation Error
+     * Unprocessable Entity
      */
-    422: HttpValidationError;
+    422: ErrorResponse;
 };
 
 export type SessionsAbandonSessionError = SessionsAbandonSessionErrors[keyof SessionsAbandonSessionErrors];
@@ -3930,6 +4149,44 @@ export type TreesPublishTreeResponses = {
 };
 
 export type TreesPublishTreeResponse = TreesPublishTreeResponses[keyof TreesPublishTreeResponses];
+
+export type SessionsReadTreeStartData = {
+    body?: never;
+    path: {
+        /**
+         * Tree Id
+         */
+        tree_id: string;
+    };
+    query?: never;
+    url: '/api/v1/trees/{tree_id}/start';
+};
+
+export type SessionsReadTreeStartErrors = {
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse;
+    /**
+     * Not Found
+     */
+    404: ErrorResponse;
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+};
+
+export type SessionsReadTreeStartError = SessionsReadTreeStartErrors[keyof SessionsReadTreeStartErrors];
+
+export type SessionsReadTreeStartResponses = {
+    /**
+     * Successful Response
+     */
+    200: TreeStartScreen;
+};
+
+export type SessionsReadTreeStartResponse = SessionsReadTreeStartResponses[keyof SessionsReadTreeStartResponses];
 
 export type TreesValidateTreeData = {
     body?: never;

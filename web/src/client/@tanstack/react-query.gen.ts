@@ -3,8 +3,8 @@
 import { type DefaultError, type InfiniteData, infiniteQueryOptions, queryOptions, type UseMutationOptions } from '@tanstack/react-query';
 
 import { client } from '../client.gen';
-import { accountCreateAccountInvite, accountListAccountInvites, accountListMembers, accountReadAccount, accountRemoveMember, accountRevokeAccountInvite, accountUpdateMember, authConfirmEmailVerification, authConfirmPasswordReset, authLogin, authLoginJson, authLogout, authLogoutAll, authReadMe, authRefreshTokens, authRegister, authRequestPasswordReset, authSendVerificationEmail, authUpdateMe, healthCheck, invitesPreviewInvite, type Options, platformChangeAccountPlan, platformCreatePlatformInvite, platformListPlans, platformListPlatformInvites, platformRevokePlatformInvite, sessionsAbandonSession, sessionsCompleteSession, sessionsCreateSession, sessionsExportSession, sessionsGoBack, sessionsListSessions, sessionsNoteStep, sessionsReadSession, sessionsRecordStep, sessionsStartSession, sessionsUpdateSession, treesCompareTreeVersions, treesCreateCategory, treesCreateTree, treesDeleteCategory, treesDeleteTree, treesExportTree, treesImportTree, treesListCategories, treesListTags, treesListTrees, treesListTreeVersions, treesPublishTree, treesReadTree, treesReadTreeUsage, treesReadTreeVersion, treesRenameCategory, treesRestoreTreeVersion, treesSearchTrees, treesUpdateTree, treesValidateTree } from '../sdk.gen';
-import type { AccountCreateAccountInviteData, AccountCreateAccountInviteError, AccountCreateAccountInviteResponse, AccountListAccountInvitesData, AccountListAccountInvitesError, AccountListAccountInvitesResponse, AccountListMembersData, AccountListMembersError, AccountListMembersResponse, AccountReadAccountData, AccountReadAccountError, AccountReadAccountResponse, AccountRemoveMemberData, AccountRemoveMemberError, AccountRemoveMemberResponse, AccountRevokeAccountInviteData, AccountRevokeAccountInviteError, AccountRevokeAccountInviteResponse, AccountUpdateMemberData, AccountUpdateMemberError, AccountUpdateMemberResponse, AuthConfirmEmailVerificationData, AuthConfirmEmailVerificationError, AuthConfirmEmailVerificationResponse, AuthConfirmPasswordResetData, AuthConfirmPasswordResetError, AuthConfirmPasswordResetResponse, AuthLoginData, AuthLoginError, AuthLoginJsonData, AuthLoginJsonError, AuthLoginJsonResponse, AuthLoginResponse, AuthLogoutAllData, AuthLogoutAllError, AuthLogoutAllResponse, AuthLogoutData, AuthLogoutError, AuthLogoutResponse, AuthReadMeData, AuthReadMeError, AuthReadMeResponse, AuthRefreshTokensData, AuthRefreshTokensError, AuthRefreshTokensResponse, AuthRegisterData, AuthRegisterError, AuthRegisterResponse, AuthRequestPasswordResetData, AuthRequestPasswordResetError, AuthRequestPasswordResetResponse, AuthSendVerificationEmailData, AuthSendVerificationEmailError, AuthSendVerificationEmailResponse, AuthUpdateMeData, AuthUpdateMeError, AuthUpdateMeResponse, HealthCheckData, HealthCheckResponse, InvitesPreviewInviteData, InvitesPreviewInviteError, InvitesPreviewInviteResponse, PlatformChangeAccountPlanData, PlatformChangeAccountPlanError, PlatformChangeAccountPlanResponse, PlatformCreatePlatformInviteData, PlatformCreatePlatformInviteError, PlatformCreatePlatformInviteResponse, PlatformListPlansData, PlatformListPlansResponse, PlatformListPlatformInvitesData, PlatformListPlatformInvitesError, PlatformListPlatformInvitesResponse, PlatformRevokePlatformInviteData, PlatformRevokePlatformInviteError, PlatformRevokePlatformInviteResponse, SessionsAbandonSessionData, SessionsAbandonSessionError, SessionsAbandonSessionResponse, SessionsCompleteSessionData, SessionsCompleteSessionError, SessionsCompleteSessionResponse, SessionsCreateSessionData, SessionsCreateSessionError, SessionsCreateSessionResponse, SessionsExportSessionData, SessionsExportSessionError, SessionsGoBackData, SessionsGoBackError, SessionsGoBackResponse, SessionsListSessionsData, SessionsListSessionsError, SessionsListSessionsResponse, SessionsNoteStepData, SessionsNoteStepError, SessionsNoteStepResponse, SessionsReadSessionData, SessionsReadSessionError, SessionsReadSessionResponse, SessionsRecordStepData, SessionsRecordStepError, SessionsRecordStepResponse, SessionsStartSessionData, SessionsStartSessionError, SessionsStartSessionResponse, SessionsUpdateSessionData, SessionsUpdateSessionError, SessionsUpdateSessionResponse, TreesCompareTreeVersionsData, TreesCompareTreeVersionsError, TreesCompareTreeVersionsResponse, TreesCreateCategoryData, TreesCreateCategoryError, TreesCreateCategoryResponse, TreesCreateTreeData, TreesCreateTreeError, TreesCreateTreeResponse, TreesDeleteCategoryData, TreesDeleteCategoryError, TreesDeleteCategoryResponse, TreesDeleteTreeData, TreesDeleteTreeError, TreesDeleteTreeResponse, TreesExportTreeData, TreesExportTreeError, TreesExportTreeResponse, TreesImportTreeData, TreesImportTreeError, TreesImportTreeResponse, TreesListCategoriesData, TreesListCategoriesError, TreesListCategoriesResponse, TreesListTagsData, TreesListTagsError, TreesListTagsResponse, TreesListTreesData, TreesListTreesError, TreesListTreesResponse, TreesListTreeVersionsData, TreesListTreeVersionsError, TreesListTreeVersionsResponse, TreesPublishTreeData, TreesPublishTreeError, TreesPublishTreeResponse, TreesReadTreeData, TreesReadTreeError, TreesReadTreeResponse, TreesReadTreeUsageData, TreesReadTreeUsageError, TreesReadTreeUsageResponse, TreesReadTreeVersionData, TreesReadTreeVersionError, TreesReadTreeVersionResponse, TreesRenameCategoryData, TreesRenameCategoryError, TreesRenameCategoryResponse, TreesRestoreTreeVersionData, TreesRestoreTreeVersionError, TreesRestoreTreeVersionResponse, TreesSearchTreesData, TreesSearchTreesError, TreesSearchTreesResponse, TreesUpdateTreeData, TreesUpdateTreeError, TreesUpdateTreeResponse, TreesValidateTreeData, TreesValidateTreeError, TreesValidateTreeResponse } from '../types.gen';
+import { accountCreateAccountInvite, accountListAccountInvites, accountListMembers, accountReadAccount, accountRemoveMember, accountRevokeAccountInvite, accountUpdateMember, authConfirmEmailVerification, authConfirmPasswordReset, authLogin, authLoginJson, authLogout, authLogoutAll, authReadMe, authRefreshTokens, authRegister, authRequestPasswordReset, authSendVerificationEmail, authUpdateMe, healthCheck, invitesPreviewInvite, type Options, platformChangeAccountPlan, platformCreatePlatformInvite, platformListPlans, platformListPlatformInvites, platformRevokePlatformInvite, sessionsAbandonSession, sessionsCompleteSession, sessionsCreateSession, sessionsExportSession, sessionsGoBack, sessionsListOutcomeLabels, sessionsListSessions, sessionsNoteStep, sessionsReadSession, sessionsReadTreeStart, sessionsRecordStep, sessionsStartSession, sessionsUpdateSession, treesCompareTreeVersions, treesCreateCategory, treesCreateTree, treesDeleteCategory, treesDeleteTree, treesExportTree, treesImportTree, treesListCategories, treesListTags, treesListTrees, treesListTreeVersions, treesPublishTree, treesReadTree, treesReadTreeUsage, treesReadTreeVersion, treesRenameCategory, treesRestoreTreeVersion, treesSearchTrees, treesUpdateTree, treesValidateTree } from '../sdk.gen';
+import type { AccountCreateAccountInviteData, AccountCreateAccountInviteError, AccountCreateAccountInviteResponse, AccountListAccountInvitesData, AccountListAccountInvitesError, AccountListAccountInvitesResponse, AccountListMembersData, AccountListMembersError, AccountListMembersResponse, AccountReadAccountData, AccountReadAccountError, AccountReadAccountResponse, AccountRemoveMemberData, AccountRemoveMemberError, AccountRemoveMemberResponse, AccountRevokeAccountInviteData, AccountRevokeAccountInviteError, AccountRevokeAccountInviteResponse, AccountUpdateMemberData, AccountUpdateMemberError, AccountUpdateMemberResponse, AuthConfirmEmailVerificationData, AuthConfirmEmailVerificationError, AuthConfirmEmailVerificationResponse, AuthConfirmPasswordResetData, AuthConfirmPasswordResetError, AuthConfirmPasswordResetResponse, AuthLoginData, AuthLoginError, AuthLoginJsonData, AuthLoginJsonError, AuthLoginJsonResponse, AuthLoginResponse, AuthLogoutAllData, AuthLogoutAllError, AuthLogoutAllResponse, AuthLogoutData, AuthLogoutError, AuthLogoutResponse, AuthReadMeData, AuthReadMeError, AuthReadMeResponse, AuthRefreshTokensData, AuthRefreshTokensError, AuthRefreshTokensResponse, AuthRegisterData, AuthRegisterError, AuthRegisterResponse, AuthRequestPasswordResetData, AuthRequestPasswordResetError, AuthRequestPasswordResetResponse, AuthSendVerificationEmailData, AuthSendVerificationEmailError, AuthSendVerificationEmailResponse, AuthUpdateMeData, AuthUpdateMeError, AuthUpdateMeResponse, HealthCheckData, HealthCheckResponse, InvitesPreviewInviteData, InvitesPreviewInviteError, InvitesPreviewInviteResponse, PlatformChangeAccountPlanData, PlatformChangeAccountPlanError, PlatformChangeAccountPlanResponse, PlatformCreatePlatformInviteData, PlatformCreatePlatformInviteError, PlatformCreatePlatformInviteResponse, PlatformListPlansData, PlatformListPlansResponse, PlatformListPlatformInvitesData, PlatformListPlatformInvitesError, PlatformListPlatformInvitesResponse, PlatformRevokePlatformInviteData, PlatformRevokePlatformInviteError, PlatformRevokePlatformInviteResponse, SessionsAbandonSessionData, SessionsAbandonSessionError, SessionsAbandonSessionResponse, SessionsCompleteSessionData, SessionsCompleteSessionError, SessionsCompleteSessionResponse, SessionsCreateSessionData, SessionsCreateSessionError, SessionsCreateSessionResponse, SessionsExportSessionData, SessionsExportSessionError, SessionsGoBackData, SessionsGoBackError, SessionsGoBackResponse, SessionsListOutcomeLabelsData, SessionsListOutcomeLabelsError, SessionsListOutcomeLabelsResponse, SessionsListSessionsData, SessionsListSessionsError, SessionsListSessionsResponse, SessionsNoteStepData, SessionsNoteStepError, SessionsNoteStepResponse, SessionsReadSessionData, SessionsReadSessionError, SessionsReadSessionResponse, SessionsReadTreeStartData, SessionsReadTreeStartError, SessionsReadTreeStartResponse, SessionsRecordStepData, SessionsRecordStepError, SessionsRecordStepResponse, SessionsStartSessionData, SessionsStartSessionError, SessionsStartSessionResponse, SessionsUpdateSessionData, SessionsUpdateSessionError, SessionsUpdateSessionResponse, TreesCompareTreeVersionsData, TreesCompareTreeVersionsError, TreesCompareTreeVersionsResponse, TreesCreateCategoryData, TreesCreateCategoryError, TreesCreateCategoryResponse, TreesCreateTreeData, TreesCreateTreeError, TreesCreateTreeResponse, TreesDeleteCategoryData, TreesDeleteCategoryError, TreesDeleteCategoryResponse, TreesDeleteTreeData, TreesDeleteTreeError, TreesDeleteTreeResponse, TreesExportTreeData, TreesExportTreeError, TreesExportTreeResponse, TreesImportTreeData, TreesImportTreeError, TreesImportTreeResponse, TreesListCategoriesData, TreesListCategoriesError, TreesListCategoriesResponse, TreesListTagsData, TreesListTagsError, TreesListTagsResponse, TreesListTreesData, TreesListTreesError, TreesListTreesResponse, TreesListTreeVersionsData, TreesListTreeVersionsError, TreesListTreeVersionsResponse, TreesPublishTreeData, TreesPublishTreeError, TreesPublishTreeResponse, TreesReadTreeData, TreesReadTreeError, TreesReadTreeResponse, TreesReadTreeUsageData, TreesReadTreeUsageError, TreesReadTreeUsageResponse, TreesReadTreeVersionData, TreesReadTreeVersionError, TreesReadTreeVersionResponse, TreesRenameCategoryData, TreesRenameCategoryError, TreesRenameCategoryResponse, TreesRestoreTreeVersionData, TreesRestoreTreeVersionError, TreesRestoreTreeVersionResponse, TreesSearchTreesData, TreesSearchTreesError, TreesSearchTreesResponse, TreesUpdateTreeData, TreesUpdateTreeError, TreesUpdateTreeResponse, TreesValidateTreeData, TreesValidateTreeError, TreesValidateTreeResponse } from '../types.gen';
 
 export type QueryKey<TOptions extends Options> = [
     Pick<TOptions, 'baseUrl' | 'body' | 'headers' | 'path' | 'query'> & {
@@ -518,7 +518,9 @@ export const sessionsListSessionsQueryKey = (options?: Options<SessionsListSessi
  * List Sessions
  *
  * History, newest first. Tabs: `mine` (you are the technician), `assigned` (prepared for
- * you by someone else), `all` (admins). Pass `next_cursor` back as `cursor` for more.
+ * you by someone else), `all` (admins and engineers). Sessions never answered that were
+ * abandoned or are over 24 hours old are left out unless `include_unanswered`. Pass
+ * `next_cursor` back as `cursor` for more.
  */
 export const sessionsListSessionsOptions = (options?: Options<SessionsListSessionsData>) => queryOptions<SessionsListSessionsResponse, SessionsListSessionsError, SessionsListSessionsResponse, ReturnType<typeof sessionsListSessionsQueryKey>>({
     queryFn: async ({ queryKey, signal }) => {
@@ -568,7 +570,9 @@ export const sessionsListSessionsInfiniteQueryKey = (options?: Options<SessionsL
  * List Sessions
  *
  * History, newest first. Tabs: `mine` (you are the technician), `assigned` (prepared for
- * you by someone else), `all` (admins). Pass `next_cursor` back as `cursor` for more.
+ * you by someone else), `all` (admins and engineers). Sessions never answered that were
+ * abandoned or are over 24 hours old are left out unless `include_unanswered`. Pass
+ * `next_cursor` back as `cursor` for more.
  */
 export const sessionsListSessionsInfiniteOptions = (options?: Options<SessionsListSessionsData>) => infiniteQueryOptions<SessionsListSessionsResponse, SessionsListSessionsError, InfiniteData<SessionsListSessionsResponse>, QueryKey<Options<SessionsListSessionsData>>, string | null | Pick<QueryKey<Options<SessionsListSessionsData>>[0], 'body' | 'headers' | 'path' | 'query'>>(
 // @ts-ignore
@@ -596,7 +600,9 @@ export const sessionsListSessionsInfiniteOptions = (options?: Options<SessionsLi
  * Create Session
  *
  * Starts a session on a published tree (pinning its current version), or with
- * `prepared: true` prepares one for a technician to start later.
+ * `prepared: true` prepares one for a technician to start later. With `answer`, the first
+ * step's answer is recorded in the same transaction (a wrong option: 422 `invalid_option`,
+ * nothing written).
  */
 export const sessionsCreateSessionMutation = (options?: Partial<Options<SessionsCreateSessionData>>): UseMutationOptions<SessionsCreateSessionResponse, SessionsCreateSessionError, Options<SessionsCreateSessionData>> => {
     const mutationOptions: UseMutationOptions<SessionsCreateSessionResponse, SessionsCreateSessionError, Options<SessionsCreateSessionData>> = {
@@ -611,6 +617,26 @@ export const sessionsCreateSessionMutation = (options?: Partial<Options<Sessions
     };
     return mutationOptions;
 };
+
+export const sessionsListOutcomeLabelsQueryKey = (options?: Options<SessionsListOutcomeLabelsData>) => createQueryKey('sessionsListOutcomeLabels', options);
+
+/**
+ * List Outcome Labels
+ *
+ * The distinct outcome labels of the account's sessions (for the history filter).
+ */
+export const sessionsListOutcomeLabelsOptions = (options?: Options<SessionsListOutcomeLabelsData>) => queryOptions<SessionsListOutcomeLabelsResponse, SessionsListOutcomeLabelsError, SessionsListOutcomeLabelsResponse, ReturnType<typeof sessionsListOutcomeLabelsQueryKey>>({
+    queryFn: async ({ queryKey, signal }) => {
+        const { data } = await sessionsListOutcomeLabels({
+            ...options,
+            ...queryKey[0],
+            signal,
+            throwOnError: true
+        });
+        return data;
+    },
+    queryKey: sessionsListOutcomeLabelsQueryKey(options)
+});
 
 export const sessionsReadSessionQueryKey = (options: Options<SessionsReadSessionData>) => createQueryKey('sessionsReadSession', options);
 
@@ -651,6 +677,9 @@ export const sessionsUpdateSessionMutation = (options?: Partial<Options<Sessions
 
 /**
  * Abandon Session
+ *
+ * Ends the session at any step (or a prepared one) with a reason; `note` (at most 500
+ * characters) is required for `other` (422 `note_required`).
  */
 export const sessionsAbandonSessionMutation = (options?: Partial<Options<SessionsAbandonSessionData>>): UseMutationOptions<SessionsAbandonSessionResponse, SessionsAbandonSessionError, Options<SessionsAbandonSessionData>> => {
     const mutationOptions: UseMutationOptions<SessionsAbandonSessionResponse, SessionsAbandonSessionError, Options<SessionsAbandonSessionData>> = {
@@ -669,8 +698,11 @@ export const sessionsAbandonSessionMutation = (options?: Partial<Options<Session
 /**
  * Go Back
  *
- * Returns to an earlier node of the path; the history stays, later answers are offered
- * again as `suggested_option_id`.
+ * Returns to an earlier node of the path where a person chose (question or action): the
+ * one at `path_index`, or the nearest before it when that node is automatic (logic, link);
+ * without `path_index`, the last choice before the current node. 409 `no_earlier_choice`
+ * when there is none. The history stays, later answers are offered again as
+ * `suggested_option_id`.
  */
 export const sessionsGoBackMutation = (options?: Partial<Options<SessionsGoBackData>>): UseMutationOptions<SessionsGoBackResponse, SessionsGoBackError, Options<SessionsGoBackData>> => {
     const mutationOptions: UseMutationOptions<SessionsGoBackResponse, SessionsGoBackError, Options<SessionsGoBackData>> = {
@@ -688,6 +720,11 @@ export const sessionsGoBackMutation = (options?: Partial<Options<SessionsGoBackD
 
 /**
  * Complete Session
+ *
+ * Ends the session: `resolved` at a solution step; `escalated` or `unresolved` at any step
+ * (before an end node `resolution_note` is required: 422 `note_required`). The outcome label
+ * is the end node's, or when ending early `outcome_label`, one of the version's
+ * `outcome_labels` (422 `unknown_outcome_label`).
  */
 export const sessionsCompleteSessionMutation = (options?: Partial<Options<SessionsCompleteSessionData>>): UseMutationOptions<SessionsCompleteSessionResponse, SessionsCompleteSessionError, Options<SessionsCompleteSessionData>> => {
     const mutationOptions: UseMutationOptions<SessionsCompleteSessionResponse, SessionsCompleteSessionError, Options<SessionsCompleteSessionData>> = {
@@ -744,7 +781,9 @@ export const sessionsStartSessionMutation = (options?: Partial<Options<SessionsS
 /**
  * Record Step
  *
- * Answers an option of the current node (anything else: 422 `invalid_option`).
+ * Answers an option of the current node (anything else: 422 `invalid_option`). A session
+ * holds at most `MAX_SESSION_STEPS` (5000) steps, automatic moves and backs included; past
+ * that: 422 `session_too_long`.
  */
 export const sessionsRecordStepMutation = (options?: Partial<Options<SessionsRecordStepData>>): UseMutationOptions<SessionsRecordStepResponse, SessionsRecordStepError, Options<SessionsRecordStepData>> => {
     const mutationOptions: UseMutationOptions<SessionsRecordStepResponse, SessionsRecordStepError, Options<SessionsRecordStepData>> = {
@@ -1132,6 +1171,28 @@ export const treesPublishTreeMutation = (options?: Partial<Options<TreesPublishT
     };
     return mutationOptions;
 };
+
+export const sessionsReadTreeStartQueryKey = (options: Options<SessionsReadTreeStartData>) => createQueryKey('sessionsReadTreeStart', options);
+
+/**
+ * Read Tree Start
+ *
+ * What starting this tree shows before any session exists: the published version's intake
+ * values and first step (`start` is null when it depends on the intake values). Creates
+ * nothing and counts no use; answer with `POST /sessions` and `answer`.
+ */
+export const sessionsReadTreeStartOptions = (options: Options<SessionsReadTreeStartData>) => queryOptions<SessionsReadTreeStartResponse, SessionsReadTreeStartError, SessionsReadTreeStartResponse, ReturnType<typeof sessionsReadTreeStartQueryKey>>({
+    queryFn: async ({ queryKey, signal }) => {
+        const { data } = await sessionsReadTreeStart({
+            ...options,
+            ...queryKey[0],
+            signal,
+            throwOnError: true
+        });
+        return data;
+    },
+    queryKey: sessionsReadTreeStartQueryKey(options)
+});
 
 /**
  * Validate Tree
