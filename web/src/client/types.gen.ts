@@ -361,6 +361,37 @@ export type DraftRead = {
 };
 
 /**
+ * Edge
+ *
+ * An arrow of the graph: from a node, through one of its options, rules or its default,
+ * to another node. `via` is `option`, `rule` or `default`; `key` the option id, the rule's
+ * 0-based index, or `default`; `label` what the arrow reads (option label, rule label or
+ * expression, "Otherwise").
+ */
+export type Edge = {
+    /**
+     * Key
+     */
+    key: string;
+    /**
+     * Label
+     */
+    label: string;
+    /**
+     * Source
+     */
+    source: string;
+    /**
+     * Target
+     */
+    target: string;
+    /**
+     * Via
+     */
+    via: string;
+};
+
+/**
  * ErrorBody
  */
 export type ErrorBody = {
@@ -431,6 +462,46 @@ export type FirstAnswer = {
 };
 
 /**
+ * FromTemplate
+ */
+export type FromTemplate = {
+    /**
+     * Template Id
+     */
+    template_id: string;
+    /**
+     * Title
+     *
+     * Default: the template's title.
+     */
+    title?: string | null;
+};
+
+/**
+ * GrammarItem
+ */
+export type GrammarItem = {
+    /**
+     * Description
+     */
+    description: string;
+    /**
+     * Example
+     */
+    example: string;
+    /**
+     * Kind
+     */
+    kind: 'operator' | 'keyword' | 'literal';
+    /**
+     * Text
+     *
+     * What to insert.
+     */
+    text: string;
+};
+
+/**
  * Graph
  */
 export type Graph = {
@@ -446,16 +517,6 @@ export type Graph = {
      * Variables
      */
     variables?: Array<Variable>;
-};
-
-/**
- * HTTPValidationError
- */
-export type HttpValidationError = {
-    /**
-     * Detail
-     */
-    detail?: Array<ValidationError>;
 };
 
 /**
@@ -1069,6 +1130,63 @@ export type RestoreRequest = {
 };
 
 /**
+ * RestoreResult
+ *
+ * The tree after the restore, and the draft as it was before: undo is a save of
+ * `previous_draft.graph` with `base_revision` = the new `draft_revision`.
+ */
+export type RestoreResult = {
+    category: CategoryRef | null;
+    /**
+     * Created At
+     */
+    created_at: string;
+    /**
+     * Created By
+     */
+    created_by: string | null;
+    current_version: VersionRef | null;
+    /**
+     * Description
+     */
+    description: string;
+    /**
+     * Authors only.
+     */
+    draft: DraftRead | null;
+    /**
+     * Draft Revision
+     */
+    draft_revision: number;
+    /**
+     * Id
+     */
+    id: string;
+    previous_draft: DraftRead;
+    /**
+     * The current version, with its graph.
+     */
+    published: VersionRead | null;
+    status: TreeStatus;
+    /**
+     * Tags
+     */
+    tags: Array<string>;
+    /**
+     * Title
+     */
+    title: string;
+    /**
+     * Updated At
+     */
+    updated_at: string;
+    /**
+     * Usage Count
+     */
+    usage_count: number;
+};
+
+/**
  * Role
  */
 export type Role = 'admin' | 'engineer' | 'technician';
@@ -1091,6 +1209,95 @@ export type Rule = {
      * When
      */
     when: string;
+};
+
+/**
+ * RuleCheck
+ *
+ * A rule expression tried against sample values, as the editor's rule box sends it.
+ */
+export type RuleCheck = {
+    /**
+     * Expression
+     */
+    expression: string;
+    /**
+     * Values
+     *
+     * Sample values by variable name; a variable left out has no value.
+     */
+    values?: {
+        [key: string]: string | number | number | boolean | null;
+    };
+    /**
+     * Variables
+     *
+     * The tree's variables (names the expression may read).
+     */
+    variables?: Array<Variable>;
+};
+
+/**
+ * RuleCheckResult
+ */
+export type RuleCheckResult = {
+    error: RuleError | null;
+    /**
+     * Ok
+     *
+     * The expression parses and reads declared variables only.
+     */
+    ok: boolean;
+    /**
+     * Result
+     *
+     * What the rule gives for the values (ok only).
+     */
+    result: boolean | null;
+    /**
+     * Variables Used
+     *
+     * The variables the expression reads.
+     */
+    variables_used: Array<string>;
+};
+
+/**
+ * RuleError
+ */
+export type RuleError = {
+    /**
+     * Length
+     *
+     * How many characters to mark (at least 1).
+     */
+    length: number;
+    /**
+     * Message
+     */
+    message: string;
+    /**
+     * Position
+     *
+     * 0-based character position in the expression.
+     */
+    position: number;
+};
+
+/**
+ * RuleGrammar
+ *
+ * What the rule language offers, for autocomplete (it has no functions).
+ */
+export type RuleGrammar = {
+    /**
+     * Items
+     */
+    items: Array<GrammarItem>;
+    /**
+     * Max Length
+     */
+    max_length: number;
 };
 
 /**
@@ -1133,9 +1340,37 @@ export type SearchMatch = {
 };
 
 /**
+ * SearchMissRead
+ */
+export type SearchMissRead = {
+    /**
+     * Query
+     */
+    query: string;
+    /**
+     * Searched At
+     */
+    searched_at: string;
+    /**
+     * User Id
+     */
+    user_id: string | null;
+    /**
+     * User Name
+     */
+    user_name: string | null;
+};
+
+/**
  * SearchPage
  */
 export type SearchPage = {
+    /**
+     * Did You Mean
+     *
+     * Nothing found: the query with words replaced by the account's nearest vocabulary words (when any differ).
+     */
+    did_you_mean?: string | null;
     /**
      * Items
      */
@@ -1144,6 +1379,12 @@ export type SearchPage = {
      * Next Cursor
      */
     next_cursor: string | null;
+    /**
+     * Suggestions
+     *
+     * Nothing found: the most used trees.
+     */
+    suggestions?: Array<TreeRead>;
 };
 
 /**
@@ -1497,6 +1738,34 @@ export type TagRead = {
      * Usage Count
      */
     usage_count: number;
+};
+
+/**
+ * TemplateRead
+ *
+ * A starter tree shipped with the product.
+ */
+export type TemplateRead = {
+    /**
+     * Description
+     */
+    description: string;
+    /**
+     * Id
+     */
+    id: string;
+    /**
+     * Node Count
+     */
+    node_count: number;
+    /**
+     * Tags
+     */
+    tags: Array<string>;
+    /**
+     * Title
+     */
+    title: string;
 };
 
 /**
@@ -1915,34 +2184,6 @@ export type UserUpdate = {
 };
 
 /**
- * ValidationError
- */
-export type ValidationError = {
-    /**
-     * Context
-     */
-    ctx?: {
-        [key: string]: unknown;
-    };
-    /**
-     * Input
-     */
-    input?: unknown;
-    /**
-     * Location
-     */
-    loc: Array<string | number>;
-    /**
-     * Message
-     */
-    msg: string;
-    /**
-     * Error Type
-     */
-    type: string;
-};
-
-/**
  * ValidationReport
  */
 export type ValidationReport = {
@@ -2017,7 +2258,17 @@ export type VerifyEmailConfirm = {
  */
 export type VersionDiff = {
     /**
+     * Edges Added
+     */
+    edges_added: Array<Edge>;
+    /**
+     * Edges Removed
+     */
+    edges_removed: Array<Edge>;
+    /**
      * From Version
+     *
+     * The version compared from (`live` resolved).
      */
     from_version: number;
     /**
@@ -2052,13 +2303,63 @@ export type VersionDiff = {
 };
 
 /**
+ * VersionListItem
+ *
+ * A row of the versions panel.
+ */
+export type VersionListItem = {
+    /**
+     * Changelog
+     */
+    changelog: string;
+    /**
+     * Id
+     */
+    id: string;
+    /**
+     * Is Live
+     *
+     * The tree's current version, the one technicians run.
+     */
+    is_live: boolean;
+    /**
+     * Number
+     */
+    number: number;
+    /**
+     * Published At
+     */
+    published_at: string;
+    /**
+     * Published By
+     */
+    published_by: string | null;
+    /**
+     * Published By Name
+     *
+     * null: the publisher's user is gone.
+     */
+    published_by_name: string | null;
+    /**
+     * Session Count
+     *
+     * Sessions that ran (pinned) this version.
+     */
+    session_count: number;
+    /**
+     * Title
+     */
+    title: string;
+};
+
+/**
  * VersionPage
  */
 export type VersionPage = {
     /**
      * Items
      */
-    items: Array<VersionSummary>;
+    items: Array<VersionListItem>;
     /**
      * Next Cursor
      */
@@ -2112,36 +2413,6 @@ export type VersionRef = {
      * Published At
      */
     published_at: string;
-};
-
-/**
- * VersionSummary
- */
-export type VersionSummary = {
-    /**
-     * Changelog
-     */
-    changelog: string;
-    /**
-     * Id
-     */
-    id: string;
-    /**
-     * Number
-     */
-    number: number;
-    /**
-     * Published At
-     */
-    published_at: string;
-    /**
-     * Published By
-     */
-    published_by: string | null;
-    /**
-     * Title
-     */
-    title: string;
 };
 
 export type HealthCheckData = {
@@ -2233,6 +2504,10 @@ export type AccountCreateAccountInviteData = {
 
 export type AccountCreateAccountInviteErrors = {
     /**
+     * The body could not be decoded.
+     */
+    400: ErrorResponse;
+    /**
      * Unauthorized
      */
     401: ErrorResponse;
@@ -2283,9 +2558,9 @@ export type AccountRevokeAccountInviteErrors = {
      */
     404: ErrorResponse;
     /**
-     * Validation Error
+     * The request is not valid (each field named).
      */
-    422: HttpValidationError;
+    422: ErrorResponse;
 };
 
 export type AccountRevokeAccountInviteError = AccountRevokeAccountInviteErrors[keyof AccountRevokeAccountInviteErrors];
@@ -2360,9 +2635,9 @@ export type AccountRemoveMemberErrors = {
      */
     409: ErrorResponse;
     /**
-     * Validation Error
+     * The request is not valid (each field named).
      */
-    422: HttpValidationError;
+    422: ErrorResponse;
 };
 
 export type AccountRemoveMemberError = AccountRemoveMemberErrors[keyof AccountRemoveMemberErrors];
@@ -2389,6 +2664,10 @@ export type AccountUpdateMemberData = {
 };
 
 export type AccountUpdateMemberErrors = {
+    /**
+     * The body could not be decoded.
+     */
+    400: ErrorResponse;
     /**
      * Unauthorized
      */
@@ -2431,6 +2710,10 @@ export type AuthLoginData = {
 
 export type AuthLoginErrors = {
     /**
+     * The body could not be decoded.
+     */
+    400: ErrorResponse;
+    /**
      * Unauthorized
      */
     401: ErrorResponse;
@@ -2463,6 +2746,10 @@ export type AuthLoginJsonData = {
 };
 
 export type AuthLoginJsonErrors = {
+    /**
+     * The body could not be decoded.
+     */
+    400: ErrorResponse;
     /**
      * Unauthorized
      */
@@ -2499,6 +2786,10 @@ export type AuthLogoutData = {
 };
 
 export type AuthLogoutErrors = {
+    /**
+     * The body could not be decoded.
+     */
+    400: ErrorResponse;
     /**
      * Unprocessable Entity
      */
@@ -2575,6 +2866,10 @@ export type AuthUpdateMeData = {
 
 export type AuthUpdateMeErrors = {
     /**
+     * The body could not be decoded.
+     */
+    400: ErrorResponse;
+    /**
      * Unauthorized
      */
     401: ErrorResponse;
@@ -2603,6 +2898,10 @@ export type AuthCheckPasswordResetData = {
 };
 
 export type AuthCheckPasswordResetErrors = {
+    /**
+     * The body could not be decoded.
+     */
+    400: ErrorResponse;
     /**
      * Unprocessable Entity
      */
@@ -2662,6 +2961,10 @@ export type AuthRequestPasswordResetData = {
 
 export type AuthRequestPasswordResetErrors = {
     /**
+     * The body could not be decoded.
+     */
+    400: ErrorResponse;
+    /**
      * Unprocessable Entity
      */
     422: ErrorResponse;
@@ -2693,6 +2996,10 @@ export type AuthRefreshTokensData = {
 };
 
 export type AuthRefreshTokensErrors = {
+    /**
+     * The body could not be decoded.
+     */
+    400: ErrorResponse;
     /**
      * Unauthorized
      */
@@ -2726,6 +3033,10 @@ export type AuthRegisterData = {
 };
 
 export type AuthRegisterErrors = {
+    /**
+     * The body could not be decoded.
+     */
+    400: ErrorResponse;
     /**
      * Forbidden
      */
@@ -2767,6 +3078,10 @@ export type AuthCheckEmailVerificationData = {
 };
 
 export type AuthCheckEmailVerificationErrors = {
+    /**
+     * The body could not be decoded.
+     */
+    400: ErrorResponse;
     /**
      * Unprocessable Entity
      */
@@ -2855,6 +3170,10 @@ export type InvitesPreviewInviteData = {
 
 export type InvitesPreviewInviteErrors = {
     /**
+     * The body could not be decoded.
+     */
+    400: ErrorResponse;
+    /**
      * Not Found
      */
     404: ErrorResponse;
@@ -2896,6 +3215,10 @@ export type PlatformChangeAccountPlanData = {
 };
 
 export type PlatformChangeAccountPlanErrors = {
+    /**
+     * The body could not be decoded.
+     */
+    400: ErrorResponse;
     /**
      * Unauthorized
      */
@@ -2965,6 +3288,10 @@ export type PlatformCreatePlatformInviteData = {
 
 export type PlatformCreatePlatformInviteErrors = {
     /**
+     * The body could not be decoded.
+     */
+    400: ErrorResponse;
+    /**
      * Unauthorized
      */
     401: ErrorResponse;
@@ -3015,9 +3342,9 @@ export type PlatformRevokePlatformInviteErrors = {
      */
     404: ErrorResponse;
     /**
-     * Validation Error
+     * The request is not valid (each field named).
      */
-    422: HttpValidationError;
+    422: ErrorResponse;
 };
 
 export type PlatformRevokePlatformInviteError = PlatformRevokePlatformInviteErrors[keyof PlatformRevokePlatformInviteErrors];
@@ -3037,6 +3364,15 @@ export type PlatformListPlansData = {
     query?: never;
     url: '/api/v1/platform/plans';
 };
+
+export type PlatformListPlansErrors = {
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse;
+};
+
+export type PlatformListPlansError = PlatformListPlansErrors[keyof PlatformListPlansErrors];
 
 export type PlatformListPlansResponses = {
     /**
@@ -3140,6 +3476,10 @@ export type SessionsCreateSessionData = {
 
 export type SessionsCreateSessionErrors = {
     /**
+     * The body could not be decoded.
+     */
+    400: ErrorResponse;
+    /**
      * Unauthorized
      */
     401: ErrorResponse;
@@ -3225,9 +3565,9 @@ export type SessionsReadSessionErrors = {
      */
     404: ErrorResponse;
     /**
-     * Validation Error
+     * The request is not valid (each field named).
      */
-    422: HttpValidationError;
+    422: ErrorResponse;
 };
 
 export type SessionsReadSessionError = SessionsReadSessionErrors[keyof SessionsReadSessionErrors];
@@ -3254,6 +3594,10 @@ export type SessionsUpdateSessionData = {
 };
 
 export type SessionsUpdateSessionErrors = {
+    /**
+     * The body could not be decoded.
+     */
+    400: ErrorResponse;
     /**
      * Unauthorized
      */
@@ -3301,6 +3645,10 @@ export type SessionsAbandonSessionData = {
 
 export type SessionsAbandonSessionErrors = {
     /**
+     * The body could not be decoded.
+     */
+    400: ErrorResponse;
+    /**
      * Unauthorized
      */
     401: ErrorResponse;
@@ -3346,6 +3694,10 @@ export type SessionsGoBackData = {
 };
 
 export type SessionsGoBackErrors = {
+    /**
+     * The body could not be decoded.
+     */
+    400: ErrorResponse;
     /**
      * Unauthorized
      */
@@ -3393,6 +3745,10 @@ export type SessionsCompleteSessionData = {
 
 export type SessionsCompleteSessionErrors = {
     /**
+     * The body could not be decoded.
+     */
+    400: ErrorResponse;
+    /**
      * Unauthorized
      */
     401: ErrorResponse;
@@ -3439,6 +3795,10 @@ export type SessionsExportSessionData = {
 
 export type SessionsExportSessionErrors = {
     /**
+     * The body could not be decoded.
+     */
+    400: ErrorResponse;
+    /**
      * Unauthorized
      */
     401: ErrorResponse;
@@ -3450,6 +3810,10 @@ export type SessionsExportSessionErrors = {
      * Unprocessable Entity
      */
     422: ErrorResponse;
+    /**
+     * Service Unavailable
+     */
+    503: ErrorResponse;
 };
 
 export type SessionsExportSessionError = SessionsExportSessionErrors[keyof SessionsExportSessionErrors];
@@ -3474,6 +3838,10 @@ export type SessionsStartSessionData = {
 };
 
 export type SessionsStartSessionErrors = {
+    /**
+     * The body could not be decoded.
+     */
+    400: ErrorResponse;
     /**
      * Unauthorized
      */
@@ -3520,6 +3888,10 @@ export type SessionsRecordStepData = {
 };
 
 export type SessionsRecordStepErrors = {
+    /**
+     * The body could not be decoded.
+     */
+    400: ErrorResponse;
     /**
      * Unauthorized
      */
@@ -3570,6 +3942,10 @@ export type SessionsNoteStepData = {
 };
 
 export type SessionsNoteStepErrors = {
+    /**
+     * The body could not be decoded.
+     */
+    400: ErrorResponse;
     /**
      * Unauthorized
      */
@@ -3672,6 +4048,10 @@ export type TreesCreateTreeData = {
 
 export type TreesCreateTreeErrors = {
     /**
+     * The body could not be decoded.
+     */
+    400: ErrorResponse;
+    /**
      * Unauthorized
      */
     401: ErrorResponse;
@@ -3736,6 +4116,10 @@ export type TreesCreateCategoryData = {
 
 export type TreesCreateCategoryErrors = {
     /**
+     * The body could not be decoded.
+     */
+    400: ErrorResponse;
+    /**
      * Unauthorized
      */
     401: ErrorResponse;
@@ -3790,9 +4174,9 @@ export type TreesDeleteCategoryErrors = {
      */
     404: ErrorResponse;
     /**
-     * Validation Error
+     * The request is not valid (each field named).
      */
-    422: HttpValidationError;
+    422: ErrorResponse;
 };
 
 export type TreesDeleteCategoryError = TreesDeleteCategoryErrors[keyof TreesDeleteCategoryErrors];
@@ -3819,6 +4203,10 @@ export type TreesRenameCategoryData = {
 };
 
 export type TreesRenameCategoryErrors = {
+    /**
+     * The body could not be decoded.
+     */
+    400: ErrorResponse;
     /**
      * Unauthorized
      */
@@ -3852,6 +4240,43 @@ export type TreesRenameCategoryResponses = {
 
 export type TreesRenameCategoryResponse = TreesRenameCategoryResponses[keyof TreesRenameCategoryResponses];
 
+export type TreesCreateTreeFromTemplateData = {
+    body: FromTemplate;
+    path?: never;
+    query?: never;
+    url: '/api/v1/trees/from-template';
+};
+
+export type TreesCreateTreeFromTemplateErrors = {
+    /**
+     * The body could not be decoded.
+     */
+    400: ErrorResponse;
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse;
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse;
+    /**
+     * Unprocessable Entity
+     */
+    422: ErrorResponse;
+};
+
+export type TreesCreateTreeFromTemplateError = TreesCreateTreeFromTemplateErrors[keyof TreesCreateTreeFromTemplateErrors];
+
+export type TreesCreateTreeFromTemplateResponses = {
+    /**
+     * Successful Response
+     */
+    201: TreeDetail;
+};
+
+export type TreesCreateTreeFromTemplateResponse = TreesCreateTreeFromTemplateResponses[keyof TreesCreateTreeFromTemplateResponses];
+
 export type TreesImportTreeData = {
     body: TreeDocument;
     path?: never;
@@ -3860,6 +4285,10 @@ export type TreesImportTreeData = {
 };
 
 export type TreesImportTreeErrors = {
+    /**
+     * The body could not be decoded.
+     */
+    400: ErrorResponse;
     /**
      * Unauthorized
      */
@@ -3884,6 +4313,72 @@ export type TreesImportTreeResponses = {
 };
 
 export type TreesImportTreeResponse = TreesImportTreeResponses[keyof TreesImportTreeResponses];
+
+export type TreesCheckLogicRuleData = {
+    body: RuleCheck;
+    path?: never;
+    query?: never;
+    url: '/api/v1/trees/logic/check';
+};
+
+export type TreesCheckLogicRuleErrors = {
+    /**
+     * The body could not be decoded.
+     */
+    400: ErrorResponse;
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse;
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse;
+    /**
+     * Unprocessable Entity
+     */
+    422: ErrorResponse;
+};
+
+export type TreesCheckLogicRuleError = TreesCheckLogicRuleErrors[keyof TreesCheckLogicRuleErrors];
+
+export type TreesCheckLogicRuleResponses = {
+    /**
+     * Successful Response
+     */
+    200: RuleCheckResult;
+};
+
+export type TreesCheckLogicRuleResponse = TreesCheckLogicRuleResponses[keyof TreesCheckLogicRuleResponses];
+
+export type TreesLogicGrammarData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/api/v1/trees/logic/grammar';
+};
+
+export type TreesLogicGrammarErrors = {
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse;
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse;
+};
+
+export type TreesLogicGrammarError = TreesLogicGrammarErrors[keyof TreesLogicGrammarErrors];
+
+export type TreesLogicGrammarResponses = {
+    /**
+     * Successful Response
+     */
+    200: RuleGrammar;
+};
+
+export type TreesLogicGrammarResponse = TreesLogicGrammarResponses[keyof TreesLogicGrammarResponses];
 
 export type TreesSearchTreesData = {
     body?: never;
@@ -3945,6 +4440,46 @@ export type TreesSearchTreesResponses = {
 
 export type TreesSearchTreesResponse = TreesSearchTreesResponses[keyof TreesSearchTreesResponses];
 
+export type TreesListSearchMissesData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * Limit
+         */
+        limit?: number;
+    };
+    url: '/api/v1/trees/search/misses';
+};
+
+export type TreesListSearchMissesErrors = {
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse;
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse;
+    /**
+     * Unprocessable Entity
+     */
+    422: ErrorResponse;
+};
+
+export type TreesListSearchMissesError = TreesListSearchMissesErrors[keyof TreesListSearchMissesErrors];
+
+export type TreesListSearchMissesResponses = {
+    /**
+     * Response Trees-List Search Misses
+     *
+     * Successful Response
+     */
+    200: Array<SearchMissRead>;
+};
+
+export type TreesListSearchMissesResponse = TreesListSearchMissesResponses[keyof TreesListSearchMissesResponses];
+
 export type TreesListTagsData = {
     body?: never;
     path?: never;
@@ -3988,6 +4523,37 @@ export type TreesListTagsResponses = {
 };
 
 export type TreesListTagsResponse = TreesListTagsResponses[keyof TreesListTagsResponses];
+
+export type TreesListTreeTemplatesData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/api/v1/trees/templates';
+};
+
+export type TreesListTreeTemplatesErrors = {
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse;
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse;
+};
+
+export type TreesListTreeTemplatesError = TreesListTreeTemplatesErrors[keyof TreesListTreeTemplatesErrors];
+
+export type TreesListTreeTemplatesResponses = {
+    /**
+     * Response Trees-List Tree Templates
+     *
+     * Successful Response
+     */
+    200: Array<TemplateRead>;
+};
+
+export type TreesListTreeTemplatesResponse = TreesListTreeTemplatesResponses[keyof TreesListTreeTemplatesResponses];
 
 export type TreesReadTreeUsageData = {
     body?: never;
@@ -4044,9 +4610,9 @@ export type TreesDeleteTreeErrors = {
      */
     404: ErrorResponse;
     /**
-     * Validation Error
+     * The request is not valid (each field named).
      */
-    422: HttpValidationError;
+    422: ErrorResponse;
 };
 
 export type TreesDeleteTreeError = TreesDeleteTreeErrors[keyof TreesDeleteTreeErrors];
@@ -4086,9 +4652,9 @@ export type TreesReadTreeErrors = {
      */
     404: ErrorResponse;
     /**
-     * Validation Error
+     * The request is not valid (each field named).
      */
-    422: HttpValidationError;
+    422: ErrorResponse;
 };
 
 export type TreesReadTreeError = TreesReadTreeErrors[keyof TreesReadTreeErrors];
@@ -4115,6 +4681,10 @@ export type TreesUpdateTreeData = {
 };
 
 export type TreesUpdateTreeErrors = {
+    /**
+     * The body could not be decoded.
+     */
+    400: ErrorResponse;
     /**
      * Unauthorized
      */
@@ -4147,6 +4717,90 @@ export type TreesUpdateTreeResponses = {
 };
 
 export type TreesUpdateTreeResponse = TreesUpdateTreeResponses[keyof TreesUpdateTreeResponses];
+
+export type TreesArchiveTreeData = {
+    body?: never;
+    path: {
+        /**
+         * Tree Id
+         */
+        tree_id: string;
+    };
+    query?: never;
+    url: '/api/v1/trees/{tree_id}/archive';
+};
+
+export type TreesArchiveTreeErrors = {
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse;
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse;
+    /**
+     * Not Found
+     */
+    404: ErrorResponse;
+    /**
+     * The request is not valid (each field named).
+     */
+    422: ErrorResponse;
+};
+
+export type TreesArchiveTreeError = TreesArchiveTreeErrors[keyof TreesArchiveTreeErrors];
+
+export type TreesArchiveTreeResponses = {
+    /**
+     * Successful Response
+     */
+    200: TreeDetail;
+};
+
+export type TreesArchiveTreeResponse = TreesArchiveTreeResponses[keyof TreesArchiveTreeResponses];
+
+export type TreesDuplicateTreeData = {
+    body?: never;
+    path: {
+        /**
+         * Tree Id
+         */
+        tree_id: string;
+    };
+    query?: never;
+    url: '/api/v1/trees/{tree_id}/duplicate';
+};
+
+export type TreesDuplicateTreeErrors = {
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse;
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse;
+    /**
+     * Not Found
+     */
+    404: ErrorResponse;
+    /**
+     * The request is not valid (each field named).
+     */
+    422: ErrorResponse;
+};
+
+export type TreesDuplicateTreeError = TreesDuplicateTreeErrors[keyof TreesDuplicateTreeErrors];
+
+export type TreesDuplicateTreeResponses = {
+    /**
+     * Successful Response
+     */
+    201: TreeDetail;
+};
+
+export type TreesDuplicateTreeResponse = TreesDuplicateTreeResponses[keyof TreesDuplicateTreeResponses];
 
 export type TreesExportTreeData = {
     body?: never;
@@ -4209,6 +4863,10 @@ export type TreesPublishTreeData = {
 
 export type TreesPublishTreeErrors = {
     /**
+     * The body could not be decoded.
+     */
+    400: ErrorResponse;
+    /**
      * Unauthorized
      */
     401: ErrorResponse;
@@ -4263,9 +4921,9 @@ export type SessionsReadTreeStartErrors = {
      */
     404: ErrorResponse;
     /**
-     * Validation Error
+     * The request is not valid (each field named).
      */
-    422: HttpValidationError;
+    422: ErrorResponse;
 };
 
 export type SessionsReadTreeStartError = SessionsReadTreeStartErrors[keyof SessionsReadTreeStartErrors];
@@ -4278,6 +4936,48 @@ export type SessionsReadTreeStartResponses = {
 };
 
 export type SessionsReadTreeStartResponse = SessionsReadTreeStartResponses[keyof SessionsReadTreeStartResponses];
+
+export type TreesUnarchiveTreeData = {
+    body?: never;
+    path: {
+        /**
+         * Tree Id
+         */
+        tree_id: string;
+    };
+    query?: never;
+    url: '/api/v1/trees/{tree_id}/unarchive';
+};
+
+export type TreesUnarchiveTreeErrors = {
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse;
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse;
+    /**
+     * Not Found
+     */
+    404: ErrorResponse;
+    /**
+     * The request is not valid (each field named).
+     */
+    422: ErrorResponse;
+};
+
+export type TreesUnarchiveTreeError = TreesUnarchiveTreeErrors[keyof TreesUnarchiveTreeErrors];
+
+export type TreesUnarchiveTreeResponses = {
+    /**
+     * Successful Response
+     */
+    200: TreeDetail;
+};
+
+export type TreesUnarchiveTreeResponse = TreesUnarchiveTreeResponses[keyof TreesUnarchiveTreeResponses];
 
 export type TreesValidateTreeData = {
     body?: never;
@@ -4305,9 +5005,9 @@ export type TreesValidateTreeErrors = {
      */
     404: ErrorResponse;
     /**
-     * Validation Error
+     * The request is not valid (each field named).
      */
-    422: HttpValidationError;
+    422: ErrorResponse;
 };
 
 export type TreesValidateTreeError = TreesValidateTreeErrors[keyof TreesValidateTreeErrors];
@@ -4383,12 +5083,14 @@ export type TreesCompareTreeVersionsData = {
     query: {
         /**
          * From
+         *
+         * A version number, or `live` (the current version)
          */
-        from: number;
+        from: string;
         /**
          * To
          *
-         * A version number, or `draft` (authors)
+         * A version number, `live`, or `draft` (authors)
          */
         to: string;
     };
@@ -4455,9 +5157,9 @@ export type TreesReadTreeVersionErrors = {
      */
     404: ErrorResponse;
     /**
-     * Validation Error
+     * The request is not valid (each field named).
      */
-    422: HttpValidationError;
+    422: ErrorResponse;
 };
 
 export type TreesReadTreeVersionError = TreesReadTreeVersionErrors[keyof TreesReadTreeVersionErrors];
@@ -4489,6 +5191,10 @@ export type TreesRestoreTreeVersionData = {
 
 export type TreesRestoreTreeVersionErrors = {
     /**
+     * The body could not be decoded.
+     */
+    400: ErrorResponse;
+    /**
      * Unauthorized
      */
     401: ErrorResponse;
@@ -4516,7 +5222,56 @@ export type TreesRestoreTreeVersionResponses = {
     /**
      * Successful Response
      */
-    200: TreeDetail;
+    200: RestoreResult;
 };
 
 export type TreesRestoreTreeVersionResponse = TreesRestoreTreeVersionResponses[keyof TreesRestoreTreeVersionResponses];
+
+export type HealthAliveData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/healthz';
+};
+
+export type HealthAliveResponses = {
+    /**
+     * Response Health-Alive
+     *
+     * Successful Response
+     */
+    200: {
+        [key: string]: string;
+    };
+};
+
+export type HealthAliveResponse = HealthAliveResponses[keyof HealthAliveResponses];
+
+export type HealthReadyData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/readyz';
+};
+
+export type HealthReadyErrors = {
+    /**
+     * Service Unavailable
+     */
+    503: ErrorResponse;
+};
+
+export type HealthReadyError = HealthReadyErrors[keyof HealthReadyErrors];
+
+export type HealthReadyResponses = {
+    /**
+     * Response Health-Ready
+     *
+     * Successful Response
+     */
+    200: {
+        [key: string]: string;
+    };
+};
+
+export type HealthReadyResponse = HealthReadyResponses[keyof HealthReadyResponses];

@@ -2,7 +2,7 @@ import { useState } from 'react';
 
 import { useSearchText, useUrlFilters } from '../../../lib/lists/hooks';
 import type { FilterSpec } from '../../../lib/lists/urlFilters';
-import { type Choice, Field, SelectField } from '../../../ui/forms';
+import { type Choice, Field, FormErrors, SelectField } from '../../../ui/forms';
 import { PagedList } from '../../../ui/lists';
 import { usePageTitle } from '../../../ui/page';
 import { useCurrentUser } from '../../auth/hooks';
