@@ -35,10 +35,10 @@ class Settings(BaseSettings):
     # Set to 0 behind PgBouncer in transaction mode.
     db_statement_cache_size: int = 100
     # How long a request waits to open a connection / for a pooled one to come free before it
-    # answers 503 database_unavailable.
-    db_connect_timeout_seconds: float = 2
-    # Waiting for a free pooled connection is load, not an outage: give it longer.
-    db_pool_timeout_seconds: float = 10
+    # answers 503 database_unavailable. A stopped server refuses at once, so these bound only an
+    # unreachable host and a pool held by a burst (whose requests legitimately queue).
+    db_connect_timeout_seconds: float = 5
+    db_pool_timeout_seconds: float = 30
 
     # Signing and tokens.
     secret_key: str = ""

@@ -195,7 +195,8 @@ def install_error_handlers(app: FastAPI) -> None:
                 },
                 status_code=422,
             )
-        logger.exception("database error", exc_info=exc)
+        driver = isinstance(exc, DBAPIError | asyncpg.PostgresError | asyncpg.InterfaceError)
+        logger.exception("database error" if driver else "unhandled error", exc_info=exc)
         return JSONResponse(
             {"detail": {"code": "internal_error", "message": "Something went wrong on our side."}},
             status_code=500,
