@@ -424,3 +424,89 @@ class TestCrossAccount:
             json={"tree_id": tree_id, "variables": {"device": "x"}, "answer": {"option_id": "yes"}},
         )
         assert starting.status_code == 404
+
+
+class TestHistorySearch:
+    async def test_finds_values_people_trees_and_notes_with_typos(
+        self, client: httpx.AsyncClient, team: Team, fresh: Fresh
+    ) -> None:
+        await fresh.execute(
+            "UPDATE users SET full_name = 'Margarethe Oduya' WHERE id = $1",
+            uuid.UUID(team.tech2["user"]["id"]),
+        )
+        printers = await published_tree(client, team.admin_h)
+        copiers = await published_tree(client, team.admin_h, title="Copier jams on tray two")
+        by_ticket = await start(
+            client, team.tech_h, printers, variables={"device": "P", "ticket": "INC-40417"}
+        )
+        await step(client, team.tech_h, by_ticket, "yes")
+        by_person = await start(client, team.tech2_h, printers)
+        await step(client, team.tech2_h, by_person, "yes")
+        by_tree = await start(client, team.tech_h, copiers)
+        await step(client, team.tech_h, by_tree, "yes")
+        by_note = await start(client, team.tech_h, printers)
+        await step(client, team.tech_h, by_note, "yes", note="Fuser unit smelled burnt")
+        # A value set after the start is found too.
+        later = await start(client, team.tech_h, printers)
+        await step(client, team.tech_h, later, "yes")
+        updated = await client.put(
+            f"{SESSIONS}/{later['id']}",
+            headers=team.tech_h,
+            json={"base_revision": 2, "variables": {"ticket": "SER_9%X"}},
+        )
+        assert updated.status_code == 200, updated.text
+
+        # Another account with the same texts is never found.
+        _, other_h = await signed_in(client)
+        theirs = await published_tree(client, other_h, title="Copier jams on tray two")
+        foreign = await start(
+            client, other_h, theirs, variables={"device": "P", "ticket": "INC-40417"}
+        )
+        await step(client, other_h, foreign, "yes", note="Fuser unit smelled burnt")
+
+        async def found(q: str) -> list[dict[str, Any]]:
+            response = await client.get(
+                SESSIONS, headers=team.engineer_h, params={"tab": "all", "q": q}
+            )
+            assert response.status_code == 200, response.text
+            return list(response.json()["items"])
+
+        ticket = await found("inc-40417")
+        assert [s["id"] for s in ticket] == [by_ticket["id"]]
+        assert ticket[0]["match"] == {"field": "variable", "name": "ticket", "snippet": "INC-40417"}
+        person = await found("Margarete")
+        assert [s["id"] for s in person] == [by_person["id"]]
+        assert person[0]["match"]["field"] == "technician"
+        assert person[0]["match"]["snippet"] == "Margarethe Oduya"
+        tree = await found("copeir")
+        assert [s["id"] for s in tree] == [by_tree["id"]]
+        assert tree[0]["match"]["field"] == "tree_title"
+        note = await found("SMELLED")
+        assert [s["id"] for s in note] == [by_note["id"]]
+        assert note[0]["match"] == {
+            "field": "step_note",
+            "name": None,
+            "snippet": "Fuser unit smelled burnt",
+        }
+        value = await found("9%x")  # LIKE characters are matched as they are
+        assert [s["id"] for s in value] == [later["id"]]
+        assert await found("9%y") == []
+        plain = await client.get(SESSIONS, headers=team.engineer_h, params={"tab": "all"})
+        assert all(s["match"] is None for s in plain.json()["items"])
+
+    async def test_malformed_filters_name_the_field(
+        self, client: httpx.AsyncClient, team: Team
+    ) -> None:
+        for params, field in (
+            ({"created_from": "yesterday"}, "created_from"),
+            ({"status": "paused"}, "status"),
+            ({"outcome": "fixed"}, "outcome"),
+            ({"outcome_label": "x" * 81}, "outcome_label"),
+            ({"q": "x" * 201}, "q"),
+            ({"include_unanswered": "maybe"}, "include_unanswered"),
+        ):
+            response = await client.get(SESSIONS, headers=team.tech_h, params=params)
+            assert response.status_code == 422, params
+            assert field in error_field(response)
+        technicians = await client.get(SESSIONS, headers=team.tech_h, params={"tab": "all"})
+        assert technicians.status_code == 403

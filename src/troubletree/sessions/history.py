@@ -15,8 +15,14 @@ from troubletree.core.clock import utcnow
 from troubletree.core.pagination import datetime_key, decode_cursor, encode_cursor, page_of
 from troubletree.sessions import repository
 from troubletree.sessions.models import Outcome, SessionStatus
-from troubletree.sessions.repository import HistoryFilter
+from troubletree.sessions.repository import (
+    TYPO_SIMILARITY,
+    HistoryFilter,
+    HistoryRow,
+    SearchHaystack,
+)
 from troubletree.sessions.schemas import (
+    SearchMatch,
     SessionPage,
     SessionSummary,
     Tab,
@@ -76,7 +82,51 @@ async def list_sessions(db: AsyncSession, caller: Caller, query: HistoryQuery) -
         rows, query.limit, lambda row: encode_cursor("sessions", row.created_at, row.id)
     )
     items = [SessionSummary.model_validate(row, from_attributes=True) for row in page]
+    text = query.q.strip().lower() if query.q and query.q.strip() else None
+    if text is not None:
+        haystacks = await repository.search_haystacks(
+            db, caller.account_id, [row.id for row in page]
+        )
+        for item, row in zip(items, page, strict=True):
+            haystack = haystacks.get(row.id)
+            item.match = _match(text, row, haystack) if haystack else None
     return SessionPage(items=items, next_cursor=next_cursor)
+
+
+SNIPPET_CONTEXT = 40
+
+
+def _snippet(haystack: str, needle: str) -> str | None:
+    """The part of `haystack` around `needle` (case-blind), or None when it is not there."""
+    at = haystack.lower().find(needle)
+    if at < 0:
+        return None
+    start, end = max(0, at - SNIPPET_CONTEXT), at + len(needle) + SNIPPET_CONTEXT
+    return (
+        ("…" if start else "")
+        + haystack[start:end].replace("\n", " ")
+        + ("…" if end < len(haystack) else "")
+    )
+
+
+def _match(text: str, row: HistoryRow, haystack: SearchHaystack) -> SearchMatch | None:
+    """Where the free text (lower-cased) was found in a session of the page, the most
+    telling place first: an intake value, the technician, the tree, then the notes."""
+    for name, value in haystack.variables.items():
+        if value is not None and (snippet := _snippet(str(value), text)) is not None:
+            return SearchMatch(field="variable", name=name, snippet=snippet)
+    if row.technician_score >= TYPO_SIMILARITY:
+        return SearchMatch(field="technician", name=None, snippet=row.technician_name)
+    if row.title_score >= TYPO_SIMILARITY:
+        return SearchMatch(field="tree_title", name=None, snippet=row.tree_title)
+    for note in haystack.step_notes:
+        if (snippet := _snippet(note, text)) is not None:
+            return SearchMatch(field="step_note", name=None, snippet=snippet)
+    if (snippet := _snippet(haystack.notes, text)) is not None:
+        return SearchMatch(field="notes", name=None, snippet=snippet)
+    if haystack.resolution_note and (snippet := _snippet(haystack.resolution_note, text)):
+        return SearchMatch(field="resolution_note", name=None, snippet=snippet)
+    return None
 
 
 async def list_outcome_labels(db: AsyncSession, caller: Caller) -> list[str]:

@@ -174,6 +174,11 @@ async def set_step_note(
 # --------------------------------------------------------------------------- history
 
 
+# pg_trgm word_similarity from which a technician's name or a tree title counts as found (a
+# typo or two in a word still matches).
+TYPO_SIMILARITY = 0.4
+
+
 @dataclass(frozen=True)
 class HistoryFilter:
     account_id: uuid.UUID
@@ -207,6 +212,9 @@ class HistoryRow:
     outcome_label: str | None
     abandon_reason: str | None
     answer_count: int
+    # With free text: how close it comes to the technician's name and the tree title.
+    technician_score: float = 0.0
+    title_score: float = 0.0
 
     @property
     def never_answered(self) -> bool:
@@ -235,8 +243,15 @@ async def list_sessions(
         s.abandon_reason,
         s.answer_count,
     )
+    text = f.text.lower() if f.text else None
+    scores: tuple[Any, ...] = ()
+    if text is not None:
+        scores = (
+            func.word_similarity(text, func.lower(User.full_name)),
+            func.word_similarity(text, func.lower(Tree.title)),
+        )
     stmt = (
-        scoped(select(*columns), s, f.account_id)
+        scoped(select(*columns, *scores), s, f.account_id)
         .join(Tree, Tree.id == s.tree_id)
         .join(User, User.id == s.technician_id)
         .join(TreeVersion, TreeVersion.id == s.tree_version_id)
@@ -265,8 +280,13 @@ async def list_sessions(
                 and_(s.status != "abandoned", s.created_at >= f.unanswered_before),
             )
         )
-    if f.text:
-        conditions.append(contains(s.search_text, f.text.lower()))
+    if text is not None:
+        conditions.append(
+            or_(
+                contains(s.search_text, text),
+                *(score >= TYPO_SIMILARITY for score in scores),
+            )
+        )
     if after is not None:
         conditions.append(tuple_(s.created_at, s.id) < tuple_(after[0], after[1]))
     stmt = stmt.where(*conditions).order_by(s.created_at.desc(), s.id.desc()).limit(limit)
@@ -282,3 +302,38 @@ async def list_outcome_labels(db: AsyncSession, account_id: uuid.UUID) -> list[s
         .order_by(s.outcome_label)
     )
     return [label for label in (await db.execute(stmt)).scalars() if label is not None]
+
+
+@dataclass(frozen=True, slots=True)
+class SearchHaystack:
+    """What the free-text filter looks through in one session."""
+
+    variables: dict[str, Any]
+    notes: str
+    resolution_note: str | None
+    step_notes: list[str]
+
+
+async def search_haystacks(
+    db: AsyncSession, account_id: uuid.UUID, session_ids: list[uuid.UUID]
+) -> dict[uuid.UUID, SearchHaystack]:
+    """The searchable texts of a page of sessions (of the account)."""
+    if not session_ids:
+        return {}
+    s = TroubleshootingSession
+    rows = (
+        await db.execute(
+            scoped(select(s.id, s.variables, s.notes, s.resolution_note), s, account_id).where(
+                s.id.in_(session_ids)
+            )
+        )
+    ).all()
+    found = {row[0]: SearchHaystack(row[1], row[2], row[3], []) for row in rows}
+    notes = await db.execute(
+        select(SessionStep.session_id, SessionStep.note)
+        .where(SessionStep.session_id.in_(list(found)), SessionStep.note.is_not(None))
+        .order_by(SessionStep.session_id, SessionStep.seq)
+    )
+    for session_id, note in notes.all():
+        found[session_id].step_notes.append(note or "")
+    return found
