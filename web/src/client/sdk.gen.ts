@@ -2,7 +2,7 @@
 
 import { type Client, type Options as Options2, type TDataShape, urlSearchParamsBodySerializer } from './client';
 import { client } from './client.gen';
-import type { AccountCreateAccountInviteData, AccountCreateAccountInviteErrors, AccountCreateAccountInviteResponses, AccountListAccountInvitesData, AccountListAccountInvitesErrors, AccountListAccountInvitesResponses, AccountListMembersData, AccountListMembersErrors, AccountListMembersResponses, AccountReadAccountData, AccountReadAccountErrors, AccountReadAccountResponses, AccountRemoveMemberData, AccountRemoveMemberErrors, AccountRemoveMemberResponses, AccountRevokeAccountInviteData, AccountRevokeAccountInviteErrors, AccountRevokeAccountInviteResponses, AccountUpdateMemberData, AccountUpdateMemberErrors, AccountUpdateMemberResponses, AuthCheckEmailVerificationData, AuthCheckEmailVerificationErrors, AuthCheckEmailVerificationResponses, AuthCheckPasswordResetData, AuthCheckPasswordResetErrors, AuthCheckPasswordResetResponses, AuthConfirmEmailVerificationData, AuthConfirmEmailVerificationErrors, AuthConfirmEmailVerificationResponses, AuthConfirmPasswordResetData, AuthConfirmPasswordResetErrors, AuthConfirmPasswordResetResponses, AuthLoginData, AuthLoginErrors, AuthLoginJsonData, AuthLoginJsonErrors, AuthLoginJsonResponses, AuthLoginResponses, AuthLogoutAllData, AuthLogoutAllErrors, AuthLogoutAllResponses, AuthLogoutData, AuthLogoutErrors, AuthLogoutResponses, AuthReadMeData, AuthReadMeErrors, AuthReadMeResponses, AuthRefreshTokensData, AuthRefreshTokensErrors, AuthRefreshTokensResponses, AuthRegisterData, AuthRegisterErrors, AuthRegisterResponses, AuthRequestPasswordResetData, AuthRequestPasswordResetErrors, AuthRequestPasswordResetResponses, AuthSendVerificationEmailData, AuthSendVerificationEmailErrors, AuthSendVerificationEmailResponses, AuthUpdateMeData, AuthUpdateMeErrors, AuthUpdateMeResponses, HealthCheckData, HealthCheckResponses, InvitesPreviewInviteData, InvitesPreviewInviteErrors, InvitesPreviewInviteResponses, PlatformChangeAccountPlanData, PlatformChangeAccountPlanErrors, PlatformChangeAccountPlanResponses, PlatformCreatePlatformInviteData, PlatformCreatePlatformInviteErrors, PlatformCreatePlatformInviteResponses, PlatformListPlansData, PlatformListPlansResponses, PlatformListPlatformInvitesData, PlatformListPlatformInvitesErrors, PlatformListPlatformInvitesResponses, PlatformRevokePlatformInviteData, PlatformRevokePlatformInviteErrors, PlatformRevokePlatformInviteResponses, SessionsAbandonSessionData, SessionsAbandonSessionErrors, SessionsAbandonSessionResponses, SessionsCompleteSessionData, SessionsCompleteSessionErrors, SessionsCompleteSessionResponses, SessionsCreateSessionData, SessionsCreateSessionErrors, SessionsCreateSessionResponses, SessionsExportSessionData, SessionsExportSessionErrors, SessionsExportSessionResponses, SessionsGoBackData, SessionsGoBackErrors, SessionsGoBackResponses, SessionsListOutcomeLabelsData, SessionsListOutcomeLabelsErrors, SessionsListOutcomeLabelsResponses, SessionsListSessionsData, SessionsListSessionsErrors, SessionsListSessionsResponses, SessionsNoteStepData, SessionsNoteStepErrors, SessionsNoteStepResponses, SessionsReadSessionData, SessionsReadSessionErrors, SessionsReadSessionResponses, SessionsReadTreeStartData, SessionsReadTreeStartErrors, SessionsReadTreeStartResponses, SessionsRecordStepData, SessionsRecordStepErrors, SessionsRecordStepResponses, SessionsStartSessionData, SessionsStartSessionErrors, SessionsStartSessionResponses, SessionsUpdateSessionData, SessionsUpdateSessionErrors, SessionsUpdateSessionResponses, TreesCompareTreeVersionsData, TreesCompareTreeVersionsErrors, TreesCompareTreeVersionsResponses, TreesCreateCategoryData, TreesCreateCategoryErrors, TreesCreateCategoryResponses, TreesCreateTreeData, TreesCreateTreeErrors, TreesCreateTreeResponses, TreesDeleteCategoryData, TreesDeleteCategoryErrors, TreesDeleteCategoryResponses, TreesDeleteTreeData, TreesDeleteTreeErrors, TreesDeleteTreeResponses, TreesExportTreeData, TreesExportTreeErrors, TreesExportTreeResponses, TreesImportTreeData, TreesImportTreeErrors, TreesImportTreeResponses, TreesListCategoriesData, TreesListCategoriesErrors, TreesListCategoriesResponses, TreesListTagsData, TreesListTagsErrors, TreesListTagsResponses, TreesListTreesData, TreesListTreesErrors, TreesListTreesResponses, TreesListTreeVersionsData, TreesListTreeVersionsErrors, TreesListTreeVersionsResponses, TreesPublishTreeData, TreesPublishTreeErrors, TreesPublishTreeResponses, TreesReadTreeData, TreesReadTreeErrors, TreesReadTreeResponses, TreesReadTreeUsageData, TreesReadTreeUsageErrors, TreesReadTreeUsageResponses, TreesReadTreeVersionData, TreesReadTreeVersionErrors, TreesReadTreeVersionResponses, TreesRenameCategoryData, TreesRenameCategoryErrors, TreesRenameCategoryResponses, TreesRestoreTreeVersionData, TreesRestoreTreeVersionErrors, TreesRestoreTreeVersionResponses, TreesSearchTreesData, TreesSearchTreesErrors, TreesSearchTreesResponses, TreesUpdateTreeData, TreesUpdateTreeErrors, TreesUpdateTreeResponses, TreesValidateTreeData, TreesValidateTreeErrors, TreesValidateTreeResponses } from './types.gen';
+import type { AccountCreateAccountInviteData, AccountCreateAccountInviteErrors, AccountCreateAccountInviteResponses, AccountListAccountInvitesData, AccountListAccountInvitesErrors, AccountListAccountInvitesResponses, AccountListMembersData, AccountListMembersErrors, AccountListMembersResponses, AccountReadAccountData, AccountReadAccountErrors, AccountReadAccountResponses, AccountRemoveMemberData, AccountRemoveMemberErrors, AccountRemoveMemberResponses, AccountRevokeAccountInviteData, AccountRevokeAccountInviteErrors, AccountRevokeAccountInviteResponses, AccountUpdateMemberData, AccountUpdateMemberErrors, AccountUpdateMemberResponses, AuthCheckEmailVerificationData, AuthCheckEmailVerificationErrors, AuthCheckEmailVerificationResponses, AuthCheckPasswordResetData, AuthCheckPasswordResetErrors, AuthCheckPasswordResetResponses, AuthConfirmEmailVerificationData, AuthConfirmEmailVerificationErrors, AuthConfirmEmailVerificationResponses, AuthConfirmPasswordResetData, AuthConfirmPasswordResetErrors, AuthConfirmPasswordResetResponses, AuthLoginData, AuthLoginErrors, AuthLoginJsonData, AuthLoginJsonErrors, AuthLoginJsonResponses, AuthLoginResponses, AuthLogoutAllData, AuthLogoutAllErrors, AuthLogoutAllResponses, AuthLogoutData, AuthLogoutErrors, AuthLogoutResponses, AuthReadMeData, AuthReadMeErrors, AuthReadMeResponses, AuthRefreshTokensData, AuthRefreshTokensErrors, AuthRefreshTokensResponses, AuthRegisterData, AuthRegisterErrors, AuthRegisterResponses, AuthRequestPasswordResetData, AuthRequestPasswordResetErrors, AuthRequestPasswordResetResponses, AuthSendVerificationEmailData, AuthSendVerificationEmailErrors, AuthSendVerificationEmailResponses, AuthUpdateMeData, AuthUpdateMeErrors, AuthUpdateMeResponses, HealthAliveData, HealthAliveResponses, HealthCheckData, HealthCheckResponses, HealthReadyData, HealthReadyErrors, HealthReadyResponses, InvitesPreviewInviteData, InvitesPreviewInviteErrors, InvitesPreviewInviteResponses, PlatformChangeAccountPlanData, PlatformChangeAccountPlanErrors, PlatformChangeAccountPlanResponses, PlatformCreatePlatformInviteData, PlatformCreatePlatformInviteErrors, PlatformCreatePlatformInviteResponses, PlatformListPlansData, PlatformListPlansErrors, PlatformListPlansResponses, PlatformListPlatformInvitesData, PlatformListPlatformInvitesErrors, PlatformListPlatformInvitesResponses, PlatformRevokePlatformInviteData, PlatformRevokePlatformInviteErrors, PlatformRevokePlatformInviteResponses, SessionsAbandonSessionData, SessionsAbandonSessionErrors, SessionsAbandonSessionResponses, SessionsCompleteSessionData, SessionsCompleteSessionErrors, SessionsCompleteSessionResponses, SessionsCreateSessionData, SessionsCreateSessionErrors, SessionsCreateSessionResponses, SessionsExportSessionData, SessionsExportSessionErrors, SessionsExportSessionResponses, SessionsGoBackData, SessionsGoBackErrors, SessionsGoBackResponses, SessionsListOutcomeLabelsData, SessionsListOutcomeLabelsErrors, SessionsListOutcomeLabelsResponses, SessionsListSessionsData, SessionsListSessionsErrors, SessionsListSessionsResponses, SessionsNoteStepData, SessionsNoteStepErrors, SessionsNoteStepResponses, SessionsReadSessionData, SessionsReadSessionErrors, SessionsReadSessionResponses, SessionsReadTreeStartData, SessionsReadTreeStartErrors, SessionsReadTreeStartResponses, SessionsRecordStepData, SessionsRecordStepErrors, SessionsRecordStepResponses, SessionsStartSessionData, SessionsStartSessionErrors, SessionsStartSessionResponses, SessionsUpdateSessionData, SessionsUpdateSessionErrors, SessionsUpdateSessionResponses, TreesArchiveTreeData, TreesArchiveTreeErrors, TreesArchiveTreeResponses, TreesCheckLogicRuleData, TreesCheckLogicRuleErrors, TreesCheckLogicRuleResponses, TreesCompareTreeVersionsData, TreesCompareTreeVersionsErrors, TreesCompareTreeVersionsResponses, TreesCreateCategoryData, TreesCreateCategoryErrors, TreesCreateCategoryResponses, TreesCreateTreeData, TreesCreateTreeErrors, TreesCreateTreeFromTemplateData, TreesCreateTreeFromTemplateErrors, TreesCreateTreeFromTemplateResponses, TreesCreateTreeResponses, TreesDeleteCategoryData, TreesDeleteCategoryErrors, TreesDeleteCategoryResponses, TreesDeleteTreeData, TreesDeleteTreeErrors, TreesDeleteTreeResponses, TreesDuplicateTreeData, TreesDuplicateTreeErrors, TreesDuplicateTreeResponses, TreesExportTreeData, TreesExportTreeErrors, TreesExportTreeResponses, TreesImportTreeData, TreesImportTreeErrors, TreesImportTreeResponses, TreesListCategoriesData, TreesListCategoriesErrors, TreesListCategoriesResponses, TreesListSearchMissesData, TreesListSearchMissesErrors, TreesListSearchMissesResponses, TreesListTagsData, TreesListTagsErrors, TreesListTagsResponses, TreesListTreesData, TreesListTreesErrors, TreesListTreesResponses, TreesListTreeTemplatesData, TreesListTreeTemplatesErrors, TreesListTreeTemplatesResponses, TreesListTreeVersionsData, TreesListTreeVersionsErrors, TreesListTreeVersionsResponses, TreesLogicGrammarData, TreesLogicGrammarErrors, TreesLogicGrammarResponses, TreesPublishTreeData, TreesPublishTreeErrors, TreesPublishTreeResponses, TreesReadTreeData, TreesReadTreeErrors, TreesReadTreeResponses, TreesReadTreeUsageData, TreesReadTreeUsageErrors, TreesReadTreeUsageResponses, TreesReadTreeVersionData, TreesReadTreeVersionErrors, TreesReadTreeVersionResponses, TreesRenameCategoryData, TreesRenameCategoryErrors, TreesRenameCategoryResponses, TreesRestoreTreeVersionData, TreesRestoreTreeVersionErrors, TreesRestoreTreeVersionResponses, TreesSearchTreesData, TreesSearchTreesErrors, TreesSearchTreesResponses, TreesUnarchiveTreeData, TreesUnarchiveTreeErrors, TreesUnarchiveTreeResponses, TreesUpdateTreeData, TreesUpdateTreeErrors, TreesUpdateTreeResponses, TreesValidateTreeData, TreesValidateTreeErrors, TreesValidateTreeResponses } from './types.gen';
 
 export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends boolean = boolean, TResponse = unknown> = Options2<TData, ThrowOnError, TResponse> & {
     /**
@@ -343,7 +343,7 @@ export const platformRevokePlatformInvite = <ThrowOnError extends boolean = fals
 /**
  * List Plans
  */
-export const platformListPlans = <ThrowOnError extends boolean = false>(options?: Options<PlatformListPlansData, ThrowOnError>) => (options?.client ?? client).get<PlatformListPlansResponses, unknown, ThrowOnError>({
+export const platformListPlans = <ThrowOnError extends boolean = false>(options?: Options<PlatformListPlansData, ThrowOnError>) => (options?.client ?? client).get<PlatformListPlansResponses, PlatformListPlansErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],
     url: '/api/v1/platform/plans',
     ...options
@@ -472,7 +472,8 @@ export const sessionsCompleteSession = <ThrowOnError extends boolean = false>(op
 /**
  * Export Session
  *
- * The transcript as PDF, Markdown or JSON (a file download).
+ * The transcript as PDF, Markdown or JSON (a file download). Rendered off the event loop in
+ * a bounded pool: 503 `busy` with Retry-After when the pool's queue is full.
  */
 export const sessionsExportSession = <ThrowOnError extends boolean = false>(options: Options<SessionsExportSessionData, ThrowOnError>) => (options.client ?? client).post<SessionsExportSessionResponses, SessionsExportSessionErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],
@@ -603,6 +604,22 @@ export const treesRenameCategory = <ThrowOnError extends boolean = false>(option
 });
 
 /**
+ * Create Tree From Template
+ *
+ * A new draft copied from a starter tree (its tags and category made in the account when
+ * missing). 422 `unknown_template`; 403 `plan_limit_reached` as for create.
+ */
+export const treesCreateTreeFromTemplate = <ThrowOnError extends boolean = false>(options: Options<TreesCreateTreeFromTemplateData, ThrowOnError>) => (options.client ?? client).post<TreesCreateTreeFromTemplateResponses, TreesCreateTreeFromTemplateErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/trees/from-template',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
  * Import Tree
  *
  * A new draft tree from a document made by `GET /trees/{id}/export`.
@@ -618,17 +635,63 @@ export const treesImportTree = <ThrowOnError extends boolean = false>(options: O
 });
 
 /**
+ * Check Logic Rule
+ *
+ * Tries a rule expression: the first problem (syntax, or a variable not among
+ * `variables`) with its 0-based position, else what it gives for `values`. A rule that does
+ * not parse is still a 200 here (`ok: false`): the editor calls this as the author types.
+ */
+export const treesCheckLogicRule = <ThrowOnError extends boolean = false>(options: Options<TreesCheckLogicRuleData, ThrowOnError>) => (options.client ?? client).post<TreesCheckLogicRuleResponses, TreesCheckLogicRuleErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/trees/logic/check',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Logic Grammar
+ *
+ * The rule language's operators, keywords and literals, for autocomplete (the
+ * variables come from the tree).
+ */
+export const treesLogicGrammar = <ThrowOnError extends boolean = false>(options?: Options<TreesLogicGrammarData, ThrowOnError>) => (options?.client ?? client).get<TreesLogicGrammarResponses, TreesLogicGrammarErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/trees/logic/grammar',
+    ...options
+});
+
+/**
  * Search Trees
  *
- * Full-text search in your account: matches in the title or tags first (ranked, title
- * above tags), then matches in the category, description or step text of the current
- * version (most used first), then titles spelled like the query (typos). `status`,
+ * Full-text search in your account, forgiving typing errors: each word may have one
+ * (4-6 letters) or two (longer) letters missing, extra, changed or swapped, and matches
+ * the account's words within that budget; a tree matches when every word does. Matches in
+ * the title or tags come first (ranked, exact spellings above corrected ones, title above
+ * tags), then matches in the category, description or step text of the current version
+ * (most used first), then titles spelled like the query. Nothing found: `did_you_mean`
+ * and `suggestions` (most used trees), and the search is recorded for authors
+ * (`/trees/search/misses`). `status`,
  * `category_id` and `tag` narrow every tier, as in the list. Titles and snippets come back
  * as parts marked `match`, never as markup. Technicians find published trees only.
  */
 export const treesSearchTrees = <ThrowOnError extends boolean = false>(options: Options<TreesSearchTreesData, ThrowOnError>) => (options.client ?? client).get<TreesSearchTreesResponses, TreesSearchTreesErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],
     url: '/api/v1/trees/search',
+    ...options
+});
+
+/**
+ * List Search Misses
+ *
+ * Searches of the account that found nothing, newest first (the newest 1000 are
+ * kept): what its trees are missing.
+ */
+export const treesListSearchMisses = <ThrowOnError extends boolean = false>(options?: Options<TreesListSearchMissesData, ThrowOnError>) => (options?.client ?? client).get<TreesListSearchMissesResponses, TreesListSearchMissesErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/trees/search/misses',
     ...options
 });
 
@@ -640,6 +703,17 @@ export const treesSearchTrees = <ThrowOnError extends boolean = false>(options: 
 export const treesListTags = <ThrowOnError extends boolean = false>(options?: Options<TreesListTagsData, ThrowOnError>) => (options?.client ?? client).get<TreesListTagsResponses, TreesListTagsErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],
     url: '/api/v1/trees/tags',
+    ...options
+});
+
+/**
+ * List Tree Templates
+ *
+ * The starter trees shipped with the product, for `POST /trees/from-template`.
+ */
+export const treesListTreeTemplates = <ThrowOnError extends boolean = false>(options?: Options<TreesListTreeTemplatesData, ThrowOnError>) => (options?.client ?? client).get<TreesListTreeTemplatesResponses, TreesListTreeTemplatesErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/trees/templates',
     ...options
 });
 
@@ -693,6 +767,30 @@ export const treesUpdateTree = <ThrowOnError extends boolean = false>(options: O
 });
 
 /**
+ * Archive Tree
+ *
+ * Hides the tree from technicians (not listed, not found by search, no new sessions);
+ * authors still see it with `status=archived`. Archiving an archived tree changes nothing.
+ */
+export const treesArchiveTree = <ThrowOnError extends boolean = false>(options: Options<TreesArchiveTreeData, ThrowOnError>) => (options.client ?? client).post<TreesArchiveTreeResponses, TreesArchiveTreeErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/trees/{tree_id}/archive',
+    ...options
+});
+
+/**
+ * Duplicate Tree
+ *
+ * A new draft "Copy of …" with the draft graph, description, category and tags. 403
+ * `plan_limit_reached` as for create.
+ */
+export const treesDuplicateTree = <ThrowOnError extends boolean = false>(options: Options<TreesDuplicateTreeData, ThrowOnError>) => (options.client ?? client).post<TreesDuplicateTreeResponses, TreesDuplicateTreeErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/trees/{tree_id}/duplicate',
+    ...options
+});
+
+/**
  * Export Tree
  *
  * The graph plus metadata as one JSON document, ready for `POST /trees/import`.
@@ -733,6 +831,17 @@ export const sessionsReadTreeStart = <ThrowOnError extends boolean = false>(opti
 });
 
 /**
+ * Unarchive Tree
+ *
+ * Brings an archived tree back: published when it has a version, else a draft.
+ */
+export const treesUnarchiveTree = <ThrowOnError extends boolean = false>(options: Options<TreesUnarchiveTreeData, ThrowOnError>) => (options.client ?? client).post<TreesUnarchiveTreeResponses, TreesUnarchiveTreeErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/trees/{tree_id}/unarchive',
+    ...options
+});
+
+/**
  * Validate Tree
  *
  * The problems publishing the draft now would report, by node and field.
@@ -757,7 +866,10 @@ export const treesListTreeVersions = <ThrowOnError extends boolean = false>(opti
 /**
  * Compare Tree Versions
  *
- * Node-level differences: nodes and options added, removed and changed.
+ * Node-level differences: nodes, options and variables added, removed and changed (each
+ * changed field before and after) and the edges added and removed. `from=live&to=draft`
+ * is what publishing the draft would change. 404 when `live` is asked of a tree that has
+ * no current version.
  */
 export const treesCompareTreeVersions = <ThrowOnError extends boolean = false>(options: Options<TreesCompareTreeVersionsData, ThrowOnError>) => (options.client ?? client).get<TreesCompareTreeVersionsResponses, TreesCompareTreeVersionsErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],
@@ -777,7 +889,9 @@ export const treesReadTreeVersion = <ThrowOnError extends boolean = false>(optio
 /**
  * Restore Tree Version
  *
- * Copies the version's graph into the draft (a save: `base_revision` is checked).
+ * Copies the version's graph into the draft (a save: `base_revision` is checked). The
+ * answer is the tree plus `previous_draft`: undo is `PUT /trees/{id}` with
+ * `graph = previous_draft.graph` and `base_revision = draft_revision`.
  */
 export const treesRestoreTreeVersion = <ThrowOnError extends boolean = false>(options: Options<TreesRestoreTreeVersionData, ThrowOnError>) => (options.client ?? client).post<TreesRestoreTreeVersionResponses, TreesRestoreTreeVersionErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],
@@ -788,3 +902,17 @@ export const treesRestoreTreeVersion = <ThrowOnError extends boolean = false>(op
         ...options.headers
     }
 });
+
+/**
+ * Healthz
+ *
+ * The process is alive (nothing else is checked).
+ */
+export const healthAlive = <ThrowOnError extends boolean = false>(options?: Options<HealthAliveData, ThrowOnError>) => (options?.client ?? client).get<HealthAliveResponses, unknown, ThrowOnError>({ url: '/healthz', ...options });
+
+/**
+ * Readyz
+ *
+ * The database is reachable and migrated to the head revision this code expects.
+ */
+export const healthReady = <ThrowOnError extends boolean = false>(options?: Options<HealthReadyData, ThrowOnError>) => (options?.client ?? client).get<HealthReadyResponses, HealthReadyErrors, ThrowOnError>({ url: '/readyz', ...options });

@@ -3,8 +3,8 @@
 import { type DefaultError, type InfiniteData, infiniteQueryOptions, queryOptions, type UseMutationOptions } from '@tanstack/react-query';
 
 import { client } from '../client.gen';
-import { accountCreateAccountInvite, accountListAccountInvites, accountListMembers, accountReadAccount, accountRemoveMember, accountRevokeAccountInvite, accountUpdateMember, authCheckEmailVerification, authCheckPasswordReset, authConfirmEmailVerification, authConfirmPasswordReset, authLogin, authLoginJson, authLogout, authLogoutAll, authReadMe, authRefreshTokens, authRegister, authRequestPasswordReset, authSendVerificationEmail, authUpdateMe, healthCheck, invitesPreviewInvite, type Options, platformChangeAccountPlan, platformCreatePlatformInvite, platformListPlans, platformListPlatformInvites, platformRevokePlatformInvite, sessionsAbandonSession, sessionsCompleteSession, sessionsCreateSession, sessionsExportSession, sessionsGoBack, sessionsListOutcomeLabels, sessionsListSessions, sessionsNoteStep, sessionsReadSession, sessionsReadTreeStart, sessionsRecordStep, sessionsStartSession, sessionsUpdateSession, treesCompareTreeVersions, treesCreateCategory, treesCreateTree, treesDeleteCategory, treesDeleteTree, treesExportTree, treesImportTree, treesListCategories, treesListTags, treesListTrees, treesListTreeVersions, treesPublishTree, treesReadTree, treesReadTreeUsage, treesReadTreeVersion, treesRenameCategory, treesRestoreTreeVersion, treesSearchTrees, treesUpdateTree, treesValidateTree } from '../sdk.gen';
-import type { AccountCreateAccountInviteData, AccountCreateAccountInviteError, AccountCreateAccountInviteResponse, AccountListAccountInvitesData, AccountListAccountInvitesError, AccountListAccountInvitesResponse, AccountListMembersData, AccountListMembersError, AccountListMembersResponse, AccountReadAccountData, AccountReadAccountError, AccountReadAccountResponse, AccountRemoveMemberData, AccountRemoveMemberError, AccountRemoveMemberResponse, AccountRevokeAccountInviteData, AccountRevokeAccountInviteError, AccountRevokeAccountInviteResponse, AccountUpdateMemberData, AccountUpdateMemberError, AccountUpdateMemberResponse, AuthCheckEmailVerificationData, AuthCheckEmailVerificationError, AuthCheckEmailVerificationResponse, AuthCheckPasswordResetData, AuthCheckPasswordResetError, AuthCheckPasswordResetResponse, AuthConfirmEmailVerificationData, AuthConfirmEmailVerificationError, AuthConfirmEmailVerificationResponse, AuthConfirmPasswordResetData, AuthConfirmPasswordResetError, AuthConfirmPasswordResetResponse, AuthLoginData, AuthLoginError, AuthLoginJsonData, AuthLoginJsonError, AuthLoginJsonResponse, AuthLoginResponse, AuthLogoutAllData, AuthLogoutAllError, AuthLogoutAllResponse, AuthLogoutData, AuthLogoutError, AuthLogoutResponse, AuthReadMeData, AuthReadMeError, AuthReadMeResponse, AuthRefreshTokensData, AuthRefreshTokensError, AuthRefreshTokensResponse, AuthRegisterData, AuthRegisterError, AuthRegisterResponse, AuthRequestPasswordResetData, AuthRequestPasswordResetError, AuthRequestPasswordResetResponse, AuthSendVerificationEmailData, AuthSendVerificationEmailError, AuthSendVerificationEmailResponse, AuthUpdateMeData, AuthUpdateMeError, AuthUpdateMeResponse, HealthCheckData, HealthCheckResponse, InvitesPreviewInviteData, InvitesPreviewInviteError, InvitesPreviewInviteResponse, PlatformChangeAccountPlanData, PlatformChangeAccountPlanError, PlatformChangeAccountPlanResponse, PlatformCreatePlatformInviteData, PlatformCreatePlatformInviteError, PlatformCreatePlatformInviteResponse, PlatformListPlansData, PlatformListPlansResponse, PlatformListPlatformInvitesData, PlatformListPlatformInvitesError, PlatformListPlatformInvitesResponse, PlatformRevokePlatformInviteData, PlatformRevokePlatformInviteError, PlatformRevokePlatformInviteResponse, SessionsAbandonSessionData, SessionsAbandonSessionError, SessionsAbandonSessionResponse, SessionsCompleteSessionData, SessionsCompleteSessionError, SessionsCompleteSessionResponse, SessionsCreateSessionData, SessionsCreateSessionError, SessionsCreateSessionResponse, SessionsExportSessionData, SessionsExportSessionError, SessionsGoBackData, SessionsGoBackError, SessionsGoBackResponse, SessionsListOutcomeLabelsData, SessionsListOutcomeLabelsError, SessionsListOutcomeLabelsResponse, SessionsListSessionsData, SessionsListSessionsError, SessionsListSessionsResponse, SessionsNoteStepData, SessionsNoteStepError, SessionsNoteStepResponse, SessionsReadSessionData, SessionsReadSessionError, SessionsReadSessionResponse, SessionsReadTreeStartData, SessionsReadTreeStartError, SessionsReadTreeStartResponse, SessionsRecordStepData, SessionsRecordStepError, SessionsRecordStepResponse, SessionsStartSessionData, SessionsStartSessionError, SessionsStartSessionResponse, SessionsUpdateSessionData, SessionsUpdateSessionError, SessionsUpdateSessionResponse, TreesCompareTreeVersionsData, TreesCompareTreeVersionsError, TreesCompareTreeVersionsResponse, TreesCreateCategoryData, TreesCreateCategoryError, TreesCreateCategoryResponse, TreesCreateTreeData, TreesCreateTreeError, TreesCreateTreeResponse, TreesDeleteCategoryData, TreesDeleteCategoryError, TreesDeleteCategoryResponse, TreesDeleteTreeData, TreesDeleteTreeError, TreesDeleteTreeResponse, TreesExportTreeData, TreesExportTreeError, TreesExportTreeResponse, TreesImportTreeData, TreesImportTreeError, TreesImportTreeResponse, TreesListCategoriesData, TreesListCategoriesError, TreesListCategoriesResponse, TreesListTagsData, TreesListTagsError, TreesListTagsResponse, TreesListTreesData, TreesListTreesError, TreesListTreesResponse, TreesListTreeVersionsData, TreesListTreeVersionsError, TreesListTreeVersionsResponse, TreesPublishTreeData, TreesPublishTreeError, TreesPublishTreeResponse, TreesReadTreeData, TreesReadTreeError, TreesReadTreeResponse, TreesReadTreeUsageData, TreesReadTreeUsageError, TreesReadTreeUsageResponse, TreesReadTreeVersionData, TreesReadTreeVersionError, TreesReadTreeVersionResponse, TreesRenameCategoryData, TreesRenameCategoryError, TreesRenameCategoryResponse, TreesRestoreTreeVersionData, TreesRestoreTreeVersionError, TreesRestoreTreeVersionResponse, TreesSearchTreesData, TreesSearchTreesError, TreesSearchTreesResponse, TreesUpdateTreeData, TreesUpdateTreeError, TreesUpdateTreeResponse, TreesValidateTreeData, TreesValidateTreeError, TreesValidateTreeResponse } from '../types.gen';
+import { accountCreateAccountInvite, accountListAccountInvites, accountListMembers, accountReadAccount, accountRemoveMember, accountRevokeAccountInvite, accountUpdateMember, authCheckEmailVerification, authCheckPasswordReset, authConfirmEmailVerification, authConfirmPasswordReset, authLogin, authLoginJson, authLogout, authLogoutAll, authReadMe, authRefreshTokens, authRegister, authRequestPasswordReset, authSendVerificationEmail, authUpdateMe, healthAlive, healthCheck, healthReady, invitesPreviewInvite, type Options, platformChangeAccountPlan, platformCreatePlatformInvite, platformListPlans, platformListPlatformInvites, platformRevokePlatformInvite, sessionsAbandonSession, sessionsCompleteSession, sessionsCreateSession, sessionsExportSession, sessionsGoBack, sessionsListOutcomeLabels, sessionsListSessions, sessionsNoteStep, sessionsReadSession, sessionsReadTreeStart, sessionsRecordStep, sessionsStartSession, sessionsUpdateSession, treesArchiveTree, treesCheckLogicRule, treesCompareTreeVersions, treesCreateCategory, treesCreateTree, treesCreateTreeFromTemplate, treesDeleteCategory, treesDeleteTree, treesDuplicateTree, treesExportTree, treesImportTree, treesListCategories, treesListSearchMisses, treesListTags, treesListTrees, treesListTreeTemplates, treesListTreeVersions, treesLogicGrammar, treesPublishTree, treesReadTree, treesReadTreeUsage, treesReadTreeVersion, treesRenameCategory, treesRestoreTreeVersion, treesSearchTrees, treesUnarchiveTree, treesUpdateTree, treesValidateTree } from '../sdk.gen';
+import type { AccountCreateAccountInviteData, AccountCreateAccountInviteError, AccountCreateAccountInviteResponse, AccountListAccountInvitesData, AccountListAccountInvitesError, AccountListAccountInvitesResponse, AccountListMembersData, AccountListMembersError, AccountListMembersResponse, AccountReadAccountData, AccountReadAccountError, AccountReadAccountResponse, AccountRemoveMemberData, AccountRemoveMemberError, AccountRemoveMemberResponse, AccountRevokeAccountInviteData, AccountRevokeAccountInviteError, AccountRevokeAccountInviteResponse, AccountUpdateMemberData, AccountUpdateMemberError, AccountUpdateMemberResponse, AuthCheckEmailVerificationData, AuthCheckEmailVerificationError, AuthCheckEmailVerificationResponse, AuthCheckPasswordResetData, AuthCheckPasswordResetError, AuthCheckPasswordResetResponse, AuthConfirmEmailVerificationData, AuthConfirmEmailVerificationError, AuthConfirmEmailVerificationResponse, AuthConfirmPasswordResetData, AuthConfirmPasswordResetError, AuthConfirmPasswordResetResponse, AuthLoginData, AuthLoginError, AuthLoginJsonData, AuthLoginJsonError, AuthLoginJsonResponse, AuthLoginResponse, AuthLogoutAllData, AuthLogoutAllError, AuthLogoutAllResponse, AuthLogoutData, AuthLogoutError, AuthLogoutResponse, AuthReadMeData, AuthReadMeError, AuthReadMeResponse, AuthRefreshTokensData, AuthRefreshTokensError, AuthRefreshTokensResponse, AuthRegisterData, AuthRegisterError, AuthRegisterResponse, AuthRequestPasswordResetData, AuthRequestPasswordResetError, AuthRequestPasswordResetResponse, AuthSendVerificationEmailData, AuthSendVerificationEmailError, AuthSendVerificationEmailResponse, AuthUpdateMeData, AuthUpdateMeError, AuthUpdateMeResponse, HealthAliveData, HealthAliveResponse, HealthCheckData, HealthCheckResponse, HealthReadyData, HealthReadyError, HealthReadyResponse, InvitesPreviewInviteData, InvitesPreviewInviteError, InvitesPreviewInviteResponse, PlatformChangeAccountPlanData, PlatformChangeAccountPlanError, PlatformChangeAccountPlanResponse, PlatformCreatePlatformInviteData, PlatformCreatePlatformInviteError, PlatformCreatePlatformInviteResponse, PlatformListPlansData, PlatformListPlansError, PlatformListPlansResponse, PlatformListPlatformInvitesData, PlatformListPlatformInvitesError, PlatformListPlatformInvitesResponse, PlatformRevokePlatformInviteData, PlatformRevokePlatformInviteError, PlatformRevokePlatformInviteResponse, SessionsAbandonSessionData, SessionsAbandonSessionError, SessionsAbandonSessionResponse, SessionsCompleteSessionData, SessionsCompleteSessionError, SessionsCompleteSessionResponse, SessionsCreateSessionData, SessionsCreateSessionError, SessionsCreateSessionResponse, SessionsExportSessionData, SessionsExportSessionError, SessionsGoBackData, SessionsGoBackError, SessionsGoBackResponse, SessionsListOutcomeLabelsData, SessionsListOutcomeLabelsError, SessionsListOutcomeLabelsResponse, SessionsListSessionsData, SessionsListSessionsError, SessionsListSessionsResponse, SessionsNoteStepData, SessionsNoteStepError, SessionsNoteStepResponse, SessionsReadSessionData, SessionsReadSessionError, SessionsReadSessionResponse, SessionsReadTreeStartData, SessionsReadTreeStartError, SessionsReadTreeStartResponse, SessionsRecordStepData, SessionsRecordStepError, SessionsRecordStepResponse, SessionsStartSessionData, SessionsStartSessionError, SessionsStartSessionResponse, SessionsUpdateSessionData, SessionsUpdateSessionError, SessionsUpdateSessionResponse, TreesArchiveTreeData, TreesArchiveTreeError, TreesArchiveTreeResponse, TreesCheckLogicRuleData, TreesCheckLogicRuleError, TreesCheckLogicRuleResponse, TreesCompareTreeVersionsData, TreesCompareTreeVersionsError, TreesCompareTreeVersionsResponse, TreesCreateCategoryData, TreesCreateCategoryError, TreesCreateCategoryResponse, TreesCreateTreeData, TreesCreateTreeError, TreesCreateTreeFromTemplateData, TreesCreateTreeFromTemplateError, TreesCreateTreeFromTemplateResponse, TreesCreateTreeResponse, TreesDeleteCategoryData, TreesDeleteCategoryError, TreesDeleteCategoryResponse, TreesDeleteTreeData, TreesDeleteTreeError, TreesDeleteTreeResponse, TreesDuplicateTreeData, TreesDuplicateTreeError, TreesDuplicateTreeResponse, TreesExportTreeData, TreesExportTreeError, TreesExportTreeResponse, TreesImportTreeData, TreesImportTreeError, TreesImportTreeResponse, TreesListCategoriesData, TreesListCategoriesError, TreesListCategoriesResponse, TreesListSearchMissesData, TreesListSearchMissesError, TreesListSearchMissesResponse, TreesListTagsData, TreesListTagsError, TreesListTagsResponse, TreesListTreesData, TreesListTreesError, TreesListTreesResponse, TreesListTreeTemplatesData, TreesListTreeTemplatesError, TreesListTreeTemplatesResponse, TreesListTreeVersionsData, TreesListTreeVersionsError, TreesListTreeVersionsResponse, TreesLogicGrammarData, TreesLogicGrammarError, TreesLogicGrammarResponse, TreesPublishTreeData, TreesPublishTreeError, TreesPublishTreeResponse, TreesReadTreeData, TreesReadTreeError, TreesReadTreeResponse, TreesReadTreeUsageData, TreesReadTreeUsageError, TreesReadTreeUsageResponse, TreesReadTreeVersionData, TreesReadTreeVersionError, TreesReadTreeVersionResponse, TreesRenameCategoryData, TreesRenameCategoryError, TreesRenameCategoryResponse, TreesRestoreTreeVersionData, TreesRestoreTreeVersionError, TreesRestoreTreeVersionResponse, TreesSearchTreesData, TreesSearchTreesError, TreesSearchTreesResponse, TreesUnarchiveTreeData, TreesUnarchiveTreeError, TreesUnarchiveTreeResponse, TreesUpdateTreeData, TreesUpdateTreeError, TreesUpdateTreeResponse, TreesValidateTreeData, TreesValidateTreeError, TreesValidateTreeResponse } from '../types.gen';
 
 export type QueryKey<TOptions extends Options> = [
     Pick<TOptions, 'baseUrl' | 'body' | 'headers' | 'path' | 'query'> & {
@@ -538,7 +538,7 @@ export const platformListPlansQueryKey = (options?: Options<PlatformListPlansDat
 /**
  * List Plans
  */
-export const platformListPlansOptions = (options?: Options<PlatformListPlansData>) => queryOptions<PlatformListPlansResponse, DefaultError, PlatformListPlansResponse, ReturnType<typeof platformListPlansQueryKey>>({
+export const platformListPlansOptions = (options?: Options<PlatformListPlansData>) => queryOptions<PlatformListPlansResponse, PlatformListPlansError, PlatformListPlansResponse, ReturnType<typeof platformListPlansQueryKey>>({
     queryFn: async ({ queryKey, signal }) => {
         const { data } = await platformListPlans({
             ...options,
@@ -782,7 +782,8 @@ export const sessionsCompleteSessionMutation = (options?: Partial<Options<Sessio
 /**
  * Export Session
  *
- * The transcript as PDF, Markdown or JSON (a file download).
+ * The transcript as PDF, Markdown or JSON (a file download). Rendered off the event loop in
+ * a bounded pool: 503 `busy` with Retry-After when the pool's queue is full.
  */
 export const sessionsExportSessionMutation = (options?: Partial<Options<SessionsExportSessionData>>): UseMutationOptions<unknown, SessionsExportSessionError, Options<SessionsExportSessionData>> => {
     const mutationOptions: UseMutationOptions<unknown, SessionsExportSessionError, Options<SessionsExportSessionData>> = {
@@ -997,6 +998,26 @@ export const treesRenameCategoryMutation = (options?: Partial<Options<TreesRenam
 };
 
 /**
+ * Create Tree From Template
+ *
+ * A new draft copied from a starter tree (its tags and category made in the account when
+ * missing). 422 `unknown_template`; 403 `plan_limit_reached` as for create.
+ */
+export const treesCreateTreeFromTemplateMutation = (options?: Partial<Options<TreesCreateTreeFromTemplateData>>): UseMutationOptions<TreesCreateTreeFromTemplateResponse, TreesCreateTreeFromTemplateError, Options<TreesCreateTreeFromTemplateData>> => {
+    const mutationOptions: UseMutationOptions<TreesCreateTreeFromTemplateResponse, TreesCreateTreeFromTemplateError, Options<TreesCreateTreeFromTemplateData>> = {
+        mutationFn: async (fnOptions) => {
+            const { data } = await treesCreateTreeFromTemplate({
+                ...options,
+                ...fnOptions,
+                throwOnError: true
+            });
+            return data;
+        }
+    };
+    return mutationOptions;
+};
+
+/**
  * Import Tree
  *
  * A new draft tree from a document made by `GET /trees/{id}/export`.
@@ -1015,14 +1036,61 @@ export const treesImportTreeMutation = (options?: Partial<Options<TreesImportTre
     return mutationOptions;
 };
 
+/**
+ * Check Logic Rule
+ *
+ * Tries a rule expression: the first problem (syntax, or a variable not among
+ * `variables`) with its 0-based position, else what it gives for `values`. A rule that does
+ * not parse is still a 200 here (`ok: false`): the editor calls this as the author types.
+ */
+export const treesCheckLogicRuleMutation = (options?: Partial<Options<TreesCheckLogicRuleData>>): UseMutationOptions<TreesCheckLogicRuleResponse, TreesCheckLogicRuleError, Options<TreesCheckLogicRuleData>> => {
+    const mutationOptions: UseMutationOptions<TreesCheckLogicRuleResponse, TreesCheckLogicRuleError, Options<TreesCheckLogicRuleData>> = {
+        mutationFn: async (fnOptions) => {
+            const { data } = await treesCheckLogicRule({
+                ...options,
+                ...fnOptions,
+                throwOnError: true
+            });
+            return data;
+        }
+    };
+    return mutationOptions;
+};
+
+export const treesLogicGrammarQueryKey = (options?: Options<TreesLogicGrammarData>) => createQueryKey('treesLogicGrammar', options);
+
+/**
+ * Logic Grammar
+ *
+ * The rule language's operators, keywords and literals, for autocomplete (the
+ * variables come from the tree).
+ */
+export const treesLogicGrammarOptions = (options?: Options<TreesLogicGrammarData>) => queryOptions<TreesLogicGrammarResponse, TreesLogicGrammarError, TreesLogicGrammarResponse, ReturnType<typeof treesLogicGrammarQueryKey>>({
+    queryFn: async ({ queryKey, signal }) => {
+        const { data } = await treesLogicGrammar({
+            ...options,
+            ...queryKey[0],
+            signal,
+            throwOnError: true
+        });
+        return data;
+    },
+    queryKey: treesLogicGrammarQueryKey(options)
+});
+
 export const treesSearchTreesQueryKey = (options: Options<TreesSearchTreesData>) => createQueryKey('treesSearchTrees', options);
 
 /**
  * Search Trees
  *
- * Full-text search in your account: matches in the title or tags first (ranked, title
- * above tags), then matches in the category, description or step text of the current
- * version (most used first), then titles spelled like the query (typos). `status`,
+ * Full-text search in your account, forgiving typing errors: each word may have one
+ * (4-6 letters) or two (longer) letters missing, extra, changed or swapped, and matches
+ * the account's words within that budget; a tree matches when every word does. Matches in
+ * the title or tags come first (ranked, exact spellings above corrected ones, title above
+ * tags), then matches in the category, description or step text of the current version
+ * (most used first), then titles spelled like the query. Nothing found: `did_you_mean`
+ * and `suggestions` (most used trees), and the search is recorded for authors
+ * (`/trees/search/misses`). `status`,
  * `category_id` and `tag` narrow every tier, as in the list. Titles and snippets come back
  * as parts marked `match`, never as markup. Technicians find published trees only.
  */
@@ -1044,9 +1112,14 @@ export const treesSearchTreesInfiniteQueryKey = (options: Options<TreesSearchTre
 /**
  * Search Trees
  *
- * Full-text search in your account: matches in the title or tags first (ranked, title
- * above tags), then matches in the category, description or step text of the current
- * version (most used first), then titles spelled like the query (typos). `status`,
+ * Full-text search in your account, forgiving typing errors: each word may have one
+ * (4-6 letters) or two (longer) letters missing, extra, changed or swapped, and matches
+ * the account's words within that budget; a tree matches when every word does. Matches in
+ * the title or tags come first (ranked, exact spellings above corrected ones, title above
+ * tags), then matches in the category, description or step text of the current version
+ * (most used first), then titles spelled like the query. Nothing found: `did_you_mean`
+ * and `suggestions` (most used trees), and the search is recorded for authors
+ * (`/trees/search/misses`). `status`,
  * `category_id` and `tag` narrow every tier, as in the list. Titles and snippets come back
  * as parts marked `match`, never as markup. Technicians find published trees only.
  */
@@ -1072,6 +1145,27 @@ export const treesSearchTreesInfiniteOptions = (options: Options<TreesSearchTree
     queryKey: treesSearchTreesInfiniteQueryKey(options)
 });
 
+export const treesListSearchMissesQueryKey = (options?: Options<TreesListSearchMissesData>) => createQueryKey('treesListSearchMisses', options);
+
+/**
+ * List Search Misses
+ *
+ * Searches of the account that found nothing, newest first (the newest 1000 are
+ * kept): what its trees are missing.
+ */
+export const treesListSearchMissesOptions = (options?: Options<TreesListSearchMissesData>) => queryOptions<TreesListSearchMissesResponse, TreesListSearchMissesError, TreesListSearchMissesResponse, ReturnType<typeof treesListSearchMissesQueryKey>>({
+    queryFn: async ({ queryKey, signal }) => {
+        const { data } = await treesListSearchMisses({
+            ...options,
+            ...queryKey[0],
+            signal,
+            throwOnError: true
+        });
+        return data;
+    },
+    queryKey: treesListSearchMissesQueryKey(options)
+});
+
 export const treesListTagsQueryKey = (options?: Options<TreesListTagsData>) => createQueryKey('treesListTags', options);
 
 /**
@@ -1090,6 +1184,26 @@ export const treesListTagsOptions = (options?: Options<TreesListTagsData>) => qu
         return data;
     },
     queryKey: treesListTagsQueryKey(options)
+});
+
+export const treesListTreeTemplatesQueryKey = (options?: Options<TreesListTreeTemplatesData>) => createQueryKey('treesListTreeTemplates', options);
+
+/**
+ * List Tree Templates
+ *
+ * The starter trees shipped with the product, for `POST /trees/from-template`.
+ */
+export const treesListTreeTemplatesOptions = (options?: Options<TreesListTreeTemplatesData>) => queryOptions<TreesListTreeTemplatesResponse, TreesListTreeTemplatesError, TreesListTreeTemplatesResponse, ReturnType<typeof treesListTreeTemplatesQueryKey>>({
+    queryFn: async ({ queryKey, signal }) => {
+        const { data } = await treesListTreeTemplates({
+            ...options,
+            ...queryKey[0],
+            signal,
+            throwOnError: true
+        });
+        return data;
+    },
+    queryKey: treesListTreeTemplatesQueryKey(options)
 });
 
 export const treesReadTreeUsageQueryKey = (options?: Options<TreesReadTreeUsageData>) => createQueryKey('treesReadTreeUsage', options);
@@ -1171,6 +1285,46 @@ export const treesUpdateTreeMutation = (options?: Partial<Options<TreesUpdateTre
     return mutationOptions;
 };
 
+/**
+ * Archive Tree
+ *
+ * Hides the tree from technicians (not listed, not found by search, no new sessions);
+ * authors still see it with `status=archived`. Archiving an archived tree changes nothing.
+ */
+export const treesArchiveTreeMutation = (options?: Partial<Options<TreesArchiveTreeData>>): UseMutationOptions<TreesArchiveTreeResponse, TreesArchiveTreeError, Options<TreesArchiveTreeData>> => {
+    const mutationOptions: UseMutationOptions<TreesArchiveTreeResponse, TreesArchiveTreeError, Options<TreesArchiveTreeData>> = {
+        mutationFn: async (fnOptions) => {
+            const { data } = await treesArchiveTree({
+                ...options,
+                ...fnOptions,
+                throwOnError: true
+            });
+            return data;
+        }
+    };
+    return mutationOptions;
+};
+
+/**
+ * Duplicate Tree
+ *
+ * A new draft "Copy of …" with the draft graph, description, category and tags. 403
+ * `plan_limit_reached` as for create.
+ */
+export const treesDuplicateTreeMutation = (options?: Partial<Options<TreesDuplicateTreeData>>): UseMutationOptions<TreesDuplicateTreeResponse, TreesDuplicateTreeError, Options<TreesDuplicateTreeData>> => {
+    const mutationOptions: UseMutationOptions<TreesDuplicateTreeResponse, TreesDuplicateTreeError, Options<TreesDuplicateTreeData>> = {
+        mutationFn: async (fnOptions) => {
+            const { data } = await treesDuplicateTree({
+                ...options,
+                ...fnOptions,
+                throwOnError: true
+            });
+            return data;
+        }
+    };
+    return mutationOptions;
+};
+
 export const treesExportTreeQueryKey = (options: Options<TreesExportTreeData>) => createQueryKey('treesExportTree', options);
 
 /**
@@ -1232,6 +1386,25 @@ export const sessionsReadTreeStartOptions = (options: Options<SessionsReadTreeSt
     },
     queryKey: sessionsReadTreeStartQueryKey(options)
 });
+
+/**
+ * Unarchive Tree
+ *
+ * Brings an archived tree back: published when it has a version, else a draft.
+ */
+export const treesUnarchiveTreeMutation = (options?: Partial<Options<TreesUnarchiveTreeData>>): UseMutationOptions<TreesUnarchiveTreeResponse, TreesUnarchiveTreeError, Options<TreesUnarchiveTreeData>> => {
+    const mutationOptions: UseMutationOptions<TreesUnarchiveTreeResponse, TreesUnarchiveTreeError, Options<TreesUnarchiveTreeData>> = {
+        mutationFn: async (fnOptions) => {
+            const { data } = await treesUnarchiveTree({
+                ...options,
+                ...fnOptions,
+                throwOnError: true
+            });
+            return data;
+        }
+    };
+    return mutationOptions;
+};
 
 /**
  * Validate Tree
@@ -1306,7 +1479,10 @@ export const treesCompareTreeVersionsQueryKey = (options: Options<TreesCompareTr
 /**
  * Compare Tree Versions
  *
- * Node-level differences: nodes and options added, removed and changed.
+ * Node-level differences: nodes, options and variables added, removed and changed (each
+ * changed field before and after) and the edges added and removed. `from=live&to=draft`
+ * is what publishing the draft would change. 404 when `live` is asked of a tree that has
+ * no current version.
  */
 export const treesCompareTreeVersionsOptions = (options: Options<TreesCompareTreeVersionsData>) => queryOptions<TreesCompareTreeVersionsResponse, TreesCompareTreeVersionsError, TreesCompareTreeVersionsResponse, ReturnType<typeof treesCompareTreeVersionsQueryKey>>({
     queryFn: async ({ queryKey, signal }) => {
@@ -1342,7 +1518,9 @@ export const treesReadTreeVersionOptions = (options: Options<TreesReadTreeVersio
 /**
  * Restore Tree Version
  *
- * Copies the version's graph into the draft (a save: `base_revision` is checked).
+ * Copies the version's graph into the draft (a save: `base_revision` is checked). The
+ * answer is the tree plus `previous_draft`: undo is `PUT /trees/{id}` with
+ * `graph = previous_draft.graph` and `base_revision = draft_revision`.
  */
 export const treesRestoreTreeVersionMutation = (options?: Partial<Options<TreesRestoreTreeVersionData>>): UseMutationOptions<TreesRestoreTreeVersionResponse, TreesRestoreTreeVersionError, Options<TreesRestoreTreeVersionData>> => {
     const mutationOptions: UseMutationOptions<TreesRestoreTreeVersionResponse, TreesRestoreTreeVersionError, Options<TreesRestoreTreeVersionData>> = {
@@ -1357,3 +1535,43 @@ export const treesRestoreTreeVersionMutation = (options?: Partial<Options<TreesR
     };
     return mutationOptions;
 };
+
+export const healthAliveQueryKey = (options?: Options<HealthAliveData>) => createQueryKey('healthAlive', options);
+
+/**
+ * Healthz
+ *
+ * The process is alive (nothing else is checked).
+ */
+export const healthAliveOptions = (options?: Options<HealthAliveData>) => queryOptions<HealthAliveResponse, DefaultError, HealthAliveResponse, ReturnType<typeof healthAliveQueryKey>>({
+    queryFn: async ({ queryKey, signal }) => {
+        const { data } = await healthAlive({
+            ...options,
+            ...queryKey[0],
+            signal,
+            throwOnError: true
+        });
+        return data;
+    },
+    queryKey: healthAliveQueryKey(options)
+});
+
+export const healthReadyQueryKey = (options?: Options<HealthReadyData>) => createQueryKey('healthReady', options);
+
+/**
+ * Readyz
+ *
+ * The database is reachable and migrated to the head revision this code expects.
+ */
+export const healthReadyOptions = (options?: Options<HealthReadyData>) => queryOptions<HealthReadyResponse, HealthReadyError, HealthReadyResponse, ReturnType<typeof healthReadyQueryKey>>({
+    queryFn: async ({ queryKey, signal }) => {
+        const { data } = await healthReady({
+            ...options,
+            ...queryKey[0],
+            signal,
+            throwOnError: true
+        });
+        return data;
+    },
+    queryKey: healthReadyQueryKey(options)
+});
