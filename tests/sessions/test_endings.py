@@ -481,6 +481,10 @@ class TestHistorySearch:
         tree = await found("copeir")
         assert [s["id"] for s in tree] == [by_tree["id"]]
         assert tree[0]["match"]["field"] == "tree_title"
+        assert [s["id"] for s in await found("copier tray")] == [by_tree["id"]]
+        # Every word must be near the title: one that is nowhere finds nothing.
+        assert await found("nothing-copier") == []
+        assert await found("margarete zzyzx") == []
         note = await found("SMELLED")
         assert [s["id"] for s in note] == [by_note["id"]]
         assert note[0]["match"] == {

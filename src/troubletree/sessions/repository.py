@@ -4,6 +4,7 @@ reach it through `trees.service`."""
 
 from __future__ import annotations
 
+import re
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
@@ -177,6 +178,9 @@ async def set_step_note(
 # pg_trgm word_similarity from which a technician's name or a tree title counts as found (a
 # typo or two in a word still matches).
 TYPO_SIMILARITY = 0.4
+# Query words compared with names and titles (the rest of a long query is ignored there).
+MAX_TYPO_WORDS = 8
+_WORD = re.compile(r"\w+")
 
 
 @dataclass(frozen=True)
@@ -246,9 +250,12 @@ async def list_sessions(
     text = f.text.lower() if f.text else None
     scores: tuple[Any, ...] = ()
     if text is not None:
-        scores = (
-            func.word_similarity(text, func.lower(User.full_name)),
-            func.word_similarity(text, func.lower(Tree.title)),
+        # Every word of the query must be near a word of the name (or title): the score is the
+        # weakest word's, so "nothing-1234" does not find a title holding only "1234".
+        words = _WORD.findall(text)[:MAX_TYPO_WORDS] or [text]
+        scores = tuple(
+            func.least(*(func.word_similarity(word, func.lower(field)) for word in words))
+            for field in (User.full_name, Tree.title)
         )
     stmt = (
         scoped(select(*columns, *scores), s, f.account_id)

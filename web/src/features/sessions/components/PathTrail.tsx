@@ -48,7 +48,12 @@ export function PathTrail({
               {step.index === last ? (
                 <span aria-current="step">{title}</span>
               ) : isAutomatic(step) ? (
-                <span className="crumb-auto" title="Passed automatically">
+                <span
+                  className="crumb-auto"
+                  title={
+                    step.answer_label ? `Passed automatically: ${plainText(step.answer_label)}` : 'Passed automatically'
+                  }
+                >
                   {title}
                 </span>
               ) : (
