@@ -306,12 +306,10 @@ async def delete_tree(
 ) -> None:
     """Soft delete: the tree leaves lists, search and tag counts; its versions stay readable
     for the sessions that ran them."""
-    words = await search_queries.tree_words(db, caller.account_id, tree_id)
+    await search_queries.forget_tree_words(db, caller.account_id, tree_id)
     if not await tree_queries.soft_delete_tree(db, caller.account_id, tree_id, utcnow()):
         raise TreeNotFound()
     await tag_queries.set_tree_tags(db, tree_id, set())
-    # The vocabulary last, as everywhere: its word locks come after the tree's and tags' locks.
-    await search_queries.forget_words(db, caller.account_id, words)
     await audit.record_member_action(db, "tree_deleted", caller, client, str(tree_id))
 
 

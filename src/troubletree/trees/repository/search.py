@@ -19,7 +19,6 @@ from sqlalchemy import (
     String,
     all_,
     and_,
-    any_,
     bindparam,
     case,
     column,
@@ -144,22 +143,9 @@ async def _live_words(
 async def _count_words(
     db: AsyncSession, account_id: uuid.UUID, deltas: collections.Counter[str]
 ) -> None:
-    """Adds the deltas to the account's vocabulary. Words no tree holds any more stay at 0
-    (ignored by search) and count again when a tree brings them back.
-
-    Deadlock-free among transactions that change words: the existing rows of every word
-    touched are locked first in one statement, in the database's word order, so two
-    transactions always queue on their first shared word and never hold one each; new words
-    are then inserted in one statement, and the decrements touch only rows already locked.
-    Callers change the vocabulary last in their transaction (after trees and tags)."""
-    if not deltas:
-        return
-    await db.execute(
-        scoped(select(SearchWord.word), SearchWord, account_id)
-        .where(SearchWord.word == any_(literal(sorted(deltas), ARRAY(String))))
-        .order_by(SearchWord.word)
-        .with_for_update()
-    )
+    """Adds the deltas to the account's vocabulary, words in sorted order (two transactions
+    touching the same words lock them in the same order). Words no tree holds any more stay
+    at 0 (ignored by search) and count again when a tree brings them back."""
     gained = sorted((w, d) for w, d in deltas.items() if d > 0)
     lost = sorted((w, -d) for w, d in deltas.items() if d < 0)
     if gained:
@@ -200,19 +186,11 @@ async def _count_words(
         )
 
 
-async def tree_words(
-    db: AsyncSession, account_id: uuid.UUID, tree_id: uuid.UUID
-) -> collections.Counter[str]:
-    """The words a live tree brings to the vocabulary (its row locked), read before it is
-    soft-deleted and given to `forget_words` as the transaction's last change."""
-    return await _live_words(db, account_id, [tree_id], lock=True)
-
-
-async def forget_words(
-    db: AsyncSession, account_id: uuid.UUID, words: collections.Counter[str]
-) -> None:
-    """A deleted tree's words leave the vocabulary."""
-    await _count_words(db, account_id, collections.Counter({w: -n for w, n in words.items()}))
+async def forget_tree_words(db: AsyncSession, account_id: uuid.UUID, tree_id: uuid.UUID) -> None:
+    """A tree leaves the vocabulary (called before it is soft-deleted, in the same
+    transaction)."""
+    before = await _live_words(db, account_id, [tree_id], lock=True)
+    await _count_words(db, account_id, collections.Counter({w: -n for w, n in before.items()}))
 
 
 # --------------------------------------------------------------------------- typing errors
