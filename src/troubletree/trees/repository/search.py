@@ -149,19 +149,8 @@ async def _count_words(
     gained = sorted((w, d) for w, d in deltas.items() if d > 0)
     lost = sorted((w, -d) for w, d in deltas.items() if d < 0)
     if gained:
-        # Two array parameters, however many words (a VALUES list would run past the
-        # driver's 32767 parameters on a bulk refresh).
-        rows = (
-            func.unnest(
-                literal([w for w, _ in gained], ARRAY(String)),
-                literal([d for _, d in gained], ARRAY(Integer)),
-            )
-            .table_valued("word", "delta")
-            .render_derived()
-        )
-        insert = pg_insert(SearchWord).from_select(
-            ["account_id", "word", "trees"],
-            select(literal(account_id, SearchWord.account_id.type), rows.c.word, rows.c.delta),
+        insert = pg_insert(SearchWord).values(
+            [{"account_id": account_id, "word": w, "trees": d} for w, d in gained]
         )
         await db.execute(
             insert.on_conflict_do_update(
