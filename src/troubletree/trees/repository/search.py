@@ -220,24 +220,6 @@ def edit_distance(a: str, b: str, limit: int) -> int:
     return min(prev[-1], limit + 1)
 
 
-# Letters a typed word may run past a vocabulary stem ("printign" holds "print").
-MAX_SUFFIX = 3
-
-
-def _stem_distance(typed: str, stem: str, limit: int) -> int:
-    """The distance of a typed word's beginning to a stem of at least 4 letters, when the
-    rest is a short ending: the stemmer may not recognise the ending of a misspelled word,
-    so "printign" is compared with "print" as "print" (the cut may move by one letter, for
-    an error inside the stem)."""
-    if len(stem) < 4:
-        return limit + 1
-    best = limit + 1
-    for cut in (len(stem) - 1, len(stem), len(stem) + 1):
-        if 0 < len(typed) - cut <= MAX_SUFFIX:
-            best = min(best, edit_distance(typed[:cut], stem, limit))
-    return best
-
-
 @dataclass(frozen=True)
 class QueryWord:
     text: str  # as typed, lower-cased
@@ -346,25 +328,25 @@ async def expand_query(db: AsyncSession, account_id: uuid.UUID, q: str) -> Expan
             entry[2].append((word, int(trees)))
     out = []
     for _, (w, lexeme, candidates) in sorted(found.items()):
+        budget = edit_budget(w)
         scored = []
         for word, trees in candidates:
-            # The budget of the longer spelling: a missing letter does not shrink it.
-            budget = edit_budget(max(w, word, key=len))
             distance = min(
                 edit_distance(w, word, budget + 1),
                 edit_distance(lexeme, word, budget + 1) if lexeme else budget + 2,
-                _stem_distance(w, word, budget + 1),
             )
-            scored.append((distance - budget, -trees, word))
+            scored.append((distance, -trees, word))
         scored.sort()
         out.append(
             QueryWord(
                 text=w,
                 stem=lexeme,
-                matches=tuple(word for over, _, word in scored if over <= 0),
-                prefix=edit_budget(w) == 0,
+                matches=tuple(word for d, _, word in scored if d <= budget),
+                prefix=budget == 0,
                 nearest=tuple(
-                    word for over, _, word in sorted(scored, key=lambda x: x[1]) if over <= 1
+                    word
+                    for d, _, word in sorted(scored, key=lambda x: (x[0] > budget + 1, x[1]))
+                    if d <= budget + 1
                 )[:1],
             )
         )
