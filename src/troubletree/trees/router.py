@@ -28,7 +28,6 @@ from troubletree.trees.schemas import (
     RuleCheck,
     RuleCheckResult,
     RuleGrammar,
-    SearchMissRead,
     SearchPage,
     TagRead,
     TemplateRead,
@@ -89,27 +88,13 @@ async def search_trees(
     cursor: Cursor = None,
     limit: Annotated[int, Query(ge=1, le=50)] = 20,
 ) -> SearchPage:
-    """Full-text search in your account, forgiving typing errors: each word may have one
-    (4-6 letters) or two (longer) letters missing, extra, changed or swapped, and matches
-    the account's words within that budget; a tree matches when every word does. Matches in
-    the title or tags come first (ranked, exact spellings above corrected ones, title above
-    tags), then matches in the category, description or step text of the current version
-    (most used first), then titles spelled like the query. Nothing found: `did_you_mean`
-    and `suggestions` (most used trees), and the search is recorded for authors
-    (`/trees/search/misses`). `status`,
+    """Full-text search in your account: matches in the title or tags first (ranked, title
+    above tags), then matches in the category, description or step text of the current
+    version (most used first), then titles spelled like the query (typos). `status`,
     `category_id` and `tag` narrow every tier, as in the list. Titles and snippets come back
     as parts marked `match`, never as markup. Technicians find published trees only."""
     filters = SearchFilters(status=status, category_id=category_id, tags=tuple(tag or ()))
     return await search.search_trees(db, caller, q, filters=filters, cursor=cursor, limit=limit)
-
-
-@router.get("/search/misses", responses=error_responses(401, 403, 422))
-async def list_search_misses(
-    caller: Author, db: DB, limit: Annotated[int, Query(ge=1, le=1000)] = 100
-) -> list[SearchMissRead]:
-    """Searches of the account that found nothing, newest first (the newest 1000 are
-    kept): what its trees are missing."""
-    return await search.list_misses(db, caller, limit=limit)
 
 
 @router.get("/tags", responses=error_responses(401, 403, 422))

@@ -271,21 +271,6 @@ class SearchHit(BaseModel):
 class SearchPage(BaseModel):
     items: list[SearchHit]
     next_cursor: str | None
-    did_you_mean: str | None = Field(
-        default=None,
-        description="Nothing found: the query with words replaced by the account's nearest "
-        "vocabulary words (when any differ).",
-    )
-    suggestions: list[TreeRead] = Field(
-        default_factory=list, description="Nothing found: the most used trees."
-    )
-
-
-class SearchMissRead(BaseModel):
-    query: str
-    searched_at: datetime
-    user_id: uuid.UUID | None
-    user_name: str | None
 
 
 class ValidationReport(BaseModel):

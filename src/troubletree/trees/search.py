@@ -8,7 +8,6 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from troubletree.accounts.caller import Caller
-from troubletree.core.clock import utcnow
 from troubletree.core.pagination import (
     decode_cursor,
     encode_cursor,
@@ -16,22 +15,16 @@ from troubletree.core.pagination import (
     number_key,
     page_of,
 )
-from troubletree.trees import service
 from troubletree.trees.repository import search as search_queries
 from troubletree.trees.repository.search import HIGHLIGHT_START, HIGHLIGHT_STOP
-from troubletree.trees.repository.trees import TreeFilters
 from troubletree.trees.schemas import (
     CategoryRef,
     HighlightPart,
     SearchHit,
-    SearchMissRead,
     SearchPage,
     TreeRead,
     VersionRef,
 )
-
-# Trees offered when a search finds nothing (the most used).
-SUGGESTIONS = 5
 
 
 def highlight_parts(marked: str) -> list[HighlightPart]:
@@ -76,7 +69,7 @@ async def search_trees(
     limit: int,
 ) -> SearchPage:
     after = decode_cursor("search", cursor, _search_key)
-    rows, expanded = await search_queries.search_trees(
+    rows = await search_queries.search_trees(
         db,
         caller.account_id,
         q.strip(),
@@ -110,31 +103,10 @@ async def search_trees(
                 created_at=r.created_at,
                 updated_at=r.updated_at,
             ),
-            score=r.shown_score,
+            score=r.score,
             title_highlight=highlight_parts(r.title_highlight or ""),
             snippet=highlight_parts(r.snippet or ""),
         )
         for r in page
     ]
-    if items or cursor is not None:
-        return SearchPage(items=items, next_cursor=next_cursor)
-    await search_queries.record_miss(db, caller.account_id, caller.user_id, q.strip(), utcnow())
-    popular = await service.list_trees(
-        db, caller, TreeFilters(), sort="most_used", cursor=None, limit=SUGGESTIONS
-    )
-    return SearchPage(
-        items=[],
-        next_cursor=None,
-        did_you_mean=expanded.did_you_mean,
-        suggestions=popular.items,
-    )
-
-
-async def list_misses(db: AsyncSession, caller: Caller, *, limit: int) -> list[SearchMissRead]:
-    rows = await search_queries.list_misses(db, caller.account_id, limit=limit)
-    return [
-        SearchMissRead(
-            query=r.query, searched_at=r.created_at, user_id=r.user_id, user_name=r.full_name
-        )
-        for r in rows
-    ]
+    return SearchPage(items=items, next_cursor=next_cursor)

@@ -306,7 +306,6 @@ async def delete_tree(
 ) -> None:
     """Soft delete: the tree leaves lists, search and tag counts; its versions stay readable
     for the sessions that ran them."""
-    await search_queries.forget_tree_words(db, caller.account_id, tree_id)
     if not await tree_queries.soft_delete_tree(db, caller.account_id, tree_id, utcnow()):
         raise TreeNotFound()
     await tag_queries.set_tree_tags(db, tree_id, set())

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import collections
 import functools
-import re
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import (
@@ -22,7 +20,6 @@ from sqlalchemy import (
     bindparam,
     case,
     column,
-    delete,
     false,
     func,
     literal,
@@ -34,18 +31,14 @@ from sqlalchemy import (
     union_all,
     update,
 )
-from sqlalchemy.dialects.postgresql import ARRAY, JSONB, TSQUERY
-from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql.elements import BindParameter
 
-from troubletree.auth.models import User
-from troubletree.core.queries import scoped
+from troubletree.core.queries import escape_like_sql, scoped
 from troubletree.trees.models import (
     Category,
-    SearchMiss,
-    SearchWord,
     Tag,
     Tree,
     TreeStatus,
@@ -62,8 +55,6 @@ SNIPPET_HEADLINE = (
     f'MaxWords=30, MinWords=12, ShortWord=2, MaxFragments=2, FragmentDelimiter=" … ", '
     f"StartSel={HIGHLIGHT_START}, StopSel={HIGHLIGHT_STOP}"
 )
-# What a title or tags matching every query word exactly (no typing error) adds to the rank.
-EXACT_BONUS = 1.0
 # How much a typo-tolerant title match weighs against the full-text rank.
 SIMILARITY_WEIGHT = 0.5
 # Word similarity a title needs to match a query with typos (pg_trgm's default is 0.6, which
@@ -86,8 +77,6 @@ async def refresh_search(
     the current version (D)."""
     if not tree_ids:
         return
-    ids = sorted(set(tree_ids))
-    before = await _live_words(db, account_id, ids, lock=True)
     tag_text = (
         select(func.string_agg(Tag.name, literal_column("' '")))
         .join(TreeTag, TreeTag.tag_id == Tag.id)
@@ -110,247 +99,6 @@ async def refresh_search(
         .values(search_head=head, search_vector=head.op("||")(rest))
         .execution_options(synchronize_session=False)
     )
-    after = await _live_words(db, account_id, ids, lock=False)
-    after.subtract(before)
-    await _count_words(db, account_id, after)
-
-
-# --------------------------------------------------------------------------- vocabulary
-
-
-async def _live_words(
-    db: AsyncSession, account_id: uuid.UUID, tree_ids: Sequence[uuid.UUID], *, lock: bool
-) -> collections.Counter[str]:
-    """How many of these live trees hold each lexeme of their search vectors. `lock` takes
-    the trees' rows first (in id order), so the counts read are the ones this transaction
-    replaces."""
-    trees = scoped(select(Tree.search_vector), Tree, account_id).where(
-        Tree.id.in_(tree_ids), is_live()
-    )
-    if lock:
-        trees = trees.order_by(Tree.id).with_for_update(of=Tree)
-    found = trees.subquery()
-    word = func.unnest(func.tsvector_to_array(found.c.search_vector)).alias("w")
-    stmt = (
-        select(column("w", String), func.count())
-        .select_from(found)
-        .join(word, literal(True))
-        .group_by(column("w"))
-    )
-    return collections.Counter({row[0]: int(row[1]) for row in await db.execute(stmt)})
-
-
-async def _count_words(
-    db: AsyncSession, account_id: uuid.UUID, deltas: collections.Counter[str]
-) -> None:
-    """Adds the deltas to the account's vocabulary, words in sorted order (two transactions
-    touching the same words lock them in the same order). Words no tree holds any more stay
-    at 0 (ignored by search) and count again when a tree brings them back."""
-    gained = sorted((w, d) for w, d in deltas.items() if d > 0)
-    lost = sorted((w, -d) for w, d in deltas.items() if d < 0)
-    if gained:
-        insert = pg_insert(SearchWord).values(
-            [{"account_id": account_id, "word": w, "trees": d} for w, d in gained]
-        )
-        await db.execute(
-            insert.on_conflict_do_update(
-                index_elements=[SearchWord.account_id, SearchWord.word],
-                set_={"trees": SearchWord.trees + insert.excluded.trees},
-            )
-        )
-    if lost:
-        words = (
-            func.unnest(
-                literal([w for w, _ in lost], ARRAY(String)),
-                literal([d for _, d in lost], ARRAY(Integer)),
-            )
-            .table_valued("word", "delta")
-            .render_derived()
-        )
-        await db.execute(
-            scoped(update(SearchWord), SearchWord, account_id)
-            .where(SearchWord.word == words.c.word)
-            .values(trees=func.greatest(SearchWord.trees - words.c.delta, 0))
-            .execution_options(synchronize_session=False)
-        )
-
-
-async def forget_tree_words(db: AsyncSession, account_id: uuid.UUID, tree_id: uuid.UUID) -> None:
-    """A tree leaves the vocabulary (called before it is soft-deleted, in the same
-    transaction)."""
-    before = await _live_words(db, account_id, [tree_id], lock=True)
-    await _count_words(db, account_id, collections.Counter({w: -n for w, n in before.items()}))
-
-
-# --------------------------------------------------------------------------- typing errors
-
-# Query words: at most this many are matched (the rest are ignored).
-MAX_QUERY_WORDS = 8
-# Vocabulary words looked at per query word (the most similar by trigrams).
-CANDIDATES_PER_WORD = 50
-# Trigram similarity a vocabulary word needs to be looked at: low, because one edit in a
-# short word changes most of its trigrams; the edit distance decides.
-CANDIDATE_SIMILARITY = 0.2
-WORD = re.compile(r"[^\W_]+")
-
-
-def edit_budget(word: str) -> int:
-    """Typing errors forgiven in a word: none (exact or prefix) up to 3 letters, one up to
-    6, two beyond."""
-    return 0 if len(word) <= 3 else 1 if len(word) <= 6 else 2
-
-
-def edit_distance(a: str, b: str, limit: int) -> int:
-    """Optimal string alignment distance (insert, delete, change, swap two neighbours),
-    or limit + 1 as soon as it must exceed `limit`."""
-    if abs(len(a) - len(b)) > limit:
-        return limit + 1
-    prev2: list[int] = []
-    prev = list(range(len(b) + 1))
-    for i in range(1, len(a) + 1):
-        row = [i] + [0] * len(b)
-        for j in range(1, len(b) + 1):
-            cost = 0 if a[i - 1] == b[j - 1] else 1
-            row[j] = min(prev[j] + 1, row[j - 1] + 1, prev[j - 1] + cost)
-            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
-                row[j] = min(row[j], prev2[j - 2] + 1)
-        if min(row) > limit:
-            return limit + 1
-        prev2, prev = prev, row
-    return min(prev[-1], limit + 1)
-
-
-@dataclass(frozen=True)
-class QueryWord:
-    text: str  # as typed, lower-cased
-    stem: str | None  # its lexeme (None: a stop word, which is left out)
-    matches: tuple[str, ...] = ()  # vocabulary lexemes within the edit budget, nearest first
-    prefix: bool = False  # short words match as a prefix
-    # The vocabulary's nearest words for "did you mean" (budget + 1), most used first.
-    nearest: tuple[str, ...] = field(default=())
-
-
-@dataclass(frozen=True)
-class ExpandedQuery:
-    """A query as the search statement takes it: each word ORs its spellings, words AND."""
-
-    words: tuple[QueryWord, ...]
-
-    @property
-    def tsquery(self) -> str:
-        return " & ".join(
-            "(" + " | ".join(_quoted(t, w.prefix) for t in _spellings(w)) + ")"
-            for w in self.words
-            if w.stem
-        )
-
-    @property
-    def patterns(self) -> list[str]:
-        """LIKE patterns every matching node text holds (for the snippet's cheap pre-test):
-        the first letters of a word's only spelling; words with several spellings add none."""
-        out = []
-        for w in self.words:
-            if w.stem and len(_spellings(w)) == 1:
-                out.append("%" + _escape_like(w.stem[:4]) + "%")
-        return out or ["%"]
-
-    @property
-    def did_you_mean(self) -> str | None:
-        """The query with each word that has a more used neighbour replaced by it."""
-        changed = False
-        out = []
-        for w in self.words:
-            best = w.nearest[0] if w.nearest else None
-            if best is not None and best != w.stem:
-                out.append(best)
-                changed = True
-            else:
-                out.append(w.text)
-        return " ".join(out) if changed else None
-
-
-def _spellings(w: QueryWord) -> list[str]:
-    assert w.stem is not None
-    return list(dict.fromkeys([w.stem, *w.matches]))
-
-
-def _escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
-def _quoted(lexeme: str, prefix: bool) -> str:
-    escaped = lexeme.replace("\\", "\\\\").replace("'", "''")
-    return f"'{escaped}'" + (":*" if prefix else "")
-
-
-def query_words(q: str) -> list[str]:
-    return [w.lower() for w in WORD.findall(q)][:MAX_QUERY_WORDS]
-
-
-async def expand_query(db: AsyncSession, account_id: uuid.UUID, q: str) -> ExpandedQuery:
-    """Each word of the query with its lexeme and the account's vocabulary words within its
-    edit budget (one round trip: the trigram index picks candidates, the edit distance
-    with swaps decides)."""
-    words = query_words(q)
-    if not words:
-        return ExpandedQuery(())
-    typed = literal(words, ARRAY(String))
-    given = func.unnest(typed).table_valued("w", with_ordinality="i").render_derived("given")
-    stem = func.tsvector_to_array(func.to_tsvector(CONFIG, given.c.w), type_=ARRAY(String))[1]
-    probe = func.coalesce(stem, given.c.w)
-    candidate = (
-        scoped(select(SearchWord.word, SearchWord.trees), SearchWord, account_id)
-        .where(
-            SearchWord.trees > 0,
-            or_(
-                SearchWord.word.op("%", is_comparison=True)(given.c.w),
-                SearchWord.word.op("%", is_comparison=True)(probe),
-            ),
-            func.length(given.c.w) > 3,
-        )
-        .order_by(func.similarity(SearchWord.word, probe).desc())
-        .limit(CANDIDATES_PER_WORD)
-        .lateral("candidate")
-    )
-    stmt = (
-        select(given.c.i, given.c.w, stem.label("stem"), candidate.c.word, candidate.c.trees)
-        .select_from(given)
-        .outerjoin(candidate, literal(True))
-        .order_by(given.c.i)
-    )
-    await db.execute(
-        select(func.set_config("pg_trgm.similarity_threshold", str(CANDIDATE_SIMILARITY), True))
-    )
-    found: dict[int, tuple[str, str | None, list[tuple[str, int]]]] = {}
-    for i, w, lexeme, word, trees in await db.execute(stmt):
-        entry = found.setdefault(int(i), (w, lexeme, []))
-        if word is not None:
-            entry[2].append((word, int(trees)))
-    out = []
-    for _, (w, lexeme, candidates) in sorted(found.items()):
-        budget = edit_budget(w)
-        scored = []
-        for word, trees in candidates:
-            distance = min(
-                edit_distance(w, word, budget + 1),
-                edit_distance(lexeme, word, budget + 1) if lexeme else budget + 2,
-            )
-            scored.append((distance, -trees, word))
-        scored.sort()
-        out.append(
-            QueryWord(
-                text=w,
-                stem=lexeme,
-                matches=tuple(word for d, _, word in scored if d <= budget),
-                prefix=budget == 0,
-                nearest=tuple(
-                    word
-                    for d, _, word in sorted(scored, key=lambda x: (x[0] > budget + 1, x[1]))
-                    if d <= budget + 1
-                )[:1],
-            )
-        )
-    return ExpandedQuery(tuple(out))
 
 
 # --------------------------------------------------------------------------- search
@@ -421,10 +169,8 @@ def _text_only(query: ColumnElement[Any]) -> tuple[ColumnElement[bool], ColumnEl
 
 
 def _query() -> tuple[BindParameter[Any], ColumnElement[Any]]:
-    """The query as typed (`q`, for trigram titles) and as matched: `tsq`, each word's
-    spellings ORed, the words ANDed (`ExpandedQuery.tsquery`), lexemes taken as they are."""
     q = bindparam("q", type_=String)
-    return q, func.cast(bindparam("tsq", type_=String), TSQUERY)
+    return q, func.websearch_to_tsquery(CONFIG, q)
 
 
 @functools.lru_cache(maxsize=64)
@@ -480,12 +226,7 @@ def search_statement(
     in_head = Tree.search_head.op("@@", is_comparison=True)(query)
     # Written the way the trigram index reads it (title %> q), so it is checked once.
     similar_title = Tree.title.op("%>", is_comparison=True)(q)
-    # Exact matches first: a title or tags holding every word as typed add EXACT_BONUS.
-    exact = func.websearch_to_tsquery(CONFIG, q)
-    head_rank = (
-        func.ts_rank(Tree.search_head, query)
-        + case((Tree.search_head.op("@@", is_comparison=True)(exact), EXACT_BONUS), else_=0.0)
-    ).cast(Float)
+    head_rank = func.ts_rank(Tree.search_head, query).cast(Float)
     similarity = func.word_similarity(q, Tree.title).cast(Float)
 
     def arm(tier: int, score: ColumnElement[Any], *conditions: ColumnElement[bool]) -> Select[Any]:
@@ -586,7 +327,12 @@ def search_statement(
     description_matches = func.to_tsvector(CONFIG, Tree.description).op("@@", is_comparison=True)(
         query
     )
-    patterns = bindparam("patterns", type_=ARRAY(String))
+    lexeme = func.unnest(func.tsvector_to_array(func.to_tsvector(CONFIG, q))).alias("l")
+    patterns = func.array(
+        select(func.concat("%", escape_like_sql(func.left(column("l"), 4)), "%"))
+        .select_from(lexeme)
+        .scalar_subquery()
+    )
     node = (
         func.jsonb_array_elements(TreeVersion.graph["nodes"])
         .table_valued(column("value", JSONB))
@@ -630,15 +376,6 @@ def search_statement(
             hits.c.tier,
             hits.c.score,
             hits.c.usage,
-            # What the hit shows: its sort score, or for text-only matches (sorted by use)
-            # their full-text rank, so no hit reads 0.
-            case(
-                (
-                    hits.c.tier == TIER_NODES,
-                    func.ts_rank(Tree.search_vector, query).cast(Float),
-                ),
-                else_=hits.c.score,
-            ).label("shown_score"),
             func.ts_headline(CONFIG, Tree.title, query, TITLE_HEADLINE).label("title_highlight"),
             snippet.label("snippet"),
         )
@@ -666,19 +403,12 @@ TREE_COLUMNS = (
 def search_params(
     account_id: uuid.UUID,
     q: str,
-    expanded: ExpandedQuery,
     *,
     after: SearchCursor | None,
     limit: int,
     filters: SearchFilters | None = None,
 ) -> dict[str, Any]:
-    params: dict[str, Any] = {
-        "account_id": account_id,
-        "q": q,
-        "tsq": expanded.tsquery,
-        "patterns": expanded.patterns,
-        "need": limit,
-    }
+    params: dict[str, Any] = {"account_id": account_id, "q": q, "need": limit}
     if filters is not None:
         if filters.status is not None:
             params["status"] = filters.status.value
@@ -699,57 +429,12 @@ async def search_trees(
     after: SearchCursor | None,
     limit: int,
     filters: SearchFilters | None = None,
-) -> tuple[Sequence[Row[*tuple[Any, ...]]], ExpandedQuery]:
-    """The page of hits, and the query as it was expanded (for "did you mean")."""
+) -> Sequence[Row[*tuple[Any, ...]]]:
     filters = filters or SearchFilters()
-    expanded = await expand_query(db, account_id, q)
-    if not expanded.tsquery:
-        return [], expanded
-    params = search_params(account_id, q, expanded, after=after, limit=limit, filters=filters)
+    params = search_params(account_id, q, after=after, limit=limit, filters=filters)
     await db.execute(SEARCH_SETTINGS)
     probe = (await db.execute(search_probe(published_only, filters.shape), params)).one()
     common = probe.matches > NODE_SCAN_CAP
     stmt = search_statement(published_only, after[0] if after else None, common, filters.shape)
     rows: Sequence[Row[*tuple[Any, ...]]] = (await db.execute(stmt, params)).all()
-    return rows, expanded
-
-
-# --------------------------------------------------------------------------- misses
-
-# Searches that found nothing kept per account (the newest).
-MAX_SEARCH_MISSES = 1000
-
-
-async def record_miss(
-    db: AsyncSession, account_id: uuid.UUID, user_id: uuid.UUID, query: str, now: Any
-) -> None:
-    """Keeps a search that found nothing, dropping the account's oldest beyond the cap."""
-    await db.execute(
-        pg_insert(SearchMiss).values(
-            id=uuid.uuid4(), account_id=account_id, user_id=user_id, query=query, created_at=now
-        )
-    )
-    beyond = (
-        scoped(select(SearchMiss.id), SearchMiss, account_id)
-        .order_by(SearchMiss.created_at.desc(), SearchMiss.id.desc())
-        .offset(MAX_SEARCH_MISSES)
-    )
-    await db.execute(delete(SearchMiss).where(SearchMiss.id.in_(beyond)))
-
-
-async def list_misses(
-    db: AsyncSession, account_id: uuid.UUID, *, limit: int
-) -> Sequence[Row[*tuple[Any, ...]]]:
-    """The newest searches that found nothing, with who searched (name)."""
-    stmt = (
-        scoped(
-            select(
-                SearchMiss.query, SearchMiss.created_at, SearchMiss.user_id, User.full_name
-            ).outerjoin(User, User.id == SearchMiss.user_id),
-            SearchMiss,
-            account_id,
-        )
-        .order_by(SearchMiss.created_at.desc(), SearchMiss.id.desc())
-        .limit(limit)
-    )
-    return (await db.execute(stmt)).all()
+    return rows
