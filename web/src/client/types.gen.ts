@@ -1340,37 +1340,9 @@ export type SearchMatch = {
 };
 
 /**
- * SearchMissRead
- */
-export type SearchMissRead = {
-    /**
-     * Query
-     */
-    query: string;
-    /**
-     * Searched At
-     */
-    searched_at: string;
-    /**
-     * User Id
-     */
-    user_id: string | null;
-    /**
-     * User Name
-     */
-    user_name: string | null;
-};
-
-/**
  * SearchPage
  */
 export type SearchPage = {
-    /**
-     * Did You Mean
-     *
-     * Nothing found: the query with words replaced by the account's nearest vocabulary words (when any differ).
-     */
-    did_you_mean?: string | null;
     /**
      * Items
      */
@@ -1379,12 +1351,6 @@ export type SearchPage = {
      * Next Cursor
      */
     next_cursor: string | null;
-    /**
-     * Suggestions
-     *
-     * Nothing found: the most used trees.
-     */
-    suggestions?: Array<TreeRead>;
 };
 
 /**
@@ -4439,46 +4405,6 @@ export type TreesSearchTreesResponses = {
 };
 
 export type TreesSearchTreesResponse = TreesSearchTreesResponses[keyof TreesSearchTreesResponses];
-
-export type TreesListSearchMissesData = {
-    body?: never;
-    path?: never;
-    query?: {
-        /**
-         * Limit
-         */
-        limit?: number;
-    };
-    url: '/api/v1/trees/search/misses';
-};
-
-export type TreesListSearchMissesErrors = {
-    /**
-     * Unauthorized
-     */
-    401: ErrorResponse;
-    /**
-     * Forbidden
-     */
-    403: ErrorResponse;
-    /**
-     * Unprocessable Entity
-     */
-    422: ErrorResponse;
-};
-
-export type TreesListSearchMissesError = TreesListSearchMissesErrors[keyof TreesListSearchMissesErrors];
-
-export type TreesListSearchMissesResponses = {
-    /**
-     * Response Trees-List Search Misses
-     *
-     * Successful Response
-     */
-    200: Array<SearchMissRead>;
-};
-
-export type TreesListSearchMissesResponse = TreesListSearchMissesResponses[keyof TreesListSearchMissesResponses];
 
 export type TreesListTagsData = {
     body?: never;

@@ -1,7 +1,7 @@
 """session endings: why a session was abandoned, its outcome label and how many answers it has
 
 Revision ID: 3c1e9a7b5d20
-Revises: 3b9e51c0a7d2
+Revises: 7f84fc50c80b
 Create Date: 2026-12-02 20:00:00
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "3c1e9a7b5d20"
-down_revision: str | None = "3b9e51c0a7d2"
+down_revision: str | None = "7f84fc50c80b"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -97,17 +97,12 @@ export function useLibrary(filters: LibraryFilters) {
   return cursorList(q ? search : list);
 }
 
-/** What a search that found nothing offers (the same query as `useLibrary`'s, read again): a
- * "did you mean" from the account's own words, and the most used trees. */
-export function useSearchMiss(filters: LibraryFilters) {
-  return useInfiniteQuery({
-    ...searchOptions(filters),
-    ...cursorPaging,
-    select: (data) => ({
-      didYouMean: data.pages[0]?.did_you_mean ?? null,
-      suggestions: data.pages[0]?.suggestions ?? [],
-    }),
-    enabled: filters.q.trim() !== '',
+/** What a search that found nothing offers: the most used published trees, to start from. */
+export function useMostUsedTrees(enabled: boolean) {
+  return useQuery({
+    ...treesListTreesOptions({ query: { status: 'published', sort: 'most_used', limit: 5 } }),
+    select: (data) => data.items,
+    enabled,
   });
 }
 

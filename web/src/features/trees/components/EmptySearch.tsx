@@ -1,30 +1,25 @@
 import { Link } from 'react-router';
 
 import { startPath } from '../../../app/paths';
-import { type LibraryFilters, useSearchMiss } from '../hooks';
+import { type LibraryFilters, useMostUsedTrees } from '../hooks';
 
-/** A search that found nothing: the query said back, "Did you mean …" (a click searches it), and
- * the most used trees to start from (their start screens). */
+/** A search that found nothing: the query said back, a way to clear it, and the most used trees
+ * to start from (their start screens). */
 export function EmptySearch({ filters, onSearch }: { filters: LibraryFilters; onSearch: (text: string) => void }) {
-  const miss = useSearchMiss(filters);
   const query = filters.q.trim();
+  const popular = useMostUsedTrees(query !== '');
   const filtered = !!(filters.categoryId || filters.tag || filters.status);
-  const didYouMean = miss.data?.didYouMean;
-  const trees = miss.data?.suggestions ?? [];
+  const trees = popular.data ?? [];
   return (
     <section className="empty-search" aria-label="No results">
       <p>
         No tree matches “<strong>{query}</strong>”{filtered ? ' with these filters' : ''}.
       </p>
-      {didYouMean && (
-        <p>
-          Did you mean{' '}
-          <button type="button" className="link-button wrap did-you-mean" onClick={() => onSearch(didYouMean)}>
-            {didYouMean}
-          </button>
-          ?
-        </p>
-      )}
+      <p>
+        <button type="button" className="link-button" onClick={() => onSearch('')}>
+          Clear the search
+        </button>
+      </p>
       {trees.length > 0 && (
         <>
           <p>The most used trees:</p>
