@@ -298,7 +298,7 @@ async def test_a_replica_killed_mid_load_loses_no_acknowledged_step(cluster: Clu
 
     async def steps(session_id: str) -> None:
         async with httpx.AsyncClient(base_url=cluster.base_url, timeout=10) as client:
-            while not stop.is_set() and acknowledged[session_id] < 150:
+            while not stop.is_set() and acknowledged[session_id] < 1000:
                 try:
                     r = await runner.step(client, session_id)
                 except httpx.TransportError as exc:

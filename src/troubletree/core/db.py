@@ -299,8 +299,12 @@ async def get_db() -> AsyncIterator[AsyncSession]:
             await db.rollback()
             raise
         else:
+            # Only a request that reached the database says it is back (a request that ran no
+            # statement commits nothing and proves nothing).
+            reached = db.in_transaction()
             await db.commit()
-            outage.succeeded()
+            if reached:
+                outage.succeeded()
 
 
 DB = Annotated[AsyncSession, Depends(get_db, scope="function")]
