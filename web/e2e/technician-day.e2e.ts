@@ -148,7 +148,7 @@ test('the sign-in page focuses the email field; Start opens a start screen that 
   await expect(nodeTitle(page)).toHaveText('Is the toner low?');
   await expect.poll(() => sessionCount(app.baseURL, token)).toBe(before + 1);
   const trail = page.getByRole('navigation', { name: 'Path' });
-  await expect(trail.getByText('Which model?')).toHaveAttribute('title', 'Passed automatically');
+  await expect(trail.getByText('Which model?')).toHaveAttribute('title', 'Passed automatically: Otherwise');
   await expect(trail.getByRole('button', { name: 'Which model?' })).toHaveCount(0);
 });
 
