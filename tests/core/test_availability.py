@@ -24,7 +24,7 @@ async def test_unreachable_database_answers_503_and_logs_once(
     app = create_app(settings, database=database)
     previous = db_module._database
     set_database(database)  # what the lifespan does (the test transport runs none)
-    outage.succeeded()  # a clean start, whatever ran before
+    outage.succeeded(float("inf"))  # a clean start, whatever ran before
     caplog.set_level(logging.INFO, logger="troubletree.database")
     try:
         async with client_for(app) as client:
@@ -37,7 +37,7 @@ async def test_unreachable_database_answers_503_and_logs_once(
     finally:
         set_database(previous)
         await database.dispose()
-        outage.succeeded()
+        outage.succeeded(float("inf"))
     for response in responses:
         assert response.status_code == 503, response.text
         assert response.json() == {

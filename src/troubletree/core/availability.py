@@ -85,8 +85,11 @@ class Outage:
                 self.explain(),
             )
 
-    def succeeded(self) -> None:
-        if self.since is not None:
+    def succeeded(self, started: float) -> None:
+        """A request that began at `started` (monotonic) reached the database. Only one that
+        began after the outage did ends it: a request already in flight when the server went
+        away may still finish, and proves nothing about now."""
+        if self.since is not None and started >= self.since:
             logger.info("database available again after %.1f s", time.monotonic() - self.since)
             self.since = None
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import time
 import uuid
 import warnings
 from collections.abc import AsyncIterator
@@ -263,9 +264,10 @@ class Database:
         self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False)
 
     async def ping(self) -> None:
+        started = time.monotonic()
         async with self.engine.connect() as conn:
             await conn.execute(text("SELECT 1"))
-        outage.succeeded()
+        outage.succeeded(started)
 
     async def dispose(self) -> None:
         await self.engine.dispose()
@@ -286,6 +288,7 @@ def get_database() -> Database:
 
 
 async def get_db() -> AsyncIterator[AsyncSession]:
+    started = time.monotonic()
     async with get_database().sessionmaker() as db:
         try:
             yield db
@@ -304,7 +307,7 @@ async def get_db() -> AsyncIterator[AsyncSession]:
             reached = db.in_transaction()
             await db.commit()
             if reached:
-                outage.succeeded()
+                outage.succeeded(started)
 
 
 DB = Annotated[AsyncSession, Depends(get_db, scope="function")]
