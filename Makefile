@@ -40,7 +40,8 @@ run: install web-build
 ## Set up and run every test: the API against a real PostgreSQL, then the web app.
 test: test-py test-web
 
-test-py: install
+# The web build first: the header tests check the app shell and a hashed asset as served.
+test-py: install web-build
 	$(BIN)/pytest
 
 test-web: install $(WEB_STAMP)
