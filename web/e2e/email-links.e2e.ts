@@ -102,6 +102,8 @@ test('resets a forgotten password from the emailed link', async ({ app }) => {
   await expect(page).toHaveURL(/\/sign-in/);
 
   await page.getByRole('link', { name: 'Forgot your password?' }).click();
+  // The sign-in page has an Email field too: wait for the new page before typing.
+  await expect(page.getByRole('heading', { name: 'Forgot your password?' })).toBeVisible();
   await page.getByLabel('Email').fill(user.email);
   await page.getByLabel('Email').press('Enter');
   await expect(page.getByText('a reset link is on its way')).toBeVisible();
