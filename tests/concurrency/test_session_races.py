@@ -9,6 +9,7 @@ import httpx
 import pytest
 
 from tests.conftest import Fresh, burst
+from tests.ops.servers import LOOP_GRAPH
 from tests.sessions.helpers import make_team, published_tree, start
 
 
@@ -87,3 +88,30 @@ async def test_many_parallel_steps_without_revision_never_fork(
         == 1
     )
     assert await fresh.val("SELECT revision FROM troubleshooting_sessions") == 2
+
+
+async def test_parallel_answers_are_all_counted(client: httpx.AsyncClient, fresh: Fresh) -> None:
+    """50 taps on an option that loops back to the same question: every one is a valid answer,
+    so all 50 are recorded, in one unbroken log, and the session's answer count says 50."""
+    team = await make_team(client)
+    tree_id = await published_tree(client, team.admin_h, LOOP_GRAPH, title="Loop")
+    session = await start(client, team.tech_h, tree_id, variables={})
+
+    responses = await burst(
+        50,
+        lambda _: client.post(
+            f"/api/v1/sessions/{session['id']}/steps",
+            headers=team.tech_h,
+            json={"option_id": "again"},
+        ),
+    )
+
+    assert collections.Counter(r.status_code for r in responses) == {200: 50}
+    session_id = uuid.UUID(session["id"])
+    rows = await fresh.fetch(
+        "SELECT seq, kind FROM session_steps WHERE session_id = $1 ORDER BY seq", session_id
+    )
+    assert sum(1 for r in rows if r["kind"] == "answer") == 50
+    assert [r["seq"] for r in rows] == list(range(len(rows)))
+    count = "SELECT answer_count FROM troubleshooting_sessions WHERE id = $1"
+    assert await fresh.val(count, session_id) == 50
