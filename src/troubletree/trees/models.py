@@ -213,7 +213,8 @@ class SearchWord(Base):
     its live trees, with how many of them hold it. Changed only by adding the differences a
     transaction made to its trees' spellings, as that transaction's last write and in word
     order (`repository.search.count_words`); words no tree holds any more are deleted. Typo
-    tolerant search looks query words up here (trigram index, then edit distance)."""
+    tolerant search looks query words up here (trigram indexes on the word and on its
+    sorted letters, then edit distance)."""
 
     __tablename__ = "search_vocabulary"
     __table_args__ = (
@@ -225,12 +226,22 @@ class SearchWord(Base):
             postgresql_using="gin",
             postgresql_ops={"word": "gin_trgm_ops"},
         ),
+        Index(
+            "ix_search_vocabulary_account_id_letters_trgm",
+            "account_id",
+            "letters",
+            postgresql_using="gin",
+            postgresql_ops={"letters": "gin_trgm_ops"},
+        ),
     )
 
     account_id: Mapped[uuid.UUID] = mapped_column(
         UUID(as_uuid=True), ForeignKey("accounts.id", ondelete="CASCADE")
     )
     word: Mapped[str] = mapped_column(Text)
+    # The word's letters sorted (code point order): found by trigrams when swapped letters
+    # leave the word itself few in common with the query word.
+    letters: Mapped[str] = mapped_column(Text)
     tree_count: Mapped[int] = mapped_column(Integer)
 
 

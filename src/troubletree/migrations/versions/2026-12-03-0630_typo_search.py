@@ -65,6 +65,7 @@ def upgrade() -> None:
         "search_vocabulary",
         h.uuid_ref("account_id"),
         sa.Column("word", sa.Text(), nullable=False),
+        sa.Column("letters", sa.Text(), nullable=False),
         sa.Column("tree_count", sa.Integer(), nullable=False),
         h.fk("search_vocabulary", "account_id", "accounts", ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("account_id", "word", name=op.f("pk_search_vocabulary")),
@@ -76,9 +77,18 @@ def upgrade() -> None:
         postgresql_using="gin",
         postgresql_ops={"word": "gin_trgm_ops"},
     )
+    op.create_index(
+        "ix_search_vocabulary_account_id_letters_trgm",
+        "search_vocabulary",
+        ["account_id", "letters"],
+        postgresql_using="gin",
+        postgresql_ops={"letters": "gin_trgm_ops"},
+    )
     op.execute(
-        "INSERT INTO search_vocabulary (account_id, word, tree_count) "
-        "SELECT t.account_id, w, count(*) FROM trees t, unnest(t.search_spellings) AS w "
+        "INSERT INTO search_vocabulary (account_id, word, letters, tree_count) "
+        "SELECT t.account_id, w, array_to_string(ARRAY(SELECT c FROM regexp_split_to_table(w, '') "
+        "AS c ORDER BY c COLLATE \"C\"), ''), count(*) "
+        "FROM trees t, unnest(t.search_spellings) AS w "
         "WHERE t.deleted_at IS NULL GROUP BY t.account_id, w"
     )
     op.create_table(

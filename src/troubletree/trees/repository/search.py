@@ -189,15 +189,21 @@ async def count_words(db: AsyncSession, account_id: uuid.UUID, changes: WordChan
     given = (
         func.unnest(
             bindparam("words", [w for w, _ in changes], type_=ARRAY(Text)),
+            bindparam("letters", [letters_key(w) for w, _ in changes], type_=ARRAY(Text)),
             bindparam("changes", [n for _, n in changes], type_=ARRAY(Integer)),
         )
-        .table_valued(column("word", Text), column("change", Integer), with_ordinality="n")
+        .table_valued(
+            column("word", Text),
+            column("letters", Text),
+            column("change", Integer),
+            with_ordinality="n",
+        )
         .render_derived(name="given")
     )
     account = bindparam("account_id", account_id, type_=SearchWord.account_id.type)
     insert = pg_insert(SearchWord).from_select(
-        ["account_id", "word", "tree_count"],
-        select(account, given.c.word, given.c.change).order_by(given.c.n),
+        ["account_id", "word", "letters", "tree_count"],
+        select(account, given.c.word, given.c.letters, given.c.change).order_by(given.c.n),
     )
     await db.execute(
         insert.on_conflict_do_update(
@@ -230,7 +236,8 @@ LEVENSHTEIN_CAP = 4
 # short word spoils most of its trigrams ("wfii" and "wifi" share one of nine).
 CANDIDATE_SIMILARITY = 0.1
 QUERY_WORD = re.compile(r"[^\W_]+")
-CORRECTABLE = re.compile(r"[^\W\d_]{4,30}")
+# Words corrected: letters only; three of them may be a four-letter word with one missing.
+CORRECTABLE = re.compile(r"[^\W\d_]{3,30}")
 
 
 def edit_budget(length: int) -> int:
@@ -240,24 +247,39 @@ def edit_budget(length: int) -> int:
 
 
 def edit_distance(a: str, b: str, limit: int) -> int:
-    """Damerau-Levenshtein distance (optimal string alignment: a letter missing, extra or
-    changed, or two neighbours swapped, each one edit), or limit + 1 once it must exceed
-    `limit`."""
+    """Damerau-Levenshtein distance: the fewest letters missing, extra or changed, or pairs of
+    neighbours swapped, that turn `a` into `b` (a swap may be next to another edit:
+    "payment" -> "paymte" is two). `limit + 1` when it is more than `limit`."""
     if abs(len(a) - len(b)) > limit:
         return limit + 1
-    before: list[int] = []
-    previous = list(range(len(b) + 1))
+    far = len(a) + len(b)
+    d = [[far] * (len(b) + 2)] + [[far] + [0] * (len(b) + 1) for _ in range(len(a) + 1)]
+    for i in range(len(a) + 1):
+        d[i + 1][1] = i
+    for j in range(len(b) + 1):
+        d[1][j + 1] = j
+    last_row: dict[str, int] = {}
     for i in range(1, len(a) + 1):
-        row = [i] + [0] * len(b)
+        last_col = 0
         for j in range(1, len(b) + 1):
-            cost = 0 if a[i - 1] == b[j - 1] else 1
-            row[j] = min(previous[j] + 1, row[j - 1] + 1, previous[j - 1] + cost)
-            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
-                row[j] = min(row[j], before[j - 2] + 1)
-        if min(row) > limit:
-            return limit + 1
-        before, previous = previous, row
-    return min(previous[-1], limit + 1)
+            i1, j1 = last_row.get(b[j - 1], 0), last_col
+            cost = 1
+            if a[i - 1] == b[j - 1]:
+                cost, last_col = 0, j
+            d[i + 1][j + 1] = min(
+                d[i][j] + cost,
+                d[i + 1][j] + 1,
+                d[i][j + 1] + 1,
+                d[i1][j1] + (i - i1 - 1) + 1 + (j - j1 - 1),
+            )
+        last_row[a[i - 1]] = i
+    return min(d[len(a) + 1][len(b) + 1], limit + 1)
+
+
+def letters_key(word: str) -> str:
+    """The word's letters in code point order: the same for a word and its spellings with
+    letters swapped, which share few trigrams ("uqiclky", "quickly")."""
+    return "".join(sorted(word))
 
 
 @dataclass(frozen=True)
@@ -265,6 +287,9 @@ class QueryWord:
     text: str  # as typed, lower-cased
     spellings: tuple[str, ...]  # the text, then the vocabulary's words within its budget
     suggestion: str | None = None  # the nearest vocabulary word, for "did you mean"
+    # One of its spellings is a stop word, which the text search does not index: the word
+    # may be that one, so it narrows nothing ("hwen" may be "when").
+    is_stop: bool = False
 
 
 @dataclass(frozen=True)
@@ -276,13 +301,24 @@ class ExpandedQuery:
     @property
     def has_typos(self) -> bool:
         """Whether some word has other spellings (else the typo tiers have nothing to add)."""
-        return any(len(w.spellings) > 1 for w in self.words)
+        return any(len(w.spellings) > 1 for w in self.words) and bool(self._narrowing)
+
+    @property
+    def _narrowing(self) -> list[QueryWord]:
+        return [w for w in self.words if not w.is_stop]
 
     @property
     def tsquery(self) -> str:
         """For `to_tsquery`: each spelling quoted (they are letters and digits only), so
         the configuration stems them as it stems the trees' text."""
-        return " & ".join("(" + " | ".join(f"'{s}'" for s in w.spellings) + ")" for w in self.words)
+        return " & ".join(
+            "(" + " | ".join(f"'{s}'" for s in w.spellings) + ")" for w in self._narrowing
+        )
+
+    @property
+    def corrected(self) -> str:
+        """The query with each word's nearest spelling: what a title hit is compared with."""
+        return " ".join(w.spellings[1] if len(w.spellings) > 1 else w.text for w in self.words)
 
     @property
     def patterns(self) -> list[str]:
@@ -290,7 +326,7 @@ class ExpandedQuery:
         pre-test): per word, the first three letters of any of its spellings."""
         return [
             "(" + "|".join(sorted({s[:3] for s in w.spellings})) + ")"
-            for w in self.words
+            for w in self._narrowing
             if min(len(s) for s in w.spellings) >= 3
         ] or [""]
 
@@ -312,62 +348,111 @@ def query_words(q: str) -> list[str]:
     return [w.lower() for w in QUERY_WORD.findall(q)][:MAX_QUERY_WORDS]
 
 
+def _is_stop(word: Any) -> ColumnElement[bool]:
+    """The configuration indexes nothing of this word."""
+    return func.numnode(func.plainto_tsquery(CONFIG, word)) == 0
+
+
 @functools.cache
 def candidates_statement() -> Select[*tuple[Any, ...]]:
-    """Per query word (`words`, with its position `n`), the account's vocabulary words most
-    similar to it by trigrams (`ix_search_vocabulary_account_id_word_trgm`, with
-    `pg_trgm.similarity_threshold` from SEARCH_SETTINGS) that are within LEVENSHTEIN_CAP."""
+    """Per query word (`words` with their `letters_key`s, position `n`): whether it is a
+    stop word, and the account's vocabulary words most similar to it by trigrams, of the
+    word or of its sorted letters (`ix_search_vocabulary_account_id_*_trgm`, with
+    `pg_trgm.similarity_threshold` from SEARCH_SETTINGS), within LEVENSHTEIN_CAP (their
+    Levenshtein distance, a swap counting two)."""
     given = (
-        func.unnest(bindparam("words", type_=ARRAY(Text)))
-        .table_valued(column("word", Text), with_ordinality="n")
+        func.unnest(bindparam("words", type_=ARRAY(Text)), bindparam("letters", type_=ARRAY(Text)))
+        .table_valued(column("word", Text), column("letters", Text), with_ordinality="n")
         .render_derived(name="q")
     )
     account_id = bindparam("account_id", type_=SearchWord.account_id.type)
     typed = given.c.word
+    distance = func.levenshtein_less_equal(SearchWord.word, typed, LEVENSHTEIN_CAP)
+    similar = func.greatest(
+        func.similarity(SearchWord.word, typed),
+        func.similarity(SearchWord.letters, given.c.letters),
+    )
     near = (
-        scoped(select(SearchWord.word, SearchWord.tree_count), SearchWord, account_id)
+        scoped(
+            select(
+                SearchWord.word,
+                SearchWord.tree_count,
+                distance.label("distance"),
+                _is_stop(SearchWord.word).label("is_stop"),
+            ),
+            SearchWord,
+            account_id,
+        )
         .where(
-            SearchWord.word.op("%", is_comparison=True)(typed),
+            or_(
+                SearchWord.word.op("%", is_comparison=True)(typed),
+                SearchWord.letters.op("%", is_comparison=True)(given.c.letters),
+            ),
             func.length(SearchWord.word).between(
                 func.length(typed) - LEVENSHTEIN_CAP // 2, func.length(typed) + LEVENSHTEIN_CAP // 2
             ),
-            func.levenshtein_less_equal(SearchWord.word, typed, LEVENSHTEIN_CAP) <= LEVENSHTEIN_CAP,
+            distance <= LEVENSHTEIN_CAP,
         )
-        .order_by(func.similarity(SearchWord.word, typed).desc(), SearchWord.tree_count.desc())
+        .order_by(similar.desc(), SearchWord.tree_count.desc())
         .limit(CANDIDATES_PER_WORD)
         .lateral("near")
     )
     return (
-        select(given.c.n, near.c.word, near.c.tree_count)
+        select(
+            given.c.n,
+            _is_stop(typed).label("typed_is_stop"),
+            near.c.word,
+            near.c.tree_count,
+            near.c.distance,
+            near.c.is_stop,
+        )
         .select_from(given)
-        .join(near, literal(True))
+        .outerjoin(near, literal(True))
     )
 
 
 def expand(words: Sequence[str], candidates: Sequence[Row[*tuple[Any, ...]]]) -> ExpandedQuery:
     """Each query word with the vocabulary's words within its edit budget: one edit in words
     of 4-6 letters, two in longer ones (the longer of the two spellings counts, so a missing
-    letter does not shrink the budget). A word the vocabulary holds as typed is taken as
-    meant. `suggestion`: for a word the vocabulary lacks, its nearest word within the
-    budget plus one, the most used of equals."""
-    near: dict[int, list[tuple[str, int]]] = {}
-    for n, word, count in candidates:
-        near.setdefault(int(n) - 1, []).append((word, int(count)))
+    letter does not shrink the budget). A word the vocabulary holds as typed stands only for
+    the words more trees hold (a typo some tree carries, "rotuer", still finds "router";
+    "router" does not find "rotuer"). `suggestion`, for a word the vocabulary lacks: its
+    nearest word within the budget plus one, the most used of equals."""
+    near: dict[int, list[Row[*tuple[Any, ...]]]] = {}
+    typed_stop: dict[int, bool] = {}
+    for row in candidates:
+        typed_stop[int(row.n) - 1] = bool(row.typed_is_stop)
+        if row.word is not None:
+            near.setdefault(int(row.n) - 1, []).append(row)
     out = []
     for i, typed in enumerate(words):
         found = near.get(i, [])
-        if not CORRECTABLE.fullmatch(typed) or any(w == typed for w, _ in found):
-            out.append(QueryWord(typed, (typed,)))
+        if not CORRECTABLE.fullmatch(typed):
+            out.append(QueryWord(typed, (typed,), is_stop=typed_stop.get(i, False)))
             continue
+        held = max((r.tree_count for r in found if r.word == typed), default=0)
         scored = []
-        for word, count in found:
-            budget = edit_budget(max(len(word), len(typed)))
-            distance = edit_distance(typed, word, budget + 1)
+        for r in found:
+            if r.tree_count <= held:
+                continue
+            budget = edit_budget(max(len(r.word), len(typed)))
+            # Levenshtein is never below Damerau-Levenshtein: within it, within both.
+            distance = (
+                r.distance if r.distance <= budget else edit_distance(typed, r.word, budget + 1)
+            )
             if distance <= budget + 1:
-                scored.append((distance, -count, word, budget))
+                scored.append((distance, -r.tree_count, r.word, budget, bool(r.is_stop)))
         scored.sort()
-        within = tuple(word for distance, _, word, budget in scored if distance <= budget)
-        out.append(QueryWord(typed, (typed, *within), scored[0][2] if scored else None))
+        within = [(word, stop) for distance, _, word, budget, stop in scored if distance <= budget]
+        suggestion = scored[0][2] if scored and not held and len(typed) >= 4 else None
+        out.append(
+            QueryWord(
+                typed,
+                (typed, *(word for word, _ in within)),
+                suggestion,
+                is_stop=typed_stop.get(i, False) or any(stop for _, stop in within),
+            )
+        )
     return ExpandedQuery(tuple(out))
 
 
@@ -376,10 +461,8 @@ async def expand_query(db: AsyncSession, account_id: uuid.UUID, q: str) -> Expan
     words = query_words(q)
     if not any(CORRECTABLE.fullmatch(w) for w in words):
         return ExpandedQuery(tuple(QueryWord(w, (w,)) for w in words))
-    rows = (
-        await db.execute(candidates_statement(), {"words": words, "account_id": account_id})
-    ).all()
-    return expand(words, rows)
+    params = {"words": words, "letters": [letters_key(w) for w in words], "account_id": account_id}
+    return expand(words, (await db.execute(candidates_statement(), params)).all())
 
 
 # --------------------------------------------------------------------------- search
@@ -535,7 +618,9 @@ def search_statement(
        collected and sorted; words with more matches (`common`, from the probe) walk the
        usage index instead, which fills a page after a few hundred rows at most;
     2. and 3. the same with each query word standing for its spellings in the account's
-       vocabulary within its typing-error budget (`typos`);
+       vocabulary within its typing-error budget (`typos`); title and tag hits rank by
+       that match and by how like the query's nearest spellings (`corrected`) the title
+       reads;
     4. titles within trigram word-similarity of the query (`ix_trees_title_trgm`).
 
     Filters (status, category, tags) narrow every tier. Highlights, snippets and tags are
@@ -621,7 +706,14 @@ def search_statement(
         tiers.append(
             arm(
                 TIER_TYPO_HEAD,
-                (func.ts_rank(Tree.search_head, queries.typos) * TYPO_WEIGHT).cast(Float),
+                # The query's nearest spellings spelled out like the title rank first.
+                (
+                    (
+                        func.ts_rank(Tree.search_head, queries.typos)
+                        + func.similarity(Tree.title, bindparam("corrected", type_=String))
+                    )
+                    * TYPO_WEIGHT
+                ).cast(Float),
                 *queries.conditions(TIER_TYPO_HEAD),
                 fewer_than_needed(*tiers),
             ).cte("typo_head")
@@ -764,7 +856,9 @@ def search_params(
 ) -> dict[str, Any]:
     params: dict[str, Any] = {"account_id": account_id, "q": q, "need": limit}
     if expanded is not None and expanded.has_typos:
-        params.update(typos=expanded.tsquery, typo_patterns=expanded.patterns)
+        params.update(
+            typos=expanded.tsquery, typo_patterns=expanded.patterns, corrected=expanded.corrected
+        )
     if filters is not None:
         if filters.status is not None:
             params["status"] = filters.status.value
