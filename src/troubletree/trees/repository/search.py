@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import re
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -232,6 +232,9 @@ MAX_QUERY_WORDS = 8
 # swaps as one edit, runs on these few in Python.
 CANDIDATES_PER_WORD = 40
 LEVENSHTEIN_CAP = 4
+# How much longer or shorter than the query word a candidate may be: two letters within the
+# budget, three for a suggestion.
+LENGTH_REACH = 3
 # Trigram similarity a vocabulary word needs to be a candidate: low, because one change in a
 # short word spoils most of its trigrams ("wfii" and "wifi" share one of nine).
 CANDIDATE_SIMILARITY = 0.1
@@ -389,7 +392,7 @@ def candidates_statement() -> Select[*tuple[Any, ...]]:
                 SearchWord.letters.op("%", is_comparison=True)(given.c.letters),
             ),
             func.length(SearchWord.word).between(
-                func.length(typed) - LEVENSHTEIN_CAP // 2, func.length(typed) + LEVENSHTEIN_CAP // 2
+                func.length(typed) - LENGTH_REACH, func.length(typed) + LENGTH_REACH
             ),
             distance <= LEVENSHTEIN_CAP,
         )
@@ -747,7 +750,7 @@ def search_statement(
     )
     # What the page highlights: the query as typed for exact hits, its spellings for the
     # others.
-    is_typo = hits.c.tier.in_([TIER_TYPO_HEAD, TIER_TYPO_NODES]) if typos else false()
+    is_typo = hits.c.tier.between(TIER_TYPO_HEAD, TIER_TYPO_NODES) if typos else false()
     shown = case((is_typo, queries.typos), else_=queries.exact) if typos else queries.exact
 
     # The snippet: the description where it matches; else, when the version's node text
@@ -875,10 +878,9 @@ def statement_for(
     after: SearchCursor | None,
     filters: SearchFilters,
     expanded: ExpandedQuery,
-    probe: Row[*tuple[Any, ...]],
+    counts: Mapping[str, Any],
 ) -> Select[*tuple[Any, ...]]:
-    """The cached search statement the probe's counts call for."""
-    counts = probe._mapping
+    """The cached search statement the probe's counts (its row as a mapping) call for."""
     return search_statement(
         published_only,
         after[0] if after else None,
@@ -905,7 +907,7 @@ async def search_trees(
     params = search_params(account_id, q, expanded, after=after, limit=limit, filters=filters)
     probe_stmt = search_probe(published_only, filters.shape, expanded.has_typos)
     probe = (await db.execute(probe_stmt, params)).one()
-    stmt = statement_for(published_only, after, filters, expanded, probe)
+    stmt = statement_for(published_only, after, filters, expanded, probe._mapping)
     rows: Sequence[Row[*tuple[Any, ...]]] = (await db.execute(stmt, params)).all()
     return rows, expanded
 
