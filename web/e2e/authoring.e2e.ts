@@ -408,23 +408,35 @@ test('every template is a tree that can be published; one is started and publish
   await expect(card.getByText('Published', { exact: true })).toBeVisible();
 });
 
-test('search forgives a typo in a title; one that finds nothing offers the most used trees', async () => {
+test('search forgives typing errors in every word; one that finds nothing offers "did you mean", the most used trees, and is listed for authors', async () => {
   const laptopCard = page
     .getByRole('list', { name: 'Trees', exact: true })
     .getByRole('listitem')
     .filter({ has: page.getByRole('heading', { name: "Laptop won't power on" }) });
-  // One letter changed: found anyway.
-  await page.getByLabel('Search trees').fill('labtop');
+  // A letter changed in one word, two swapped in another: found anyway.
+  await page.getByLabel('Search trees').fill('labtop pwoer');
   await expect(laptopCard).toHaveCount(1);
-  // Nothing near: the query is said back, with the most used trees.
-  await page.getByLabel('Search trees').fill('zzqxv');
+  await screenshot(page, 'library-search-typos-forgiven');
+  // Too far from any word to be forgiven, near enough to be suggested.
+  await page.getByLabel('Search trees').fill('chargerxyz');
   const empty = page.getByRole('region', { name: 'No results' });
-  await expect(empty).toContainText('No tree matches “zzqxv”.');
+  await expect(empty).toContainText('No tree matches “chargerxyz”.');
+  await expect(empty).toContainText('Did you mean charger?');
   const popular = empty.getByRole('list', { name: 'Most used trees' });
   await expect(popular.getByRole('listitem').first()).toContainText(TREE);
   await expect(popular.getByRole('listitem').first()).toContainText('(used 1 time)');
+  // Authors see what was searched for in vain.
+  const misses = page.getByRole('list', { name: 'Searches that found nothing' });
+  await expect(misses.getByRole('listitem').filter({ hasText: 'chargerxyz' })).toContainText('(1 time, last');
+  await screenshot(page, 'library-search-did-you-mean');
+  await empty.getByRole('button', { name: 'charger', exact: true }).click();
+  await expect(page.getByLabel('Search trees')).toHaveValue('charger');
+  await expect(laptopCard).toHaveCount(1);
+  // Nothing near: the query is said back, with the most used trees, which open their start screens.
+  await page.getByLabel('Search trees').fill('zzqxv');
+  await expect(empty).toContainText('No tree matches “zzqxv”.');
+  await expect(empty).not.toContainText('Did you mean');
   await screenshot(page, 'library-search-empty-most-used');
-  // The most used trees open their start screens.
   await popular.getByRole('link', { name: TREE }).click();
   await expect(page).toHaveURL(/\/trees\/[0-9a-f-]{36}\/start$/);
   await expect(page.getByText('Are the router lights on?').first()).toBeVisible();
@@ -432,4 +444,5 @@ test('search forgives a typo in a title; one that finds nothing offers the most 
   await empty.getByRole('button', { name: 'Clear the search' }).click();
   await expect(page.getByLabel('Search trees')).toHaveValue('');
   await expect(laptopCard).toHaveCount(1);
+  await expect(misses.getByRole('listitem').filter({ hasText: 'zzqxv' })).toBeVisible();
 });

@@ -89,3 +89,11 @@ class UnknownTemplate(Unprocessable):
 
     def __init__(self) -> None:
         super().__init__(field="template_id")
+
+
+class InvalidPeriod(Unprocessable):
+    code = "invalid_period"
+    message = "The period ends before it starts: `until` must be later than `since`."
+
+    def __init__(self) -> None:
+        super().__init__(field="until")

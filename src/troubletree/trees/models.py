@@ -19,7 +19,7 @@ from sqlalchemy import (
     UniqueConstraint,
     text,
 )
-from sqlalchemy.dialects.postgresql import JSONB, TSVECTOR, UUID
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB, TSVECTOR, UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
 from troubletree.core.clock import utcnow
@@ -148,6 +148,11 @@ class Tree(CreatedAtMixin, Base):
     search_head: Mapped[Any] = mapped_column(
         TSVECTOR, server_default=text("''::tsvector"), deferred=True, deferred_raiseload=True
     )
+    # The words of all that text as typed (lower-cased, unstemmed, letters only, sorted): what
+    # the tree adds to the account's search vocabulary (`SearchWord`).
+    search_spellings: Mapped[list[str]] = mapped_column(
+        ARRAY(Text), server_default=text("'{}'::text[]"), deferred=True, deferred_raiseload=True
+    )
     created_by: Mapped[uuid.UUID | None] = mapped_column(
         UUID(as_uuid=True), ForeignKey("users.id", ondelete="SET NULL"), index=True
     )
@@ -190,6 +195,10 @@ class TreeVersion(Base):
     search_nodes: Mapped[Any] = mapped_column(
         TSVECTOR, server_default=text("''::tsvector"), deferred=True, deferred_raiseload=True
     )
+    # The node text's words as typed (see Tree.search_spellings), written with the version.
+    search_spellings: Mapped[list[str]] = mapped_column(
+        ARRAY(Text), server_default=text("'{}'::text[]"), deferred=True, deferred_raiseload=True
+    )
     changelog: Mapped[str] = mapped_column(String(500), default="", server_default="")
     published_by: Mapped[uuid.UUID | None] = mapped_column(
         UUID(as_uuid=True), ForeignKey("users.id", ondelete="SET NULL")
@@ -197,3 +206,56 @@ class TreeVersion(Base):
     published_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), default=utcnow, server_default=text("now()")
     )
+
+
+class SearchWord(Base):
+    """The account's search vocabulary: every word (as typed, see `Tree.search_spellings`) of
+    its live trees, with how many of them hold it. Changed only by adding the differences a
+    transaction made to its trees' spellings, as that transaction's last write and in word
+    order (`repository.search.count_words`); words no tree holds any more are deleted. Typo
+    tolerant search looks query words up here (trigram indexes on the word and on its
+    sorted letters, then edit distance)."""
+
+    __tablename__ = "search_vocabulary"
+    __table_args__ = (
+        PrimaryKeyConstraint("account_id", "word", name="pk_search_vocabulary"),
+        Index(
+            "ix_search_vocabulary_account_id_word_trgm",
+            "account_id",
+            "word",
+            postgresql_using="gin",
+            postgresql_ops={"word": "gin_trgm_ops"},
+        ),
+        Index(
+            "ix_search_vocabulary_account_id_letters_trgm",
+            "account_id",
+            "letters",
+            postgresql_using="gin",
+            postgresql_ops={"letters": "gin_trgm_ops"},
+        ),
+    )
+
+    account_id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("accounts.id", ondelete="CASCADE")
+    )
+    word: Mapped[str] = mapped_column(Text)
+    # The word's letters sorted (code point order): found by trigrams when swapped letters
+    # leave the word itself few in common with the query word.
+    letters: Mapped[str] = mapped_column(Text)
+    tree_count: Mapped[int] = mapped_column(Integer)
+
+
+class EmptySearch(CreatedAtMixin, Base):
+    """A search that found nothing: what the account's trees are missing."""
+
+    __tablename__ = "empty_searches"
+    __table_args__ = (Index("ix_empty_searches_account_id_created_at", "account_id", "created_at"),)
+
+    id: Mapped[UUIDPk]
+    account_id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("accounts.id", ondelete="CASCADE")
+    )
+    user_id: Mapped[uuid.UUID | None] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    query: Mapped[str] = mapped_column(String(200))

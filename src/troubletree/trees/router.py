@@ -6,6 +6,7 @@ import uuid
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Query, Response, status
+from pydantic import AwareDatetime
 
 from troubletree.accounts.dependencies import AccountAdmin, Author, CurrentMember
 from troubletree.auth.dependencies import Client
@@ -21,6 +22,7 @@ from troubletree.trees.schemas import (
     CategoryCreate,
     CategoryRead,
     CategoryUpdate,
+    EmptySearchRead,
     FromTemplate,
     PublishRequest,
     RestoreRequest,
@@ -88,13 +90,32 @@ async def search_trees(
     cursor: Cursor = None,
     limit: Annotated[int, Query(ge=1, le=50)] = 20,
 ) -> SearchPage:
-    """Full-text search in your account: matches in the title or tags first (ranked, title
-    above tags), then matches in the category, description or step text of the current
-    version (most used first), then titles spelled like the query (typos). `status`,
-    `category_id` and `tag` narrow every tier, as in the list. Titles and snippets come back
-    as parts marked `match`, never as markup. Technicians find published trees only."""
+    """Full-text search in your account that forgives typing errors. Every word of the query
+    must match (in the title, tags, category, description or step text of the current
+    version); a word may have a letter missing, extra or changed, or two swapped (one such
+    error in words of 4-6 letters, two in longer ones), matched against the words your
+    trees hold. Exact matches come first: in the title or tags (ranked, title above tags),
+    then elsewhere (most used first); then the same with typing errors forgiven; then titles
+    spelled like the query. `status`, `category_id` and `tag` narrow every tier, as in the
+    list. Titles and snippets come back as parts marked `match`, never as markup.
+    Technicians find published trees only. A first page with nothing found answers
+    `did_you_mean` and, without filters, is recorded for authors (`search/misses`)."""
     filters = SearchFilters(status=status, category_id=category_id, tags=tuple(tag or ()))
     return await search.search_trees(db, caller, q, filters=filters, cursor=cursor, limit=limit)
+
+
+@router.get("/search/misses", responses=error_responses(401, 403, 422))
+async def list_search_misses(
+    caller: Author,
+    db: DB,
+    since: AwareDatetime | None = None,
+    until: AwareDatetime | None = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+) -> list[EmptySearchRead]:
+    """Searches of your account that found nothing, in `[since, until)` (timestamps with a
+    time zone): one entry per query (case-blind) with how often and when last, most frequent
+    first. What your trees are missing; for admins and engineers."""
+    return await search.list_empty_searches(db, caller, since=since, until=until, limit=limit)
 
 
 @router.get("/tags", responses=error_responses(401, 403, 422))

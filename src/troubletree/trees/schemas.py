@@ -271,6 +271,17 @@ class SearchHit(BaseModel):
 class SearchPage(BaseModel):
     items: list[SearchHit]
     next_cursor: str | None
+    did_you_mean: str | None = Field(
+        default=None,
+        description="Nothing found: the query with each word the account's trees do not "
+        "hold replaced by the nearest word they do (null when no word changes).",
+    )
+
+
+class EmptySearchRead(BaseModel):
+    query: str = Field(description="The query (as last typed, for queries differing in case).")
+    count: int = Field(description="How often it was searched in the period.")
+    last_searched_at: datetime
 
 
 class ValidationReport(BaseModel):

@@ -1,13 +1,16 @@
-"""Tree search: ranked full text over title, tags, category, description and node text, with
-typo-tolerant titles and highlights as plain parts (the SQL is in `repository/search.py`)."""
+"""Tree search: ranked full text over title, tags, category, description and node text that
+forgives typing errors, with highlights as plain parts; searches that found nothing, kept for
+authors (the SQL is in `repository/search.py`)."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from troubletree.accounts.caller import Caller
+from troubletree.core.clock import utcnow
 from troubletree.core.pagination import (
     decode_cursor,
     encode_cursor,
@@ -15,10 +18,12 @@ from troubletree.core.pagination import (
     number_key,
     page_of,
 )
+from troubletree.trees.exceptions import InvalidPeriod
 from troubletree.trees.repository import search as search_queries
 from troubletree.trees.repository.search import HIGHLIGHT_START, HIGHLIGHT_STOP
 from troubletree.trees.schemas import (
     CategoryRef,
+    EmptySearchRead,
     HighlightPart,
     SearchHit,
     SearchPage,
@@ -68,11 +73,15 @@ async def search_trees(
     cursor: str | None,
     limit: int,
 ) -> SearchPage:
+    """A page of hits. The first page of a search that finds nothing answers `did_you_mean`
+    and, when no filter narrowed it, is recorded as an empty search."""
     after = decode_cursor("search", cursor, _search_key)
-    rows = await search_queries.search_trees(
+    query = q.strip()
+    filters = filters or search_queries.SearchFilters()
+    rows, expanded = await search_queries.search_trees(
         db,
         caller.account_id,
-        q.strip(),
+        query,
         published_only=not caller.is_author,
         after=(*after[0], after[1]) if after else None,
         limit=limit + 1,
@@ -103,10 +112,37 @@ async def search_trees(
                 created_at=r.created_at,
                 updated_at=r.updated_at,
             ),
-            score=r.score,
+            score=r.shown_score,
             title_highlight=highlight_parts(r.title_highlight or ""),
             snippet=highlight_parts(r.snippet or ""),
         )
         for r in page
     ]
-    return SearchPage(items=items, next_cursor=next_cursor)
+    if items or cursor is not None:
+        return SearchPage(items=items, next_cursor=next_cursor)
+    if filters.is_empty:
+        await search_queries.record_empty_search(
+            db, caller.account_id, caller.user_id, query, utcnow()
+        )
+    return SearchPage(items=[], next_cursor=None, did_you_mean=expanded.did_you_mean)
+
+
+async def list_empty_searches(
+    db: AsyncSession,
+    caller: Caller,
+    *,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    limit: int = 50,
+) -> list[EmptySearchRead]:
+    """The account's searches that found nothing (what its trees are missing), one entry
+    per query, most frequent first. Shared by the search API and the account's insights."""
+    if since is not None and until is not None and until <= since:
+        raise InvalidPeriod()
+    rows = await search_queries.empty_searches(
+        db, caller.account_id, since=since, until=until, limit=limit
+    )
+    return [
+        EmptySearchRead(query=r.query, count=r.count, last_searched_at=r.last_searched_at)
+        for r in rows
+    ]

@@ -238,7 +238,8 @@ async def create_draft(
     await tag_queries.set_tree_tags(
         db, tree.id, await taxonomy.wanted_tags(db, caller, tag_names, tag_ids)
     )
-    await search_queries.refresh_search(db, caller.account_id, [tree.id])
+    words = await search_queries.refresh_search(db, caller.account_id, [tree.id])
+    await search_queries.count_words(db, caller.account_id, words)  # the last write
     return await tree_detail(db, caller, tree.id)
 
 
@@ -297,7 +298,8 @@ async def update_tree(db: AsyncSession, caller: Caller, tree: Tree, body: TreeUp
             db, tree.id, await taxonomy.wanted_tags(db, caller, body.tags or [], tag_ids)
         )
     if tags_given or fields & {"title", "description", "category_id"}:
-        await search_queries.refresh_search(db, caller.account_id, [tree.id])
+        words = await search_queries.refresh_search(db, caller.account_id, [tree.id])
+        await search_queries.count_words(db, caller.account_id, words)  # the last write
     return await tree_detail(db, caller, tree.id)
 
 
@@ -310,6 +312,8 @@ async def delete_tree(
         raise TreeNotFound()
     await tag_queries.set_tree_tags(db, tree_id, set())
     await audit.record_member_action(db, "tree_deleted", caller, client, str(tree_id))
+    words = await search_queries.forget_words(db, caller.account_id, tree_id)
+    await search_queries.count_words(db, caller.account_id, words)  # the last write
 
 
 async def _problems(
@@ -394,10 +398,11 @@ async def publish_tree(
             "updated_at": now,
         },
     )
-    await search_queries.refresh_search(db, caller.account_id, [tree.id])
+    words = await search_queries.refresh_search(db, caller.account_id, [tree.id])
     await audit.record_member_action(
         db, "tree_published", caller, client, str(tree.id), version=number
     )
+    await search_queries.count_words(db, caller.account_id, words)  # the last write
     return version_read(version)
 
 

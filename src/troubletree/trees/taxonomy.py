@@ -106,7 +106,8 @@ async def rename_category(
     ):
         raise CategoryExists(field="name")
     trees = await category_queries.trees_in_category(db, caller.account_id, category_id)
-    await search_queries.refresh_search(db, caller.account_id, trees)
+    words = await search_queries.refresh_search(db, caller.account_id, trees)
+    await search_queries.count_words(db, caller.account_id, words)  # the last write
     category = await category_queries.get_category(db, caller.account_id, category_id)
     assert category is not None
     return CategoryRead(
@@ -124,7 +125,8 @@ async def delete_category(db: AsyncSession, caller: Caller, category_id: uuid.UU
         raise CategoryNotFound()
     trees = await category_queries.clear_category(db, caller.account_id, category_id)
     await category_queries.delete_category(db, caller.account_id, category_id)
-    await search_queries.refresh_search(db, caller.account_id, trees)
+    words = await search_queries.refresh_search(db, caller.account_id, trees)
+    await search_queries.count_words(db, caller.account_id, words)  # the last write
 
 
 async def list_tags(

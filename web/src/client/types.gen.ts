@@ -392,6 +392,28 @@ export type Edge = {
 };
 
 /**
+ * EmptySearchRead
+ */
+export type EmptySearchRead = {
+    /**
+     * Count
+     *
+     * How often it was searched in the period.
+     */
+    count: number;
+    /**
+     * Last Searched At
+     */
+    last_searched_at: string;
+    /**
+     * Query
+     *
+     * The query (as last typed, for queries differing in case).
+     */
+    query: string;
+};
+
+/**
  * ErrorBody
  */
 export type ErrorBody = {
@@ -1343,6 +1365,12 @@ export type SearchMatch = {
  * SearchPage
  */
 export type SearchPage = {
+    /**
+     * Did You Mean
+     *
+     * Nothing found: the query with each word the account's trees do not hold replaced by the nearest word they do (null when no word changes).
+     */
+    did_you_mean?: string | null;
     /**
      * Items
      */
@@ -4405,6 +4433,54 @@ export type TreesSearchTreesResponses = {
 };
 
 export type TreesSearchTreesResponse = TreesSearchTreesResponses[keyof TreesSearchTreesResponses];
+
+export type TreesListSearchMissesData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * Since
+         */
+        since?: string | null;
+        /**
+         * Until
+         */
+        until?: string | null;
+        /**
+         * Limit
+         */
+        limit?: number;
+    };
+    url: '/api/v1/trees/search/misses';
+};
+
+export type TreesListSearchMissesErrors = {
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse;
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse;
+    /**
+     * Unprocessable Entity
+     */
+    422: ErrorResponse;
+};
+
+export type TreesListSearchMissesError = TreesListSearchMissesErrors[keyof TreesListSearchMissesErrors];
+
+export type TreesListSearchMissesResponses = {
+    /**
+     * Response Trees-List Search Misses
+     *
+     * Successful Response
+     */
+    200: Array<EmptySearchRead>;
+};
+
+export type TreesListSearchMissesResponse = TreesListSearchMissesResponses[keyof TreesListSearchMissesResponses];
 
 export type TreesListTagsData = {
     body?: never;

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import functools
+import re
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import (
@@ -15,11 +17,14 @@ from sqlalchemy import (
     Row,
     Select,
     String,
+    Text,
     all_,
     and_,
+    any_,
     bindparam,
     case,
     column,
+    delete,
     false,
     func,
     literal,
@@ -31,7 +36,8 @@ from sqlalchemy import (
     union_all,
     update,
 )
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql.elements import BindParameter
@@ -39,6 +45,8 @@ from sqlalchemy.sql.elements import BindParameter
 from troubletree.core.queries import escape_like_sql, scoped
 from troubletree.trees.models import (
     Category,
+    EmptySearch,
+    SearchWord,
     Tag,
     Tree,
     TreeStatus,
@@ -46,7 +54,7 @@ from troubletree.trees.models import (
     TreeVersion,
 )
 from troubletree.trees.repository.tags import carrying_tag
-from troubletree.trees.repository.trees import CONFIG, is_live
+from troubletree.trees.repository.trees import CONFIG, is_live, spellings_sql
 
 HIGHLIGHT_START = "\ue000"
 HIGHLIGHT_STOP = "\ue001"
@@ -64,6 +72,9 @@ WORD_SIMILARITY_THRESHOLD = 0.5
 
 # --------------------------------------------------------------------------- search vector
 
+# Words whose number of trees changed: (word, change), in word order.
+WordChanges = list[tuple[str, int]]
+
 
 def _weighted(text_value: Any, weight: str) -> ColumnElement[Any]:
     return func.setweight(func.to_tsvector(CONFIG, text_value), literal_column(f"'{weight}'"))
@@ -71,41 +82,397 @@ def _weighted(text_value: Any, weight: str) -> ColumnElement[Any]:
 
 async def refresh_search(
     db: AsyncSession, account_id: uuid.UUID, tree_ids: Sequence[uuid.UUID]
-) -> None:
-    """Recomputes the search vectors of these trees: `search_head` from title (A) and tags
+) -> WordChanges:
+    """Recomputes the search data of these live trees: `search_head` from title (A) and tags
     (B); `search_vector` from those plus category and description (C) and the node text of
-    the current version (D)."""
+    the current version (D); `search_spellings` from all of it. Returns how the trees'
+    spellings changed, for `count_words` (which the caller runs as its transaction's last
+    write)."""
     if not tree_ids:
-        return
+        return []
     tag_text = (
         select(func.string_agg(Tag.name, literal_column("' '")))
         .join(TreeTag, TreeTag.tag_id == Tag.id)
         .where(TreeTag.tree_id == Tree.id)
+        .correlate(Tree)
         .scalar_subquery()
     )
-    category_name = select(Category.name).where(Category.id == Tree.category_id).scalar_subquery()
-    nodes = (
-        select(TreeVersion.search_nodes)
-        .where(TreeVersion.id == Tree.current_version_id)
+    category_name = (
+        select(Category.name)
+        .where(Category.id == Tree.category_id)
+        .correlate(Tree)
         .scalar_subquery()
+    )
+    version = aliased(TreeVersion)
+    nodes = select(version.search_nodes).where(version.id == Tree.current_version_id)
+    node_words = (
+        select(version.search_spellings)
+        .where(version.id == Tree.current_version_id)
+        .correlate(Tree)
     )
     head = _weighted(Tree.title, "A").op("||")(_weighted(func.coalesce(tag_text, ""), "B"))
     rest = _weighted(func.concat_ws(" ", category_name, Tree.description), "C").op("||")(
-        func.coalesce(nodes, literal_column("''::tsvector"))
+        func.coalesce(nodes.scalar_subquery(), literal_column("''::tsvector"))
+    )
+    own_words = spellings_sql(
+        func.concat_ws(" ", Tree.title, tag_text, category_name, Tree.description)
+    )
+    word = (
+        func.unnest(own_words.op("||")(func.coalesce(node_words.scalar_subquery(), EMPTY_WORDS)))
+        .table_valued(column("w", Text))
+        .render_derived(name="w")
+    )
+    spellings = func.array(select(word.c.w).distinct().order_by(word.c.w).scalar_subquery())
+    return await _changing_words(
+        db,
+        account_id,
+        tree_ids,
+        {"search_head": head, "search_vector": head.op("||")(rest), "search_spellings": spellings},
+        live_only=True,
+    )
+
+
+EMPTY_WORDS = literal_column("'{}'::text[]")
+
+
+async def forget_words(db: AsyncSession, account_id: uuid.UUID, tree_id: uuid.UUID) -> WordChanges:
+    """A (deleted) tree's words leave the vocabulary: its spellings are emptied; the
+    changes for `count_words`."""
+    return await _changing_words(
+        db, account_id, [tree_id], {"search_spellings": EMPTY_WORDS}, live_only=False
+    )
+
+
+async def _changing_words(
+    db: AsyncSession,
+    account_id: uuid.UUID,
+    tree_ids: Sequence[uuid.UUID],
+    values: dict[str, Any],
+    *,
+    live_only: bool,
+) -> WordChanges:
+    """One statement: locks the trees (id order), writes `values`, and sums how their
+    spellings changed (old ones -1, new ones +1, per word)."""
+    old = scoped(select(Tree.id, Tree.search_spellings), Tree, account_id).where(
+        Tree.id.in_(sorted(set(tree_ids)))
+    )
+    if live_only:
+        old = old.where(is_live())
+    before = old.order_by(Tree.id).with_for_update(of=Tree).cte("before")
+    changed = (
+        scoped(update(Tree), Tree, account_id)
+        .where(Tree.id == before.c.id)
+        .values(**values)
+        .returning(before.c.search_spellings.label("old"), Tree.search_spellings.label("new"))
+        .cte("changed")
+    )
+    words = union_all(
+        select(func.unnest(changed.c.new).label("word"), literal(1).label("change")),
+        select(func.unnest(changed.c.old).label("word"), literal(-1).label("change")),
+    ).subquery()
+    total = func.sum(words.c.change)
+    stmt = (
+        select(words.c.word, total).group_by(words.c.word).having(total != 0).order_by(words.c.word)
+    )
+    return [(w, int(n)) for w, n in (await db.execute(stmt)).all()]
+
+
+async def count_words(db: AsyncSession, account_id: uuid.UUID, changes: WordChanges) -> None:
+    """Adds the changes to the account's vocabulary; words no tree holds any more go.
+
+    Run it as the transaction's last write: its row locks are then the last ones taken, in
+    word order (the insert reads the words sorted), so two transactions changing the same
+    words (or a tag and a word) never wait on each other in a circle."""
+    if not changes:
+        return
+    changes = sorted(changes)
+    given = (
+        func.unnest(
+            bindparam("words", [w for w, _ in changes], type_=ARRAY(Text)),
+            bindparam("letters", [letters_key(w) for w, _ in changes], type_=ARRAY(Text)),
+            bindparam("changes", [n for _, n in changes], type_=ARRAY(Integer)),
+        )
+        .table_valued(
+            column("word", Text),
+            column("letters", Text),
+            column("change", Integer),
+            with_ordinality="n",
+        )
+        .render_derived(name="given")
+    )
+    account = bindparam("account_id", account_id, type_=SearchWord.account_id.type)
+    insert = pg_insert(SearchWord).from_select(
+        ["account_id", "word", "letters", "tree_count"],
+        select(account, given.c.word, given.c.letters, given.c.change).order_by(given.c.n),
     )
     await db.execute(
-        scoped(update(Tree), Tree, account_id)
-        .where(Tree.id.in_(list(tree_ids)))
-        .values(search_head=head, search_vector=head.op("||")(rest))
-        .execution_options(synchronize_session=False)
+        insert.on_conflict_do_update(
+            index_elements=[SearchWord.account_id, SearchWord.word],
+            set_={"tree_count": SearchWord.tree_count + insert.excluded.tree_count},
+        )
     )
+    lost = [w for w, n in changes if n < 0]
+    if lost:
+        await db.execute(
+            scoped(delete(SearchWord), SearchWord, account_id)
+            .where(
+                SearchWord.word == any_(bindparam("lost", lost, type_=ARRAY(Text))),
+                SearchWord.tree_count <= 0,
+            )
+            .execution_options(synchronize_session=False)
+        )
+
+
+# --------------------------------------------------------------------------- typing errors
+
+# Query words looked at (the rest are matched exactly, never corrected).
+MAX_QUERY_WORDS = 8
+# Vocabulary words fetched per query word (the most similar by trigrams), and the loose
+# Levenshtein bound they must meet in SQL (a swap counts two there); the exact check, with
+# swaps as one edit, runs on these few in Python.
+CANDIDATES_PER_WORD = 40
+LEVENSHTEIN_CAP = 4
+# How much longer or shorter than the query word a candidate may be: two letters within the
+# budget, three for a suggestion.
+LENGTH_REACH = 3
+# Trigram similarity a vocabulary word needs to be a candidate: low, because one change in a
+# short word spoils most of its trigrams ("wfii" and "wifi" share one of nine).
+CANDIDATE_SIMILARITY = 0.1
+QUERY_WORD = re.compile(r"[^\W_]+")
+# Words corrected: letters only; three of them may be a four-letter word with one missing.
+CORRECTABLE = re.compile(r"[^\W\d_]{3,30}")
+
+
+def edit_budget(length: int) -> int:
+    """Typing errors forgiven in a word of this many letters: none up to 3, one up to 6, two
+    beyond."""
+    return 0 if length < 4 else 1 if length <= 6 else 2
+
+
+def edit_distance(a: str, b: str, limit: int) -> int:
+    """Damerau-Levenshtein distance: the fewest letters missing, extra or changed, or pairs of
+    neighbours swapped, that turn `a` into `b` (a swap may be next to another edit:
+    "payment" -> "paymte" is two). `limit + 1` when it is more than `limit`."""
+    if abs(len(a) - len(b)) > limit:
+        return limit + 1
+    far = len(a) + len(b)
+    d = [[far] * (len(b) + 2)] + [[far] + [0] * (len(b) + 1) for _ in range(len(a) + 1)]
+    for i in range(len(a) + 1):
+        d[i + 1][1] = i
+    for j in range(len(b) + 1):
+        d[1][j + 1] = j
+    last_row: dict[str, int] = {}
+    for i in range(1, len(a) + 1):
+        last_col = 0
+        for j in range(1, len(b) + 1):
+            i1, j1 = last_row.get(b[j - 1], 0), last_col
+            cost = 1
+            if a[i - 1] == b[j - 1]:
+                cost, last_col = 0, j
+            d[i + 1][j + 1] = min(
+                d[i][j] + cost,
+                d[i + 1][j] + 1,
+                d[i][j + 1] + 1,
+                d[i1][j1] + (i - i1 - 1) + 1 + (j - j1 - 1),
+            )
+        last_row[a[i - 1]] = i
+    return min(d[len(a) + 1][len(b) + 1], limit + 1)
+
+
+def letters_key(word: str) -> str:
+    """The word's letters in code point order: the same for a word and its spellings with
+    letters swapped, which share few trigrams ("uqiclky", "quickly")."""
+    return "".join(sorted(word))
+
+
+@dataclass(frozen=True)
+class QueryWord:
+    text: str  # as typed, lower-cased
+    spellings: tuple[str, ...]  # the text, then the vocabulary's words within its budget
+    suggestion: str | None = None  # the nearest vocabulary word, for "did you mean"
+    # One of its spellings is a stop word, which the text search does not index: the word
+    # may be that one, so it narrows nothing ("hwen" may be "when").
+    is_stop: bool = False
+
+
+@dataclass(frozen=True)
+class ExpandedQuery:
+    """A query as the typo tiers take it: each word ORs its spellings, the words AND."""
+
+    words: tuple[QueryWord, ...] = ()
+
+    @property
+    def has_typos(self) -> bool:
+        """Whether some word has other spellings (else the typo tiers have nothing to add)."""
+        return any(len(w.spellings) > 1 for w in self.words) and bool(self._narrowing)
+
+    @property
+    def _narrowing(self) -> list[QueryWord]:
+        return [w for w in self.words if not w.is_stop]
+
+    @property
+    def tsquery(self) -> str:
+        """For `to_tsquery`: each spelling quoted (they are letters and digits only), so
+        the configuration stems them as it stems the trees' text."""
+        return " & ".join(
+            "(" + " | ".join(f"'{s}'" for s in w.spellings) + ")" for w in self._narrowing
+        )
+
+    @property
+    def corrected(self) -> str:
+        """The query with each word's nearest spelling: what a title hit is compared with."""
+        return " ".join(w.spellings[1] if len(w.spellings) > 1 else w.text for w in self.words)
+
+    @property
+    def patterns(self) -> list[str]:
+        """Regular expressions every matching node text holds (the snippet's cheap
+        pre-test): per word, the first three letters of any of its spellings."""
+        return [
+            "(" + "|".join(sorted({s[:3] for s in w.spellings})) + ")"
+            for w in self._narrowing
+            if min(len(s) for s in w.spellings) >= 3
+        ] or [""]
+
+    @property
+    def did_you_mean(self) -> str | None:
+        """The query with each word the vocabulary does not hold replaced by its nearest
+        word there (None when no word changes)."""
+        if not any(w.suggestion for w in self.words):
+            return None
+        return " ".join(w.suggestion or w.text for w in self.words)
+
+
+def query_words(q: str) -> list[str]:
+    """The words of a query the typo tiers match (letters and digits, lower-cased), or none
+    when the query uses websearch syntax (quotes, `-word`, `or`), which only the exact tiers
+    honour."""
+    if '"' in q or re.search(r"(^|\s)-\w", q) or re.search(r"(?i)(^|\s)or(\s|$)", q):
+        return []
+    return [w.lower() for w in QUERY_WORD.findall(q)][:MAX_QUERY_WORDS]
+
+
+def _is_stop(word: Any) -> ColumnElement[bool]:
+    """The configuration indexes nothing of this word."""
+    return func.numnode(func.plainto_tsquery(CONFIG, word)) == 0
+
+
+@functools.cache
+def candidates_statement() -> Select[*tuple[Any, ...]]:
+    """Per query word (`words` with their `letters_key`s, position `n`): whether it is a
+    stop word, and the account's vocabulary words most similar to it by trigrams, of the
+    word or of its sorted letters (`ix_search_vocabulary_account_id_*_trgm`, with
+    `pg_trgm.similarity_threshold` from SEARCH_SETTINGS), within LEVENSHTEIN_CAP (their
+    Levenshtein distance, a swap counting two)."""
+    given = (
+        func.unnest(bindparam("words", type_=ARRAY(Text)), bindparam("letters", type_=ARRAY(Text)))
+        .table_valued(column("word", Text), column("letters", Text), with_ordinality="n")
+        .render_derived(name="q")
+    )
+    account_id = bindparam("account_id", type_=SearchWord.account_id.type)
+    typed = given.c.word
+    distance = func.levenshtein_less_equal(SearchWord.word, typed, LEVENSHTEIN_CAP)
+    similar = func.greatest(
+        func.similarity(SearchWord.word, typed),
+        func.similarity(SearchWord.letters, given.c.letters),
+    )
+    near = (
+        scoped(
+            select(
+                SearchWord.word,
+                SearchWord.tree_count,
+                distance.label("distance"),
+                _is_stop(SearchWord.word).label("is_stop"),
+            ),
+            SearchWord,
+            account_id,
+        )
+        .where(
+            or_(
+                SearchWord.word.op("%", is_comparison=True)(typed),
+                SearchWord.letters.op("%", is_comparison=True)(given.c.letters),
+            ),
+            func.length(SearchWord.word).between(
+                func.length(typed) - LENGTH_REACH, func.length(typed) + LENGTH_REACH
+            ),
+            distance <= LEVENSHTEIN_CAP,
+        )
+        .order_by(similar.desc(), SearchWord.tree_count.desc())
+        .limit(CANDIDATES_PER_WORD)
+        .lateral("near")
+    )
+    return (
+        select(
+            given.c.n,
+            _is_stop(typed).label("typed_is_stop"),
+            near.c.word,
+            near.c.tree_count,
+            near.c.distance,
+            near.c.is_stop,
+        )
+        .select_from(given)
+        .outerjoin(near, literal(True))
+    )
+
+
+def expand(words: Sequence[str], candidates: Sequence[Row[*tuple[Any, ...]]]) -> ExpandedQuery:
+    """Each query word with the vocabulary's words within its edit budget: one edit in words
+    of 4-6 letters, two in longer ones (the longer of the two spellings counts, so a missing
+    letter does not shrink the budget). A word the vocabulary holds as typed stands only for
+    the words more trees hold (a typo some tree carries, "rotuer", still finds "router";
+    "router" does not find "rotuer"). `suggestion`, for a word the vocabulary lacks: its
+    nearest word within the budget plus one, the most used of equals."""
+    near: dict[int, list[Row[*tuple[Any, ...]]]] = {}
+    typed_stop: dict[int, bool] = {}
+    for row in candidates:
+        typed_stop[int(row.n) - 1] = bool(row.typed_is_stop)
+        if row.word is not None:
+            near.setdefault(int(row.n) - 1, []).append(row)
+    out = []
+    for i, typed in enumerate(words):
+        found = near.get(i, [])
+        if not CORRECTABLE.fullmatch(typed):
+            out.append(QueryWord(typed, (typed,), is_stop=typed_stop.get(i, False)))
+            continue
+        held = max((r.tree_count for r in found if r.word == typed), default=0)
+        scored = []
+        for r in found:
+            if r.tree_count <= held:
+                continue
+            budget = edit_budget(max(len(r.word), len(typed)))
+            # Levenshtein is never below Damerau-Levenshtein: within it, within both.
+            distance = (
+                r.distance if r.distance <= budget else edit_distance(typed, r.word, budget + 1)
+            )
+            if distance <= budget + 1:
+                scored.append((distance, -r.tree_count, r.word, budget, bool(r.is_stop)))
+        scored.sort()
+        within = [(word, stop) for distance, _, word, budget, stop in scored if distance <= budget]
+        suggestion = scored[0][2] if scored and not held and len(typed) >= 4 else None
+        out.append(
+            QueryWord(
+                typed,
+                (typed, *(word for word, _ in within)),
+                suggestion,
+                is_stop=typed_stop.get(i, False) or any(stop for _, stop in within),
+            )
+        )
+    return ExpandedQuery(tuple(out))
+
+
+async def expand_query(db: AsyncSession, account_id: uuid.UUID, q: str) -> ExpandedQuery:
+    """The query's words and their spellings (one round trip, after SEARCH_SETTINGS)."""
+    words = query_words(q)
+    if not any(CORRECTABLE.fullmatch(w) for w in words):
+        return ExpandedQuery(tuple(QueryWord(w, (w,)) for w in words))
+    params = {"words": words, "letters": [letters_key(w) for w in words], "account_id": account_id}
+    return expand(words, (await db.execute(candidates_statement(), params)).all())
 
 
 # --------------------------------------------------------------------------- search
 
 
 # Run first in a search's transaction (SET LOCAL: gone at commit):
-# - the typo threshold;
+# - the trigram thresholds (typo-tolerant titles; vocabulary candidates);
 # - custom plans only: how many rows a word matches decides the plan, and a generic plan,
 #   blind to the query, would be wrong by a factor of ten or more for some queries;
 # - for the probe that follows, bitmap scans only: the planner does not count decompressing
@@ -113,6 +480,7 @@ async def refresh_search(
 #   answers without touching the vectors. The probe turns index scans back on.
 SEARCH_SETTINGS = select(
     func.set_config("pg_trgm.word_similarity_threshold", str(WORD_SIMILARITY_THRESHOLD), True),
+    func.set_config("pg_trgm.similarity_threshold", str(CANDIDATE_SIMILARITY), True),
     func.set_config("plan_cache_mode", "force_custom_plan", True),
     func.set_config("enable_seqscan", "off", True),
     func.set_config("enable_indexscan", "off", True),
@@ -121,8 +489,11 @@ SEARCH_SETTINGS = select(
 
 # Matches of a common word collected before walking the usage index instead (see tier 1).
 NODE_SCAN_CAP = 2000
-# Search tiers, in the order results are listed.
-TIER_HEAD, TIER_NODES, TIER_TYPO = 0, 1, 2
+# Search tiers, in the order results are listed: exact matches first (title and tags, then
+# elsewhere), then the same with typing errors forgiven, then titles spelled like the query.
+TIER_HEAD, TIER_NODES, TIER_TYPO_HEAD, TIER_TYPO_NODES, TIER_TITLE = 0, 1, 2, 3, 4
+# What a match with typing errors shows as its score, against the same match spelled right.
+TYPO_WEIGHT = 0.5
 SearchCursor = tuple[int, float, int, uuid.UUID]  # tier, score, usage, id
 
 
@@ -137,6 +508,10 @@ class SearchFilters:
     @property
     def shape(self) -> SearchFilterShape:
         return (self.status is not None, self.category_id is not None, len(self.tags))
+
+    @property
+    def is_empty(self) -> bool:
+        return self.shape == NO_FILTERS
 
 
 # Which filters a search has: status, category, how many tags (the statement's shape; the
@@ -160,104 +535,157 @@ def _search_filters(
     return conditions
 
 
-def _text_only(query: ColumnElement[Any]) -> tuple[ColumnElement[bool], ColumnElement[bool]]:
-    """Matches of tier 1: the whole text, but not the title or tags."""
-    return (
-        Tree.search_vector.op("@@", is_comparison=True)(query),
-        not_(Tree.search_head.op("@@", is_comparison=True)(query)),
-    )
+def _matches(vector: Any, query: ColumnElement[Any]) -> ColumnElement[bool]:
+    return vector.op("@@", is_comparison=True)(query)
 
 
-def _query() -> tuple[BindParameter[Any], ColumnElement[Any]]:
+@dataclass(frozen=True)
+class _Queries:
+    """The statement's queries: `exact` as typed (websearch syntax), `typos` each word ORing
+    its spellings (`ExpandedQuery.tsquery`)."""
+
+    q: BindParameter[Any]
+    exact: ColumnElement[Any]
+    typos: ColumnElement[Any]
+
+    def conditions(self, tier: int) -> list[ColumnElement[bool]]:
+        """What a tree matches to be listed in this tier (and in no earlier one)."""
+        exact_head = _matches(Tree.search_head, self.exact)
+        exact_text = _matches(Tree.search_vector, self.exact)
+        typo_head = _matches(Tree.search_head, self.typos)
+        typo_text = _matches(Tree.search_vector, self.typos)
+        return {
+            TIER_HEAD: [exact_head],
+            TIER_NODES: [exact_text, not_(exact_head)],
+            TIER_TYPO_HEAD: [typo_head, not_(exact_text)],
+            TIER_TYPO_NODES: [typo_text, not_(typo_head), not_(exact_text)],
+        }[tier]
+
+
+def _queries() -> _Queries:
     q = bindparam("q", type_=String)
-    return q, func.websearch_to_tsquery(CONFIG, q)
+    typos = func.to_tsquery(CONFIG, bindparam("typos", type_=String))
+    return _Queries(q, func.websearch_to_tsquery(CONFIG, q), typos)
+
+
+# The text tiers a search has: exact only, or with the typo tiers.
+TEXT_TIERS = (TIER_NODES,)
+TEXT_TIERS_WITH_TYPOS = (TIER_NODES, TIER_TYPO_NODES)
 
 
 @functools.lru_cache(maxsize=64)
 def search_probe(
-    published_only: bool, filters: SearchFilterShape = NO_FILTERS
+    published_only: bool, filters: SearchFilterShape = NO_FILTERS, typos: bool = False
 ) -> Select[*tuple[Any, ...]]:
-    """How many trees match the query only outside title and tags, counted up to
-    NODE_SCAN_CAP + 1 through the GIN index (planned under SEARCH_SETTINGS); it turns index
-    scans back on for the search itself."""
-    _, query = _query()
+    """How many trees each text tier (matches outside title and tags: exact, and with
+    `typos` forgiven) holds, counted up to NODE_SCAN_CAP + 1 through the GIN index (planned
+    under SEARCH_SETTINGS); it turns index scans back on for the search itself."""
+    queries = _queries()
     account_id = bindparam("account_id", type_=Tree.account_id.type)
-    matches = scoped(select(Tree.id), Tree, account_id).where(
-        is_live(), *_text_only(query), *_search_filters(filters, account_id)
-    )
-    if published_only:
-        matches = matches.where(Tree.status == TreeStatus.published)
-    capped = matches.limit(NODE_SCAN_CAP + 1).subquery()
-    return select(
-        func.count().label("matches"), func.set_config("enable_indexscan", "on", True)
-    ).select_from(capped)
+    counts = []
+    for tier in TEXT_TIERS_WITH_TYPOS if typos else TEXT_TIERS:
+        matches = scoped(select(Tree.id), Tree, account_id).where(
+            is_live(), *queries.conditions(tier), *_search_filters(filters, account_id)
+        )
+        if published_only:
+            matches = matches.where(Tree.status == TreeStatus.published)
+        capped = matches.limit(NODE_SCAN_CAP + 1).subquery()
+        counts.append(
+            select(func.count()).select_from(capped).scalar_subquery().label(f"matches_{tier}")
+        )
+    return select(*counts, func.set_config("enable_indexscan", "on", True))
 
 
-@functools.lru_cache(maxsize=256)
+@functools.lru_cache(maxsize=512)
 def search_statement(
     published_only: bool,
     after_tier: int | None,
     common: bool,
     filters: SearchFilterShape = NO_FILTERS,
+    common_typos: bool | None = None,
 ) -> Select[*tuple[Any, ...]]:
     """The search: one statement that matches, ranks, pages and highlights (run after
     SEARCH_SETTINGS and `search_probe` in the same transaction, with `search_params`). Built
     once per shape (who searches, which tier a cursor points into, whether the probe found
-    the words common) and cached: only parameters change. Benchmarks run exactly this.
+    each text tier's words common, whether the query has typo spellings at all:
+    `common_typos` None when not) and cached: only parameters change. Benchmarks run
+    exactly this.
 
-    Results come in three tiers, each from its own index, each ordered by (score, usage, id)
-    descending, and each stopping as soon as the page is full:
+    Results come in tiers, each from its own index, each ordered by (score, usage, id)
+    descending, and each looked at only when the tiers above do not fill the page:
 
-    0. full-text matches in the title or tags (`search_head`, GIN), ranked by weight (title A
-       above tags B);
+    0. full-text matches of the query as typed in the title or tags (`search_head`, GIN),
+       ranked by weight (title A above tags B);
     1. matches that need the category, the description or the node text of the current
        version (`search_vector`, GIN), most used first: up to NODE_SCAN_CAP matches are
        collected and sorted; words with more matches (`common`, from the probe) walk the
        usage index instead, which fills a page after a few hundred rows at most;
-    2. titles within trigram word-similarity of the query (typos, `ix_trees_title_trgm`),
-       looked at only when the tiers above do not fill the page.
+    2. and 3. the same with each query word standing for its spellings in the account's
+       vocabulary within its typing-error budget (`typos`); title and tag hits rank by
+       that match and by how like the query's nearest spellings (`corrected`) the title
+       reads;
+    4. titles within trigram word-similarity of the query (`ix_trees_title_trgm`).
 
     Filters (status, category, tags) narrow every tier. Highlights, snippets and tags are
-    computed for the page only."""
-    q, query = _query()
+    computed for the page only; a text tier's hit shows its full-text rank as its score."""
+    queries = _queries()
+    q = queries.q
+    typos = common_typos is not None
     account_id = bindparam("account_id", type_=Tree.account_id.type)
     need = bindparam("need", type_=Integer)
     narrowed = _search_filters(filters, account_id)
-    in_head = Tree.search_head.op("@@", is_comparison=True)(query)
-    # Written the way the trigram index reads it (title %> q), so it is checked once.
-    similar_title = Tree.title.op("%>", is_comparison=True)(q)
-    head_rank = func.ts_rank(Tree.search_head, query).cast(Float)
-    similarity = func.word_similarity(q, Tree.title).cast(Float)
+
+    def after(tier: int, score: Any, usage: Any, tree_id: Any) -> list[ColumnElement[bool]]:
+        """Where a page that ended in `after_tier` goes on."""
+        if after_tier is None or tier > after_tier:
+            return []
+        if tier < after_tier:
+            return [false()]
+        last = tuple_(
+            bindparam("after_usage", type_=Integer), bindparam("after_id", type_=Tree.id.type)
+        )
+        after_score = bindparam("after_score", type_=Float)
+        return [or_(score < after_score, and_(score == after_score, tuple_(usage, tree_id) < last))]
+
+    def live(stmt: Select[Any], *conditions: ColumnElement[bool]) -> Select[Any]:
+        stmt = scoped(stmt, Tree, account_id).where(is_live(), *conditions, *narrowed)
+        if published_only:
+            stmt = stmt.where(Tree.status == TreeStatus.published)
+        return stmt
 
     def arm(tier: int, score: ColumnElement[Any], *conditions: ColumnElement[bool]) -> Select[Any]:
-        stmt = scoped(
+        stmt = live(
             select(
                 Tree.id,
                 literal(tier).label("tier"),
                 score.label("score"),
                 Tree.usage_count.label("usage"),
             ),
-            Tree,
-            account_id,
-        ).where(is_live(), *conditions, *narrowed)
-        if published_only:
-            stmt = stmt.where(Tree.status == TreeStatus.published)
-        if after_tier is not None:
-            if tier < after_tier:
-                stmt = stmt.where(false())
-            elif tier == after_tier:
-                after_score = bindparam("after_score", type_=Float)
-                after = tuple_(
-                    bindparam("after_usage", type_=Integer),
-                    bindparam("after_id", type_=Tree.id.type),
-                )
-                stmt = stmt.where(
-                    or_(
-                        score < after_score,
-                        and_(score == after_score, tuple_(Tree.usage_count, Tree.id) < after),
-                    )
-                )
+            *conditions,
+            *after(tier, score, Tree.usage_count, Tree.id),
+        )
         return stmt.order_by(score.desc(), Tree.usage_count.desc(), Tree.id.desc()).limit(need)
+
+    def text_tier(tier: int, walk: bool, guard: ColumnElement[bool]) -> Select[Any]:
+        """Matches outside title and tags, most used first (see tier 1)."""
+        if walk:
+            return arm(tier, literal(0.0, Float), *queries.conditions(tier), guard)
+        collected = (
+            live(select(Tree.id, Tree.usage_count.label("usage")), *queries.conditions(tier), guard)
+            .limit(NODE_SCAN_CAP + 1)
+            .subquery()
+        )
+        return (
+            select(
+                collected.c.id,
+                literal(tier).label("tier"),
+                literal(0.0, Float).label("score"),
+                collected.c.usage,
+            )
+            .where(*after(tier, literal(0.0, Float), collected.c.usage, collected.c.id))
+            .order_by(collected.c.usage.desc(), collected.c.id.desc())
+            .limit(need)
+        )
 
     def fewer_than_needed(*ctes: Any) -> ColumnElement[bool]:
         """True when these tiers together have less than a page (evaluated once)."""
@@ -269,64 +697,66 @@ def search_statement(
             < need
         )
 
-    head = arm(TIER_HEAD, head_rank, in_head).cte("head")
-
-    only_text = _text_only(query)
-    if common:
-        nodes = arm(TIER_NODES, literal(0.0, Float), *only_text, fewer_than_needed(head))
-    else:
-        collected = (
-            scoped(select(Tree.id, Tree.usage_count.label("usage")), Tree, account_id)
-            .where(is_live(), *only_text, *narrowed, fewer_than_needed(head))
-            .limit(NODE_SCAN_CAP + 1)
+    tiers = [
+        arm(
+            TIER_HEAD,
+            func.ts_rank(Tree.search_head, queries.exact).cast(Float),
+            *queries.conditions(TIER_HEAD),
+        ).cte("head")
+    ]
+    tiers.append(text_tier(TIER_NODES, common, fewer_than_needed(*tiers)).cte("nodes"))
+    if typos:
+        tiers.append(
+            arm(
+                TIER_TYPO_HEAD,
+                # The query's nearest spellings spelled out like the title rank first.
+                (
+                    (
+                        func.ts_rank(Tree.search_head, queries.typos)
+                        + func.similarity(Tree.title, bindparam("corrected", type_=String))
+                    )
+                    * TYPO_WEIGHT
+                ).cast(Float),
+                *queries.conditions(TIER_TYPO_HEAD),
+                fewer_than_needed(*tiers),
+            ).cte("typo_head")
         )
-        if published_only:
-            collected = collected.where(Tree.status == TreeStatus.published)
-        found_text = collected.subquery()
-        nodes = select(
-            found_text.c.id,
-            literal(TIER_NODES).label("tier"),
-            literal(0.0, Float).label("score"),
-            found_text.c.usage,
-        )
-        if after_tier is not None and after_tier > TIER_NODES:
-            nodes = nodes.where(false())
-        elif after_tier == TIER_NODES:
-            nodes = nodes.where(
-                tuple_(found_text.c.usage, found_text.c.id)
-                < tuple_(
-                    bindparam("after_usage", type_=Integer),
-                    bindparam("after_id", type_=Tree.id.type),
-                )
+        tiers.append(
+            text_tier(TIER_TYPO_NODES, bool(common_typos), fewer_than_needed(*tiers)).cte(
+                "typo_nodes"
             )
-        nodes = nodes.order_by(found_text.c.usage.desc(), found_text.c.id.desc()).limit(need)
-    nodes_cte = nodes.cte("nodes")
+        )
     other = aliased(Tree)
     text_matches = scoped(select(other.id), other, account_id).where(
-        other.search_vector.op("@@", is_comparison=True)(query)
+        _matches(other.search_vector, queries.typos if typos else queries.exact)
     )
-    typos = arm(
-        TIER_TYPO,
-        similarity * SIMILARITY_WEIGHT,
-        similar_title,
-        not_(in_head),
-        Tree.id.not_in(text_matches),
-        fewer_than_needed(head, nodes_cte),
-    ).cte("typos")
-    found = union_all(select(head), select(nodes_cte), select(typos)).subquery()
+    tiers.append(
+        arm(
+            TIER_TITLE,
+            (func.word_similarity(q, Tree.title) * SIMILARITY_WEIGHT).cast(Float),
+            # Written the way the trigram index reads it (title %> q), so it is checked once.
+            Tree.title.op("%>", is_comparison=True)(q),
+            not_(_matches(Tree.search_head, queries.exact)),
+            Tree.id.not_in(text_matches),
+            fewer_than_needed(*tiers),
+        ).cte("titles")
+    )
+    found = union_all(*(select(t) for t in tiers)).subquery()
     hits = (
         select(found)
         .order_by(found.c.tier, found.c.score.desc(), found.c.usage.desc(), found.c.id.desc())
         .limit(need)
         .subquery()
     )
+    # What the page highlights: the query as typed for exact hits, its spellings for the
+    # others.
+    is_typo = hits.c.tier.between(TIER_TYPO_HEAD, TIER_TYPO_NODES) if typos else false()
+    shown = case((is_typo, queries.typos), else_=queries.exact) if typos else queries.exact
 
     # The snippet: the description where it matches; else, when the version's node text
     # matches, the first matching node (nodes lacking a query word are skipped by a cheap
     # substring test before the exact check); else the start of the description.
-    description_matches = func.to_tsvector(CONFIG, Tree.description).op("@@", is_comparison=True)(
-        query
-    )
+    description_matches = _matches(func.to_tsvector(CONFIG, Tree.description), shown)
     lexeme = func.unnest(func.tsvector_to_array(func.to_tsvector(CONFIG, q))).alias("l")
     patterns = func.array(
         select(func.concat("%", escape_like_sql(func.left(column("l"), 4)), "%"))
@@ -339,23 +769,27 @@ def search_statement(
         .alias("n")
     )
     node_text = func.concat_ws(": ", node.c.value["title"].astext, node.c.value["body"].astext)
-    matching_node = (
-        select(func.ts_headline(CONFIG, node_text, query, SNIPPET_HEADLINE))
-        .select_from(node)
-        .where(
-            func.lower(node_text).op("LIKE", is_comparison=True)(all_(patterns)),
-            func.to_tsvector(CONFIG, node_text).op("@@", is_comparison=True)(query),
+    holds_words = func.lower(node_text).op("LIKE", is_comparison=True)(all_(patterns))
+    if typos:
+        typo_patterns = bindparam("typo_patterns", type_=ARRAY(Text))
+        holds_words = case(
+            (is_typo, func.lower(node_text).op("~", is_comparison=True)(all_(typo_patterns))),
+            else_=holds_words,
         )
+    matching_node = (
+        select(func.ts_headline(CONFIG, node_text, shown, SNIPPET_HEADLINE))
+        .select_from(node)
+        .where(holds_words, _matches(func.to_tsvector(CONFIG, node_text), shown))
         .limit(1)
         .scalar_subquery()
     )
     snippet = func.coalesce(
         case(
             (description_matches, None),
-            (TreeVersion.search_nodes.op("@@", is_comparison=True)(query), matching_node),
+            (_matches(TreeVersion.search_nodes, shown), matching_node),
             else_=None,
         ),
-        func.ts_headline(CONFIG, Tree.description, query, SNIPPET_HEADLINE),
+        func.ts_headline(CONFIG, Tree.description, shown, SNIPPET_HEADLINE),
     )
     tag_names = func.array(
         select(Tag.name)
@@ -363,6 +797,19 @@ def search_statement(
         .where(TreeTag.tree_id == Tree.id)
         .order_by(func.lower(Tag.name))
         .scalar_subquery()
+    )
+    text_rank = func.ts_rank(Tree.search_vector, queries.exact).cast(Float)
+    shown_score = (
+        case(
+            (hits.c.tier == TIER_NODES, text_rank),
+            (
+                hits.c.tier == TIER_TYPO_NODES,
+                (func.ts_rank(Tree.search_vector, queries.typos) * TYPO_WEIGHT).cast(Float),
+            ),
+            else_=hits.c.score,
+        )
+        if typos
+        else case((hits.c.tier == TIER_NODES, text_rank), else_=hits.c.score)
     )
     return scoped(
         select(
@@ -376,7 +823,8 @@ def search_statement(
             hits.c.tier,
             hits.c.score,
             hits.c.usage,
-            func.ts_headline(CONFIG, Tree.title, query, TITLE_HEADLINE).label("title_highlight"),
+            shown_score.label("shown_score"),
+            func.ts_headline(CONFIG, Tree.title, shown, TITLE_HEADLINE).label("title_highlight"),
             snippet.label("snippet"),
         )
         .join(hits, hits.c.id == Tree.id)
@@ -403,12 +851,17 @@ TREE_COLUMNS = (
 def search_params(
     account_id: uuid.UUID,
     q: str,
+    expanded: ExpandedQuery | None = None,
     *,
     after: SearchCursor | None,
     limit: int,
     filters: SearchFilters | None = None,
 ) -> dict[str, Any]:
     params: dict[str, Any] = {"account_id": account_id, "q": q, "need": limit}
+    if expanded is not None and expanded.has_typos:
+        params.update(
+            typos=expanded.tsquery, typo_patterns=expanded.patterns, corrected=expanded.corrected
+        )
     if filters is not None:
         if filters.status is not None:
             params["status"] = filters.status.value
@@ -420,6 +873,23 @@ def search_params(
     return params
 
 
+def statement_for(
+    published_only: bool,
+    after: SearchCursor | None,
+    filters: SearchFilters,
+    expanded: ExpandedQuery,
+    counts: Mapping[str, Any],
+) -> Select[*tuple[Any, ...]]:
+    """The cached search statement the probe's counts (its row as a mapping) call for."""
+    return search_statement(
+        published_only,
+        after[0] if after else None,
+        counts[f"matches_{TIER_NODES}"] > NODE_SCAN_CAP,
+        filters.shape,
+        counts[f"matches_{TIER_TYPO_NODES}"] > NODE_SCAN_CAP if expanded.has_typos else None,
+    )
+
+
 async def search_trees(
     db: AsyncSession,
     account_id: uuid.UUID,
@@ -429,12 +899,75 @@ async def search_trees(
     after: SearchCursor | None,
     limit: int,
     filters: SearchFilters | None = None,
-) -> Sequence[Row[*tuple[Any, ...]]]:
+) -> tuple[Sequence[Row[*tuple[Any, ...]]], ExpandedQuery]:
+    """The page of hits, and the query as it was expanded (for "did you mean")."""
     filters = filters or SearchFilters()
-    params = search_params(account_id, q, after=after, limit=limit, filters=filters)
     await db.execute(SEARCH_SETTINGS)
-    probe = (await db.execute(search_probe(published_only, filters.shape), params)).one()
-    common = probe.matches > NODE_SCAN_CAP
-    stmt = search_statement(published_only, after[0] if after else None, common, filters.shape)
+    expanded = await expand_query(db, account_id, q)
+    params = search_params(account_id, q, expanded, after=after, limit=limit, filters=filters)
+    probe_stmt = search_probe(published_only, filters.shape, expanded.has_typos)
+    probe = (await db.execute(probe_stmt, params)).one()
+    stmt = statement_for(published_only, after, filters, expanded, probe._mapping)
     rows: Sequence[Row[*tuple[Any, ...]]] = (await db.execute(stmt, params)).all()
-    return rows
+    return rows, expanded
+
+
+# --------------------------------------------------------------------------- empty searches
+
+# A search that finds nothing replaces the same user's empty searches of this many seconds
+# before that it extends (typing "printre" records one search, not "pri", "prin", ...).
+TYPING_SECONDS = 30
+
+
+async def record_empty_search(
+    db: AsyncSession, account_id: uuid.UUID, user_id: uuid.UUID, query: str, now: datetime
+) -> None:
+    """Records a search that found nothing, in place of the same user's empty searches of
+    the last TYPING_SECONDS that it starts with."""
+    await db.execute(
+        scoped(delete(EmptySearch), EmptySearch, account_id)
+        .where(
+            EmptySearch.user_id == user_id,
+            EmptySearch.created_at > now - timedelta(seconds=TYPING_SECONDS),
+            func.starts_with(func.lower(query), func.lower(EmptySearch.query)),
+        )
+        .execution_options(synchronize_session=False)
+    )
+    await db.execute(
+        pg_insert(EmptySearch).values(
+            id=uuid.uuid4(), account_id=account_id, user_id=user_id, query=query, created_at=now
+        )
+    )
+
+
+async def empty_searches(
+    db: AsyncSession,
+    account_id: uuid.UUID,
+    *,
+    since: datetime | None,
+    until: datetime | None,
+    limit: int,
+) -> Sequence[Row[*tuple[Any, ...]]]:
+    """The account's searches that found nothing in [since, until), one row per query
+    (case-blind, spaces trimmed): the query (its latest spelling), how often, when last;
+    most frequent first, then most recent."""
+    key = func.lower(func.btrim(EmptySearch.query))
+    stmt = scoped(
+        select(
+            func.max(EmptySearch.query).label("query"),
+            func.count().label("count"),
+            func.max(EmptySearch.created_at).label("last_searched_at"),
+        ),
+        EmptySearch,
+        account_id,
+    )
+    if since is not None:
+        stmt = stmt.where(EmptySearch.created_at >= since)
+    if until is not None:
+        stmt = stmt.where(EmptySearch.created_at < until)
+    stmt = (
+        stmt.group_by(key)
+        .order_by(func.count().desc(), func.max(EmptySearch.created_at).desc(), key)
+        .limit(limit)
+    )
+    return (await db.execute(stmt)).all()

@@ -16,6 +16,7 @@ from typing import Any, Literal
 from sqlalchemy import (
     ColumnElement,
     Select,
+    Text,
     column,
     func,
     literal,
@@ -48,6 +49,31 @@ CONFIG: ColumnElement[Any] = literal_column(f"'{SEARCH_CONFIG}'::regconfig")
 def node_text_vector(node_text: str) -> ColumnElement[Any]:
     """Node titles and bodies of a version: lexemes only (no positions), weight D."""
     return func.strip(func.to_tsvector(CONFIG, literal(node_text)))
+
+
+# The words of a text as typed: lower-cased by the `simple` configuration (no stemming, no
+# stop words), letters only, 4 to 30 of them (shorter words are matched exactly, never
+# corrected), sorted and distinct (a tsvector's order).
+SPELLING = "^[[:alpha:]]{4,30}$"
+
+
+def spellings_sql(text_value: Any) -> ColumnElement[Any]:
+    """`text[]` of the words of `text_value` as typed (see SPELLING)."""
+    words = (
+        func.unnest(
+            func.tsvector_to_array(
+                func.to_tsvector(literal_column("'simple'::regconfig"), text_value)
+            )
+        )
+        .table_valued(column("w", Text))
+        .render_derived(name="w")
+    )
+    return func.array(
+        select(words.c.w)
+        .where(words.c.w.op("~", is_comparison=True)(literal(SPELLING)))
+        .order_by(words.c.w)
+        .scalar_subquery()
+    )
 
 
 def is_live() -> ColumnElement[bool]:
@@ -278,6 +304,7 @@ async def add_version(
             title=title,
             graph=graph,
             search_nodes=node_text_vector(node_text),
+            search_spellings=spellings_sql(literal(node_text)),
             changelog=changelog,
             published_by=published_by,
             published_at=published_at,

@@ -1,5 +1,7 @@
 // Every API call of the tree library. Components use these hooks, never the client.
 
+import { useEffect } from 'react';
+
 import { type InfiniteData, useInfiniteQuery, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 
 import {
@@ -21,6 +23,8 @@ import {
   accountReadAccountQueryKey,
   treesListCategoriesOptions,
   treesListCategoriesQueryKey,
+  treesListSearchMissesOptions,
+  treesListSearchMissesQueryKey,
   treesListTagsOptions,
   treesListTagsQueryKey,
   treesListTreeTemplatesOptions,
@@ -95,6 +99,35 @@ export function useLibrary(filters: LibraryFilters) {
     enabled: q === '',
   });
   return cursorList(q ? search : list);
+}
+
+/** A search that found nothing: the API's "did you mean" (the query with the account's nearest
+ * words), read from the same search query as `useLibrary` (the same cache entry, no request). */
+export function useDidYouMean(filters: LibraryFilters) {
+  const queryClient = useQueryClient();
+  const search = useInfiniteQuery({
+    ...searchOptions(filters),
+    ...cursorPaging,
+    select: (data) => data.pages[0]?.did_you_mean ?? null,
+    enabled: filters.q.trim() !== '',
+  });
+  // The API recorded this search: the list of searches that found nothing asks again.
+  const answeredAt = search.dataUpdatedAt;
+  useEffect(() => {
+    if (answeredAt) void queryClient.invalidateQueries({ queryKey: everyQueryOf(treesListSearchMissesQueryKey) });
+  }, [answeredAt, queryClient]);
+  return search;
+}
+
+/** Searches of the last `days` days that found nothing, most frequent first (authors only). */
+export function useEmptySearches(enabled: boolean, days = 30) {
+  const since = new Date(Date.now() - days * 86_400_000);
+  since.setSeconds(0, 0); // one cache entry per minute, not per render
+  return useQuery({
+    ...treesListSearchMissesOptions({ query: { since: since.toISOString(), limit: 10 } }),
+    enabled,
+    staleTime: 60_000,
+  });
 }
 
 /** What a search that found nothing offers: the most used published trees, to start from. */

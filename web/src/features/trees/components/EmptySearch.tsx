@@ -1,20 +1,31 @@
 import { Link } from 'react-router';
 
 import { startPath } from '../../../app/paths';
-import { type LibraryFilters, useMostUsedTrees } from '../hooks';
+import { type LibraryFilters, useDidYouMean, useMostUsedTrees } from '../hooks';
 
-/** A search that found nothing: the query said back, a way to clear it, and the most used trees
- * to start from (their start screens). */
+/** A search that found nothing: the query said back, "Did you mean …" (the account's own words;
+ * a click searches it), a way to clear it, and the most used trees to start from (their start
+ * screens). */
 export function EmptySearch({ filters, onSearch }: { filters: LibraryFilters; onSearch: (text: string) => void }) {
   const query = filters.q.trim();
   const popular = useMostUsedTrees(query !== '');
   const filtered = !!(filters.categoryId || filters.tag || filters.status);
   const trees = popular.data ?? [];
+  const didYouMean = useDidYouMean(filters).data;
   return (
     <section className="empty-search" aria-label="No results">
       <p>
         No tree matches “<strong>{query}</strong>”{filtered ? ' with these filters' : ''}.
       </p>
+      {didYouMean && (
+        <p>
+          Did you mean{' '}
+          <button type="button" className="link-button wrap did-you-mean" onClick={() => onSearch(didYouMean)}>
+            {didYouMean}
+          </button>
+          ?
+        </p>
+      )}
       <p>
         <button type="button" className="link-button" onClick={() => onSearch('')}>
           Clear the search

@@ -8,6 +8,7 @@ import { usePageTitle } from '../../../ui/page';
 import { useCurrentUser } from '../../auth/hooks';
 import { ImportTreeButton } from '../components/ImportTreeButton';
 import { EmptySearch } from '../components/EmptySearch';
+import { EmptySearchesPanel } from '../components/EmptySearchesPanel';
 import { NewTreeForm } from '../components/NewTreeForm';
 import { TemplatePicker } from '../components/TemplatePicker';
 import { TreeActions } from '../components/TreeActions';
@@ -159,6 +160,7 @@ export function TreeLibraryPage() {
           ))}
         </ul>
       </PagedList>
+      {isAuthor && <EmptySearchesPanel onSearch={setText} />}
     </>
   );
 }
