@@ -7,6 +7,7 @@ the worker runs inside `serve` by default or alone as `troubletree worker`.
 from __future__ import annotations
 
 import logging
+import uuid
 from typing import Any
 
 import procrastinate
@@ -30,6 +31,7 @@ def build_job_app(settings: Settings, database: Database) -> procrastinate.App:
         PASSWORD_RESET_TASK,
     )
     from troubletree.notifications.service import deliver
+    from troubletree.sessions.handoff import HANDOFF_RETRY, HANDOFF_TASK, deliver_handoff
 
     connector = procrastinate.PsycopgConnector(
         conninfo=libpq_url(database.url), min_size=1, max_size=4
@@ -43,7 +45,18 @@ def build_job_app(settings: Settings, database: Database) -> procrastinate.App:
         async with database.sessionmaker() as db, db.begin():
             await send_reset_link(db, settings, email, ClientInfo(ip=ip, user_agent=user_agent))
 
+    async def escalation_handoff(context: procrastinate.JobContext, handoff_id: str) -> None:
+        # The queue gives up once a job has failed `max_attempts` times after its first run.
+        attempts = context.job.attempts if context.job else 0
+        last = attempts >= (HANDOFF_RETRY.max_attempts or 0)
+        await deliver_handoff(
+            settings, database.sessionmaker, uuid.UUID(handoff_id), last_attempt=last
+        )
+
     app.task(name=DELIVER_EMAIL_TASK, queue=EMAIL_QUEUE, retry=EMAIL_RETRY)(deliver_email)
+    app.task(name=HANDOFF_TASK, queue=EMAIL_QUEUE, retry=HANDOFF_RETRY, pass_context=True)(
+        escalation_handoff
+    )
     app.task(name=PASSWORD_RESET_TASK, queue=EMAIL_QUEUE, retry=EMAIL_RETRY)(password_reset)
     return app
 
