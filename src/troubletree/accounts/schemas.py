@@ -56,6 +56,7 @@ class AccountDetail(AccountRead):
 
 class AccountUpdate(StrictBody):
     escalation_email: EmailStr | None = Field(
+        default=None,
         max_length=320,
         description="The address escalated sessions are mailed to (PDF transcript attached); "
         "null stops the mails.",
