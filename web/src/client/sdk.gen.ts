@@ -2,7 +2,7 @@
 
 import { type Client, type Options as Options2, type TDataShape, urlSearchParamsBodySerializer } from './client';
 import { client } from './client.gen';
-import type { AccountCreateAccountInviteData, AccountCreateAccountInviteErrors, AccountCreateAccountInviteResponses, AccountListAccountInvitesData, AccountListAccountInvitesErrors, AccountListAccountInvitesResponses, AccountListMembersData, AccountListMembersErrors, AccountListMembersResponses, AccountReadAccountData, AccountReadAccountErrors, AccountReadAccountResponses, AccountRemoveMemberData, AccountRemoveMemberErrors, AccountRemoveMemberResponses, AccountRevokeAccountInviteData, AccountRevokeAccountInviteErrors, AccountRevokeAccountInviteResponses, AccountUpdateMemberData, AccountUpdateMemberErrors, AccountUpdateMemberResponses, AuthCheckEmailVerificationData, AuthCheckEmailVerificationErrors, AuthCheckEmailVerificationResponses, AuthCheckPasswordResetData, AuthCheckPasswordResetErrors, AuthCheckPasswordResetResponses, AuthConfirmEmailVerificationData, AuthConfirmEmailVerificationErrors, AuthConfirmEmailVerificationResponses, AuthConfirmPasswordResetData, AuthConfirmPasswordResetErrors, AuthConfirmPasswordResetResponses, AuthLoginData, AuthLoginErrors, AuthLoginJsonData, AuthLoginJsonErrors, AuthLoginJsonResponses, AuthLoginResponses, AuthLogoutAllData, AuthLogoutAllErrors, AuthLogoutAllResponses, AuthLogoutData, AuthLogoutErrors, AuthLogoutResponses, AuthReadMeData, AuthReadMeErrors, AuthReadMeResponses, AuthRefreshTokensData, AuthRefreshTokensErrors, AuthRefreshTokensResponses, AuthRegisterData, AuthRegisterErrors, AuthRegisterResponses, AuthRequestPasswordResetData, AuthRequestPasswordResetErrors, AuthRequestPasswordResetResponses, AuthSendVerificationEmailData, AuthSendVerificationEmailErrors, AuthSendVerificationEmailResponses, AuthUpdateMeData, AuthUpdateMeErrors, AuthUpdateMeResponses, HealthAliveData, HealthAliveResponses, HealthCheckData, HealthCheckResponses, HealthReadyData, HealthReadyErrors, HealthReadyResponses, InvitesPreviewInviteData, InvitesPreviewInviteErrors, InvitesPreviewInviteResponses, PlatformChangeAccountPlanData, PlatformChangeAccountPlanErrors, PlatformChangeAccountPlanResponses, PlatformCreatePlatformInviteData, PlatformCreatePlatformInviteErrors, PlatformCreatePlatformInviteResponses, PlatformListPlansData, PlatformListPlansErrors, PlatformListPlansResponses, PlatformListPlatformInvitesData, PlatformListPlatformInvitesErrors, PlatformListPlatformInvitesResponses, PlatformRevokePlatformInviteData, PlatformRevokePlatformInviteErrors, PlatformRevokePlatformInviteResponses, SessionsAbandonSessionData, SessionsAbandonSessionErrors, SessionsAbandonSessionResponses, SessionsCompleteSessionData, SessionsCompleteSessionErrors, SessionsCompleteSessionResponses, SessionsCreateSessionData, SessionsCreateSessionErrors, SessionsCreateSessionResponses, SessionsExportSessionData, SessionsExportSessionErrors, SessionsExportSessionResponses, SessionsGoBackData, SessionsGoBackErrors, SessionsGoBackResponses, SessionsListOutcomeLabelsData, SessionsListOutcomeLabelsErrors, SessionsListOutcomeLabelsResponses, SessionsListSessionsData, SessionsListSessionsErrors, SessionsListSessionsResponses, SessionsNoteStepData, SessionsNoteStepErrors, SessionsNoteStepResponses, SessionsReadSessionData, SessionsReadSessionErrors, SessionsReadSessionResponses, SessionsReadTreeStartData, SessionsReadTreeStartErrors, SessionsReadTreeStartResponses, SessionsRecordStepData, SessionsRecordStepErrors, SessionsRecordStepResponses, SessionsStartSessionData, SessionsStartSessionErrors, SessionsStartSessionResponses, SessionsUpdateSessionData, SessionsUpdateSessionErrors, SessionsUpdateSessionResponses, TreesArchiveTreeData, TreesArchiveTreeErrors, TreesArchiveTreeResponses, TreesCheckLogicRuleData, TreesCheckLogicRuleErrors, TreesCheckLogicRuleResponses, TreesCompareTreeVersionsData, TreesCompareTreeVersionsErrors, TreesCompareTreeVersionsResponses, TreesCreateCategoryData, TreesCreateCategoryErrors, TreesCreateCategoryResponses, TreesCreateTreeData, TreesCreateTreeErrors, TreesCreateTreeFromTemplateData, TreesCreateTreeFromTemplateErrors, TreesCreateTreeFromTemplateResponses, TreesCreateTreeResponses, TreesDeleteCategoryData, TreesDeleteCategoryErrors, TreesDeleteCategoryResponses, TreesDeleteTreeData, TreesDeleteTreeErrors, TreesDeleteTreeResponses, TreesDuplicateTreeData, TreesDuplicateTreeErrors, TreesDuplicateTreeResponses, TreesExportTreeData, TreesExportTreeErrors, TreesExportTreeResponses, TreesImportTreeData, TreesImportTreeErrors, TreesImportTreeResponses, TreesListCategoriesData, TreesListCategoriesErrors, TreesListCategoriesResponses, TreesListTagsData, TreesListTagsErrors, TreesListTagsResponses, TreesListTreesData, TreesListTreesErrors, TreesListTreesResponses, TreesListTreeTemplatesData, TreesListTreeTemplatesErrors, TreesListTreeTemplatesResponses, TreesListTreeVersionsData, TreesListTreeVersionsErrors, TreesListTreeVersionsResponses, TreesLogicGrammarData, TreesLogicGrammarErrors, TreesLogicGrammarResponses, TreesPublishTreeData, TreesPublishTreeErrors, TreesPublishTreeResponses, TreesReadTreeData, TreesReadTreeErrors, TreesReadTreeResponses, TreesReadTreeUsageData, TreesReadTreeUsageErrors, TreesReadTreeUsageResponses, TreesReadTreeVersionData, TreesReadTreeVersionErrors, TreesReadTreeVersionResponses, TreesRenameCategoryData, TreesRenameCategoryErrors, TreesRenameCategoryResponses, TreesRestoreTreeVersionData, TreesRestoreTreeVersionErrors, TreesRestoreTreeVersionResponses, TreesSearchTreesData, TreesSearchTreesErrors, TreesSearchTreesResponses, TreesUnarchiveTreeData, TreesUnarchiveTreeErrors, TreesUnarchiveTreeResponses, TreesUpdateTreeData, TreesUpdateTreeErrors, TreesUpdateTreeResponses, TreesValidateTreeData, TreesValidateTreeErrors, TreesValidateTreeResponses } from './types.gen';
+import type { AccountCreateAccountInviteData, AccountCreateAccountInviteErrors, AccountCreateAccountInviteResponses, AccountListAccountInvitesData, AccountListAccountInvitesErrors, AccountListAccountInvitesResponses, AccountListMembersData, AccountListMembersErrors, AccountListMembersResponses, AccountReadAccountData, AccountReadAccountErrors, AccountReadAccountResponses, AccountRemoveMemberData, AccountRemoveMemberErrors, AccountRemoveMemberResponses, AccountRevokeAccountInviteData, AccountRevokeAccountInviteErrors, AccountRevokeAccountInviteResponses, AccountUpdateAccountData, AccountUpdateAccountErrors, AccountUpdateAccountResponses, AccountUpdateMemberData, AccountUpdateMemberErrors, AccountUpdateMemberResponses, AuthCheckEmailVerificationData, AuthCheckEmailVerificationErrors, AuthCheckEmailVerificationResponses, AuthCheckPasswordResetData, AuthCheckPasswordResetErrors, AuthCheckPasswordResetResponses, AuthConfirmEmailVerificationData, AuthConfirmEmailVerificationErrors, AuthConfirmEmailVerificationResponses, AuthConfirmPasswordResetData, AuthConfirmPasswordResetErrors, AuthConfirmPasswordResetResponses, AuthLoginData, AuthLoginErrors, AuthLoginJsonData, AuthLoginJsonErrors, AuthLoginJsonResponses, AuthLoginResponses, AuthLogoutAllData, AuthLogoutAllErrors, AuthLogoutAllResponses, AuthLogoutData, AuthLogoutErrors, AuthLogoutResponses, AuthReadMeData, AuthReadMeErrors, AuthReadMeResponses, AuthRefreshTokensData, AuthRefreshTokensErrors, AuthRefreshTokensResponses, AuthRegisterData, AuthRegisterErrors, AuthRegisterResponses, AuthRequestPasswordResetData, AuthRequestPasswordResetErrors, AuthRequestPasswordResetResponses, AuthSendVerificationEmailData, AuthSendVerificationEmailErrors, AuthSendVerificationEmailResponses, AuthUpdateMeData, AuthUpdateMeErrors, AuthUpdateMeResponses, FeedbackAcknowledgeFeedbackData, FeedbackAcknowledgeFeedbackErrors, FeedbackAcknowledgeFeedbackResponses, FeedbackCreateFeedbackData, FeedbackCreateFeedbackErrors, FeedbackCreateFeedbackResponses, FeedbackDismissChangeAlertData, FeedbackDismissChangeAlertErrors, FeedbackDismissChangeAlertResponses, FeedbackListFeedbackData, FeedbackListFeedbackErrors, FeedbackListFeedbackNoticesData, FeedbackListFeedbackNoticesErrors, FeedbackListFeedbackNoticesResponses, FeedbackListFeedbackResponses, FeedbackReadChangeAlertData, FeedbackReadChangeAlertErrors, FeedbackReadChangeAlertResponses, FeedbackReadFeedbackCountsData, FeedbackReadFeedbackCountsErrors, FeedbackReadFeedbackCountsResponses, FeedbackReadFeedbackData, FeedbackReadFeedbackErrors, FeedbackReadFeedbackResponses, FeedbackReplyToFeedbackData, FeedbackReplyToFeedbackErrors, FeedbackReplyToFeedbackResponses, FeedbackResolveFeedbackData, FeedbackResolveFeedbackErrors, FeedbackResolveFeedbackResponses, HealthAliveData, HealthAliveResponses, HealthCheckData, HealthCheckResponses, HealthReadyData, HealthReadyErrors, HealthReadyResponses, InvitesPreviewInviteData, InvitesPreviewInviteErrors, InvitesPreviewInviteResponses, PlatformChangeAccountPlanData, PlatformChangeAccountPlanErrors, PlatformChangeAccountPlanResponses, PlatformCreatePlatformInviteData, PlatformCreatePlatformInviteErrors, PlatformCreatePlatformInviteResponses, PlatformListPlansData, PlatformListPlansErrors, PlatformListPlansResponses, PlatformListPlatformInvitesData, PlatformListPlatformInvitesErrors, PlatformListPlatformInvitesResponses, PlatformRevokePlatformInviteData, PlatformRevokePlatformInviteErrors, PlatformRevokePlatformInviteResponses, SessionsAbandonSessionData, SessionsAbandonSessionErrors, SessionsAbandonSessionResponses, SessionsCompleteSessionData, SessionsCompleteSessionErrors, SessionsCompleteSessionResponses, SessionsCreateSessionData, SessionsCreateSessionErrors, SessionsCreateSessionResponses, SessionsExportSessionData, SessionsExportSessionErrors, SessionsExportSessionResponses, SessionsGoBackData, SessionsGoBackErrors, SessionsGoBackResponses, SessionsListOutcomeLabelsData, SessionsListOutcomeLabelsErrors, SessionsListOutcomeLabelsResponses, SessionsListSessionsData, SessionsListSessionsErrors, SessionsListSessionsResponses, SessionsNoteStepData, SessionsNoteStepErrors, SessionsNoteStepResponses, SessionsReadSessionData, SessionsReadSessionErrors, SessionsReadSessionResponses, SessionsReadTreeStartData, SessionsReadTreeStartErrors, SessionsReadTreeStartResponses, SessionsRecordStepData, SessionsRecordStepErrors, SessionsRecordStepResponses, SessionsStartSessionData, SessionsStartSessionErrors, SessionsStartSessionResponses, SessionsUpdateSessionData, SessionsUpdateSessionErrors, SessionsUpdateSessionResponses, TreesArchiveTreeData, TreesArchiveTreeErrors, TreesArchiveTreeResponses, TreesCheckLogicRuleData, TreesCheckLogicRuleErrors, TreesCheckLogicRuleResponses, TreesCompareTreeVersionsData, TreesCompareTreeVersionsErrors, TreesCompareTreeVersionsResponses, TreesCreateCategoryData, TreesCreateCategoryErrors, TreesCreateCategoryResponses, TreesCreateTreeData, TreesCreateTreeErrors, TreesCreateTreeFromTemplateData, TreesCreateTreeFromTemplateErrors, TreesCreateTreeFromTemplateResponses, TreesCreateTreeResponses, TreesDeleteCategoryData, TreesDeleteCategoryErrors, TreesDeleteCategoryResponses, TreesDeleteTreeData, TreesDeleteTreeErrors, TreesDeleteTreeResponses, TreesDuplicateTreeData, TreesDuplicateTreeErrors, TreesDuplicateTreeResponses, TreesExportTreeData, TreesExportTreeErrors, TreesExportTreeResponses, TreesImportTreeData, TreesImportTreeErrors, TreesImportTreeResponses, TreesListCategoriesData, TreesListCategoriesErrors, TreesListCategoriesResponses, TreesListTagsData, TreesListTagsErrors, TreesListTagsResponses, TreesListTreesData, TreesListTreesErrors, TreesListTreesResponses, TreesListTreeTemplatesData, TreesListTreeTemplatesErrors, TreesListTreeTemplatesResponses, TreesListTreeVersionsData, TreesListTreeVersionsErrors, TreesListTreeVersionsResponses, TreesLogicGrammarData, TreesLogicGrammarErrors, TreesLogicGrammarResponses, TreesPublishTreeData, TreesPublishTreeErrors, TreesPublishTreeResponses, TreesReadTreeData, TreesReadTreeErrors, TreesReadTreeResponses, TreesReadTreeUsageData, TreesReadTreeUsageErrors, TreesReadTreeUsageResponses, TreesReadTreeVersionData, TreesReadTreeVersionErrors, TreesReadTreeVersionResponses, TreesRenameCategoryData, TreesRenameCategoryErrors, TreesRenameCategoryResponses, TreesRestoreTreeVersionData, TreesRestoreTreeVersionErrors, TreesRestoreTreeVersionResponses, TreesSearchTreesData, TreesSearchTreesErrors, TreesSearchTreesResponses, TreesUnarchiveTreeData, TreesUnarchiveTreeErrors, TreesUnarchiveTreeResponses, TreesUpdateTreeData, TreesUpdateTreeErrors, TreesUpdateTreeResponses, TreesValidateTreeData, TreesValidateTreeErrors, TreesValidateTreeResponses } from './types.gen';
 
 export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends boolean = boolean, TResponse = unknown> = Options2<TData, ThrowOnError, TResponse> & {
     /**
@@ -30,6 +30,21 @@ export const accountReadAccount = <ThrowOnError extends boolean = false>(options
     security: [{ scheme: 'bearer', type: 'http' }],
     url: '/api/v1/account',
     ...options
+});
+
+/**
+ * Update Account
+ *
+ * Account settings (admins): the escalation address.
+ */
+export const accountUpdateAccount = <ThrowOnError extends boolean = false>(options: Options<AccountUpdateAccountData, ThrowOnError>) => (options.client ?? client).patch<AccountUpdateAccountResponses, AccountUpdateAccountErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/account',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
 });
 
 /**
@@ -283,6 +298,79 @@ export const authSendVerificationEmail = <ThrowOnError extends boolean = false>(
 });
 
 /**
+ * List Feedback
+ *
+ * Newest first. Authors see the account's feedback (`mine`: their own), technicians
+ * their own.
+ */
+export const feedbackListFeedback = <ThrowOnError extends boolean = false>(options?: Options<FeedbackListFeedbackData, ThrowOnError>) => (options?.client ?? client).get<FeedbackListFeedbackResponses, FeedbackListFeedbackErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/feedback',
+    ...options
+});
+
+/**
+ * List Feedback Notices
+ *
+ * Your feedback resolved since you last acknowledged it (newest first, at most 20).
+ */
+export const feedbackListFeedbackNotices = <ThrowOnError extends boolean = false>(options?: Options<FeedbackListFeedbackNoticesData, ThrowOnError>) => (options?.client ?? client).get<FeedbackListFeedbackNoticesResponses, FeedbackListFeedbackNoticesErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/feedback/notices',
+    ...options
+});
+
+/**
+ * Read Feedback
+ */
+export const feedbackReadFeedback = <ThrowOnError extends boolean = false>(options: Options<FeedbackReadFeedbackData, ThrowOnError>) => (options.client ?? client).get<FeedbackReadFeedbackResponses, FeedbackReadFeedbackErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/feedback/{feedback_id}',
+    ...options
+});
+
+/**
+ * Acknowledge Feedback
+ *
+ * The reporter has read the resolution: it leaves their notices.
+ */
+export const feedbackAcknowledgeFeedback = <ThrowOnError extends boolean = false>(options: Options<FeedbackAcknowledgeFeedbackData, ThrowOnError>) => (options.client ?? client).post<FeedbackAcknowledgeFeedbackResponses, FeedbackAcknowledgeFeedbackErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/feedback/{feedback_id}/acknowledge',
+    ...options
+});
+
+/**
+ * Reply To Feedback
+ *
+ * Authors and the reporter write on the feedback's thread.
+ */
+export const feedbackReplyToFeedback = <ThrowOnError extends boolean = false>(options: Options<FeedbackReplyToFeedbackData, ThrowOnError>) => (options.client ?? client).post<FeedbackReplyToFeedbackResponses, FeedbackReplyToFeedbackErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/feedback/{feedback_id}/replies',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Resolve Feedback
+ *
+ * Admins and engineers: closes the feedback with an optional note for the reporter.
+ */
+export const feedbackResolveFeedback = <ThrowOnError extends boolean = false>(options: Options<FeedbackResolveFeedbackData, ThrowOnError>) => (options.client ?? client).post<FeedbackResolveFeedbackResponses, FeedbackResolveFeedbackErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/feedback/{feedback_id}/resolve',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
  * Preview Invite
  *
  * Which account and role an account invite code grants, without using it.
@@ -478,6 +566,22 @@ export const sessionsCompleteSession = <ThrowOnError extends boolean = false>(op
 export const sessionsExportSession = <ThrowOnError extends boolean = false>(options: Options<SessionsExportSessionData, ThrowOnError>) => (options.client ?? client).post<SessionsExportSessionResponses, SessionsExportSessionErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],
     url: '/api/v1/sessions/{session_id}/export',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Create Feedback
+ *
+ * Flags a step the session reached: `didnt_help`, `unclear` or `wrong`, with a comment
+ * (at most 1000 characters). The same kind twice on one step of one session: 409.
+ */
+export const feedbackCreateFeedback = <ThrowOnError extends boolean = false>(options: Options<FeedbackCreateFeedbackData, ThrowOnError>) => (options.client ?? client).post<FeedbackCreateFeedbackResponses, FeedbackCreateFeedbackErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/sessions/{session_id}/feedback',
     ...options,
     headers: {
         'Content-Type': 'application/json',
@@ -762,6 +866,32 @@ export const treesArchiveTree = <ThrowOnError extends boolean = false>(options: 
 });
 
 /**
+ * Read Change Alert
+ *
+ * What changed since the version you last ran (within 30 days), until you dismiss it.
+ */
+export const feedbackReadChangeAlert = <ThrowOnError extends boolean = false>(options: Options<FeedbackReadChangeAlertData, ThrowOnError>) => (options.client ?? client).get<FeedbackReadChangeAlertResponses, FeedbackReadChangeAlertErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/trees/{tree_id}/change-alert',
+    ...options
+});
+
+/**
+ * Dismiss Change Alert
+ *
+ * The notice of this version is not shown again (on any device).
+ */
+export const feedbackDismissChangeAlert = <ThrowOnError extends boolean = false>(options: Options<FeedbackDismissChangeAlertData, ThrowOnError>) => (options.client ?? client).post<FeedbackDismissChangeAlertResponses, FeedbackDismissChangeAlertErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/trees/{tree_id}/change-alert/dismiss',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
  * Duplicate Tree
  *
  * A new draft "Copy of …" with the draft graph, description, category and tags. 403
@@ -781,6 +911,17 @@ export const treesDuplicateTree = <ThrowOnError extends boolean = false>(options
 export const treesExportTree = <ThrowOnError extends boolean = false>(options: Options<TreesExportTreeData, ThrowOnError>) => (options.client ?? client).get<TreesExportTreeResponses, TreesExportTreeErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],
     url: '/api/v1/trees/{tree_id}/export',
+    ...options
+});
+
+/**
+ * Read Feedback Counts
+ *
+ * Per node: open and resolved feedback by kind, for one version or all of them.
+ */
+export const feedbackReadFeedbackCounts = <ThrowOnError extends boolean = false>(options: Options<FeedbackReadFeedbackCountsData, ThrowOnError>) => (options.client ?? client).get<FeedbackReadFeedbackCountsResponses, FeedbackReadFeedbackCountsErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/trees/{tree_id}/feedback-counts',
     ...options
 });
 

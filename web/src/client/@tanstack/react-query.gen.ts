@@ -3,8 +3,8 @@
 import { type DefaultError, type InfiniteData, infiniteQueryOptions, queryOptions, type UseMutationOptions } from '@tanstack/react-query';
 
 import { client } from '../client.gen';
-import { accountCreateAccountInvite, accountListAccountInvites, accountListMembers, accountReadAccount, accountRemoveMember, accountRevokeAccountInvite, accountUpdateMember, authCheckEmailVerification, authCheckPasswordReset, authConfirmEmailVerification, authConfirmPasswordReset, authLogin, authLoginJson, authLogout, authLogoutAll, authReadMe, authRefreshTokens, authRegister, authRequestPasswordReset, authSendVerificationEmail, authUpdateMe, healthAlive, healthCheck, healthReady, invitesPreviewInvite, type Options, platformChangeAccountPlan, platformCreatePlatformInvite, platformListPlans, platformListPlatformInvites, platformRevokePlatformInvite, sessionsAbandonSession, sessionsCompleteSession, sessionsCreateSession, sessionsExportSession, sessionsGoBack, sessionsListOutcomeLabels, sessionsListSessions, sessionsNoteStep, sessionsReadSession, sessionsReadTreeStart, sessionsRecordStep, sessionsStartSession, sessionsUpdateSession, treesArchiveTree, treesCheckLogicRule, treesCompareTreeVersions, treesCreateCategory, treesCreateTree, treesCreateTreeFromTemplate, treesDeleteCategory, treesDeleteTree, treesDuplicateTree, treesExportTree, treesImportTree, treesListCategories, treesListTags, treesListTrees, treesListTreeTemplates, treesListTreeVersions, treesLogicGrammar, treesPublishTree, treesReadTree, treesReadTreeUsage, treesReadTreeVersion, treesRenameCategory, treesRestoreTreeVersion, treesSearchTrees, treesUnarchiveTree, treesUpdateTree, treesValidateTree } from '../sdk.gen';
-import type { AccountCreateAccountInviteData, AccountCreateAccountInviteError, AccountCreateAccountInviteResponse, AccountListAccountInvitesData, AccountListAccountInvitesError, AccountListAccountInvitesResponse, AccountListMembersData, AccountListMembersError, AccountListMembersResponse, AccountReadAccountData, AccountReadAccountError, AccountReadAccountResponse, AccountRemoveMemberData, AccountRemoveMemberError, AccountRemoveMemberResponse, AccountRevokeAccountInviteData, AccountRevokeAccountInviteError, AccountRevokeAccountInviteResponse, AccountUpdateMemberData, AccountUpdateMemberError, AccountUpdateMemberResponse, AuthCheckEmailVerificationData, AuthCheckEmailVerificationError, AuthCheckEmailVerificationResponse, AuthCheckPasswordResetData, AuthCheckPasswordResetError, AuthCheckPasswordResetResponse, AuthConfirmEmailVerificationData, AuthConfirmEmailVerificationError, AuthConfirmEmailVerificationResponse, AuthConfirmPasswordResetData, AuthConfirmPasswordResetError, AuthConfirmPasswordResetResponse, AuthLoginData, AuthLoginError, AuthLoginJsonData, AuthLoginJsonError, AuthLoginJsonResponse, AuthLoginResponse, AuthLogoutAllData, AuthLogoutAllError, AuthLogoutAllResponse, AuthLogoutData, AuthLogoutError, AuthLogoutResponse, AuthReadMeData, AuthReadMeError, AuthReadMeResponse, AuthRefreshTokensData, AuthRefreshTokensError, AuthRefreshTokensResponse, AuthRegisterData, AuthRegisterError, AuthRegisterResponse, AuthRequestPasswordResetData, AuthRequestPasswordResetError, AuthRequestPasswordResetResponse, AuthSendVerificationEmailData, AuthSendVerificationEmailError, AuthSendVerificationEmailResponse, AuthUpdateMeData, AuthUpdateMeError, AuthUpdateMeResponse, HealthAliveData, HealthAliveResponse, HealthCheckData, HealthCheckResponse, HealthReadyData, HealthReadyError, HealthReadyResponse, InvitesPreviewInviteData, InvitesPreviewInviteError, InvitesPreviewInviteResponse, PlatformChangeAccountPlanData, PlatformChangeAccountPlanError, PlatformChangeAccountPlanResponse, PlatformCreatePlatformInviteData, PlatformCreatePlatformInviteError, PlatformCreatePlatformInviteResponse, PlatformListPlansData, PlatformListPlansError, PlatformListPlansResponse, PlatformListPlatformInvitesData, PlatformListPlatformInvitesError, PlatformListPlatformInvitesResponse, PlatformRevokePlatformInviteData, PlatformRevokePlatformInviteError, PlatformRevokePlatformInviteResponse, SessionsAbandonSessionData, SessionsAbandonSessionError, SessionsAbandonSessionResponse, SessionsCompleteSessionData, SessionsCompleteSessionError, SessionsCompleteSessionResponse, SessionsCreateSessionData, SessionsCreateSessionError, SessionsCreateSessionResponse, SessionsExportSessionData, SessionsExportSessionError, SessionsGoBackData, SessionsGoBackError, SessionsGoBackResponse, SessionsListOutcomeLabelsData, SessionsListOutcomeLabelsError, SessionsListOutcomeLabelsResponse, SessionsListSessionsData, SessionsListSessionsError, SessionsListSessionsResponse, SessionsNoteStepData, SessionsNoteStepError, SessionsNoteStepResponse, SessionsReadSessionData, SessionsReadSessionError, SessionsReadSessionResponse, SessionsReadTreeStartData, SessionsReadTreeStartError, SessionsReadTreeStartResponse, SessionsRecordStepData, SessionsRecordStepError, SessionsRecordStepResponse, SessionsStartSessionData, SessionsStartSessionError, SessionsStartSessionResponse, SessionsUpdateSessionData, SessionsUpdateSessionError, SessionsUpdateSessionResponse, TreesArchiveTreeData, TreesArchiveTreeError, TreesArchiveTreeResponse, TreesCheckLogicRuleData, TreesCheckLogicRuleError, TreesCheckLogicRuleResponse, TreesCompareTreeVersionsData, TreesCompareTreeVersionsError, TreesCompareTreeVersionsResponse, TreesCreateCategoryData, TreesCreateCategoryError, TreesCreateCategoryResponse, TreesCreateTreeData, TreesCreateTreeError, TreesCreateTreeFromTemplateData, TreesCreateTreeFromTemplateError, TreesCreateTreeFromTemplateResponse, TreesCreateTreeResponse, TreesDeleteCategoryData, TreesDeleteCategoryError, TreesDeleteCategoryResponse, TreesDeleteTreeData, TreesDeleteTreeError, TreesDeleteTreeResponse, TreesDuplicateTreeData, TreesDuplicateTreeError, TreesDuplicateTreeResponse, TreesExportTreeData, TreesExportTreeError, TreesExportTreeResponse, TreesImportTreeData, TreesImportTreeError, TreesImportTreeResponse, TreesListCategoriesData, TreesListCategoriesError, TreesListCategoriesResponse, TreesListTagsData, TreesListTagsError, TreesListTagsResponse, TreesListTreesData, TreesListTreesError, TreesListTreesResponse, TreesListTreeTemplatesData, TreesListTreeTemplatesError, TreesListTreeTemplatesResponse, TreesListTreeVersionsData, TreesListTreeVersionsError, TreesListTreeVersionsResponse, TreesLogicGrammarData, TreesLogicGrammarError, TreesLogicGrammarResponse, TreesPublishTreeData, TreesPublishTreeError, TreesPublishTreeResponse, TreesReadTreeData, TreesReadTreeError, TreesReadTreeResponse, TreesReadTreeUsageData, TreesReadTreeUsageError, TreesReadTreeUsageResponse, TreesReadTreeVersionData, TreesReadTreeVersionError, TreesReadTreeVersionResponse, TreesRenameCategoryData, TreesRenameCategoryError, TreesRenameCategoryResponse, TreesRestoreTreeVersionData, TreesRestoreTreeVersionError, TreesRestoreTreeVersionResponse, TreesSearchTreesData, TreesSearchTreesError, TreesSearchTreesResponse, TreesUnarchiveTreeData, TreesUnarchiveTreeError, TreesUnarchiveTreeResponse, TreesUpdateTreeData, TreesUpdateTreeError, TreesUpdateTreeResponse, TreesValidateTreeData, TreesValidateTreeError, TreesValidateTreeResponse } from '../types.gen';
+import { accountCreateAccountInvite, accountListAccountInvites, accountListMembers, accountReadAccount, accountRemoveMember, accountRevokeAccountInvite, accountUpdateAccount, accountUpdateMember, authCheckEmailVerification, authCheckPasswordReset, authConfirmEmailVerification, authConfirmPasswordReset, authLogin, authLoginJson, authLogout, authLogoutAll, authReadMe, authRefreshTokens, authRegister, authRequestPasswordReset, authSendVerificationEmail, authUpdateMe, feedbackAcknowledgeFeedback, feedbackCreateFeedback, feedbackDismissChangeAlert, feedbackListFeedback, feedbackListFeedbackNotices, feedbackReadChangeAlert, feedbackReadFeedback, feedbackReadFeedbackCounts, feedbackReplyToFeedback, feedbackResolveFeedback, healthAlive, healthCheck, healthReady, invitesPreviewInvite, type Options, platformChangeAccountPlan, platformCreatePlatformInvite, platformListPlans, platformListPlatformInvites, platformRevokePlatformInvite, sessionsAbandonSession, sessionsCompleteSession, sessionsCreateSession, sessionsExportSession, sessionsGoBack, sessionsListOutcomeLabels, sessionsListSessions, sessionsNoteStep, sessionsReadSession, sessionsReadTreeStart, sessionsRecordStep, sessionsStartSession, sessionsUpdateSession, treesArchiveTree, treesCheckLogicRule, treesCompareTreeVersions, treesCreateCategory, treesCreateTree, treesCreateTreeFromTemplate, treesDeleteCategory, treesDeleteTree, treesDuplicateTree, treesExportTree, treesImportTree, treesListCategories, treesListTags, treesListTrees, treesListTreeTemplates, treesListTreeVersions, treesLogicGrammar, treesPublishTree, treesReadTree, treesReadTreeUsage, treesReadTreeVersion, treesRenameCategory, treesRestoreTreeVersion, treesSearchTrees, treesUnarchiveTree, treesUpdateTree, treesValidateTree } from '../sdk.gen';
+import type { AccountCreateAccountInviteData, AccountCreateAccountInviteError, AccountCreateAccountInviteResponse, AccountListAccountInvitesData, AccountListAccountInvitesError, AccountListAccountInvitesResponse, AccountListMembersData, AccountListMembersError, AccountListMembersResponse, AccountReadAccountData, AccountReadAccountError, AccountReadAccountResponse, AccountRemoveMemberData, AccountRemoveMemberError, AccountRemoveMemberResponse, AccountRevokeAccountInviteData, AccountRevokeAccountInviteError, AccountRevokeAccountInviteResponse, AccountUpdateAccountData, AccountUpdateAccountError, AccountUpdateAccountResponse, AccountUpdateMemberData, AccountUpdateMemberError, AccountUpdateMemberResponse, AuthCheckEmailVerificationData, AuthCheckEmailVerificationError, AuthCheckEmailVerificationResponse, AuthCheckPasswordResetData, AuthCheckPasswordResetError, AuthCheckPasswordResetResponse, AuthConfirmEmailVerificationData, AuthConfirmEmailVerificationError, AuthConfirmEmailVerificationResponse, AuthConfirmPasswordResetData, AuthConfirmPasswordResetError, AuthConfirmPasswordResetResponse, AuthLoginData, AuthLoginError, AuthLoginJsonData, AuthLoginJsonError, AuthLoginJsonResponse, AuthLoginResponse, AuthLogoutAllData, AuthLogoutAllError, AuthLogoutAllResponse, AuthLogoutData, AuthLogoutError, AuthLogoutResponse, AuthReadMeData, AuthReadMeError, AuthReadMeResponse, AuthRefreshTokensData, AuthRefreshTokensError, AuthRefreshTokensResponse, AuthRegisterData, AuthRegisterError, AuthRegisterResponse, AuthRequestPasswordResetData, AuthRequestPasswordResetError, AuthRequestPasswordResetResponse, AuthSendVerificationEmailData, AuthSendVerificationEmailError, AuthSendVerificationEmailResponse, AuthUpdateMeData, AuthUpdateMeError, AuthUpdateMeResponse, FeedbackAcknowledgeFeedbackData, FeedbackAcknowledgeFeedbackError, FeedbackAcknowledgeFeedbackResponse, FeedbackCreateFeedbackData, FeedbackCreateFeedbackError, FeedbackCreateFeedbackResponse, FeedbackDismissChangeAlertData, FeedbackDismissChangeAlertError, FeedbackDismissChangeAlertResponse, FeedbackListFeedbackData, FeedbackListFeedbackError, FeedbackListFeedbackNoticesData, FeedbackListFeedbackNoticesError, FeedbackListFeedbackNoticesResponse, FeedbackListFeedbackResponse, FeedbackReadChangeAlertData, FeedbackReadChangeAlertError, FeedbackReadChangeAlertResponse, FeedbackReadFeedbackCountsData, FeedbackReadFeedbackCountsError, FeedbackReadFeedbackCountsResponse, FeedbackReadFeedbackData, FeedbackReadFeedbackError, FeedbackReadFeedbackResponse, FeedbackReplyToFeedbackData, FeedbackReplyToFeedbackError, FeedbackReplyToFeedbackResponse, FeedbackResolveFeedbackData, FeedbackResolveFeedbackError, FeedbackResolveFeedbackResponse, HealthAliveData, HealthAliveResponse, HealthCheckData, HealthCheckResponse, HealthReadyData, HealthReadyError, HealthReadyResponse, InvitesPreviewInviteData, InvitesPreviewInviteError, InvitesPreviewInviteResponse, PlatformChangeAccountPlanData, PlatformChangeAccountPlanError, PlatformChangeAccountPlanResponse, PlatformCreatePlatformInviteData, PlatformCreatePlatformInviteError, PlatformCreatePlatformInviteResponse, PlatformListPlansData, PlatformListPlansError, PlatformListPlansResponse, PlatformListPlatformInvitesData, PlatformListPlatformInvitesError, PlatformListPlatformInvitesResponse, PlatformRevokePlatformInviteData, PlatformRevokePlatformInviteError, PlatformRevokePlatformInviteResponse, SessionsAbandonSessionData, SessionsAbandonSessionError, SessionsAbandonSessionResponse, SessionsCompleteSessionData, SessionsCompleteSessionError, SessionsCompleteSessionResponse, SessionsCreateSessionData, SessionsCreateSessionError, SessionsCreateSessionResponse, SessionsExportSessionData, SessionsExportSessionError, SessionsGoBackData, SessionsGoBackError, SessionsGoBackResponse, SessionsListOutcomeLabelsData, SessionsListOutcomeLabelsError, SessionsListOutcomeLabelsResponse, SessionsListSessionsData, SessionsListSessionsError, SessionsListSessionsResponse, SessionsNoteStepData, SessionsNoteStepError, SessionsNoteStepResponse, SessionsReadSessionData, SessionsReadSessionError, SessionsReadSessionResponse, SessionsReadTreeStartData, SessionsReadTreeStartError, SessionsReadTreeStartResponse, SessionsRecordStepData, SessionsRecordStepError, SessionsRecordStepResponse, SessionsStartSessionData, SessionsStartSessionError, SessionsStartSessionResponse, SessionsUpdateSessionData, SessionsUpdateSessionError, SessionsUpdateSessionResponse, TreesArchiveTreeData, TreesArchiveTreeError, TreesArchiveTreeResponse, TreesCheckLogicRuleData, TreesCheckLogicRuleError, TreesCheckLogicRuleResponse, TreesCompareTreeVersionsData, TreesCompareTreeVersionsError, TreesCompareTreeVersionsResponse, TreesCreateCategoryData, TreesCreateCategoryError, TreesCreateCategoryResponse, TreesCreateTreeData, TreesCreateTreeError, TreesCreateTreeFromTemplateData, TreesCreateTreeFromTemplateError, TreesCreateTreeFromTemplateResponse, TreesCreateTreeResponse, TreesDeleteCategoryData, TreesDeleteCategoryError, TreesDeleteCategoryResponse, TreesDeleteTreeData, TreesDeleteTreeError, TreesDeleteTreeResponse, TreesDuplicateTreeData, TreesDuplicateTreeError, TreesDuplicateTreeResponse, TreesExportTreeData, TreesExportTreeError, TreesExportTreeResponse, TreesImportTreeData, TreesImportTreeError, TreesImportTreeResponse, TreesListCategoriesData, TreesListCategoriesError, TreesListCategoriesResponse, TreesListTagsData, TreesListTagsError, TreesListTagsResponse, TreesListTreesData, TreesListTreesError, TreesListTreesResponse, TreesListTreeTemplatesData, TreesListTreeTemplatesError, TreesListTreeTemplatesResponse, TreesListTreeVersionsData, TreesListTreeVersionsError, TreesListTreeVersionsResponse, TreesLogicGrammarData, TreesLogicGrammarError, TreesLogicGrammarResponse, TreesPublishTreeData, TreesPublishTreeError, TreesPublishTreeResponse, TreesReadTreeData, TreesReadTreeError, TreesReadTreeResponse, TreesReadTreeUsageData, TreesReadTreeUsageError, TreesReadTreeUsageResponse, TreesReadTreeVersionData, TreesReadTreeVersionError, TreesReadTreeVersionResponse, TreesRenameCategoryData, TreesRenameCategoryError, TreesRenameCategoryResponse, TreesRestoreTreeVersionData, TreesRestoreTreeVersionError, TreesRestoreTreeVersionResponse, TreesSearchTreesData, TreesSearchTreesError, TreesSearchTreesResponse, TreesUnarchiveTreeData, TreesUnarchiveTreeError, TreesUnarchiveTreeResponse, TreesUpdateTreeData, TreesUpdateTreeError, TreesUpdateTreeResponse, TreesValidateTreeData, TreesValidateTreeError, TreesValidateTreeResponse } from '../types.gen';
 
 export type QueryKey<TOptions extends Options> = [
     Pick<TOptions, 'baseUrl' | 'body' | 'headers' | 'path' | 'query'> & {
@@ -74,6 +74,25 @@ export const accountReadAccountOptions = (options?: Options<AccountReadAccountDa
     },
     queryKey: accountReadAccountQueryKey(options)
 });
+
+/**
+ * Update Account
+ *
+ * Account settings (admins): the escalation address.
+ */
+export const accountUpdateAccountMutation = (options?: Partial<Options<AccountUpdateAccountData>>): UseMutationOptions<AccountUpdateAccountResponse, AccountUpdateAccountError, Options<AccountUpdateAccountData>> => {
+    const mutationOptions: UseMutationOptions<AccountUpdateAccountResponse, AccountUpdateAccountError, Options<AccountUpdateAccountData>> = {
+        mutationFn: async (fnOptions) => {
+            const { data } = await accountUpdateAccount({
+                ...options,
+                ...fnOptions,
+                throwOnError: true
+            });
+            return data;
+        }
+    };
+    return mutationOptions;
+};
 
 export const accountListAccountInvitesQueryKey = (options?: Options<AccountListAccountInvitesData>) => createQueryKey('accountListAccountInvites', options);
 
@@ -445,6 +464,181 @@ export const authSendVerificationEmailMutation = (options?: Partial<Options<Auth
     return mutationOptions;
 };
 
+export const feedbackListFeedbackQueryKey = (options?: Options<FeedbackListFeedbackData>) => createQueryKey('feedbackListFeedback', options);
+
+/**
+ * List Feedback
+ *
+ * Newest first. Authors see the account's feedback (`mine`: their own), technicians
+ * their own.
+ */
+export const feedbackListFeedbackOptions = (options?: Options<FeedbackListFeedbackData>) => queryOptions<FeedbackListFeedbackResponse, FeedbackListFeedbackError, FeedbackListFeedbackResponse, ReturnType<typeof feedbackListFeedbackQueryKey>>({
+    queryFn: async ({ queryKey, signal }) => {
+        const { data } = await feedbackListFeedback({
+            ...options,
+            ...queryKey[0],
+            signal,
+            throwOnError: true
+        });
+        return data;
+    },
+    queryKey: feedbackListFeedbackQueryKey(options)
+});
+
+const createInfiniteParams = <K extends Pick<QueryKey<Options>[0], 'body' | 'headers' | 'path' | 'query'>>(queryKey: QueryKey<Options>, page: K) => {
+    const params = { ...queryKey[0] };
+    if (page.body) {
+        params.body = {
+            ...queryKey[0].body as any,
+            ...page.body as any
+        };
+    }
+    if (page.headers) {
+        params.headers = {
+            ...queryKey[0].headers,
+            ...page.headers
+        };
+    }
+    if (page.path) {
+        params.path = {
+            ...queryKey[0].path as any,
+            ...page.path as any
+        };
+    }
+    if (page.query) {
+        params.query = {
+            ...queryKey[0].query as any,
+            ...page.query as any
+        };
+    }
+    return params as unknown as typeof page;
+};
+
+export const feedbackListFeedbackInfiniteQueryKey = (options?: Options<FeedbackListFeedbackData>): QueryKey<Options<FeedbackListFeedbackData>> => createQueryKey('feedbackListFeedback', options, true);
+
+/**
+ * List Feedback
+ *
+ * Newest first. Authors see the account's feedback (`mine`: their own), technicians
+ * their own.
+ */
+export const feedbackListFeedbackInfiniteOptions = (options?: Options<FeedbackListFeedbackData>) => infiniteQueryOptions<FeedbackListFeedbackResponse, FeedbackListFeedbackError, InfiniteData<FeedbackListFeedbackResponse>, QueryKey<Options<FeedbackListFeedbackData>>, string | null | Pick<QueryKey<Options<FeedbackListFeedbackData>>[0], 'body' | 'headers' | 'path' | 'query'>>(
+// @ts-ignore
+{
+    queryFn: async ({ pageParam, queryKey, signal }) => {
+        // @ts-ignore
+        const page: Pick<QueryKey<Options<FeedbackListFeedbackData>>[0], 'body' | 'headers' | 'path' | 'query'> = typeof pageParam === 'object' ? pageParam : {
+            query: {
+                cursor: pageParam
+            }
+        };
+        const params = createInfiniteParams(queryKey, page);
+        const { data } = await feedbackListFeedback({
+            ...options,
+            ...params,
+            signal,
+            throwOnError: true
+        });
+        return data;
+    },
+    queryKey: feedbackListFeedbackInfiniteQueryKey(options)
+});
+
+export const feedbackListFeedbackNoticesQueryKey = (options?: Options<FeedbackListFeedbackNoticesData>) => createQueryKey('feedbackListFeedbackNotices', options);
+
+/**
+ * List Feedback Notices
+ *
+ * Your feedback resolved since you last acknowledged it (newest first, at most 20).
+ */
+export const feedbackListFeedbackNoticesOptions = (options?: Options<FeedbackListFeedbackNoticesData>) => queryOptions<FeedbackListFeedbackNoticesResponse, FeedbackListFeedbackNoticesError, FeedbackListFeedbackNoticesResponse, ReturnType<typeof feedbackListFeedbackNoticesQueryKey>>({
+    queryFn: async ({ queryKey, signal }) => {
+        const { data } = await feedbackListFeedbackNotices({
+            ...options,
+            ...queryKey[0],
+            signal,
+            throwOnError: true
+        });
+        return data;
+    },
+    queryKey: feedbackListFeedbackNoticesQueryKey(options)
+});
+
+export const feedbackReadFeedbackQueryKey = (options: Options<FeedbackReadFeedbackData>) => createQueryKey('feedbackReadFeedback', options);
+
+/**
+ * Read Feedback
+ */
+export const feedbackReadFeedbackOptions = (options: Options<FeedbackReadFeedbackData>) => queryOptions<FeedbackReadFeedbackResponse, FeedbackReadFeedbackError, FeedbackReadFeedbackResponse, ReturnType<typeof feedbackReadFeedbackQueryKey>>({
+    queryFn: async ({ queryKey, signal }) => {
+        const { data } = await feedbackReadFeedback({
+            ...options,
+            ...queryKey[0],
+            signal,
+            throwOnError: true
+        });
+        return data;
+    },
+    queryKey: feedbackReadFeedbackQueryKey(options)
+});
+
+/**
+ * Acknowledge Feedback
+ *
+ * The reporter has read the resolution: it leaves their notices.
+ */
+export const feedbackAcknowledgeFeedbackMutation = (options?: Partial<Options<FeedbackAcknowledgeFeedbackData>>): UseMutationOptions<FeedbackAcknowledgeFeedbackResponse, FeedbackAcknowledgeFeedbackError, Options<FeedbackAcknowledgeFeedbackData>> => {
+    const mutationOptions: UseMutationOptions<FeedbackAcknowledgeFeedbackResponse, FeedbackAcknowledgeFeedbackError, Options<FeedbackAcknowledgeFeedbackData>> = {
+        mutationFn: async (fnOptions) => {
+            const { data } = await feedbackAcknowledgeFeedback({
+                ...options,
+                ...fnOptions,
+                throwOnError: true
+            });
+            return data;
+        }
+    };
+    return mutationOptions;
+};
+
+/**
+ * Reply To Feedback
+ *
+ * Authors and the reporter write on the feedback's thread.
+ */
+export const feedbackReplyToFeedbackMutation = (options?: Partial<Options<FeedbackReplyToFeedbackData>>): UseMutationOptions<FeedbackReplyToFeedbackResponse, FeedbackReplyToFeedbackError, Options<FeedbackReplyToFeedbackData>> => {
+    const mutationOptions: UseMutationOptions<FeedbackReplyToFeedbackResponse, FeedbackReplyToFeedbackError, Options<FeedbackReplyToFeedbackData>> = {
+        mutationFn: async (fnOptions) => {
+            const { data } = await feedbackReplyToFeedback({
+                ...options,
+                ...fnOptions,
+                throwOnError: true
+            });
+            return data;
+        }
+    };
+    return mutationOptions;
+};
+
+/**
+ * Resolve Feedback
+ *
+ * Admins and engineers: closes the feedback with an optional note for the reporter.
+ */
+export const feedbackResolveFeedbackMutation = (options?: Partial<Options<FeedbackResolveFeedbackData>>): UseMutationOptions<FeedbackResolveFeedbackResponse, FeedbackResolveFeedbackError, Options<FeedbackResolveFeedbackData>> => {
+    const mutationOptions: UseMutationOptions<FeedbackResolveFeedbackResponse, FeedbackResolveFeedbackError, Options<FeedbackResolveFeedbackData>> = {
+        mutationFn: async (fnOptions) => {
+            const { data } = await feedbackResolveFeedback({
+                ...options,
+                ...fnOptions,
+                throwOnError: true
+            });
+            return data;
+        }
+    };
+    return mutationOptions;
+};
+
 /**
  * Preview Invite
  *
@@ -573,35 +767,6 @@ export const sessionsListSessionsOptions = (options?: Options<SessionsListSessio
     },
     queryKey: sessionsListSessionsQueryKey(options)
 });
-
-const createInfiniteParams = <K extends Pick<QueryKey<Options>[0], 'body' | 'headers' | 'path' | 'query'>>(queryKey: QueryKey<Options>, page: K) => {
-    const params = { ...queryKey[0] };
-    if (page.body) {
-        params.body = {
-            ...queryKey[0].body as any,
-            ...page.body as any
-        };
-    }
-    if (page.headers) {
-        params.headers = {
-            ...queryKey[0].headers,
-            ...page.headers
-        };
-    }
-    if (page.path) {
-        params.path = {
-            ...queryKey[0].path as any,
-            ...page.path as any
-        };
-    }
-    if (page.query) {
-        params.query = {
-            ...queryKey[0].query as any,
-            ...page.query as any
-        };
-    }
-    return params as unknown as typeof page;
-};
 
 export const sessionsListSessionsInfiniteQueryKey = (options?: Options<SessionsListSessionsData>): QueryKey<Options<SessionsListSessionsData>> => createQueryKey('sessionsListSessions', options, true);
 
@@ -789,6 +954,26 @@ export const sessionsExportSessionMutation = (options?: Partial<Options<Sessions
     const mutationOptions: UseMutationOptions<unknown, SessionsExportSessionError, Options<SessionsExportSessionData>> = {
         mutationFn: async (fnOptions) => {
             const { data } = await sessionsExportSession({
+                ...options,
+                ...fnOptions,
+                throwOnError: true
+            });
+            return data;
+        }
+    };
+    return mutationOptions;
+};
+
+/**
+ * Create Feedback
+ *
+ * Flags a step the session reached: `didnt_help`, `unclear` or `wrong`, with a comment
+ * (at most 1000 characters). The same kind twice on one step of one session: 409.
+ */
+export const feedbackCreateFeedbackMutation = (options?: Partial<Options<FeedbackCreateFeedbackData>>): UseMutationOptions<FeedbackCreateFeedbackResponse, FeedbackCreateFeedbackError, Options<FeedbackCreateFeedbackData>> => {
+    const mutationOptions: UseMutationOptions<FeedbackCreateFeedbackResponse, FeedbackCreateFeedbackError, Options<FeedbackCreateFeedbackData>> = {
+        mutationFn: async (fnOptions) => {
+            const { data } = await feedbackCreateFeedback({
                 ...options,
                 ...fnOptions,
                 throwOnError: true
@@ -1274,6 +1459,45 @@ export const treesArchiveTreeMutation = (options?: Partial<Options<TreesArchiveT
     return mutationOptions;
 };
 
+export const feedbackReadChangeAlertQueryKey = (options: Options<FeedbackReadChangeAlertData>) => createQueryKey('feedbackReadChangeAlert', options);
+
+/**
+ * Read Change Alert
+ *
+ * What changed since the version you last ran (within 30 days), until you dismiss it.
+ */
+export const feedbackReadChangeAlertOptions = (options: Options<FeedbackReadChangeAlertData>) => queryOptions<FeedbackReadChangeAlertResponse, FeedbackReadChangeAlertError, FeedbackReadChangeAlertResponse, ReturnType<typeof feedbackReadChangeAlertQueryKey>>({
+    queryFn: async ({ queryKey, signal }) => {
+        const { data } = await feedbackReadChangeAlert({
+            ...options,
+            ...queryKey[0],
+            signal,
+            throwOnError: true
+        });
+        return data;
+    },
+    queryKey: feedbackReadChangeAlertQueryKey(options)
+});
+
+/**
+ * Dismiss Change Alert
+ *
+ * The notice of this version is not shown again (on any device).
+ */
+export const feedbackDismissChangeAlertMutation = (options?: Partial<Options<FeedbackDismissChangeAlertData>>): UseMutationOptions<FeedbackDismissChangeAlertResponse, FeedbackDismissChangeAlertError, Options<FeedbackDismissChangeAlertData>> => {
+    const mutationOptions: UseMutationOptions<FeedbackDismissChangeAlertResponse, FeedbackDismissChangeAlertError, Options<FeedbackDismissChangeAlertData>> = {
+        mutationFn: async (fnOptions) => {
+            const { data } = await feedbackDismissChangeAlert({
+                ...options,
+                ...fnOptions,
+                throwOnError: true
+            });
+            return data;
+        }
+    };
+    return mutationOptions;
+};
+
 /**
  * Duplicate Tree
  *
@@ -1312,6 +1536,26 @@ export const treesExportTreeOptions = (options: Options<TreesExportTreeData>) =>
         return data;
     },
     queryKey: treesExportTreeQueryKey(options)
+});
+
+export const feedbackReadFeedbackCountsQueryKey = (options: Options<FeedbackReadFeedbackCountsData>) => createQueryKey('feedbackReadFeedbackCounts', options);
+
+/**
+ * Read Feedback Counts
+ *
+ * Per node: open and resolved feedback by kind, for one version or all of them.
+ */
+export const feedbackReadFeedbackCountsOptions = (options: Options<FeedbackReadFeedbackCountsData>) => queryOptions<FeedbackReadFeedbackCountsResponse, FeedbackReadFeedbackCountsError, FeedbackReadFeedbackCountsResponse, ReturnType<typeof feedbackReadFeedbackCountsQueryKey>>({
+    queryFn: async ({ queryKey, signal }) => {
+        const { data } = await feedbackReadFeedbackCounts({
+            ...options,
+            ...queryKey[0],
+            signal,
+            throwOnError: true
+        });
+        return data;
+    },
+    queryKey: feedbackReadFeedbackCountsQueryKey(options)
 });
 
 /**
