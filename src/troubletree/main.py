@@ -35,6 +35,9 @@ from troubletree.core.observability import RequestMiddleware
 from troubletree.core.offload import shared_pool
 from troubletree.core.openapi import install_openapi
 from troubletree.core.ratelimit import RateLimiter
+from troubletree.feedback.router import router as feedback_router
+from troubletree.feedback.router import session_router as feedback_session_router
+from troubletree.feedback.router import tree_router as feedback_tree_router
 from troubletree.sessions.router import router as sessions_router
 from troubletree.sessions.router import start_router as tree_start_router
 from troubletree.trees.router import router as trees_router
@@ -59,6 +62,9 @@ API_ROUTERS = (
     trees_router,
     sessions_router,
     tree_start_router,
+    feedback_router,
+    feedback_session_router,
+    feedback_tree_router,
 )
 
 

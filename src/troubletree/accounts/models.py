@@ -51,6 +51,8 @@ class Account(CreatedAtMixin, Base):
     name: Mapped[str] = mapped_column(String(200))
     slug: Mapped[str] = mapped_column(String(80), unique=True)
     plan_id: Mapped[int] = mapped_column(SmallInteger, ForeignKey("plans.id"))
+    # Where sessions completed as escalated are mailed with their transcript (None: nowhere).
+    escalation_email: Mapped[str | None] = mapped_column(String(320))
 
 
 class Membership(CreatedAtMixin, Base):

@@ -87,6 +87,14 @@ async def set_account_plan(db: AsyncSession, account_id: uuid.UUID, plan_id: int
     await db.execute(update(Account).where(Account.id == account_id).values(plan_id=plan_id))
 
 
+async def set_account_settings(
+    db: AsyncSession, account_id: uuid.UUID, *, escalation_email: str | None
+) -> None:
+    await db.execute(
+        update(Account).where(Account.id == account_id).values(escalation_email=escalation_email)
+    )
+
+
 async def slug_taken(db: AsyncSession, slug: str) -> bool:
     return (await db.scalar(select(func.count()).where(Account.slug == slug))) != 0
 

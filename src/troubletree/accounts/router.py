@@ -15,6 +15,7 @@ from troubletree.accounts.schemas import (
     AccountInviteRead,
     AccountPlanUpdate,
     AccountRead,
+    AccountUpdate,
     InvitePreview,
     InvitePreviewRequest,
     MemberRead,
@@ -77,12 +78,15 @@ async def update_me(body: UserUpdate, user: CurrentUser, db: DB) -> UserRead:
 
 @account_router.get("", responses=error_responses(401, 403))
 async def read_account(caller: CurrentMember, db: DB) -> AccountDetail:
-    account, plan, usage = await service.account_detail(db, caller)
-    return AccountDetail(
-        **AccountRead.model_validate(account).model_dump(),
-        plan=PlanRead.model_validate(plan),
-        usage=usage,
-    )
+    return await service.account_detail(db, caller)
+
+
+@account_router.patch("", responses=error_responses(401, 403, 422))
+async def update_account(
+    body: AccountUpdate, caller: AccountAdmin, db: DB, client: Client
+) -> AccountDetail:
+    """Account settings (admins): the escalation address."""
+    return await service.update_account(db, caller, body, client)
 
 
 @account_router.get("/members", responses=error_responses(401, 403))

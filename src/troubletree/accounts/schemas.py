@@ -49,6 +49,18 @@ class AccountUsage(BaseModel):
 class AccountDetail(AccountRead):
     plan: PlanRead
     usage: AccountUsage
+    escalation_email: str | None = Field(
+        description="Where sessions completed as escalated are mailed with their transcript."
+    )
+
+
+class AccountUpdate(StrictBody):
+    escalation_email: EmailStr | None = Field(
+        default=None,
+        max_length=320,
+        description="The address escalated sessions are mailed to (PDF transcript attached); "
+        "null stops the mails.",
+    )
 
 
 class MembershipRead(BaseModel):

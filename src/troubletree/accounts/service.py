@@ -35,11 +35,15 @@ from troubletree.accounts.models import (
 )
 from troubletree.accounts.repository import Invite
 from troubletree.accounts.schemas import (
+    AccountDetail,
     AccountInviteCreate,
     AccountInviteCreated,
     AccountInviteRead,
+    AccountRead,
+    AccountUpdate,
     AccountUsage,
     MemberRead,
+    PlanRead,
     PlatformInviteCreate,
     PlatformInviteCreated,
     PlatformInviteRead,
@@ -183,7 +187,7 @@ async def update_profile(db: AsyncSession, user: User, full_name: str | None) ->
 # --------------------------------------------------------------------------- account and plans
 
 
-async def account_detail(db: AsyncSession, caller: Caller) -> tuple[Account, Plan, AccountUsage]:
+async def account_detail(db: AsyncSession, caller: Caller) -> AccountDetail:
     account = await repository.get_account(db, caller.account_id)
     assert account is not None
     plan = await repository.get_plan(db, account.plan_id)
@@ -193,7 +197,25 @@ async def account_detail(db: AsyncSession, caller: Caller) -> tuple[Account, Pla
         members=await repository.count_members(db, account.id),
         max_members=plan.max_members,
     )
-    return account, plan, usage
+    return AccountDetail(
+        **AccountRead.model_validate(account).model_dump(),
+        plan=PlanRead.model_validate(plan),
+        usage=usage,
+        escalation_email=account.escalation_email,
+    )
+
+
+async def update_account(
+    db: AsyncSession, caller: Caller, body: AccountUpdate, client: ClientInfo
+) -> AccountDetail:
+    """Account settings; only the fields sent change."""
+    if "escalation_email" in body.model_fields_set:
+        address = str(body.escalation_email) if body.escalation_email else None
+        await repository.set_account_settings(db, caller.account_id, escalation_email=address)
+        await audit.record_member_action(
+            db, "escalation_email_changed", caller, client, str(caller.account_id)
+        )
+    return await account_detail(db, caller)
 
 
 async def change_plan(

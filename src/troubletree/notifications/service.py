@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
 from email.message import EmailMessage
 
 import aiosmtplib
@@ -46,12 +48,44 @@ async def queue_password_reset(
     )
 
 
-async def _send_smtp(settings: Settings, to: str, subject: str, body: str) -> None:
+@dataclass(frozen=True)
+class Attachment:
+    filename: str
+    content: bytes
+    maintype: str
+    subtype: str
+
+
+async def send_message(
+    settings: Settings, to: str, subject: str, body: str, attachments: Sequence[Attachment] = ()
+) -> str:
+    """Sends one message now: over SMTP when `SMTP_HOST` is set, else to the server log
+    (attachments named only). Returns how (`smtp` or `log`); raises when SMTP fails."""
+    if not settings.smtp_host:
+        attached = "".join(f"\n[attached: {a.filename}]" for a in attachments)
+        logger.warning(
+            "email (no SMTP_HOST set) to=%s subject=%r\n%s%s", to, subject, body, attached
+        )
+        return "log"
+    await _send_smtp(settings, to, subject, body, attachments)
+    return "smtp"
+
+
+async def _send_smtp(
+    settings: Settings, to: str, subject: str, body: str, attachments: Sequence[Attachment] = ()
+) -> None:
     msg = EmailMessage()
     msg["From"] = settings.mail_from
     msg["To"] = to
     msg["Subject"] = subject
     msg.set_content(body)
+    for attachment in attachments:
+        msg.add_attachment(
+            attachment.content,
+            maintype=attachment.maintype,
+            subtype=attachment.subtype,
+            filename=attachment.filename,
+        )
     await aiosmtplib.send(
         msg,
         hostname=settings.smtp_host,
@@ -74,12 +108,7 @@ async def deliver(
             return  # deleted, or delivered by an earlier attempt whose ack was lost
         to, subject, body = email.to_address, email.subject, email.body_text
     try:
-        if settings.smtp_host:
-            await _send_smtp(settings, to, subject, body)
-            via = "smtp"
-        else:
-            logger.warning("email (no SMTP_HOST set) to=%s subject=%r\n%s", to, subject, body)
-            via = "log"
+        via = await send_message(settings, to, subject, body)
     except Exception as exc:
         async with sessionmaker() as db, db.begin():
             await repository.mark_failed(db, email_id, f"{type(exc).__name__}: {exc}")

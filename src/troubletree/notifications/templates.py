@@ -65,3 +65,26 @@ def password_changed(name: str) -> Message:
         "device was signed out. If this was not you, reset your password at once and tell "
         "your account administrator.\n",
     )
+
+
+def escalation_handoff(
+    *,
+    tree_title: str,
+    version_number: int,
+    technician: str,
+    outcome_label: str | None,
+    resolution_note: str | None,
+    link: str,
+) -> Message:
+    """The mail that hands an escalated session over, its transcript attached (PDF)."""
+    label = f"Outcome label: {outcome_label}\n" if outcome_label else ""
+    note = (resolution_note or "").strip() or "(none)"
+    return Message(
+        "escalation_handoff",
+        f"Escalated: {tree_title}"[:300],
+        f"A troubleshooting session was escalated.\n\n"
+        f"Tree: {tree_title} (version {version_number})\n"
+        f"Technician: {technician}\n{label}"
+        f"Note: {note}\n\n"
+        f"The full transcript is attached as a PDF. The session in TroubleTree:\n{link}\n",
+    )

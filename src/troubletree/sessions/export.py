@@ -11,6 +11,7 @@ programs, and JSON encoding already keeps it from being anything else.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from functools import lru_cache
@@ -57,6 +58,12 @@ class Transcript:
     abandon_note: str | None = None
     variables: list[tuple[str, str]] = field(default_factory=list)
     steps: list[TranscriptStep] = field(default_factory=list)
+
+
+def transcript_filename(title: str, session_id: str, fmt: ExportFormat) -> str:
+    """A transcript's file name: the tree title as a slug and the start of the session id."""
+    slug = re.sub(r"[^A-Za-z0-9]+", "-", title).strip("-").lower()[:60] or "session"
+    return f"{slug}-{session_id[:8]}.{EXTENSIONS[fmt]}"
 
 
 def defuse(text: str) -> str:

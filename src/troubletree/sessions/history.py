@@ -14,7 +14,7 @@ from troubletree.accounts.exceptions import RoleRequired
 from troubletree.core.clock import utcnow
 from troubletree.core.pagination import datetime_key, decode_cursor, encode_cursor, page_of
 from troubletree.sessions import repository
-from troubletree.sessions.models import Outcome, SessionStatus
+from troubletree.sessions.models import HandoffStatus, Outcome, SessionStatus
 from troubletree.sessions.repository import (
     TYPO_SIMILARITY,
     HistoryFilter,
@@ -82,6 +82,12 @@ async def list_sessions(db: AsyncSession, caller: Caller, query: HistoryQuery) -
         rows, query.limit, lambda row: encode_cursor("sessions", row.created_at, row.id)
     )
     items = [SessionSummary.model_validate(row, from_attributes=True) for row in page]
+    escalated = [row.id for row in page if row.outcome == Outcome.escalated]
+    if escalated:
+        statuses = await repository.handoff_statuses(db, caller.account_id, escalated)
+        for item in items:
+            found = statuses.get(item.id)
+            item.handoff_status = HandoffStatus(found) if found else None
     text = query.q.strip().lower() if query.q and query.q.strip() else None
     if text is not None:
         haystacks = await repository.search_haystacks(

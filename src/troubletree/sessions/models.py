@@ -180,3 +180,43 @@ class SessionStep(Base):
     created_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), default=utcnow, server_default=text("now()")
     )
+
+
+class HandoffStatus(enum.StrEnum):
+    pending = "pending"  # queued, or waiting for its next attempt after a failure
+    sent = "sent"  # handed to the SMTP server (or logged, without SMTP_HOST)
+    failed = "failed"  # every attempt failed; the job queue gave up
+
+
+class EscalationHandoff(Base):
+    """The transcript of a session completed as escalated, mailed to the account's escalation
+    address. Written in the transaction that completes the session, together with its delivery
+    job (the transactional outbox): it exists exactly when the escalation does."""
+
+    __tablename__ = "escalation_handoffs"
+    __table_args__ = (
+        CheckConstraint("status IN ('pending', 'sent', 'failed')", name="status_valid"),
+        CheckConstraint("attempts >= 0", name="attempts_nonnegative"),
+    )
+
+    id: Mapped[UUIDPk]
+    account_id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("accounts.id", ondelete="CASCADE"), index=True
+    )
+    session_id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True),
+        ForeignKey("troubleshooting_sessions.id", ondelete="CASCADE"),
+        unique=True,
+    )
+    # The address as it was when the session was escalated (a later change redirects nothing).
+    to_address: Mapped[str] = mapped_column(String(320))
+    status: Mapped[str] = mapped_column(
+        String(10), default=HandoffStatus.pending, server_default=HandoffStatus.pending.value
+    )
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    last_error: Mapped[str | None] = mapped_column(Text)
+    delivered_via: Mapped[str | None] = mapped_column(String(10))
+    created_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, server_default=text("now()")
+    )
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

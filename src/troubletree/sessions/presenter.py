@@ -8,12 +8,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from troubletree.accounts.caller import Caller
 from troubletree.auth import repository as auth_repository
-from troubletree.sessions import navigator
+from troubletree.sessions import navigator, repository
 from troubletree.sessions.models import ACTIVE, AbandonReason, Outcome, SessionStatus
 from troubletree.sessions.navigator import StepEvent
 from troubletree.sessions.repository import SessionRecord
 from troubletree.sessions.schemas import (
     CurrentNode,
+    HandoffRead,
     MissingVariables,
     OptionRead,
     PathStep,
@@ -31,6 +32,17 @@ class Loaded:
     graphs: Graphs
     position: navigator.Position
     definitions: list[Variable]
+
+
+async def load_record(db: AsyncSession, session: SessionRecord) -> Loaded:
+    """Everything a request needs of a session already read (and scoped): its step log, the
+    versions it touches and where it stands."""
+    graphs = Graphs(db, session.account_id)
+    graph = await graphs.get(session.tree_version_id)
+    steps = await repository.list_steps(db, session.id)
+    for step in steps:
+        await graphs.get(step.to_version_id)
+    return Loaded(session, steps, graphs, navigator.replay(steps), graph.variables)
 
 
 def outcome_labels(graph: Graph) -> list[str]:
@@ -140,4 +152,13 @@ async def session_read(
         path=path,
         current=current,
         can_complete=can_complete,
+        handoff=await _handoff(db, session),
     )
+
+
+async def _handoff(db: AsyncSession, session: SessionRecord) -> HandoffRead | None:
+    """The hand-off of an escalated session (read only for those: no cost on the way)."""
+    if session.outcome != Outcome.escalated:
+        return None
+    handoff = await repository.get_handoff(db, session.account_id, session.id)
+    return HandoffRead.model_validate(handoff, from_attributes=True) if handoff else None

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from troubletree.auth.models import User
 from troubletree.core.queries import contains, scoped
-from troubletree.sessions.models import SessionStep, TroubleshootingSession
+from troubletree.sessions.models import EscalationHandoff, SessionStep, TroubleshootingSession
 from troubletree.sessions.navigator import StepEvent
 from troubletree.trees.models import Tree, TreeVersion
 
@@ -344,3 +344,48 @@ async def search_haystacks(
     for session_id, note in notes.all():
         found[session_id].step_notes.append(note or "")
     return found
+
+
+# --------------------------------------------------------------------------- escalation hand-offs
+
+
+async def add_handoff(
+    db: AsyncSession, account_id: uuid.UUID, session_id: uuid.UUID, to_address: str
+) -> uuid.UUID:
+    handoff = EscalationHandoff(account_id=account_id, session_id=session_id, to_address=to_address)
+    db.add(handoff)
+    await db.flush()
+    return handoff.id
+
+
+async def get_handoff(
+    db: AsyncSession, account_id: uuid.UUID, session_id: uuid.UUID
+) -> EscalationHandoff | None:
+    """The hand-off of a session of the account, if it was escalated to an address."""
+    h = EscalationHandoff
+    stmt = scoped(select(h), h, account_id).where(h.session_id == session_id)
+    return (await db.execute(stmt)).scalar_one_or_none()
+
+
+async def handoff_statuses(
+    db: AsyncSession, account_id: uuid.UUID, session_ids: list[uuid.UUID]
+) -> dict[uuid.UUID, str]:
+    """The hand-off status of each of these sessions that has one."""
+    if not session_ids:
+        return {}
+    h = EscalationHandoff
+    stmt = scoped(select(h.session_id, h.status), h, account_id).where(
+        h.session_id.in_(session_ids)
+    )
+    return {row[0]: row[1] for row in (await db.execute(stmt)).all()}
+
+
+async def get_handoff_by_id(db: AsyncSession, handoff_id: uuid.UUID) -> EscalationHandoff | None:
+    """A hand-off by its id (the delivery job's own lookup: it carries no caller)."""
+    return await db.get(EscalationHandoff, handoff_id)
+
+
+async def mark_handoff(db: AsyncSession, handoff_id: uuid.UUID, **values: Any) -> None:
+    """Records one delivery attempt: its outcome columns, the attempt counted in SQL."""
+    h = EscalationHandoff
+    await db.execute(update(h).where(h.id == handoff_id).values(attempts=h.attempts + 1, **values))

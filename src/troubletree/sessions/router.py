@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import uuid
 from datetime import datetime
 from typing import Annotated
@@ -13,7 +12,7 @@ from troubletree.accounts.dependencies import CurrentMember
 from troubletree.core.db import DB
 from troubletree.core.errors import error_responses
 from troubletree.sessions import history, service
-from troubletree.sessions.export import EXTENSIONS, MEDIA_TYPES
+from troubletree.sessions.export import MEDIA_TYPES, transcript_filename
 from troubletree.sessions.models import Outcome, SessionStatus
 from troubletree.sessions.schemas import (
     BackRequest,
@@ -187,8 +186,7 @@ async def export_session(
     a bounded pool: 503 `busy` with Retry-After when the pool's queue is full."""
     pool = request.app.state.cpu_pool
     content, title = await service.export_session(db, caller, session_id, body.format, pool)
-    slug = re.sub(r"[^A-Za-z0-9]+", "-", title).strip("-").lower()[:60] or "session"
-    filename = f"{slug}-{str(session_id)[:8]}.{EXTENSIONS[body.format]}"
+    filename = transcript_filename(title, str(session_id), body.format)
     return Response(
         content,
         media_type=MEDIA_TYPES[body.format],

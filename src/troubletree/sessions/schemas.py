@@ -8,7 +8,7 @@ from pydantic import BaseModel, Field
 
 from troubletree.auth.schemas import StrictBody
 from troubletree.core.models import INT4_MAX
-from troubletree.sessions.models import AbandonReason, Outcome, SessionStatus
+from troubletree.sessions.models import AbandonReason, HandoffStatus, Outcome, SessionStatus
 from troubletree.trees.graph import OUTCOME_LABEL_MAX, Variable
 
 NOTE_MAX = 5000
@@ -156,6 +156,19 @@ class MissingVariables(BaseModel):
     before_complete: list[str]
 
 
+class HandoffRead(BaseModel):
+    """The escalation hand-off of a session: its transcript mailed to the account's escalation
+    address. `pending` while queued or between retries (`attempts`, `last_error`), `sent`
+    once delivered, `failed` when every retry failed."""
+
+    to_address: str
+    status: HandoffStatus
+    attempts: int
+    last_error: str | None
+    created_at: datetime
+    sent_at: datetime | None
+
+
 class SessionRead(BaseModel):
     id: uuid.UUID
     tree_id: uuid.UUID
@@ -185,6 +198,10 @@ class SessionRead(BaseModel):
     path: list[PathStep]
     current: CurrentNode | None
     can_complete: bool
+    handoff: HandoffRead | None = Field(
+        default=None,
+        description="Escalated sessions: the mail of the transcript to the escalation address.",
+    )
 
 
 class SearchMatch(BaseModel):
@@ -232,6 +249,9 @@ class SessionSummary(BaseModel):
     completed_at: datetime | None
     match: SearchMatch | None = Field(
         default=None, description="Where the free-text filter `q` matched this session."
+    )
+    handoff_status: HandoffStatus | None = Field(
+        default=None, description="Escalated sessions: the delivery of the hand-off mail."
     )
 
 

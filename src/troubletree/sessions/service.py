@@ -43,6 +43,7 @@ from troubletree.sessions.exceptions import (
     VariablesInvalid,
 )
 from troubletree.sessions.export import ExportFormat, render_off_loop
+from troubletree.sessions.handoff import queue_handoff
 from troubletree.sessions.models import (
     ACTIVE,
     MAX_SESSION_STEPS,
@@ -52,7 +53,7 @@ from troubletree.sessions.models import (
     StepKind,
 )
 from troubletree.sessions.navigator import StepEvent
-from troubletree.sessions.presenter import Loaded, outcome_labels, session_read
+from troubletree.sessions.presenter import Loaded, load_record, outcome_labels, session_read
 from troubletree.sessions.repository import SessionRecord
 from troubletree.sessions.schemas import (
     BackRequest,
@@ -81,12 +82,7 @@ async def _load(
     session = await repository.get_session(db, caller.account_id, session_id, lock=lock)
     if session is None or not _may_see(caller, session):
         raise SessionNotFound()
-    graphs = Graphs(db, caller.account_id)
-    graph = await graphs.get(session.tree_version_id)
-    steps = await repository.list_steps(db, session.id)
-    for step in steps:
-        await graphs.get(step.to_version_id)
-    return Loaded(session, steps, graphs, navigator.replay(steps), graph.variables)
+    return await load_record(db, session)
 
 
 def _may_see(caller: Caller, session: SessionRecord) -> bool:
@@ -627,6 +623,8 @@ async def complete_session(
         completed_at=utcnow(),
     )
     await repository.refresh_search_text(db, session.id)
+    if outcome == Outcome.escalated:
+        await queue_handoff(db, caller.account_id, session.id)
     return await _after_change(db, caller, loaded)
 
 

@@ -18,6 +18,12 @@ export type AccountDetail = {
      */
     created_at: string;
     /**
+     * Escalation Email
+     *
+     * Where sessions completed as escalated are mailed with their transcript.
+     */
+    escalation_email: string | null;
+    /**
      * Id
      */
     id: string;
@@ -169,6 +175,18 @@ export type AccountRead = {
 };
 
 /**
+ * AccountUpdate
+ */
+export type AccountUpdate = {
+    /**
+     * Escalation Email
+     *
+     * The address escalated sessions are mailed to (PDF transcript attached); null stops the mails.
+     */
+    escalation_email?: string | null;
+};
+
+/**
  * AccountUsage
  *
  * What the account uses of its plan: live (not archived) trees and members; a
@@ -191,6 +209,16 @@ export type AccountUsage = {
      * Trees
      */
     trees: number;
+};
+
+/**
+ * AlertDismiss
+ */
+export type AlertDismiss = {
+    /**
+     * Version Id
+     */
+    version_id: string;
 };
 
 /**
@@ -297,6 +325,67 @@ export type CategoryUpdate = {
      * Name
      */
     name: string;
+};
+
+/**
+ * ChangeAlert
+ *
+ * What changed in a tree since the version the caller last ran, in the terms of someone
+ * who runs it: steps added, removed, reworded, and steps whose answers changed.
+ */
+export type ChangeAlert = {
+    /**
+     * Answers Changed
+     *
+     * Steps whose answers were added, removed or lead elsewhere now.
+     */
+    answers_changed: Array<StepRef>;
+    /**
+     * Changelogs
+     *
+     * The changelog of each version published since, newest first.
+     */
+    changelogs: Array<VersionNote>;
+    /**
+     * Since Version Number
+     *
+     * The version the caller last ran.
+     */
+    since_version_number: number;
+    /**
+     * Steps Added
+     */
+    steps_added: Array<StepRef>;
+    /**
+     * Steps Removed
+     */
+    steps_removed: Array<StepRef>;
+    /**
+     * Steps Reworded
+     */
+    steps_reworded: Array<StepRef>;
+    /**
+     * Tree Id
+     */
+    tree_id: string;
+    /**
+     * Version Id
+     */
+    version_id: string;
+    /**
+     * Version Number
+     */
+    version_number: number;
+};
+
+/**
+ * ChangeAlertState
+ */
+export type ChangeAlertState = {
+    /**
+     * Null when there is nothing to tell (or it was dismissed).
+     */
+    alert: ChangeAlert | null;
 };
 
 /**
@@ -452,6 +541,146 @@ export type ExportRequest = {
 };
 
 /**
+ * FeedbackCreate
+ */
+export type FeedbackCreate = {
+    /**
+     * Comment
+     */
+    comment?: string;
+    /**
+     * `didnt_help`, `unclear` or `wrong`.
+     */
+    kind: FeedbackKind;
+    /**
+     * Node Id
+     *
+     * A node the session reached.
+     */
+    node_id: string;
+    /**
+     * Version Id
+     *
+     * The version the node belongs to (a linked tree's, say); default: the latest visit of `node_id` on the session's path.
+     */
+    version_id?: string | null;
+};
+
+/**
+ * FeedbackKind
+ */
+export type FeedbackKind = 'didnt_help' | 'unclear' | 'wrong';
+
+/**
+ * FeedbackPage
+ */
+export type FeedbackPage = {
+    /**
+     * Items
+     */
+    items: Array<FeedbackRead>;
+    /**
+     * Next Cursor
+     */
+    next_cursor: string | null;
+};
+
+/**
+ * FeedbackRead
+ */
+export type FeedbackRead = {
+    /**
+     * Comment
+     */
+    comment: string;
+    /**
+     * Created At
+     */
+    created_at: string;
+    /**
+     * Created By
+     */
+    created_by: string | null;
+    /**
+     * Created By Name
+     */
+    created_by_name: string | null;
+    /**
+     * Id
+     */
+    id: string;
+    kind: FeedbackKind;
+    /**
+     * Node Id
+     */
+    node_id: string;
+    /**
+     * Node Title
+     */
+    node_title: string;
+    /**
+     * Replies
+     */
+    replies: Array<ReplyRead>;
+    /**
+     * Reporter Seen At
+     *
+     * When the reporter acknowledged the resolution.
+     */
+    reporter_seen_at: string | null;
+    /**
+     * Resolution Note
+     */
+    resolution_note: string | null;
+    /**
+     * Resolved At
+     */
+    resolved_at: string | null;
+    /**
+     * Resolved By Name
+     */
+    resolved_by_name: string | null;
+    /**
+     * Session Id
+     */
+    session_id: string;
+    status: FeedbackStatus;
+    /**
+     * Tree Id
+     */
+    tree_id: string;
+    /**
+     * Tree Title
+     */
+    tree_title: string;
+    /**
+     * Version Id
+     */
+    version_id: string;
+    /**
+     * Version Number
+     */
+    version_number: number;
+};
+
+/**
+ * FeedbackResolve
+ */
+export type FeedbackResolve = {
+    /**
+     * Note
+     *
+     * What was done (shown to the reporter).
+     */
+    note?: string | null;
+};
+
+/**
+ * FeedbackStatus
+ */
+export type FeedbackStatus = 'open' | 'resolved';
+
+/**
  * FieldChange
  */
 export type FieldChange = {
@@ -542,6 +771,42 @@ export type Graph = {
 };
 
 /**
+ * HandoffRead
+ *
+ * The escalation hand-off of a session: its transcript mailed to the account's escalation
+ * address. `pending` while queued or between retries (`attempts`, `last_error`), `sent`
+ * once delivered, `failed` when every retry failed.
+ */
+export type HandoffRead = {
+    /**
+     * Attempts
+     */
+    attempts: number;
+    /**
+     * Created At
+     */
+    created_at: string;
+    /**
+     * Last Error
+     */
+    last_error: string | null;
+    /**
+     * Sent At
+     */
+    sent_at: string | null;
+    status: HandoffStatus;
+    /**
+     * To Address
+     */
+    to_address: string;
+};
+
+/**
+ * HandoffStatus
+ */
+export type HandoffStatus = 'pending' | 'sent' | 'failed';
+
+/**
  * HighlightPart
  */
 export type HighlightPart = {
@@ -574,6 +839,24 @@ export type InvitePreviewRequest = {
      * Code
      */
     code: string;
+};
+
+/**
+ * KindCounts
+ */
+export type KindCounts = {
+    /**
+     * Didnt Help
+     */
+    didnt_help?: number;
+    /**
+     * Unclear
+     */
+    unclear?: number;
+    /**
+     * Wrong
+     */
+    wrong?: number;
 };
 
 /**
@@ -753,6 +1036,26 @@ export type NodeChange = {
      * Title
      */
     title: string;
+};
+
+/**
+ * NodeFeedbackCounts
+ */
+export type NodeFeedbackCounts = {
+    /**
+     * Node Id
+     */
+    node_id: string;
+    open: KindCounts;
+    /**
+     * Open Total
+     */
+    open_total: number;
+    resolved: KindCounts;
+    /**
+     * Resolved Total
+     */
+    resolved_total: number;
 };
 
 /**
@@ -1142,6 +1445,42 @@ export type RegisterResponse = {
 };
 
 /**
+ * ReplyCreate
+ */
+export type ReplyCreate = {
+    /**
+     * Body
+     */
+    body: string;
+};
+
+/**
+ * ReplyRead
+ */
+export type ReplyRead = {
+    /**
+     * Author Id
+     */
+    author_id: string | null;
+    /**
+     * Author Name
+     */
+    author_name: string | null;
+    /**
+     * Body
+     */
+    body: string;
+    /**
+     * Created At
+     */
+    created_at: string;
+    /**
+     * Id
+     */
+    id: number;
+};
+
+/**
  * RestoreRequest
  */
 export type RestoreRequest = {
@@ -1505,6 +1844,10 @@ export type SessionRead = {
     created_by: string | null;
     current: CurrentNode | null;
     /**
+     * Escalated sessions: the mail of the transcript to the escalation address.
+     */
+    handoff?: HandoffRead | null;
+    /**
      * Id
      */
     id: string;
@@ -1621,6 +1964,10 @@ export type SessionSummary = {
      */
     created_by: string | null;
     /**
+     * Escalated sessions: the delivery of the hand-off mail.
+     */
+    handoff_status?: HandoffStatus | null;
+    /**
      * Id
      */
     id: string;
@@ -1714,6 +2061,20 @@ export type StepNote = {
      * Note
      */
     note: string;
+};
+
+/**
+ * StepRef
+ */
+export type StepRef = {
+    /**
+     * Node Id
+     */
+    node_id: string;
+    /**
+     * Title
+     */
+    title: string;
 };
 
 /**
@@ -1952,6 +2313,28 @@ export type TreeDocumentSource = {
      * Version
      */
     version?: number | null;
+};
+
+/**
+ * TreeFeedbackCounts
+ */
+export type TreeFeedbackCounts = {
+    /**
+     * Nodes
+     *
+     * Nodes with any feedback, by node id.
+     */
+    nodes: Array<NodeFeedbackCounts>;
+    /**
+     * Tree Id
+     */
+    tree_id: string;
+    /**
+     * Version Id
+     *
+     * The version counted; null: every version.
+     */
+    version_id: string | null;
 };
 
 /**
@@ -2347,6 +2730,24 @@ export type VersionListItem = {
 };
 
 /**
+ * VersionNote
+ */
+export type VersionNote = {
+    /**
+     * Changelog
+     */
+    changelog: string;
+    /**
+     * Number
+     */
+    number: number;
+    /**
+     * Published At
+     */
+    published_at: string;
+};
+
+/**
  * VersionPage
  */
 export type VersionPage = {
@@ -2457,6 +2858,43 @@ export type AccountReadAccountResponses = {
 };
 
 export type AccountReadAccountResponse = AccountReadAccountResponses[keyof AccountReadAccountResponses];
+
+export type AccountUpdateAccountData = {
+    body: AccountUpdate;
+    path?: never;
+    query?: never;
+    url: '/api/v1/account';
+};
+
+export type AccountUpdateAccountErrors = {
+    /**
+     * The body could not be decoded.
+     */
+    400: ErrorResponse;
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse;
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse;
+    /**
+     * Unprocessable Entity
+     */
+    422: ErrorResponse;
+};
+
+export type AccountUpdateAccountError = AccountUpdateAccountErrors[keyof AccountUpdateAccountErrors];
+
+export type AccountUpdateAccountResponses = {
+    /**
+     * Successful Response
+     */
+    200: AccountDetail;
+};
+
+export type AccountUpdateAccountResponse = AccountUpdateAccountResponses[keyof AccountUpdateAccountResponses];
 
 export type AccountListAccountInvitesData = {
     body?: never;
@@ -3155,6 +3593,283 @@ export type AuthSendVerificationEmailResponses = {
 
 export type AuthSendVerificationEmailResponse = AuthSendVerificationEmailResponses[keyof AuthSendVerificationEmailResponses];
 
+export type FeedbackListFeedbackData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * Tree Id
+         */
+        tree_id?: string | null;
+        /**
+         * Version Id
+         */
+        version_id?: string | null;
+        /**
+         * Node Id
+         */
+        node_id?: string | null;
+        /**
+         * Session Id
+         */
+        session_id?: string | null;
+        /**
+         * Status
+         */
+        status?: FeedbackStatus | null;
+        /**
+         * Mine
+         */
+        mine?: boolean;
+        /**
+         * Cursor
+         */
+        cursor?: string | null;
+        /**
+         * Limit
+         */
+        limit?: number;
+    };
+    url: '/api/v1/feedback';
+};
+
+export type FeedbackListFeedbackErrors = {
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse;
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse;
+    /**
+     * Unprocessable Entity
+     */
+    422: ErrorResponse;
+};
+
+export type FeedbackListFeedbackError = FeedbackListFeedbackErrors[keyof FeedbackListFeedbackErrors];
+
+export type FeedbackListFeedbackResponses = {
+    /**
+     * Successful Response
+     */
+    200: FeedbackPage;
+};
+
+export type FeedbackListFeedbackResponse = FeedbackListFeedbackResponses[keyof FeedbackListFeedbackResponses];
+
+export type FeedbackListFeedbackNoticesData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/api/v1/feedback/notices';
+};
+
+export type FeedbackListFeedbackNoticesErrors = {
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse;
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse;
+};
+
+export type FeedbackListFeedbackNoticesError = FeedbackListFeedbackNoticesErrors[keyof FeedbackListFeedbackNoticesErrors];
+
+export type FeedbackListFeedbackNoticesResponses = {
+    /**
+     * Response Feedback-List Feedback Notices
+     *
+     * Successful Response
+     */
+    200: Array<FeedbackRead>;
+};
+
+export type FeedbackListFeedbackNoticesResponse = FeedbackListFeedbackNoticesResponses[keyof FeedbackListFeedbackNoticesResponses];
+
+export type FeedbackReadFeedbackData = {
+    body?: never;
+    path: {
+        /**
+         * Feedback Id
+         */
+        feedback_id: string;
+    };
+    query?: never;
+    url: '/api/v1/feedback/{feedback_id}';
+};
+
+export type FeedbackReadFeedbackErrors = {
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse;
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse;
+    /**
+     * Not Found
+     */
+    404: ErrorResponse;
+    /**
+     * The request is not valid (each field named).
+     */
+    422: ErrorResponse;
+};
+
+export type FeedbackReadFeedbackError = FeedbackReadFeedbackErrors[keyof FeedbackReadFeedbackErrors];
+
+export type FeedbackReadFeedbackResponses = {
+    /**
+     * Successful Response
+     */
+    200: FeedbackRead;
+};
+
+export type FeedbackReadFeedbackResponse = FeedbackReadFeedbackResponses[keyof FeedbackReadFeedbackResponses];
+
+export type FeedbackAcknowledgeFeedbackData = {
+    body?: never;
+    path: {
+        /**
+         * Feedback Id
+         */
+        feedback_id: string;
+    };
+    query?: never;
+    url: '/api/v1/feedback/{feedback_id}/acknowledge';
+};
+
+export type FeedbackAcknowledgeFeedbackErrors = {
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse;
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse;
+    /**
+     * Not Found
+     */
+    404: ErrorResponse;
+    /**
+     * The request is not valid (each field named).
+     */
+    422: ErrorResponse;
+};
+
+export type FeedbackAcknowledgeFeedbackError = FeedbackAcknowledgeFeedbackErrors[keyof FeedbackAcknowledgeFeedbackErrors];
+
+export type FeedbackAcknowledgeFeedbackResponses = {
+    /**
+     * Successful Response
+     */
+    200: FeedbackRead;
+};
+
+export type FeedbackAcknowledgeFeedbackResponse = FeedbackAcknowledgeFeedbackResponses[keyof FeedbackAcknowledgeFeedbackResponses];
+
+export type FeedbackReplyToFeedbackData = {
+    body: ReplyCreate;
+    path: {
+        /**
+         * Feedback Id
+         */
+        feedback_id: string;
+    };
+    query?: never;
+    url: '/api/v1/feedback/{feedback_id}/replies';
+};
+
+export type FeedbackReplyToFeedbackErrors = {
+    /**
+     * The body could not be decoded.
+     */
+    400: ErrorResponse;
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse;
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse;
+    /**
+     * Not Found
+     */
+    404: ErrorResponse;
+    /**
+     * Unprocessable Entity
+     */
+    422: ErrorResponse;
+};
+
+export type FeedbackReplyToFeedbackError = FeedbackReplyToFeedbackErrors[keyof FeedbackReplyToFeedbackErrors];
+
+export type FeedbackReplyToFeedbackResponses = {
+    /**
+     * Successful Response
+     */
+    200: FeedbackRead;
+};
+
+export type FeedbackReplyToFeedbackResponse = FeedbackReplyToFeedbackResponses[keyof FeedbackReplyToFeedbackResponses];
+
+export type FeedbackResolveFeedbackData = {
+    body: FeedbackResolve;
+    path: {
+        /**
+         * Feedback Id
+         */
+        feedback_id: string;
+    };
+    query?: never;
+    url: '/api/v1/feedback/{feedback_id}/resolve';
+};
+
+export type FeedbackResolveFeedbackErrors = {
+    /**
+     * The body could not be decoded.
+     */
+    400: ErrorResponse;
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse;
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse;
+    /**
+     * Not Found
+     */
+    404: ErrorResponse;
+    /**
+     * Conflict
+     */
+    409: ErrorResponse;
+    /**
+     * Unprocessable Entity
+     */
+    422: ErrorResponse;
+};
+
+export type FeedbackResolveFeedbackError = FeedbackResolveFeedbackErrors[keyof FeedbackResolveFeedbackErrors];
+
+export type FeedbackResolveFeedbackResponses = {
+    /**
+     * Successful Response
+     */
+    200: FeedbackRead;
+};
+
+export type FeedbackResolveFeedbackResponse = FeedbackResolveFeedbackResponses[keyof FeedbackResolveFeedbackResponses];
+
 export type InvitesPreviewInviteData = {
     body: InvitePreviewRequest;
     path?: never;
@@ -3818,6 +4533,56 @@ export type SessionsExportSessionResponses = {
      */
     200: unknown;
 };
+
+export type FeedbackCreateFeedbackData = {
+    body: FeedbackCreate;
+    path: {
+        /**
+         * Session Id
+         */
+        session_id: string;
+    };
+    query?: never;
+    url: '/api/v1/sessions/{session_id}/feedback';
+};
+
+export type FeedbackCreateFeedbackErrors = {
+    /**
+     * The body could not be decoded.
+     */
+    400: ErrorResponse;
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse;
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse;
+    /**
+     * Not Found
+     */
+    404: ErrorResponse;
+    /**
+     * Conflict
+     */
+    409: ErrorResponse;
+    /**
+     * Unprocessable Entity
+     */
+    422: ErrorResponse;
+};
+
+export type FeedbackCreateFeedbackError = FeedbackCreateFeedbackErrors[keyof FeedbackCreateFeedbackErrors];
+
+export type FeedbackCreateFeedbackResponses = {
+    /**
+     * Successful Response
+     */
+    201: FeedbackRead;
+};
+
+export type FeedbackCreateFeedbackResponse = FeedbackCreateFeedbackResponses[keyof FeedbackCreateFeedbackResponses];
 
 export type SessionsStartSessionData = {
     body: SessionStart;
@@ -4762,6 +5527,94 @@ export type TreesArchiveTreeResponses = {
 
 export type TreesArchiveTreeResponse = TreesArchiveTreeResponses[keyof TreesArchiveTreeResponses];
 
+export type FeedbackReadChangeAlertData = {
+    body?: never;
+    path: {
+        /**
+         * Tree Id
+         */
+        tree_id: string;
+    };
+    query?: never;
+    url: '/api/v1/trees/{tree_id}/change-alert';
+};
+
+export type FeedbackReadChangeAlertErrors = {
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse;
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse;
+    /**
+     * Not Found
+     */
+    404: ErrorResponse;
+    /**
+     * The request is not valid (each field named).
+     */
+    422: ErrorResponse;
+};
+
+export type FeedbackReadChangeAlertError = FeedbackReadChangeAlertErrors[keyof FeedbackReadChangeAlertErrors];
+
+export type FeedbackReadChangeAlertResponses = {
+    /**
+     * Successful Response
+     */
+    200: ChangeAlertState;
+};
+
+export type FeedbackReadChangeAlertResponse = FeedbackReadChangeAlertResponses[keyof FeedbackReadChangeAlertResponses];
+
+export type FeedbackDismissChangeAlertData = {
+    body: AlertDismiss;
+    path: {
+        /**
+         * Tree Id
+         */
+        tree_id: string;
+    };
+    query?: never;
+    url: '/api/v1/trees/{tree_id}/change-alert/dismiss';
+};
+
+export type FeedbackDismissChangeAlertErrors = {
+    /**
+     * The body could not be decoded.
+     */
+    400: ErrorResponse;
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse;
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse;
+    /**
+     * Not Found
+     */
+    404: ErrorResponse;
+    /**
+     * Unprocessable Entity
+     */
+    422: ErrorResponse;
+};
+
+export type FeedbackDismissChangeAlertError = FeedbackDismissChangeAlertErrors[keyof FeedbackDismissChangeAlertErrors];
+
+export type FeedbackDismissChangeAlertResponses = {
+    /**
+     * Successful Response
+     */
+    204: void;
+};
+
+export type FeedbackDismissChangeAlertResponse = FeedbackDismissChangeAlertResponses[keyof FeedbackDismissChangeAlertResponses];
+
 export type TreesDuplicateTreeData = {
     body?: never;
     path: {
@@ -4850,6 +5703,53 @@ export type TreesExportTreeResponses = {
 };
 
 export type TreesExportTreeResponse = TreesExportTreeResponses[keyof TreesExportTreeResponses];
+
+export type FeedbackReadFeedbackCountsData = {
+    body?: never;
+    path: {
+        /**
+         * Tree Id
+         */
+        tree_id: string;
+    };
+    query?: {
+        /**
+         * Version Id
+         */
+        version_id?: string | null;
+    };
+    url: '/api/v1/trees/{tree_id}/feedback-counts';
+};
+
+export type FeedbackReadFeedbackCountsErrors = {
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse;
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse;
+    /**
+     * Not Found
+     */
+    404: ErrorResponse;
+    /**
+     * The request is not valid (each field named).
+     */
+    422: ErrorResponse;
+};
+
+export type FeedbackReadFeedbackCountsError = FeedbackReadFeedbackCountsErrors[keyof FeedbackReadFeedbackCountsErrors];
+
+export type FeedbackReadFeedbackCountsResponses = {
+    /**
+     * Successful Response
+     */
+    200: TreeFeedbackCounts;
+};
+
+export type FeedbackReadFeedbackCountsResponse = FeedbackReadFeedbackCountsResponses[keyof FeedbackReadFeedbackCountsResponses];
 
 export type TreesPublishTreeData = {
     body: PublishRequest;

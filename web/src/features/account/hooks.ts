@@ -6,8 +6,10 @@ import {
   accountCreateAccountInvite,
   accountRemoveMember,
   accountRevokeAccountInvite,
+  accountUpdateAccount,
   accountUpdateMember,
   type AccountInviteCreate,
+  type AccountUpdate,
   type Role,
 } from '../../client';
 import {
@@ -77,5 +79,14 @@ export function useRemoveMember() {
       await accountRemoveMember({ path: { user_id: userId }, throwOnError: true });
     },
     onSuccess: () => invalidate(accountListMembersQueryKey(), accountReadAccountQueryKey()),
+  });
+}
+
+/** Account settings (admins): the escalation address. */
+export function useUpdateAccount() {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: async (body: AccountUpdate) => (await accountUpdateAccount({ body, throwOnError: true })).data,
+    onSuccess: (account) => queryClient.setQueryData(accountReadAccountQueryKey(), account),
   });
 }

@@ -30,3 +30,10 @@ export const ABANDON_REASONS: { value: AbandonReason; label: string }[] = [
 export const ABANDON_REASON_LABEL: Record<string, string> = Object.fromEntries(
   ABANDON_REASONS.map((r) => [r.value, r.label]),
 );
+
+/** The escalation hand-off mail, as a history badge. */
+export const HANDOFF_BADGE: Record<string, string> = {
+  pending: 'hand-off mail queued',
+  sent: 'hand-off mailed',
+  failed: 'hand-off mail failed',
+};

@@ -1,5 +1,6 @@
 import { usePageTitle } from '../../../ui/page';
 import { useCurrentUser } from '../../auth/hooks';
+import { EscalationCard } from '../components/EscalationCard';
 import { InvitesPanel } from '../components/InvitesPanel';
 import { MembersList } from '../components/MembersList';
 import { PlanCard } from '../components/PlanCard';
@@ -14,6 +15,7 @@ export function AccountAdminPage() {
       <div className="stack">
         <PlanCard />
         <MembersList canManage={isAdmin} myUserId={me.data?.user.id ?? null} />
+        <EscalationCard canManage={isAdmin} />
         {isAdmin && <InvitesPanel />}
       </div>
     </>

@@ -1,11 +1,14 @@
 import { Handle, Position, type NodeProps } from '@xyflow/react';
 import { memo } from 'react';
 
+import { useFeedbackPin } from '../../feedback/components/pins';
 import { NO_OUTPUT, type TreeFlowNode } from '../model';
 
-/** A node on the canvas: kind, title, start marker and the number of publish problems. */
+/** A node on the canvas: kind, title, start marker, the number of publish problems and of open
+ * feedback from technicians. */
 export const TreeNode = memo(function TreeNode({ data, selected }: NodeProps<TreeFlowNode>) {
   const { node, isStart, problems, diff } = data;
+  const feedback = useFeedbackPin(node.id);
   return (
     <div
       className={`tree-node kind-${node.kind}${selected ? ' selected' : ''}${problems ? ' has-problems' : ''}${diff ? ` diff-${diff}` : ''}`}
@@ -20,6 +23,11 @@ export const TreeNode = memo(function TreeNode({ data, selected }: NodeProps<Tre
         {problems > 0 && (
           <span className="tree-node-problems" title={`${problems} problem${problems === 1 ? '' : 's'}`}>
             {problems} ⚠
+          </span>
+        )}
+        {feedback > 0 && (
+          <span className="tree-node-feedback" title={`${feedback} open feedback from technicians`}>
+            {feedback} ⚑
           </span>
         )}
       </div>

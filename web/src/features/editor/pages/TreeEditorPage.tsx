@@ -22,6 +22,9 @@ import { Loading, usePageTitle } from '../../../ui/page';
 import type { ComparePair } from '../compare';
 import { CompareCanvas, CompareChanges, useCompareData } from '../components/Compare';
 import { NodePanel, type NodeChoice } from '../components/NodePanel';
+import { FeedbackPins } from '../../feedback/components/pins';
+import { NodeFeedback } from '../../feedback/components/NodeFeedback';
+import { type FeedbackRead, useOpenFeedback } from '../../feedback/hooks';
 import { PublishDialog } from '../components/PublishDialog';
 import { TreeNode } from '../components/TreeNode';
 import { VariablesEditor } from '../components/VariablesEditor';
@@ -100,6 +103,16 @@ function Editor({ detail }: { detail: TreeDetail }) {
   });
 
   const byNode = useMemo(() => problemsByNode(problems), [problems]);
+  const openFeedback = useOpenFeedback(treeId);
+  const feedbackByNode = useMemo(() => {
+    const grouped = new Map<string, FeedbackRead[]>();
+    for (const f of openFeedback.data?.items ?? []) grouped.set(f.node_id, [...(grouped.get(f.node_id) ?? []), f]);
+    return grouped;
+  }, [openFeedback.data]);
+  const feedbackPins = useMemo(
+    () => new Map([...feedbackByNode].map(([id, list]) => [id, list.length])),
+    [feedbackByNode],
+  );
 
   // Compare: the canvas draws two versions (or a version and the saved draft) instead of the draft.
   const [compareState, setCompareState] = useState<{ pair: ComparePair; draft: Graph } | null>(null);
@@ -351,6 +364,17 @@ function Editor({ detail }: { detail: TreeDetail }) {
         </div>
       )}
 
+      {feedbackByNode.size > 0 && (
+        <p className="notice feedback-summary">
+          Open feedback from technicians on {feedbackByNode.size} node{feedbackByNode.size === 1 ? '' : 's'}:{' '}
+          {[...feedbackByNode.keys()].slice(0, 12).map((id) => (
+            <button key={id} type="button" className="link-button" onClick={() => select(id)}>
+              {doc.nodes.find((n) => n.id === id)?.title || id}
+            </button>
+          ))}
+        </p>
+      )}
+
       <div className="editor-body">
         {comparing ? (
           <section
@@ -366,25 +390,27 @@ function Editor({ detail }: { detail: TreeDetail }) {
           </section>
         ) : (
           <section className="editor-canvas" aria-label="Tree graph">
-            <ReactFlow<TreeFlowNode, TreeFlowEdge>
-              nodes={nodes}
-              edges={edges}
-              nodeTypes={nodeTypes}
-              onNodesChange={onNodesChange}
-              onNodesDelete={onNodesDelete}
-              onEdgesChange={onEdgesChange}
-              onEdgesDelete={onEdgesDelete}
-              onConnect={onConnect}
-              onInit={onInit}
-              onlyRenderVisibleElements={nodes.length > VISIBLE_ONLY_MIN}
-              deleteKeyCode={['Delete', 'Backspace']}
-              minZoom={0.05}
-              proOptions={{ hideAttribution: true }}
-            >
-              <Background />
-              <Controls showInteractive={false} />
-              {nodes.length <= 300 && <MiniMap pannable zoomable />}
-            </ReactFlow>
+            <FeedbackPins.Provider value={feedbackPins}>
+              <ReactFlow<TreeFlowNode, TreeFlowEdge>
+                nodes={nodes}
+                edges={edges}
+                nodeTypes={nodeTypes}
+                onNodesChange={onNodesChange}
+                onNodesDelete={onNodesDelete}
+                onEdgesChange={onEdgesChange}
+                onEdgesDelete={onEdgesDelete}
+                onConnect={onConnect}
+                onInit={onInit}
+                onlyRenderVisibleElements={nodes.length > VISIBLE_ONLY_MIN}
+                deleteKeyCode={['Delete', 'Backspace']}
+                minZoom={0.05}
+                proOptions={{ hideAttribution: true }}
+              >
+                <Background />
+                <Controls showInteractive={false} />
+                {nodes.length <= 300 && <MiniMap pannable zoomable />}
+              </ReactFlow>
+            </FeedbackPins.Provider>
           </section>
         )}
 
@@ -456,6 +482,9 @@ function Editor({ detail }: { detail: TreeDetail }) {
           )}
           {tab === 'node' ? (
             <div id="panel-node" role="tabpanel" aria-labelledby="panel-tab-node">
+              {selected && (
+                <NodeFeedback key={`feedback-${selected.id}`} items={feedbackByNode.get(selected.id) ?? []} />
+              )}
               {selected ? (
                 <NodePanel
                   key={selected.id}
@@ -473,7 +502,8 @@ function Editor({ detail }: { detail: TreeDetail }) {
                   onBranch={onBranch}
                   variables={doc.variables}
                 />
-              ) : (
+              ) : null}
+              {selected ? null : (
                 <p className="muted panel-empty">
                   {doc.nodes.length === 0
                     ? 'The tree is empty: add its first node above.'

@@ -9,7 +9,8 @@ import { Field, SelectField } from '../../../ui/forms';
 import { usePageTitle } from '../../../ui/page';
 import { useCurrentUser } from '../../auth/hooks';
 import { usePublishedTrees } from '../../trees/hooks';
-import { ABANDON_REASON_LABEL, OUTCOME_LABEL, OUTCOMES, STATUS_LABEL, STATUSES } from '../labels';
+import { ABANDON_REASON_LABEL, HANDOFF_BADGE, OUTCOME_LABEL, OUTCOMES, STATUS_LABEL, STATUSES } from '../labels';
+import { FeedbackNotices } from '../../feedback/components/FeedbackNotices';
 import {
   HISTORY_SPEC,
   historyDefaults,
@@ -64,6 +65,7 @@ export function SessionHistoryPage() {
   return (
     <>
       <h1>Session history</h1>
+      <FeedbackNotices />
       <div role="tablist" aria-label="Sessions" className="tabs">
         {tabs.map((t, i) => (
           <button
@@ -204,6 +206,9 @@ function SessionRow({ session, myId }: { session: SessionSummary; myId: string |
           <span className="badge">{ABANDON_REASON_LABEL[session.abandon_reason] ?? session.abandon_reason}</span>
         )}
         {session.never_answered && <span className="badge">never answered</span>}
+        {session.handoff_status && (
+          <span className={`badge handoff-${session.handoff_status}`}>{HANDOFF_BADGE[session.handoff_status]}</span>
+        )}
       </div>
       {startable && (
         <Link

@@ -2,6 +2,8 @@ import { useEffect, useLayoutEffect, useRef, useState } from 'react';
 import { Link, useParams } from 'react-router';
 
 import { isUuid } from '../../../app/paths';
+import { ChangeAlertNotice } from '../../feedback/components/ChangeAlertNotice';
+import { FlagStep } from '../../feedback/components/FlagStep';
 import { describeError } from '../../../lib/api/errors';
 import { useSingleFlight } from '../../../lib/guards/hooks';
 import { FormErrors } from '../../../ui/forms';
@@ -10,6 +12,7 @@ import { Loading, usePageTitle } from '../../../ui/page';
 import { IntakeForm, StartButton } from '../components/IntakeForm';
 import { NodeBody } from '../components/NodeBody';
 import { EndSessionButton } from '../components/EndSession';
+import { HandoffStatus } from '../components/HandoffStatus';
 import { PathTrail } from '../components/PathTrail';
 import { OptionButtons, useAnswerKeys } from '../components/Options';
 import { CompletePanel, ExportButtons, NotesPanel, VariablesPanel } from '../components/RunnerPanels';
@@ -93,6 +96,7 @@ function RunningSession({ session }: { session: SessionRead }) {
       <p className="runner-tree muted">
         {session.tree_title} · v{session.version_number}
       </p>
+      <ChangeAlertNotice treeId={session.tree_id} />
       <PathTrail session={session} onBack={(i) => backFlight.run(i)} busy={busy} />
       <section className="node-card" aria-labelledby="node-title">
         <p className="node-kind">{current.kind}</p>
@@ -127,6 +131,12 @@ function RunningSession({ session }: { session: SessionRead }) {
           <EndSessionButton session={session} />
         </div>
         <CurrentStepNote key={nodeKey} value={stepNote} onChange={setStepNote} />
+        <FlagStep
+          key={`flag-${nodeKey}`}
+          sessionId={session.id}
+          nodeId={current.node_id}
+          versionId={current.version_id}
+        />
       </section>
       {current.is_terminal && <CompletePanel session={session} />}
       <VariablesPanel session={session} readOnly={false} />
@@ -181,6 +191,7 @@ function FinishedSession({ session }: { session: SessionRead }) {
       )}
       {session.abandon_note && <p className="pre-wrap">{session.abandon_note}</p>}
       {session.resolution_note && <p className="pre-wrap">{session.resolution_note}</p>}
+      {session.handoff && <HandoffStatus handoff={session.handoff} />}
       <section className="card" aria-label="Path taken">
         <h2>Path taken</h2>
         <ol className="path-list">

@@ -6,6 +6,7 @@
 import { useNavigate, useParams } from 'react-router';
 
 import { isUuid } from '../../../app/paths';
+import { ChangeAlertNotice } from '../../feedback/components/ChangeAlertNotice';
 import { describeError } from '../../../lib/api/errors';
 import { useSingleFlight } from '../../../lib/guards/hooks';
 import { FormErrors } from '../../../ui/forms';
@@ -64,6 +65,7 @@ function StartScreen({ screen }: { screen: TreeStartScreen }) {
       </p>
       <h1>{screen.title}</h1>
       {screen.description && <p className="start-description">{screen.description}</p>}
+      <ChangeAlertNotice treeId={screen.tree_id} />
       <IntakeForm
         definitions={definitions}
         missing={new Set(definitions.filter((v) => v.required === 'at_start').map((v) => v.name))}
