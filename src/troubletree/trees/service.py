@@ -239,6 +239,7 @@ async def create_draft(
         db, tree.id, await taxonomy.wanted_tags(db, caller, tag_names, tag_ids)
     )
     await search_queries.refresh_search(db, caller.account_id, [tree.id])
+    await audit.record_change(db, "tree_created", caller, str(tree.id), title=title)
     return await tree_detail(db, caller, tree.id)
 
 
@@ -298,6 +299,7 @@ async def update_tree(db: AsyncSession, caller: Caller, tree: Tree, body: TreeUp
         )
     if tags_given or fields & {"title", "description", "category_id"}:
         await search_queries.refresh_search(db, caller.account_id, [tree.id])
+    await audit.record_change(db, "tree_saved", caller, str(tree.id), revision=revision)
     return await tree_detail(db, caller, tree.id)
 
 
