@@ -18,6 +18,7 @@ from troubletree.auth.models import User
 from troubletree.core.client import ClientInfo
 from troubletree.core.db import DB, SettingsDep
 from troubletree.core.errors import Unauthorized
+from troubletree.core.observability import route_label
 from troubletree.core.ratelimit import Limiter, client_ip
 
 # tokenUrl makes the Authorize button of /api/docs sign in through the form endpoint.
@@ -49,8 +50,9 @@ async def get_api_key(
     the credential is not a key. Resolved once per request, whichever dependencies ask."""
     if not token or not service.is_api_key(token):
         return None
-    route = getattr(request.scope.get("route"), "path", "unmatched")
-    return await service.use_api_key(db, settings, limiter, token, client, route)
+    return await service.use_api_key(
+        db, settings, limiter, token, client, route_label(request.scope)
+    )
 
 
 ApiKeyDep = Annotated[repository.ApiKeyCaller | None, Depends(get_api_key)]
