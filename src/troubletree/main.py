@@ -23,6 +23,9 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from troubletree.accounts.router import account_router, invites_router, platform_router
 from troubletree.accounts.router import auth_router as register_router
+from troubletree.apikeys.router import router as api_keys_router
+from troubletree.auditlog.router import account_router as audit_router
+from troubletree.auditlog.router import platform_router as platform_audit_router
 from troubletree.auth.router import router as auth_router
 from troubletree.core.config import Settings, get_settings
 from troubletree.core.db import Database, get_database, resolve_database_url, set_database
@@ -57,8 +60,11 @@ API_ROUTERS = (
     register_router,
     auth_router,
     account_router,
+    api_keys_router,
+    audit_router,
     invites_router,
     platform_router,
+    platform_audit_router,
     trees_router,
     sessions_router,
     tree_start_router,

@@ -11,7 +11,8 @@ from troubletree.accounts.caller import Caller
 from troubletree.accounts.exceptions import NoAccount, RoleRequired
 from troubletree.accounts.models import AUTHOR_ROLES, Role
 from troubletree.auth import service as auth_service
-from troubletree.auth.dependencies import oauth2_scheme
+from troubletree.auth.dependencies import ApiKeyDep, BearerToken, Client
+from troubletree.auth.exceptions import ApiKeyNotAllowed
 from troubletree.core.clock import utcnow
 from troubletree.core.db import DB, SettingsDep
 from troubletree.core.errors import Unauthorized
@@ -19,8 +20,19 @@ from troubletree.core.observability import note_account
 
 
 async def get_caller(
-    db: DB, settings: SettingsDep, token: Annotated[str | None, Depends(oauth2_scheme)]
+    db: DB, settings: SettingsDep, token: BearerToken, key: ApiKeyDep, client: Client
 ) -> Caller:
+    if key is not None:
+        note_account(key.account_id)
+        return Caller(
+            key.user_id,
+            key.account_id,
+            Role(key.role),
+            key.full_name,
+            key.email,
+            api_key_id=key.key_id,
+            ip=client.ip,
+        )
     if not token:
         raise Unauthorized()
     claims = auth_service.access_claims(settings, token)
@@ -29,7 +41,14 @@ async def get_caller(
     if found is None or found.account_id is None or found.role is None:
         raise NoAccount()
     note_account(found.account_id)
-    return Caller(found.user_id, found.account_id, Role(found.role), found.full_name, found.email)
+    return Caller(
+        found.user_id,
+        found.account_id,
+        Role(found.role),
+        found.full_name,
+        found.email,
+        ip=client.ip,
+    )
 
 
 CurrentMember = Annotated[Caller, Depends(get_caller)]
@@ -48,3 +67,13 @@ def require_role(*roles: Role) -> object:
 
 AccountAdmin = Annotated[Caller, require_role(Role.admin)]
 Author = Annotated[Caller, require_role(*AUTHOR_ROLES)]
+
+
+async def get_signed_in_admin(caller: AccountAdmin) -> Caller:
+    if caller.api_key_id is not None:
+        raise ApiKeyNotAllowed()
+    return caller
+
+
+SignedInAdmin = Annotated[Caller, Depends(get_signed_in_admin)]
+"""An account admin signed in as a person, not an API key (managing API keys)."""

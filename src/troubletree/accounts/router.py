@@ -8,6 +8,7 @@ from fastapi import APIRouter, status
 
 from troubletree.accounts import service
 from troubletree.accounts.dependencies import AccountAdmin, CurrentMember
+from troubletree.accounts.models import Role
 from troubletree.accounts.schemas import (
     AccountDetail,
     AccountInviteCreate,
@@ -16,6 +17,7 @@ from troubletree.accounts.schemas import (
     AccountPlanUpdate,
     AccountRead,
     AccountUpdate,
+    ApiKeyIdentity,
     InvitePreview,
     InvitePreviewRequest,
     MemberRead,
@@ -29,7 +31,7 @@ from troubletree.accounts.schemas import (
     RegisterRequest,
     RegisterResponse,
 )
-from troubletree.auth.dependencies import Client, CurrentUser, SuperUser
+from troubletree.auth.dependencies import ApiKeyDep, Client, CurrentUser, Person, SuperUser
 from troubletree.auth.schemas import UserRead, UserUpdate
 from troubletree.core.db import DB, SettingsDep
 from troubletree.core.errors import error_responses
@@ -61,17 +63,19 @@ async def register(
 
 
 @auth_router.get("/me", responses=error_responses(401))
-async def read_me(user: CurrentUser, db: DB) -> MeResponse:
+async def read_me(user: CurrentUser, key: ApiKeyDep, db: DB) -> MeResponse:
+    """With an API key: the admin who created it, and the key with its role."""
     membership, account = await service.membership_of(db, user)
     return MeResponse(
         user=UserRead.model_validate(user),
         account=AccountRead.model_validate(account) if account else None,
         membership=MembershipRead.model_validate(membership) if membership else None,
+        api_key=ApiKeyIdentity(id=key.key_id, role=Role(key.role)) if key else None,
     )
 
 
-@auth_router.patch("/me", responses=error_responses(401, 422))
-async def update_me(body: UserUpdate, user: CurrentUser, db: DB) -> UserRead:
+@auth_router.patch("/me", responses=error_responses(401, 403, 422))
+async def update_me(body: UserUpdate, user: Person, db: DB) -> UserRead:
     """Only your own name can be changed here; role, account and flags are not writable."""
     return UserRead.model_validate(await service.update_profile(db, user, body.full_name))
 

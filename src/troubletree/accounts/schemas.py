@@ -77,10 +77,20 @@ class RegisterResponse(BaseModel):
     membership: MembershipRead
 
 
+class ApiKeyIdentity(BaseModel):
+    """The API key a request came with: it acts with this role for the user above."""
+
+    id: uuid.UUID
+    role: Role
+
+
 class MeResponse(BaseModel):
     user: UserRead
     account: AccountRead | None
     membership: MembershipRead | None
+    api_key: ApiKeyIdentity | None = Field(
+        default=None, description="Set when the request came with an API key."
+    )
 
 
 class MemberRead(BaseModel):

@@ -155,15 +155,14 @@ async def register(
         db, Membership(id=uuid.uuid4(), user_id=user.id, account_id=account.id, role=role)
     )
     await auth_service.send_verification(db, settings, user, force=True)
-    await audit.record_member_action(
-        db,
-        "user_registered",
-        membership,
-        client,
-        str(user.id),
-        role=str(role),
-        via_invite=str(invite.id) if invite else None,
-    )
+    if invite is not None:
+        await audit.record_member_action(
+            db, "account_invite_redeemed", membership, client, str(invite.id), role=str(role)
+        )
+    else:
+        await audit.record_member_action(
+            db, "user_registered", membership, client, str(user.id), role=str(role)
+        )
     return user, account, membership
 
 
@@ -302,6 +301,13 @@ async def remove_member(
     now = utcnow()
     await auth_repository.revoke_user_families(db, user.id, "member_removed", now)
     await audit.record_member_action(db, "member_removed", caller, client, str(user_id))
+    # Their API keys act for them: they end with the membership.
+    for key_id in await auth_repository.revoke_api_keys_created_by(
+        db, user.id, caller.user_id, now
+    ):
+        await audit.record_member_action(
+            db, "api_key_revoked", caller, client, str(key_id), reason="member_removed"
+        )
 
 
 # --------------------------------------------------------------------------- invites

@@ -2,8 +2,11 @@ from troubletree.core.errors import BadRequest, Conflict, Forbidden, Unauthorize
 
 
 class InvalidCredentials(Unauthorized):
+    """A failed sign-in; its audit row is committed although the request fails."""
+
     code = "invalid_credentials"
     message = "The email or password is incorrect."
+    commit_transaction = True
 
 
 class InvalidRefreshToken(Unauthorized):
@@ -70,5 +73,36 @@ class EmailAlreadyVerified(Conflict):
 class WeakPassword(Unprocessable):
     code = "weak_password"
 
-    def __init__(self, message: str) -> None:
-        super().__init__(message, field="password")
+    def __init__(self, message: str, field: str = "password") -> None:
+        super().__init__(message, field=field)
+
+
+class InvalidApiKey(Unauthorized):
+    code = "invalid_api_key"
+    message = "This API key is not valid."
+
+
+class ApiKeyRevoked(Unauthorized):
+    code = "api_key_revoked"
+    message = "This API key was revoked."
+
+
+class ApiKeyExpired(Unauthorized):
+    code = "api_key_expired"
+    message = "This API key has expired."
+
+
+class ApiKeyNotAllowed(Forbidden):
+    """Things only a signed-in person may do: their own profile and sign-ins, platform
+    administration, and managing API keys."""
+
+    code = "api_key_not_allowed"
+    message = "An API key cannot do this; sign in as a person."
+
+
+class WrongCurrentPassword(Unprocessable):
+    code = "wrong_password"
+    message = "The current password is not correct."
+
+    def __init__(self) -> None:
+        super().__init__(field="current_password")

@@ -5,15 +5,17 @@ WHERE clause against the committed row, so exactly one caller wins."""
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import delete, exists, select, update
+from sqlalchemy import bindparam, delete, exists, or_, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement, Label
 
 from troubletree.auth.models import (
+    ApiKey,
     EmailVerificationToken,
     PasswordResetToken,
     RefreshToken,
@@ -170,6 +172,18 @@ async def revoke_user_families(
     return await _revoke(db, RefreshToken.user_id == user_id, reason, now)
 
 
+async def revoke_other_families(
+    db: AsyncSession, user_id: uuid.UUID, keep_family_id: uuid.UUID, reason: str, now: datetime
+) -> int:
+    """Ends every sign-in of the user but one (the one changing the password)."""
+    return await _revoke(
+        db,
+        (RefreshToken.user_id == user_id) & (RefreshToken.family_id != keep_family_id),
+        reason,
+        now,
+    )
+
+
 async def get_user_with_live_family(
     db: AsyncSession, user_id: uuid.UUID, family_id: uuid.UUID, now: datetime
 ) -> tuple[User, bool] | None:
@@ -256,3 +270,86 @@ async def consume_token(
     )
     token: OneTimeToken | None = (await db.execute(stmt)).scalar_one_or_none()
     return token
+
+
+# --------------------------------------------------------------------------- API keys
+
+
+@dataclass(frozen=True, slots=True)
+class ApiKeyCaller:
+    """An API key as a request presents it, with the admin it acts for."""
+
+    key_id: uuid.UUID
+    account_id: uuid.UUID
+    role: str
+    expires_at: datetime | None
+    revoked_at: datetime | None
+    last_used_at: datetime | None
+    user_id: uuid.UUID
+    user_is_active: bool
+    full_name: str
+    email: str
+
+
+# Every request with a key runs this, so it is built once from table columns.
+_keys, _key_users = ApiKey.__table__.c, User.__table__.c
+_API_KEY_CALLER = (
+    select(
+        _keys.id,
+        _keys.account_id,
+        _keys.role,
+        _keys.expires_at,
+        _keys.revoked_at,
+        _keys.last_used_at,
+        _key_users.id,
+        _key_users.is_active,
+        _key_users.full_name,
+        _key_users.email,
+    )
+    .select_from(ApiKey.__table__.join(User.__table__, _key_users.id == _keys.created_by))
+    .where(_keys.key_hash == bindparam("key_hash"))
+)
+
+
+async def get_api_key_caller(db: AsyncSession, key_hash: str) -> ApiKeyCaller | None:
+    """The key with this hash and its creator, read from the database on every request (a
+    revocation takes effect at once)."""
+    row = (await db.execute(_API_KEY_CALLER, {"key_hash": key_hash})).one_or_none()
+    return ApiKeyCaller(*tuple(row)) if row else None
+
+
+async def claim_api_key_use(
+    db: AsyncSession, key_id: uuid.UUID, now: datetime, used_before: datetime, ip: str
+) -> bool:
+    """Moves the key's last use to `now` unless it was used since `used_before` or another
+    request is moving it right now (SKIP LOCKED: nobody waits). True for the one request that
+    moved it."""
+    due = (
+        select(ApiKey.id)
+        .where(
+            ApiKey.id == key_id,
+            or_(ApiKey.last_used_at.is_(None), ApiKey.last_used_at < used_before),
+        )
+        .with_for_update(skip_locked=True)
+        .scalar_subquery()
+    )
+    result = await db.execute(
+        update(ApiKey)
+        .where(ApiKey.id == due)
+        .values(last_used_at=now, last_used_ip=ip)
+        .returning(ApiKey.id)
+    )
+    return result.scalar_one_or_none() is not None
+
+
+async def revoke_api_keys_created_by(
+    db: AsyncSession, user_id: uuid.UUID, by: uuid.UUID, now: datetime
+) -> list[uuid.UUID]:
+    """Revokes the live keys a user created (they act for that user); the ids revoked."""
+    result = await db.execute(
+        update(ApiKey)
+        .where(ApiKey.created_by == user_id, ApiKey.revoked_at.is_(None))
+        .values(revoked_at=now, revoked_by=by)
+        .returning(ApiKey.id)
+    )
+    return list(result.scalars())

@@ -10,11 +10,12 @@ from fastapi.security import OAuth2PasswordRequestForm
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from troubletree.auth import service
-from troubletree.auth.dependencies import Client, CurrentUser
+from troubletree.auth.dependencies import BearerToken, Client, Person
 from troubletree.auth.models import EmailVerificationToken, PasswordResetToken
 from troubletree.auth.schemas import (
     LoginJSON,
     MessageResponse,
+    PasswordChange,
     PasswordResetConfirm,
     PasswordResetRequest,
     RefreshRequest,
@@ -130,13 +131,37 @@ async def logout(
     _clear_refresh_cookie(response, settings)
 
 
-@router.post("/logout-all", status_code=status.HTTP_204_NO_CONTENT, responses=error_responses(401))
+@router.post(
+    "/logout-all", status_code=status.HTTP_204_NO_CONTENT, responses=error_responses(401, 403)
+)
 async def logout_all(
-    user: CurrentUser, db: DB, settings: SettingsDep, client: Client, response: Response
+    user: Person, db: DB, settings: SettingsDep, client: Client, response: Response
 ) -> None:
     """Ends every sign-in of the caller, on every device."""
     await service.logout_all(db, user, client)
     _clear_refresh_cookie(response, settings)
+
+
+@router.post(
+    "/password",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=error_responses(401, 403, 422, 429),
+)
+async def change_password(
+    body: PasswordChange,
+    user: Person,
+    token: BearerToken,
+    db: DB,
+    settings: SettingsDep,
+    limiter: Limiter,
+    client: Client,
+) -> None:
+    """Changes your password (the current one is needed). Your other sign-ins end; this one
+    stays."""
+    assert token is not None  # a Person signed in with it
+    await service.change_password(
+        db, settings, limiter, user, token, body.current_password, body.new_password, client
+    )
 
 
 @router.post(
@@ -173,11 +198,11 @@ async def check_password_reset(
 
 
 @router.post(
-    "/verify-email/send", status_code=status.HTTP_202_ACCEPTED, responses=error_responses(401, 409)
+    "/verify-email/send",
+    status_code=status.HTTP_202_ACCEPTED,
+    responses=error_responses(401, 403, 409),
 )
-async def send_verification_email(
-    user: CurrentUser, db: DB, settings: SettingsDep
-) -> MessageResponse:
+async def send_verification_email(user: Person, db: DB, settings: SettingsDep) -> MessageResponse:
     """Mails a new verification link (at most one a minute)."""
     sent = await service.send_verification(db, settings, user)
     return MessageResponse(

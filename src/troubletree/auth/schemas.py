@@ -58,6 +58,11 @@ class PasswordResetConfirm(StrictBody):
     new_password: str = Field(min_length=1, max_length=256)
 
 
+class PasswordChange(StrictBody):
+    current_password: str = Field(min_length=1, max_length=256)
+    new_password: str = Field(min_length=1, max_length=256)
+
+
 class VerifyEmailConfirm(StrictBody):
     token: str = Field(min_length=1, max_length=200)
 

@@ -14,8 +14,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from troubletree.auth import repository
 from troubletree.auth.exceptions import (
+    ApiKeyExpired,
+    ApiKeyRevoked,
     EmailAlreadyVerified,
     InvalidAccessToken,
+    InvalidApiKey,
     InvalidCredentials,
     InvalidRefreshToken,
     InvalidResetToken,
@@ -25,6 +28,7 @@ from troubletree.auth.exceptions import (
     RefreshTokenReused,
     SignInEnded,
     WeakPassword,
+    WrongCurrentPassword,
 )
 from troubletree.auth.models import (
     EmailVerificationToken,
@@ -37,6 +41,7 @@ from troubletree.core import audit, security
 from troubletree.core.client import ClientInfo
 from troubletree.core.clock import utcnow
 from troubletree.core.config import Settings
+from troubletree.core.db import get_database
 from troubletree.core.ratelimit import RateLimiter
 from troubletree.notifications import templates
 from troubletree.notifications.service import queue_email, queue_password_reset
@@ -47,10 +52,12 @@ SUCCESSOR_PURPOSE = "refresh-successor"
 # --------------------------------------------------------------------------- passwords
 
 
-def check_new_password(settings: Settings, password: str, email: str | None = None) -> None:
+def check_new_password(
+    settings: Settings, password: str, email: str | None = None, field: str = "password"
+) -> None:
     problem = security.password_problem(password, settings, email=email)
     if problem:
-        raise WeakPassword(problem)
+        raise WeakPassword(problem, field)
 
 
 async def hash_new_password(settings: Settings, password: str, email: str | None = None) -> str:
@@ -119,6 +126,13 @@ async def authenticate(
     if not ok or user is None or not user.is_active:
         await limiter.count(settings.rate_limit_login_pair, "login-pair", account_key, client.ip)
         await limiter.count(settings.rate_limit_login_account, "login-account", account_key)
+        # One audit row either way (same work for a known and an unknown address); the
+        # error commits it. An unknown address is not stored.
+        if user is None:
+            await audit.record(db, "sign_in_failed", ip=client.ip, reason="unknown_email")
+        else:
+            reason = "wrong_password" if not ok else "user_disabled"
+            await audit.record_user_event(db, "sign_in_failed", user.id, client, reason=reason)
         raise InvalidCredentials()
     return user
 
@@ -152,6 +166,7 @@ async def start_session(
             user_agent=(client.user_agent or "")[:300] or None,
         ),
     )
+    await audit.record_user_event(db, "sign_in", user.id, client, family_id=str(family_id))
     access, ttl = _access_token(settings, user.id, family_id)
     return TokenPair(access_token=access, refresh_token=raw, expires_in=ttl)
 
@@ -235,12 +250,11 @@ async def refresh(
             and child.revoked_at is None
         ):
             await repository.revoke_family(db, token.family_id, "reuse_detected", now)
-            await audit.record_user_action(
+            await audit.record_user_event(
                 db,
                 "refresh_token_reused",
                 token.user_id,
                 client,
-                str(token.family_id),
                 family_id=str(token.family_id),
                 generation=token.generation,
             )
@@ -260,7 +274,7 @@ async def logout(db: AsyncSession, raw: str | None) -> None:
 
 async def logout_all(db: AsyncSession, user: User, client: ClientInfo) -> int:
     count = await repository.revoke_user_families(db, user.id, "logout_all", utcnow())
-    await audit.record_user_action(db, "logout_all", user.id, client, str(user.id))
+    await audit.record_user_event(db, "logout_all", user.id, client)
     return count
 
 
@@ -295,6 +309,68 @@ async def user_from_access_token(db: AsyncSession, settings: Settings, token: st
         db, claims.user_id, claims.family_id, utcnow()
     )
     return check_signed_in(found[0] if found else None, bool(found and found[1]))
+
+
+# --------------------------------------------------------------------------- API keys
+
+API_KEY_PREFIX = "tt_"
+
+
+def is_api_key(token: str) -> bool:
+    """API keys start with `tt_`; access tokens are JWTs (`eyJ...`)."""
+    return token.startswith(API_KEY_PREFIX)
+
+
+async def use_api_key(
+    db: AsyncSession,
+    settings: Settings,
+    limiter: RateLimiter,
+    raw: str,
+    client: ClientInfo,
+    route: str,
+) -> repository.ApiKeyCaller:
+    """The key a request presents, checked against the database on every request (so a
+    revoked key answers 401 at once), counted against RATE_LIMIT_API_KEY, and its use noted
+    (`note_api_key_use`)."""
+    key = await repository.get_api_key_caller(db, security.token_hash(raw))
+    if key is None or not key.user_is_active:
+        raise InvalidApiKey()
+    if key.revoked_at is not None:
+        raise ApiKeyRevoked()
+    now = utcnow()
+    if key.expires_at is not None and key.expires_at <= now:
+        raise ApiKeyExpired()
+    await note_api_key_use(settings, key, client, route, now)
+    await limiter.hit(settings.rate_limit_api_key, "api-key", str(key.key_id))
+    return key
+
+
+async def note_api_key_use(
+    settings: Settings,
+    key: repository.ApiKeyCaller,
+    client: ClientInfo,
+    route: str,
+    now: datetime,
+) -> None:
+    """At most once per API_KEY_USE_INTERVAL_SECONDS per key: the key's `last_used_at` and one
+    `api_key_used` audit row (address, method and route template of the first request of that
+    interval). Written in a short transaction of its own, so a use is recorded whatever the
+    request's outcome (a refused publish, a 429), and requests in between write nothing."""
+    used_before = now - timedelta(seconds=settings.api_key_use_interval_seconds)
+    if key.last_used_at is not None and key.last_used_at >= used_before:
+        return
+    async with get_database().sessionmaker() as db, db.begin():
+        if await repository.claim_api_key_use(db, key.key_id, now, used_before, client.ip):
+            await audit.record(
+                db,
+                "api_key_used",
+                account_id=key.account_id,
+                actor_id=key.user_id,
+                subject=str(key.key_id),
+                ip=client.ip,
+                api_key_id=str(key.key_id),
+                route=route,
+            )
 
 
 # --------------------------------------------------------------------------- password reset
@@ -379,7 +455,7 @@ async def send_reset_link(
         settings.reset_token_ttl_seconds // 60,
     )
     await queue_email(db, to=user.email, message=message, user_id=user.id)
-    await audit.record_user_action(db, "password_reset_requested", user.id, client, str(user.id))
+    await audit.record_user_event(db, "password_reset_requested", user.id, client)
 
 
 async def confirm_password_reset(
@@ -401,7 +477,39 @@ async def confirm_password_reset(
     await queue_email(
         db, to=user.email, message=templates.password_changed(user.full_name), user_id=user.id
     )
-    await audit.record_user_action(db, "password_reset", user.id, client, str(user.id))
+    await audit.record_user_event(db, "password_reset", user.id, client)
+
+
+async def change_password(
+    db: AsyncSession,
+    settings: Settings,
+    limiter: RateLimiter,
+    user: User,
+    token: str,
+    current_password: str,
+    new_password: str,
+    client: ClientInfo,
+) -> None:
+    """Needs the current password (tries counted like failed sign-ins of this address); every
+    other sign-in of the user ends, this one stays."""
+    account_key = user.email.strip().lower()
+    await limiter.check(settings.rate_limit_login_pair, "login-pair", account_key, client.ip)
+    if not await security.verify_password(settings, current_password, user.password_hash):
+        await limiter.count(settings.rate_limit_login_pair, "login-pair", account_key, client.ip)
+        raise WrongCurrentPassword()
+    check_new_password(settings, new_password, user.email, field="new_password")
+    now = utcnow()
+    password_hash = await security.hash_password(settings, new_password)
+    await repository.set_password(db, user.id, password_hash, now)
+    ended = await repository.revoke_other_families(
+        db, user.id, access_claims(settings, token).family_id, "password_changed", now
+    )
+    await queue_email(
+        db, to=user.email, message=templates.password_changed(user.full_name), user_id=user.id
+    )
+    await audit.record_user_event(
+        db, "password_changed", user.id, client, other_sign_ins_ended=ended
+    )
 
 
 # --------------------------------------------------------------------------- email verification
@@ -444,7 +552,7 @@ async def confirm_verification(db: AsyncSession, raw: str, client: ClientInfo) -
     user_id, email = claimed.user_id, claimed.email
     if not await repository.set_verified(db, user_id, email, now):
         raise InvalidVerificationToken()
-    await audit.record_user_action(db, "email_verified", user_id, client, str(user_id))
+    await audit.record_user_event(db, "email_verified", user_id, client)
     user = await repository.get_user(db, user_id)
     assert user is not None
     await db.refresh(user)

@@ -73,6 +73,10 @@ class Settings(BaseSettings):
     rate_limit_token_check_ip: str = "60/hour"  # noqa: S105 - a rate, not a secret
     rate_limit_invite_ip: str = "10/minute"
     rate_limit_refresh_ip: str = "150/5minutes"
+    # Requests per API key (every replica shares the count through Redis).
+    rate_limit_api_key: str = "600/minute"
+    # An API key's last use (and its `api_key_used` audit row) is written at most this often.
+    api_key_use_interval_seconds: int = Field(default=60, ge=1)
     # Comma-separated addresses or networks whose X-Forwarded-For is believed.
     trusted_proxies: Annotated[list[str], NoDecode] = Field(default_factory=list)
 

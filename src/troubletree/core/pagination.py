@@ -95,3 +95,34 @@ def number_key(value: Any) -> float:
     if not isinstance(value, int | float) or isinstance(value, bool):
         raise TypeError("a number key")
     return float(value)
+
+
+# --------------------------------------------------------------------------- append-only logs
+
+INT8_MAX = 2**63 - 1
+
+
+def encode_id_cursor(kind: str, item_id: int) -> str:
+    """A cursor after the row with this identity key, for a log read newest first by its
+    `bigint` id alone (the id is the order: rows are only ever appended)."""
+    raw = json.dumps([kind, item_id], separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_id_cursor(kind: str, cursor: str | None) -> int | None:
+    """The id a cursor of log `kind` points after, or None without a cursor."""
+    if cursor is None:
+        return None
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        found_kind, item_id = json.loads(raw)
+    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError) as exc:
+        raise InvalidCursor() from exc
+    if (
+        found_kind != kind
+        or not isinstance(item_id, int)
+        or isinstance(item_id, bool)
+        or not 0 < item_id <= INT8_MAX
+    ):
+        raise InvalidCursor()
+    return item_id

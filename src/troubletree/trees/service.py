@@ -239,6 +239,7 @@ async def create_draft(
         db, tree.id, await taxonomy.wanted_tags(db, caller, tag_names, tag_ids)
     )
     words = await search_queries.refresh_search(db, caller.account_id, [tree.id])
+    await audit.record_change(db, "tree_created", caller, str(tree.id), title=title)
     await search_queries.count_words(db, caller.account_id, words)  # the last write
     return await tree_detail(db, caller, tree.id)
 
@@ -297,8 +298,11 @@ async def update_tree(db: AsyncSession, caller: Caller, tree: Tree, body: TreeUp
         await tag_queries.set_tree_tags(
             db, tree.id, await taxonomy.wanted_tags(db, caller, body.tags or [], tag_ids)
         )
+    words = None
     if tags_given or fields & {"title", "description", "category_id"}:
         words = await search_queries.refresh_search(db, caller.account_id, [tree.id])
+    await audit.record_change(db, "tree_saved", caller, str(tree.id), revision=revision)
+    if words is not None:
         await search_queries.count_words(db, caller.account_id, words)  # the last write
     return await tree_detail(db, caller, tree.id)
 

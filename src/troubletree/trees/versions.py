@@ -8,6 +8,7 @@ from typing import Literal
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from troubletree.accounts.caller import Caller
+from troubletree.core import audit
 from troubletree.core.clock import utcnow
 from troubletree.core.pagination import (
     decode_cursor,
@@ -136,5 +137,8 @@ async def restore_version(
     )
     if revision is None:
         await service.conflict_or_gone(db, caller, tree.id)
+    await audit.record_change(
+        db, "tree_saved", caller, str(tree.id), revision=revision, restored_version=number
+    )
     detail = await service.tree_detail(db, caller, tree.id)
     return RestoreResult(**detail.model_dump(), previous_draft=previous)
