@@ -38,6 +38,7 @@ from troubletree.core.ratelimit import RateLimiter
 from troubletree.sessions.router import router as sessions_router
 from troubletree.sessions.router import start_router as tree_start_router
 from troubletree.trees.router import router as trees_router
+from troubletree.webhooks.router import router as webhooks_router
 
 logger = logging.getLogger(__name__)
 
@@ -59,6 +60,7 @@ API_ROUTERS = (
     trees_router,
     sessions_router,
     tree_start_router,
+    webhooks_router,
 )
 
 
@@ -124,7 +126,11 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         set_database(db)
         worker: asyncio.Task[Any] | None = None
         if settings.run_worker_in_process:
-            worker = asyncio.create_task(run_worker(build_job_app(settings, db)))
+            worker = asyncio.create_task(
+                run_worker(
+                    build_job_app(settings, db), stalled_seconds=settings.job_stalled_seconds
+                )
+            )
         try:
             yield
         finally:

@@ -4,16 +4,20 @@ from troubletree.accounts import models as accounts_models
 from troubletree.auth import models as auth_models
 from troubletree.core import audit
 from troubletree.core.db import Base
+from troubletree.integrations import models as integrations_models
 from troubletree.notifications import models as notifications_models
 from troubletree.sessions import models as sessions_models
 from troubletree.trees import models as trees_models
+from troubletree.webhooks import models as webhooks_models
 
 __all__ = [
     "Base",
     "accounts_models",
     "audit",
     "auth_models",
+    "integrations_models",
     "notifications_models",
     "sessions_models",
     "trees_models",
+    "webhooks_models",
 ]

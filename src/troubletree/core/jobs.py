@@ -7,6 +7,7 @@ the worker runs inside `serve` by default or alone as `troubletree worker`.
 from __future__ import annotations
 
 import logging
+import uuid
 from typing import Any
 
 import procrastinate
@@ -16,6 +17,7 @@ from troubletree.core.db import Database, libpq_url
 
 logger = logging.getLogger(__name__)
 
+RECOVER_STALLED_TASK = "recover_stalled_jobs"
 EMAIL_RETRY = procrastinate.RetryStrategy(max_attempts=10, wait=5, exponential_wait=2)
 
 
@@ -30,6 +32,8 @@ def build_job_app(settings: Settings, database: Database) -> procrastinate.App:
         PASSWORD_RESET_TASK,
     )
     from troubletree.notifications.service import deliver
+    from troubletree.webhooks import delivery as webhook_delivery
+    from troubletree.webhooks.repository import DELIVER_WEBHOOK_TASK, WEBHOOK_QUEUE
 
     connector = procrastinate.PsycopgConnector(
         conninfo=libpq_url(database.url), min_size=1, max_size=4
@@ -43,14 +47,48 @@ def build_job_app(settings: Settings, database: Database) -> procrastinate.App:
         async with database.sessionmaker() as db, db.begin():
             await send_reset_link(db, settings, email, ClientInfo(ip=ip, user_agent=user_agent))
 
+    async def deliver_webhook(delivery_id: str) -> None:
+        # Retries are the delivery's own (backoff and a 24-hour window), not the queue's.
+        await webhook_delivery.deliver(settings, database.sessionmaker, uuid.UUID(delivery_id))
+
     app.task(name=DELIVER_EMAIL_TASK, queue=EMAIL_QUEUE, retry=EMAIL_RETRY)(deliver_email)
     app.task(name=PASSWORD_RESET_TASK, queue=EMAIL_QUEUE, retry=EMAIL_RETRY)(password_reset)
+    app.task(name=DELIVER_WEBHOOK_TASK, queue=WEBHOOK_QUEUE)(deliver_webhook)
+
+    @app.periodic(cron="* * * * *")
+    @app.task(name=RECOVER_STALLED_TASK, queueing_lock=RECOVER_STALLED_TASK)
+    async def recover_stalled(timestamp: int) -> None:
+        await retry_stalled_jobs(app, settings.job_stalled_seconds)
+
     return app
 
 
-async def run_worker(app: procrastinate.App, *, wait: bool = True, **options: Any) -> None:
-    """Runs the worker; with wait=False it returns once the queues are empty."""
+async def retry_stalled_jobs(app: procrastinate.App, stalled_seconds: float) -> int:
+    """Jobs left `doing` by a worker that stopped sending heartbeats (killed, lost its host)
+    go back to the queue: the work they were doing is done again (at least once)."""
+    stalled = await app.job_manager.get_stalled_jobs(seconds_since_heartbeat=stalled_seconds)
+    count = 0
+    for job in stalled:
+        await app.job_manager.retry_job(job)
+        count += 1
+    if count:
+        logger.warning("retried %d job(s) of stopped workers", count)
+    return count
+
+
+async def run_worker(
+    app: procrastinate.App,
+    *,
+    wait: bool = True,
+    stalled_seconds: float | None = None,
+    **options: Any,
+) -> None:
+    """Runs the worker; with wait=False it returns once the queues are empty. On start it
+    takes back the jobs of workers silent for `stalled_seconds` (then every minute, as a
+    periodic job)."""
     async with app.open_async():
+        if stalled_seconds is not None:
+            await retry_stalled_jobs(app, stalled_seconds)
         await app.run_worker_async(
             wait=wait, install_signal_handlers=False, listen_notify=wait, **options
         )
