@@ -35,6 +35,11 @@ from troubletree.core.observability import RequestMiddleware
 from troubletree.core.offload import shared_pool
 from troubletree.core.openapi import install_openapi
 from troubletree.core.ratelimit import RateLimiter
+from troubletree.integrations.router import (
+    embed_pages,
+    embed_settings_router,
+    start_links_router,
+)
 from troubletree.sessions.router import router as sessions_router
 from troubletree.sessions.router import start_router as tree_start_router
 from troubletree.trees.router import router as trees_router
@@ -61,6 +66,8 @@ API_ROUTERS = (
     sessions_router,
     tree_start_router,
     webhooks_router,
+    start_links_router,
+    embed_settings_router,
 )
 
 
@@ -181,6 +188,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         app.include_router(router, prefix=API_PREFIX)
 
     app.include_router(health_router)
+    app.include_router(embed_pages(WEB_DIST))
 
     @app.get("/api/health", tags=["health"], operation_id="health-check")
     async def health() -> dict[str, str]:

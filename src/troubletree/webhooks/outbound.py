@@ -80,7 +80,7 @@ async def resolve(host: str, port: int) -> list[IPAddress]:
         raise TargetRefused("url_unresolvable", f"The host {host!r} does not resolve.") from exc
     seen: list[IPAddress] = []
     for info in infos:
-        address = ipaddress.ip_address(info[4][0].split("%", 1)[0])
+        address = ipaddress.ip_address(str(info[4][0]).split("%", 1)[0])
         if address not in seen:
             seen.append(address)
     if not seen:

@@ -245,7 +245,7 @@ async def endpoint_succeeded(db: AsyncSession, endpoint_id: uuid.UUID) -> None:
 
 async def endpoint_failed(db: AsyncSession, endpoint_id: uuid.UUID) -> datetime:
     """Notes a failed attempt; since when the endpoint has failed without a success."""
-    since = await db.scalar(
+    since: datetime | None = await db.scalar(
         update(WebhookEndpoint)
         .where(WebhookEndpoint.id == endpoint_id)
         .values(failing_since=func.coalesce(WebhookEndpoint.failing_since, func.now()))

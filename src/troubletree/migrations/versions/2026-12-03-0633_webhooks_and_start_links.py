@@ -176,7 +176,7 @@ def upgrade() -> None:
             nullable=False,
         ),
         sa.Column("technician_id", sa.UUID(), nullable=True),
-        sa.Column("reference", sa.String(length=200), nullable=True),
+        sa.Column("notes", sa.Text(), nullable=True),
         sa.Column("created_by", sa.UUID(), nullable=True),
         sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("used_at", sa.DateTime(timezone=True), nullable=True),
