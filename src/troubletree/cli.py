@@ -109,7 +109,7 @@ def serve(
 
 @app.command()
 def worker() -> None:
-    """Run the background job worker on its own (email delivery)."""
+    """Run the background job worker on its own (email and webhook delivery)."""
     from troubletree.core.jobs import build_job_app, run_worker
 
     settings = _settings()
@@ -123,7 +123,9 @@ def worker() -> None:
         database = Database(url, settings)
         set_database(database)
         try:
-            await run_worker(build_job_app(settings, database))
+            await run_worker(
+                build_job_app(settings, database), stalled_seconds=settings.job_stalled_seconds
+            )
         finally:
             await database.dispose()
 

@@ -41,9 +41,15 @@ from troubletree.core.ratelimit import RateLimiter
 from troubletree.feedback.router import router as feedback_router
 from troubletree.feedback.router import session_router as feedback_session_router
 from troubletree.feedback.router import tree_router as feedback_tree_router
+from troubletree.integrations.router import (
+    embed_pages,
+    embed_settings_router,
+    start_links_router,
+)
 from troubletree.sessions.router import router as sessions_router
 from troubletree.sessions.router import start_router as tree_start_router
 from troubletree.trees.router import router as trees_router
+from troubletree.webhooks.router import router as webhooks_router
 
 logger = logging.getLogger(__name__)
 
@@ -71,6 +77,9 @@ API_ROUTERS = (
     feedback_router,
     feedback_session_router,
     feedback_tree_router,
+    webhooks_router,
+    start_links_router,
+    embed_settings_router,
 )
 
 
@@ -136,7 +145,11 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         set_database(db)
         worker: asyncio.Task[Any] | None = None
         if settings.run_worker_in_process:
-            worker = asyncio.create_task(run_worker(build_job_app(settings, db)))
+            worker = asyncio.create_task(
+                run_worker(
+                    build_job_app(settings, db), stalled_seconds=settings.job_stalled_seconds
+                )
+            )
         try:
             yield
         finally:
@@ -187,6 +200,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         app.include_router(router, prefix=API_PREFIX)
 
     app.include_router(health_router)
+    app.include_router(embed_pages(WEB_DIST))
 
     @app.get("/api/health", tags=["health"], operation_id="health-check")
     async def health() -> dict[str, str]:

@@ -93,6 +93,21 @@ class Settings(BaseSettings):
     # Background jobs: run the worker inside `serve` (one process) or separately.
     run_worker_in_process: bool = True
 
+    # A worker whose heartbeat is older than this is taken for dead: its running jobs are
+    # retried (a webhook delivery cut off mid-request is sent again).
+    job_stalled_seconds: float = 60
+
+    # Webhooks: per-request timeout, how much of an answer is read, the retry backoff
+    # (base * 2^(attempt-1), capped) and how long a delivery is retried before it fails.
+    webhook_timeout_seconds: float = 10
+    webhook_response_limit_bytes: int = 64 * 1024
+    webhook_retry_base_seconds: float = 30
+    webhook_retry_max_seconds: float = 3600
+    webhook_retry_window_seconds: float = 24 * 3600
+
+    # Start links made for a help desk: how long one stays valid unless the call says less.
+    start_link_ttl_seconds: int = 24 * 3600
+
     # Exports render in worker processes (core/offload.py): this many at once, this many waiting.
     export_workers: int = 2
     export_queue_limit: int = 8

@@ -287,9 +287,11 @@ def get_database() -> Database:
     return _database
 
 
-async def get_db() -> AsyncIterator[AsyncSession]:
+async def get_db(request: Request) -> AsyncIterator[AsyncSession]:
     started = time.monotonic()
     async with get_database().sessionmaker() as db:
+        # What code deeper down may need of the app's settings (the address links point at).
+        db.info[SETTINGS_INFO] = getattr(request.app.state, "settings", None)
         try:
             yield db
         except AppError as exc:
@@ -311,6 +313,13 @@ async def get_db() -> AsyncIterator[AsyncSession]:
 
 
 DB = Annotated[AsyncSession, Depends(get_db, scope="function")]
+SETTINGS_INFO = "settings"
+
+
+def link_base_url(db: AsyncSession) -> str:
+    """The address links made in this request point at (PUBLIC_URL of the app serving it)."""
+    settings = db.info.get(SETTINGS_INFO) or get_settings()
+    return str(settings.link_base_url)
 
 
 # Dependencies that do no I/O are `async def` on purpose: FastAPI runs a plain `def` dependency

@@ -6,8 +6,6 @@ the worker runs inside `serve` by default or alone as `troubletree worker`.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 import uuid
 from typing import Any
@@ -19,6 +17,7 @@ from troubletree.core.db import Database, libpq_url
 
 logger = logging.getLogger(__name__)
 
+RECOVER_STALLED_TASK = "recover_stalled_jobs"
 EMAIL_RETRY = procrastinate.RetryStrategy(max_attempts=10, wait=5, exponential_wait=2)
 
 
@@ -34,6 +33,8 @@ def build_job_app(settings: Settings, database: Database) -> procrastinate.App:
     )
     from troubletree.notifications.service import deliver
     from troubletree.sessions.handoff import HANDOFF_RETRY, HANDOFF_TASK, deliver_handoff
+    from troubletree.webhooks import delivery as webhook_delivery
+    from troubletree.webhooks.repository import DELIVER_WEBHOOK_TASK, WEBHOOK_QUEUE
 
     connector = procrastinate.PsycopgConnector(
         conninfo=libpq_url(database.url), min_size=1, max_size=4
@@ -54,55 +55,51 @@ def build_job_app(settings: Settings, database: Database) -> procrastinate.App:
         await deliver_handoff(
             settings, database.sessionmaker, uuid.UUID(handoff_id), last_attempt=last
         )
+    async def deliver_webhook(delivery_id: str) -> None:
+        # Retries are the delivery's own (backoff and a 24-hour window), not the queue's.
+        await webhook_delivery.deliver(settings, database.sessionmaker, uuid.UUID(delivery_id))
 
     app.task(name=DELIVER_EMAIL_TASK, queue=EMAIL_QUEUE, retry=EMAIL_RETRY)(deliver_email)
     app.task(name=HANDOFF_TASK, queue=EMAIL_QUEUE, retry=HANDOFF_RETRY, pass_context=True)(
         escalation_handoff
     )
     app.task(name=PASSWORD_RESET_TASK, queue=EMAIL_QUEUE, retry=EMAIL_RETRY)(password_reset)
+    app.task(name=DELIVER_WEBHOOK_TASK, queue=WEBHOOK_QUEUE)(deliver_webhook)
+
+    @app.periodic(cron="* * * * *")
+    @app.task(name=RECOVER_STALLED_TASK, queueing_lock=RECOVER_STALLED_TASK)
+    async def recover_stalled(timestamp: int) -> None:
+        await retry_stalled_jobs(app, settings.job_stalled_seconds)
+
     return app
 
 
-# A worker that sent no heartbeat for this long is taken for dead (procrastinate's workers
-# beat every 10 s), and the jobs it was running are queued again.
-STALLED_AFTER_SECONDS = 60
-STALLED_CHECK_SECONDS = 60
-
-
-async def requeue_stalled(app: procrastinate.App) -> int:
-    """Queues again the jobs a dead worker (killed, crashed, its machine gone) left running:
-    without this they would stay `doing` forever. Their tasks are written to be run again (a
-    message already sent is not sent twice). Returns how many were requeued."""
-    stalled = await app.job_manager.get_stalled_jobs(seconds_since_heartbeat=STALLED_AFTER_SECONDS)
+async def retry_stalled_jobs(app: procrastinate.App, stalled_seconds: float) -> int:
+    """Jobs left `doing` by a worker that stopped sending heartbeats (killed, lost its host)
+    go back to the queue: the work they were doing is done again (at least once)."""
+    stalled = await app.job_manager.get_stalled_jobs(seconds_since_heartbeat=stalled_seconds)
     count = 0
     for job in stalled:
-        logger.warning("job %s (%s) of a dead worker queued again", job.id, job.task_name)
         await app.job_manager.retry_job(job)
         count += 1
+    if count:
+        logger.warning("retried %d job(s) of stopped workers", count)
     return count
 
 
-async def _requeue_stalled_forever(app: procrastinate.App) -> None:
-    while True:
-        await asyncio.sleep(STALLED_CHECK_SECONDS)
-        try:
-            await requeue_stalled(app)
-        except Exception:  # the database may be away for a while: try again later
-            logger.exception("could not look for jobs of dead workers")
-
-
-async def run_worker(app: procrastinate.App, *, wait: bool = True, **options: Any) -> None:
-    """Runs the worker; with wait=False it returns once the queues are empty. Jobs left
-    running by a dead worker are queued again first, and every minute while it waits."""
+async def run_worker(
+    app: procrastinate.App,
+    *,
+    wait: bool = True,
+    stalled_seconds: float | None = None,
+    **options: Any,
+) -> None:
+    """Runs the worker; with wait=False it returns once the queues are empty. On start it
+    takes back the jobs of workers silent for `stalled_seconds` (then every minute, as a
+    periodic job)."""
     async with app.open_async():
-        await requeue_stalled(app)
-        watcher = asyncio.create_task(_requeue_stalled_forever(app)) if wait else None
-        try:
-            await app.run_worker_async(
-                wait=wait, install_signal_handlers=False, listen_notify=wait, **options
-            )
-        finally:
-            if watcher is not None:
-                watcher.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await watcher
+        if stalled_seconds is not None:
+            await retry_stalled_jobs(app, stalled_seconds)
+        await app.run_worker_async(
+            wait=wait, install_signal_handlers=False, listen_notify=wait, **options
+        )

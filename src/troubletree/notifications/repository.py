@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from datetime import datetime
 
 from sqlalchemy import select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -25,20 +26,28 @@ async def add_email(
     return email
 
 
-async def defer_job(db: AsyncSession, queue: str, task: str, args: dict[str, object]) -> None:
+async def defer_job(
+    db: AsyncSession,
+    queue: str,
+    task: str,
+    args: dict[str, object],
+    *,
+    scheduled_at: datetime | None = None,
+) -> None:
     """Enqueues a job in the caller's transaction (the transactional outbox).
 
     `procrastinate_defer_jobs_v1` is the job queue's versioned SQL entry point, the same call
     its own `defer_async` makes; calling it here puts the job in our transaction, so the job
-    exists exactly when the change that caused it does.
+    exists exactly when the change that caused it does. `scheduled_at`: not run before then.
     """
     await db.execute(
         text(
             "SELECT procrastinate_defer_jobs_v1(ARRAY[ROW(CAST(:queue AS varchar), "
-            "CAST(:task AS varchar), 0, NULL, NULL, CAST(:args AS jsonb), NULL)"
+            "CAST(:task AS varchar), 0, NULL, NULL, CAST(:args AS jsonb), "
+            "CAST(:scheduled_at AS timestamptz))"
             "::procrastinate_job_to_defer_v1])"
         ),
-        {"queue": queue, "task": task, "args": json.dumps(args)},
+        {"queue": queue, "task": task, "args": json.dumps(args), "scheduled_at": scheduled_at},
     )
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response, status
 
@@ -12,7 +12,7 @@ from troubletree.accounts.dependencies import CurrentMember
 from troubletree.core.db import DB
 from troubletree.core.errors import error_responses
 from troubletree.sessions import history, service
-from troubletree.sessions.export import MEDIA_TYPES, transcript_filename
+from troubletree.sessions.export import MEDIA_TYPES, ExportFormat, transcript_filename
 from troubletree.sessions.models import Outcome, SessionStatus
 from troubletree.sessions.schemas import (
     BackRequest,
@@ -32,6 +32,10 @@ from troubletree.sessions.schemas import (
 from troubletree.trees.graph import OUTCOME_LABEL_MAX
 
 router = APIRouter(prefix="/sessions", tags=["sessions"])
+EXPORT_CONTENT: dict[str, Any] = {
+    "content": {"application/pdf": {}, "text/markdown": {}, "application/json": {}},
+    "description": "The transcript file.",
+}
 start_router = APIRouter(prefix="/trees", tags=["sessions"])
 
 
@@ -172,10 +176,7 @@ async def abandon_session(
     "/{session_id}/export",
     responses={
         **error_responses(401, 404, 422, 503),
-        200: {
-            "content": {"application/pdf": {}, "text/markdown": {}, "application/json": {}},
-            "description": "The transcript file.",
-        },
+        200: EXPORT_CONTENT,
     },
     response_class=Response,
 )
@@ -184,11 +185,30 @@ async def export_session(
 ) -> Response:
     """The transcript as PDF, Markdown or JSON (a file download). Rendered off the event loop in
     a bounded pool: 503 `busy` with Retry-After when the pool's queue is full."""
+    return await _export_file(db, caller, session_id, body.format, request)
+
+
+@router.get(
+    "/{session_id}/export",
+    responses={**error_responses(401, 404, 422, 503), 200: EXPORT_CONTENT},
+    response_class=Response,
+)
+async def download_session_export(
+    session_id: uuid.UUID, caller: CurrentMember, db: DB, request: Request, format: ExportFormat
+) -> Response:
+    """The same file by a plain link (`?format=pdf`), as webhook payloads give it: fetch it
+    with a bearer token or API key."""
+    return await _export_file(db, caller, session_id, format, request)
+
+
+async def _export_file(
+    db: DB, caller: CurrentMember, session_id: uuid.UUID, fmt: ExportFormat, request: Request
+) -> Response:
     pool = request.app.state.cpu_pool
-    content, title = await service.export_session(db, caller, session_id, body.format, pool)
-    filename = transcript_filename(title, str(session_id), body.format)
+    content, title = await service.export_session(db, caller, session_id, fmt, pool)
+    filename = transcript_filename(title, str(session_id), fmt)
     return Response(
         content,
-        media_type=MEDIA_TYPES[body.format],
+        media_type=MEDIA_TYPES[fmt],
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )

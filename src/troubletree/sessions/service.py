@@ -19,6 +19,7 @@ from troubletree.accounts.caller import Caller
 from troubletree.core.clock import utcnow
 from troubletree.core.offload import CpuPool
 from troubletree.sessions import navigator, repository
+from troubletree.sessions.events import emit_session_event, ending_event
 from troubletree.sessions.exceptions import (
     CannotAssign,
     InvalidOption,
@@ -72,6 +73,7 @@ from troubletree.sessions.transcript import build_transcript
 from troubletree.sessions.versions import Graphs
 from troubletree.trees import service as trees_service
 from troubletree.trees.graph import CHOICE_KINDS, TERMINAL_KINDS, Node, Variable
+from troubletree.webhooks.models import WebhookEvent
 
 # --------------------------------------------------------------------------- loading
 
@@ -348,6 +350,8 @@ async def create_session(db: AsyncSession, caller: Caller, body: SessionCreate) 
     await trees_service.record_tree_use(db, caller.account_id, tree.id)
     if session.notes or (body.answer and body.answer.note) or session.variables:
         await repository.refresh_search_text(db, session.id)
+    if new_steps:
+        await emit_session_event(db, loaded, WebhookEvent.session_started)
     return await _after_change(db, caller, loaded, new_steps)
 
 
@@ -436,6 +440,7 @@ async def start_prepared(
     )
     if body.variables:
         await repository.refresh_search_text(db, session.id)
+    await emit_session_event(db, loaded, WebhookEvent.session_started)
     return await _after_change(db, caller, loaded, new_steps)
 
 
@@ -625,6 +630,7 @@ async def complete_session(
     await repository.refresh_search_text(db, session.id)
     if outcome == Outcome.escalated:
         await queue_handoff(db, caller.account_id, session.id)
+    await emit_session_event(db, loaded, ending_event(session.outcome))
     return await _after_change(db, caller, loaded)
 
 
@@ -648,6 +654,7 @@ async def abandon_session(
         abandon_reason=body.reason.value,
         abandon_note=note,
     )
+    await emit_session_event(db, loaded, WebhookEvent.session_abandoned)
     return await _after_change(db, caller, loaded)
 
 

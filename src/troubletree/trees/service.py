@@ -20,6 +20,7 @@ from troubletree.accounts.caller import Caller
 from troubletree.core import audit
 from troubletree.core.client import ClientInfo
 from troubletree.core.clock import utcnow
+from troubletree.core.db import link_base_url
 from troubletree.core.pagination import (
     datetime_key,
     decode_cursor,
@@ -62,6 +63,8 @@ from troubletree.trees.schemas import (
     VersionRead,
     VersionRef,
 )
+from troubletree.webhooks.events import emit
+from troubletree.webhooks.models import WebhookEvent
 
 # --------------------------------------------------------------------------- shapes
 
@@ -343,6 +346,29 @@ async def validate_tree(db: AsyncSession, caller: Caller, tree_id: uuid.UUID) ->
     )
 
 
+async def _emit_published(
+    db: AsyncSession, caller: Caller, tree: Any, version: TreeVersion
+) -> None:
+    """The `tree.published` webhook event, in the publish transaction."""
+    base = link_base_url(db)
+    await emit(
+        db,
+        caller.account_id,
+        WebhookEvent.tree_published,
+        {
+            "tree": {"id": tree.id, "title": tree.title},
+            "version": {
+                "id": version.id,
+                "number": version.number,
+                "changelog": version.changelog,
+                "published_at": version.published_at,
+                "published_by": version.published_by,
+            },
+            "links": {"tree": f"{base}/trees/{tree.id}/start"},
+        },
+    )
+
+
 async def publish_tree(
     db: AsyncSession,
     caller: Caller,
@@ -377,6 +403,7 @@ async def publish_tree(
         await tree_queries.update_tree(
             db, caller.account_id, tree.id, {"status": TreeStatus.published, "updated_at": now}
         )
+        await _emit_published(db, caller, tree, current)
         return version_read(current)
 
     number = await tree_queries.max_version_number(db, tree.id) + 1
@@ -406,6 +433,7 @@ async def publish_tree(
     await audit.record_member_action(
         db, "tree_published", caller, client, str(tree.id), version=number
     )
+    await _emit_published(db, caller, tree, version)
     await search_queries.count_words(db, caller.account_id, words)  # the last write
     return version_read(version)
 

@@ -1,0 +1,1 @@
+"""Help-desk integrations: signed single-use start links and the embeddable runner."""
