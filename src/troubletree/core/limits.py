@@ -24,6 +24,7 @@ DEFAULT_BODY_LIMIT = 1 * MIB
 # Graph text counts characters; JSON escaping (\uXXXX) and the structure around the text can
 # double it: twice the text limit leaves room for the largest tree the model accepts.
 GRAPH_BODY_LIMIT = 2 * MAX_GRAPH_TEXT_BYTES
+SYNC_BODY_LIMIT = 8 * MIB
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,8 @@ BODY_LIMITS: tuple[BodyLimit, ...] = (
     BodyLimit("POST", re.compile(r"/api/v1/trees"), GRAPH_BODY_LIMIT),  # create with a graph
     BodyLimit("POST", re.compile(r"/api/v1/trees/import"), GRAPH_BODY_LIMIT),
     BodyLimit("PUT", re.compile(rf"/api/v1/trees/{_ID}"), GRAPH_BODY_LIMIT),  # draft save
+    # A device's queued session changes: up to 200 events with notes of 5,000 characters.
+    BodyLimit("POST", re.compile(r"/api/v1/sessions/sync"), SYNC_BODY_LIMIT),
 )
 
 

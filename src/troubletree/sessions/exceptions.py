@@ -111,3 +111,29 @@ class SessionTooLong(Unprocessable):
 class StartTreeNotFound(NotFound):
     code = "tree_not_found"
     message = "No such published tree in your account."
+
+
+class SessionVersionNotFound(NotFound):
+    code = "version_not_found"
+    message = "No such published version of this tree in your account."
+
+
+class ClientIdReused(Conflict):
+    code = "client_id_reused"
+    message = "This client id was already used for another kind of change of this session."
+
+
+class SessionIdTaken(Conflict):
+    code = "session_id_taken"
+    message = "This session id is already in use: generate a new one."
+
+
+class SessionChanged(Conflict):
+    """A queued change made on a device no longer fits: the session moved on elsewhere."""
+
+    code = "session_changed"
+
+
+class TreeUnpublished(Conflict):
+    code = "tree_unpublished"
+    message = "The tree is no longer published (or was deleted): the session cannot be started."

@@ -220,3 +220,40 @@ class EscalationHandoff(Base):
         DateTime(timezone=True), default=utcnow, server_default=text("now()")
     )
     sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+class ReceiptKind(enum.StrEnum):
+    create = "create"
+    step = "step"
+    back = "back"
+    note = "note"
+    complete = "complete"
+    abandon = "abandon"
+
+
+class SessionReceipt(Base):
+    """A change made under a client-generated id (a device's queued event, or a retried
+    request): a second request with the same id finds it and gets the first one's answer instead
+    of changing the session again. Unique per session and client id; written under the
+    session's row lock."""
+
+    __tablename__ = "session_receipts"
+    __table_args__ = (
+        UniqueConstraint("session_id", "client_id"),
+        CheckConstraint(
+            "kind IN ('create', 'step', 'back', 'note', 'complete', 'abandon')", name="kind_valid"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    session_id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("troubleshooting_sessions.id", ondelete="CASCADE")
+    )
+    client_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
+    kind: Mapped[str] = mapped_column(String(10))
+    # The session's revision once the change was made, and the step it wrote (or noted).
+    revision: Mapped[int] = mapped_column(Integer)
+    step_seq: Mapped[int | None] = mapped_column(Integer)
+    # What a single request answered (a batch event keeps only the columns above).
+    response: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
+    created_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, server_default=text("now()")
+    )

@@ -15,7 +15,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from troubletree.auth.models import User
 from troubletree.core.queries import contains, scoped
-from troubletree.sessions.models import EscalationHandoff, SessionStep, TroubleshootingSession
+from troubletree.sessions.models import (
+    EscalationHandoff,
+    SessionReceipt,
+    SessionStep,
+    TroubleshootingSession,
+)
 from troubletree.sessions.navigator import StepEvent
 from troubletree.trees.models import Tree, TreeVersion
 
@@ -170,6 +175,51 @@ async def set_step_note(
     db: AsyncSession, session_id: uuid.UUID, seq: int, note: str | None
 ) -> None:
     await db.execute(_NOTE_STEP, {"step_session": session_id, "step_seq": seq, "note": note})
+
+
+# --------------------------------------------------------------------------- receipts
+
+_receipts = cast(Table, SessionReceipt.__table__)
+
+
+@dataclass(frozen=True, slots=True)
+class Receipt:
+    """A change made under a client id (see `SessionReceipt`)."""
+
+    client_id: uuid.UUID
+    kind: str
+    revision: int
+    step_seq: int | None
+    response: dict[str, Any] | None
+
+
+_RECEIPT_COLUMNS = [_receipts.c[name] for name in Receipt.__dataclass_fields__]
+_GET_RECEIPT = select(*_RECEIPT_COLUMNS).where(
+    _receipts.c.session_id == bindparam("session_id"),
+    _receipts.c.client_id == bindparam("client_id"),
+)
+_LAST_SEQ = select(func.max(_steps.c.seq)).where(_steps.c.session_id == bindparam("session_id"))
+
+
+async def get_receipt(
+    db: AsyncSession, session_id: uuid.UUID, client_id: uuid.UUID
+) -> Receipt | None:
+    """The change made under `client_id` in the session (the caller has scoped the session)."""
+    row = (
+        await db.execute(_GET_RECEIPT, {"session_id": session_id, "client_id": client_id})
+    ).one_or_none()
+    return Receipt(*row) if row else None
+
+
+async def add_receipt(db: AsyncSession, session_id: uuid.UUID, receipt: Receipt) -> None:
+    values = {name: getattr(receipt, name) for name in Receipt.__dataclass_fields__}
+    await db.execute(insert(_receipts).values(session_id=session_id, **values))
+
+
+async def last_seq(db: AsyncSession, session_id: uuid.UUID) -> int | None:
+    """The newest step's number (None before the first step)."""
+    value = (await db.execute(_LAST_SEQ, {"session_id": session_id})).scalar_one_or_none()
+    return cast(int | None, value)
 
 
 # --------------------------------------------------------------------------- history

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from functools import partial
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response, status
@@ -11,9 +12,9 @@ from fastapi import APIRouter, Query, Request, Response, status
 from troubletree.accounts.dependencies import CurrentMember
 from troubletree.core.db import DB
 from troubletree.core.errors import error_responses
-from troubletree.sessions import history, service
+from troubletree.sessions import history, service, sync
 from troubletree.sessions.export import MEDIA_TYPES, ExportFormat, transcript_filename
-from troubletree.sessions.models import Outcome, SessionStatus
+from troubletree.sessions.models import Outcome, ReceiptKind, SessionStatus
 from troubletree.sessions.schemas import (
     BackRequest,
     ExportRequest,
@@ -26,6 +27,8 @@ from troubletree.sessions.schemas import (
     SessionUpdate,
     StepCreate,
     StepNote,
+    SyncBatch,
+    SyncResult,
     Tab,
     TreeStartScreen,
 )
@@ -37,6 +40,15 @@ EXPORT_CONTENT: dict[str, Any] = {
     "description": "The transcript file.",
 }
 start_router = APIRouter(prefix="/trees", tags=["sessions"])
+REPLAYED = "Idempotent-Replayed"
+
+
+def _answered(response: Response, result: tuple[SessionRead, bool]) -> SessionRead:
+    """The answer of a change made once per client id, marked when it is a replay."""
+    read, replayed = result
+    if replayed:
+        response.headers[REPLAYED] = "true"
+    return read
 
 
 @start_router.get("/{tree_id}/start", responses=error_responses(401, 404))
@@ -50,12 +62,24 @@ async def read_tree_start(tree_id: uuid.UUID, caller: CurrentMember, db: DB) -> 
 @router.post(
     "", status_code=status.HTTP_201_CREATED, responses=error_responses(401, 403, 404, 409, 422)
 )
-async def create_session(body: SessionCreate, caller: CurrentMember, db: DB) -> SessionRead:
+async def create_session(
+    body: SessionCreate, caller: CurrentMember, db: DB, response: Response
+) -> SessionRead:
     """Starts a session on a published tree (pinning its current version), or with
     `prepared: true` prepares one for a technician to start later. With `answer`, the first
     step's answer is recorded in the same transaction (a wrong option: 422 `invalid_option`,
-    nothing written)."""
-    return await service.create_session(db, caller, body)
+    nothing written). With a client-generated `id`, sending it again returns the session it
+    created."""
+    return _answered(response, await sync.create_session(db, caller, body))
+
+
+@router.post("/sync", responses=error_responses(401, 422))
+async def sync_session(body: SyncBatch, caller: CurrentMember, db: DB) -> SyncResult:
+    """A device's queued changes of one session (started offline with `create`, or running),
+    applied in order once each (by client id), answered per event: applied, duplicate,
+    conflict (`session_changed`, `session_not_active`, `tree_unpublished`), rejected, or
+    skipped after an event that was not applied."""
+    return await sync.sync_batch(db, caller, body)
 
 
 @router.get("", responses=error_responses(401, 403, 422))
@@ -125,51 +149,70 @@ async def start_session(
 
 @router.post("/{session_id}/steps", responses=error_responses(401, 403, 404, 409, 422))
 async def record_step(
-    session_id: uuid.UUID, body: StepCreate, caller: CurrentMember, db: DB
+    session_id: uuid.UUID, body: StepCreate, caller: CurrentMember, db: DB, response: Response
 ) -> SessionRead:
     """Answers an option of the current node (anything else: 422 `invalid_option`). A session
     holds at most `MAX_SESSION_STEPS` (5000) steps, automatic moves and backs included; past
     that: 422 `session_too_long`."""
-    return await service.record_step(db, caller, session_id, body)
+    change = partial(service.record_step, db, caller, session_id, body)
+    return _answered(
+        response, await sync.once(db, caller, session_id, body.client_id, ReceiptKind.step, change)
+    )
 
 
 @router.post("/{session_id}/back", responses=error_responses(401, 403, 404, 409, 422))
 async def go_back(
-    session_id: uuid.UUID, body: BackRequest, caller: CurrentMember, db: DB
+    session_id: uuid.UUID, body: BackRequest, caller: CurrentMember, db: DB, response: Response
 ) -> SessionRead:
     """Returns to an earlier node of the path where a person chose (question or action): the
     one at `path_index`, or the nearest before it when that node is automatic (logic, link);
     without `path_index`, the last choice before the current node. 409 `no_earlier_choice`
     when there is none. The history stays, later answers are offered again as
     `suggested_option_id`."""
-    return await service.go_back(db, caller, session_id, body)
+    change = partial(service.go_back, db, caller, session_id, body)
+    return _answered(
+        response, await sync.once(db, caller, session_id, body.client_id, ReceiptKind.back, change)
+    )
 
 
 @router.put("/{session_id}/steps/{seq}/note", responses=error_responses(401, 403, 404, 422))
 async def note_step(
-    session_id: uuid.UUID, seq: int, body: StepNote, caller: CurrentMember, db: DB
+    session_id: uuid.UUID,
+    seq: int,
+    body: StepNote,
+    caller: CurrentMember,
+    db: DB,
+    response: Response,
 ) -> SessionRead:
-    return await service.note_step(db, caller, session_id, seq, body.note)
+    change = partial(service.note_step, db, caller, session_id, seq, body.note)
+    result = await sync.once(
+        db, caller, session_id, body.client_id, ReceiptKind.note, change, step_seq=seq
+    )
+    return _answered(response, result)
 
 
 @router.post("/{session_id}/complete", responses=error_responses(401, 403, 404, 409, 422))
 async def complete_session(
-    session_id: uuid.UUID, body: SessionComplete, caller: CurrentMember, db: DB
+    session_id: uuid.UUID, body: SessionComplete, caller: CurrentMember, db: DB, response: Response
 ) -> SessionRead:
     """Ends the session: `resolved` at a solution step; `escalated` or `unresolved` at any step
     (before an end node `resolution_note` is required: 422 `note_required`). The outcome label
     is the end node's, or when ending early `outcome_label`, one of the version's
     `outcome_labels` (422 `unknown_outcome_label`)."""
-    return await service.complete_session(db, caller, session_id, body)
+    change = partial(service.complete_session, db, caller, session_id, body)
+    result = await sync.once(db, caller, session_id, body.client_id, ReceiptKind.complete, change)
+    return _answered(response, result)
 
 
 @router.post("/{session_id}/abandon", responses=error_responses(401, 403, 404, 409, 422))
 async def abandon_session(
-    session_id: uuid.UUID, body: SessionAbandon, caller: CurrentMember, db: DB
+    session_id: uuid.UUID, body: SessionAbandon, caller: CurrentMember, db: DB, response: Response
 ) -> SessionRead:
     """Ends the session at any step (or a prepared one) with a reason; `note` (at most 500
     characters) is required for `other` (422 `note_required`)."""
-    return await service.abandon_session(db, caller, session_id, body)
+    change = partial(service.abandon_session, db, caller, session_id, body)
+    result = await sync.once(db, caller, session_id, body.client_id, ReceiptKind.abandon, change)
+    return _answered(response, result)
 
 
 @router.post(

@@ -2,9 +2,9 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from troubletree.auth.schemas import StrictBody
 from troubletree.core.models import INT4_MAX
@@ -17,13 +17,31 @@ ABANDON_NOTE_MAX = 500
 Tab = Literal["mine", "assigned", "all"]
 
 
+def client_id_field() -> Any:
+    return Field(
+        default=None,
+        description="A client-generated id (UUID) for this change: sent again, the request "
+        "changes nothing and returns the first answer (header `Idempotent-Replayed: true`).",
+    )
+
+
 class FirstAnswer(StrictBody):
     option_id: str = Field(min_length=1, max_length=64)
     note: str | None = Field(default=None, max_length=NOTE_MAX)
 
 
 class SessionCreate(StrictBody):
+    id: uuid.UUID | None = Field(
+        default=None,
+        description="A client-generated id for the new session (a session started offline): "
+        "sent again, the request returns the session it created.",
+    )
     tree_id: uuid.UUID
+    version_id: uuid.UUID | None = Field(
+        default=None,
+        description="The published version the client ran (offline), kept even when the tree "
+        "has published a newer one since; default: the current version.",
+    )
     variables: dict[str, Any] = Field(default_factory=dict, max_length=100)
     technician_id: uuid.UUID | None = Field(
         default=None, description="Who runs it (default: you). Others need admin or engineer."
@@ -57,12 +75,14 @@ class SessionStart(StrictBody):
 
 
 class StepCreate(StrictBody):
+    client_id: uuid.UUID | None = client_id_field()
     option_id: str = Field(min_length=1, max_length=64)
     note: str | None = Field(default=None, max_length=NOTE_MAX)
     base_revision: int | None = Field(default=None, ge=1, le=INT4_MAX)
 
 
 class BackRequest(StrictBody):
+    client_id: uuid.UUID | None = client_id_field()
     path_index: int | None = Field(
         default=None,
         ge=0,
@@ -74,10 +94,12 @@ class BackRequest(StrictBody):
 
 
 class StepNote(StrictBody):
+    client_id: uuid.UUID | None = client_id_field()
     note: str = Field(max_length=NOTE_MAX)
 
 
 class SessionComplete(StrictBody):
+    client_id: uuid.UUID | None = client_id_field()
     outcome: Outcome | None = Field(
         default=None,
         description="Default: resolved at a solution node, escalated at an escalation node.",
@@ -98,6 +120,7 @@ class SessionComplete(StrictBody):
 
 
 class SessionAbandon(StrictBody):
+    client_id: uuid.UUID | None = client_id_field()
     reason: AbandonReason
     note: str | None = Field(
         default=None, max_length=ABANDON_NOTE_MAX, description="Required for `other`."
@@ -258,3 +281,119 @@ class SessionSummary(BaseModel):
 class SessionPage(BaseModel):
     items: list[SessionSummary]
     next_cursor: str | None
+
+
+# --------------------------------------------------------------------------- offline sync
+
+MAX_SYNC_EVENTS = 200
+NodeId = Annotated[
+    str,
+    Field(
+        min_length=1,
+        max_length=64,
+        description="The node the device stood on: another node now is a `session_changed` "
+        "conflict.",
+    ),
+]
+
+
+class SyncCreate(StrictBody):
+    """How the device started the session (offline)."""
+
+    tree_id: uuid.UUID
+    version_id: uuid.UUID | None = None
+    variables: dict[str, Any] = Field(default_factory=dict, max_length=100)
+    notes: str | None = Field(default=None, max_length=NOTES_MAX)
+
+
+class SyncEventBase(BaseModel):
+    """A queued event (unknown fields refused; `type` tells the kind)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class SyncStep(SyncEventBase):
+    type: Literal["step"]
+    client_id: uuid.UUID
+    node_id: NodeId
+    option_id: str = Field(min_length=1, max_length=64)
+    note: str | None = Field(default=None, max_length=NOTE_MAX)
+
+
+class SyncBack(SyncEventBase):
+    type: Literal["back"]
+    client_id: uuid.UUID
+    node_id: NodeId
+    path_index: int | None = Field(default=None, ge=0, le=INT4_MAX)
+
+
+class SyncNote(SyncEventBase):
+    type: Literal["note"]
+    client_id: uuid.UUID
+    step_client_id: uuid.UUID | None = Field(
+        default=None, description="The step event the note is on (or `seq`)."
+    )
+    seq: int | None = Field(default=None, ge=0, le=INT4_MAX)
+    note: str = Field(max_length=NOTE_MAX)
+
+    @model_validator(mode="after")
+    def _one_step(self) -> SyncNote:
+        if (self.step_client_id is None) == (self.seq is None):
+            raise ValueError("name the step by step_client_id or by seq")
+        return self
+
+
+class SyncComplete(SyncEventBase):
+    type: Literal["complete"]
+    client_id: uuid.UUID
+    node_id: NodeId
+    outcome: Outcome | None = None
+    resolution_note: str | None = Field(default=None, max_length=NOTES_MAX)
+    outcome_label: str | None = Field(default=None, min_length=1, max_length=OUTCOME_LABEL_MAX)
+
+
+class SyncAbandon(SyncEventBase):
+    type: Literal["abandon"]
+    client_id: uuid.UUID
+    reason: AbandonReason
+    note: str | None = Field(default=None, max_length=ABANDON_NOTE_MAX)
+
+
+SyncEvent = Annotated[
+    SyncStep | SyncBack | SyncNote | SyncComplete | SyncAbandon, Field(discriminator="type")
+]
+
+
+class SyncBatch(StrictBody):
+    session_id: uuid.UUID = Field(description="The session's id, generated by the client.")
+    create: SyncCreate | None = Field(
+        default=None,
+        description="How the session was started, when the device started it (offline); a "
+        "session that already exists is not started again.",
+    )
+    events: list[SyncEvent] = Field(default_factory=list, max_length=MAX_SYNC_EVENTS)
+
+
+SyncStatus = Literal["applied", "duplicate", "conflict", "rejected", "skipped"]
+
+
+class SyncEventResult(BaseModel):
+    client_id: uuid.UUID
+    type: str
+    status: SyncStatus = Field(
+        description="`applied` now; `duplicate`: applied before (nothing changed); `conflict`: "
+        "the session or its tree changed elsewhere (`code` says how); `rejected`: not valid; "
+        "`skipped`: not tried because an earlier event was not applied."
+    )
+    code: str | None = None
+    message: str | None = None
+    field: str | None = None
+    step_seq: int | None = Field(default=None, description="The step written (or noted).")
+    revision: int | None = Field(default=None, description="The session's revision after it.")
+
+
+class SyncResult(BaseModel):
+    session_id: uuid.UUID
+    created: SyncEventResult | None = Field(description="The session's start, when sent.")
+    results: list[SyncEventResult] = Field(description="One per event, in order.")
+    session: SessionRead | None = Field(description="The session now (null: it does not exist).")

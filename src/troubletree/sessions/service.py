@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from troubletree.accounts import repository as accounts_repository
 from troubletree.accounts.caller import Caller
 from troubletree.core.clock import utcnow
+from troubletree.core.errors import NotFound
 from troubletree.core.offload import CpuPool
 from troubletree.sessions import navigator, repository
 from troubletree.sessions.events import emit_session_event, ending_event
@@ -35,6 +36,7 @@ from troubletree.sessions.exceptions import (
     SessionNotFound,
     SessionTooLong,
     SessionTreeNotFound,
+    SessionVersionNotFound,
     StartTreeNotFound,
     StepNotFound,
     TechnicianNotFound,
@@ -300,17 +302,18 @@ async def create_session(db: AsyncSession, caller: Caller, body: SessionCreate) 
             raise CannotAssign()
         await _member(db, caller, technician_id)
 
+    version_id = await _version_to_run(db, caller, tree.id, tree.current_version_id, body)
     graphs = Graphs(db, caller.account_id)
-    graph = await graphs.get(tree.current_version_id)
+    graph = await graphs.get(version_id)
     values = _merged_variables(graph.variables, {}, body.variables)
     if not body.prepared:
         _raise_missing(navigator.missing_variables(graph.variables, values, "at_start"), "to start")
     now = utcnow()
     session = SessionRecord(
-        id=uuid.uuid4(),
+        id=body.id or uuid.uuid4(),
         account_id=caller.account_id,
         tree_id=tree.id,
-        tree_version_id=tree.current_version_id,
+        tree_version_id=version_id,
         technician_id=technician_id,
         created_by=caller.user_id,
         status=SessionStatus.prepared.value,
@@ -353,6 +356,24 @@ async def create_session(db: AsyncSession, caller: Caller, body: SessionCreate) 
     if new_steps:
         await emit_session_event(db, loaded, WebhookEvent.session_started)
     return await _after_change(db, caller, loaded, new_steps)
+
+
+async def _version_to_run(
+    db: AsyncSession, caller: Caller, tree_id: uuid.UUID, current: uuid.UUID, body: SessionCreate
+) -> uuid.UUID:
+    """The current version, or the earlier published version of the tree the client ran
+    (a session started offline keeps the version it was run on)."""
+    if body.version_id is None or body.version_id == current:
+        return current
+    try:
+        version, _ = await trees_service.get_version_for_session(
+            db, caller.account_id, body.version_id
+        )
+    except NotFound:
+        version = None
+    if version is None or version.tree_id != tree_id:
+        raise SessionVersionNotFound(field="version_id")
+    return version.id
 
 
 def _answer(
