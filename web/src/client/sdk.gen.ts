@@ -2,7 +2,7 @@
 
 import { type Client, type Options as Options2, type TDataShape, urlSearchParamsBodySerializer } from './client';
 import { client } from './client.gen';
-import type { AccountCreateAccountInviteData, AccountCreateAccountInviteErrors, AccountCreateAccountInviteResponses, AccountListAccountInvitesData, AccountListAccountInvitesErrors, AccountListAccountInvitesResponses, AccountListMembersData, AccountListMembersErrors, AccountListMembersResponses, AccountReadAccountData, AccountReadAccountErrors, AccountReadAccountResponses, AccountRemoveMemberData, AccountRemoveMemberErrors, AccountRemoveMemberResponses, AccountRevokeAccountInviteData, AccountRevokeAccountInviteErrors, AccountRevokeAccountInviteResponses, AccountUpdateMemberData, AccountUpdateMemberErrors, AccountUpdateMemberResponses, AuthCheckEmailVerificationData, AuthCheckEmailVerificationErrors, AuthCheckEmailVerificationResponses, AuthCheckPasswordResetData, AuthCheckPasswordResetErrors, AuthCheckPasswordResetResponses, AuthConfirmEmailVerificationData, AuthConfirmEmailVerificationErrors, AuthConfirmEmailVerificationResponses, AuthConfirmPasswordResetData, AuthConfirmPasswordResetErrors, AuthConfirmPasswordResetResponses, AuthLoginData, AuthLoginErrors, AuthLoginJsonData, AuthLoginJsonErrors, AuthLoginJsonResponses, AuthLoginResponses, AuthLogoutAllData, AuthLogoutAllErrors, AuthLogoutAllResponses, AuthLogoutData, AuthLogoutErrors, AuthLogoutResponses, AuthReadMeData, AuthReadMeErrors, AuthReadMeResponses, AuthRefreshTokensData, AuthRefreshTokensErrors, AuthRefreshTokensResponses, AuthRegisterData, AuthRegisterErrors, AuthRegisterResponses, AuthRequestPasswordResetData, AuthRequestPasswordResetErrors, AuthRequestPasswordResetResponses, AuthSendVerificationEmailData, AuthSendVerificationEmailErrors, AuthSendVerificationEmailResponses, AuthUpdateMeData, AuthUpdateMeErrors, AuthUpdateMeResponses, HealthAliveData, HealthAliveResponses, HealthCheckData, HealthCheckResponses, HealthReadyData, HealthReadyErrors, HealthReadyResponses, InvitesPreviewInviteData, InvitesPreviewInviteErrors, InvitesPreviewInviteResponses, PlatformChangeAccountPlanData, PlatformChangeAccountPlanErrors, PlatformChangeAccountPlanResponses, PlatformCreatePlatformInviteData, PlatformCreatePlatformInviteErrors, PlatformCreatePlatformInviteResponses, PlatformListPlansData, PlatformListPlansErrors, PlatformListPlansResponses, PlatformListPlatformInvitesData, PlatformListPlatformInvitesErrors, PlatformListPlatformInvitesResponses, PlatformRevokePlatformInviteData, PlatformRevokePlatformInviteErrors, PlatformRevokePlatformInviteResponses, SessionsAbandonSessionData, SessionsAbandonSessionErrors, SessionsAbandonSessionResponses, SessionsCompleteSessionData, SessionsCompleteSessionErrors, SessionsCompleteSessionResponses, SessionsCreateSessionData, SessionsCreateSessionErrors, SessionsCreateSessionResponses, SessionsExportSessionData, SessionsExportSessionErrors, SessionsExportSessionResponses, SessionsGoBackData, SessionsGoBackErrors, SessionsGoBackResponses, SessionsListOutcomeLabelsData, SessionsListOutcomeLabelsErrors, SessionsListOutcomeLabelsResponses, SessionsListSessionsData, SessionsListSessionsErrors, SessionsListSessionsResponses, SessionsNoteStepData, SessionsNoteStepErrors, SessionsNoteStepResponses, SessionsReadSessionData, SessionsReadSessionErrors, SessionsReadSessionResponses, SessionsReadTreeStartData, SessionsReadTreeStartErrors, SessionsReadTreeStartResponses, SessionsRecordStepData, SessionsRecordStepErrors, SessionsRecordStepResponses, SessionsStartSessionData, SessionsStartSessionErrors, SessionsStartSessionResponses, SessionsUpdateSessionData, SessionsUpdateSessionErrors, SessionsUpdateSessionResponses, TreesArchiveTreeData, TreesArchiveTreeErrors, TreesArchiveTreeResponses, TreesCheckLogicRuleData, TreesCheckLogicRuleErrors, TreesCheckLogicRuleResponses, TreesCompareTreeVersionsData, TreesCompareTreeVersionsErrors, TreesCompareTreeVersionsResponses, TreesCreateCategoryData, TreesCreateCategoryErrors, TreesCreateCategoryResponses, TreesCreateTreeData, TreesCreateTreeErrors, TreesCreateTreeFromTemplateData, TreesCreateTreeFromTemplateErrors, TreesCreateTreeFromTemplateResponses, TreesCreateTreeResponses, TreesDeleteCategoryData, TreesDeleteCategoryErrors, TreesDeleteCategoryResponses, TreesDeleteTreeData, TreesDeleteTreeErrors, TreesDeleteTreeResponses, TreesDuplicateTreeData, TreesDuplicateTreeErrors, TreesDuplicateTreeResponses, TreesExportTreeData, TreesExportTreeErrors, TreesExportTreeResponses, TreesImportTreeData, TreesImportTreeErrors, TreesImportTreeResponses, TreesListCategoriesData, TreesListCategoriesErrors, TreesListCategoriesResponses, TreesListSearchMissesData, TreesListSearchMissesErrors, TreesListSearchMissesResponses, TreesListTagsData, TreesListTagsErrors, TreesListTagsResponses, TreesListTreesData, TreesListTreesErrors, TreesListTreesResponses, TreesListTreeTemplatesData, TreesListTreeTemplatesErrors, TreesListTreeTemplatesResponses, TreesListTreeVersionsData, TreesListTreeVersionsErrors, TreesListTreeVersionsResponses, TreesLogicGrammarData, TreesLogicGrammarErrors, TreesLogicGrammarResponses, TreesPublishTreeData, TreesPublishTreeErrors, TreesPublishTreeResponses, TreesReadTreeData, TreesReadTreeErrors, TreesReadTreeResponses, TreesReadTreeUsageData, TreesReadTreeUsageErrors, TreesReadTreeUsageResponses, TreesReadTreeVersionData, TreesReadTreeVersionErrors, TreesReadTreeVersionResponses, TreesRenameCategoryData, TreesRenameCategoryErrors, TreesRenameCategoryResponses, TreesRestoreTreeVersionData, TreesRestoreTreeVersionErrors, TreesRestoreTreeVersionResponses, TreesSearchTreesData, TreesSearchTreesErrors, TreesSearchTreesResponses, TreesUnarchiveTreeData, TreesUnarchiveTreeErrors, TreesUnarchiveTreeResponses, TreesUpdateTreeData, TreesUpdateTreeErrors, TreesUpdateTreeResponses, TreesValidateTreeData, TreesValidateTreeErrors, TreesValidateTreeResponses } from './types.gen';
+import type { AccountCreateAccountInviteData, AccountCreateAccountInviteErrors, AccountCreateAccountInviteResponses, AccountListAccountInvitesData, AccountListAccountInvitesErrors, AccountListAccountInvitesResponses, AccountListMembersData, AccountListMembersErrors, AccountListMembersResponses, AccountReadAccountData, AccountReadAccountErrors, AccountReadAccountResponses, AccountRemoveMemberData, AccountRemoveMemberErrors, AccountRemoveMemberResponses, AccountRevokeAccountInviteData, AccountRevokeAccountInviteErrors, AccountRevokeAccountInviteResponses, AccountUpdateAccountData, AccountUpdateAccountErrors, AccountUpdateAccountResponses, AccountUpdateMemberData, AccountUpdateMemberErrors, AccountUpdateMemberResponses, ApiKeysCreateApiKeyData, ApiKeysCreateApiKeyErrors, ApiKeysCreateApiKeyResponses, ApiKeysListApiKeysData, ApiKeysListApiKeysErrors, ApiKeysListApiKeysResponses, ApiKeysRevokeApiKeyData, ApiKeysRevokeApiKeyErrors, ApiKeysRevokeApiKeyResponses, AuditExportAuditEventsData, AuditExportAuditEventsErrors, AuditExportAuditEventsResponses, AuditExportPlatformAuditEventsData, AuditExportPlatformAuditEventsErrors, AuditExportPlatformAuditEventsResponses, AuditListAuditActionsData, AuditListAuditActionsErrors, AuditListAuditActionsResponses, AuditListAuditEventsData, AuditListAuditEventsErrors, AuditListAuditEventsResponses, AuditListPlatformAuditEventsData, AuditListPlatformAuditEventsErrors, AuditListPlatformAuditEventsResponses, AuthChangePasswordData, AuthChangePasswordErrors, AuthChangePasswordResponses, AuthCheckEmailVerificationData, AuthCheckEmailVerificationErrors, AuthCheckEmailVerificationResponses, AuthCheckPasswordResetData, AuthCheckPasswordResetErrors, AuthCheckPasswordResetResponses, AuthConfirmEmailVerificationData, AuthConfirmEmailVerificationErrors, AuthConfirmEmailVerificationResponses, AuthConfirmPasswordResetData, AuthConfirmPasswordResetErrors, AuthConfirmPasswordResetResponses, AuthLoginData, AuthLoginErrors, AuthLoginJsonData, AuthLoginJsonErrors, AuthLoginJsonResponses, AuthLoginResponses, AuthLogoutAllData, AuthLogoutAllErrors, AuthLogoutAllResponses, AuthLogoutData, AuthLogoutErrors, AuthLogoutResponses, AuthReadMeData, AuthReadMeErrors, AuthReadMeResponses, AuthRefreshTokensData, AuthRefreshTokensErrors, AuthRefreshTokensResponses, AuthRegisterData, AuthRegisterErrors, AuthRegisterResponses, AuthRequestPasswordResetData, AuthRequestPasswordResetErrors, AuthRequestPasswordResetResponses, AuthSendVerificationEmailData, AuthSendVerificationEmailErrors, AuthSendVerificationEmailResponses, AuthUpdateMeData, AuthUpdateMeErrors, AuthUpdateMeResponses, FeedbackAcknowledgeFeedbackData, FeedbackAcknowledgeFeedbackErrors, FeedbackAcknowledgeFeedbackResponses, FeedbackCreateFeedbackData, FeedbackCreateFeedbackErrors, FeedbackCreateFeedbackResponses, FeedbackDismissChangeAlertData, FeedbackDismissChangeAlertErrors, FeedbackDismissChangeAlertResponses, FeedbackListFeedbackData, FeedbackListFeedbackErrors, FeedbackListFeedbackNoticesData, FeedbackListFeedbackNoticesErrors, FeedbackListFeedbackNoticesResponses, FeedbackListFeedbackResponses, FeedbackReadChangeAlertData, FeedbackReadChangeAlertErrors, FeedbackReadChangeAlertResponses, FeedbackReadFeedbackCountsData, FeedbackReadFeedbackCountsErrors, FeedbackReadFeedbackCountsResponses, FeedbackReadFeedbackData, FeedbackReadFeedbackErrors, FeedbackReadFeedbackResponses, FeedbackReplyToFeedbackData, FeedbackReplyToFeedbackErrors, FeedbackReplyToFeedbackResponses, FeedbackResolveFeedbackData, FeedbackResolveFeedbackErrors, FeedbackResolveFeedbackResponses, HealthAliveData, HealthAliveResponses, HealthCheckData, HealthCheckResponses, HealthReadyData, HealthReadyErrors, HealthReadyResponses, IntegrationsReadEmbedSettingsData, IntegrationsReadEmbedSettingsErrors, IntegrationsReadEmbedSettingsResponses, IntegrationsUpdateEmbedSettingsData, IntegrationsUpdateEmbedSettingsErrors, IntegrationsUpdateEmbedSettingsResponses, InvitesPreviewInviteData, InvitesPreviewInviteErrors, InvitesPreviewInviteResponses, PlatformChangeAccountPlanData, PlatformChangeAccountPlanErrors, PlatformChangeAccountPlanResponses, PlatformCreatePlatformInviteData, PlatformCreatePlatformInviteErrors, PlatformCreatePlatformInviteResponses, PlatformListPlansData, PlatformListPlansErrors, PlatformListPlansResponses, PlatformListPlatformInvitesData, PlatformListPlatformInvitesErrors, PlatformListPlatformInvitesResponses, PlatformRevokePlatformInviteData, PlatformRevokePlatformInviteErrors, PlatformRevokePlatformInviteResponses, SessionsAbandonSessionData, SessionsAbandonSessionErrors, SessionsAbandonSessionResponses, SessionsCompleteSessionData, SessionsCompleteSessionErrors, SessionsCompleteSessionResponses, SessionsCreateSessionData, SessionsCreateSessionErrors, SessionsCreateSessionResponses, SessionsDownloadSessionExportData, SessionsDownloadSessionExportErrors, SessionsDownloadSessionExportResponses, SessionsExportSessionData, SessionsExportSessionErrors, SessionsExportSessionResponses, SessionsGoBackData, SessionsGoBackErrors, SessionsGoBackResponses, SessionsListOutcomeLabelsData, SessionsListOutcomeLabelsErrors, SessionsListOutcomeLabelsResponses, SessionsListSessionsData, SessionsListSessionsErrors, SessionsListSessionsResponses, SessionsNoteStepData, SessionsNoteStepErrors, SessionsNoteStepResponses, SessionsReadSessionData, SessionsReadSessionErrors, SessionsReadSessionResponses, SessionsReadTreeStartData, SessionsReadTreeStartErrors, SessionsReadTreeStartResponses, SessionsRecordStepData, SessionsRecordStepErrors, SessionsRecordStepResponses, SessionsStartSessionData, SessionsStartSessionErrors, SessionsStartSessionResponses, SessionsSyncSessionData, SessionsSyncSessionErrors, SessionsSyncSessionResponses, SessionsUpdateSessionData, SessionsUpdateSessionErrors, SessionsUpdateSessionResponses, StartLinksCreateStartLinkData, StartLinksCreateStartLinkErrors, StartLinksCreateStartLinkResponses, StartLinksOpenStartLinkData, StartLinksOpenStartLinkErrors, StartLinksOpenStartLinkResponses, TreesArchiveTreeData, TreesArchiveTreeErrors, TreesArchiveTreeResponses, TreesCheckLogicRuleData, TreesCheckLogicRuleErrors, TreesCheckLogicRuleResponses, TreesCompareTreeVersionsData, TreesCompareTreeVersionsErrors, TreesCompareTreeVersionsResponses, TreesCreateCategoryData, TreesCreateCategoryErrors, TreesCreateCategoryResponses, TreesCreateTreeData, TreesCreateTreeErrors, TreesCreateTreeFromTemplateData, TreesCreateTreeFromTemplateErrors, TreesCreateTreeFromTemplateResponses, TreesCreateTreeResponses, TreesDeleteCategoryData, TreesDeleteCategoryErrors, TreesDeleteCategoryResponses, TreesDeleteTreeData, TreesDeleteTreeErrors, TreesDeleteTreeResponses, TreesDuplicateTreeData, TreesDuplicateTreeErrors, TreesDuplicateTreeResponses, TreesExportTreeData, TreesExportTreeErrors, TreesExportTreeResponses, TreesImportTreeData, TreesImportTreeErrors, TreesImportTreeResponses, TreesListCategoriesData, TreesListCategoriesErrors, TreesListCategoriesResponses, TreesListSearchMissesData, TreesListSearchMissesErrors, TreesListSearchMissesResponses, TreesListTagsData, TreesListTagsErrors, TreesListTagsResponses, TreesListTreesData, TreesListTreesErrors, TreesListTreesResponses, TreesListTreeTemplatesData, TreesListTreeTemplatesErrors, TreesListTreeTemplatesResponses, TreesListTreeVersionsData, TreesListTreeVersionsErrors, TreesListTreeVersionsResponses, TreesLogicGrammarData, TreesLogicGrammarErrors, TreesLogicGrammarResponses, TreesPublishTreeData, TreesPublishTreeErrors, TreesPublishTreeResponses, TreesReadTreeData, TreesReadTreeErrors, TreesReadTreeResponses, TreesReadTreeUsageData, TreesReadTreeUsageErrors, TreesReadTreeUsageResponses, TreesReadTreeVersionData, TreesReadTreeVersionErrors, TreesReadTreeVersionResponses, TreesRenameCategoryData, TreesRenameCategoryErrors, TreesRenameCategoryResponses, TreesRestoreTreeVersionData, TreesRestoreTreeVersionErrors, TreesRestoreTreeVersionResponses, TreesSearchTreesData, TreesSearchTreesErrors, TreesSearchTreesResponses, TreesUnarchiveTreeData, TreesUnarchiveTreeErrors, TreesUnarchiveTreeResponses, TreesUpdateTreeData, TreesUpdateTreeErrors, TreesUpdateTreeResponses, TreesValidateTreeData, TreesValidateTreeErrors, TreesValidateTreeResponses, WebhooksCreateWebhookData, WebhooksCreateWebhookErrors, WebhooksCreateWebhookResponses, WebhooksDeleteWebhookData, WebhooksDeleteWebhookErrors, WebhooksDeleteWebhookResponses, WebhooksListWebhookDeliveriesData, WebhooksListWebhookDeliveriesErrors, WebhooksListWebhookDeliveriesResponses, WebhooksListWebhookEventsData, WebhooksListWebhookEventsErrors, WebhooksListWebhookEventsResponses, WebhooksListWebhooksData, WebhooksListWebhooksErrors, WebhooksListWebhooksResponses, WebhooksReadWebhookData, WebhooksReadWebhookErrors, WebhooksReadWebhookResponses, WebhooksRedeliverWebhookData, WebhooksRedeliverWebhookErrors, WebhooksRedeliverWebhookResponses, WebhooksUpdateWebhookData, WebhooksUpdateWebhookErrors, WebhooksUpdateWebhookResponses } from './types.gen';
 
 export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends boolean = boolean, TResponse = unknown> = Options2<TData, ThrowOnError, TResponse> & {
     /**
@@ -29,6 +29,92 @@ export const healthCheck = <ThrowOnError extends boolean = false>(options?: Opti
 export const accountReadAccount = <ThrowOnError extends boolean = false>(options?: Options<AccountReadAccountData, ThrowOnError>) => (options?.client ?? client).get<AccountReadAccountResponses, AccountReadAccountErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],
     url: '/api/v1/account',
+    ...options
+});
+
+/**
+ * Update Account
+ *
+ * Account settings (admins): the escalation address.
+ */
+export const accountUpdateAccount = <ThrowOnError extends boolean = false>(options: Options<AccountUpdateAccountData, ThrowOnError>) => (options.client ?? client).patch<AccountUpdateAccountResponses, AccountUpdateAccountErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/account',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * List Api Keys
+ *
+ * Every key of the account, newest first, revoked and expired ones included.
+ */
+export const apiKeysListApiKeys = <ThrowOnError extends boolean = false>(options?: Options<ApiKeysListApiKeysData, ThrowOnError>) => (options?.client ?? client).get<ApiKeysListApiKeysResponses, ApiKeysListApiKeysErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/account/api-keys',
+    ...options
+});
+
+/**
+ * Create Api Key
+ *
+ * The key is in this answer only; the server keeps a hash. Use it as
+ * `Authorization: Bearer tt_...` on any endpoint.
+ */
+export const apiKeysCreateApiKey = <ThrowOnError extends boolean = false>(options: Options<ApiKeysCreateApiKeyData, ThrowOnError>) => (options.client ?? client).post<ApiKeysCreateApiKeyResponses, ApiKeysCreateApiKeyErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/account/api-keys',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Revoke Api Key
+ *
+ * The key answers 401 from the next request on.
+ */
+export const apiKeysRevokeApiKey = <ThrowOnError extends boolean = false>(options: Options<ApiKeysRevokeApiKeyData, ThrowOnError>) => (options.client ?? client).delete<ApiKeysRevokeApiKeyResponses, ApiKeysRevokeApiKeyErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/account/api-keys/{key_id}',
+    ...options
+});
+
+/**
+ * List Audit Events
+ *
+ * Your account's events, newest first. Pass `next_cursor` back as `cursor` for more.
+ */
+export const auditListAuditEvents = <ThrowOnError extends boolean = false>(options?: Options<AuditListAuditEventsData, ThrowOnError>) => (options?.client ?? client).get<AuditListAuditEventsResponses, AuditListAuditEventsErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/account/audit-events',
+    ...options
+});
+
+/**
+ * List Audit Actions
+ *
+ * The distinct actions in your account's log (for the filter).
+ */
+export const auditListAuditActions = <ThrowOnError extends boolean = false>(options?: Options<AuditListAuditActionsData, ThrowOnError>) => (options?.client ?? client).get<AuditListAuditActionsResponses, AuditListAuditActionsErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/account/audit-events/actions',
+    ...options
+});
+
+/**
+ * Export Audit Events
+ *
+ * Every event the filters match, newest first, as CSV.
+ */
+export const auditExportAuditEvents = <ThrowOnError extends boolean = false>(options?: Options<AuditExportAuditEventsData, ThrowOnError>) => (options?.client ?? client).get<AuditExportAuditEventsResponses, AuditExportAuditEventsErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/account/audit-events/export',
     ...options
 });
 
@@ -150,6 +236,8 @@ export const authLogoutAll = <ThrowOnError extends boolean = false>(options?: Op
 
 /**
  * Read Me
+ *
+ * With an API key: the admin who created it, and the key with its role.
  */
 export const authReadMe = <ThrowOnError extends boolean = false>(options?: Options<AuthReadMeData, ThrowOnError>) => (options?.client ?? client).get<AuthReadMeResponses, AuthReadMeErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],
@@ -165,6 +253,22 @@ export const authReadMe = <ThrowOnError extends boolean = false>(options?: Optio
 export const authUpdateMe = <ThrowOnError extends boolean = false>(options: Options<AuthUpdateMeData, ThrowOnError>) => (options.client ?? client).patch<AuthUpdateMeResponses, AuthUpdateMeErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],
     url: '/api/v1/auth/me',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Change Password
+ *
+ * Changes your password (the current one is needed). Your other sign-ins end; this one
+ * stays.
+ */
+export const authChangePassword = <ThrowOnError extends boolean = false>(options: Options<AuthChangePasswordData, ThrowOnError>) => (options.client ?? client).post<AuthChangePasswordResponses, AuthChangePasswordErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/auth/password',
     ...options,
     headers: {
         'Content-Type': 'application/json',
@@ -283,6 +387,103 @@ export const authSendVerificationEmail = <ThrowOnError extends boolean = false>(
 });
 
 /**
+ * List Feedback
+ *
+ * Newest first. Authors see the account's feedback (`mine`: their own), technicians
+ * their own.
+ */
+export const feedbackListFeedback = <ThrowOnError extends boolean = false>(options?: Options<FeedbackListFeedbackData, ThrowOnError>) => (options?.client ?? client).get<FeedbackListFeedbackResponses, FeedbackListFeedbackErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/feedback',
+    ...options
+});
+
+/**
+ * List Feedback Notices
+ *
+ * Your feedback resolved since you last acknowledged it (newest first, at most 20).
+ */
+export const feedbackListFeedbackNotices = <ThrowOnError extends boolean = false>(options?: Options<FeedbackListFeedbackNoticesData, ThrowOnError>) => (options?.client ?? client).get<FeedbackListFeedbackNoticesResponses, FeedbackListFeedbackNoticesErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/feedback/notices',
+    ...options
+});
+
+/**
+ * Read Feedback
+ */
+export const feedbackReadFeedback = <ThrowOnError extends boolean = false>(options: Options<FeedbackReadFeedbackData, ThrowOnError>) => (options.client ?? client).get<FeedbackReadFeedbackResponses, FeedbackReadFeedbackErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/feedback/{feedback_id}',
+    ...options
+});
+
+/**
+ * Acknowledge Feedback
+ *
+ * The reporter has read the resolution: it leaves their notices.
+ */
+export const feedbackAcknowledgeFeedback = <ThrowOnError extends boolean = false>(options: Options<FeedbackAcknowledgeFeedbackData, ThrowOnError>) => (options.client ?? client).post<FeedbackAcknowledgeFeedbackResponses, FeedbackAcknowledgeFeedbackErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/feedback/{feedback_id}/acknowledge',
+    ...options
+});
+
+/**
+ * Reply To Feedback
+ *
+ * Authors and the reporter write on the feedback's thread.
+ */
+export const feedbackReplyToFeedback = <ThrowOnError extends boolean = false>(options: Options<FeedbackReplyToFeedbackData, ThrowOnError>) => (options.client ?? client).post<FeedbackReplyToFeedbackResponses, FeedbackReplyToFeedbackErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/feedback/{feedback_id}/replies',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Resolve Feedback
+ *
+ * Admins and engineers: closes the feedback with an optional note for the reporter.
+ */
+export const feedbackResolveFeedback = <ThrowOnError extends boolean = false>(options: Options<FeedbackResolveFeedbackData, ThrowOnError>) => (options.client ?? client).post<FeedbackResolveFeedbackResponses, FeedbackResolveFeedbackErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/feedback/{feedback_id}/resolve',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Read Embed Settings
+ */
+export const integrationsReadEmbedSettings = <ThrowOnError extends boolean = false>(options?: Options<IntegrationsReadEmbedSettingsData, ThrowOnError>) => (options?.client ?? client).get<IntegrationsReadEmbedSettingsResponses, IntegrationsReadEmbedSettingsErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/integrations/embed',
+    ...options
+});
+
+/**
+ * Update Embed Settings
+ *
+ * The origins whose pages may frame /embed/<account slug>/... (https in production).
+ */
+export const integrationsUpdateEmbedSettings = <ThrowOnError extends boolean = false>(options: Options<IntegrationsUpdateEmbedSettingsData, ThrowOnError>) => (options.client ?? client).put<IntegrationsUpdateEmbedSettingsResponses, IntegrationsUpdateEmbedSettingsErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/integrations/embed',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
  * Preview Invite
  *
  * Which account and role an account invite code grants, without using it.
@@ -307,6 +508,29 @@ export const platformChangeAccountPlan = <ThrowOnError extends boolean = false>(
         'Content-Type': 'application/json',
         ...options.headers
     }
+});
+
+/**
+ * List Platform Audit Events
+ *
+ * Every account's events (and those of no account, e.g. sign-ins with an unknown
+ * address), newest first; `account_id` narrows to one account.
+ */
+export const auditListPlatformAuditEvents = <ThrowOnError extends boolean = false>(options?: Options<AuditListPlatformAuditEventsData, ThrowOnError>) => (options?.client ?? client).get<AuditListPlatformAuditEventsResponses, AuditListPlatformAuditEventsErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/platform/audit-events',
+    ...options
+});
+
+/**
+ * Export Platform Audit Events
+ *
+ * Every event the filters match, newest first, as CSV.
+ */
+export const auditExportPlatformAuditEvents = <ThrowOnError extends boolean = false>(options?: Options<AuditExportPlatformAuditEventsData, ThrowOnError>) => (options?.client ?? client).get<AuditExportPlatformAuditEventsResponses, AuditExportPlatformAuditEventsErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/platform/audit-events/export',
+    ...options
 });
 
 /**
@@ -369,7 +593,8 @@ export const sessionsListSessions = <ThrowOnError extends boolean = false>(optio
  * Starts a session on a published tree (pinning its current version), or with
  * `prepared: true` prepares one for a technician to start later. With `answer`, the first
  * step's answer is recorded in the same transaction (a wrong option: 422 `invalid_option`,
- * nothing written).
+ * nothing written). With a client-generated `id`, sending it again returns the session it
+ * created.
  */
 export const sessionsCreateSession = <ThrowOnError extends boolean = false>(options: Options<SessionsCreateSessionData, ThrowOnError>) => (options.client ?? client).post<SessionsCreateSessionResponses, SessionsCreateSessionErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],
@@ -390,6 +615,24 @@ export const sessionsListOutcomeLabels = <ThrowOnError extends boolean = false>(
     security: [{ scheme: 'bearer', type: 'http' }],
     url: '/api/v1/sessions/outcome-labels',
     ...options
+});
+
+/**
+ * Sync Session
+ *
+ * A device's queued changes of one session (started offline with `create`, or running),
+ * applied in order once each (by client id), answered per event: applied, duplicate,
+ * conflict (`session_changed`, `session_not_active`, `tree_unpublished`), rejected, or
+ * skipped after an event that was not applied.
+ */
+export const sessionsSyncSession = <ThrowOnError extends boolean = false>(options: Options<SessionsSyncSessionData, ThrowOnError>) => (options.client ?? client).post<SessionsSyncSessionResponses, SessionsSyncSessionErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/sessions/sync',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
 });
 
 /**
@@ -470,6 +713,18 @@ export const sessionsCompleteSession = <ThrowOnError extends boolean = false>(op
 });
 
 /**
+ * Download Session Export
+ *
+ * The same file by a plain link (`?format=pdf`), as webhook payloads give it: fetch it
+ * with a bearer token or API key.
+ */
+export const sessionsDownloadSessionExport = <ThrowOnError extends boolean = false>(options: Options<SessionsDownloadSessionExportData, ThrowOnError>) => (options.client ?? client).get<SessionsDownloadSessionExportResponses, SessionsDownloadSessionExportErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/sessions/{session_id}/export',
+    ...options
+});
+
+/**
  * Export Session
  *
  * The transcript as PDF, Markdown or JSON (a file download). Rendered off the event loop in
@@ -478,6 +733,22 @@ export const sessionsCompleteSession = <ThrowOnError extends boolean = false>(op
 export const sessionsExportSession = <ThrowOnError extends boolean = false>(options: Options<SessionsExportSessionData, ThrowOnError>) => (options.client ?? client).post<SessionsExportSessionResponses, SessionsExportSessionErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],
     url: '/api/v1/sessions/{session_id}/export',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Create Feedback
+ *
+ * Flags a step the session reached: `didnt_help`, `unclear` or `wrong`, with a comment
+ * (at most 1000 characters). The same kind twice on one step of one session: 409.
+ */
+export const feedbackCreateFeedback = <ThrowOnError extends boolean = false>(options: Options<FeedbackCreateFeedbackData, ThrowOnError>) => (options.client ?? client).post<FeedbackCreateFeedbackResponses, FeedbackCreateFeedbackErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/sessions/{session_id}/feedback',
     ...options,
     headers: {
         'Content-Type': 'application/json',
@@ -523,6 +794,40 @@ export const sessionsRecordStep = <ThrowOnError extends boolean = false>(options
 export const sessionsNoteStep = <ThrowOnError extends boolean = false>(options: Options<SessionsNoteStepData, ThrowOnError>) => (options.client ?? client).put<SessionsNoteStepResponses, SessionsNoteStepErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],
     url: '/api/v1/sessions/{session_id}/steps/{seq}/note',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Create Start Link
+ *
+ * A signed, single-use link that opens a session of a published tree with intake values
+ * filled in (admins, engineers, or an API key). Values are checked against the tree's
+ * variables and types: 422 naming `variables.<name>`, nothing written.
+ */
+export const startLinksCreateStartLink = <ThrowOnError extends boolean = false>(options: Options<StartLinksCreateStartLinkData, ThrowOnError>) => (options.client ?? client).post<StartLinksCreateStartLinkResponses, StartLinksCreateStartLinkErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/start-links',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Open Start Link
+ *
+ * Uses the link once: starts its session for the caller (prepared, values filled in,
+ * when a value needed to start is still missing). A wrong signature: 422
+ * `start_link_invalid`; used: 409 `start_link_used`; expired: 410 `start_link_expired`.
+ */
+export const startLinksOpenStartLink = <ThrowOnError extends boolean = false>(options: Options<StartLinksOpenStartLinkData, ThrowOnError>) => (options.client ?? client).post<StartLinksOpenStartLinkResponses, StartLinksOpenStartLinkErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/start-links/open',
     ...options,
     headers: {
         'Content-Type': 'application/json',
@@ -780,6 +1085,32 @@ export const treesArchiveTree = <ThrowOnError extends boolean = false>(options: 
 });
 
 /**
+ * Read Change Alert
+ *
+ * What changed since the version you last ran (within 30 days), until you dismiss it.
+ */
+export const feedbackReadChangeAlert = <ThrowOnError extends boolean = false>(options: Options<FeedbackReadChangeAlertData, ThrowOnError>) => (options.client ?? client).get<FeedbackReadChangeAlertResponses, FeedbackReadChangeAlertErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/trees/{tree_id}/change-alert',
+    ...options
+});
+
+/**
+ * Dismiss Change Alert
+ *
+ * The notice of this version is not shown again (on any device).
+ */
+export const feedbackDismissChangeAlert = <ThrowOnError extends boolean = false>(options: Options<FeedbackDismissChangeAlertData, ThrowOnError>) => (options.client ?? client).post<FeedbackDismissChangeAlertResponses, FeedbackDismissChangeAlertErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/trees/{tree_id}/change-alert/dismiss',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
  * Duplicate Tree
  *
  * A new draft "Copy of …" with the draft graph, description, category and tags. 403
@@ -799,6 +1130,17 @@ export const treesDuplicateTree = <ThrowOnError extends boolean = false>(options
 export const treesExportTree = <ThrowOnError extends boolean = false>(options: Options<TreesExportTreeData, ThrowOnError>) => (options.client ?? client).get<TreesExportTreeResponses, TreesExportTreeErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],
     url: '/api/v1/trees/{tree_id}/export',
+    ...options
+});
+
+/**
+ * Read Feedback Counts
+ *
+ * Per node: open and resolved feedback by kind, for one version or all of them.
+ */
+export const feedbackReadFeedbackCounts = <ThrowOnError extends boolean = false>(options: Options<FeedbackReadFeedbackCountsData, ThrowOnError>) => (options.client ?? client).get<FeedbackReadFeedbackCountsResponses, FeedbackReadFeedbackCountsErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/trees/{tree_id}/feedback-counts',
     ...options
 });
 
@@ -902,6 +1244,100 @@ export const treesRestoreTreeVersion = <ThrowOnError extends boolean = false>(op
         'Content-Type': 'application/json',
         ...options.headers
     }
+});
+
+/**
+ * List Webhooks
+ */
+export const webhooksListWebhooks = <ThrowOnError extends boolean = false>(options?: Options<WebhooksListWebhooksData, ThrowOnError>) => (options?.client ?? client).get<WebhooksListWebhooksResponses, WebhooksListWebhooksErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/webhooks',
+    ...options
+});
+
+/**
+ * Create Webhook
+ *
+ * Registers an endpoint. The URL must be https (http only outside production) and, in
+ * production, resolve to public addresses only (422 `url_not_public`, field `url`). The
+ * answer holds the signing secret, shown this once.
+ */
+export const webhooksCreateWebhook = <ThrowOnError extends boolean = false>(options: Options<WebhooksCreateWebhookData, ThrowOnError>) => (options.client ?? client).post<WebhooksCreateWebhookResponses, WebhooksCreateWebhookErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/webhooks',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * List Webhook Events
+ *
+ * The events an endpoint can take.
+ */
+export const webhooksListWebhookEvents = <ThrowOnError extends boolean = false>(options?: Options<WebhooksListWebhookEventsData, ThrowOnError>) => (options?.client ?? client).get<WebhooksListWebhookEventsResponses, WebhooksListWebhookEventsErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/webhooks/events',
+    ...options
+});
+
+/**
+ * Delete Webhook
+ */
+export const webhooksDeleteWebhook = <ThrowOnError extends boolean = false>(options: Options<WebhooksDeleteWebhookData, ThrowOnError>) => (options.client ?? client).delete<WebhooksDeleteWebhookResponses, WebhooksDeleteWebhookErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/webhooks/{webhook_id}',
+    ...options
+});
+
+/**
+ * Read Webhook
+ */
+export const webhooksReadWebhook = <ThrowOnError extends boolean = false>(options: Options<WebhooksReadWebhookData, ThrowOnError>) => (options.client ?? client).get<WebhooksReadWebhookResponses, WebhooksReadWebhookErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/webhooks/{webhook_id}',
+    ...options
+});
+
+/**
+ * Update Webhook
+ *
+ * Changes the URL, events, description, or enables/disables the endpoint.
+ */
+export const webhooksUpdateWebhook = <ThrowOnError extends boolean = false>(options: Options<WebhooksUpdateWebhookData, ThrowOnError>) => (options.client ?? client).patch<WebhooksUpdateWebhookResponses, WebhooksUpdateWebhookErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/webhooks/{webhook_id}',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * List Webhook Deliveries
+ *
+ * The delivery log, newest first: per delivery its status and one row per attempt
+ * (status code, duration, response excerpt or error).
+ */
+export const webhooksListWebhookDeliveries = <ThrowOnError extends boolean = false>(options: Options<WebhooksListWebhookDeliveriesData, ThrowOnError>) => (options.client ?? client).get<WebhooksListWebhookDeliveriesResponses, WebhooksListWebhookDeliveriesErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/webhooks/{webhook_id}/deliveries',
+    ...options
+});
+
+/**
+ * Redeliver Webhook
+ *
+ * Sends a delivered or failed delivery again (same body and `Idempotency-Key`); 409
+ * `delivery_pending` while it is still being retried.
+ */
+export const webhooksRedeliverWebhook = <ThrowOnError extends boolean = false>(options: Options<WebhooksRedeliverWebhookData, ThrowOnError>) => (options.client ?? client).post<WebhooksRedeliverWebhookResponses, WebhooksRedeliverWebhookErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/webhooks/{webhook_id}/deliveries/{delivery_id}/redeliver',
+    ...options
 });
 
 /**

@@ -222,6 +222,265 @@ export type AlertDismiss = {
 };
 
 /**
+ * ApiKeyCreate
+ */
+export type ApiKeyCreate = {
+    /**
+     * Expires In Days
+     *
+     * null: the key never expires.
+     */
+    expires_in_days?: number | null;
+    /**
+     * Name
+     *
+     * What the key is for, e.g. the help desk it connects.
+     */
+    name: string;
+    /**
+     * What the key may do, as a member of this role.
+     */
+    role: Role;
+};
+
+/**
+ * ApiKeyCreated
+ */
+export type ApiKeyCreated = {
+    /**
+     * Created At
+     */
+    created_at: string;
+    /**
+     * Created By
+     */
+    created_by: string;
+    /**
+     * Created By Name
+     */
+    created_by_name: string;
+    /**
+     * Expires At
+     */
+    expires_at: string | null;
+    /**
+     * Id
+     */
+    id: string;
+    /**
+     * Key
+     *
+     * Shown once: only a hash is kept. Send as `Bearer <key>`.
+     */
+    key: string;
+    /**
+     * Key Hint
+     *
+     * The first characters of the key, to tell keys apart.
+     */
+    key_hint: string;
+    /**
+     * Last Used At
+     *
+     * Updated at most once a minute (API_KEY_USE_INTERVAL_SECONDS).
+     */
+    last_used_at: string | null;
+    /**
+     * Last Used Ip
+     */
+    last_used_ip: string | null;
+    /**
+     * Name
+     */
+    name: string;
+    /**
+     * Revoked At
+     */
+    revoked_at: string | null;
+    role: Role;
+    /**
+     * Status
+     */
+    status: 'active' | 'expired' | 'revoked';
+};
+
+/**
+ * ApiKeyIdentity
+ *
+ * The API key a request came with: it acts with this role for the user above.
+ */
+export type ApiKeyIdentity = {
+    /**
+     * Id
+     */
+    id: string;
+    role: Role;
+};
+
+/**
+ * ApiKeyRead
+ */
+export type ApiKeyRead = {
+    /**
+     * Created At
+     */
+    created_at: string;
+    /**
+     * Created By
+     */
+    created_by: string;
+    /**
+     * Created By Name
+     */
+    created_by_name: string;
+    /**
+     * Expires At
+     */
+    expires_at: string | null;
+    /**
+     * Id
+     */
+    id: string;
+    /**
+     * Key Hint
+     *
+     * The first characters of the key, to tell keys apart.
+     */
+    key_hint: string;
+    /**
+     * Last Used At
+     *
+     * Updated at most once a minute (API_KEY_USE_INTERVAL_SECONDS).
+     */
+    last_used_at: string | null;
+    /**
+     * Last Used Ip
+     */
+    last_used_ip: string | null;
+    /**
+     * Name
+     */
+    name: string;
+    /**
+     * Revoked At
+     */
+    revoked_at: string | null;
+    role: Role;
+    /**
+     * Status
+     */
+    status: 'active' | 'expired' | 'revoked';
+};
+
+/**
+ * AttemptRead
+ */
+export type AttemptRead = {
+    /**
+     * Attempt
+     */
+    attempt: number;
+    /**
+     * Duration Ms
+     */
+    duration_ms: number | null;
+    /**
+     * Error
+     */
+    error: string | null;
+    /**
+     * Finished At
+     */
+    finished_at: string | null;
+    /**
+     * Response Excerpt
+     */
+    response_excerpt: string | null;
+    /**
+     * Started At
+     */
+    started_at: string;
+    /**
+     * Status Code
+     */
+    status_code: number | null;
+};
+
+/**
+ * AuditEventRead
+ */
+export type AuditEventRead = {
+    /**
+     * Account Id
+     */
+    account_id: string | null;
+    /**
+     * Action
+     */
+    action: string;
+    /**
+     * Actor Email
+     */
+    actor_email: string | null;
+    /**
+     * Actor Id
+     *
+     * null: no user (an unknown address), or gone.
+     */
+    actor_id: string | null;
+    /**
+     * Actor Name
+     */
+    actor_name: string | null;
+    /**
+     * Api Key Id
+     *
+     * Set when an API key acted for the actor.
+     */
+    api_key_id: string | null;
+    /**
+     * Created At
+     */
+    created_at: string;
+    /**
+     * Data
+     */
+    data: {
+        [key: string]: unknown;
+    };
+    /**
+     * Id
+     */
+    id: number;
+    /**
+     * Ip
+     */
+    ip: string | null;
+    /**
+     * Subject
+     *
+     * What the action concerns: a tree, member, key, ...
+     */
+    subject: string | null;
+};
+
+/**
+ * AuditPage
+ */
+export type AuditPage = {
+    /**
+     * Items
+     */
+    items: Array<AuditEventRead>;
+    /**
+     * Next Cursor
+     *
+     * Pass back as `cursor` for older events.
+     */
+    next_cursor: string | null;
+};
+
+/**
  * BackRequest
  */
 export type BackRequest = {
@@ -229,6 +488,12 @@ export type BackRequest = {
      * Base Revision
      */
     base_revision?: number | null;
+    /**
+     * Client Id
+     *
+     * A client-generated id (UUID) for this change: sent again, the request changes nothing and returns the first answer (header `Idempotent-Replayed: true`).
+     */
+    client_id?: string | null;
     /**
      * Path Index
      *
@@ -439,6 +704,69 @@ export type CurrentNode = {
 };
 
 /**
+ * DeliveryPage
+ */
+export type DeliveryPage = {
+    /**
+     * Items
+     */
+    items: Array<DeliveryRead>;
+    /**
+     * Next Cursor
+     */
+    next_cursor: string | null;
+};
+
+/**
+ * DeliveryRead
+ */
+export type DeliveryRead = {
+    /**
+     * Attempts
+     */
+    attempts: number;
+    /**
+     * Created At
+     */
+    created_at: string;
+    /**
+     * Delivered At
+     */
+    delivered_at: string | null;
+    event: WebhookEvent;
+    /**
+     * Event Id
+     */
+    event_id: string;
+    /**
+     * Failed At
+     */
+    failed_at: string | null;
+    /**
+     * Id
+     */
+    id: string;
+    /**
+     * Last Status Code
+     */
+    last_status_code: number | null;
+    /**
+     * Log
+     */
+    log: Array<AttemptRead>;
+    /**
+     * Next Attempt At
+     */
+    next_attempt_at: string | null;
+    status: DeliveryStatus;
+};
+
+/**
+ * DeliveryStatus
+ */
+export type DeliveryStatus = 'pending' | 'delivered' | 'failed';
+
+/**
  * DraftRead
  */
 export type DraftRead = {
@@ -478,6 +806,32 @@ export type Edge = {
      * Via
      */
     via: string;
+};
+
+/**
+ * EmbedSettingsRead
+ */
+export type EmbedSettingsRead = {
+    /**
+     * Account Slug
+     */
+    account_slug: string;
+    /**
+     * Allowed Origins
+     *
+     * Origins (scheme://host[:port]) whose pages may frame the embed pages.
+     */
+    allowed_origins: Array<string>;
+};
+
+/**
+ * EmbedSettingsUpdate
+ */
+export type EmbedSettingsUpdate = {
+    /**
+     * Allowed Origins
+     */
+    allowed_origins: Array<string>;
 };
 
 /**
@@ -878,6 +1232,10 @@ export type LoginJson = {
  */
 export type MeResponse = {
     account: AccountRead | null;
+    /**
+     * Set when the request came with an API key.
+     */
+    api_key?: ApiKeyIdentity | null;
     membership: MembershipRead | null;
     user: UserRead;
 };
@@ -1108,6 +1466,20 @@ export type OptionRead = {
  * Outcome
  */
 export type Outcome = 'resolved' | 'escalated' | 'unresolved';
+
+/**
+ * PasswordChange
+ */
+export type PasswordChange = {
+    /**
+     * Current Password
+     */
+    current_password: string;
+    /**
+     * New Password
+     */
+    new_password: string;
+};
 
 /**
  * PasswordResetConfirm
@@ -1729,6 +2101,12 @@ export type SessionAbandon = {
      */
     base_revision?: number | null;
     /**
+     * Client Id
+     *
+     * A client-generated id (UUID) for this change: sent again, the request changes nothing and returns the first answer (header `Idempotent-Replayed: true`).
+     */
+    client_id?: string | null;
+    /**
      * Note
      *
      * Required for `other`.
@@ -1745,6 +2123,12 @@ export type SessionComplete = {
      * Base Revision
      */
     base_revision?: number | null;
+    /**
+     * Client Id
+     *
+     * A client-generated id (UUID) for this change: sent again, the request changes nothing and returns the first answer (header `Idempotent-Replayed: true`).
+     */
+    client_id?: string | null;
     /**
      * Default: resolved at a solution node, escalated at an escalation node.
      */
@@ -1772,6 +2156,12 @@ export type SessionCreate = {
      */
     answer?: FirstAnswer | null;
     /**
+     * Id
+     *
+     * A client-generated id for the new session (a session started offline): sent again, the request returns the session it created.
+     */
+    id?: string | null;
+    /**
      * Notes
      */
     notes?: string | null;
@@ -1797,6 +2187,12 @@ export type SessionCreate = {
     variables?: {
         [key: string]: unknown;
     };
+    /**
+     * Version Id
+     *
+     * The published version the client ran (offline), kept even when the tree has published a newer one since; default: the current version.
+     */
+    version_id?: string | null;
 };
 
 /**
@@ -2036,6 +2432,93 @@ export type SessionUpdate = {
 };
 
 /**
+ * StartLinkCreate
+ */
+export type StartLinkCreate = {
+    /**
+     * Expires In Seconds
+     *
+     * Lifetime (default START_LINK_TTL_SECONDS, 24 hours; at most 7 days).
+     */
+    expires_in_seconds?: number | null;
+    /**
+     * Notes
+     */
+    notes?: string | null;
+    /**
+     * Technician Id
+     *
+     * Who must open it (default: whoever opens it first).
+     */
+    technician_id?: string | null;
+    /**
+     * Tree Id
+     */
+    tree_id: string;
+    /**
+     * Variables
+     *
+     * Intake values by variable name (ticket number, customer, serial, ...), checked against the tree's variables and their types.
+     */
+    variables?: {
+        [key: string]: unknown;
+    };
+};
+
+/**
+ * StartLinkCreated
+ */
+export type StartLinkCreated = {
+    /**
+     * Embed Url
+     *
+     * The same inside the embeddable runner.
+     */
+    embed_url: string;
+    /**
+     * Expires At
+     */
+    expires_at: string;
+    /**
+     * Id
+     */
+    id: string;
+    /**
+     * Token
+     *
+     * The signed token; works once.
+     */
+    token: string;
+    /**
+     * Url
+     *
+     * Opens the runner with the values filled in.
+     */
+    url: string;
+};
+
+/**
+ * StartLinkOpened
+ */
+export type StartLinkOpened = {
+    session: SessionRead;
+    /**
+     * Tree Id
+     */
+    tree_id: string;
+};
+
+/**
+ * StartLinkRedeem
+ */
+export type StartLinkRedeem = {
+    /**
+     * Token
+     */
+    token: string;
+};
+
+/**
  * StepCreate
  */
 export type StepCreate = {
@@ -2043,6 +2526,12 @@ export type StepCreate = {
      * Base Revision
      */
     base_revision?: number | null;
+    /**
+     * Client Id
+     *
+     * A client-generated id (UUID) for this change: sent again, the request changes nothing and returns the first answer (header `Idempotent-Replayed: true`).
+     */
+    client_id?: string | null;
     /**
      * Note
      */
@@ -2057,6 +2546,12 @@ export type StepCreate = {
  * StepNote
  */
 export type StepNote = {
+    /**
+     * Client Id
+     *
+     * A client-generated id (UUID) for this change: sent again, the request changes nothing and returns the first answer (header `Idempotent-Replayed: true`).
+     */
+    client_id?: string | null;
     /**
      * Note
      */
@@ -2075,6 +2570,258 @@ export type StepRef = {
      * Title
      */
     title: string;
+};
+
+/**
+ * SyncAbandon
+ */
+export type SyncAbandon = {
+    /**
+     * Client Id
+     */
+    client_id: string;
+    /**
+     * Note
+     */
+    note?: string | null;
+    reason: AbandonReason;
+    /**
+     * Type
+     */
+    type: 'abandon';
+};
+
+/**
+ * SyncBack
+ */
+export type SyncBack = {
+    /**
+     * Client Id
+     */
+    client_id: string;
+    /**
+     * Node Id
+     *
+     * The node the device stood on: another node now is a `session_changed` conflict.
+     */
+    node_id: string;
+    /**
+     * Path Index
+     */
+    path_index?: number | null;
+    /**
+     * Type
+     */
+    type: 'back';
+};
+
+/**
+ * SyncBatch
+ */
+export type SyncBatch = {
+    /**
+     * How the session was started, when the device started it (offline); a session that already exists is not started again.
+     */
+    create?: SyncCreate | null;
+    /**
+     * Events
+     */
+    events?: Array<({
+        type: 'step';
+    } & SyncStep) | ({
+        type: 'back';
+    } & SyncBack) | ({
+        type: 'note';
+    } & SyncNote) | ({
+        type: 'complete';
+    } & SyncComplete) | ({
+        type: 'abandon';
+    } & SyncAbandon)>;
+    /**
+     * Session Id
+     *
+     * The session's id, generated by the client.
+     */
+    session_id: string;
+};
+
+/**
+ * SyncComplete
+ */
+export type SyncComplete = {
+    /**
+     * Client Id
+     */
+    client_id: string;
+    /**
+     * Node Id
+     *
+     * The node the device stood on: another node now is a `session_changed` conflict.
+     */
+    node_id: string;
+    outcome?: Outcome | null;
+    /**
+     * Outcome Label
+     */
+    outcome_label?: string | null;
+    /**
+     * Resolution Note
+     */
+    resolution_note?: string | null;
+    /**
+     * Type
+     */
+    type: 'complete';
+};
+
+/**
+ * SyncCreate
+ *
+ * How the device started the session (offline).
+ */
+export type SyncCreate = {
+    /**
+     * Notes
+     */
+    notes?: string | null;
+    /**
+     * Tree Id
+     */
+    tree_id: string;
+    /**
+     * Variables
+     */
+    variables?: {
+        [key: string]: unknown;
+    };
+    /**
+     * Version Id
+     */
+    version_id?: string | null;
+};
+
+/**
+ * SyncEventResult
+ */
+export type SyncEventResult = {
+    /**
+     * Client Id
+     */
+    client_id: string;
+    /**
+     * Code
+     */
+    code?: string | null;
+    /**
+     * Field
+     */
+    field?: string | null;
+    /**
+     * Message
+     */
+    message?: string | null;
+    /**
+     * Revision
+     *
+     * The session's revision after it.
+     */
+    revision?: number | null;
+    /**
+     * Status
+     *
+     * `applied` now; `duplicate`: applied before (nothing changed); `conflict`: the session or its tree changed elsewhere (`code` says how); `rejected`: not valid; `skipped`: not tried because an earlier event was not applied.
+     */
+    status: 'applied' | 'duplicate' | 'conflict' | 'rejected' | 'skipped';
+    /**
+     * Step Seq
+     *
+     * The step written (or noted).
+     */
+    step_seq?: number | null;
+    /**
+     * Type
+     */
+    type: string;
+};
+
+/**
+ * SyncNote
+ */
+export type SyncNote = {
+    /**
+     * Client Id
+     */
+    client_id: string;
+    /**
+     * Note
+     */
+    note: string;
+    /**
+     * Seq
+     */
+    seq?: number | null;
+    /**
+     * Step Client Id
+     *
+     * The step event the note is on (or `seq`).
+     */
+    step_client_id?: string | null;
+    /**
+     * Type
+     */
+    type: 'note';
+};
+
+/**
+ * SyncResult
+ */
+export type SyncResult = {
+    /**
+     * The session's start, when sent.
+     */
+    created: SyncEventResult | null;
+    /**
+     * Results
+     *
+     * One per event, in order.
+     */
+    results: Array<SyncEventResult>;
+    /**
+     * The session now (null: it does not exist).
+     */
+    session: SessionRead | null;
+    /**
+     * Session Id
+     */
+    session_id: string;
+};
+
+/**
+ * SyncStep
+ */
+export type SyncStep = {
+    /**
+     * Client Id
+     */
+    client_id: string;
+    /**
+     * Node Id
+     *
+     * The node the device stood on: another node now is a `session_changed` conflict.
+     */
+    node_id: string;
+    /**
+     * Note
+     */
+    note?: string | null;
+    /**
+     * Option Id
+     */
+    option_id: string;
+    /**
+     * Type
+     */
+    type: 'step';
 };
 
 /**
@@ -2810,6 +3557,143 @@ export type VersionRef = {
     published_at: string;
 };
 
+/**
+ * WebhookCreate
+ */
+export type WebhookCreate = {
+    /**
+     * Description
+     */
+    description?: string;
+    /**
+     * Events
+     */
+    events: Array<WebhookEvent>;
+    /**
+     * Url
+     */
+    url: string;
+};
+
+/**
+ * WebhookCreated
+ *
+ * The endpoint with its signing secret: shown this once.
+ */
+export type WebhookCreated = {
+    /**
+     * Created At
+     */
+    created_at: string;
+    /**
+     * Description
+     */
+    description: string;
+    /**
+     * Disabled Reason
+     */
+    disabled_reason: string | null;
+    /**
+     * Events
+     */
+    events: Array<WebhookEvent>;
+    /**
+     * Failing Since
+     */
+    failing_since: string | null;
+    /**
+     * Id
+     */
+    id: string;
+    /**
+     * Is Active
+     */
+    is_active: boolean;
+    /**
+     * Secret
+     */
+    secret: string;
+    /**
+     * Updated At
+     */
+    updated_at: string;
+    /**
+     * Url
+     */
+    url: string;
+};
+
+/**
+ * WebhookEvent
+ */
+export type WebhookEvent = 'session.started' | 'session.completed' | 'session.escalated' | 'session.abandoned' | 'tree.published';
+
+/**
+ * WebhookRead
+ */
+export type WebhookRead = {
+    /**
+     * Created At
+     */
+    created_at: string;
+    /**
+     * Description
+     */
+    description: string;
+    /**
+     * Disabled Reason
+     */
+    disabled_reason: string | null;
+    /**
+     * Events
+     */
+    events: Array<WebhookEvent>;
+    /**
+     * Failing Since
+     */
+    failing_since: string | null;
+    /**
+     * Id
+     */
+    id: string;
+    /**
+     * Is Active
+     */
+    is_active: boolean;
+    /**
+     * Updated At
+     */
+    updated_at: string;
+    /**
+     * Url
+     */
+    url: string;
+};
+
+/**
+ * WebhookUpdate
+ *
+ * Only what is given changes; `is_active: true` re-enables a disabled endpoint.
+ */
+export type WebhookUpdate = {
+    /**
+     * Description
+     */
+    description?: string | null;
+    /**
+     * Events
+     */
+    events?: Array<WebhookEvent> | null;
+    /**
+     * Is Active
+     */
+    is_active?: boolean | null;
+    /**
+     * Url
+     */
+    url?: string | null;
+};
+
 export type HealthCheckData = {
     body?: never;
     path?: never;
@@ -2895,6 +3779,267 @@ export type AccountUpdateAccountResponses = {
 };
 
 export type AccountUpdateAccountResponse = AccountUpdateAccountResponses[keyof AccountUpdateAccountResponses];
+
+export type ApiKeysListApiKeysData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/api/v1/account/api-keys';
+};
+
+export type ApiKeysListApiKeysErrors = {
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse;
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse;
+};
+
+export type ApiKeysListApiKeysError = ApiKeysListApiKeysErrors[keyof ApiKeysListApiKeysErrors];
+
+export type ApiKeysListApiKeysResponses = {
+    /**
+     * Response Api-Keys-List Api Keys
+     *
+     * Successful Response
+     */
+    200: Array<ApiKeyRead>;
+};
+
+export type ApiKeysListApiKeysResponse = ApiKeysListApiKeysResponses[keyof ApiKeysListApiKeysResponses];
+
+export type ApiKeysCreateApiKeyData = {
+    body: ApiKeyCreate;
+    path?: never;
+    query?: never;
+    url: '/api/v1/account/api-keys';
+};
+
+export type ApiKeysCreateApiKeyErrors = {
+    /**
+     * The body could not be decoded.
+     */
+    400: ErrorResponse;
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse;
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse;
+    /**
+     * Conflict
+     */
+    409: ErrorResponse;
+    /**
+     * Unprocessable Entity
+     */
+    422: ErrorResponse;
+};
+
+export type ApiKeysCreateApiKeyError = ApiKeysCreateApiKeyErrors[keyof ApiKeysCreateApiKeyErrors];
+
+export type ApiKeysCreateApiKeyResponses = {
+    /**
+     * Successful Response
+     */
+    201: ApiKeyCreated;
+};
+
+export type ApiKeysCreateApiKeyResponse = ApiKeysCreateApiKeyResponses[keyof ApiKeysCreateApiKeyResponses];
+
+export type ApiKeysRevokeApiKeyData = {
+    body?: never;
+    path: {
+        /**
+         * Key Id
+         */
+        key_id: string;
+    };
+    query?: never;
+    url: '/api/v1/account/api-keys/{key_id}';
+};
+
+export type ApiKeysRevokeApiKeyErrors = {
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse;
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse;
+    /**
+     * Not Found
+     */
+    404: ErrorResponse;
+    /**
+     * The request is not valid (each field named).
+     */
+    422: ErrorResponse;
+};
+
+export type ApiKeysRevokeApiKeyError = ApiKeysRevokeApiKeyErrors[keyof ApiKeysRevokeApiKeyErrors];
+
+export type ApiKeysRevokeApiKeyResponses = {
+    /**
+     * Successful Response
+     */
+    200: ApiKeyRead;
+};
+
+export type ApiKeysRevokeApiKeyResponse = ApiKeysRevokeApiKeyResponses[keyof ApiKeysRevokeApiKeyResponses];
+
+export type AuditListAuditEventsData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * Cursor
+         */
+        cursor?: string | null;
+        /**
+         * Limit
+         */
+        limit?: number;
+        /**
+         * Actor Id
+         */
+        actor_id?: string | null;
+        /**
+         * Action
+         */
+        action?: string | null;
+        /**
+         * Created From
+         *
+         * From this moment (UTC if no zone).
+         */
+        created_from?: string | null;
+        /**
+         * Created To
+         *
+         * Before this moment.
+         */
+        created_to?: string | null;
+    };
+    url: '/api/v1/account/audit-events';
+};
+
+export type AuditListAuditEventsErrors = {
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse;
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse;
+    /**
+     * Unprocessable Entity
+     */
+    422: ErrorResponse;
+};
+
+export type AuditListAuditEventsError = AuditListAuditEventsErrors[keyof AuditListAuditEventsErrors];
+
+export type AuditListAuditEventsResponses = {
+    /**
+     * Successful Response
+     */
+    200: AuditPage;
+};
+
+export type AuditListAuditEventsResponse = AuditListAuditEventsResponses[keyof AuditListAuditEventsResponses];
+
+export type AuditListAuditActionsData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/api/v1/account/audit-events/actions';
+};
+
+export type AuditListAuditActionsErrors = {
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse;
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse;
+};
+
+export type AuditListAuditActionsError = AuditListAuditActionsErrors[keyof AuditListAuditActionsErrors];
+
+export type AuditListAuditActionsResponses = {
+    /**
+     * Response Audit-List Audit Actions
+     *
+     * Successful Response
+     */
+    200: Array<string>;
+};
+
+export type AuditListAuditActionsResponse = AuditListAuditActionsResponses[keyof AuditListAuditActionsResponses];
+
+export type AuditExportAuditEventsData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * Actor Id
+         */
+        actor_id?: string | null;
+        /**
+         * Action
+         */
+        action?: string | null;
+        /**
+         * Created From
+         *
+         * From this moment (UTC if no zone).
+         */
+        created_from?: string | null;
+        /**
+         * Created To
+         *
+         * Before this moment.
+         */
+        created_to?: string | null;
+    };
+    url: '/api/v1/account/audit-events/export';
+};
+
+export type AuditExportAuditEventsErrors = {
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse;
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse;
+    /**
+     * Unprocessable Entity
+     */
+    422: ErrorResponse;
+};
+
+export type AuditExportAuditEventsError = AuditExportAuditEventsErrors[keyof AuditExportAuditEventsErrors];
+
+export type AuditExportAuditEventsResponses = {
+    /**
+     * Successful Response
+     */
+    200: string;
+};
+
+export type AuditExportAuditEventsResponse = AuditExportAuditEventsResponses[keyof AuditExportAuditEventsResponses];
 
 export type AccountListAccountInvitesData = {
     body?: never;
@@ -3251,6 +4396,10 @@ export type AuthLogoutAllErrors = {
      * Unauthorized
      */
     401: ErrorResponse;
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse;
 };
 
 export type AuthLogoutAllError = AuthLogoutAllErrors[keyof AuthLogoutAllErrors];
@@ -3306,6 +4455,10 @@ export type AuthUpdateMeErrors = {
      */
     401: ErrorResponse;
     /**
+     * Forbidden
+     */
+    403: ErrorResponse;
+    /**
      * Unprocessable Entity
      */
     422: ErrorResponse;
@@ -3321,6 +4474,47 @@ export type AuthUpdateMeResponses = {
 };
 
 export type AuthUpdateMeResponse = AuthUpdateMeResponses[keyof AuthUpdateMeResponses];
+
+export type AuthChangePasswordData = {
+    body: PasswordChange;
+    path?: never;
+    query?: never;
+    url: '/api/v1/auth/password';
+};
+
+export type AuthChangePasswordErrors = {
+    /**
+     * The body could not be decoded.
+     */
+    400: ErrorResponse;
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse;
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse;
+    /**
+     * Unprocessable Entity
+     */
+    422: ErrorResponse;
+    /**
+     * Too Many Requests
+     */
+    429: ErrorResponse;
+};
+
+export type AuthChangePasswordError = AuthChangePasswordErrors[keyof AuthChangePasswordErrors];
+
+export type AuthChangePasswordResponses = {
+    /**
+     * Successful Response
+     */
+    204: void;
+};
+
+export type AuthChangePasswordResponse = AuthChangePasswordResponses[keyof AuthChangePasswordResponses];
 
 export type AuthCheckPasswordResetData = {
     body: TokenCheck;
@@ -3576,6 +4770,10 @@ export type AuthSendVerificationEmailErrors = {
      * Unauthorized
      */
     401: ErrorResponse;
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse;
     /**
      * Conflict
      */
@@ -3870,6 +5068,72 @@ export type FeedbackResolveFeedbackResponses = {
 
 export type FeedbackResolveFeedbackResponse = FeedbackResolveFeedbackResponses[keyof FeedbackResolveFeedbackResponses];
 
+export type IntegrationsReadEmbedSettingsData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/api/v1/integrations/embed';
+};
+
+export type IntegrationsReadEmbedSettingsErrors = {
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse;
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse;
+};
+
+export type IntegrationsReadEmbedSettingsError = IntegrationsReadEmbedSettingsErrors[keyof IntegrationsReadEmbedSettingsErrors];
+
+export type IntegrationsReadEmbedSettingsResponses = {
+    /**
+     * Successful Response
+     */
+    200: EmbedSettingsRead;
+};
+
+export type IntegrationsReadEmbedSettingsResponse = IntegrationsReadEmbedSettingsResponses[keyof IntegrationsReadEmbedSettingsResponses];
+
+export type IntegrationsUpdateEmbedSettingsData = {
+    body: EmbedSettingsUpdate;
+    path?: never;
+    query?: never;
+    url: '/api/v1/integrations/embed';
+};
+
+export type IntegrationsUpdateEmbedSettingsErrors = {
+    /**
+     * The body could not be decoded.
+     */
+    400: ErrorResponse;
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse;
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse;
+    /**
+     * Unprocessable Entity
+     */
+    422: ErrorResponse;
+};
+
+export type IntegrationsUpdateEmbedSettingsError = IntegrationsUpdateEmbedSettingsErrors[keyof IntegrationsUpdateEmbedSettingsErrors];
+
+export type IntegrationsUpdateEmbedSettingsResponses = {
+    /**
+     * Successful Response
+     */
+    200: EmbedSettingsRead;
+};
+
+export type IntegrationsUpdateEmbedSettingsResponse = IntegrationsUpdateEmbedSettingsResponses[keyof IntegrationsUpdateEmbedSettingsResponses];
+
 export type InvitesPreviewInviteData = {
     body: InvitePreviewRequest;
     path?: never;
@@ -3956,6 +5220,130 @@ export type PlatformChangeAccountPlanResponses = {
 };
 
 export type PlatformChangeAccountPlanResponse = PlatformChangeAccountPlanResponses[keyof PlatformChangeAccountPlanResponses];
+
+export type AuditListPlatformAuditEventsData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * Cursor
+         */
+        cursor?: string | null;
+        /**
+         * Limit
+         */
+        limit?: number;
+        /**
+         * Account Id
+         */
+        account_id?: string | null;
+        /**
+         * Actor Id
+         */
+        actor_id?: string | null;
+        /**
+         * Action
+         */
+        action?: string | null;
+        /**
+         * Created From
+         *
+         * From this moment (UTC if no zone).
+         */
+        created_from?: string | null;
+        /**
+         * Created To
+         *
+         * Before this moment.
+         */
+        created_to?: string | null;
+    };
+    url: '/api/v1/platform/audit-events';
+};
+
+export type AuditListPlatformAuditEventsErrors = {
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse;
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse;
+    /**
+     * Unprocessable Entity
+     */
+    422: ErrorResponse;
+};
+
+export type AuditListPlatformAuditEventsError = AuditListPlatformAuditEventsErrors[keyof AuditListPlatformAuditEventsErrors];
+
+export type AuditListPlatformAuditEventsResponses = {
+    /**
+     * Successful Response
+     */
+    200: AuditPage;
+};
+
+export type AuditListPlatformAuditEventsResponse = AuditListPlatformAuditEventsResponses[keyof AuditListPlatformAuditEventsResponses];
+
+export type AuditExportPlatformAuditEventsData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * Account Id
+         */
+        account_id?: string | null;
+        /**
+         * Actor Id
+         */
+        actor_id?: string | null;
+        /**
+         * Action
+         */
+        action?: string | null;
+        /**
+         * Created From
+         *
+         * From this moment (UTC if no zone).
+         */
+        created_from?: string | null;
+        /**
+         * Created To
+         *
+         * Before this moment.
+         */
+        created_to?: string | null;
+    };
+    url: '/api/v1/platform/audit-events/export';
+};
+
+export type AuditExportPlatformAuditEventsErrors = {
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse;
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse;
+    /**
+     * Unprocessable Entity
+     */
+    422: ErrorResponse;
+};
+
+export type AuditExportPlatformAuditEventsError = AuditExportPlatformAuditEventsErrors[keyof AuditExportPlatformAuditEventsErrors];
+
+export type AuditExportPlatformAuditEventsResponses = {
+    /**
+     * Successful Response
+     */
+    200: string;
+};
+
+export type AuditExportPlatformAuditEventsResponse = AuditExportPlatformAuditEventsResponses[keyof AuditExportPlatformAuditEventsResponses];
 
 export type PlatformListPlatformInvitesData = {
     body?: never;
@@ -4252,6 +5640,39 @@ export type SessionsListOutcomeLabelsResponses = {
 
 export type SessionsListOutcomeLabelsResponse = SessionsListOutcomeLabelsResponses[keyof SessionsListOutcomeLabelsResponses];
 
+export type SessionsSyncSessionData = {
+    body: SyncBatch;
+    path?: never;
+    query?: never;
+    url: '/api/v1/sessions/sync';
+};
+
+export type SessionsSyncSessionErrors = {
+    /**
+     * The body could not be decoded.
+     */
+    400: ErrorResponse;
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse;
+    /**
+     * Unprocessable Entity
+     */
+    422: ErrorResponse;
+};
+
+export type SessionsSyncSessionError = SessionsSyncSessionErrors[keyof SessionsSyncSessionErrors];
+
+export type SessionsSyncSessionResponses = {
+    /**
+     * Successful Response
+     */
+    200: SyncResult;
+};
+
+export type SessionsSyncSessionResponse = SessionsSyncSessionResponses[keyof SessionsSyncSessionResponses];
+
 export type SessionsReadSessionData = {
     body?: never;
     path: {
@@ -4489,6 +5910,51 @@ export type SessionsCompleteSessionResponses = {
 };
 
 export type SessionsCompleteSessionResponse = SessionsCompleteSessionResponses[keyof SessionsCompleteSessionResponses];
+
+export type SessionsDownloadSessionExportData = {
+    body?: never;
+    path: {
+        /**
+         * Session Id
+         */
+        session_id: string;
+    };
+    query: {
+        /**
+         * Format
+         */
+        format: 'pdf' | 'markdown' | 'json';
+    };
+    url: '/api/v1/sessions/{session_id}/export';
+};
+
+export type SessionsDownloadSessionExportErrors = {
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse;
+    /**
+     * Not Found
+     */
+    404: ErrorResponse;
+    /**
+     * Unprocessable Entity
+     */
+    422: ErrorResponse;
+    /**
+     * Service Unavailable
+     */
+    503: ErrorResponse;
+};
+
+export type SessionsDownloadSessionExportError = SessionsDownloadSessionExportErrors[keyof SessionsDownloadSessionExportErrors];
+
+export type SessionsDownloadSessionExportResponses = {
+    /**
+     * The transcript file.
+     */
+    200: unknown;
+};
 
 export type SessionsExportSessionData = {
     body: ExportRequest;
@@ -4733,6 +6199,96 @@ export type SessionsNoteStepResponses = {
 };
 
 export type SessionsNoteStepResponse = SessionsNoteStepResponses[keyof SessionsNoteStepResponses];
+
+export type StartLinksCreateStartLinkData = {
+    body: StartLinkCreate;
+    path?: never;
+    query?: never;
+    url: '/api/v1/start-links';
+};
+
+export type StartLinksCreateStartLinkErrors = {
+    /**
+     * The body could not be decoded.
+     */
+    400: ErrorResponse;
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse;
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse;
+    /**
+     * Not Found
+     */
+    404: ErrorResponse;
+    /**
+     * Unprocessable Entity
+     */
+    422: ErrorResponse;
+};
+
+export type StartLinksCreateStartLinkError = StartLinksCreateStartLinkErrors[keyof StartLinksCreateStartLinkErrors];
+
+export type StartLinksCreateStartLinkResponses = {
+    /**
+     * Successful Response
+     */
+    201: StartLinkCreated;
+};
+
+export type StartLinksCreateStartLinkResponse = StartLinksCreateStartLinkResponses[keyof StartLinksCreateStartLinkResponses];
+
+export type StartLinksOpenStartLinkData = {
+    body: StartLinkRedeem;
+    path?: never;
+    query?: never;
+    url: '/api/v1/start-links/open';
+};
+
+export type StartLinksOpenStartLinkErrors = {
+    /**
+     * The body could not be decoded.
+     */
+    400: ErrorResponse;
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse;
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse;
+    /**
+     * Not Found
+     */
+    404: ErrorResponse;
+    /**
+     * Conflict
+     */
+    409: ErrorResponse;
+    /**
+     * Gone
+     */
+    410: ErrorResponse;
+    /**
+     * Unprocessable Entity
+     */
+    422: ErrorResponse;
+};
+
+export type StartLinksOpenStartLinkError = StartLinksOpenStartLinkErrors[keyof StartLinksOpenStartLinkErrors];
+
+export type StartLinksOpenStartLinkResponses = {
+    /**
+     * Successful Response
+     */
+    201: StartLinkOpened;
+};
+
+export type StartLinksOpenStartLinkResponse = StartLinksOpenStartLinkResponses[keyof StartLinksOpenStartLinkResponses];
 
 export type TreesListTreesData = {
     body?: never;
@@ -6128,6 +7684,334 @@ export type TreesRestoreTreeVersionResponses = {
 };
 
 export type TreesRestoreTreeVersionResponse = TreesRestoreTreeVersionResponses[keyof TreesRestoreTreeVersionResponses];
+
+export type WebhooksListWebhooksData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/api/v1/webhooks';
+};
+
+export type WebhooksListWebhooksErrors = {
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse;
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse;
+};
+
+export type WebhooksListWebhooksError = WebhooksListWebhooksErrors[keyof WebhooksListWebhooksErrors];
+
+export type WebhooksListWebhooksResponses = {
+    /**
+     * Response Webhooks-List Webhooks
+     *
+     * Successful Response
+     */
+    200: Array<WebhookRead>;
+};
+
+export type WebhooksListWebhooksResponse = WebhooksListWebhooksResponses[keyof WebhooksListWebhooksResponses];
+
+export type WebhooksCreateWebhookData = {
+    body: WebhookCreate;
+    path?: never;
+    query?: never;
+    url: '/api/v1/webhooks';
+};
+
+export type WebhooksCreateWebhookErrors = {
+    /**
+     * The body could not be decoded.
+     */
+    400: ErrorResponse;
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse;
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse;
+    /**
+     * Unprocessable Entity
+     */
+    422: ErrorResponse;
+};
+
+export type WebhooksCreateWebhookError = WebhooksCreateWebhookErrors[keyof WebhooksCreateWebhookErrors];
+
+export type WebhooksCreateWebhookResponses = {
+    /**
+     * Successful Response
+     */
+    201: WebhookCreated;
+};
+
+export type WebhooksCreateWebhookResponse = WebhooksCreateWebhookResponses[keyof WebhooksCreateWebhookResponses];
+
+export type WebhooksListWebhookEventsData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/api/v1/webhooks/events';
+};
+
+export type WebhooksListWebhookEventsErrors = {
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse;
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse;
+};
+
+export type WebhooksListWebhookEventsError = WebhooksListWebhookEventsErrors[keyof WebhooksListWebhookEventsErrors];
+
+export type WebhooksListWebhookEventsResponses = {
+    /**
+     * Response Webhooks-List Webhook Events
+     *
+     * Successful Response
+     */
+    200: Array<WebhookEvent>;
+};
+
+export type WebhooksListWebhookEventsResponse = WebhooksListWebhookEventsResponses[keyof WebhooksListWebhookEventsResponses];
+
+export type WebhooksDeleteWebhookData = {
+    body?: never;
+    path: {
+        /**
+         * Webhook Id
+         */
+        webhook_id: string;
+    };
+    query?: never;
+    url: '/api/v1/webhooks/{webhook_id}';
+};
+
+export type WebhooksDeleteWebhookErrors = {
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse;
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse;
+    /**
+     * Not Found
+     */
+    404: ErrorResponse;
+    /**
+     * The request is not valid (each field named).
+     */
+    422: ErrorResponse;
+};
+
+export type WebhooksDeleteWebhookError = WebhooksDeleteWebhookErrors[keyof WebhooksDeleteWebhookErrors];
+
+export type WebhooksDeleteWebhookResponses = {
+    /**
+     * Successful Response
+     */
+    204: void;
+};
+
+export type WebhooksDeleteWebhookResponse = WebhooksDeleteWebhookResponses[keyof WebhooksDeleteWebhookResponses];
+
+export type WebhooksReadWebhookData = {
+    body?: never;
+    path: {
+        /**
+         * Webhook Id
+         */
+        webhook_id: string;
+    };
+    query?: never;
+    url: '/api/v1/webhooks/{webhook_id}';
+};
+
+export type WebhooksReadWebhookErrors = {
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse;
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse;
+    /**
+     * Not Found
+     */
+    404: ErrorResponse;
+    /**
+     * The request is not valid (each field named).
+     */
+    422: ErrorResponse;
+};
+
+export type WebhooksReadWebhookError = WebhooksReadWebhookErrors[keyof WebhooksReadWebhookErrors];
+
+export type WebhooksReadWebhookResponses = {
+    /**
+     * Successful Response
+     */
+    200: WebhookRead;
+};
+
+export type WebhooksReadWebhookResponse = WebhooksReadWebhookResponses[keyof WebhooksReadWebhookResponses];
+
+export type WebhooksUpdateWebhookData = {
+    body: WebhookUpdate;
+    path: {
+        /**
+         * Webhook Id
+         */
+        webhook_id: string;
+    };
+    query?: never;
+    url: '/api/v1/webhooks/{webhook_id}';
+};
+
+export type WebhooksUpdateWebhookErrors = {
+    /**
+     * The body could not be decoded.
+     */
+    400: ErrorResponse;
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse;
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse;
+    /**
+     * Not Found
+     */
+    404: ErrorResponse;
+    /**
+     * Unprocessable Entity
+     */
+    422: ErrorResponse;
+};
+
+export type WebhooksUpdateWebhookError = WebhooksUpdateWebhookErrors[keyof WebhooksUpdateWebhookErrors];
+
+export type WebhooksUpdateWebhookResponses = {
+    /**
+     * Successful Response
+     */
+    200: WebhookRead;
+};
+
+export type WebhooksUpdateWebhookResponse = WebhooksUpdateWebhookResponses[keyof WebhooksUpdateWebhookResponses];
+
+export type WebhooksListWebhookDeliveriesData = {
+    body?: never;
+    path: {
+        /**
+         * Webhook Id
+         */
+        webhook_id: string;
+    };
+    query?: {
+        /**
+         * Cursor
+         */
+        cursor?: string | null;
+        /**
+         * Limit
+         */
+        limit?: number;
+    };
+    url: '/api/v1/webhooks/{webhook_id}/deliveries';
+};
+
+export type WebhooksListWebhookDeliveriesErrors = {
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse;
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse;
+    /**
+     * Not Found
+     */
+    404: ErrorResponse;
+    /**
+     * Unprocessable Entity
+     */
+    422: ErrorResponse;
+};
+
+export type WebhooksListWebhookDeliveriesError = WebhooksListWebhookDeliveriesErrors[keyof WebhooksListWebhookDeliveriesErrors];
+
+export type WebhooksListWebhookDeliveriesResponses = {
+    /**
+     * Successful Response
+     */
+    200: DeliveryPage;
+};
+
+export type WebhooksListWebhookDeliveriesResponse = WebhooksListWebhookDeliveriesResponses[keyof WebhooksListWebhookDeliveriesResponses];
+
+export type WebhooksRedeliverWebhookData = {
+    body?: never;
+    path: {
+        /**
+         * Webhook Id
+         */
+        webhook_id: string;
+        /**
+         * Delivery Id
+         */
+        delivery_id: string;
+    };
+    query?: never;
+    url: '/api/v1/webhooks/{webhook_id}/deliveries/{delivery_id}/redeliver';
+};
+
+export type WebhooksRedeliverWebhookErrors = {
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse;
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse;
+    /**
+     * Not Found
+     */
+    404: ErrorResponse;
+    /**
+     * Conflict
+     */
+    409: ErrorResponse;
+    /**
+     * The request is not valid (each field named).
+     */
+    422: ErrorResponse;
+};
+
+export type WebhooksRedeliverWebhookError = WebhooksRedeliverWebhookErrors[keyof WebhooksRedeliverWebhookErrors];
+
+export type WebhooksRedeliverWebhookResponses = {
+    /**
+     * Successful Response
+     */
+    202: unknown;
+};
 
 export type HealthAliveData = {
     body?: never;

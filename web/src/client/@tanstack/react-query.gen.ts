@@ -3,8 +3,8 @@
 import { type DefaultError, type InfiniteData, infiniteQueryOptions, queryOptions, type UseMutationOptions } from '@tanstack/react-query';
 
 import { client } from '../client.gen';
-import { accountCreateAccountInvite, accountListAccountInvites, accountListMembers, accountReadAccount, accountRemoveMember, accountRevokeAccountInvite, accountUpdateMember, authCheckEmailVerification, authCheckPasswordReset, authConfirmEmailVerification, authConfirmPasswordReset, authLogin, authLoginJson, authLogout, authLogoutAll, authReadMe, authRefreshTokens, authRegister, authRequestPasswordReset, authSendVerificationEmail, authUpdateMe, healthAlive, healthCheck, healthReady, invitesPreviewInvite, type Options, platformChangeAccountPlan, platformCreatePlatformInvite, platformListPlans, platformListPlatformInvites, platformRevokePlatformInvite, sessionsAbandonSession, sessionsCompleteSession, sessionsCreateSession, sessionsExportSession, sessionsGoBack, sessionsListOutcomeLabels, sessionsListSessions, sessionsNoteStep, sessionsReadSession, sessionsReadTreeStart, sessionsRecordStep, sessionsStartSession, sessionsUpdateSession, treesArchiveTree, treesCheckLogicRule, treesCompareTreeVersions, treesCreateCategory, treesCreateTree, treesCreateTreeFromTemplate, treesDeleteCategory, treesDeleteTree, treesDuplicateTree, treesExportTree, treesImportTree, treesListCategories, treesListSearchMisses, treesListTags, treesListTrees, treesListTreeTemplates, treesListTreeVersions, treesLogicGrammar, treesPublishTree, treesReadTree, treesReadTreeUsage, treesReadTreeVersion, treesRenameCategory, treesRestoreTreeVersion, treesSearchTrees, treesUnarchiveTree, treesUpdateTree, treesValidateTree } from '../sdk.gen';
-import type { AccountCreateAccountInviteData, AccountCreateAccountInviteError, AccountCreateAccountInviteResponse, AccountListAccountInvitesData, AccountListAccountInvitesError, AccountListAccountInvitesResponse, AccountListMembersData, AccountListMembersError, AccountListMembersResponse, AccountReadAccountData, AccountReadAccountError, AccountReadAccountResponse, AccountRemoveMemberData, AccountRemoveMemberError, AccountRemoveMemberResponse, AccountRevokeAccountInviteData, AccountRevokeAccountInviteError, AccountRevokeAccountInviteResponse, AccountUpdateMemberData, AccountUpdateMemberError, AccountUpdateMemberResponse, AuthCheckEmailVerificationData, AuthCheckEmailVerificationError, AuthCheckEmailVerificationResponse, AuthCheckPasswordResetData, AuthCheckPasswordResetError, AuthCheckPasswordResetResponse, AuthConfirmEmailVerificationData, AuthConfirmEmailVerificationError, AuthConfirmEmailVerificationResponse, AuthConfirmPasswordResetData, AuthConfirmPasswordResetError, AuthConfirmPasswordResetResponse, AuthLoginData, AuthLoginError, AuthLoginJsonData, AuthLoginJsonError, AuthLoginJsonResponse, AuthLoginResponse, AuthLogoutAllData, AuthLogoutAllError, AuthLogoutAllResponse, AuthLogoutData, AuthLogoutError, AuthLogoutResponse, AuthReadMeData, AuthReadMeError, AuthReadMeResponse, AuthRefreshTokensData, AuthRefreshTokensError, AuthRefreshTokensResponse, AuthRegisterData, AuthRegisterError, AuthRegisterResponse, AuthRequestPasswordResetData, AuthRequestPasswordResetError, AuthRequestPasswordResetResponse, AuthSendVerificationEmailData, AuthSendVerificationEmailError, AuthSendVerificationEmailResponse, AuthUpdateMeData, AuthUpdateMeError, AuthUpdateMeResponse, HealthAliveData, HealthAliveResponse, HealthCheckData, HealthCheckResponse, HealthReadyData, HealthReadyError, HealthReadyResponse, InvitesPreviewInviteData, InvitesPreviewInviteError, InvitesPreviewInviteResponse, PlatformChangeAccountPlanData, PlatformChangeAccountPlanError, PlatformChangeAccountPlanResponse, PlatformCreatePlatformInviteData, PlatformCreatePlatformInviteError, PlatformCreatePlatformInviteResponse, PlatformListPlansData, PlatformListPlansError, PlatformListPlansResponse, PlatformListPlatformInvitesData, PlatformListPlatformInvitesError, PlatformListPlatformInvitesResponse, PlatformRevokePlatformInviteData, PlatformRevokePlatformInviteError, PlatformRevokePlatformInviteResponse, SessionsAbandonSessionData, SessionsAbandonSessionError, SessionsAbandonSessionResponse, SessionsCompleteSessionData, SessionsCompleteSessionError, SessionsCompleteSessionResponse, SessionsCreateSessionData, SessionsCreateSessionError, SessionsCreateSessionResponse, SessionsExportSessionData, SessionsExportSessionError, SessionsGoBackData, SessionsGoBackError, SessionsGoBackResponse, SessionsListOutcomeLabelsData, SessionsListOutcomeLabelsError, SessionsListOutcomeLabelsResponse, SessionsListSessionsData, SessionsListSessionsError, SessionsListSessionsResponse, SessionsNoteStepData, SessionsNoteStepError, SessionsNoteStepResponse, SessionsReadSessionData, SessionsReadSessionError, SessionsReadSessionResponse, SessionsReadTreeStartData, SessionsReadTreeStartError, SessionsReadTreeStartResponse, SessionsRecordStepData, SessionsRecordStepError, SessionsRecordStepResponse, SessionsStartSessionData, SessionsStartSessionError, SessionsStartSessionResponse, SessionsUpdateSessionData, SessionsUpdateSessionError, SessionsUpdateSessionResponse, TreesArchiveTreeData, TreesArchiveTreeError, TreesArchiveTreeResponse, TreesCheckLogicRuleData, TreesCheckLogicRuleError, TreesCheckLogicRuleResponse, TreesCompareTreeVersionsData, TreesCompareTreeVersionsError, TreesCompareTreeVersionsResponse, TreesCreateCategoryData, TreesCreateCategoryError, TreesCreateCategoryResponse, TreesCreateTreeData, TreesCreateTreeError, TreesCreateTreeFromTemplateData, TreesCreateTreeFromTemplateError, TreesCreateTreeFromTemplateResponse, TreesCreateTreeResponse, TreesDeleteCategoryData, TreesDeleteCategoryError, TreesDeleteCategoryResponse, TreesDeleteTreeData, TreesDeleteTreeError, TreesDeleteTreeResponse, TreesDuplicateTreeData, TreesDuplicateTreeError, TreesDuplicateTreeResponse, TreesExportTreeData, TreesExportTreeError, TreesExportTreeResponse, TreesImportTreeData, TreesImportTreeError, TreesImportTreeResponse, TreesListCategoriesData, TreesListCategoriesError, TreesListCategoriesResponse, TreesListSearchMissesData, TreesListSearchMissesError, TreesListSearchMissesResponse, TreesListTagsData, TreesListTagsError, TreesListTagsResponse, TreesListTreesData, TreesListTreesError, TreesListTreesResponse, TreesListTreeTemplatesData, TreesListTreeTemplatesError, TreesListTreeTemplatesResponse, TreesListTreeVersionsData, TreesListTreeVersionsError, TreesListTreeVersionsResponse, TreesLogicGrammarData, TreesLogicGrammarError, TreesLogicGrammarResponse, TreesPublishTreeData, TreesPublishTreeError, TreesPublishTreeResponse, TreesReadTreeData, TreesReadTreeError, TreesReadTreeResponse, TreesReadTreeUsageData, TreesReadTreeUsageError, TreesReadTreeUsageResponse, TreesReadTreeVersionData, TreesReadTreeVersionError, TreesReadTreeVersionResponse, TreesRenameCategoryData, TreesRenameCategoryError, TreesRenameCategoryResponse, TreesRestoreTreeVersionData, TreesRestoreTreeVersionError, TreesRestoreTreeVersionResponse, TreesSearchTreesData, TreesSearchTreesError, TreesSearchTreesResponse, TreesUnarchiveTreeData, TreesUnarchiveTreeError, TreesUnarchiveTreeResponse, TreesUpdateTreeData, TreesUpdateTreeError, TreesUpdateTreeResponse, TreesValidateTreeData, TreesValidateTreeError, TreesValidateTreeResponse } from '../types.gen';
+import { accountCreateAccountInvite, accountListAccountInvites, accountListMembers, accountReadAccount, accountRemoveMember, accountRevokeAccountInvite, accountUpdateAccount, accountUpdateMember, apiKeysCreateApiKey, apiKeysListApiKeys, apiKeysRevokeApiKey, auditExportAuditEvents, auditExportPlatformAuditEvents, auditListAuditActions, auditListAuditEvents, auditListPlatformAuditEvents, authChangePassword, authCheckEmailVerification, authCheckPasswordReset, authConfirmEmailVerification, authConfirmPasswordReset, authLogin, authLoginJson, authLogout, authLogoutAll, authReadMe, authRefreshTokens, authRegister, authRequestPasswordReset, authSendVerificationEmail, authUpdateMe, feedbackAcknowledgeFeedback, feedbackCreateFeedback, feedbackDismissChangeAlert, feedbackListFeedback, feedbackListFeedbackNotices, feedbackReadChangeAlert, feedbackReadFeedback, feedbackReadFeedbackCounts, feedbackReplyToFeedback, feedbackResolveFeedback, healthAlive, healthCheck, healthReady, integrationsReadEmbedSettings, integrationsUpdateEmbedSettings, invitesPreviewInvite, type Options, platformChangeAccountPlan, platformCreatePlatformInvite, platformListPlans, platformListPlatformInvites, platformRevokePlatformInvite, sessionsAbandonSession, sessionsCompleteSession, sessionsCreateSession, sessionsDownloadSessionExport, sessionsExportSession, sessionsGoBack, sessionsListOutcomeLabels, sessionsListSessions, sessionsNoteStep, sessionsReadSession, sessionsReadTreeStart, sessionsRecordStep, sessionsStartSession, sessionsSyncSession, sessionsUpdateSession, startLinksCreateStartLink, startLinksOpenStartLink, treesArchiveTree, treesCheckLogicRule, treesCompareTreeVersions, treesCreateCategory, treesCreateTree, treesCreateTreeFromTemplate, treesDeleteCategory, treesDeleteTree, treesDuplicateTree, treesExportTree, treesImportTree, treesListCategories, treesListSearchMisses, treesListTags, treesListTrees, treesListTreeTemplates, treesListTreeVersions, treesLogicGrammar, treesPublishTree, treesReadTree, treesReadTreeUsage, treesReadTreeVersion, treesRenameCategory, treesRestoreTreeVersion, treesSearchTrees, treesUnarchiveTree, treesUpdateTree, treesValidateTree, webhooksCreateWebhook, webhooksDeleteWebhook, webhooksListWebhookDeliveries, webhooksListWebhookEvents, webhooksListWebhooks, webhooksReadWebhook, webhooksRedeliverWebhook, webhooksUpdateWebhook } from '../sdk.gen';
+import type { AccountCreateAccountInviteData, AccountCreateAccountInviteError, AccountCreateAccountInviteResponse, AccountListAccountInvitesData, AccountListAccountInvitesError, AccountListAccountInvitesResponse, AccountListMembersData, AccountListMembersError, AccountListMembersResponse, AccountReadAccountData, AccountReadAccountError, AccountReadAccountResponse, AccountRemoveMemberData, AccountRemoveMemberError, AccountRemoveMemberResponse, AccountRevokeAccountInviteData, AccountRevokeAccountInviteError, AccountRevokeAccountInviteResponse, AccountUpdateAccountData, AccountUpdateAccountError, AccountUpdateAccountResponse, AccountUpdateMemberData, AccountUpdateMemberError, AccountUpdateMemberResponse, ApiKeysCreateApiKeyData, ApiKeysCreateApiKeyError, ApiKeysCreateApiKeyResponse, ApiKeysListApiKeysData, ApiKeysListApiKeysError, ApiKeysListApiKeysResponse, ApiKeysRevokeApiKeyData, ApiKeysRevokeApiKeyError, ApiKeysRevokeApiKeyResponse, AuditExportAuditEventsData, AuditExportAuditEventsError, AuditExportAuditEventsResponse, AuditExportPlatformAuditEventsData, AuditExportPlatformAuditEventsError, AuditExportPlatformAuditEventsResponse, AuditListAuditActionsData, AuditListAuditActionsError, AuditListAuditActionsResponse, AuditListAuditEventsData, AuditListAuditEventsError, AuditListAuditEventsResponse, AuditListPlatformAuditEventsData, AuditListPlatformAuditEventsError, AuditListPlatformAuditEventsResponse, AuthChangePasswordData, AuthChangePasswordError, AuthChangePasswordResponse, AuthCheckEmailVerificationData, AuthCheckEmailVerificationError, AuthCheckEmailVerificationResponse, AuthCheckPasswordResetData, AuthCheckPasswordResetError, AuthCheckPasswordResetResponse, AuthConfirmEmailVerificationData, AuthConfirmEmailVerificationError, AuthConfirmEmailVerificationResponse, AuthConfirmPasswordResetData, AuthConfirmPasswordResetError, AuthConfirmPasswordResetResponse, AuthLoginData, AuthLoginError, AuthLoginJsonData, AuthLoginJsonError, AuthLoginJsonResponse, AuthLoginResponse, AuthLogoutAllData, AuthLogoutAllError, AuthLogoutAllResponse, AuthLogoutData, AuthLogoutError, AuthLogoutResponse, AuthReadMeData, AuthReadMeError, AuthReadMeResponse, AuthRefreshTokensData, AuthRefreshTokensError, AuthRefreshTokensResponse, AuthRegisterData, AuthRegisterError, AuthRegisterResponse, AuthRequestPasswordResetData, AuthRequestPasswordResetError, AuthRequestPasswordResetResponse, AuthSendVerificationEmailData, AuthSendVerificationEmailError, AuthSendVerificationEmailResponse, AuthUpdateMeData, AuthUpdateMeError, AuthUpdateMeResponse, FeedbackAcknowledgeFeedbackData, FeedbackAcknowledgeFeedbackError, FeedbackAcknowledgeFeedbackResponse, FeedbackCreateFeedbackData, FeedbackCreateFeedbackError, FeedbackCreateFeedbackResponse, FeedbackDismissChangeAlertData, FeedbackDismissChangeAlertError, FeedbackDismissChangeAlertResponse, FeedbackListFeedbackData, FeedbackListFeedbackError, FeedbackListFeedbackNoticesData, FeedbackListFeedbackNoticesError, FeedbackListFeedbackNoticesResponse, FeedbackListFeedbackResponse, FeedbackReadChangeAlertData, FeedbackReadChangeAlertError, FeedbackReadChangeAlertResponse, FeedbackReadFeedbackCountsData, FeedbackReadFeedbackCountsError, FeedbackReadFeedbackCountsResponse, FeedbackReadFeedbackData, FeedbackReadFeedbackError, FeedbackReadFeedbackResponse, FeedbackReplyToFeedbackData, FeedbackReplyToFeedbackError, FeedbackReplyToFeedbackResponse, FeedbackResolveFeedbackData, FeedbackResolveFeedbackError, FeedbackResolveFeedbackResponse, HealthAliveData, HealthAliveResponse, HealthCheckData, HealthCheckResponse, HealthReadyData, HealthReadyError, HealthReadyResponse, IntegrationsReadEmbedSettingsData, IntegrationsReadEmbedSettingsError, IntegrationsReadEmbedSettingsResponse, IntegrationsUpdateEmbedSettingsData, IntegrationsUpdateEmbedSettingsError, IntegrationsUpdateEmbedSettingsResponse, InvitesPreviewInviteData, InvitesPreviewInviteError, InvitesPreviewInviteResponse, PlatformChangeAccountPlanData, PlatformChangeAccountPlanError, PlatformChangeAccountPlanResponse, PlatformCreatePlatformInviteData, PlatformCreatePlatformInviteError, PlatformCreatePlatformInviteResponse, PlatformListPlansData, PlatformListPlansError, PlatformListPlansResponse, PlatformListPlatformInvitesData, PlatformListPlatformInvitesError, PlatformListPlatformInvitesResponse, PlatformRevokePlatformInviteData, PlatformRevokePlatformInviteError, PlatformRevokePlatformInviteResponse, SessionsAbandonSessionData, SessionsAbandonSessionError, SessionsAbandonSessionResponse, SessionsCompleteSessionData, SessionsCompleteSessionError, SessionsCompleteSessionResponse, SessionsCreateSessionData, SessionsCreateSessionError, SessionsCreateSessionResponse, SessionsDownloadSessionExportData, SessionsDownloadSessionExportError, SessionsExportSessionData, SessionsExportSessionError, SessionsGoBackData, SessionsGoBackError, SessionsGoBackResponse, SessionsListOutcomeLabelsData, SessionsListOutcomeLabelsError, SessionsListOutcomeLabelsResponse, SessionsListSessionsData, SessionsListSessionsError, SessionsListSessionsResponse, SessionsNoteStepData, SessionsNoteStepError, SessionsNoteStepResponse, SessionsReadSessionData, SessionsReadSessionError, SessionsReadSessionResponse, SessionsReadTreeStartData, SessionsReadTreeStartError, SessionsReadTreeStartResponse, SessionsRecordStepData, SessionsRecordStepError, SessionsRecordStepResponse, SessionsStartSessionData, SessionsStartSessionError, SessionsStartSessionResponse, SessionsSyncSessionData, SessionsSyncSessionError, SessionsSyncSessionResponse, SessionsUpdateSessionData, SessionsUpdateSessionError, SessionsUpdateSessionResponse, StartLinksCreateStartLinkData, StartLinksCreateStartLinkError, StartLinksCreateStartLinkResponse, StartLinksOpenStartLinkData, StartLinksOpenStartLinkError, StartLinksOpenStartLinkResponse, TreesArchiveTreeData, TreesArchiveTreeError, TreesArchiveTreeResponse, TreesCheckLogicRuleData, TreesCheckLogicRuleError, TreesCheckLogicRuleResponse, TreesCompareTreeVersionsData, TreesCompareTreeVersionsError, TreesCompareTreeVersionsResponse, TreesCreateCategoryData, TreesCreateCategoryError, TreesCreateCategoryResponse, TreesCreateTreeData, TreesCreateTreeError, TreesCreateTreeFromTemplateData, TreesCreateTreeFromTemplateError, TreesCreateTreeFromTemplateResponse, TreesCreateTreeResponse, TreesDeleteCategoryData, TreesDeleteCategoryError, TreesDeleteCategoryResponse, TreesDeleteTreeData, TreesDeleteTreeError, TreesDeleteTreeResponse, TreesDuplicateTreeData, TreesDuplicateTreeError, TreesDuplicateTreeResponse, TreesExportTreeData, TreesExportTreeError, TreesExportTreeResponse, TreesImportTreeData, TreesImportTreeError, TreesImportTreeResponse, TreesListCategoriesData, TreesListCategoriesError, TreesListCategoriesResponse, TreesListSearchMissesData, TreesListSearchMissesError, TreesListSearchMissesResponse, TreesListTagsData, TreesListTagsError, TreesListTagsResponse, TreesListTreesData, TreesListTreesError, TreesListTreesResponse, TreesListTreeTemplatesData, TreesListTreeTemplatesError, TreesListTreeTemplatesResponse, TreesListTreeVersionsData, TreesListTreeVersionsError, TreesListTreeVersionsResponse, TreesLogicGrammarData, TreesLogicGrammarError, TreesLogicGrammarResponse, TreesPublishTreeData, TreesPublishTreeError, TreesPublishTreeResponse, TreesReadTreeData, TreesReadTreeError, TreesReadTreeResponse, TreesReadTreeUsageData, TreesReadTreeUsageError, TreesReadTreeUsageResponse, TreesReadTreeVersionData, TreesReadTreeVersionError, TreesReadTreeVersionResponse, TreesRenameCategoryData, TreesRenameCategoryError, TreesRenameCategoryResponse, TreesRestoreTreeVersionData, TreesRestoreTreeVersionError, TreesRestoreTreeVersionResponse, TreesSearchTreesData, TreesSearchTreesError, TreesSearchTreesResponse, TreesUnarchiveTreeData, TreesUnarchiveTreeError, TreesUnarchiveTreeResponse, TreesUpdateTreeData, TreesUpdateTreeError, TreesUpdateTreeResponse, TreesValidateTreeData, TreesValidateTreeError, TreesValidateTreeResponse, WebhooksCreateWebhookData, WebhooksCreateWebhookError, WebhooksCreateWebhookResponse, WebhooksDeleteWebhookData, WebhooksDeleteWebhookError, WebhooksDeleteWebhookResponse, WebhooksListWebhookDeliveriesData, WebhooksListWebhookDeliveriesError, WebhooksListWebhookDeliveriesResponse, WebhooksListWebhookEventsData, WebhooksListWebhookEventsError, WebhooksListWebhookEventsResponse, WebhooksListWebhooksData, WebhooksListWebhooksError, WebhooksListWebhooksResponse, WebhooksReadWebhookData, WebhooksReadWebhookError, WebhooksReadWebhookResponse, WebhooksRedeliverWebhookData, WebhooksRedeliverWebhookError, WebhooksUpdateWebhookData, WebhooksUpdateWebhookError, WebhooksUpdateWebhookResponse } from '../types.gen';
 
 export type QueryKey<TOptions extends Options> = [
     Pick<TOptions, 'baseUrl' | 'body' | 'headers' | 'path' | 'query'> & {
@@ -73,6 +73,202 @@ export const accountReadAccountOptions = (options?: Options<AccountReadAccountDa
         return data;
     },
     queryKey: accountReadAccountQueryKey(options)
+});
+
+/**
+ * Update Account
+ *
+ * Account settings (admins): the escalation address.
+ */
+export const accountUpdateAccountMutation = (options?: Partial<Options<AccountUpdateAccountData>>): UseMutationOptions<AccountUpdateAccountResponse, AccountUpdateAccountError, Options<AccountUpdateAccountData>> => {
+    const mutationOptions: UseMutationOptions<AccountUpdateAccountResponse, AccountUpdateAccountError, Options<AccountUpdateAccountData>> = {
+        mutationFn: async (fnOptions) => {
+            const { data } = await accountUpdateAccount({
+                ...options,
+                ...fnOptions,
+                throwOnError: true
+            });
+            return data;
+        }
+    };
+    return mutationOptions;
+};
+
+export const apiKeysListApiKeysQueryKey = (options?: Options<ApiKeysListApiKeysData>) => createQueryKey('apiKeysListApiKeys', options);
+
+/**
+ * List Api Keys
+ *
+ * Every key of the account, newest first, revoked and expired ones included.
+ */
+export const apiKeysListApiKeysOptions = (options?: Options<ApiKeysListApiKeysData>) => queryOptions<ApiKeysListApiKeysResponse, ApiKeysListApiKeysError, ApiKeysListApiKeysResponse, ReturnType<typeof apiKeysListApiKeysQueryKey>>({
+    queryFn: async ({ queryKey, signal }) => {
+        const { data } = await apiKeysListApiKeys({
+            ...options,
+            ...queryKey[0],
+            signal,
+            throwOnError: true
+        });
+        return data;
+    },
+    queryKey: apiKeysListApiKeysQueryKey(options)
+});
+
+/**
+ * Create Api Key
+ *
+ * The key is in this answer only; the server keeps a hash. Use it as
+ * `Authorization: Bearer tt_...` on any endpoint.
+ */
+export const apiKeysCreateApiKeyMutation = (options?: Partial<Options<ApiKeysCreateApiKeyData>>): UseMutationOptions<ApiKeysCreateApiKeyResponse, ApiKeysCreateApiKeyError, Options<ApiKeysCreateApiKeyData>> => {
+    const mutationOptions: UseMutationOptions<ApiKeysCreateApiKeyResponse, ApiKeysCreateApiKeyError, Options<ApiKeysCreateApiKeyData>> = {
+        mutationFn: async (fnOptions) => {
+            const { data } = await apiKeysCreateApiKey({
+                ...options,
+                ...fnOptions,
+                throwOnError: true
+            });
+            return data;
+        }
+    };
+    return mutationOptions;
+};
+
+/**
+ * Revoke Api Key
+ *
+ * The key answers 401 from the next request on.
+ */
+export const apiKeysRevokeApiKeyMutation = (options?: Partial<Options<ApiKeysRevokeApiKeyData>>): UseMutationOptions<ApiKeysRevokeApiKeyResponse, ApiKeysRevokeApiKeyError, Options<ApiKeysRevokeApiKeyData>> => {
+    const mutationOptions: UseMutationOptions<ApiKeysRevokeApiKeyResponse, ApiKeysRevokeApiKeyError, Options<ApiKeysRevokeApiKeyData>> = {
+        mutationFn: async (fnOptions) => {
+            const { data } = await apiKeysRevokeApiKey({
+                ...options,
+                ...fnOptions,
+                throwOnError: true
+            });
+            return data;
+        }
+    };
+    return mutationOptions;
+};
+
+export const auditListAuditEventsQueryKey = (options?: Options<AuditListAuditEventsData>) => createQueryKey('auditListAuditEvents', options);
+
+/**
+ * List Audit Events
+ *
+ * Your account's events, newest first. Pass `next_cursor` back as `cursor` for more.
+ */
+export const auditListAuditEventsOptions = (options?: Options<AuditListAuditEventsData>) => queryOptions<AuditListAuditEventsResponse, AuditListAuditEventsError, AuditListAuditEventsResponse, ReturnType<typeof auditListAuditEventsQueryKey>>({
+    queryFn: async ({ queryKey, signal }) => {
+        const { data } = await auditListAuditEvents({
+            ...options,
+            ...queryKey[0],
+            signal,
+            throwOnError: true
+        });
+        return data;
+    },
+    queryKey: auditListAuditEventsQueryKey(options)
+});
+
+const createInfiniteParams = <K extends Pick<QueryKey<Options>[0], 'body' | 'headers' | 'path' | 'query'>>(queryKey: QueryKey<Options>, page: K) => {
+    const params = { ...queryKey[0] };
+    if (page.body) {
+        params.body = {
+            ...queryKey[0].body as any,
+            ...page.body as any
+        };
+    }
+    if (page.headers) {
+        params.headers = {
+            ...queryKey[0].headers,
+            ...page.headers
+        };
+    }
+    if (page.path) {
+        params.path = {
+            ...queryKey[0].path as any,
+            ...page.path as any
+        };
+    }
+    if (page.query) {
+        params.query = {
+            ...queryKey[0].query as any,
+            ...page.query as any
+        };
+    }
+    return params as unknown as typeof page;
+};
+
+export const auditListAuditEventsInfiniteQueryKey = (options?: Options<AuditListAuditEventsData>): QueryKey<Options<AuditListAuditEventsData>> => createQueryKey('auditListAuditEvents', options, true);
+
+/**
+ * List Audit Events
+ *
+ * Your account's events, newest first. Pass `next_cursor` back as `cursor` for more.
+ */
+export const auditListAuditEventsInfiniteOptions = (options?: Options<AuditListAuditEventsData>) => infiniteQueryOptions<AuditListAuditEventsResponse, AuditListAuditEventsError, InfiniteData<AuditListAuditEventsResponse>, QueryKey<Options<AuditListAuditEventsData>>, string | null | Pick<QueryKey<Options<AuditListAuditEventsData>>[0], 'body' | 'headers' | 'path' | 'query'>>(
+// @ts-ignore
+{
+    queryFn: async ({ pageParam, queryKey, signal }) => {
+        // @ts-ignore
+        const page: Pick<QueryKey<Options<AuditListAuditEventsData>>[0], 'body' | 'headers' | 'path' | 'query'> = typeof pageParam === 'object' ? pageParam : {
+            query: {
+                cursor: pageParam
+            }
+        };
+        const params = createInfiniteParams(queryKey, page);
+        const { data } = await auditListAuditEvents({
+            ...options,
+            ...params,
+            signal,
+            throwOnError: true
+        });
+        return data;
+    },
+    queryKey: auditListAuditEventsInfiniteQueryKey(options)
+});
+
+export const auditListAuditActionsQueryKey = (options?: Options<AuditListAuditActionsData>) => createQueryKey('auditListAuditActions', options);
+
+/**
+ * List Audit Actions
+ *
+ * The distinct actions in your account's log (for the filter).
+ */
+export const auditListAuditActionsOptions = (options?: Options<AuditListAuditActionsData>) => queryOptions<AuditListAuditActionsResponse, AuditListAuditActionsError, AuditListAuditActionsResponse, ReturnType<typeof auditListAuditActionsQueryKey>>({
+    queryFn: async ({ queryKey, signal }) => {
+        const { data } = await auditListAuditActions({
+            ...options,
+            ...queryKey[0],
+            signal,
+            throwOnError: true
+        });
+        return data;
+    },
+    queryKey: auditListAuditActionsQueryKey(options)
+});
+
+export const auditExportAuditEventsQueryKey = (options?: Options<AuditExportAuditEventsData>) => createQueryKey('auditExportAuditEvents', options);
+
+/**
+ * Export Audit Events
+ *
+ * Every event the filters match, newest first, as CSV.
+ */
+export const auditExportAuditEventsOptions = (options?: Options<AuditExportAuditEventsData>) => queryOptions<AuditExportAuditEventsResponse, AuditExportAuditEventsError, AuditExportAuditEventsResponse, ReturnType<typeof auditExportAuditEventsQueryKey>>({
+    queryFn: async ({ queryKey, signal }) => {
+        const { data } = await auditExportAuditEvents({
+            ...options,
+            ...queryKey[0],
+            signal,
+            throwOnError: true
+        });
+        return data;
+    },
+    queryKey: auditExportAuditEventsQueryKey(options)
 });
 
 export const accountListAccountInvitesQueryKey = (options?: Options<AccountListAccountInvitesData>) => createQueryKey('accountListAccountInvites', options);
@@ -259,6 +455,8 @@ export const authReadMeQueryKey = (options?: Options<AuthReadMeData>) => createQ
 
 /**
  * Read Me
+ *
+ * With an API key: the admin who created it, and the key with its role.
  */
 export const authReadMeOptions = (options?: Options<AuthReadMeData>) => queryOptions<AuthReadMeResponse, AuthReadMeError, AuthReadMeResponse, ReturnType<typeof authReadMeQueryKey>>({
     queryFn: async ({ queryKey, signal }) => {
@@ -282,6 +480,26 @@ export const authUpdateMeMutation = (options?: Partial<Options<AuthUpdateMeData>
     const mutationOptions: UseMutationOptions<AuthUpdateMeResponse, AuthUpdateMeError, Options<AuthUpdateMeData>> = {
         mutationFn: async (fnOptions) => {
             const { data } = await authUpdateMe({
+                ...options,
+                ...fnOptions,
+                throwOnError: true
+            });
+            return data;
+        }
+    };
+    return mutationOptions;
+};
+
+/**
+ * Change Password
+ *
+ * Changes your password (the current one is needed). Your other sign-ins end; this one
+ * stays.
+ */
+export const authChangePasswordMutation = (options?: Partial<Options<AuthChangePasswordData>>): UseMutationOptions<AuthChangePasswordResponse, AuthChangePasswordError, Options<AuthChangePasswordData>> => {
+    const mutationOptions: UseMutationOptions<AuthChangePasswordResponse, AuthChangePasswordError, Options<AuthChangePasswordData>> = {
+        mutationFn: async (fnOptions) => {
+            const { data } = await authChangePassword({
                 ...options,
                 ...fnOptions,
                 throwOnError: true
@@ -445,6 +663,189 @@ export const authSendVerificationEmailMutation = (options?: Partial<Options<Auth
     return mutationOptions;
 };
 
+export const feedbackListFeedbackQueryKey = (options?: Options<FeedbackListFeedbackData>) => createQueryKey('feedbackListFeedback', options);
+
+/**
+ * List Feedback
+ *
+ * Newest first. Authors see the account's feedback (`mine`: their own), technicians
+ * their own.
+ */
+export const feedbackListFeedbackOptions = (options?: Options<FeedbackListFeedbackData>) => queryOptions<FeedbackListFeedbackResponse, FeedbackListFeedbackError, FeedbackListFeedbackResponse, ReturnType<typeof feedbackListFeedbackQueryKey>>({
+    queryFn: async ({ queryKey, signal }) => {
+        const { data } = await feedbackListFeedback({
+            ...options,
+            ...queryKey[0],
+            signal,
+            throwOnError: true
+        });
+        return data;
+    },
+    queryKey: feedbackListFeedbackQueryKey(options)
+});
+
+export const feedbackListFeedbackInfiniteQueryKey = (options?: Options<FeedbackListFeedbackData>): QueryKey<Options<FeedbackListFeedbackData>> => createQueryKey('feedbackListFeedback', options, true);
+
+/**
+ * List Feedback
+ *
+ * Newest first. Authors see the account's feedback (`mine`: their own), technicians
+ * their own.
+ */
+export const feedbackListFeedbackInfiniteOptions = (options?: Options<FeedbackListFeedbackData>) => infiniteQueryOptions<FeedbackListFeedbackResponse, FeedbackListFeedbackError, InfiniteData<FeedbackListFeedbackResponse>, QueryKey<Options<FeedbackListFeedbackData>>, string | null | Pick<QueryKey<Options<FeedbackListFeedbackData>>[0], 'body' | 'headers' | 'path' | 'query'>>(
+// @ts-ignore
+{
+    queryFn: async ({ pageParam, queryKey, signal }) => {
+        // @ts-ignore
+        const page: Pick<QueryKey<Options<FeedbackListFeedbackData>>[0], 'body' | 'headers' | 'path' | 'query'> = typeof pageParam === 'object' ? pageParam : {
+            query: {
+                cursor: pageParam
+            }
+        };
+        const params = createInfiniteParams(queryKey, page);
+        const { data } = await feedbackListFeedback({
+            ...options,
+            ...params,
+            signal,
+            throwOnError: true
+        });
+        return data;
+    },
+    queryKey: feedbackListFeedbackInfiniteQueryKey(options)
+});
+
+export const feedbackListFeedbackNoticesQueryKey = (options?: Options<FeedbackListFeedbackNoticesData>) => createQueryKey('feedbackListFeedbackNotices', options);
+
+/**
+ * List Feedback Notices
+ *
+ * Your feedback resolved since you last acknowledged it (newest first, at most 20).
+ */
+export const feedbackListFeedbackNoticesOptions = (options?: Options<FeedbackListFeedbackNoticesData>) => queryOptions<FeedbackListFeedbackNoticesResponse, FeedbackListFeedbackNoticesError, FeedbackListFeedbackNoticesResponse, ReturnType<typeof feedbackListFeedbackNoticesQueryKey>>({
+    queryFn: async ({ queryKey, signal }) => {
+        const { data } = await feedbackListFeedbackNotices({
+            ...options,
+            ...queryKey[0],
+            signal,
+            throwOnError: true
+        });
+        return data;
+    },
+    queryKey: feedbackListFeedbackNoticesQueryKey(options)
+});
+
+export const feedbackReadFeedbackQueryKey = (options: Options<FeedbackReadFeedbackData>) => createQueryKey('feedbackReadFeedback', options);
+
+/**
+ * Read Feedback
+ */
+export const feedbackReadFeedbackOptions = (options: Options<FeedbackReadFeedbackData>) => queryOptions<FeedbackReadFeedbackResponse, FeedbackReadFeedbackError, FeedbackReadFeedbackResponse, ReturnType<typeof feedbackReadFeedbackQueryKey>>({
+    queryFn: async ({ queryKey, signal }) => {
+        const { data } = await feedbackReadFeedback({
+            ...options,
+            ...queryKey[0],
+            signal,
+            throwOnError: true
+        });
+        return data;
+    },
+    queryKey: feedbackReadFeedbackQueryKey(options)
+});
+
+/**
+ * Acknowledge Feedback
+ *
+ * The reporter has read the resolution: it leaves their notices.
+ */
+export const feedbackAcknowledgeFeedbackMutation = (options?: Partial<Options<FeedbackAcknowledgeFeedbackData>>): UseMutationOptions<FeedbackAcknowledgeFeedbackResponse, FeedbackAcknowledgeFeedbackError, Options<FeedbackAcknowledgeFeedbackData>> => {
+    const mutationOptions: UseMutationOptions<FeedbackAcknowledgeFeedbackResponse, FeedbackAcknowledgeFeedbackError, Options<FeedbackAcknowledgeFeedbackData>> = {
+        mutationFn: async (fnOptions) => {
+            const { data } = await feedbackAcknowledgeFeedback({
+                ...options,
+                ...fnOptions,
+                throwOnError: true
+            });
+            return data;
+        }
+    };
+    return mutationOptions;
+};
+
+/**
+ * Reply To Feedback
+ *
+ * Authors and the reporter write on the feedback's thread.
+ */
+export const feedbackReplyToFeedbackMutation = (options?: Partial<Options<FeedbackReplyToFeedbackData>>): UseMutationOptions<FeedbackReplyToFeedbackResponse, FeedbackReplyToFeedbackError, Options<FeedbackReplyToFeedbackData>> => {
+    const mutationOptions: UseMutationOptions<FeedbackReplyToFeedbackResponse, FeedbackReplyToFeedbackError, Options<FeedbackReplyToFeedbackData>> = {
+        mutationFn: async (fnOptions) => {
+            const { data } = await feedbackReplyToFeedback({
+                ...options,
+                ...fnOptions,
+                throwOnError: true
+            });
+            return data;
+        }
+    };
+    return mutationOptions;
+};
+
+/**
+ * Resolve Feedback
+ *
+ * Admins and engineers: closes the feedback with an optional note for the reporter.
+ */
+export const feedbackResolveFeedbackMutation = (options?: Partial<Options<FeedbackResolveFeedbackData>>): UseMutationOptions<FeedbackResolveFeedbackResponse, FeedbackResolveFeedbackError, Options<FeedbackResolveFeedbackData>> => {
+    const mutationOptions: UseMutationOptions<FeedbackResolveFeedbackResponse, FeedbackResolveFeedbackError, Options<FeedbackResolveFeedbackData>> = {
+        mutationFn: async (fnOptions) => {
+            const { data } = await feedbackResolveFeedback({
+                ...options,
+                ...fnOptions,
+                throwOnError: true
+            });
+            return data;
+        }
+    };
+    return mutationOptions;
+};
+
+export const integrationsReadEmbedSettingsQueryKey = (options?: Options<IntegrationsReadEmbedSettingsData>) => createQueryKey('integrationsReadEmbedSettings', options);
+
+/**
+ * Read Embed Settings
+ */
+export const integrationsReadEmbedSettingsOptions = (options?: Options<IntegrationsReadEmbedSettingsData>) => queryOptions<IntegrationsReadEmbedSettingsResponse, IntegrationsReadEmbedSettingsError, IntegrationsReadEmbedSettingsResponse, ReturnType<typeof integrationsReadEmbedSettingsQueryKey>>({
+    queryFn: async ({ queryKey, signal }) => {
+        const { data } = await integrationsReadEmbedSettings({
+            ...options,
+            ...queryKey[0],
+            signal,
+            throwOnError: true
+        });
+        return data;
+    },
+    queryKey: integrationsReadEmbedSettingsQueryKey(options)
+});
+
+/**
+ * Update Embed Settings
+ *
+ * The origins whose pages may frame /embed/<account slug>/... (https in production).
+ */
+export const integrationsUpdateEmbedSettingsMutation = (options?: Partial<Options<IntegrationsUpdateEmbedSettingsData>>): UseMutationOptions<IntegrationsUpdateEmbedSettingsResponse, IntegrationsUpdateEmbedSettingsError, Options<IntegrationsUpdateEmbedSettingsData>> => {
+    const mutationOptions: UseMutationOptions<IntegrationsUpdateEmbedSettingsResponse, IntegrationsUpdateEmbedSettingsError, Options<IntegrationsUpdateEmbedSettingsData>> = {
+        mutationFn: async (fnOptions) => {
+            const { data } = await integrationsUpdateEmbedSettings({
+                ...options,
+                ...fnOptions,
+                throwOnError: true
+            });
+            return data;
+        }
+    };
+    return mutationOptions;
+};
+
 /**
  * Preview Invite
  *
@@ -480,6 +881,77 @@ export const platformChangeAccountPlanMutation = (options?: Partial<Options<Plat
     };
     return mutationOptions;
 };
+
+export const auditListPlatformAuditEventsQueryKey = (options?: Options<AuditListPlatformAuditEventsData>) => createQueryKey('auditListPlatformAuditEvents', options);
+
+/**
+ * List Platform Audit Events
+ *
+ * Every account's events (and those of no account, e.g. sign-ins with an unknown
+ * address), newest first; `account_id` narrows to one account.
+ */
+export const auditListPlatformAuditEventsOptions = (options?: Options<AuditListPlatformAuditEventsData>) => queryOptions<AuditListPlatformAuditEventsResponse, AuditListPlatformAuditEventsError, AuditListPlatformAuditEventsResponse, ReturnType<typeof auditListPlatformAuditEventsQueryKey>>({
+    queryFn: async ({ queryKey, signal }) => {
+        const { data } = await auditListPlatformAuditEvents({
+            ...options,
+            ...queryKey[0],
+            signal,
+            throwOnError: true
+        });
+        return data;
+    },
+    queryKey: auditListPlatformAuditEventsQueryKey(options)
+});
+
+export const auditListPlatformAuditEventsInfiniteQueryKey = (options?: Options<AuditListPlatformAuditEventsData>): QueryKey<Options<AuditListPlatformAuditEventsData>> => createQueryKey('auditListPlatformAuditEvents', options, true);
+
+/**
+ * List Platform Audit Events
+ *
+ * Every account's events (and those of no account, e.g. sign-ins with an unknown
+ * address), newest first; `account_id` narrows to one account.
+ */
+export const auditListPlatformAuditEventsInfiniteOptions = (options?: Options<AuditListPlatformAuditEventsData>) => infiniteQueryOptions<AuditListPlatformAuditEventsResponse, AuditListPlatformAuditEventsError, InfiniteData<AuditListPlatformAuditEventsResponse>, QueryKey<Options<AuditListPlatformAuditEventsData>>, string | null | Pick<QueryKey<Options<AuditListPlatformAuditEventsData>>[0], 'body' | 'headers' | 'path' | 'query'>>(
+// @ts-ignore
+{
+    queryFn: async ({ pageParam, queryKey, signal }) => {
+        // @ts-ignore
+        const page: Pick<QueryKey<Options<AuditListPlatformAuditEventsData>>[0], 'body' | 'headers' | 'path' | 'query'> = typeof pageParam === 'object' ? pageParam : {
+            query: {
+                cursor: pageParam
+            }
+        };
+        const params = createInfiniteParams(queryKey, page);
+        const { data } = await auditListPlatformAuditEvents({
+            ...options,
+            ...params,
+            signal,
+            throwOnError: true
+        });
+        return data;
+    },
+    queryKey: auditListPlatformAuditEventsInfiniteQueryKey(options)
+});
+
+export const auditExportPlatformAuditEventsQueryKey = (options?: Options<AuditExportPlatformAuditEventsData>) => createQueryKey('auditExportPlatformAuditEvents', options);
+
+/**
+ * Export Platform Audit Events
+ *
+ * Every event the filters match, newest first, as CSV.
+ */
+export const auditExportPlatformAuditEventsOptions = (options?: Options<AuditExportPlatformAuditEventsData>) => queryOptions<AuditExportPlatformAuditEventsResponse, AuditExportPlatformAuditEventsError, AuditExportPlatformAuditEventsResponse, ReturnType<typeof auditExportPlatformAuditEventsQueryKey>>({
+    queryFn: async ({ queryKey, signal }) => {
+        const { data } = await auditExportPlatformAuditEvents({
+            ...options,
+            ...queryKey[0],
+            signal,
+            throwOnError: true
+        });
+        return data;
+    },
+    queryKey: auditExportPlatformAuditEventsQueryKey(options)
+});
 
 export const platformListPlatformInvitesQueryKey = (options?: Options<PlatformListPlatformInvitesData>) => createQueryKey('platformListPlatformInvites', options);
 
@@ -574,35 +1046,6 @@ export const sessionsListSessionsOptions = (options?: Options<SessionsListSessio
     queryKey: sessionsListSessionsQueryKey(options)
 });
 
-const createInfiniteParams = <K extends Pick<QueryKey<Options>[0], 'body' | 'headers' | 'path' | 'query'>>(queryKey: QueryKey<Options>, page: K) => {
-    const params = { ...queryKey[0] };
-    if (page.body) {
-        params.body = {
-            ...queryKey[0].body as any,
-            ...page.body as any
-        };
-    }
-    if (page.headers) {
-        params.headers = {
-            ...queryKey[0].headers,
-            ...page.headers
-        };
-    }
-    if (page.path) {
-        params.path = {
-            ...queryKey[0].path as any,
-            ...page.path as any
-        };
-    }
-    if (page.query) {
-        params.query = {
-            ...queryKey[0].query as any,
-            ...page.query as any
-        };
-    }
-    return params as unknown as typeof page;
-};
-
 export const sessionsListSessionsInfiniteQueryKey = (options?: Options<SessionsListSessionsData>): QueryKey<Options<SessionsListSessionsData>> => createQueryKey('sessionsListSessions', options, true);
 
 /**
@@ -641,7 +1084,8 @@ export const sessionsListSessionsInfiniteOptions = (options?: Options<SessionsLi
  * Starts a session on a published tree (pinning its current version), or with
  * `prepared: true` prepares one for a technician to start later. With `answer`, the first
  * step's answer is recorded in the same transaction (a wrong option: 422 `invalid_option`,
- * nothing written).
+ * nothing written). With a client-generated `id`, sending it again returns the session it
+ * created.
  */
 export const sessionsCreateSessionMutation = (options?: Partial<Options<SessionsCreateSessionData>>): UseMutationOptions<SessionsCreateSessionResponse, SessionsCreateSessionError, Options<SessionsCreateSessionData>> => {
     const mutationOptions: UseMutationOptions<SessionsCreateSessionResponse, SessionsCreateSessionError, Options<SessionsCreateSessionData>> = {
@@ -676,6 +1120,28 @@ export const sessionsListOutcomeLabelsOptions = (options?: Options<SessionsListO
     },
     queryKey: sessionsListOutcomeLabelsQueryKey(options)
 });
+
+/**
+ * Sync Session
+ *
+ * A device's queued changes of one session (started offline with `create`, or running),
+ * applied in order once each (by client id), answered per event: applied, duplicate,
+ * conflict (`session_changed`, `session_not_active`, `tree_unpublished`), rejected, or
+ * skipped after an event that was not applied.
+ */
+export const sessionsSyncSessionMutation = (options?: Partial<Options<SessionsSyncSessionData>>): UseMutationOptions<SessionsSyncSessionResponse, SessionsSyncSessionError, Options<SessionsSyncSessionData>> => {
+    const mutationOptions: UseMutationOptions<SessionsSyncSessionResponse, SessionsSyncSessionError, Options<SessionsSyncSessionData>> = {
+        mutationFn: async (fnOptions) => {
+            const { data } = await sessionsSyncSession({
+                ...options,
+                ...fnOptions,
+                throwOnError: true
+            });
+            return data;
+        }
+    };
+    return mutationOptions;
+};
 
 export const sessionsReadSessionQueryKey = (options: Options<SessionsReadSessionData>) => createQueryKey('sessionsReadSession', options);
 
@@ -779,6 +1245,27 @@ export const sessionsCompleteSessionMutation = (options?: Partial<Options<Sessio
     return mutationOptions;
 };
 
+export const sessionsDownloadSessionExportQueryKey = (options: Options<SessionsDownloadSessionExportData>) => createQueryKey('sessionsDownloadSessionExport', options);
+
+/**
+ * Download Session Export
+ *
+ * The same file by a plain link (`?format=pdf`), as webhook payloads give it: fetch it
+ * with a bearer token or API key.
+ */
+export const sessionsDownloadSessionExportOptions = (options: Options<SessionsDownloadSessionExportData>) => queryOptions<unknown, SessionsDownloadSessionExportError, unknown, ReturnType<typeof sessionsDownloadSessionExportQueryKey>>({
+    queryFn: async ({ queryKey, signal }) => {
+        const { data } = await sessionsDownloadSessionExport({
+            ...options,
+            ...queryKey[0],
+            signal,
+            throwOnError: true
+        });
+        return data;
+    },
+    queryKey: sessionsDownloadSessionExportQueryKey(options)
+});
+
 /**
  * Export Session
  *
@@ -789,6 +1276,26 @@ export const sessionsExportSessionMutation = (options?: Partial<Options<Sessions
     const mutationOptions: UseMutationOptions<unknown, SessionsExportSessionError, Options<SessionsExportSessionData>> = {
         mutationFn: async (fnOptions) => {
             const { data } = await sessionsExportSession({
+                ...options,
+                ...fnOptions,
+                throwOnError: true
+            });
+            return data;
+        }
+    };
+    return mutationOptions;
+};
+
+/**
+ * Create Feedback
+ *
+ * Flags a step the session reached: `didnt_help`, `unclear` or `wrong`, with a comment
+ * (at most 1000 characters). The same kind twice on one step of one session: 409.
+ */
+export const feedbackCreateFeedbackMutation = (options?: Partial<Options<FeedbackCreateFeedbackData>>): UseMutationOptions<FeedbackCreateFeedbackResponse, FeedbackCreateFeedbackError, Options<FeedbackCreateFeedbackData>> => {
+    const mutationOptions: UseMutationOptions<FeedbackCreateFeedbackResponse, FeedbackCreateFeedbackError, Options<FeedbackCreateFeedbackData>> = {
+        mutationFn: async (fnOptions) => {
+            const { data } = await feedbackCreateFeedback({
                 ...options,
                 ...fnOptions,
                 throwOnError: true
@@ -846,6 +1353,48 @@ export const sessionsNoteStepMutation = (options?: Partial<Options<SessionsNoteS
     const mutationOptions: UseMutationOptions<SessionsNoteStepResponse, SessionsNoteStepError, Options<SessionsNoteStepData>> = {
         mutationFn: async (fnOptions) => {
             const { data } = await sessionsNoteStep({
+                ...options,
+                ...fnOptions,
+                throwOnError: true
+            });
+            return data;
+        }
+    };
+    return mutationOptions;
+};
+
+/**
+ * Create Start Link
+ *
+ * A signed, single-use link that opens a session of a published tree with intake values
+ * filled in (admins, engineers, or an API key). Values are checked against the tree's
+ * variables and types: 422 naming `variables.<name>`, nothing written.
+ */
+export const startLinksCreateStartLinkMutation = (options?: Partial<Options<StartLinksCreateStartLinkData>>): UseMutationOptions<StartLinksCreateStartLinkResponse, StartLinksCreateStartLinkError, Options<StartLinksCreateStartLinkData>> => {
+    const mutationOptions: UseMutationOptions<StartLinksCreateStartLinkResponse, StartLinksCreateStartLinkError, Options<StartLinksCreateStartLinkData>> = {
+        mutationFn: async (fnOptions) => {
+            const { data } = await startLinksCreateStartLink({
+                ...options,
+                ...fnOptions,
+                throwOnError: true
+            });
+            return data;
+        }
+    };
+    return mutationOptions;
+};
+
+/**
+ * Open Start Link
+ *
+ * Uses the link once: starts its session for the caller (prepared, values filled in,
+ * when a value needed to start is still missing). A wrong signature: 422
+ * `start_link_invalid`; used: 409 `start_link_used`; expired: 410 `start_link_expired`.
+ */
+export const startLinksOpenStartLinkMutation = (options?: Partial<Options<StartLinksOpenStartLinkData>>): UseMutationOptions<StartLinksOpenStartLinkResponse, StartLinksOpenStartLinkError, Options<StartLinksOpenStartLinkData>> => {
+    const mutationOptions: UseMutationOptions<StartLinksOpenStartLinkResponse, StartLinksOpenStartLinkError, Options<StartLinksOpenStartLinkData>> = {
+        mutationFn: async (fnOptions) => {
+            const { data } = await startLinksOpenStartLink({
                 ...options,
                 ...fnOptions,
                 throwOnError: true
@@ -1306,6 +1855,45 @@ export const treesArchiveTreeMutation = (options?: Partial<Options<TreesArchiveT
     return mutationOptions;
 };
 
+export const feedbackReadChangeAlertQueryKey = (options: Options<FeedbackReadChangeAlertData>) => createQueryKey('feedbackReadChangeAlert', options);
+
+/**
+ * Read Change Alert
+ *
+ * What changed since the version you last ran (within 30 days), until you dismiss it.
+ */
+export const feedbackReadChangeAlertOptions = (options: Options<FeedbackReadChangeAlertData>) => queryOptions<FeedbackReadChangeAlertResponse, FeedbackReadChangeAlertError, FeedbackReadChangeAlertResponse, ReturnType<typeof feedbackReadChangeAlertQueryKey>>({
+    queryFn: async ({ queryKey, signal }) => {
+        const { data } = await feedbackReadChangeAlert({
+            ...options,
+            ...queryKey[0],
+            signal,
+            throwOnError: true
+        });
+        return data;
+    },
+    queryKey: feedbackReadChangeAlertQueryKey(options)
+});
+
+/**
+ * Dismiss Change Alert
+ *
+ * The notice of this version is not shown again (on any device).
+ */
+export const feedbackDismissChangeAlertMutation = (options?: Partial<Options<FeedbackDismissChangeAlertData>>): UseMutationOptions<FeedbackDismissChangeAlertResponse, FeedbackDismissChangeAlertError, Options<FeedbackDismissChangeAlertData>> => {
+    const mutationOptions: UseMutationOptions<FeedbackDismissChangeAlertResponse, FeedbackDismissChangeAlertError, Options<FeedbackDismissChangeAlertData>> = {
+        mutationFn: async (fnOptions) => {
+            const { data } = await feedbackDismissChangeAlert({
+                ...options,
+                ...fnOptions,
+                throwOnError: true
+            });
+            return data;
+        }
+    };
+    return mutationOptions;
+};
+
 /**
  * Duplicate Tree
  *
@@ -1344,6 +1932,26 @@ export const treesExportTreeOptions = (options: Options<TreesExportTreeData>) =>
         return data;
     },
     queryKey: treesExportTreeQueryKey(options)
+});
+
+export const feedbackReadFeedbackCountsQueryKey = (options: Options<FeedbackReadFeedbackCountsData>) => createQueryKey('feedbackReadFeedbackCounts', options);
+
+/**
+ * Read Feedback Counts
+ *
+ * Per node: open and resolved feedback by kind, for one version or all of them.
+ */
+export const feedbackReadFeedbackCountsOptions = (options: Options<FeedbackReadFeedbackCountsData>) => queryOptions<FeedbackReadFeedbackCountsResponse, FeedbackReadFeedbackCountsError, FeedbackReadFeedbackCountsResponse, ReturnType<typeof feedbackReadFeedbackCountsQueryKey>>({
+    queryFn: async ({ queryKey, signal }) => {
+        const { data } = await feedbackReadFeedbackCounts({
+            ...options,
+            ...queryKey[0],
+            signal,
+            throwOnError: true
+        });
+        return data;
+    },
+    queryKey: feedbackReadFeedbackCountsQueryKey(options)
 });
 
 /**
@@ -1527,6 +2135,190 @@ export const treesRestoreTreeVersionMutation = (options?: Partial<Options<TreesR
     const mutationOptions: UseMutationOptions<TreesRestoreTreeVersionResponse, TreesRestoreTreeVersionError, Options<TreesRestoreTreeVersionData>> = {
         mutationFn: async (fnOptions) => {
             const { data } = await treesRestoreTreeVersion({
+                ...options,
+                ...fnOptions,
+                throwOnError: true
+            });
+            return data;
+        }
+    };
+    return mutationOptions;
+};
+
+export const webhooksListWebhooksQueryKey = (options?: Options<WebhooksListWebhooksData>) => createQueryKey('webhooksListWebhooks', options);
+
+/**
+ * List Webhooks
+ */
+export const webhooksListWebhooksOptions = (options?: Options<WebhooksListWebhooksData>) => queryOptions<WebhooksListWebhooksResponse, WebhooksListWebhooksError, WebhooksListWebhooksResponse, ReturnType<typeof webhooksListWebhooksQueryKey>>({
+    queryFn: async ({ queryKey, signal }) => {
+        const { data } = await webhooksListWebhooks({
+            ...options,
+            ...queryKey[0],
+            signal,
+            throwOnError: true
+        });
+        return data;
+    },
+    queryKey: webhooksListWebhooksQueryKey(options)
+});
+
+/**
+ * Create Webhook
+ *
+ * Registers an endpoint. The URL must be https (http only outside production) and, in
+ * production, resolve to public addresses only (422 `url_not_public`, field `url`). The
+ * answer holds the signing secret, shown this once.
+ */
+export const webhooksCreateWebhookMutation = (options?: Partial<Options<WebhooksCreateWebhookData>>): UseMutationOptions<WebhooksCreateWebhookResponse, WebhooksCreateWebhookError, Options<WebhooksCreateWebhookData>> => {
+    const mutationOptions: UseMutationOptions<WebhooksCreateWebhookResponse, WebhooksCreateWebhookError, Options<WebhooksCreateWebhookData>> = {
+        mutationFn: async (fnOptions) => {
+            const { data } = await webhooksCreateWebhook({
+                ...options,
+                ...fnOptions,
+                throwOnError: true
+            });
+            return data;
+        }
+    };
+    return mutationOptions;
+};
+
+export const webhooksListWebhookEventsQueryKey = (options?: Options<WebhooksListWebhookEventsData>) => createQueryKey('webhooksListWebhookEvents', options);
+
+/**
+ * List Webhook Events
+ *
+ * The events an endpoint can take.
+ */
+export const webhooksListWebhookEventsOptions = (options?: Options<WebhooksListWebhookEventsData>) => queryOptions<WebhooksListWebhookEventsResponse, WebhooksListWebhookEventsError, WebhooksListWebhookEventsResponse, ReturnType<typeof webhooksListWebhookEventsQueryKey>>({
+    queryFn: async ({ queryKey, signal }) => {
+        const { data } = await webhooksListWebhookEvents({
+            ...options,
+            ...queryKey[0],
+            signal,
+            throwOnError: true
+        });
+        return data;
+    },
+    queryKey: webhooksListWebhookEventsQueryKey(options)
+});
+
+/**
+ * Delete Webhook
+ */
+export const webhooksDeleteWebhookMutation = (options?: Partial<Options<WebhooksDeleteWebhookData>>): UseMutationOptions<WebhooksDeleteWebhookResponse, WebhooksDeleteWebhookError, Options<WebhooksDeleteWebhookData>> => {
+    const mutationOptions: UseMutationOptions<WebhooksDeleteWebhookResponse, WebhooksDeleteWebhookError, Options<WebhooksDeleteWebhookData>> = {
+        mutationFn: async (fnOptions) => {
+            const { data } = await webhooksDeleteWebhook({
+                ...options,
+                ...fnOptions,
+                throwOnError: true
+            });
+            return data;
+        }
+    };
+    return mutationOptions;
+};
+
+export const webhooksReadWebhookQueryKey = (options: Options<WebhooksReadWebhookData>) => createQueryKey('webhooksReadWebhook', options);
+
+/**
+ * Read Webhook
+ */
+export const webhooksReadWebhookOptions = (options: Options<WebhooksReadWebhookData>) => queryOptions<WebhooksReadWebhookResponse, WebhooksReadWebhookError, WebhooksReadWebhookResponse, ReturnType<typeof webhooksReadWebhookQueryKey>>({
+    queryFn: async ({ queryKey, signal }) => {
+        const { data } = await webhooksReadWebhook({
+            ...options,
+            ...queryKey[0],
+            signal,
+            throwOnError: true
+        });
+        return data;
+    },
+    queryKey: webhooksReadWebhookQueryKey(options)
+});
+
+/**
+ * Update Webhook
+ *
+ * Changes the URL, events, description, or enables/disables the endpoint.
+ */
+export const webhooksUpdateWebhookMutation = (options?: Partial<Options<WebhooksUpdateWebhookData>>): UseMutationOptions<WebhooksUpdateWebhookResponse, WebhooksUpdateWebhookError, Options<WebhooksUpdateWebhookData>> => {
+    const mutationOptions: UseMutationOptions<WebhooksUpdateWebhookResponse, WebhooksUpdateWebhookError, Options<WebhooksUpdateWebhookData>> = {
+        mutationFn: async (fnOptions) => {
+            const { data } = await webhooksUpdateWebhook({
+                ...options,
+                ...fnOptions,
+                throwOnError: true
+            });
+            return data;
+        }
+    };
+    return mutationOptions;
+};
+
+export const webhooksListWebhookDeliveriesQueryKey = (options: Options<WebhooksListWebhookDeliveriesData>) => createQueryKey('webhooksListWebhookDeliveries', options);
+
+/**
+ * List Webhook Deliveries
+ *
+ * The delivery log, newest first: per delivery its status and one row per attempt
+ * (status code, duration, response excerpt or error).
+ */
+export const webhooksListWebhookDeliveriesOptions = (options: Options<WebhooksListWebhookDeliveriesData>) => queryOptions<WebhooksListWebhookDeliveriesResponse, WebhooksListWebhookDeliveriesError, WebhooksListWebhookDeliveriesResponse, ReturnType<typeof webhooksListWebhookDeliveriesQueryKey>>({
+    queryFn: async ({ queryKey, signal }) => {
+        const { data } = await webhooksListWebhookDeliveries({
+            ...options,
+            ...queryKey[0],
+            signal,
+            throwOnError: true
+        });
+        return data;
+    },
+    queryKey: webhooksListWebhookDeliveriesQueryKey(options)
+});
+
+export const webhooksListWebhookDeliveriesInfiniteQueryKey = (options: Options<WebhooksListWebhookDeliveriesData>): QueryKey<Options<WebhooksListWebhookDeliveriesData>> => createQueryKey('webhooksListWebhookDeliveries', options, true);
+
+/**
+ * List Webhook Deliveries
+ *
+ * The delivery log, newest first: per delivery its status and one row per attempt
+ * (status code, duration, response excerpt or error).
+ */
+export const webhooksListWebhookDeliveriesInfiniteOptions = (options: Options<WebhooksListWebhookDeliveriesData>) => infiniteQueryOptions<WebhooksListWebhookDeliveriesResponse, WebhooksListWebhookDeliveriesError, InfiniteData<WebhooksListWebhookDeliveriesResponse>, QueryKey<Options<WebhooksListWebhookDeliveriesData>>, string | null | Pick<QueryKey<Options<WebhooksListWebhookDeliveriesData>>[0], 'body' | 'headers' | 'path' | 'query'>>(
+// @ts-ignore
+{
+    queryFn: async ({ pageParam, queryKey, signal }) => {
+        // @ts-ignore
+        const page: Pick<QueryKey<Options<WebhooksListWebhookDeliveriesData>>[0], 'body' | 'headers' | 'path' | 'query'> = typeof pageParam === 'object' ? pageParam : {
+            query: {
+                cursor: pageParam
+            }
+        };
+        const params = createInfiniteParams(queryKey, page);
+        const { data } = await webhooksListWebhookDeliveries({
+            ...options,
+            ...params,
+            signal,
+            throwOnError: true
+        });
+        return data;
+    },
+    queryKey: webhooksListWebhookDeliveriesInfiniteQueryKey(options)
+});
+
+/**
+ * Redeliver Webhook
+ *
+ * Sends a delivered or failed delivery again (same body and `Idempotency-Key`); 409
+ * `delivery_pending` while it is still being retried.
+ */
+export const webhooksRedeliverWebhookMutation = (options?: Partial<Options<WebhooksRedeliverWebhookData>>): UseMutationOptions<unknown, WebhooksRedeliverWebhookError, Options<WebhooksRedeliverWebhookData>> => {
+    const mutationOptions: UseMutationOptions<unknown, WebhooksRedeliverWebhookError, Options<WebhooksRedeliverWebhookData>> = {
+        mutationFn: async (fnOptions) => {
+            const { data } = await webhooksRedeliverWebhook({
                 ...options,
                 ...fnOptions,
                 throwOnError: true
