@@ -76,8 +76,11 @@ async def requeue_stalled(app: procrastinate.App) -> int:
     stalled = await app.job_manager.get_stalled_jobs(seconds_since_heartbeat=STALLED_AFTER_SECONDS)
     count = 0
     for job in stalled:
+        try:
+            await app.job_manager.retry_job(job)
+        except procrastinate.exceptions.ConnectorException:
+            continue  # another worker queued it again first (it is no longer `doing`)
         logger.warning("job %s (%s) of a dead worker queued again", job.id, job.task_name)
-        await app.job_manager.retry_job(job)
         count += 1
     return count
 
