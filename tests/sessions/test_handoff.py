@@ -21,6 +21,7 @@ from tests.helpers import error_code, error_field, signed_in
 from tests.ops.servers import Process, app_environment
 from tests.sessions.helpers import Team, make_team, published_tree, start, step
 from troubletree.core.db import Database
+from troubletree.notifications import templates
 from troubletree.sessions.handoff import HANDOFF_RETRY
 
 V1 = "/api/v1"
@@ -343,3 +344,16 @@ class TestWorkerCrash:
         read = await client.get(f"{V1}/sessions/{done['id']}", headers=team.tech_h)
         assert read.json()["handoff"]["status"] == "sent"
         assert await fresh.val(HANDOFF_JOB_STATUS) == "succeeded"
+
+
+def test_a_title_with_line_breaks_still_makes_one_subject_line() -> None:
+    message = templates.escalation_handoff(
+        tree_title="Printer\r\nBcc: someone@example.com",
+        version_number=2,
+        technician="Tess (tess@example.com)",
+        outcome_label=None,
+        resolution_note=None,
+        link="http://testserver/sessions/1",
+    )
+    assert message.subject == "Escalated: Printer Bcc: someone@example.com"
+    assert "Note: (none)" in message.body

@@ -80,10 +80,12 @@ async def retry_stalled_jobs(app: procrastinate.App, stalled_seconds: float) -> 
     stalled = await app.job_manager.get_stalled_jobs(seconds_since_heartbeat=stalled_seconds)
     count = 0
     for job in stalled:
-        await app.job_manager.retry_job(job)
+        try:
+            await app.job_manager.retry_job(job)
+        except procrastinate.exceptions.ConnectorException:
+            continue  # another worker queued it again first (it is no longer `doing`)
+        logger.warning("job %s (%s) of a dead worker queued again", job.id, job.task_name)
         count += 1
-    if count:
-        logger.warning("retried %d job(s) of stopped workers", count)
     return count
 
 

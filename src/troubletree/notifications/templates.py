@@ -81,7 +81,8 @@ def escalation_handoff(
     note = (resolution_note or "").strip() or "(none)"
     return Message(
         "escalation_handoff",
-        f"Escalated: {tree_title}"[:300],
+        # A header holds one line: line breaks in a title would make the message unsendable.
+        " ".join(f"Escalated: {tree_title}".split())[:300],
         f"A troubleshooting session was escalated.\n\n"
         f"Tree: {tree_title} (version {version_number})\n"
         f"Technician: {technician}\n{label}"

@@ -4,7 +4,7 @@ attached, to the account's escalation address.
 `queue_handoff` runs in the request that completes the session: the hand-off row and its
 delivery job (procrastinate) are written in that transaction, so they exist exactly when the
 escalation does, and a crash of the server or the worker loses neither (the job stays in the
-queue until a worker finishes it). `deliver_handoff` runs in the job worker: it renders the
+queue until a worker finishes it; a job a dead worker held is queued again, `core/jobs.py`). `deliver_handoff` runs in the job worker: it renders the
 transcript, sends the mail and records the outcome on the hand-off row, which the session's
 API view shows (`handoff`). A failed attempt is recorded and raised, so the queue retries it
 with exponential backoff; after the last attempt the hand-off is `failed`.
@@ -34,7 +34,7 @@ from troubletree.sessions.transcript import build_transcript
 logger = logging.getLogger(__name__)
 
 HANDOFF_TASK = "deliver_escalation_handoff"
-# 5 s, then doubling waits: about 1.5 hours of retries before giving up.
+# Retry n waits 5 s + 2^(n+1) s (7 s, 9 s, 13 s, ... 68 min): 12 retries over about 2.3 hours.
 HANDOFF_RETRY = procrastinate.RetryStrategy(max_attempts=12, wait=5, exponential_wait=2)
 
 
