@@ -2,7 +2,7 @@
 
 import { type Client, type Options as Options2, type TDataShape, urlSearchParamsBodySerializer } from './client';
 import { client } from './client.gen';
-import type { AccountCreateAccountInviteData, AccountCreateAccountInviteErrors, AccountCreateAccountInviteResponses, AccountListAccountInvitesData, AccountListAccountInvitesErrors, AccountListAccountInvitesResponses, AccountListMembersData, AccountListMembersErrors, AccountListMembersResponses, AccountReadAccountData, AccountReadAccountErrors, AccountReadAccountResponses, AccountRemoveMemberData, AccountRemoveMemberErrors, AccountRemoveMemberResponses, AccountRevokeAccountInviteData, AccountRevokeAccountInviteErrors, AccountRevokeAccountInviteResponses, AccountUpdateMemberData, AccountUpdateMemberErrors, AccountUpdateMemberResponses, AuthCheckEmailVerificationData, AuthCheckEmailVerificationErrors, AuthCheckEmailVerificationResponses, AuthCheckPasswordResetData, AuthCheckPasswordResetErrors, AuthCheckPasswordResetResponses, AuthConfirmEmailVerificationData, AuthConfirmEmailVerificationErrors, AuthConfirmEmailVerificationResponses, AuthConfirmPasswordResetData, AuthConfirmPasswordResetErrors, AuthConfirmPasswordResetResponses, AuthLoginData, AuthLoginErrors, AuthLoginJsonData, AuthLoginJsonErrors, AuthLoginJsonResponses, AuthLoginResponses, AuthLogoutAllData, AuthLogoutAllErrors, AuthLogoutAllResponses, AuthLogoutData, AuthLogoutErrors, AuthLogoutResponses, AuthReadMeData, AuthReadMeErrors, AuthReadMeResponses, AuthRefreshTokensData, AuthRefreshTokensErrors, AuthRefreshTokensResponses, AuthRegisterData, AuthRegisterErrors, AuthRegisterResponses, AuthRequestPasswordResetData, AuthRequestPasswordResetErrors, AuthRequestPasswordResetResponses, AuthSendVerificationEmailData, AuthSendVerificationEmailErrors, AuthSendVerificationEmailResponses, AuthUpdateMeData, AuthUpdateMeErrors, AuthUpdateMeResponses, HealthAliveData, HealthAliveResponses, HealthCheckData, HealthCheckResponses, HealthReadyData, HealthReadyErrors, HealthReadyResponses, InvitesPreviewInviteData, InvitesPreviewInviteErrors, InvitesPreviewInviteResponses, PlatformChangeAccountPlanData, PlatformChangeAccountPlanErrors, PlatformChangeAccountPlanResponses, PlatformCreatePlatformInviteData, PlatformCreatePlatformInviteErrors, PlatformCreatePlatformInviteResponses, PlatformListPlansData, PlatformListPlansErrors, PlatformListPlansResponses, PlatformListPlatformInvitesData, PlatformListPlatformInvitesErrors, PlatformListPlatformInvitesResponses, PlatformRevokePlatformInviteData, PlatformRevokePlatformInviteErrors, PlatformRevokePlatformInviteResponses, SessionsAbandonSessionData, SessionsAbandonSessionErrors, SessionsAbandonSessionResponses, SessionsCompleteSessionData, SessionsCompleteSessionErrors, SessionsCompleteSessionResponses, SessionsCreateSessionData, SessionsCreateSessionErrors, SessionsCreateSessionResponses, SessionsExportSessionData, SessionsExportSessionErrors, SessionsExportSessionResponses, SessionsGoBackData, SessionsGoBackErrors, SessionsGoBackResponses, SessionsListOutcomeLabelsData, SessionsListOutcomeLabelsErrors, SessionsListOutcomeLabelsResponses, SessionsListSessionsData, SessionsListSessionsErrors, SessionsListSessionsResponses, SessionsNoteStepData, SessionsNoteStepErrors, SessionsNoteStepResponses, SessionsReadSessionData, SessionsReadSessionErrors, SessionsReadSessionResponses, SessionsReadTreeStartData, SessionsReadTreeStartErrors, SessionsReadTreeStartResponses, SessionsRecordStepData, SessionsRecordStepErrors, SessionsRecordStepResponses, SessionsStartSessionData, SessionsStartSessionErrors, SessionsStartSessionResponses, SessionsUpdateSessionData, SessionsUpdateSessionErrors, SessionsUpdateSessionResponses, TreesArchiveTreeData, TreesArchiveTreeErrors, TreesArchiveTreeResponses, TreesCheckLogicRuleData, TreesCheckLogicRuleErrors, TreesCheckLogicRuleResponses, TreesCompareTreeVersionsData, TreesCompareTreeVersionsErrors, TreesCompareTreeVersionsResponses, TreesCreateCategoryData, TreesCreateCategoryErrors, TreesCreateCategoryResponses, TreesCreateTreeData, TreesCreateTreeErrors, TreesCreateTreeFromTemplateData, TreesCreateTreeFromTemplateErrors, TreesCreateTreeFromTemplateResponses, TreesCreateTreeResponses, TreesDeleteCategoryData, TreesDeleteCategoryErrors, TreesDeleteCategoryResponses, TreesDeleteTreeData, TreesDeleteTreeErrors, TreesDeleteTreeResponses, TreesDuplicateTreeData, TreesDuplicateTreeErrors, TreesDuplicateTreeResponses, TreesExportTreeData, TreesExportTreeErrors, TreesExportTreeResponses, TreesImportTreeData, TreesImportTreeErrors, TreesImportTreeResponses, TreesListCategoriesData, TreesListCategoriesErrors, TreesListCategoriesResponses, TreesListTagsData, TreesListTagsErrors, TreesListTagsResponses, TreesListTreesData, TreesListTreesErrors, TreesListTreesResponses, TreesListTreeTemplatesData, TreesListTreeTemplatesErrors, TreesListTreeTemplatesResponses, TreesListTreeVersionsData, TreesListTreeVersionsErrors, TreesListTreeVersionsResponses, TreesLogicGrammarData, TreesLogicGrammarErrors, TreesLogicGrammarResponses, TreesPublishTreeData, TreesPublishTreeErrors, TreesPublishTreeResponses, TreesReadTreeData, TreesReadTreeErrors, TreesReadTreeResponses, TreesReadTreeUsageData, TreesReadTreeUsageErrors, TreesReadTreeUsageResponses, TreesReadTreeVersionData, TreesReadTreeVersionErrors, TreesReadTreeVersionResponses, TreesRenameCategoryData, TreesRenameCategoryErrors, TreesRenameCategoryResponses, TreesRestoreTreeVersionData, TreesRestoreTreeVersionErrors, TreesRestoreTreeVersionResponses, TreesSearchTreesData, TreesSearchTreesErrors, TreesSearchTreesResponses, TreesUnarchiveTreeData, TreesUnarchiveTreeErrors, TreesUnarchiveTreeResponses, TreesUpdateTreeData, TreesUpdateTreeErrors, TreesUpdateTreeResponses, TreesValidateTreeData, TreesValidateTreeErrors, TreesValidateTreeResponses } from './types.gen';
+import type { AccountCreateAccountInviteData, AccountCreateAccountInviteErrors, AccountCreateAccountInviteResponses, AccountListAccountInvitesData, AccountListAccountInvitesErrors, AccountListAccountInvitesResponses, AccountListMembersData, AccountListMembersErrors, AccountListMembersResponses, AccountReadAccountData, AccountReadAccountErrors, AccountReadAccountResponses, AccountRemoveMemberData, AccountRemoveMemberErrors, AccountRemoveMemberResponses, AccountRevokeAccountInviteData, AccountRevokeAccountInviteErrors, AccountRevokeAccountInviteResponses, AccountUpdateMemberData, AccountUpdateMemberErrors, AccountUpdateMemberResponses, ApiKeysCreateApiKeyData, ApiKeysCreateApiKeyErrors, ApiKeysCreateApiKeyResponses, ApiKeysListApiKeysData, ApiKeysListApiKeysErrors, ApiKeysListApiKeysResponses, ApiKeysRevokeApiKeyData, ApiKeysRevokeApiKeyErrors, ApiKeysRevokeApiKeyResponses, AuditExportAuditEventsData, AuditExportAuditEventsErrors, AuditExportAuditEventsResponses, AuditExportPlatformAuditEventsData, AuditExportPlatformAuditEventsErrors, AuditExportPlatformAuditEventsResponses, AuditListAuditActionsData, AuditListAuditActionsErrors, AuditListAuditActionsResponses, AuditListAuditEventsData, AuditListAuditEventsErrors, AuditListAuditEventsResponses, AuditListPlatformAuditEventsData, AuditListPlatformAuditEventsErrors, AuditListPlatformAuditEventsResponses, AuthChangePasswordData, AuthChangePasswordErrors, AuthChangePasswordResponses, AuthCheckEmailVerificationData, AuthCheckEmailVerificationErrors, AuthCheckEmailVerificationResponses, AuthCheckPasswordResetData, AuthCheckPasswordResetErrors, AuthCheckPasswordResetResponses, AuthConfirmEmailVerificationData, AuthConfirmEmailVerificationErrors, AuthConfirmEmailVerificationResponses, AuthConfirmPasswordResetData, AuthConfirmPasswordResetErrors, AuthConfirmPasswordResetResponses, AuthLoginData, AuthLoginErrors, AuthLoginJsonData, AuthLoginJsonErrors, AuthLoginJsonResponses, AuthLoginResponses, AuthLogoutAllData, AuthLogoutAllErrors, AuthLogoutAllResponses, AuthLogoutData, AuthLogoutErrors, AuthLogoutResponses, AuthReadMeData, AuthReadMeErrors, AuthReadMeResponses, AuthRefreshTokensData, AuthRefreshTokensErrors, AuthRefreshTokensResponses, AuthRegisterData, AuthRegisterErrors, AuthRegisterResponses, AuthRequestPasswordResetData, AuthRequestPasswordResetErrors, AuthRequestPasswordResetResponses, AuthSendVerificationEmailData, AuthSendVerificationEmailErrors, AuthSendVerificationEmailResponses, AuthUpdateMeData, AuthUpdateMeErrors, AuthUpdateMeResponses, HealthAliveData, HealthAliveResponses, HealthCheckData, HealthCheckResponses, HealthReadyData, HealthReadyErrors, HealthReadyResponses, InvitesPreviewInviteData, InvitesPreviewInviteErrors, InvitesPreviewInviteResponses, PlatformChangeAccountPlanData, PlatformChangeAccountPlanErrors, PlatformChangeAccountPlanResponses, PlatformCreatePlatformInviteData, PlatformCreatePlatformInviteErrors, PlatformCreatePlatformInviteResponses, PlatformListPlansData, PlatformListPlansErrors, PlatformListPlansResponses, PlatformListPlatformInvitesData, PlatformListPlatformInvitesErrors, PlatformListPlatformInvitesResponses, PlatformRevokePlatformInviteData, PlatformRevokePlatformInviteErrors, PlatformRevokePlatformInviteResponses, SessionsAbandonSessionData, SessionsAbandonSessionErrors, SessionsAbandonSessionResponses, SessionsCompleteSessionData, SessionsCompleteSessionErrors, SessionsCompleteSessionResponses, SessionsCreateSessionData, SessionsCreateSessionErrors, SessionsCreateSessionResponses, SessionsExportSessionData, SessionsExportSessionErrors, SessionsExportSessionResponses, SessionsGoBackData, SessionsGoBackErrors, SessionsGoBackResponses, SessionsListOutcomeLabelsData, SessionsListOutcomeLabelsErrors, SessionsListOutcomeLabelsResponses, SessionsListSessionsData, SessionsListSessionsErrors, SessionsListSessionsResponses, SessionsNoteStepData, SessionsNoteStepErrors, SessionsNoteStepResponses, SessionsReadSessionData, SessionsReadSessionErrors, SessionsReadSessionResponses, SessionsReadTreeStartData, SessionsReadTreeStartErrors, SessionsReadTreeStartResponses, SessionsRecordStepData, SessionsRecordStepErrors, SessionsRecordStepResponses, SessionsStartSessionData, SessionsStartSessionErrors, SessionsStartSessionResponses, SessionsUpdateSessionData, SessionsUpdateSessionErrors, SessionsUpdateSessionResponses, TreesArchiveTreeData, TreesArchiveTreeErrors, TreesArchiveTreeResponses, TreesCheckLogicRuleData, TreesCheckLogicRuleErrors, TreesCheckLogicRuleResponses, TreesCompareTreeVersionsData, TreesCompareTreeVersionsErrors, TreesCompareTreeVersionsResponses, TreesCreateCategoryData, TreesCreateCategoryErrors, TreesCreateCategoryResponses, TreesCreateTreeData, TreesCreateTreeErrors, TreesCreateTreeFromTemplateData, TreesCreateTreeFromTemplateErrors, TreesCreateTreeFromTemplateResponses, TreesCreateTreeResponses, TreesDeleteCategoryData, TreesDeleteCategoryErrors, TreesDeleteCategoryResponses, TreesDeleteTreeData, TreesDeleteTreeErrors, TreesDeleteTreeResponses, TreesDuplicateTreeData, TreesDuplicateTreeErrors, TreesDuplicateTreeResponses, TreesExportTreeData, TreesExportTreeErrors, TreesExportTreeResponses, TreesImportTreeData, TreesImportTreeErrors, TreesImportTreeResponses, TreesListCategoriesData, TreesListCategoriesErrors, TreesListCategoriesResponses, TreesListTagsData, TreesListTagsErrors, TreesListTagsResponses, TreesListTreesData, TreesListTreesErrors, TreesListTreesResponses, TreesListTreeTemplatesData, TreesListTreeTemplatesErrors, TreesListTreeTemplatesResponses, TreesListTreeVersionsData, TreesListTreeVersionsErrors, TreesListTreeVersionsResponses, TreesLogicGrammarData, TreesLogicGrammarErrors, TreesLogicGrammarResponses, TreesPublishTreeData, TreesPublishTreeErrors, TreesPublishTreeResponses, TreesReadTreeData, TreesReadTreeErrors, TreesReadTreeResponses, TreesReadTreeUsageData, TreesReadTreeUsageErrors, TreesReadTreeUsageResponses, TreesReadTreeVersionData, TreesReadTreeVersionErrors, TreesReadTreeVersionResponses, TreesRenameCategoryData, TreesRenameCategoryErrors, TreesRenameCategoryResponses, TreesRestoreTreeVersionData, TreesRestoreTreeVersionErrors, TreesRestoreTreeVersionResponses, TreesSearchTreesData, TreesSearchTreesErrors, TreesSearchTreesResponses, TreesUnarchiveTreeData, TreesUnarchiveTreeErrors, TreesUnarchiveTreeResponses, TreesUpdateTreeData, TreesUpdateTreeErrors, TreesUpdateTreeResponses, TreesValidateTreeData, TreesValidateTreeErrors, TreesValidateTreeResponses } from './types.gen';
 
 export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends boolean = boolean, TResponse = unknown> = Options2<TData, ThrowOnError, TResponse> & {
     /**
@@ -29,6 +29,77 @@ export const healthCheck = <ThrowOnError extends boolean = false>(options?: Opti
 export const accountReadAccount = <ThrowOnError extends boolean = false>(options?: Options<AccountReadAccountData, ThrowOnError>) => (options?.client ?? client).get<AccountReadAccountResponses, AccountReadAccountErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],
     url: '/api/v1/account',
+    ...options
+});
+
+/**
+ * List Api Keys
+ *
+ * Every key of the account, newest first, revoked and expired ones included.
+ */
+export const apiKeysListApiKeys = <ThrowOnError extends boolean = false>(options?: Options<ApiKeysListApiKeysData, ThrowOnError>) => (options?.client ?? client).get<ApiKeysListApiKeysResponses, ApiKeysListApiKeysErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/account/api-keys',
+    ...options
+});
+
+/**
+ * Create Api Key
+ *
+ * The key is in this answer only; the server keeps a hash. Use it as
+ * `Authorization: Bearer tt_...` on any endpoint.
+ */
+export const apiKeysCreateApiKey = <ThrowOnError extends boolean = false>(options: Options<ApiKeysCreateApiKeyData, ThrowOnError>) => (options.client ?? client).post<ApiKeysCreateApiKeyResponses, ApiKeysCreateApiKeyErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/account/api-keys',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Revoke Api Key
+ *
+ * The key answers 401 from the next request on.
+ */
+export const apiKeysRevokeApiKey = <ThrowOnError extends boolean = false>(options: Options<ApiKeysRevokeApiKeyData, ThrowOnError>) => (options.client ?? client).delete<ApiKeysRevokeApiKeyResponses, ApiKeysRevokeApiKeyErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/account/api-keys/{key_id}',
+    ...options
+});
+
+/**
+ * List Audit Events
+ *
+ * Your account's events, newest first. Pass `next_cursor` back as `cursor` for more.
+ */
+export const auditListAuditEvents = <ThrowOnError extends boolean = false>(options?: Options<AuditListAuditEventsData, ThrowOnError>) => (options?.client ?? client).get<AuditListAuditEventsResponses, AuditListAuditEventsErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/account/audit-events',
+    ...options
+});
+
+/**
+ * List Audit Actions
+ *
+ * The distinct actions in your account's log (for the filter).
+ */
+export const auditListAuditActions = <ThrowOnError extends boolean = false>(options?: Options<AuditListAuditActionsData, ThrowOnError>) => (options?.client ?? client).get<AuditListAuditActionsResponses, AuditListAuditActionsErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/account/audit-events/actions',
+    ...options
+});
+
+/**
+ * Export Audit Events
+ *
+ * Every event the filters match, newest first, as CSV.
+ */
+export const auditExportAuditEvents = <ThrowOnError extends boolean = false>(options?: Options<AuditExportAuditEventsData, ThrowOnError>) => (options?.client ?? client).get<AuditExportAuditEventsResponses, AuditExportAuditEventsErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/account/audit-events/export',
     ...options
 });
 
@@ -150,6 +221,8 @@ export const authLogoutAll = <ThrowOnError extends boolean = false>(options?: Op
 
 /**
  * Read Me
+ *
+ * With an API key: the admin who created it, and the key with its role.
  */
 export const authReadMe = <ThrowOnError extends boolean = false>(options?: Options<AuthReadMeData, ThrowOnError>) => (options?.client ?? client).get<AuthReadMeResponses, AuthReadMeErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],
@@ -165,6 +238,22 @@ export const authReadMe = <ThrowOnError extends boolean = false>(options?: Optio
 export const authUpdateMe = <ThrowOnError extends boolean = false>(options: Options<AuthUpdateMeData, ThrowOnError>) => (options.client ?? client).patch<AuthUpdateMeResponses, AuthUpdateMeErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],
     url: '/api/v1/auth/me',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Change Password
+ *
+ * Changes your password (the current one is needed). Your other sign-ins end; this one
+ * stays.
+ */
+export const authChangePassword = <ThrowOnError extends boolean = false>(options: Options<AuthChangePasswordData, ThrowOnError>) => (options.client ?? client).post<AuthChangePasswordResponses, AuthChangePasswordErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/auth/password',
     ...options,
     headers: {
         'Content-Type': 'application/json',
@@ -307,6 +396,29 @@ export const platformChangeAccountPlan = <ThrowOnError extends boolean = false>(
         'Content-Type': 'application/json',
         ...options.headers
     }
+});
+
+/**
+ * List Platform Audit Events
+ *
+ * Every account's events (and those of no account, e.g. sign-ins with an unknown
+ * address), newest first; `account_id` narrows to one account.
+ */
+export const auditListPlatformAuditEvents = <ThrowOnError extends boolean = false>(options?: Options<AuditListPlatformAuditEventsData, ThrowOnError>) => (options?.client ?? client).get<AuditListPlatformAuditEventsResponses, AuditListPlatformAuditEventsErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/platform/audit-events',
+    ...options
+});
+
+/**
+ * Export Platform Audit Events
+ *
+ * Every event the filters match, newest first, as CSV.
+ */
+export const auditExportPlatformAuditEvents = <ThrowOnError extends boolean = false>(options?: Options<AuditExportPlatformAuditEventsData, ThrowOnError>) => (options?.client ?? client).get<AuditExportPlatformAuditEventsResponses, AuditExportPlatformAuditEventsErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/platform/audit-events/export',
+    ...options
 });
 
 /**

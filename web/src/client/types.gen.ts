@@ -194,6 +194,231 @@ export type AccountUsage = {
 };
 
 /**
+ * ApiKeyCreate
+ */
+export type ApiKeyCreate = {
+    /**
+     * Expires In Days
+     *
+     * null: the key never expires.
+     */
+    expires_in_days?: number | null;
+    /**
+     * Name
+     *
+     * What the key is for, e.g. the help desk it connects.
+     */
+    name: string;
+    /**
+     * What the key may do, as a member of this role.
+     */
+    role: Role;
+};
+
+/**
+ * ApiKeyCreated
+ */
+export type ApiKeyCreated = {
+    /**
+     * Created At
+     */
+    created_at: string;
+    /**
+     * Created By
+     */
+    created_by: string;
+    /**
+     * Created By Name
+     */
+    created_by_name: string;
+    /**
+     * Expires At
+     */
+    expires_at: string | null;
+    /**
+     * Id
+     */
+    id: string;
+    /**
+     * Key
+     *
+     * Shown once: only a hash is kept. Send as `Bearer <key>`.
+     */
+    key: string;
+    /**
+     * Key Hint
+     *
+     * The first characters of the key, to tell keys apart.
+     */
+    key_hint: string;
+    /**
+     * Last Used At
+     *
+     * Updated at most once a minute (API_KEY_USE_INTERVAL_SECONDS).
+     */
+    last_used_at: string | null;
+    /**
+     * Last Used Ip
+     */
+    last_used_ip: string | null;
+    /**
+     * Name
+     */
+    name: string;
+    /**
+     * Revoked At
+     */
+    revoked_at: string | null;
+    role: Role;
+    /**
+     * Status
+     */
+    status: 'active' | 'expired' | 'revoked';
+};
+
+/**
+ * ApiKeyIdentity
+ *
+ * The API key a request came with: it acts with this role for the user above.
+ */
+export type ApiKeyIdentity = {
+    /**
+     * Id
+     */
+    id: string;
+    role: Role;
+};
+
+/**
+ * ApiKeyRead
+ */
+export type ApiKeyRead = {
+    /**
+     * Created At
+     */
+    created_at: string;
+    /**
+     * Created By
+     */
+    created_by: string;
+    /**
+     * Created By Name
+     */
+    created_by_name: string;
+    /**
+     * Expires At
+     */
+    expires_at: string | null;
+    /**
+     * Id
+     */
+    id: string;
+    /**
+     * Key Hint
+     *
+     * The first characters of the key, to tell keys apart.
+     */
+    key_hint: string;
+    /**
+     * Last Used At
+     *
+     * Updated at most once a minute (API_KEY_USE_INTERVAL_SECONDS).
+     */
+    last_used_at: string | null;
+    /**
+     * Last Used Ip
+     */
+    last_used_ip: string | null;
+    /**
+     * Name
+     */
+    name: string;
+    /**
+     * Revoked At
+     */
+    revoked_at: string | null;
+    role: Role;
+    /**
+     * Status
+     */
+    status: 'active' | 'expired' | 'revoked';
+};
+
+/**
+ * AuditEventRead
+ */
+export type AuditEventRead = {
+    /**
+     * Account Id
+     */
+    account_id: string | null;
+    /**
+     * Action
+     */
+    action: string;
+    /**
+     * Actor Email
+     */
+    actor_email: string | null;
+    /**
+     * Actor Id
+     *
+     * null: no user (an unknown address), or gone.
+     */
+    actor_id: string | null;
+    /**
+     * Actor Name
+     */
+    actor_name: string | null;
+    /**
+     * Api Key Id
+     *
+     * Set when an API key acted for the actor.
+     */
+    api_key_id: string | null;
+    /**
+     * Created At
+     */
+    created_at: string;
+    /**
+     * Data
+     */
+    data: {
+        [key: string]: unknown;
+    };
+    /**
+     * Id
+     */
+    id: number;
+    /**
+     * Ip
+     */
+    ip: string | null;
+    /**
+     * Subject
+     *
+     * What the action concerns: a tree, member, key, ...
+     */
+    subject: string | null;
+};
+
+/**
+ * AuditPage
+ */
+export type AuditPage = {
+    /**
+     * Items
+     */
+    items: Array<AuditEventRead>;
+    /**
+     * Next Cursor
+     *
+     * Pass back as `cursor` for older events.
+     */
+    next_cursor: string | null;
+};
+
+/**
  * BackRequest
  */
 export type BackRequest = {
@@ -573,6 +798,10 @@ export type LoginJson = {
  */
 export type MeResponse = {
     account: AccountRead | null;
+    /**
+     * Set when the request came with an API key.
+     */
+    api_key?: ApiKeyIdentity | null;
     membership: MembershipRead | null;
     user: UserRead;
 };
@@ -783,6 +1012,20 @@ export type OptionRead = {
  * Outcome
  */
 export type Outcome = 'resolved' | 'escalated' | 'unresolved';
+
+/**
+ * PasswordChange
+ */
+export type PasswordChange = {
+    /**
+     * Current Password
+     */
+    current_password: string;
+    /**
+     * New Password
+     */
+    new_password: string;
+};
 
 /**
  * PasswordResetConfirm
@@ -2430,6 +2673,267 @@ export type AccountReadAccountResponses = {
 
 export type AccountReadAccountResponse = AccountReadAccountResponses[keyof AccountReadAccountResponses];
 
+export type ApiKeysListApiKeysData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/api/v1/account/api-keys';
+};
+
+export type ApiKeysListApiKeysErrors = {
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse;
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse;
+};
+
+export type ApiKeysListApiKeysError = ApiKeysListApiKeysErrors[keyof ApiKeysListApiKeysErrors];
+
+export type ApiKeysListApiKeysResponses = {
+    /**
+     * Response Api-Keys-List Api Keys
+     *
+     * Successful Response
+     */
+    200: Array<ApiKeyRead>;
+};
+
+export type ApiKeysListApiKeysResponse = ApiKeysListApiKeysResponses[keyof ApiKeysListApiKeysResponses];
+
+export type ApiKeysCreateApiKeyData = {
+    body: ApiKeyCreate;
+    path?: never;
+    query?: never;
+    url: '/api/v1/account/api-keys';
+};
+
+export type ApiKeysCreateApiKeyErrors = {
+    /**
+     * The body could not be decoded.
+     */
+    400: ErrorResponse;
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse;
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse;
+    /**
+     * Conflict
+     */
+    409: ErrorResponse;
+    /**
+     * Unprocessable Entity
+     */
+    422: ErrorResponse;
+};
+
+export type ApiKeysCreateApiKeyError = ApiKeysCreateApiKeyErrors[keyof ApiKeysCreateApiKeyErrors];
+
+export type ApiKeysCreateApiKeyResponses = {
+    /**
+     * Successful Response
+     */
+    201: ApiKeyCreated;
+};
+
+export type ApiKeysCreateApiKeyResponse = ApiKeysCreateApiKeyResponses[keyof ApiKeysCreateApiKeyResponses];
+
+export type ApiKeysRevokeApiKeyData = {
+    body?: never;
+    path: {
+        /**
+         * Key Id
+         */
+        key_id: string;
+    };
+    query?: never;
+    url: '/api/v1/account/api-keys/{key_id}';
+};
+
+export type ApiKeysRevokeApiKeyErrors = {
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse;
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse;
+    /**
+     * Not Found
+     */
+    404: ErrorResponse;
+    /**
+     * The request is not valid (each field named).
+     */
+    422: ErrorResponse;
+};
+
+export type ApiKeysRevokeApiKeyError = ApiKeysRevokeApiKeyErrors[keyof ApiKeysRevokeApiKeyErrors];
+
+export type ApiKeysRevokeApiKeyResponses = {
+    /**
+     * Successful Response
+     */
+    200: ApiKeyRead;
+};
+
+export type ApiKeysRevokeApiKeyResponse = ApiKeysRevokeApiKeyResponses[keyof ApiKeysRevokeApiKeyResponses];
+
+export type AuditListAuditEventsData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * Cursor
+         */
+        cursor?: string | null;
+        /**
+         * Limit
+         */
+        limit?: number;
+        /**
+         * Actor Id
+         */
+        actor_id?: string | null;
+        /**
+         * Action
+         */
+        action?: string | null;
+        /**
+         * Created From
+         *
+         * From this moment (UTC if no zone).
+         */
+        created_from?: string | null;
+        /**
+         * Created To
+         *
+         * Before this moment.
+         */
+        created_to?: string | null;
+    };
+    url: '/api/v1/account/audit-events';
+};
+
+export type AuditListAuditEventsErrors = {
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse;
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse;
+    /**
+     * Unprocessable Entity
+     */
+    422: ErrorResponse;
+};
+
+export type AuditListAuditEventsError = AuditListAuditEventsErrors[keyof AuditListAuditEventsErrors];
+
+export type AuditListAuditEventsResponses = {
+    /**
+     * Successful Response
+     */
+    200: AuditPage;
+};
+
+export type AuditListAuditEventsResponse = AuditListAuditEventsResponses[keyof AuditListAuditEventsResponses];
+
+export type AuditListAuditActionsData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/api/v1/account/audit-events/actions';
+};
+
+export type AuditListAuditActionsErrors = {
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse;
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse;
+};
+
+export type AuditListAuditActionsError = AuditListAuditActionsErrors[keyof AuditListAuditActionsErrors];
+
+export type AuditListAuditActionsResponses = {
+    /**
+     * Response Audit-List Audit Actions
+     *
+     * Successful Response
+     */
+    200: Array<string>;
+};
+
+export type AuditListAuditActionsResponse = AuditListAuditActionsResponses[keyof AuditListAuditActionsResponses];
+
+export type AuditExportAuditEventsData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * Actor Id
+         */
+        actor_id?: string | null;
+        /**
+         * Action
+         */
+        action?: string | null;
+        /**
+         * Created From
+         *
+         * From this moment (UTC if no zone).
+         */
+        created_from?: string | null;
+        /**
+         * Created To
+         *
+         * Before this moment.
+         */
+        created_to?: string | null;
+    };
+    url: '/api/v1/account/audit-events/export';
+};
+
+export type AuditExportAuditEventsErrors = {
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse;
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse;
+    /**
+     * Unprocessable Entity
+     */
+    422: ErrorResponse;
+};
+
+export type AuditExportAuditEventsError = AuditExportAuditEventsErrors[keyof AuditExportAuditEventsErrors];
+
+export type AuditExportAuditEventsResponses = {
+    /**
+     * Successful Response
+     */
+    200: string;
+};
+
+export type AuditExportAuditEventsResponse = AuditExportAuditEventsResponses[keyof AuditExportAuditEventsResponses];
+
 export type AccountListAccountInvitesData = {
     body?: never;
     path?: never;
@@ -2785,6 +3289,10 @@ export type AuthLogoutAllErrors = {
      * Unauthorized
      */
     401: ErrorResponse;
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse;
 };
 
 export type AuthLogoutAllError = AuthLogoutAllErrors[keyof AuthLogoutAllErrors];
@@ -2840,6 +3348,10 @@ export type AuthUpdateMeErrors = {
      */
     401: ErrorResponse;
     /**
+     * Forbidden
+     */
+    403: ErrorResponse;
+    /**
      * Unprocessable Entity
      */
     422: ErrorResponse;
@@ -2855,6 +3367,47 @@ export type AuthUpdateMeResponses = {
 };
 
 export type AuthUpdateMeResponse = AuthUpdateMeResponses[keyof AuthUpdateMeResponses];
+
+export type AuthChangePasswordData = {
+    body: PasswordChange;
+    path?: never;
+    query?: never;
+    url: '/api/v1/auth/password';
+};
+
+export type AuthChangePasswordErrors = {
+    /**
+     * The body could not be decoded.
+     */
+    400: ErrorResponse;
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse;
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse;
+    /**
+     * Unprocessable Entity
+     */
+    422: ErrorResponse;
+    /**
+     * Too Many Requests
+     */
+    429: ErrorResponse;
+};
+
+export type AuthChangePasswordError = AuthChangePasswordErrors[keyof AuthChangePasswordErrors];
+
+export type AuthChangePasswordResponses = {
+    /**
+     * Successful Response
+     */
+    204: void;
+};
+
+export type AuthChangePasswordResponse = AuthChangePasswordResponses[keyof AuthChangePasswordResponses];
 
 export type AuthCheckPasswordResetData = {
     body: TokenCheck;
@@ -3111,6 +3664,10 @@ export type AuthSendVerificationEmailErrors = {
      */
     401: ErrorResponse;
     /**
+     * Forbidden
+     */
+    403: ErrorResponse;
+    /**
      * Conflict
      */
     409: ErrorResponse;
@@ -3213,6 +3770,130 @@ export type PlatformChangeAccountPlanResponses = {
 };
 
 export type PlatformChangeAccountPlanResponse = PlatformChangeAccountPlanResponses[keyof PlatformChangeAccountPlanResponses];
+
+export type AuditListPlatformAuditEventsData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * Cursor
+         */
+        cursor?: string | null;
+        /**
+         * Limit
+         */
+        limit?: number;
+        /**
+         * Account Id
+         */
+        account_id?: string | null;
+        /**
+         * Actor Id
+         */
+        actor_id?: string | null;
+        /**
+         * Action
+         */
+        action?: string | null;
+        /**
+         * Created From
+         *
+         * From this moment (UTC if no zone).
+         */
+        created_from?: string | null;
+        /**
+         * Created To
+         *
+         * Before this moment.
+         */
+        created_to?: string | null;
+    };
+    url: '/api/v1/platform/audit-events';
+};
+
+export type AuditListPlatformAuditEventsErrors = {
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse;
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse;
+    /**
+     * Unprocessable Entity
+     */
+    422: ErrorResponse;
+};
+
+export type AuditListPlatformAuditEventsError = AuditListPlatformAuditEventsErrors[keyof AuditListPlatformAuditEventsErrors];
+
+export type AuditListPlatformAuditEventsResponses = {
+    /**
+     * Successful Response
+     */
+    200: AuditPage;
+};
+
+export type AuditListPlatformAuditEventsResponse = AuditListPlatformAuditEventsResponses[keyof AuditListPlatformAuditEventsResponses];
+
+export type AuditExportPlatformAuditEventsData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * Account Id
+         */
+        account_id?: string | null;
+        /**
+         * Actor Id
+         */
+        actor_id?: string | null;
+        /**
+         * Action
+         */
+        action?: string | null;
+        /**
+         * Created From
+         *
+         * From this moment (UTC if no zone).
+         */
+        created_from?: string | null;
+        /**
+         * Created To
+         *
+         * Before this moment.
+         */
+        created_to?: string | null;
+    };
+    url: '/api/v1/platform/audit-events/export';
+};
+
+export type AuditExportPlatformAuditEventsErrors = {
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse;
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse;
+    /**
+     * Unprocessable Entity
+     */
+    422: ErrorResponse;
+};
+
+export type AuditExportPlatformAuditEventsError = AuditExportPlatformAuditEventsErrors[keyof AuditExportPlatformAuditEventsErrors];
+
+export type AuditExportPlatformAuditEventsResponses = {
+    /**
+     * Successful Response
+     */
+    200: string;
+};
+
+export type AuditExportPlatformAuditEventsResponse = AuditExportPlatformAuditEventsResponses[keyof AuditExportPlatformAuditEventsResponses];
 
 export type PlatformListPlatformInvitesData = {
     body?: never;

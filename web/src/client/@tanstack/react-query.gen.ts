@@ -3,8 +3,8 @@
 import { type DefaultError, type InfiniteData, infiniteQueryOptions, queryOptions, type UseMutationOptions } from '@tanstack/react-query';
 
 import { client } from '../client.gen';
-import { accountCreateAccountInvite, accountListAccountInvites, accountListMembers, accountReadAccount, accountRemoveMember, accountRevokeAccountInvite, accountUpdateMember, authCheckEmailVerification, authCheckPasswordReset, authConfirmEmailVerification, authConfirmPasswordReset, authLogin, authLoginJson, authLogout, authLogoutAll, authReadMe, authRefreshTokens, authRegister, authRequestPasswordReset, authSendVerificationEmail, authUpdateMe, healthAlive, healthCheck, healthReady, invitesPreviewInvite, type Options, platformChangeAccountPlan, platformCreatePlatformInvite, platformListPlans, platformListPlatformInvites, platformRevokePlatformInvite, sessionsAbandonSession, sessionsCompleteSession, sessionsCreateSession, sessionsExportSession, sessionsGoBack, sessionsListOutcomeLabels, sessionsListSessions, sessionsNoteStep, sessionsReadSession, sessionsReadTreeStart, sessionsRecordStep, sessionsStartSession, sessionsUpdateSession, treesArchiveTree, treesCheckLogicRule, treesCompareTreeVersions, treesCreateCategory, treesCreateTree, treesCreateTreeFromTemplate, treesDeleteCategory, treesDeleteTree, treesDuplicateTree, treesExportTree, treesImportTree, treesListCategories, treesListTags, treesListTrees, treesListTreeTemplates, treesListTreeVersions, treesLogicGrammar, treesPublishTree, treesReadTree, treesReadTreeUsage, treesReadTreeVersion, treesRenameCategory, treesRestoreTreeVersion, treesSearchTrees, treesUnarchiveTree, treesUpdateTree, treesValidateTree } from '../sdk.gen';
-import type { AccountCreateAccountInviteData, AccountCreateAccountInviteError, AccountCreateAccountInviteResponse, AccountListAccountInvitesData, AccountListAccountInvitesError, AccountListAccountInvitesResponse, AccountListMembersData, AccountListMembersError, AccountListMembersResponse, AccountReadAccountData, AccountReadAccountError, AccountReadAccountResponse, AccountRemoveMemberData, AccountRemoveMemberError, AccountRemoveMemberResponse, AccountRevokeAccountInviteData, AccountRevokeAccountInviteError, AccountRevokeAccountInviteResponse, AccountUpdateMemberData, AccountUpdateMemberError, AccountUpdateMemberResponse, AuthCheckEmailVerificationData, AuthCheckEmailVerificationError, AuthCheckEmailVerificationResponse, AuthCheckPasswordResetData, AuthCheckPasswordResetError, AuthCheckPasswordResetResponse, AuthConfirmEmailVerificationData, AuthConfirmEmailVerificationError, AuthConfirmEmailVerificationResponse, AuthConfirmPasswordResetData, AuthConfirmPasswordResetError, AuthConfirmPasswordResetResponse, AuthLoginData, AuthLoginError, AuthLoginJsonData, AuthLoginJsonError, AuthLoginJsonResponse, AuthLoginResponse, AuthLogoutAllData, AuthLogoutAllError, AuthLogoutAllResponse, AuthLogoutData, AuthLogoutError, AuthLogoutResponse, AuthReadMeData, AuthReadMeError, AuthReadMeResponse, AuthRefreshTokensData, AuthRefreshTokensError, AuthRefreshTokensResponse, AuthRegisterData, AuthRegisterError, AuthRegisterResponse, AuthRequestPasswordResetData, AuthRequestPasswordResetError, AuthRequestPasswordResetResponse, AuthSendVerificationEmailData, AuthSendVerificationEmailError, AuthSendVerificationEmailResponse, AuthUpdateMeData, AuthUpdateMeError, AuthUpdateMeResponse, HealthAliveData, HealthAliveResponse, HealthCheckData, HealthCheckResponse, HealthReadyData, HealthReadyError, HealthReadyResponse, InvitesPreviewInviteData, InvitesPreviewInviteError, InvitesPreviewInviteResponse, PlatformChangeAccountPlanData, PlatformChangeAccountPlanError, PlatformChangeAccountPlanResponse, PlatformCreatePlatformInviteData, PlatformCreatePlatformInviteError, PlatformCreatePlatformInviteResponse, PlatformListPlansData, PlatformListPlansError, PlatformListPlansResponse, PlatformListPlatformInvitesData, PlatformListPlatformInvitesError, PlatformListPlatformInvitesResponse, PlatformRevokePlatformInviteData, PlatformRevokePlatformInviteError, PlatformRevokePlatformInviteResponse, SessionsAbandonSessionData, SessionsAbandonSessionError, SessionsAbandonSessionResponse, SessionsCompleteSessionData, SessionsCompleteSessionError, SessionsCompleteSessionResponse, SessionsCreateSessionData, SessionsCreateSessionError, SessionsCreateSessionResponse, SessionsExportSessionData, SessionsExportSessionError, SessionsGoBackData, SessionsGoBackError, SessionsGoBackResponse, SessionsListOutcomeLabelsData, SessionsListOutcomeLabelsError, SessionsListOutcomeLabelsResponse, SessionsListSessionsData, SessionsListSessionsError, SessionsListSessionsResponse, SessionsNoteStepData, SessionsNoteStepError, SessionsNoteStepResponse, SessionsReadSessionData, SessionsReadSessionError, SessionsReadSessionResponse, SessionsReadTreeStartData, SessionsReadTreeStartError, SessionsReadTreeStartResponse, SessionsRecordStepData, SessionsRecordStepError, SessionsRecordStepResponse, SessionsStartSessionData, SessionsStartSessionError, SessionsStartSessionResponse, SessionsUpdateSessionData, SessionsUpdateSessionError, SessionsUpdateSessionResponse, TreesArchiveTreeData, TreesArchiveTreeError, TreesArchiveTreeResponse, TreesCheckLogicRuleData, TreesCheckLogicRuleError, TreesCheckLogicRuleResponse, TreesCompareTreeVersionsData, TreesCompareTreeVersionsError, TreesCompareTreeVersionsResponse, TreesCreateCategoryData, TreesCreateCategoryError, TreesCreateCategoryResponse, TreesCreateTreeData, TreesCreateTreeError, TreesCreateTreeFromTemplateData, TreesCreateTreeFromTemplateError, TreesCreateTreeFromTemplateResponse, TreesCreateTreeResponse, TreesDeleteCategoryData, TreesDeleteCategoryError, TreesDeleteCategoryResponse, TreesDeleteTreeData, TreesDeleteTreeError, TreesDeleteTreeResponse, TreesDuplicateTreeData, TreesDuplicateTreeError, TreesDuplicateTreeResponse, TreesExportTreeData, TreesExportTreeError, TreesExportTreeResponse, TreesImportTreeData, TreesImportTreeError, TreesImportTreeResponse, TreesListCategoriesData, TreesListCategoriesError, TreesListCategoriesResponse, TreesListTagsData, TreesListTagsError, TreesListTagsResponse, TreesListTreesData, TreesListTreesError, TreesListTreesResponse, TreesListTreeTemplatesData, TreesListTreeTemplatesError, TreesListTreeTemplatesResponse, TreesListTreeVersionsData, TreesListTreeVersionsError, TreesListTreeVersionsResponse, TreesLogicGrammarData, TreesLogicGrammarError, TreesLogicGrammarResponse, TreesPublishTreeData, TreesPublishTreeError, TreesPublishTreeResponse, TreesReadTreeData, TreesReadTreeError, TreesReadTreeResponse, TreesReadTreeUsageData, TreesReadTreeUsageError, TreesReadTreeUsageResponse, TreesReadTreeVersionData, TreesReadTreeVersionError, TreesReadTreeVersionResponse, TreesRenameCategoryData, TreesRenameCategoryError, TreesRenameCategoryResponse, TreesRestoreTreeVersionData, TreesRestoreTreeVersionError, TreesRestoreTreeVersionResponse, TreesSearchTreesData, TreesSearchTreesError, TreesSearchTreesResponse, TreesUnarchiveTreeData, TreesUnarchiveTreeError, TreesUnarchiveTreeResponse, TreesUpdateTreeData, TreesUpdateTreeError, TreesUpdateTreeResponse, TreesValidateTreeData, TreesValidateTreeError, TreesValidateTreeResponse } from '../types.gen';
+import { accountCreateAccountInvite, accountListAccountInvites, accountListMembers, accountReadAccount, accountRemoveMember, accountRevokeAccountInvite, accountUpdateMember, apiKeysCreateApiKey, apiKeysListApiKeys, apiKeysRevokeApiKey, auditExportAuditEvents, auditExportPlatformAuditEvents, auditListAuditActions, auditListAuditEvents, auditListPlatformAuditEvents, authChangePassword, authCheckEmailVerification, authCheckPasswordReset, authConfirmEmailVerification, authConfirmPasswordReset, authLogin, authLoginJson, authLogout, authLogoutAll, authReadMe, authRefreshTokens, authRegister, authRequestPasswordReset, authSendVerificationEmail, authUpdateMe, healthAlive, healthCheck, healthReady, invitesPreviewInvite, type Options, platformChangeAccountPlan, platformCreatePlatformInvite, platformListPlans, platformListPlatformInvites, platformRevokePlatformInvite, sessionsAbandonSession, sessionsCompleteSession, sessionsCreateSession, sessionsExportSession, sessionsGoBack, sessionsListOutcomeLabels, sessionsListSessions, sessionsNoteStep, sessionsReadSession, sessionsReadTreeStart, sessionsRecordStep, sessionsStartSession, sessionsUpdateSession, treesArchiveTree, treesCheckLogicRule, treesCompareTreeVersions, treesCreateCategory, treesCreateTree, treesCreateTreeFromTemplate, treesDeleteCategory, treesDeleteTree, treesDuplicateTree, treesExportTree, treesImportTree, treesListCategories, treesListTags, treesListTrees, treesListTreeTemplates, treesListTreeVersions, treesLogicGrammar, treesPublishTree, treesReadTree, treesReadTreeUsage, treesReadTreeVersion, treesRenameCategory, treesRestoreTreeVersion, treesSearchTrees, treesUnarchiveTree, treesUpdateTree, treesValidateTree } from '../sdk.gen';
+import type { AccountCreateAccountInviteData, AccountCreateAccountInviteError, AccountCreateAccountInviteResponse, AccountListAccountInvitesData, AccountListAccountInvitesError, AccountListAccountInvitesResponse, AccountListMembersData, AccountListMembersError, AccountListMembersResponse, AccountReadAccountData, AccountReadAccountError, AccountReadAccountResponse, AccountRemoveMemberData, AccountRemoveMemberError, AccountRemoveMemberResponse, AccountRevokeAccountInviteData, AccountRevokeAccountInviteError, AccountRevokeAccountInviteResponse, AccountUpdateMemberData, AccountUpdateMemberError, AccountUpdateMemberResponse, ApiKeysCreateApiKeyData, ApiKeysCreateApiKeyError, ApiKeysCreateApiKeyResponse, ApiKeysListApiKeysData, ApiKeysListApiKeysError, ApiKeysListApiKeysResponse, ApiKeysRevokeApiKeyData, ApiKeysRevokeApiKeyError, ApiKeysRevokeApiKeyResponse, AuditExportAuditEventsData, AuditExportAuditEventsError, AuditExportAuditEventsResponse, AuditExportPlatformAuditEventsData, AuditExportPlatformAuditEventsError, AuditExportPlatformAuditEventsResponse, AuditListAuditActionsData, AuditListAuditActionsError, AuditListAuditActionsResponse, AuditListAuditEventsData, AuditListAuditEventsError, AuditListAuditEventsResponse, AuditListPlatformAuditEventsData, AuditListPlatformAuditEventsError, AuditListPlatformAuditEventsResponse, AuthChangePasswordData, AuthChangePasswordError, AuthChangePasswordResponse, AuthCheckEmailVerificationData, AuthCheckEmailVerificationError, AuthCheckEmailVerificationResponse, AuthCheckPasswordResetData, AuthCheckPasswordResetError, AuthCheckPasswordResetResponse, AuthConfirmEmailVerificationData, AuthConfirmEmailVerificationError, AuthConfirmEmailVerificationResponse, AuthConfirmPasswordResetData, AuthConfirmPasswordResetError, AuthConfirmPasswordResetResponse, AuthLoginData, AuthLoginError, AuthLoginJsonData, AuthLoginJsonError, AuthLoginJsonResponse, AuthLoginResponse, AuthLogoutAllData, AuthLogoutAllError, AuthLogoutAllResponse, AuthLogoutData, AuthLogoutError, AuthLogoutResponse, AuthReadMeData, AuthReadMeError, AuthReadMeResponse, AuthRefreshTokensData, AuthRefreshTokensError, AuthRefreshTokensResponse, AuthRegisterData, AuthRegisterError, AuthRegisterResponse, AuthRequestPasswordResetData, AuthRequestPasswordResetError, AuthRequestPasswordResetResponse, AuthSendVerificationEmailData, AuthSendVerificationEmailError, AuthSendVerificationEmailResponse, AuthUpdateMeData, AuthUpdateMeError, AuthUpdateMeResponse, HealthAliveData, HealthAliveResponse, HealthCheckData, HealthCheckResponse, HealthReadyData, HealthReadyError, HealthReadyResponse, InvitesPreviewInviteData, InvitesPreviewInviteError, InvitesPreviewInviteResponse, PlatformChangeAccountPlanData, PlatformChangeAccountPlanError, PlatformChangeAccountPlanResponse, PlatformCreatePlatformInviteData, PlatformCreatePlatformInviteError, PlatformCreatePlatformInviteResponse, PlatformListPlansData, PlatformListPlansError, PlatformListPlansResponse, PlatformListPlatformInvitesData, PlatformListPlatformInvitesError, PlatformListPlatformInvitesResponse, PlatformRevokePlatformInviteData, PlatformRevokePlatformInviteError, PlatformRevokePlatformInviteResponse, SessionsAbandonSessionData, SessionsAbandonSessionError, SessionsAbandonSessionResponse, SessionsCompleteSessionData, SessionsCompleteSessionError, SessionsCompleteSessionResponse, SessionsCreateSessionData, SessionsCreateSessionError, SessionsCreateSessionResponse, SessionsExportSessionData, SessionsExportSessionError, SessionsGoBackData, SessionsGoBackError, SessionsGoBackResponse, SessionsListOutcomeLabelsData, SessionsListOutcomeLabelsError, SessionsListOutcomeLabelsResponse, SessionsListSessionsData, SessionsListSessionsError, SessionsListSessionsResponse, SessionsNoteStepData, SessionsNoteStepError, SessionsNoteStepResponse, SessionsReadSessionData, SessionsReadSessionError, SessionsReadSessionResponse, SessionsReadTreeStartData, SessionsReadTreeStartError, SessionsReadTreeStartResponse, SessionsRecordStepData, SessionsRecordStepError, SessionsRecordStepResponse, SessionsStartSessionData, SessionsStartSessionError, SessionsStartSessionResponse, SessionsUpdateSessionData, SessionsUpdateSessionError, SessionsUpdateSessionResponse, TreesArchiveTreeData, TreesArchiveTreeError, TreesArchiveTreeResponse, TreesCheckLogicRuleData, TreesCheckLogicRuleError, TreesCheckLogicRuleResponse, TreesCompareTreeVersionsData, TreesCompareTreeVersionsError, TreesCompareTreeVersionsResponse, TreesCreateCategoryData, TreesCreateCategoryError, TreesCreateCategoryResponse, TreesCreateTreeData, TreesCreateTreeError, TreesCreateTreeFromTemplateData, TreesCreateTreeFromTemplateError, TreesCreateTreeFromTemplateResponse, TreesCreateTreeResponse, TreesDeleteCategoryData, TreesDeleteCategoryError, TreesDeleteCategoryResponse, TreesDeleteTreeData, TreesDeleteTreeError, TreesDeleteTreeResponse, TreesDuplicateTreeData, TreesDuplicateTreeError, TreesDuplicateTreeResponse, TreesExportTreeData, TreesExportTreeError, TreesExportTreeResponse, TreesImportTreeData, TreesImportTreeError, TreesImportTreeResponse, TreesListCategoriesData, TreesListCategoriesError, TreesListCategoriesResponse, TreesListTagsData, TreesListTagsError, TreesListTagsResponse, TreesListTreesData, TreesListTreesError, TreesListTreesResponse, TreesListTreeTemplatesData, TreesListTreeTemplatesError, TreesListTreeTemplatesResponse, TreesListTreeVersionsData, TreesListTreeVersionsError, TreesListTreeVersionsResponse, TreesLogicGrammarData, TreesLogicGrammarError, TreesLogicGrammarResponse, TreesPublishTreeData, TreesPublishTreeError, TreesPublishTreeResponse, TreesReadTreeData, TreesReadTreeError, TreesReadTreeResponse, TreesReadTreeUsageData, TreesReadTreeUsageError, TreesReadTreeUsageResponse, TreesReadTreeVersionData, TreesReadTreeVersionError, TreesReadTreeVersionResponse, TreesRenameCategoryData, TreesRenameCategoryError, TreesRenameCategoryResponse, TreesRestoreTreeVersionData, TreesRestoreTreeVersionError, TreesRestoreTreeVersionResponse, TreesSearchTreesData, TreesSearchTreesError, TreesSearchTreesResponse, TreesUnarchiveTreeData, TreesUnarchiveTreeError, TreesUnarchiveTreeResponse, TreesUpdateTreeData, TreesUpdateTreeError, TreesUpdateTreeResponse, TreesValidateTreeData, TreesValidateTreeError, TreesValidateTreeResponse } from '../types.gen';
 
 export type QueryKey<TOptions extends Options> = [
     Pick<TOptions, 'baseUrl' | 'body' | 'headers' | 'path' | 'query'> & {
@@ -73,6 +73,183 @@ export const accountReadAccountOptions = (options?: Options<AccountReadAccountDa
         return data;
     },
     queryKey: accountReadAccountQueryKey(options)
+});
+
+export const apiKeysListApiKeysQueryKey = (options?: Options<ApiKeysListApiKeysData>) => createQueryKey('apiKeysListApiKeys', options);
+
+/**
+ * List Api Keys
+ *
+ * Every key of the account, newest first, revoked and expired ones included.
+ */
+export const apiKeysListApiKeysOptions = (options?: Options<ApiKeysListApiKeysData>) => queryOptions<ApiKeysListApiKeysResponse, ApiKeysListApiKeysError, ApiKeysListApiKeysResponse, ReturnType<typeof apiKeysListApiKeysQueryKey>>({
+    queryFn: async ({ queryKey, signal }) => {
+        const { data } = await apiKeysListApiKeys({
+            ...options,
+            ...queryKey[0],
+            signal,
+            throwOnError: true
+        });
+        return data;
+    },
+    queryKey: apiKeysListApiKeysQueryKey(options)
+});
+
+/**
+ * Create Api Key
+ *
+ * The key is in this answer only; the server keeps a hash. Use it as
+ * `Authorization: Bearer tt_...` on any endpoint.
+ */
+export const apiKeysCreateApiKeyMutation = (options?: Partial<Options<ApiKeysCreateApiKeyData>>): UseMutationOptions<ApiKeysCreateApiKeyResponse, ApiKeysCreateApiKeyError, Options<ApiKeysCreateApiKeyData>> => {
+    const mutationOptions: UseMutationOptions<ApiKeysCreateApiKeyResponse, ApiKeysCreateApiKeyError, Options<ApiKeysCreateApiKeyData>> = {
+        mutationFn: async (fnOptions) => {
+            const { data } = await apiKeysCreateApiKey({
+                ...options,
+                ...fnOptions,
+                throwOnError: true
+            });
+            return data;
+        }
+    };
+    return mutationOptions;
+};
+
+/**
+ * Revoke Api Key
+ *
+ * The key answers 401 from the next request on.
+ */
+export const apiKeysRevokeApiKeyMutation = (options?: Partial<Options<ApiKeysRevokeApiKeyData>>): UseMutationOptions<ApiKeysRevokeApiKeyResponse, ApiKeysRevokeApiKeyError, Options<ApiKeysRevokeApiKeyData>> => {
+    const mutationOptions: UseMutationOptions<ApiKeysRevokeApiKeyResponse, ApiKeysRevokeApiKeyError, Options<ApiKeysRevokeApiKeyData>> = {
+        mutationFn: async (fnOptions) => {
+            const { data } = await apiKeysRevokeApiKey({
+                ...options,
+                ...fnOptions,
+                throwOnError: true
+            });
+            return data;
+        }
+    };
+    return mutationOptions;
+};
+
+export const auditListAuditEventsQueryKey = (options?: Options<AuditListAuditEventsData>) => createQueryKey('auditListAuditEvents', options);
+
+/**
+ * List Audit Events
+ *
+ * Your account's events, newest first. Pass `next_cursor` back as `cursor` for more.
+ */
+export const auditListAuditEventsOptions = (options?: Options<AuditListAuditEventsData>) => queryOptions<AuditListAuditEventsResponse, AuditListAuditEventsError, AuditListAuditEventsResponse, ReturnType<typeof auditListAuditEventsQueryKey>>({
+    queryFn: async ({ queryKey, signal }) => {
+        const { data } = await auditListAuditEvents({
+            ...options,
+            ...queryKey[0],
+            signal,
+            throwOnError: true
+        });
+        return data;
+    },
+    queryKey: auditListAuditEventsQueryKey(options)
+});
+
+const createInfiniteParams = <K extends Pick<QueryKey<Options>[0], 'body' | 'headers' | 'path' | 'query'>>(queryKey: QueryKey<Options>, page: K) => {
+    const params = { ...queryKey[0] };
+    if (page.body) {
+        params.body = {
+            ...queryKey[0].body as any,
+            ...page.body as any
+        };
+    }
+    if (page.headers) {
+        params.headers = {
+            ...queryKey[0].headers,
+            ...page.headers
+        };
+    }
+    if (page.path) {
+        params.path = {
+            ...queryKey[0].path as any,
+            ...page.path as any
+        };
+    }
+    if (page.query) {
+        params.query = {
+            ...queryKey[0].query as any,
+            ...page.query as any
+        };
+    }
+    return params as unknown as typeof page;
+};
+
+export const auditListAuditEventsInfiniteQueryKey = (options?: Options<AuditListAuditEventsData>): QueryKey<Options<AuditListAuditEventsData>> => createQueryKey('auditListAuditEvents', options, true);
+
+/**
+ * List Audit Events
+ *
+ * Your account's events, newest first. Pass `next_cursor` back as `cursor` for more.
+ */
+export const auditListAuditEventsInfiniteOptions = (options?: Options<AuditListAuditEventsData>) => infiniteQueryOptions<AuditListAuditEventsResponse, AuditListAuditEventsError, InfiniteData<AuditListAuditEventsResponse>, QueryKey<Options<AuditListAuditEventsData>>, string | null | Pick<QueryKey<Options<AuditListAuditEventsData>>[0], 'body' | 'headers' | 'path' | 'query'>>(
+// @ts-ignore
+{
+    queryFn: async ({ pageParam, queryKey, signal }) => {
+        // @ts-ignore
+        const page: Pick<QueryKey<Options<AuditListAuditEventsData>>[0], 'body' | 'headers' | 'path' | 'query'> = typeof pageParam === 'object' ? pageParam : {
+            query: {
+                cursor: pageParam
+            }
+        };
+        const params = createInfiniteParams(queryKey, page);
+        const { data } = await auditListAuditEvents({
+            ...options,
+            ...params,
+            signal,
+            throwOnError: true
+        });
+        return data;
+    },
+    queryKey: auditListAuditEventsInfiniteQueryKey(options)
+});
+
+export const auditListAuditActionsQueryKey = (options?: Options<AuditListAuditActionsData>) => createQueryKey('auditListAuditActions', options);
+
+/**
+ * List Audit Actions
+ *
+ * The distinct actions in your account's log (for the filter).
+ */
+export const auditListAuditActionsOptions = (options?: Options<AuditListAuditActionsData>) => queryOptions<AuditListAuditActionsResponse, AuditListAuditActionsError, AuditListAuditActionsResponse, ReturnType<typeof auditListAuditActionsQueryKey>>({
+    queryFn: async ({ queryKey, signal }) => {
+        const { data } = await auditListAuditActions({
+            ...options,
+            ...queryKey[0],
+            signal,
+            throwOnError: true
+        });
+        return data;
+    },
+    queryKey: auditListAuditActionsQueryKey(options)
+});
+
+export const auditExportAuditEventsQueryKey = (options?: Options<AuditExportAuditEventsData>) => createQueryKey('auditExportAuditEvents', options);
+
+/**
+ * Export Audit Events
+ *
+ * Every event the filters match, newest first, as CSV.
+ */
+export const auditExportAuditEventsOptions = (options?: Options<AuditExportAuditEventsData>) => queryOptions<AuditExportAuditEventsResponse, AuditExportAuditEventsError, AuditExportAuditEventsResponse, ReturnType<typeof auditExportAuditEventsQueryKey>>({
+    queryFn: async ({ queryKey, signal }) => {
+        const { data } = await auditExportAuditEvents({
+            ...options,
+            ...queryKey[0],
+            signal,
+            throwOnError: true
+        });
+        return data;
+    },
+    queryKey: auditExportAuditEventsQueryKey(options)
 });
 
 export const accountListAccountInvitesQueryKey = (options?: Options<AccountListAccountInvitesData>) => createQueryKey('accountListAccountInvites', options);
@@ -259,6 +436,8 @@ export const authReadMeQueryKey = (options?: Options<AuthReadMeData>) => createQ
 
 /**
  * Read Me
+ *
+ * With an API key: the admin who created it, and the key with its role.
  */
 export const authReadMeOptions = (options?: Options<AuthReadMeData>) => queryOptions<AuthReadMeResponse, AuthReadMeError, AuthReadMeResponse, ReturnType<typeof authReadMeQueryKey>>({
     queryFn: async ({ queryKey, signal }) => {
@@ -282,6 +461,26 @@ export const authUpdateMeMutation = (options?: Partial<Options<AuthUpdateMeData>
     const mutationOptions: UseMutationOptions<AuthUpdateMeResponse, AuthUpdateMeError, Options<AuthUpdateMeData>> = {
         mutationFn: async (fnOptions) => {
             const { data } = await authUpdateMe({
+                ...options,
+                ...fnOptions,
+                throwOnError: true
+            });
+            return data;
+        }
+    };
+    return mutationOptions;
+};
+
+/**
+ * Change Password
+ *
+ * Changes your password (the current one is needed). Your other sign-ins end; this one
+ * stays.
+ */
+export const authChangePasswordMutation = (options?: Partial<Options<AuthChangePasswordData>>): UseMutationOptions<AuthChangePasswordResponse, AuthChangePasswordError, Options<AuthChangePasswordData>> => {
+    const mutationOptions: UseMutationOptions<AuthChangePasswordResponse, AuthChangePasswordError, Options<AuthChangePasswordData>> = {
+        mutationFn: async (fnOptions) => {
+            const { data } = await authChangePassword({
                 ...options,
                 ...fnOptions,
                 throwOnError: true
@@ -481,6 +680,77 @@ export const platformChangeAccountPlanMutation = (options?: Partial<Options<Plat
     return mutationOptions;
 };
 
+export const auditListPlatformAuditEventsQueryKey = (options?: Options<AuditListPlatformAuditEventsData>) => createQueryKey('auditListPlatformAuditEvents', options);
+
+/**
+ * List Platform Audit Events
+ *
+ * Every account's events (and those of no account, e.g. sign-ins with an unknown
+ * address), newest first; `account_id` narrows to one account.
+ */
+export const auditListPlatformAuditEventsOptions = (options?: Options<AuditListPlatformAuditEventsData>) => queryOptions<AuditListPlatformAuditEventsResponse, AuditListPlatformAuditEventsError, AuditListPlatformAuditEventsResponse, ReturnType<typeof auditListPlatformAuditEventsQueryKey>>({
+    queryFn: async ({ queryKey, signal }) => {
+        const { data } = await auditListPlatformAuditEvents({
+            ...options,
+            ...queryKey[0],
+            signal,
+            throwOnError: true
+        });
+        return data;
+    },
+    queryKey: auditListPlatformAuditEventsQueryKey(options)
+});
+
+export const auditListPlatformAuditEventsInfiniteQueryKey = (options?: Options<AuditListPlatformAuditEventsData>): QueryKey<Options<AuditListPlatformAuditEventsData>> => createQueryKey('auditListPlatformAuditEvents', options, true);
+
+/**
+ * List Platform Audit Events
+ *
+ * Every account's events (and those of no account, e.g. sign-ins with an unknown
+ * address), newest first; `account_id` narrows to one account.
+ */
+export const auditListPlatformAuditEventsInfiniteOptions = (options?: Options<AuditListPlatformAuditEventsData>) => infiniteQueryOptions<AuditListPlatformAuditEventsResponse, AuditListPlatformAuditEventsError, InfiniteData<AuditListPlatformAuditEventsResponse>, QueryKey<Options<AuditListPlatformAuditEventsData>>, string | null | Pick<QueryKey<Options<AuditListPlatformAuditEventsData>>[0], 'body' | 'headers' | 'path' | 'query'>>(
+// @ts-ignore
+{
+    queryFn: async ({ pageParam, queryKey, signal }) => {
+        // @ts-ignore
+        const page: Pick<QueryKey<Options<AuditListPlatformAuditEventsData>>[0], 'body' | 'headers' | 'path' | 'query'> = typeof pageParam === 'object' ? pageParam : {
+            query: {
+                cursor: pageParam
+            }
+        };
+        const params = createInfiniteParams(queryKey, page);
+        const { data } = await auditListPlatformAuditEvents({
+            ...options,
+            ...params,
+            signal,
+            throwOnError: true
+        });
+        return data;
+    },
+    queryKey: auditListPlatformAuditEventsInfiniteQueryKey(options)
+});
+
+export const auditExportPlatformAuditEventsQueryKey = (options?: Options<AuditExportPlatformAuditEventsData>) => createQueryKey('auditExportPlatformAuditEvents', options);
+
+/**
+ * Export Platform Audit Events
+ *
+ * Every event the filters match, newest first, as CSV.
+ */
+export const auditExportPlatformAuditEventsOptions = (options?: Options<AuditExportPlatformAuditEventsData>) => queryOptions<AuditExportPlatformAuditEventsResponse, AuditExportPlatformAuditEventsError, AuditExportPlatformAuditEventsResponse, ReturnType<typeof auditExportPlatformAuditEventsQueryKey>>({
+    queryFn: async ({ queryKey, signal }) => {
+        const { data } = await auditExportPlatformAuditEvents({
+            ...options,
+            ...queryKey[0],
+            signal,
+            throwOnError: true
+        });
+        return data;
+    },
+    queryKey: auditExportPlatformAuditEventsQueryKey(options)
+});
+
 export const platformListPlatformInvitesQueryKey = (options?: Options<PlatformListPlatformInvitesData>) => createQueryKey('platformListPlatformInvites', options);
 
 /**
@@ -573,35 +843,6 @@ export const sessionsListSessionsOptions = (options?: Options<SessionsListSessio
     },
     queryKey: sessionsListSessionsQueryKey(options)
 });
-
-const createInfiniteParams = <K extends Pick<QueryKey<Options>[0], 'body' | 'headers' | 'path' | 'query'>>(queryKey: QueryKey<Options>, page: K) => {
-    const params = { ...queryKey[0] };
-    if (page.body) {
-        params.body = {
-            ...queryKey[0].body as any,
-            ...page.body as any
-        };
-    }
-    if (page.headers) {
-        params.headers = {
-            ...queryKey[0].headers,
-            ...page.headers
-        };
-    }
-    if (page.path) {
-        params.path = {
-            ...queryKey[0].path as any,
-            ...page.path as any
-        };
-    }
-    if (page.query) {
-        params.query = {
-            ...queryKey[0].query as any,
-            ...page.query as any
-        };
-    }
-    return params as unknown as typeof page;
-};
 
 export const sessionsListSessionsInfiniteQueryKey = (options?: Options<SessionsListSessionsData>): QueryKey<Options<SessionsListSessionsData>> => createQueryKey('sessionsListSessions', options, true);
 
