@@ -20,9 +20,9 @@ import {
 
 const dateFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'medium' });
 
-/** "member_role_changed" -> "Member role changed". */
+/** "member_role_changed" -> "Member role changed"; "api_key_used" -> "API key used". */
 export function actionLabel(action: string): string {
-  const words = action.replace(/[_.]/g, ' ');
+  const words = action.replace(/[_.]/g, ' ').replace(/\bapi\b/g, 'API');
   return words.charAt(0).toUpperCase() + words.slice(1);
 }
 
