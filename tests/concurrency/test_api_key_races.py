@@ -41,7 +41,7 @@ async def test_parallel_uses_at_the_limit(make_app: AppFactory, fresh: Fresh, st
         async def use(_: int) -> httpx.Response:
             return await client.get("/api/v1/trees", headers=key)
 
-        for _ in range(3):  # races are probabilistic: a single extra success fails
+        for _ in range(10):  # races are probabilistic: a single extra success fails
             await app.state.rate_limiter.reset()
             await fresh.execute("UPDATE api_keys SET last_used_at = NULL")
             await fresh.execute("DELETE FROM audit_events WHERE action = 'api_key_used'")

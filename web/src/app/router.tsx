@@ -4,6 +4,8 @@
 import { createBrowserRouter, Navigate } from 'react-router';
 
 import { accountNav, accountRoutes } from '../features/account/routes';
+import { apiKeyRoutes } from '../features/api-keys/routes';
+import { auditRoutes } from '../features/audit/routes';
 import { linkRoutes, signedOutRoutes } from '../features/auth/routes';
 import { editorRoutes } from '../features/editor/routes';
 import { quickStartNav, quickStartRoutes } from '../features/quick-start/routes';
@@ -40,7 +42,15 @@ export function createRouter() {
           children: [
             {
               element: <AppLayout nav={nav} />,
-              children: [...quickStartRoutes, ...treeRoutes, ...editorRoutes, ...sessionRoutes, ...accountRoutes],
+              children: [
+                ...quickStartRoutes,
+                ...treeRoutes,
+                ...editorRoutes,
+                ...sessionRoutes,
+                ...accountRoutes,
+                ...apiKeyRoutes,
+                ...auditRoutes,
+              ],
             },
           ],
         },

@@ -1,6 +1,7 @@
 import { usePageTitle } from '../../../ui/page';
 import { useCurrentUser } from '../../auth/hooks';
 import { EscalationCard } from '../components/EscalationCard';
+import { AccountTabs } from '../components/AccountTabs';
 import { InvitesPanel } from '../components/InvitesPanel';
 import { MembersList } from '../components/MembersList';
 import { PlanCard } from '../components/PlanCard';
@@ -12,6 +13,7 @@ export function AccountAdminPage() {
   return (
     <>
       <h1>{me.data?.account?.name ?? 'Account'}</h1>
+      {isAdmin && <AccountTabs />}
       <div className="stack">
         <PlanCard />
         <MembersList canManage={isAdmin} myUserId={me.data?.user.id ?? null} />
