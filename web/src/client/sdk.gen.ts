@@ -2,7 +2,7 @@
 
 import { type Client, type Options as Options2, type TDataShape, urlSearchParamsBodySerializer } from './client';
 import { client } from './client.gen';
-import type { AccountCreateAccountInviteData, AccountCreateAccountInviteErrors, AccountCreateAccountInviteResponses, AccountListAccountInvitesData, AccountListAccountInvitesErrors, AccountListAccountInvitesResponses, AccountListMembersData, AccountListMembersErrors, AccountListMembersResponses, AccountReadAccountData, AccountReadAccountErrors, AccountReadAccountResponses, AccountRemoveMemberData, AccountRemoveMemberErrors, AccountRemoveMemberResponses, AccountRevokeAccountInviteData, AccountRevokeAccountInviteErrors, AccountRevokeAccountInviteResponses, AccountUpdateMemberData, AccountUpdateMemberErrors, AccountUpdateMemberResponses, AuthCheckEmailVerificationData, AuthCheckEmailVerificationErrors, AuthCheckEmailVerificationResponses, AuthCheckPasswordResetData, AuthCheckPasswordResetErrors, AuthCheckPasswordResetResponses, AuthConfirmEmailVerificationData, AuthConfirmEmailVerificationErrors, AuthConfirmEmailVerificationResponses, AuthConfirmPasswordResetData, AuthConfirmPasswordResetErrors, AuthConfirmPasswordResetResponses, AuthLoginData, AuthLoginErrors, AuthLoginJsonData, AuthLoginJsonErrors, AuthLoginJsonResponses, AuthLoginResponses, AuthLogoutAllData, AuthLogoutAllErrors, AuthLogoutAllResponses, AuthLogoutData, AuthLogoutErrors, AuthLogoutResponses, AuthReadMeData, AuthReadMeErrors, AuthReadMeResponses, AuthRefreshTokensData, AuthRefreshTokensErrors, AuthRefreshTokensResponses, AuthRegisterData, AuthRegisterErrors, AuthRegisterResponses, AuthRequestPasswordResetData, AuthRequestPasswordResetErrors, AuthRequestPasswordResetResponses, AuthSendVerificationEmailData, AuthSendVerificationEmailErrors, AuthSendVerificationEmailResponses, AuthUpdateMeData, AuthUpdateMeErrors, AuthUpdateMeResponses, HealthAliveData, HealthAliveResponses, HealthCheckData, HealthCheckResponses, HealthReadyData, HealthReadyErrors, HealthReadyResponses, InvitesPreviewInviteData, InvitesPreviewInviteErrors, InvitesPreviewInviteResponses, PlatformChangeAccountPlanData, PlatformChangeAccountPlanErrors, PlatformChangeAccountPlanResponses, PlatformCreatePlatformInviteData, PlatformCreatePlatformInviteErrors, PlatformCreatePlatformInviteResponses, PlatformListPlansData, PlatformListPlansErrors, PlatformListPlansResponses, PlatformListPlatformInvitesData, PlatformListPlatformInvitesErrors, PlatformListPlatformInvitesResponses, PlatformRevokePlatformInviteData, PlatformRevokePlatformInviteErrors, PlatformRevokePlatformInviteResponses, SessionsAbandonSessionData, SessionsAbandonSessionErrors, SessionsAbandonSessionResponses, SessionsCompleteSessionData, SessionsCompleteSessionErrors, SessionsCompleteSessionResponses, SessionsCreateSessionData, SessionsCreateSessionErrors, SessionsCreateSessionResponses, SessionsExportSessionData, SessionsExportSessionErrors, SessionsExportSessionResponses, SessionsGoBackData, SessionsGoBackErrors, SessionsGoBackResponses, SessionsListOutcomeLabelsData, SessionsListOutcomeLabelsErrors, SessionsListOutcomeLabelsResponses, SessionsListSessionsData, SessionsListSessionsErrors, SessionsListSessionsResponses, SessionsNoteStepData, SessionsNoteStepErrors, SessionsNoteStepResponses, SessionsReadSessionData, SessionsReadSessionErrors, SessionsReadSessionResponses, SessionsReadTreeStartData, SessionsReadTreeStartErrors, SessionsReadTreeStartResponses, SessionsRecordStepData, SessionsRecordStepErrors, SessionsRecordStepResponses, SessionsStartSessionData, SessionsStartSessionErrors, SessionsStartSessionResponses, SessionsUpdateSessionData, SessionsUpdateSessionErrors, SessionsUpdateSessionResponses, TreesArchiveTreeData, TreesArchiveTreeErrors, TreesArchiveTreeResponses, TreesCheckLogicRuleData, TreesCheckLogicRuleErrors, TreesCheckLogicRuleResponses, TreesCompareTreeVersionsData, TreesCompareTreeVersionsErrors, TreesCompareTreeVersionsResponses, TreesCreateCategoryData, TreesCreateCategoryErrors, TreesCreateCategoryResponses, TreesCreateTreeData, TreesCreateTreeErrors, TreesCreateTreeFromTemplateData, TreesCreateTreeFromTemplateErrors, TreesCreateTreeFromTemplateResponses, TreesCreateTreeResponses, TreesDeleteCategoryData, TreesDeleteCategoryErrors, TreesDeleteCategoryResponses, TreesDeleteTreeData, TreesDeleteTreeErrors, TreesDeleteTreeResponses, TreesDuplicateTreeData, TreesDuplicateTreeErrors, TreesDuplicateTreeResponses, TreesExportTreeData, TreesExportTreeErrors, TreesExportTreeResponses, TreesImportTreeData, TreesImportTreeErrors, TreesImportTreeResponses, TreesListCategoriesData, TreesListCategoriesErrors, TreesListCategoriesResponses, TreesListTagsData, TreesListTagsErrors, TreesListTagsResponses, TreesListTreesData, TreesListTreesErrors, TreesListTreesResponses, TreesListTreeTemplatesData, TreesListTreeTemplatesErrors, TreesListTreeTemplatesResponses, TreesListTreeVersionsData, TreesListTreeVersionsErrors, TreesListTreeVersionsResponses, TreesLogicGrammarData, TreesLogicGrammarErrors, TreesLogicGrammarResponses, TreesPublishTreeData, TreesPublishTreeErrors, TreesPublishTreeResponses, TreesReadTreeData, TreesReadTreeErrors, TreesReadTreeResponses, TreesReadTreeUsageData, TreesReadTreeUsageErrors, TreesReadTreeUsageResponses, TreesReadTreeVersionData, TreesReadTreeVersionErrors, TreesReadTreeVersionResponses, TreesRenameCategoryData, TreesRenameCategoryErrors, TreesRenameCategoryResponses, TreesRestoreTreeVersionData, TreesRestoreTreeVersionErrors, TreesRestoreTreeVersionResponses, TreesSearchTreesData, TreesSearchTreesErrors, TreesSearchTreesResponses, TreesUnarchiveTreeData, TreesUnarchiveTreeErrors, TreesUnarchiveTreeResponses, TreesUpdateTreeData, TreesUpdateTreeErrors, TreesUpdateTreeResponses, TreesValidateTreeData, TreesValidateTreeErrors, TreesValidateTreeResponses } from './types.gen';
+import type { AccountCreateAccountInviteData, AccountCreateAccountInviteErrors, AccountCreateAccountInviteResponses, AccountListAccountInvitesData, AccountListAccountInvitesErrors, AccountListAccountInvitesResponses, AccountListMembersData, AccountListMembersErrors, AccountListMembersResponses, AccountReadAccountData, AccountReadAccountErrors, AccountReadAccountResponses, AccountRemoveMemberData, AccountRemoveMemberErrors, AccountRemoveMemberResponses, AccountRevokeAccountInviteData, AccountRevokeAccountInviteErrors, AccountRevokeAccountInviteResponses, AccountUpdateMemberData, AccountUpdateMemberErrors, AccountUpdateMemberResponses, AuthCheckEmailVerificationData, AuthCheckEmailVerificationErrors, AuthCheckEmailVerificationResponses, AuthCheckPasswordResetData, AuthCheckPasswordResetErrors, AuthCheckPasswordResetResponses, AuthConfirmEmailVerificationData, AuthConfirmEmailVerificationErrors, AuthConfirmEmailVerificationResponses, AuthConfirmPasswordResetData, AuthConfirmPasswordResetErrors, AuthConfirmPasswordResetResponses, AuthLoginData, AuthLoginErrors, AuthLoginJsonData, AuthLoginJsonErrors, AuthLoginJsonResponses, AuthLoginResponses, AuthLogoutAllData, AuthLogoutAllErrors, AuthLogoutAllResponses, AuthLogoutData, AuthLogoutErrors, AuthLogoutResponses, AuthReadMeData, AuthReadMeErrors, AuthReadMeResponses, AuthRefreshTokensData, AuthRefreshTokensErrors, AuthRefreshTokensResponses, AuthRegisterData, AuthRegisterErrors, AuthRegisterResponses, AuthRequestPasswordResetData, AuthRequestPasswordResetErrors, AuthRequestPasswordResetResponses, AuthSendVerificationEmailData, AuthSendVerificationEmailErrors, AuthSendVerificationEmailResponses, AuthUpdateMeData, AuthUpdateMeErrors, AuthUpdateMeResponses, HealthAliveData, HealthAliveResponses, HealthCheckData, HealthCheckResponses, HealthReadyData, HealthReadyErrors, HealthReadyResponses, IntegrationsReadEmbedSettingsData, IntegrationsReadEmbedSettingsErrors, IntegrationsReadEmbedSettingsResponses, IntegrationsUpdateEmbedSettingsData, IntegrationsUpdateEmbedSettingsErrors, IntegrationsUpdateEmbedSettingsResponses, InvitesPreviewInviteData, InvitesPreviewInviteErrors, InvitesPreviewInviteResponses, PlatformChangeAccountPlanData, PlatformChangeAccountPlanErrors, PlatformChangeAccountPlanResponses, PlatformCreatePlatformInviteData, PlatformCreatePlatformInviteErrors, PlatformCreatePlatformInviteResponses, PlatformListPlansData, PlatformListPlansErrors, PlatformListPlansResponses, PlatformListPlatformInvitesData, PlatformListPlatformInvitesErrors, PlatformListPlatformInvitesResponses, PlatformRevokePlatformInviteData, PlatformRevokePlatformInviteErrors, PlatformRevokePlatformInviteResponses, SessionsAbandonSessionData, SessionsAbandonSessionErrors, SessionsAbandonSessionResponses, SessionsCompleteSessionData, SessionsCompleteSessionErrors, SessionsCompleteSessionResponses, SessionsCreateSessionData, SessionsCreateSessionErrors, SessionsCreateSessionResponses, SessionsDownloadSessionExportData, SessionsDownloadSessionExportErrors, SessionsDownloadSessionExportResponses, SessionsExportSessionData, SessionsExportSessionErrors, SessionsExportSessionResponses, SessionsGoBackData, SessionsGoBackErrors, SessionsGoBackResponses, SessionsListOutcomeLabelsData, SessionsListOutcomeLabelsErrors, SessionsListOutcomeLabelsResponses, SessionsListSessionsData, SessionsListSessionsErrors, SessionsListSessionsResponses, SessionsNoteStepData, SessionsNoteStepErrors, SessionsNoteStepResponses, SessionsReadSessionData, SessionsReadSessionErrors, SessionsReadSessionResponses, SessionsReadTreeStartData, SessionsReadTreeStartErrors, SessionsReadTreeStartResponses, SessionsRecordStepData, SessionsRecordStepErrors, SessionsRecordStepResponses, SessionsStartSessionData, SessionsStartSessionErrors, SessionsStartSessionResponses, SessionsUpdateSessionData, SessionsUpdateSessionErrors, SessionsUpdateSessionResponses, StartLinksCreateStartLinkData, StartLinksCreateStartLinkErrors, StartLinksCreateStartLinkResponses, StartLinksOpenStartLinkData, StartLinksOpenStartLinkErrors, StartLinksOpenStartLinkResponses, TreesArchiveTreeData, TreesArchiveTreeErrors, TreesArchiveTreeResponses, TreesCheckLogicRuleData, TreesCheckLogicRuleErrors, TreesCheckLogicRuleResponses, TreesCompareTreeVersionsData, TreesCompareTreeVersionsErrors, TreesCompareTreeVersionsResponses, TreesCreateCategoryData, TreesCreateCategoryErrors, TreesCreateCategoryResponses, TreesCreateTreeData, TreesCreateTreeErrors, TreesCreateTreeFromTemplateData, TreesCreateTreeFromTemplateErrors, TreesCreateTreeFromTemplateResponses, TreesCreateTreeResponses, TreesDeleteCategoryData, TreesDeleteCategoryErrors, TreesDeleteCategoryResponses, TreesDeleteTreeData, TreesDeleteTreeErrors, TreesDeleteTreeResponses, TreesDuplicateTreeData, TreesDuplicateTreeErrors, TreesDuplicateTreeResponses, TreesExportTreeData, TreesExportTreeErrors, TreesExportTreeResponses, TreesImportTreeData, TreesImportTreeErrors, TreesImportTreeResponses, TreesListCategoriesData, TreesListCategoriesErrors, TreesListCategoriesResponses, TreesListTagsData, TreesListTagsErrors, TreesListTagsResponses, TreesListTreesData, TreesListTreesErrors, TreesListTreesResponses, TreesListTreeTemplatesData, TreesListTreeTemplatesErrors, TreesListTreeTemplatesResponses, TreesListTreeVersionsData, TreesListTreeVersionsErrors, TreesListTreeVersionsResponses, TreesLogicGrammarData, TreesLogicGrammarErrors, TreesLogicGrammarResponses, TreesPublishTreeData, TreesPublishTreeErrors, TreesPublishTreeResponses, TreesReadTreeData, TreesReadTreeErrors, TreesReadTreeResponses, TreesReadTreeUsageData, TreesReadTreeUsageErrors, TreesReadTreeUsageResponses, TreesReadTreeVersionData, TreesReadTreeVersionErrors, TreesReadTreeVersionResponses, TreesRenameCategoryData, TreesRenameCategoryErrors, TreesRenameCategoryResponses, TreesRestoreTreeVersionData, TreesRestoreTreeVersionErrors, TreesRestoreTreeVersionResponses, TreesSearchTreesData, TreesSearchTreesErrors, TreesSearchTreesResponses, TreesUnarchiveTreeData, TreesUnarchiveTreeErrors, TreesUnarchiveTreeResponses, TreesUpdateTreeData, TreesUpdateTreeErrors, TreesUpdateTreeResponses, TreesValidateTreeData, TreesValidateTreeErrors, TreesValidateTreeResponses, WebhooksCreateWebhookData, WebhooksCreateWebhookErrors, WebhooksCreateWebhookResponses, WebhooksDeleteWebhookData, WebhooksDeleteWebhookErrors, WebhooksDeleteWebhookResponses, WebhooksListWebhookDeliveriesData, WebhooksListWebhookDeliveriesErrors, WebhooksListWebhookDeliveriesResponses, WebhooksListWebhookEventsData, WebhooksListWebhookEventsErrors, WebhooksListWebhookEventsResponses, WebhooksListWebhooksData, WebhooksListWebhooksErrors, WebhooksListWebhooksResponses, WebhooksReadWebhookData, WebhooksReadWebhookErrors, WebhooksReadWebhookResponses, WebhooksRedeliverWebhookData, WebhooksRedeliverWebhookErrors, WebhooksRedeliverWebhookResponses, WebhooksUpdateWebhookData, WebhooksUpdateWebhookErrors, WebhooksUpdateWebhookResponses } from './types.gen';
 
 export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends boolean = boolean, TResponse = unknown> = Options2<TData, ThrowOnError, TResponse> & {
     /**
@@ -283,6 +283,30 @@ export const authSendVerificationEmail = <ThrowOnError extends boolean = false>(
 });
 
 /**
+ * Read Embed Settings
+ */
+export const integrationsReadEmbedSettings = <ThrowOnError extends boolean = false>(options?: Options<IntegrationsReadEmbedSettingsData, ThrowOnError>) => (options?.client ?? client).get<IntegrationsReadEmbedSettingsResponses, IntegrationsReadEmbedSettingsErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/integrations/embed',
+    ...options
+});
+
+/**
+ * Update Embed Settings
+ *
+ * The origins whose pages may frame /embed/<account slug>/... (https in production).
+ */
+export const integrationsUpdateEmbedSettings = <ThrowOnError extends boolean = false>(options: Options<IntegrationsUpdateEmbedSettingsData, ThrowOnError>) => (options.client ?? client).put<IntegrationsUpdateEmbedSettingsResponses, IntegrationsUpdateEmbedSettingsErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/integrations/embed',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
  * Preview Invite
  *
  * Which account and role an account invite code grants, without using it.
@@ -470,6 +494,18 @@ export const sessionsCompleteSession = <ThrowOnError extends boolean = false>(op
 });
 
 /**
+ * Download Session Export
+ *
+ * The same file by a plain link (`?format=pdf`), as webhook payloads give it: fetch it
+ * with a bearer token or API key.
+ */
+export const sessionsDownloadSessionExport = <ThrowOnError extends boolean = false>(options: Options<SessionsDownloadSessionExportData, ThrowOnError>) => (options.client ?? client).get<SessionsDownloadSessionExportResponses, SessionsDownloadSessionExportErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/sessions/{session_id}/export',
+    ...options
+});
+
+/**
  * Export Session
  *
  * The transcript as PDF, Markdown or JSON (a file download). Rendered off the event loop in
@@ -523,6 +559,40 @@ export const sessionsRecordStep = <ThrowOnError extends boolean = false>(options
 export const sessionsNoteStep = <ThrowOnError extends boolean = false>(options: Options<SessionsNoteStepData, ThrowOnError>) => (options.client ?? client).put<SessionsNoteStepResponses, SessionsNoteStepErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],
     url: '/api/v1/sessions/{session_id}/steps/{seq}/note',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Create Start Link
+ *
+ * A signed, single-use link that opens a session of a published tree with intake values
+ * filled in (admins, engineers, or an API key). Values are checked against the tree's
+ * variables and types: 422 naming `variables.<name>`, nothing written.
+ */
+export const startLinksCreateStartLink = <ThrowOnError extends boolean = false>(options: Options<StartLinksCreateStartLinkData, ThrowOnError>) => (options.client ?? client).post<StartLinksCreateStartLinkResponses, StartLinksCreateStartLinkErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/start-links',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Open Start Link
+ *
+ * Uses the link once: starts its session for the caller (prepared, values filled in,
+ * when a value needed to start is still missing). A wrong signature: 422
+ * `start_link_invalid`; used: 409 `start_link_used`; expired: 410 `start_link_expired`.
+ */
+export const startLinksOpenStartLink = <ThrowOnError extends boolean = false>(options: Options<StartLinksOpenStartLinkData, ThrowOnError>) => (options.client ?? client).post<StartLinksOpenStartLinkResponses, StartLinksOpenStartLinkErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/start-links/open',
     ...options,
     headers: {
         'Content-Type': 'application/json',
@@ -884,6 +954,100 @@ export const treesRestoreTreeVersion = <ThrowOnError extends boolean = false>(op
         'Content-Type': 'application/json',
         ...options.headers
     }
+});
+
+/**
+ * List Webhooks
+ */
+export const webhooksListWebhooks = <ThrowOnError extends boolean = false>(options?: Options<WebhooksListWebhooksData, ThrowOnError>) => (options?.client ?? client).get<WebhooksListWebhooksResponses, WebhooksListWebhooksErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/webhooks',
+    ...options
+});
+
+/**
+ * Create Webhook
+ *
+ * Registers an endpoint. The URL must be https (http only outside production) and, in
+ * production, resolve to public addresses only (422 `url_not_public`, field `url`). The
+ * answer holds the signing secret, shown this once.
+ */
+export const webhooksCreateWebhook = <ThrowOnError extends boolean = false>(options: Options<WebhooksCreateWebhookData, ThrowOnError>) => (options.client ?? client).post<WebhooksCreateWebhookResponses, WebhooksCreateWebhookErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/webhooks',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * List Webhook Events
+ *
+ * The events an endpoint can take.
+ */
+export const webhooksListWebhookEvents = <ThrowOnError extends boolean = false>(options?: Options<WebhooksListWebhookEventsData, ThrowOnError>) => (options?.client ?? client).get<WebhooksListWebhookEventsResponses, WebhooksListWebhookEventsErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/webhooks/events',
+    ...options
+});
+
+/**
+ * Delete Webhook
+ */
+export const webhooksDeleteWebhook = <ThrowOnError extends boolean = false>(options: Options<WebhooksDeleteWebhookData, ThrowOnError>) => (options.client ?? client).delete<WebhooksDeleteWebhookResponses, WebhooksDeleteWebhookErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/webhooks/{webhook_id}',
+    ...options
+});
+
+/**
+ * Read Webhook
+ */
+export const webhooksReadWebhook = <ThrowOnError extends boolean = false>(options: Options<WebhooksReadWebhookData, ThrowOnError>) => (options.client ?? client).get<WebhooksReadWebhookResponses, WebhooksReadWebhookErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/webhooks/{webhook_id}',
+    ...options
+});
+
+/**
+ * Update Webhook
+ *
+ * Changes the URL, events, description, or enables/disables the endpoint.
+ */
+export const webhooksUpdateWebhook = <ThrowOnError extends boolean = false>(options: Options<WebhooksUpdateWebhookData, ThrowOnError>) => (options.client ?? client).patch<WebhooksUpdateWebhookResponses, WebhooksUpdateWebhookErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/webhooks/{webhook_id}',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * List Webhook Deliveries
+ *
+ * The delivery log, newest first: per delivery its status and one row per attempt
+ * (status code, duration, response excerpt or error).
+ */
+export const webhooksListWebhookDeliveries = <ThrowOnError extends boolean = false>(options: Options<WebhooksListWebhookDeliveriesData, ThrowOnError>) => (options.client ?? client).get<WebhooksListWebhookDeliveriesResponses, WebhooksListWebhookDeliveriesErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/webhooks/{webhook_id}/deliveries',
+    ...options
+});
+
+/**
+ * Redeliver Webhook
+ *
+ * Sends a delivered or failed delivery again (same body and `Idempotency-Key`); 409
+ * `delivery_pending` while it is still being retried.
+ */
+export const webhooksRedeliverWebhook = <ThrowOnError extends boolean = false>(options: Options<WebhooksRedeliverWebhookData, ThrowOnError>) => (options.client ?? client).post<WebhooksRedeliverWebhookResponses, WebhooksRedeliverWebhookErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/webhooks/{webhook_id}/deliveries/{delivery_id}/redeliver',
+    ...options
 });
 
 /**

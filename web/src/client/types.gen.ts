@@ -194,6 +194,40 @@ export type AccountUsage = {
 };
 
 /**
+ * AttemptRead
+ */
+export type AttemptRead = {
+    /**
+     * Attempt
+     */
+    attempt: number;
+    /**
+     * Duration Ms
+     */
+    duration_ms: number | null;
+    /**
+     * Error
+     */
+    error: string | null;
+    /**
+     * Finished At
+     */
+    finished_at: string | null;
+    /**
+     * Response Excerpt
+     */
+    response_excerpt: string | null;
+    /**
+     * Started At
+     */
+    started_at: string;
+    /**
+     * Status Code
+     */
+    status_code: number | null;
+};
+
+/**
  * BackRequest
  */
 export type BackRequest = {
@@ -350,6 +384,69 @@ export type CurrentNode = {
 };
 
 /**
+ * DeliveryPage
+ */
+export type DeliveryPage = {
+    /**
+     * Items
+     */
+    items: Array<DeliveryRead>;
+    /**
+     * Next Cursor
+     */
+    next_cursor: string | null;
+};
+
+/**
+ * DeliveryRead
+ */
+export type DeliveryRead = {
+    /**
+     * Attempts
+     */
+    attempts: number;
+    /**
+     * Created At
+     */
+    created_at: string;
+    /**
+     * Delivered At
+     */
+    delivered_at: string | null;
+    event: WebhookEvent;
+    /**
+     * Event Id
+     */
+    event_id: string;
+    /**
+     * Failed At
+     */
+    failed_at: string | null;
+    /**
+     * Id
+     */
+    id: string;
+    /**
+     * Last Status Code
+     */
+    last_status_code: number | null;
+    /**
+     * Log
+     */
+    log: Array<AttemptRead>;
+    /**
+     * Next Attempt At
+     */
+    next_attempt_at: string | null;
+    status: DeliveryStatus;
+};
+
+/**
+ * DeliveryStatus
+ */
+export type DeliveryStatus = 'pending' | 'delivered' | 'failed';
+
+/**
  * DraftRead
  */
 export type DraftRead = {
@@ -389,6 +486,32 @@ export type Edge = {
      * Via
      */
     via: string;
+};
+
+/**
+ * EmbedSettingsRead
+ */
+export type EmbedSettingsRead = {
+    /**
+     * Account Slug
+     */
+    account_slug: string;
+    /**
+     * Allowed Origins
+     *
+     * Origins (scheme://host[:port]) whose pages may frame the embed pages.
+     */
+    allowed_origins: Array<string>;
+};
+
+/**
+ * EmbedSettingsUpdate
+ */
+export type EmbedSettingsUpdate = {
+    /**
+     * Allowed Origins
+     */
+    allowed_origins: Array<string>;
 };
 
 /**
@@ -1661,6 +1784,93 @@ export type SessionUpdate = {
 };
 
 /**
+ * StartLinkCreate
+ */
+export type StartLinkCreate = {
+    /**
+     * Expires In Seconds
+     *
+     * Lifetime (default START_LINK_TTL_SECONDS, 24 hours; at most 7 days).
+     */
+    expires_in_seconds?: number | null;
+    /**
+     * Notes
+     */
+    notes?: string | null;
+    /**
+     * Technician Id
+     *
+     * Who must open it (default: whoever opens it first).
+     */
+    technician_id?: string | null;
+    /**
+     * Tree Id
+     */
+    tree_id: string;
+    /**
+     * Variables
+     *
+     * Intake values by variable name (ticket number, customer, serial, ...), checked against the tree's variables and their types.
+     */
+    variables?: {
+        [key: string]: unknown;
+    };
+};
+
+/**
+ * StartLinkCreated
+ */
+export type StartLinkCreated = {
+    /**
+     * Embed Url
+     *
+     * The same inside the embeddable runner.
+     */
+    embed_url: string;
+    /**
+     * Expires At
+     */
+    expires_at: string;
+    /**
+     * Id
+     */
+    id: string;
+    /**
+     * Token
+     *
+     * The signed token; works once.
+     */
+    token: string;
+    /**
+     * Url
+     *
+     * Opens the runner with the values filled in.
+     */
+    url: string;
+};
+
+/**
+ * StartLinkOpened
+ */
+export type StartLinkOpened = {
+    session: SessionRead;
+    /**
+     * Tree Id
+     */
+    tree_id: string;
+};
+
+/**
+ * StartLinkRedeem
+ */
+export type StartLinkRedeem = {
+    /**
+     * Token
+     */
+    token: string;
+};
+
+/**
  * StepCreate
  */
 export type StepCreate = {
@@ -2379,6 +2589,143 @@ export type VersionRef = {
      * Published At
      */
     published_at: string;
+};
+
+/**
+ * WebhookCreate
+ */
+export type WebhookCreate = {
+    /**
+     * Description
+     */
+    description?: string;
+    /**
+     * Events
+     */
+    events: Array<WebhookEvent>;
+    /**
+     * Url
+     */
+    url: string;
+};
+
+/**
+ * WebhookCreated
+ *
+ * The endpoint with its signing secret: shown this once.
+ */
+export type WebhookCreated = {
+    /**
+     * Created At
+     */
+    created_at: string;
+    /**
+     * Description
+     */
+    description: string;
+    /**
+     * Disabled Reason
+     */
+    disabled_reason: string | null;
+    /**
+     * Events
+     */
+    events: Array<WebhookEvent>;
+    /**
+     * Failing Since
+     */
+    failing_since: string | null;
+    /**
+     * Id
+     */
+    id: string;
+    /**
+     * Is Active
+     */
+    is_active: boolean;
+    /**
+     * Secret
+     */
+    secret: string;
+    /**
+     * Updated At
+     */
+    updated_at: string;
+    /**
+     * Url
+     */
+    url: string;
+};
+
+/**
+ * WebhookEvent
+ */
+export type WebhookEvent = 'session.started' | 'session.completed' | 'session.escalated' | 'session.abandoned' | 'tree.published';
+
+/**
+ * WebhookRead
+ */
+export type WebhookRead = {
+    /**
+     * Created At
+     */
+    created_at: string;
+    /**
+     * Description
+     */
+    description: string;
+    /**
+     * Disabled Reason
+     */
+    disabled_reason: string | null;
+    /**
+     * Events
+     */
+    events: Array<WebhookEvent>;
+    /**
+     * Failing Since
+     */
+    failing_since: string | null;
+    /**
+     * Id
+     */
+    id: string;
+    /**
+     * Is Active
+     */
+    is_active: boolean;
+    /**
+     * Updated At
+     */
+    updated_at: string;
+    /**
+     * Url
+     */
+    url: string;
+};
+
+/**
+ * WebhookUpdate
+ *
+ * Only what is given changes; `is_active: true` re-enables a disabled endpoint.
+ */
+export type WebhookUpdate = {
+    /**
+     * Description
+     */
+    description?: string | null;
+    /**
+     * Events
+     */
+    events?: Array<WebhookEvent> | null;
+    /**
+     * Is Active
+     */
+    is_active?: boolean | null;
+    /**
+     * Url
+     */
+    url?: string | null;
 };
 
 export type HealthCheckData = {
@@ -3127,6 +3474,72 @@ export type AuthSendVerificationEmailResponses = {
 
 export type AuthSendVerificationEmailResponse = AuthSendVerificationEmailResponses[keyof AuthSendVerificationEmailResponses];
 
+export type IntegrationsReadEmbedSettingsData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/api/v1/integrations/embed';
+};
+
+export type IntegrationsReadEmbedSettingsErrors = {
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse;
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse;
+};
+
+export type IntegrationsReadEmbedSettingsError = IntegrationsReadEmbedSettingsErrors[keyof IntegrationsReadEmbedSettingsErrors];
+
+export type IntegrationsReadEmbedSettingsResponses = {
+    /**
+     * Successful Response
+     */
+    200: EmbedSettingsRead;
+};
+
+export type IntegrationsReadEmbedSettingsResponse = IntegrationsReadEmbedSettingsResponses[keyof IntegrationsReadEmbedSettingsResponses];
+
+export type IntegrationsUpdateEmbedSettingsData = {
+    body: EmbedSettingsUpdate;
+    path?: never;
+    query?: never;
+    url: '/api/v1/integrations/embed';
+};
+
+export type IntegrationsUpdateEmbedSettingsErrors = {
+    /**
+     * The body could not be decoded.
+     */
+    400: ErrorResponse;
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse;
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse;
+    /**
+     * Unprocessable Entity
+     */
+    422: ErrorResponse;
+};
+
+export type IntegrationsUpdateEmbedSettingsError = IntegrationsUpdateEmbedSettingsErrors[keyof IntegrationsUpdateEmbedSettingsErrors];
+
+export type IntegrationsUpdateEmbedSettingsResponses = {
+    /**
+     * Successful Response
+     */
+    200: EmbedSettingsRead;
+};
+
+export type IntegrationsUpdateEmbedSettingsResponse = IntegrationsUpdateEmbedSettingsResponses[keyof IntegrationsUpdateEmbedSettingsResponses];
+
 export type InvitesPreviewInviteData = {
     body: InvitePreviewRequest;
     path?: never;
@@ -3747,6 +4160,51 @@ export type SessionsCompleteSessionResponses = {
 
 export type SessionsCompleteSessionResponse = SessionsCompleteSessionResponses[keyof SessionsCompleteSessionResponses];
 
+export type SessionsDownloadSessionExportData = {
+    body?: never;
+    path: {
+        /**
+         * Session Id
+         */
+        session_id: string;
+    };
+    query: {
+        /**
+         * Format
+         */
+        format: 'pdf' | 'markdown' | 'json';
+    };
+    url: '/api/v1/sessions/{session_id}/export';
+};
+
+export type SessionsDownloadSessionExportErrors = {
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse;
+    /**
+     * Not Found
+     */
+    404: ErrorResponse;
+    /**
+     * Unprocessable Entity
+     */
+    422: ErrorResponse;
+    /**
+     * Service Unavailable
+     */
+    503: ErrorResponse;
+};
+
+export type SessionsDownloadSessionExportError = SessionsDownloadSessionExportErrors[keyof SessionsDownloadSessionExportErrors];
+
+export type SessionsDownloadSessionExportResponses = {
+    /**
+     * The transcript file.
+     */
+    200: unknown;
+};
+
 export type SessionsExportSessionData = {
     body: ExportRequest;
     path: {
@@ -3940,6 +4398,96 @@ export type SessionsNoteStepResponses = {
 };
 
 export type SessionsNoteStepResponse = SessionsNoteStepResponses[keyof SessionsNoteStepResponses];
+
+export type StartLinksCreateStartLinkData = {
+    body: StartLinkCreate;
+    path?: never;
+    query?: never;
+    url: '/api/v1/start-links';
+};
+
+export type StartLinksCreateStartLinkErrors = {
+    /**
+     * The body could not be decoded.
+     */
+    400: ErrorResponse;
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse;
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse;
+    /**
+     * Not Found
+     */
+    404: ErrorResponse;
+    /**
+     * Unprocessable Entity
+     */
+    422: ErrorResponse;
+};
+
+export type StartLinksCreateStartLinkError = StartLinksCreateStartLinkErrors[keyof StartLinksCreateStartLinkErrors];
+
+export type StartLinksCreateStartLinkResponses = {
+    /**
+     * Successful Response
+     */
+    201: StartLinkCreated;
+};
+
+export type StartLinksCreateStartLinkResponse = StartLinksCreateStartLinkResponses[keyof StartLinksCreateStartLinkResponses];
+
+export type StartLinksOpenStartLinkData = {
+    body: StartLinkRedeem;
+    path?: never;
+    query?: never;
+    url: '/api/v1/start-links/open';
+};
+
+export type StartLinksOpenStartLinkErrors = {
+    /**
+     * The body could not be decoded.
+     */
+    400: ErrorResponse;
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse;
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse;
+    /**
+     * Not Found
+     */
+    404: ErrorResponse;
+    /**
+     * Conflict
+     */
+    409: ErrorResponse;
+    /**
+     * Gone
+     */
+    410: ErrorResponse;
+    /**
+     * Unprocessable Entity
+     */
+    422: ErrorResponse;
+};
+
+export type StartLinksOpenStartLinkError = StartLinksOpenStartLinkErrors[keyof StartLinksOpenStartLinkErrors];
+
+export type StartLinksOpenStartLinkResponses = {
+    /**
+     * Successful Response
+     */
+    201: StartLinkOpened;
+};
+
+export type StartLinksOpenStartLinkResponse = StartLinksOpenStartLinkResponses[keyof StartLinksOpenStartLinkResponses];
 
 export type TreesListTreesData = {
     body?: never;
@@ -5152,6 +5700,334 @@ export type TreesRestoreTreeVersionResponses = {
 };
 
 export type TreesRestoreTreeVersionResponse = TreesRestoreTreeVersionResponses[keyof TreesRestoreTreeVersionResponses];
+
+export type WebhooksListWebhooksData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/api/v1/webhooks';
+};
+
+export type WebhooksListWebhooksErrors = {
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse;
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse;
+};
+
+export type WebhooksListWebhooksError = WebhooksListWebhooksErrors[keyof WebhooksListWebhooksErrors];
+
+export type WebhooksListWebhooksResponses = {
+    /**
+     * Response Webhooks-List Webhooks
+     *
+     * Successful Response
+     */
+    200: Array<WebhookRead>;
+};
+
+export type WebhooksListWebhooksResponse = WebhooksListWebhooksResponses[keyof WebhooksListWebhooksResponses];
+
+export type WebhooksCreateWebhookData = {
+    body: WebhookCreate;
+    path?: never;
+    query?: never;
+    url: '/api/v1/webhooks';
+};
+
+export type WebhooksCreateWebhookErrors = {
+    /**
+     * The body could not be decoded.
+     */
+    400: ErrorResponse;
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse;
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse;
+    /**
+     * Unprocessable Entity
+     */
+    422: ErrorResponse;
+};
+
+export type WebhooksCreateWebhookError = WebhooksCreateWebhookErrors[keyof WebhooksCreateWebhookErrors];
+
+export type WebhooksCreateWebhookResponses = {
+    /**
+     * Successful Response
+     */
+    201: WebhookCreated;
+};
+
+export type WebhooksCreateWebhookResponse = WebhooksCreateWebhookResponses[keyof WebhooksCreateWebhookResponses];
+
+export type WebhooksListWebhookEventsData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/api/v1/webhooks/events';
+};
+
+export type WebhooksListWebhookEventsErrors = {
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse;
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse;
+};
+
+export type WebhooksListWebhookEventsError = WebhooksListWebhookEventsErrors[keyof WebhooksListWebhookEventsErrors];
+
+export type WebhooksListWebhookEventsResponses = {
+    /**
+     * Response Webhooks-List Webhook Events
+     *
+     * Successful Response
+     */
+    200: Array<WebhookEvent>;
+};
+
+export type WebhooksListWebhookEventsResponse = WebhooksListWebhookEventsResponses[keyof WebhooksListWebhookEventsResponses];
+
+export type WebhooksDeleteWebhookData = {
+    body?: never;
+    path: {
+        /**
+         * Webhook Id
+         */
+        webhook_id: string;
+    };
+    query?: never;
+    url: '/api/v1/webhooks/{webhook_id}';
+};
+
+export type WebhooksDeleteWebhookErrors = {
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse;
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse;
+    /**
+     * Not Found
+     */
+    404: ErrorResponse;
+    /**
+     * The request is not valid (each field named).
+     */
+    422: ErrorResponse;
+};
+
+export type WebhooksDeleteWebhookError = WebhooksDeleteWebhookErrors[keyof WebhooksDeleteWebhookErrors];
+
+export type WebhooksDeleteWebhookResponses = {
+    /**
+     * Successful Response
+     */
+    204: void;
+};
+
+export type WebhooksDeleteWebhookResponse = WebhooksDeleteWebhookResponses[keyof WebhooksDeleteWebhookResponses];
+
+export type WebhooksReadWebhookData = {
+    body?: never;
+    path: {
+        /**
+         * Webhook Id
+         */
+        webhook_id: string;
+    };
+    query?: never;
+    url: '/api/v1/webhooks/{webhook_id}';
+};
+
+export type WebhooksReadWebhookErrors = {
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse;
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse;
+    /**
+     * Not Found
+     */
+    404: ErrorResponse;
+    /**
+     * The request is not valid (each field named).
+     */
+    422: ErrorResponse;
+};
+
+export type WebhooksReadWebhookError = WebhooksReadWebhookErrors[keyof WebhooksReadWebhookErrors];
+
+export type WebhooksReadWebhookResponses = {
+    /**
+     * Successful Response
+     */
+    200: WebhookRead;
+};
+
+export type WebhooksReadWebhookResponse = WebhooksReadWebhookResponses[keyof WebhooksReadWebhookResponses];
+
+export type WebhooksUpdateWebhookData = {
+    body: WebhookUpdate;
+    path: {
+        /**
+         * Webhook Id
+         */
+        webhook_id: string;
+    };
+    query?: never;
+    url: '/api/v1/webhooks/{webhook_id}';
+};
+
+export type WebhooksUpdateWebhookErrors = {
+    /**
+     * The body could not be decoded.
+     */
+    400: ErrorResponse;
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse;
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse;
+    /**
+     * Not Found
+     */
+    404: ErrorResponse;
+    /**
+     * Unprocessable Entity
+     */
+    422: ErrorResponse;
+};
+
+export type WebhooksUpdateWebhookError = WebhooksUpdateWebhookErrors[keyof WebhooksUpdateWebhookErrors];
+
+export type WebhooksUpdateWebhookResponses = {
+    /**
+     * Successful Response
+     */
+    200: WebhookRead;
+};
+
+export type WebhooksUpdateWebhookResponse = WebhooksUpdateWebhookResponses[keyof WebhooksUpdateWebhookResponses];
+
+export type WebhooksListWebhookDeliveriesData = {
+    body?: never;
+    path: {
+        /**
+         * Webhook Id
+         */
+        webhook_id: string;
+    };
+    query?: {
+        /**
+         * Cursor
+         */
+        cursor?: string | null;
+        /**
+         * Limit
+         */
+        limit?: number;
+    };
+    url: '/api/v1/webhooks/{webhook_id}/deliveries';
+};
+
+export type WebhooksListWebhookDeliveriesErrors = {
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse;
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse;
+    /**
+     * Not Found
+     */
+    404: ErrorResponse;
+    /**
+     * Unprocessable Entity
+     */
+    422: ErrorResponse;
+};
+
+export type WebhooksListWebhookDeliveriesError = WebhooksListWebhookDeliveriesErrors[keyof WebhooksListWebhookDeliveriesErrors];
+
+export type WebhooksListWebhookDeliveriesResponses = {
+    /**
+     * Successful Response
+     */
+    200: DeliveryPage;
+};
+
+export type WebhooksListWebhookDeliveriesResponse = WebhooksListWebhookDeliveriesResponses[keyof WebhooksListWebhookDeliveriesResponses];
+
+export type WebhooksRedeliverWebhookData = {
+    body?: never;
+    path: {
+        /**
+         * Webhook Id
+         */
+        webhook_id: string;
+        /**
+         * Delivery Id
+         */
+        delivery_id: string;
+    };
+    query?: never;
+    url: '/api/v1/webhooks/{webhook_id}/deliveries/{delivery_id}/redeliver';
+};
+
+export type WebhooksRedeliverWebhookErrors = {
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse;
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse;
+    /**
+     * Not Found
+     */
+    404: ErrorResponse;
+    /**
+     * Conflict
+     */
+    409: ErrorResponse;
+    /**
+     * The request is not valid (each field named).
+     */
+    422: ErrorResponse;
+};
+
+export type WebhooksRedeliverWebhookError = WebhooksRedeliverWebhookErrors[keyof WebhooksRedeliverWebhookErrors];
+
+export type WebhooksRedeliverWebhookResponses = {
+    /**
+     * Successful Response
+     */
+    202: unknown;
+};
 
 export type HealthAliveData = {
     body?: never;

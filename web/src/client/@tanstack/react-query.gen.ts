@@ -3,8 +3,8 @@
 import { type DefaultError, type InfiniteData, infiniteQueryOptions, queryOptions, type UseMutationOptions } from '@tanstack/react-query';
 
 import { client } from '../client.gen';
-import { accountCreateAccountInvite, accountListAccountInvites, accountListMembers, accountReadAccount, accountRemoveMember, accountRevokeAccountInvite, accountUpdateMember, authCheckEmailVerification, authCheckPasswordReset, authConfirmEmailVerification, authConfirmPasswordReset, authLogin, authLoginJson, authLogout, authLogoutAll, authReadMe, authRefreshTokens, authRegister, authRequestPasswordReset, authSendVerificationEmail, authUpdateMe, healthAlive, healthCheck, healthReady, invitesPreviewInvite, type Options, platformChangeAccountPlan, platformCreatePlatformInvite, platformListPlans, platformListPlatformInvites, platformRevokePlatformInvite, sessionsAbandonSession, sessionsCompleteSession, sessionsCreateSession, sessionsExportSession, sessionsGoBack, sessionsListOutcomeLabels, sessionsListSessions, sessionsNoteStep, sessionsReadSession, sessionsReadTreeStart, sessionsRecordStep, sessionsStartSession, sessionsUpdateSession, treesArchiveTree, treesCheckLogicRule, treesCompareTreeVersions, treesCreateCategory, treesCreateTree, treesCreateTreeFromTemplate, treesDeleteCategory, treesDeleteTree, treesDuplicateTree, treesExportTree, treesImportTree, treesListCategories, treesListTags, treesListTrees, treesListTreeTemplates, treesListTreeVersions, treesLogicGrammar, treesPublishTree, treesReadTree, treesReadTreeUsage, treesReadTreeVersion, treesRenameCategory, treesRestoreTreeVersion, treesSearchTrees, treesUnarchiveTree, treesUpdateTree, treesValidateTree } from '../sdk.gen';
-import type { AccountCreateAccountInviteData, AccountCreateAccountInviteError, AccountCreateAccountInviteResponse, AccountListAccountInvitesData, AccountListAccountInvitesError, AccountListAccountInvitesResponse, AccountListMembersData, AccountListMembersError, AccountListMembersResponse, AccountReadAccountData, AccountReadAccountError, AccountReadAccountResponse, AccountRemoveMemberData, AccountRemoveMemberError, AccountRemoveMemberResponse, AccountRevokeAccountInviteData, AccountRevokeAccountInviteError, AccountRevokeAccountInviteResponse, AccountUpdateMemberData, AccountUpdateMemberError, AccountUpdateMemberResponse, AuthCheckEmailVerificationData, AuthCheckEmailVerificationError, AuthCheckEmailVerificationResponse, AuthCheckPasswordResetData, AuthCheckPasswordResetError, AuthCheckPasswordResetResponse, AuthConfirmEmailVerificationData, AuthConfirmEmailVerificationError, AuthConfirmEmailVerificationResponse, AuthConfirmPasswordResetData, AuthConfirmPasswordResetError, AuthConfirmPasswordResetResponse, AuthLoginData, AuthLoginError, AuthLoginJsonData, AuthLoginJsonError, AuthLoginJsonResponse, AuthLoginResponse, AuthLogoutAllData, AuthLogoutAllError, AuthLogoutAllResponse, AuthLogoutData, AuthLogoutError, AuthLogoutResponse, AuthReadMeData, AuthReadMeError, AuthReadMeResponse, AuthRefreshTokensData, AuthRefreshTokensError, AuthRefreshTokensResponse, AuthRegisterData, AuthRegisterError, AuthRegisterResponse, AuthRequestPasswordResetData, AuthRequestPasswordResetError, AuthRequestPasswordResetResponse, AuthSendVerificationEmailData, AuthSendVerificationEmailError, AuthSendVerificationEmailResponse, AuthUpdateMeData, AuthUpdateMeError, AuthUpdateMeResponse, HealthAliveData, HealthAliveResponse, HealthCheckData, HealthCheckResponse, HealthReadyData, HealthReadyError, HealthReadyResponse, InvitesPreviewInviteData, InvitesPreviewInviteError, InvitesPreviewInviteResponse, PlatformChangeAccountPlanData, PlatformChangeAccountPlanError, PlatformChangeAccountPlanResponse, PlatformCreatePlatformInviteData, PlatformCreatePlatformInviteError, PlatformCreatePlatformInviteResponse, PlatformListPlansData, PlatformListPlansError, PlatformListPlansResponse, PlatformListPlatformInvitesData, PlatformListPlatformInvitesError, PlatformListPlatformInvitesResponse, PlatformRevokePlatformInviteData, PlatformRevokePlatformInviteError, PlatformRevokePlatformInviteResponse, SessionsAbandonSessionData, SessionsAbandonSessionError, SessionsAbandonSessionResponse, SessionsCompleteSessionData, SessionsCompleteSessionError, SessionsCompleteSessionResponse, SessionsCreateSessionData, SessionsCreateSessionError, SessionsCreateSessionResponse, SessionsExportSessionData, SessionsExportSessionError, SessionsGoBackData, SessionsGoBackError, SessionsGoBackResponse, SessionsListOutcomeLabelsData, SessionsListOutcomeLabelsError, SessionsListOutcomeLabelsResponse, SessionsListSessionsData, SessionsListSessionsError, SessionsListSessionsResponse, SessionsNoteStepData, SessionsNoteStepError, SessionsNoteStepResponse, SessionsReadSessionData, SessionsReadSessionError, SessionsReadSessionResponse, SessionsReadTreeStartData, SessionsReadTreeStartError, SessionsReadTreeStartResponse, SessionsRecordStepData, SessionsRecordStepError, SessionsRecordStepResponse, SessionsStartSessionData, SessionsStartSessionError, SessionsStartSessionResponse, SessionsUpdateSessionData, SessionsUpdateSessionError, SessionsUpdateSessionResponse, TreesArchiveTreeData, TreesArchiveTreeError, TreesArchiveTreeResponse, TreesCheckLogicRuleData, TreesCheckLogicRuleError, TreesCheckLogicRuleResponse, TreesCompareTreeVersionsData, TreesCompareTreeVersionsError, TreesCompareTreeVersionsResponse, TreesCreateCategoryData, TreesCreateCategoryError, TreesCreateCategoryResponse, TreesCreateTreeData, TreesCreateTreeError, TreesCreateTreeFromTemplateData, TreesCreateTreeFromTemplateError, TreesCreateTreeFromTemplateResponse, TreesCreateTreeResponse, TreesDeleteCategoryData, TreesDeleteCategoryError, TreesDeleteCategoryResponse, TreesDeleteTreeData, TreesDeleteTreeError, TreesDeleteTreeResponse, TreesDuplicateTreeData, TreesDuplicateTreeError, TreesDuplicateTreeResponse, TreesExportTreeData, TreesExportTreeError, TreesExportTreeResponse, TreesImportTreeData, TreesImportTreeError, TreesImportTreeResponse, TreesListCategoriesData, TreesListCategoriesError, TreesListCategoriesResponse, TreesListTagsData, TreesListTagsError, TreesListTagsResponse, TreesListTreesData, TreesListTreesError, TreesListTreesResponse, TreesListTreeTemplatesData, TreesListTreeTemplatesError, TreesListTreeTemplatesResponse, TreesListTreeVersionsData, TreesListTreeVersionsError, TreesListTreeVersionsResponse, TreesLogicGrammarData, TreesLogicGrammarError, TreesLogicGrammarResponse, TreesPublishTreeData, TreesPublishTreeError, TreesPublishTreeResponse, TreesReadTreeData, TreesReadTreeError, TreesReadTreeResponse, TreesReadTreeUsageData, TreesReadTreeUsageError, TreesReadTreeUsageResponse, TreesReadTreeVersionData, TreesReadTreeVersionError, TreesReadTreeVersionResponse, TreesRenameCategoryData, TreesRenameCategoryError, TreesRenameCategoryResponse, TreesRestoreTreeVersionData, TreesRestoreTreeVersionError, TreesRestoreTreeVersionResponse, TreesSearchTreesData, TreesSearchTreesError, TreesSearchTreesResponse, TreesUnarchiveTreeData, TreesUnarchiveTreeError, TreesUnarchiveTreeResponse, TreesUpdateTreeData, TreesUpdateTreeError, TreesUpdateTreeResponse, TreesValidateTreeData, TreesValidateTreeError, TreesValidateTreeResponse } from '../types.gen';
+import { accountCreateAccountInvite, accountListAccountInvites, accountListMembers, accountReadAccount, accountRemoveMember, accountRevokeAccountInvite, accountUpdateMember, authCheckEmailVerification, authCheckPasswordReset, authConfirmEmailVerification, authConfirmPasswordReset, authLogin, authLoginJson, authLogout, authLogoutAll, authReadMe, authRefreshTokens, authRegister, authRequestPasswordReset, authSendVerificationEmail, authUpdateMe, healthAlive, healthCheck, healthReady, integrationsReadEmbedSettings, integrationsUpdateEmbedSettings, invitesPreviewInvite, type Options, platformChangeAccountPlan, platformCreatePlatformInvite, platformListPlans, platformListPlatformInvites, platformRevokePlatformInvite, sessionsAbandonSession, sessionsCompleteSession, sessionsCreateSession, sessionsDownloadSessionExport, sessionsExportSession, sessionsGoBack, sessionsListOutcomeLabels, sessionsListSessions, sessionsNoteStep, sessionsReadSession, sessionsReadTreeStart, sessionsRecordStep, sessionsStartSession, sessionsUpdateSession, startLinksCreateStartLink, startLinksOpenStartLink, treesArchiveTree, treesCheckLogicRule, treesCompareTreeVersions, treesCreateCategory, treesCreateTree, treesCreateTreeFromTemplate, treesDeleteCategory, treesDeleteTree, treesDuplicateTree, treesExportTree, treesImportTree, treesListCategories, treesListTags, treesListTrees, treesListTreeTemplates, treesListTreeVersions, treesLogicGrammar, treesPublishTree, treesReadTree, treesReadTreeUsage, treesReadTreeVersion, treesRenameCategory, treesRestoreTreeVersion, treesSearchTrees, treesUnarchiveTree, treesUpdateTree, treesValidateTree, webhooksCreateWebhook, webhooksDeleteWebhook, webhooksListWebhookDeliveries, webhooksListWebhookEvents, webhooksListWebhooks, webhooksReadWebhook, webhooksRedeliverWebhook, webhooksUpdateWebhook } from '../sdk.gen';
+import type { AccountCreateAccountInviteData, AccountCreateAccountInviteError, AccountCreateAccountInviteResponse, AccountListAccountInvitesData, AccountListAccountInvitesError, AccountListAccountInvitesResponse, AccountListMembersData, AccountListMembersError, AccountListMembersResponse, AccountReadAccountData, AccountReadAccountError, AccountReadAccountResponse, AccountRemoveMemberData, AccountRemoveMemberError, AccountRemoveMemberResponse, AccountRevokeAccountInviteData, AccountRevokeAccountInviteError, AccountRevokeAccountInviteResponse, AccountUpdateMemberData, AccountUpdateMemberError, AccountUpdateMemberResponse, AuthCheckEmailVerificationData, AuthCheckEmailVerificationError, AuthCheckEmailVerificationResponse, AuthCheckPasswordResetData, AuthCheckPasswordResetError, AuthCheckPasswordResetResponse, AuthConfirmEmailVerificationData, AuthConfirmEmailVerificationError, AuthConfirmEmailVerificationResponse, AuthConfirmPasswordResetData, AuthConfirmPasswordResetError, AuthConfirmPasswordResetResponse, AuthLoginData, AuthLoginError, AuthLoginJsonData, AuthLoginJsonError, AuthLoginJsonResponse, AuthLoginResponse, AuthLogoutAllData, AuthLogoutAllError, AuthLogoutAllResponse, AuthLogoutData, AuthLogoutError, AuthLogoutResponse, AuthReadMeData, AuthReadMeError, AuthReadMeResponse, AuthRefreshTokensData, AuthRefreshTokensError, AuthRefreshTokensResponse, AuthRegisterData, AuthRegisterError, AuthRegisterResponse, AuthRequestPasswordResetData, AuthRequestPasswordResetError, AuthRequestPasswordResetResponse, AuthSendVerificationEmailData, AuthSendVerificationEmailError, AuthSendVerificationEmailResponse, AuthUpdateMeData, AuthUpdateMeError, AuthUpdateMeResponse, HealthAliveData, HealthAliveResponse, HealthCheckData, HealthCheckResponse, HealthReadyData, HealthReadyError, HealthReadyResponse, IntegrationsReadEmbedSettingsData, IntegrationsReadEmbedSettingsError, IntegrationsReadEmbedSettingsResponse, IntegrationsUpdateEmbedSettingsData, IntegrationsUpdateEmbedSettingsError, IntegrationsUpdateEmbedSettingsResponse, InvitesPreviewInviteData, InvitesPreviewInviteError, InvitesPreviewInviteResponse, PlatformChangeAccountPlanData, PlatformChangeAccountPlanError, PlatformChangeAccountPlanResponse, PlatformCreatePlatformInviteData, PlatformCreatePlatformInviteError, PlatformCreatePlatformInviteResponse, PlatformListPlansData, PlatformListPlansError, PlatformListPlansResponse, PlatformListPlatformInvitesData, PlatformListPlatformInvitesError, PlatformListPlatformInvitesResponse, PlatformRevokePlatformInviteData, PlatformRevokePlatformInviteError, PlatformRevokePlatformInviteResponse, SessionsAbandonSessionData, SessionsAbandonSessionError, SessionsAbandonSessionResponse, SessionsCompleteSessionData, SessionsCompleteSessionError, SessionsCompleteSessionResponse, SessionsCreateSessionData, SessionsCreateSessionError, SessionsCreateSessionResponse, SessionsDownloadSessionExportData, SessionsDownloadSessionExportError, SessionsExportSessionData, SessionsExportSessionError, SessionsGoBackData, SessionsGoBackError, SessionsGoBackResponse, SessionsListOutcomeLabelsData, SessionsListOutcomeLabelsError, SessionsListOutcomeLabelsResponse, SessionsListSessionsData, SessionsListSessionsError, SessionsListSessionsResponse, SessionsNoteStepData, SessionsNoteStepError, SessionsNoteStepResponse, SessionsReadSessionData, SessionsReadSessionError, SessionsReadSessionResponse, SessionsReadTreeStartData, SessionsReadTreeStartError, SessionsReadTreeStartResponse, SessionsRecordStepData, SessionsRecordStepError, SessionsRecordStepResponse, SessionsStartSessionData, SessionsStartSessionError, SessionsStartSessionResponse, SessionsUpdateSessionData, SessionsUpdateSessionError, SessionsUpdateSessionResponse, StartLinksCreateStartLinkData, StartLinksCreateStartLinkError, StartLinksCreateStartLinkResponse, StartLinksOpenStartLinkData, StartLinksOpenStartLinkError, StartLinksOpenStartLinkResponse, TreesArchiveTreeData, TreesArchiveTreeError, TreesArchiveTreeResponse, TreesCheckLogicRuleData, TreesCheckLogicRuleError, TreesCheckLogicRuleResponse, TreesCompareTreeVersionsData, TreesCompareTreeVersionsError, TreesCompareTreeVersionsResponse, TreesCreateCategoryData, TreesCreateCategoryError, TreesCreateCategoryResponse, TreesCreateTreeData, TreesCreateTreeError, TreesCreateTreeFromTemplateData, TreesCreateTreeFromTemplateError, TreesCreateTreeFromTemplateResponse, TreesCreateTreeResponse, TreesDeleteCategoryData, TreesDeleteCategoryError, TreesDeleteCategoryResponse, TreesDeleteTreeData, TreesDeleteTreeError, TreesDeleteTreeResponse, TreesDuplicateTreeData, TreesDuplicateTreeError, TreesDuplicateTreeResponse, TreesExportTreeData, TreesExportTreeError, TreesExportTreeResponse, TreesImportTreeData, TreesImportTreeError, TreesImportTreeResponse, TreesListCategoriesData, TreesListCategoriesError, TreesListCategoriesResponse, TreesListTagsData, TreesListTagsError, TreesListTagsResponse, TreesListTreesData, TreesListTreesError, TreesListTreesResponse, TreesListTreeTemplatesData, TreesListTreeTemplatesError, TreesListTreeTemplatesResponse, TreesListTreeVersionsData, TreesListTreeVersionsError, TreesListTreeVersionsResponse, TreesLogicGrammarData, TreesLogicGrammarError, TreesLogicGrammarResponse, TreesPublishTreeData, TreesPublishTreeError, TreesPublishTreeResponse, TreesReadTreeData, TreesReadTreeError, TreesReadTreeResponse, TreesReadTreeUsageData, TreesReadTreeUsageError, TreesReadTreeUsageResponse, TreesReadTreeVersionData, TreesReadTreeVersionError, TreesReadTreeVersionResponse, TreesRenameCategoryData, TreesRenameCategoryError, TreesRenameCategoryResponse, TreesRestoreTreeVersionData, TreesRestoreTreeVersionError, TreesRestoreTreeVersionResponse, TreesSearchTreesData, TreesSearchTreesError, TreesSearchTreesResponse, TreesUnarchiveTreeData, TreesUnarchiveTreeError, TreesUnarchiveTreeResponse, TreesUpdateTreeData, TreesUpdateTreeError, TreesUpdateTreeResponse, TreesValidateTreeData, TreesValidateTreeError, TreesValidateTreeResponse, WebhooksCreateWebhookData, WebhooksCreateWebhookError, WebhooksCreateWebhookResponse, WebhooksDeleteWebhookData, WebhooksDeleteWebhookError, WebhooksDeleteWebhookResponse, WebhooksListWebhookDeliveriesData, WebhooksListWebhookDeliveriesError, WebhooksListWebhookDeliveriesResponse, WebhooksListWebhookEventsData, WebhooksListWebhookEventsError, WebhooksListWebhookEventsResponse, WebhooksListWebhooksData, WebhooksListWebhooksError, WebhooksListWebhooksResponse, WebhooksReadWebhookData, WebhooksReadWebhookError, WebhooksReadWebhookResponse, WebhooksRedeliverWebhookData, WebhooksRedeliverWebhookError, WebhooksUpdateWebhookData, WebhooksUpdateWebhookError, WebhooksUpdateWebhookResponse } from '../types.gen';
 
 export type QueryKey<TOptions extends Options> = [
     Pick<TOptions, 'baseUrl' | 'body' | 'headers' | 'path' | 'query'> & {
@@ -445,6 +445,43 @@ export const authSendVerificationEmailMutation = (options?: Partial<Options<Auth
     return mutationOptions;
 };
 
+export const integrationsReadEmbedSettingsQueryKey = (options?: Options<IntegrationsReadEmbedSettingsData>) => createQueryKey('integrationsReadEmbedSettings', options);
+
+/**
+ * Read Embed Settings
+ */
+export const integrationsReadEmbedSettingsOptions = (options?: Options<IntegrationsReadEmbedSettingsData>) => queryOptions<IntegrationsReadEmbedSettingsResponse, IntegrationsReadEmbedSettingsError, IntegrationsReadEmbedSettingsResponse, ReturnType<typeof integrationsReadEmbedSettingsQueryKey>>({
+    queryFn: async ({ queryKey, signal }) => {
+        const { data } = await integrationsReadEmbedSettings({
+            ...options,
+            ...queryKey[0],
+            signal,
+            throwOnError: true
+        });
+        return data;
+    },
+    queryKey: integrationsReadEmbedSettingsQueryKey(options)
+});
+
+/**
+ * Update Embed Settings
+ *
+ * The origins whose pages may frame /embed/<account slug>/... (https in production).
+ */
+export const integrationsUpdateEmbedSettingsMutation = (options?: Partial<Options<IntegrationsUpdateEmbedSettingsData>>): UseMutationOptions<IntegrationsUpdateEmbedSettingsResponse, IntegrationsUpdateEmbedSettingsError, Options<IntegrationsUpdateEmbedSettingsData>> => {
+    const mutationOptions: UseMutationOptions<IntegrationsUpdateEmbedSettingsResponse, IntegrationsUpdateEmbedSettingsError, Options<IntegrationsUpdateEmbedSettingsData>> = {
+        mutationFn: async (fnOptions) => {
+            const { data } = await integrationsUpdateEmbedSettings({
+                ...options,
+                ...fnOptions,
+                throwOnError: true
+            });
+            return data;
+        }
+    };
+    return mutationOptions;
+};
+
 /**
  * Preview Invite
  *
@@ -779,6 +816,27 @@ export const sessionsCompleteSessionMutation = (options?: Partial<Options<Sessio
     return mutationOptions;
 };
 
+export const sessionsDownloadSessionExportQueryKey = (options: Options<SessionsDownloadSessionExportData>) => createQueryKey('sessionsDownloadSessionExport', options);
+
+/**
+ * Download Session Export
+ *
+ * The same file by a plain link (`?format=pdf`), as webhook payloads give it: fetch it
+ * with a bearer token or API key.
+ */
+export const sessionsDownloadSessionExportOptions = (options: Options<SessionsDownloadSessionExportData>) => queryOptions<unknown, SessionsDownloadSessionExportError, unknown, ReturnType<typeof sessionsDownloadSessionExportQueryKey>>({
+    queryFn: async ({ queryKey, signal }) => {
+        const { data } = await sessionsDownloadSessionExport({
+            ...options,
+            ...queryKey[0],
+            signal,
+            throwOnError: true
+        });
+        return data;
+    },
+    queryKey: sessionsDownloadSessionExportQueryKey(options)
+});
+
 /**
  * Export Session
  *
@@ -846,6 +904,48 @@ export const sessionsNoteStepMutation = (options?: Partial<Options<SessionsNoteS
     const mutationOptions: UseMutationOptions<SessionsNoteStepResponse, SessionsNoteStepError, Options<SessionsNoteStepData>> = {
         mutationFn: async (fnOptions) => {
             const { data } = await sessionsNoteStep({
+                ...options,
+                ...fnOptions,
+                throwOnError: true
+            });
+            return data;
+        }
+    };
+    return mutationOptions;
+};
+
+/**
+ * Create Start Link
+ *
+ * A signed, single-use link that opens a session of a published tree with intake values
+ * filled in (admins, engineers, or an API key). Values are checked against the tree's
+ * variables and types: 422 naming `variables.<name>`, nothing written.
+ */
+export const startLinksCreateStartLinkMutation = (options?: Partial<Options<StartLinksCreateStartLinkData>>): UseMutationOptions<StartLinksCreateStartLinkResponse, StartLinksCreateStartLinkError, Options<StartLinksCreateStartLinkData>> => {
+    const mutationOptions: UseMutationOptions<StartLinksCreateStartLinkResponse, StartLinksCreateStartLinkError, Options<StartLinksCreateStartLinkData>> = {
+        mutationFn: async (fnOptions) => {
+            const { data } = await startLinksCreateStartLink({
+                ...options,
+                ...fnOptions,
+                throwOnError: true
+            });
+            return data;
+        }
+    };
+    return mutationOptions;
+};
+
+/**
+ * Open Start Link
+ *
+ * Uses the link once: starts its session for the caller (prepared, values filled in,
+ * when a value needed to start is still missing). A wrong signature: 422
+ * `start_link_invalid`; used: 409 `start_link_used`; expired: 410 `start_link_expired`.
+ */
+export const startLinksOpenStartLinkMutation = (options?: Partial<Options<StartLinksOpenStartLinkData>>): UseMutationOptions<StartLinksOpenStartLinkResponse, StartLinksOpenStartLinkError, Options<StartLinksOpenStartLinkData>> => {
+    const mutationOptions: UseMutationOptions<StartLinksOpenStartLinkResponse, StartLinksOpenStartLinkError, Options<StartLinksOpenStartLinkData>> = {
+        mutationFn: async (fnOptions) => {
+            const { data } = await startLinksOpenStartLink({
                 ...options,
                 ...fnOptions,
                 throwOnError: true
@@ -1495,6 +1595,190 @@ export const treesRestoreTreeVersionMutation = (options?: Partial<Options<TreesR
     const mutationOptions: UseMutationOptions<TreesRestoreTreeVersionResponse, TreesRestoreTreeVersionError, Options<TreesRestoreTreeVersionData>> = {
         mutationFn: async (fnOptions) => {
             const { data } = await treesRestoreTreeVersion({
+                ...options,
+                ...fnOptions,
+                throwOnError: true
+            });
+            return data;
+        }
+    };
+    return mutationOptions;
+};
+
+export const webhooksListWebhooksQueryKey = (options?: Options<WebhooksListWebhooksData>) => createQueryKey('webhooksListWebhooks', options);
+
+/**
+ * List Webhooks
+ */
+export const webhooksListWebhooksOptions = (options?: Options<WebhooksListWebhooksData>) => queryOptions<WebhooksListWebhooksResponse, WebhooksListWebhooksError, WebhooksListWebhooksResponse, ReturnType<typeof webhooksListWebhooksQueryKey>>({
+    queryFn: async ({ queryKey, signal }) => {
+        const { data } = await webhooksListWebhooks({
+            ...options,
+            ...queryKey[0],
+            signal,
+            throwOnError: true
+        });
+        return data;
+    },
+    queryKey: webhooksListWebhooksQueryKey(options)
+});
+
+/**
+ * Create Webhook
+ *
+ * Registers an endpoint. The URL must be https (http only outside production) and, in
+ * production, resolve to public addresses only (422 `url_not_public`, field `url`). The
+ * answer holds the signing secret, shown this once.
+ */
+export const webhooksCreateWebhookMutation = (options?: Partial<Options<WebhooksCreateWebhookData>>): UseMutationOptions<WebhooksCreateWebhookResponse, WebhooksCreateWebhookError, Options<WebhooksCreateWebhookData>> => {
+    const mutationOptions: UseMutationOptions<WebhooksCreateWebhookResponse, WebhooksCreateWebhookError, Options<WebhooksCreateWebhookData>> = {
+        mutationFn: async (fnOptions) => {
+            const { data } = await webhooksCreateWebhook({
+                ...options,
+                ...fnOptions,
+                throwOnError: true
+            });
+            return data;
+        }
+    };
+    return mutationOptions;
+};
+
+export const webhooksListWebhookEventsQueryKey = (options?: Options<WebhooksListWebhookEventsData>) => createQueryKey('webhooksListWebhookEvents', options);
+
+/**
+ * List Webhook Events
+ *
+ * The events an endpoint can take.
+ */
+export const webhooksListWebhookEventsOptions = (options?: Options<WebhooksListWebhookEventsData>) => queryOptions<WebhooksListWebhookEventsResponse, WebhooksListWebhookEventsError, WebhooksListWebhookEventsResponse, ReturnType<typeof webhooksListWebhookEventsQueryKey>>({
+    queryFn: async ({ queryKey, signal }) => {
+        const { data } = await webhooksListWebhookEvents({
+            ...options,
+            ...queryKey[0],
+            signal,
+            throwOnError: true
+        });
+        return data;
+    },
+    queryKey: webhooksListWebhookEventsQueryKey(options)
+});
+
+/**
+ * Delete Webhook
+ */
+export const webhooksDeleteWebhookMutation = (options?: Partial<Options<WebhooksDeleteWebhookData>>): UseMutationOptions<WebhooksDeleteWebhookResponse, WebhooksDeleteWebhookError, Options<WebhooksDeleteWebhookData>> => {
+    const mutationOptions: UseMutationOptions<WebhooksDeleteWebhookResponse, WebhooksDeleteWebhookError, Options<WebhooksDeleteWebhookData>> = {
+        mutationFn: async (fnOptions) => {
+            const { data } = await webhooksDeleteWebhook({
+                ...options,
+                ...fnOptions,
+                throwOnError: true
+            });
+            return data;
+        }
+    };
+    return mutationOptions;
+};
+
+export const webhooksReadWebhookQueryKey = (options: Options<WebhooksReadWebhookData>) => createQueryKey('webhooksReadWebhook', options);
+
+/**
+ * Read Webhook
+ */
+export const webhooksReadWebhookOptions = (options: Options<WebhooksReadWebhookData>) => queryOptions<WebhooksReadWebhookResponse, WebhooksReadWebhookError, WebhooksReadWebhookResponse, ReturnType<typeof webhooksReadWebhookQueryKey>>({
+    queryFn: async ({ queryKey, signal }) => {
+        const { data } = await webhooksReadWebhook({
+            ...options,
+            ...queryKey[0],
+            signal,
+            throwOnError: true
+        });
+        return data;
+    },
+    queryKey: webhooksReadWebhookQueryKey(options)
+});
+
+/**
+ * Update Webhook
+ *
+ * Changes the URL, events, description, or enables/disables the endpoint.
+ */
+export const webhooksUpdateWebhookMutation = (options?: Partial<Options<WebhooksUpdateWebhookData>>): UseMutationOptions<WebhooksUpdateWebhookResponse, WebhooksUpdateWebhookError, Options<WebhooksUpdateWebhookData>> => {
+    const mutationOptions: UseMutationOptions<WebhooksUpdateWebhookResponse, WebhooksUpdateWebhookError, Options<WebhooksUpdateWebhookData>> = {
+        mutationFn: async (fnOptions) => {
+            const { data } = await webhooksUpdateWebhook({
+                ...options,
+                ...fnOptions,
+                throwOnError: true
+            });
+            return data;
+        }
+    };
+    return mutationOptions;
+};
+
+export const webhooksListWebhookDeliveriesQueryKey = (options: Options<WebhooksListWebhookDeliveriesData>) => createQueryKey('webhooksListWebhookDeliveries', options);
+
+/**
+ * List Webhook Deliveries
+ *
+ * The delivery log, newest first: per delivery its status and one row per attempt
+ * (status code, duration, response excerpt or error).
+ */
+export const webhooksListWebhookDeliveriesOptions = (options: Options<WebhooksListWebhookDeliveriesData>) => queryOptions<WebhooksListWebhookDeliveriesResponse, WebhooksListWebhookDeliveriesError, WebhooksListWebhookDeliveriesResponse, ReturnType<typeof webhooksListWebhookDeliveriesQueryKey>>({
+    queryFn: async ({ queryKey, signal }) => {
+        const { data } = await webhooksListWebhookDeliveries({
+            ...options,
+            ...queryKey[0],
+            signal,
+            throwOnError: true
+        });
+        return data;
+    },
+    queryKey: webhooksListWebhookDeliveriesQueryKey(options)
+});
+
+export const webhooksListWebhookDeliveriesInfiniteQueryKey = (options: Options<WebhooksListWebhookDeliveriesData>): QueryKey<Options<WebhooksListWebhookDeliveriesData>> => createQueryKey('webhooksListWebhookDeliveries', options, true);
+
+/**
+ * List Webhook Deliveries
+ *
+ * The delivery log, newest first: per delivery its status and one row per attempt
+ * (status code, duration, response excerpt or error).
+ */
+export const webhooksListWebhookDeliveriesInfiniteOptions = (options: Options<WebhooksListWebhookDeliveriesData>) => infiniteQueryOptions<WebhooksListWebhookDeliveriesResponse, WebhooksListWebhookDeliveriesError, InfiniteData<WebhooksListWebhookDeliveriesResponse>, QueryKey<Options<WebhooksListWebhookDeliveriesData>>, string | null | Pick<QueryKey<Options<WebhooksListWebhookDeliveriesData>>[0], 'body' | 'headers' | 'path' | 'query'>>(
+// @ts-ignore
+{
+    queryFn: async ({ pageParam, queryKey, signal }) => {
+        // @ts-ignore
+        const page: Pick<QueryKey<Options<WebhooksListWebhookDeliveriesData>>[0], 'body' | 'headers' | 'path' | 'query'> = typeof pageParam === 'object' ? pageParam : {
+            query: {
+                cursor: pageParam
+            }
+        };
+        const params = createInfiniteParams(queryKey, page);
+        const { data } = await webhooksListWebhookDeliveries({
+            ...options,
+            ...params,
+            signal,
+            throwOnError: true
+        });
+        return data;
+    },
+    queryKey: webhooksListWebhookDeliveriesInfiniteQueryKey(options)
+});
+
+/**
+ * Redeliver Webhook
+ *
+ * Sends a delivered or failed delivery again (same body and `Idempotency-Key`); 409
+ * `delivery_pending` while it is still being retried.
+ */
+export const webhooksRedeliverWebhookMutation = (options?: Partial<Options<WebhooksRedeliverWebhookData>>): UseMutationOptions<unknown, WebhooksRedeliverWebhookError, Options<WebhooksRedeliverWebhookData>> => {
+    const mutationOptions: UseMutationOptions<unknown, WebhooksRedeliverWebhookError, Options<WebhooksRedeliverWebhookData>> = {
+        mutationFn: async (fnOptions) => {
+            const { data } = await webhooksRedeliverWebhook({
                 ...options,
                 ...fnOptions,
                 throwOnError: true

@@ -1,3 +1,5 @@
+import { Link } from 'react-router';
+
 import { usePageTitle } from '../../../ui/page';
 import { useCurrentUser } from '../../auth/hooks';
 import { InvitesPanel } from '../components/InvitesPanel';
@@ -15,6 +17,11 @@ export function AccountAdminPage() {
         <PlanCard />
         <MembersList canManage={isAdmin} myUserId={me.data?.user.id ?? null} />
         {isAdmin && <InvitesPanel />}
+        {isAdmin && (
+          <p>
+            <Link to="/account/integrations">Webhooks and embedding</Link>
+          </p>
+        )}
       </div>
     </>
   );
