@@ -148,7 +148,7 @@ test('the runner embedded in a help-desk page', async ({ app, browser }) => {
   });
   const link = await startLink(app.baseURL, 'HD-2002');
   const embedURL = new URL(link.embed_url);
-  expect(embedURL.pathname).toBe(`/embed/${slug}/start`);
+  expect(embedURL.pathname).toBe(`/embed/${slug}/start-link`);
   embedPage = `<!doctype html><title>Help desk</title><h1>Ticket HD-2002</h1>
     <iframe title="TroubleTree" src="${app.baseURL}${embedURL.pathname}${embedURL.hash}" width="900" height="560"></iframe>`;
   const { context: desk, page: deskPage } = await openPage(browser);

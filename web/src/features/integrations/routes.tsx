@@ -12,8 +12,8 @@ export const integrationRoutes: RouteObject[] = [{ path: 'account/integrations',
 
 /** Start links and the embeddable runner: outside the app's layout. */
 export const startLinkRoutes: RouteObject[] = [
-  { path: 'start', element: <StartLinkPage /> },
-  { path: 'embed/:accountSlug/start', element: <StartLinkPage embedded /> },
+  { path: 'start-link', element: <StartLinkPage /> },
+  { path: 'embed/:accountSlug/start-link', element: <StartLinkPage embedded /> },
   {
     path: 'embed/:accountSlug',
     element: <RequireSignedIn />,

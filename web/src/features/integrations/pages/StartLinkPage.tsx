@@ -13,7 +13,7 @@ import { useOpenStartLink } from '../hooks';
 // The token waits here while the visitor signs in (the fragment does not survive the trip).
 const KEPT_TOKEN = 'troubletree.start-link';
 
-/** /start#token=... (and /embed/<slug>/start#token=...): a link made by a help desk opens its
+/** /start-link#token=... (and /embed/<slug>/start-link#token=...): a link made by a help desk opens its
  * session once, with the intake values filled in, then shows the runner. */
 export function StartLinkPage({ embedded = false }: { embedded?: boolean }) {
   usePageTitle('Opening a session');
@@ -42,7 +42,7 @@ export function StartLinkPage({ embedded = false }: { embedded?: boolean }) {
   }, [status, token, open, navigate, base]);
 
   if (status !== 'signed-in') {
-    return <Navigate to={`${SIGN_IN_PATH}?next=${encodeURIComponent(`${base}/start`)}`} replace />;
+    return <Navigate to={`${SIGN_IN_PATH}?next=${encodeURIComponent(`${base}/start-link`)}`} replace />;
   }
   const card = (
     <AuthCard title="Opening your session">
@@ -51,7 +51,7 @@ export function StartLinkPage({ embedded = false }: { embedded?: boolean }) {
         <>
           <FormErrors messages={describeError(open.error).general} />
           <p>
-            <Link to={base ? `${base}/start` : '/'}>Back to TroubleTree</Link>
+            <Link to={base ? `${base}/start-link` : '/'}>Back to TroubleTree</Link>
           </p>
         </>
       )}
