@@ -39,7 +39,11 @@ async def test_embed_pages_name_the_accounts_origins_and_only_them(
         "account_slug": slug,
         "allowed_origins": ["https://help.example.com", "http://localhost:5173"],
     }
-    for path in (f"/embed/{slug}/start-link", f"/embed/{slug}/sessions/abc", f"/embed/{slug}/trees/x"):
+    for path in (
+        f"/embed/{slug}/start-link",
+        f"/embed/{slug}/sessions/abc",
+        f"/embed/{slug}/trees/x",
+    ):
         page = await client.get(path)
         assert frame_ancestors(page) == "https://help.example.com http://localhost:5173", path
         assert "X-Frame-Options" not in page.headers

@@ -3,6 +3,7 @@ import { Link } from 'react-router';
 
 import { describeError } from '../../../lib/api/errors';
 import { useSingleFlight } from '../../../lib/guards/hooks';
+import { ConfirmDialog } from '../../../ui/dialogs';
 import { FormErrors } from '../../../ui/forms';
 import { Loading, Section, usePageTitle } from '../../../ui/page';
 import { useCurrentUser } from '../../auth/hooks';
@@ -13,6 +14,7 @@ import { useDeleteWebhook, useUpdateWebhook, useWebhooks, type WebhookRead } fro
 
 function Endpoint({ webhook }: { webhook: WebhookRead }) {
   const [open, setOpen] = useState(false);
+  const [confirming, setConfirming] = useState(false);
   const update = useUpdateWebhook();
   const remove = useDeleteWebhook();
   const toggle = useSingleFlight(() => update.mutateAsync({ id: webhook.id, body: { is_active: !webhook.is_active } }));
@@ -36,7 +38,7 @@ function Endpoint({ webhook }: { webhook: WebhookRead }) {
           <button type="button" className="button small" onClick={() => toggle.run()}>
             {webhook.is_active ? 'Disable' : 'Enable'}
           </button>
-          <button type="button" className="button small" onClick={() => drop.run()}>
+          <button type="button" className="button small" onClick={() => setConfirming(true)}>
             Delete
           </button>
         </div>
@@ -45,6 +47,21 @@ function Endpoint({ webhook }: { webhook: WebhookRead }) {
         <FormErrors messages={describeError(update.error ?? remove.error).general} />
       )}
       {open && <DeliveryLog webhookId={webhook.id} active={webhook.is_active} />}
+      {confirming && (
+        <ConfirmDialog
+          title="Delete this endpoint?"
+          confirm="Delete endpoint"
+          danger
+          busy={drop.busy}
+          onConfirm={() => drop.run()}
+          onCancel={() => setConfirming(false)}
+        >
+          <p>
+            <code className="webhook-url">{webhook.url}</code> gets no more events, and its delivery log is deleted with
+            it.
+          </p>
+        </ConfirmDialog>
+      )}
     </li>
   );
 }
