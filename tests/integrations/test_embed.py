@@ -25,7 +25,7 @@ async def test_embed_pages_name_the_accounts_origins_and_only_them(
 ) -> None:
     user, admin_h = await signed_in(client)
     slug = user["account"]["slug"]
-    before = await client.get(f"/embed/{slug}/start")
+    before = await client.get(f"/embed/{slug}/start-link")
     assert frame_ancestors(before) == "'none'"
     assert before.headers["X-Frame-Options"] == "DENY"
 
@@ -39,7 +39,11 @@ async def test_embed_pages_name_the_accounts_origins_and_only_them(
         "account_slug": slug,
         "allowed_origins": ["https://help.example.com", "http://localhost:5173"],
     }
-    for path in (f"/embed/{slug}/start", f"/embed/{slug}/sessions/abc", f"/embed/{slug}/trees/x"):
+    for path in (
+        f"/embed/{slug}/start-link",
+        f"/embed/{slug}/sessions/abc",
+        f"/embed/{slug}/trees/x",
+    ):
         page = await client.get(path)
         assert frame_ancestors(page) == "https://help.example.com http://localhost:5173", path
         assert "X-Frame-Options" not in page.headers
@@ -49,7 +53,7 @@ async def test_embed_pages_name_the_accounts_origins_and_only_them(
         "/",
         "/sessions/abc",
         "/api/v1/auth/me",
-        f"/embed/{other['account']['slug']}/start",
+        f"/embed/{other['account']['slug']}/start-link",
         "/embed/",
     ):
         response = await client.get(path)

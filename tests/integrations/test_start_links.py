@@ -19,7 +19,7 @@ async def test_a_link_opens_a_running_session_with_the_values_filled_in(
     team = await make_team(client)
     tree_id = await helpdesk_tree(client, team.engineer_h)
     link = await make_link(client, team.engineer_h, tree_id=tree_id, variables=VALUES)
-    assert link["url"] == f"http://testserver/start#token={link['token']}"
+    assert link["url"] == f"http://testserver/start-link#token={link['token']}"
     assert "/embed/" in link["embed_url"] and link["embed_url"].endswith(link["token"])
 
     opened = await open_link(client, team.tech_h, link["token"])

@@ -4,6 +4,7 @@ a script (a status per request, optionally holding a request until released)."""
 from __future__ import annotations
 
 import contextlib
+import ssl
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -36,7 +37,8 @@ class Receiver:
 
 
 @contextlib.contextmanager
-def receiver(**options: object) -> Iterator[Receiver]:
+def receiver(tls: ssl.SSLContext | None = None, **options: object) -> Iterator[Receiver]:
+    """The receiver, on https when `tls` (a server context) is given."""
     state = Receiver(**options)  # type: ignore[arg-type]
     lock = threading.Lock()
 
@@ -62,6 +64,8 @@ def receiver(**options: object) -> Iterator[Receiver]:
             return
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    if tls is not None:
+        server.socket = tls.wrap_socket(server.socket, server_side=True)
     server.daemon_threads = True
     state.port = server.server_address[1]
     thread = threading.Thread(target=server.serve_forever, daemon=True)

@@ -4,6 +4,9 @@ bounded."""
 from __future__ import annotations
 
 import ipaddress
+import ssl
+import subprocess
+from pathlib import Path
 
 import pytest
 
@@ -110,3 +113,65 @@ async def test_redirects_are_not_followed() -> None:
     assert result.status_code == 302
     assert not result.ok
     assert len(hook.requests) == 1
+
+
+def _certificate(folder: Path, name: str) -> tuple[Path, Path]:
+    """A self-signed certificate for `name` (openssl) and its key."""
+    cert, key = folder / "cert.pem", folder / "key.pem"
+    subprocess.run(  # noqa: S603 - fixed arguments
+        [  # noqa: S607 - the system's openssl
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            f"/CN={name}",
+            "-addext",
+            f"subjectAltName=DNS:{name}",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    return cert, key
+
+
+@pytest.mark.parametrize(("host", "ok"), [("hooks.test", True), ("other.test", False)])
+async def test_https_to_the_checked_address_verifies_the_certificate_for_the_name(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, host: str, ok: bool
+) -> None:
+    """Connecting to the resolved address keeps TLS honest: the name is the server name and
+    the certificate is checked against it (a certificate for another name is refused)."""
+
+    async def answers(name: str, port: int) -> list[outbound.IPAddress]:
+        return [ipaddress.ip_address("127.0.0.1")]
+
+    monkeypatch.setattr(outbound, "resolve", answers)
+    cert, key = _certificate(tmp_path, "hooks.test")
+    server_tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    server_tls.load_cert_chain(cert, key)
+    trusted = ssl.create_default_context(cafile=str(cert))
+    with receiver(tls=server_tls) as hook:
+        result = await outbound.post(
+            f"https://{host}:{hook.port}/hook",
+            b"{}",
+            {},
+            production=False,
+            timeout_seconds=5,
+            limit=1024,
+            tls=trusted,
+        )
+    if ok:
+        assert result.status_code == 200, result.error
+        assert hook.requests[0].headers["Host"] == f"hooks.test:{hook.port}"
+    else:
+        assert result.status_code is None
+        assert result.error is not None and "certificate" in result.error.lower()
+        assert hook.requests == []

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import httpx
 import pytest
 from fastapi import FastAPI
@@ -142,4 +144,29 @@ async def test_each_event_is_queued_with_its_change_and_only_for_subscribers(
             "SELECT count(*) FROM procrastinate_jobs WHERE task_name = 'deliver_webhook'"
         )
         == 3
+    )
+
+
+async def test_an_escalated_session_sends_one_event_with_its_transcript_and_pdf_link(
+    client: httpx.AsyncClient, fresh: Fresh
+) -> None:
+    team = await make_team(client)
+    await register_webhook(
+        client, team.admin_h, "http://127.0.0.1:9/hook", "session.completed", "session.escalated"
+    )
+    tree_id = await published_tree(client, team.admin_h)
+    session = await start(client, team.admin_h, tree_id, variables={"device": "P", "ticket": "T"})
+    ended = await client.post(
+        f"/api/v1/sessions/{session['id']}/complete",
+        headers=team.admin_h,
+        json={"outcome": "escalated", "resolution_note": "needs tier 2"},
+    )
+    assert ended.status_code == 200, ended.text
+    [row] = await fresh.fetch("SELECT event, body FROM webhook_deliveries")
+    assert row["event"] == "session.escalated"
+    event = json.loads(row["body"])
+    assert event["data"]["session"]["outcome"] == "escalated"
+    assert event["data"]["transcript"]["resolution_note"] == "needs tier 2"
+    assert event["data"]["links"]["pdf"] == (
+        f"http://testserver/api/v1/sessions/{session['id']}/export?format=pdf"
     )

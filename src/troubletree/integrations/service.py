@@ -54,7 +54,7 @@ from troubletree.sessions.versions import Graphs
 from troubletree.trees import service as trees_service
 from troubletree.trees.graph import Variable
 
-START_PATH = "/start"
+START_PATH = "/start-link"
 
 # --------------------------------------------------------------------------- tokens
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import socket
+import ssl
 import time
 from dataclasses import dataclass
 from urllib.parse import urlsplit, urlunsplit
@@ -128,8 +129,10 @@ async def post(
     production: bool,
     timeout_seconds: float,
     limit: int,
+    tls: ssl.SSLContext | None = None,
 ) -> Outcome:
-    """POSTs body to url through the checks above; never raises for the target's faults."""
+    """POSTs body to url through the checks above; never raises for the target's faults.
+    `tls`: the certificate authorities to trust (default: the system's)."""
     started = time.monotonic()
 
     def done(status: int | None, excerpt: str | None, error: str | None) -> Outcome:
@@ -149,7 +152,10 @@ async def post(
         async with (
             asyncio.timeout(timeout_seconds),
             httpx.AsyncClient(
-                timeout=timeout_seconds, follow_redirects=False, trust_env=False
+                timeout=timeout_seconds,
+                follow_redirects=False,
+                trust_env=False,
+                verify=tls if tls is not None else True,
             ) as client,
             client.stream(
                 "POST",

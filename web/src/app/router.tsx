@@ -8,6 +8,7 @@ import { apiKeyRoutes } from '../features/api-keys/routes';
 import { auditRoutes } from '../features/audit/routes';
 import { linkRoutes, signedOutRoutes } from '../features/auth/routes';
 import { editorRoutes } from '../features/editor/routes';
+import { integrationRoutes, startLinkRoutes } from '../features/integrations/routes';
 import { quickStartNav, quickStartRoutes } from '../features/quick-start/routes';
 import { sessionNav, sessionRoutes } from '../features/sessions/routes';
 import { treeNav, treeRoutes } from '../features/trees/routes';
@@ -37,6 +38,7 @@ export function createRouter() {
           children: [{ element: <PublicLayout />, children: signedOutRoutes }],
         },
         { element: <PublicLayout />, children: linkRoutes },
+        ...startLinkRoutes,
         {
           element: <RequireSignedIn />,
           children: [
@@ -50,6 +52,7 @@ export function createRouter() {
                 ...accountRoutes,
                 ...apiKeyRoutes,
                 ...auditRoutes,
+                ...integrationRoutes,
               ],
             },
           ],

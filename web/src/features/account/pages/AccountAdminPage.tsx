@@ -1,3 +1,5 @@
+import { Link } from 'react-router';
+
 import { usePageTitle } from '../../../ui/page';
 import { useCurrentUser } from '../../auth/hooks';
 import { EscalationCard } from '../components/EscalationCard';
@@ -19,6 +21,11 @@ export function AccountAdminPage() {
         <MembersList canManage={isAdmin} myUserId={me.data?.user.id ?? null} />
         <EscalationCard canManage={isAdmin} />
         {isAdmin && <InvitesPanel />}
+        {isAdmin && (
+          <p>
+            <Link to="/account/integrations">Webhooks and embedding</Link>
+          </p>
+        )}
       </div>
     </>
   );

@@ -5,6 +5,7 @@
 
 import { useNavigate, useParams } from 'react-router';
 
+import { useAppPath } from '../../../app/embed';
 import { isUuid } from '../../../app/paths';
 import { ChangeAlertNotice } from '../../feedback/components/ChangeAlertNotice';
 import { describeError } from '../../../lib/api/errors';
@@ -39,6 +40,7 @@ function StartScreenById({ treeId }: { treeId: string }) {
 function StartScreen({ screen }: { screen: TreeStartScreen }) {
   const navigate = useNavigate();
   const start = useStartSession();
+  const appPath = useAppPath();
   const definitions = screen.variables;
   const first = screen.start;
   const options = first?.options ?? [];
@@ -49,7 +51,7 @@ function StartScreen({ screen }: { screen: TreeStartScreen }) {
       answer: optionId ? { option_id: optionId } : undefined,
     });
     // The start screen is done: Back from the runner goes where the technician came from.
-    void navigate(`/sessions/${session.id}`, { replace: true });
+    void navigate(appPath(`/sessions/${session.id}`), { replace: true });
   });
   // Number keys answer as in the runner: they press that answer's button (which submits the
   // intake values with it).
