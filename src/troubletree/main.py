@@ -7,6 +7,7 @@ import contextlib
 import gc
 import ipaddress
 import logging
+import mimetypes
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,8 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from troubletree.accounts.router import account_router, invites_router, platform_router
 from troubletree.accounts.router import auth_router as register_router
+from troubletree.attachments.router import router as attachments_router
+from troubletree.attachments.router import session_files_router
 from troubletree.auth.router import router as auth_router
 from troubletree.core.config import Settings, get_settings
 from troubletree.core.db import Database, get_database, resolve_database_url, set_database
@@ -59,6 +62,8 @@ API_ROUTERS = (
     trees_router,
     sessions_router,
     tree_start_router,
+    session_files_router,
+    attachments_router,
 )
 
 
@@ -71,6 +76,13 @@ class WebAppMount(Mount):
         ):
             return Match.NONE, {}
         return super().matches(scope)
+
+
+mimetypes.add_type("application/manifest+json", ".webmanifest")
+
+# The app shell and what decides which build a device runs (the service worker, its script and
+# the PWA manifest) are checked again on every load, so a deploy is picked up at once.
+NO_CACHE = frozenset({"", ".", "index.html", "sw.js", "registerSW.js", "manifest.webmanifest"})
 
 
 class SPAStaticFiles(StaticFiles):
@@ -88,7 +100,7 @@ class SPAStaticFiles(StaticFiles):
             )
         if path.startswith("assets/"):
             response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
-        elif path in {"", ".", "index.html"}:
+        elif path in NO_CACHE:
             response.headers["Cache-Control"] = "no-cache"
         return response
 

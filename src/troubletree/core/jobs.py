@@ -17,11 +17,15 @@ from troubletree.core.db import Database, libpq_url
 logger = logging.getLogger(__name__)
 
 EMAIL_RETRY = procrastinate.RetryStrategy(max_attempts=10, wait=5, exponential_wait=2)
+FILES_QUEUE = "files"
+REMOVE_FILES_TASK = "remove_stored_files"
+FILES_RETRY = procrastinate.RetryStrategy(max_attempts=10, wait=10, exponential_wait=2)
 
 
 def build_job_app(settings: Settings, database: Database) -> procrastinate.App:
     """A job app bound to one database and one set of settings, with every task registered."""
     import troubletree.models_registry  # noqa: F401 - every table, for the ORM's flush order
+    from troubletree.attachments.service import remove_stored_files
     from troubletree.auth.service import send_reset_link
     from troubletree.core.client import ClientInfo
     from troubletree.notifications.repository import (
@@ -45,6 +49,11 @@ def build_job_app(settings: Settings, database: Database) -> procrastinate.App:
 
     app.task(name=DELIVER_EMAIL_TASK, queue=EMAIL_QUEUE, retry=EMAIL_RETRY)(deliver_email)
     app.task(name=PASSWORD_RESET_TASK, queue=EMAIL_QUEUE, retry=EMAIL_RETRY)(password_reset)
+
+    async def remove_files() -> None:
+        await remove_stored_files(settings, database.sessionmaker)
+
+    app.task(name=REMOVE_FILES_TASK, queue=FILES_QUEUE, retry=FILES_RETRY)(remove_files)
     return app
 
 

@@ -11,6 +11,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response, status
 
 from troubletree.accounts.dependencies import CurrentMember
+from troubletree.attachments.storage import storage_for
 from troubletree.core.db import DB
 from troubletree.core.errors import error_responses
 from troubletree.sessions import history, service, sync
@@ -128,6 +129,17 @@ async def read_session(session_id: uuid.UUID, caller: CurrentMember, db: DB) -> 
     return await service.get_session(db, caller, session_id)
 
 
+@router.delete(
+    "/{session_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=error_responses(401, 403, 404),
+)
+async def delete_session(session_id: uuid.UUID, caller: CurrentMember, db: DB) -> None:
+    """Deletes the session with its steps and files (admins); the stored files are removed
+    by a job."""
+    await service.delete_session(db, caller, session_id)
+
+
 @router.put("/{session_id}", responses=error_responses(401, 403, 404, 409, 422))
 async def update_session(
     session_id: uuid.UUID, body: SessionUpdate, caller: CurrentMember, db: DB
@@ -229,7 +241,8 @@ async def export_session(
     """The transcript as PDF, Markdown or JSON (a file download). Rendered off the event loop in
     a bounded pool: 503 `busy` with Retry-After when the pool's queue is full."""
     pool = request.app.state.cpu_pool
-    content, title = await service.export_session(db, caller, session_id, body.format, pool)
+    files = storage_for(request.app.state.settings)
+    content, title = await service.export_session(db, caller, session_id, body.format, pool, files)
     slug = re.sub(r"[^A-Za-z0-9]+", "-", title).strip("-").lower()[:60] or "session"
     filename = f"{slug}-{str(session_id)[:8]}.{EXTENSIONS[body.format]}"
     return Response(

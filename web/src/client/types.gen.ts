@@ -194,6 +194,84 @@ export type AccountUsage = {
 };
 
 /**
+ * AttachmentRead
+ */
+export type AttachmentRead = {
+    /**
+     * At Seq
+     *
+     * The newest step when the file was added: it belongs to the node that step led to (null: before the session started).
+     */
+    at_seq: number | null;
+    /**
+     * Client Id
+     */
+    client_id: string | null;
+    /**
+     * Content Type
+     */
+    content_type: string;
+    /**
+     * Created At
+     */
+    created_at: string;
+    /**
+     * Expires At
+     *
+     * When the two links stop working.
+     */
+    expires_at: string;
+    /**
+     * Filename
+     */
+    filename: string;
+    /**
+     * Height
+     */
+    height: number | null;
+    /**
+     * Id
+     */
+    id: string;
+    /**
+     * Kind
+     */
+    kind: 'image' | 'pdf';
+    /**
+     * Node Id
+     *
+     * The node it was taken at.
+     */
+    node_id: string | null;
+    /**
+     * Session Id
+     */
+    session_id: string;
+    /**
+     * Size Bytes
+     *
+     * The stored file and its thumbnail.
+     */
+    size_bytes: number;
+    /**
+     * Thumbnail Url
+     *
+     * Its thumbnail (images), signed likewise.
+     */
+    thumbnail_url: string | null;
+    /**
+     * Url
+     *
+     * The file, signed for a few minutes (no sign-in needed).
+     */
+    url: string;
+    /**
+     * Width
+     */
+    width: number | null;
+};
+
+/**
  * BackRequest
  */
 export type BackRequest = {
@@ -213,6 +291,26 @@ export type BackRequest = {
      * Index in `path` of the node to return to (an automatic step: the nearest choice at or before it). Omitted: the last choice before the current node.
      */
     path_index?: number | null;
+};
+
+/**
+ * Body_attachments-upload_attachment
+ */
+export type BodyAttachmentsUploadAttachment = {
+    /**
+     * Client Id
+     */
+    client_id?: string | null;
+    /**
+     * File
+     *
+     * A JPEG, PNG, WebP or HEIC photo, or a PDF.
+     */
+    file: Blob | File;
+    /**
+     * Node Id
+     */
+    node_id?: string | null;
 };
 
 /**
@@ -1731,6 +1829,24 @@ export type StepNote = {
 };
 
 /**
+ * StorageUsage
+ */
+export type StorageUsage = {
+    /**
+     * Files
+     */
+    files: number;
+    /**
+     * Quota Bytes
+     */
+    quota_bytes: number;
+    /**
+     * Used Bytes
+     */
+    used_bytes: number;
+};
+
+/**
  * SyncAbandon
  */
 export type SyncAbandon = {
@@ -2961,6 +3077,86 @@ export type AccountUpdateMemberResponses = {
 
 export type AccountUpdateMemberResponse = AccountUpdateMemberResponses[keyof AccountUpdateMemberResponses];
 
+export type AttachmentsReadStorageUsageData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/api/v1/attachments/usage';
+};
+
+export type AttachmentsReadStorageUsageErrors = {
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse;
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse;
+};
+
+export type AttachmentsReadStorageUsageError = AttachmentsReadStorageUsageErrors[keyof AttachmentsReadStorageUsageErrors];
+
+export type AttachmentsReadStorageUsageResponses = {
+    /**
+     * Successful Response
+     */
+    200: StorageUsage;
+};
+
+export type AttachmentsReadStorageUsageResponse = AttachmentsReadStorageUsageResponses[keyof AttachmentsReadStorageUsageResponses];
+
+export type AttachmentsReadSignedAttachmentData = {
+    body?: never;
+    path: {
+        /**
+         * Attachment Id
+         */
+        attachment_id: string;
+        /**
+         * Variant
+         */
+        variant: 'file' | 'thumbnail';
+    };
+    query: {
+        /**
+         * Expires
+         */
+        expires: number;
+        /**
+         * Signature
+         */
+        signature: string;
+    };
+    url: '/api/v1/attachments/{attachment_id}/{variant}';
+};
+
+export type AttachmentsReadSignedAttachmentErrors = {
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse;
+    /**
+     * Not Found
+     */
+    404: ErrorResponse;
+    /**
+     * The request is not valid (each field named).
+     */
+    422: ErrorResponse;
+};
+
+export type AttachmentsReadSignedAttachmentError = AttachmentsReadSignedAttachmentErrors[keyof AttachmentsReadSignedAttachmentErrors];
+
+export type AttachmentsReadSignedAttachmentResponses = {
+    /**
+     * The file.
+     */
+    200: Blob | File;
+};
+
+export type AttachmentsReadSignedAttachmentResponse = AttachmentsReadSignedAttachmentResponses[keyof AttachmentsReadSignedAttachmentResponses];
+
 export type AuthLoginData = {
     body: BodyAuthLogin;
     path?: never;
@@ -3836,6 +4032,48 @@ export type SessionsSyncSessionResponses = {
 
 export type SessionsSyncSessionResponse = SessionsSyncSessionResponses[keyof SessionsSyncSessionResponses];
 
+export type SessionsDeleteSessionData = {
+    body?: never;
+    path: {
+        /**
+         * Session Id
+         */
+        session_id: string;
+    };
+    query?: never;
+    url: '/api/v1/sessions/{session_id}';
+};
+
+export type SessionsDeleteSessionErrors = {
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse;
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse;
+    /**
+     * Not Found
+     */
+    404: ErrorResponse;
+    /**
+     * The request is not valid (each field named).
+     */
+    422: ErrorResponse;
+};
+
+export type SessionsDeleteSessionError = SessionsDeleteSessionErrors[keyof SessionsDeleteSessionErrors];
+
+export type SessionsDeleteSessionResponses = {
+    /**
+     * Successful Response
+     */
+    204: void;
+};
+
+export type SessionsDeleteSessionResponse = SessionsDeleteSessionResponses[keyof SessionsDeleteSessionResponses];
+
 export type SessionsReadSessionData = {
     body?: never;
     path: {
@@ -3973,6 +4211,192 @@ export type SessionsAbandonSessionResponses = {
 };
 
 export type SessionsAbandonSessionResponse = SessionsAbandonSessionResponses[keyof SessionsAbandonSessionResponses];
+
+export type AttachmentsListAttachmentsData = {
+    body?: never;
+    path: {
+        /**
+         * Session Id
+         */
+        session_id: string;
+    };
+    query?: never;
+    url: '/api/v1/sessions/{session_id}/attachments';
+};
+
+export type AttachmentsListAttachmentsErrors = {
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse;
+    /**
+     * Not Found
+     */
+    404: ErrorResponse;
+    /**
+     * The request is not valid (each field named).
+     */
+    422: ErrorResponse;
+};
+
+export type AttachmentsListAttachmentsError = AttachmentsListAttachmentsErrors[keyof AttachmentsListAttachmentsErrors];
+
+export type AttachmentsListAttachmentsResponses = {
+    /**
+     * Response Attachments-List Attachments
+     *
+     * Successful Response
+     */
+    200: Array<AttachmentRead>;
+};
+
+export type AttachmentsListAttachmentsResponse = AttachmentsListAttachmentsResponses[keyof AttachmentsListAttachmentsResponses];
+
+export type AttachmentsUploadAttachmentData = {
+    body: BodyAttachmentsUploadAttachment;
+    path: {
+        /**
+         * Session Id
+         */
+        session_id: string;
+    };
+    query?: never;
+    url: '/api/v1/sessions/{session_id}/attachments';
+};
+
+export type AttachmentsUploadAttachmentErrors = {
+    /**
+     * The body could not be decoded.
+     */
+    400: ErrorResponse;
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse;
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse;
+    /**
+     * Not Found
+     */
+    404: ErrorResponse;
+    /**
+     * Request Entity Too Large
+     */
+    413: ErrorResponse;
+    /**
+     * Unsupported Media Type
+     */
+    415: ErrorResponse;
+    /**
+     * Unprocessable Entity
+     */
+    422: ErrorResponse;
+};
+
+export type AttachmentsUploadAttachmentError = AttachmentsUploadAttachmentErrors[keyof AttachmentsUploadAttachmentErrors];
+
+export type AttachmentsUploadAttachmentResponses = {
+    /**
+     * Successful Response
+     */
+    201: AttachmentRead;
+};
+
+export type AttachmentsUploadAttachmentResponse = AttachmentsUploadAttachmentResponses[keyof AttachmentsUploadAttachmentResponses];
+
+export type AttachmentsDeleteAttachmentData = {
+    body?: never;
+    path: {
+        /**
+         * Session Id
+         */
+        session_id: string;
+        /**
+         * Attachment Id
+         */
+        attachment_id: string;
+    };
+    query?: never;
+    url: '/api/v1/sessions/{session_id}/attachments/{attachment_id}';
+};
+
+export type AttachmentsDeleteAttachmentErrors = {
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse;
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse;
+    /**
+     * Not Found
+     */
+    404: ErrorResponse;
+    /**
+     * The request is not valid (each field named).
+     */
+    422: ErrorResponse;
+};
+
+export type AttachmentsDeleteAttachmentError = AttachmentsDeleteAttachmentErrors[keyof AttachmentsDeleteAttachmentErrors];
+
+export type AttachmentsDeleteAttachmentResponses = {
+    /**
+     * Successful Response
+     */
+    204: void;
+};
+
+export type AttachmentsDeleteAttachmentResponse = AttachmentsDeleteAttachmentResponses[keyof AttachmentsDeleteAttachmentResponses];
+
+export type AttachmentsReadAttachmentData = {
+    body?: never;
+    path: {
+        /**
+         * Session Id
+         */
+        session_id: string;
+        /**
+         * Attachment Id
+         */
+        attachment_id: string;
+        /**
+         * Variant
+         */
+        variant: 'file' | 'thumbnail';
+    };
+    query?: never;
+    url: '/api/v1/sessions/{session_id}/attachments/{attachment_id}/{variant}';
+};
+
+export type AttachmentsReadAttachmentErrors = {
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse;
+    /**
+     * Not Found
+     */
+    404: ErrorResponse;
+    /**
+     * The request is not valid (each field named).
+     */
+    422: ErrorResponse;
+};
+
+export type AttachmentsReadAttachmentError = AttachmentsReadAttachmentErrors[keyof AttachmentsReadAttachmentErrors];
+
+export type AttachmentsReadAttachmentResponses = {
+    /**
+     * The file.
+     */
+    200: Blob | File;
+};
+
+export type AttachmentsReadAttachmentResponse = AttachmentsReadAttachmentResponses[keyof AttachmentsReadAttachmentResponses];
 
 export type SessionsGoBackData = {
     body: BackRequest;

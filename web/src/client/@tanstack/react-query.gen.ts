@@ -3,8 +3,8 @@
 import { type DefaultError, type InfiniteData, infiniteQueryOptions, queryOptions, type UseMutationOptions } from '@tanstack/react-query';
 
 import { client } from '../client.gen';
-import { accountCreateAccountInvite, accountListAccountInvites, accountListMembers, accountReadAccount, accountRemoveMember, accountRevokeAccountInvite, accountUpdateMember, authCheckEmailVerification, authCheckPasswordReset, authConfirmEmailVerification, authConfirmPasswordReset, authLogin, authLoginJson, authLogout, authLogoutAll, authReadMe, authRefreshTokens, authRegister, authRequestPasswordReset, authSendVerificationEmail, authUpdateMe, healthAlive, healthCheck, healthReady, invitesPreviewInvite, type Options, platformChangeAccountPlan, platformCreatePlatformInvite, platformListPlans, platformListPlatformInvites, platformRevokePlatformInvite, sessionsAbandonSession, sessionsCompleteSession, sessionsCreateSession, sessionsExportSession, sessionsGoBack, sessionsListOutcomeLabels, sessionsListSessions, sessionsNoteStep, sessionsReadSession, sessionsReadTreeStart, sessionsRecordStep, sessionsStartSession, sessionsSyncSession, sessionsUpdateSession, treesArchiveTree, treesCheckLogicRule, treesCompareTreeVersions, treesCreateCategory, treesCreateTree, treesCreateTreeFromTemplate, treesDeleteCategory, treesDeleteTree, treesDuplicateTree, treesExportTree, treesImportTree, treesListCategories, treesListTags, treesListTrees, treesListTreeTemplates, treesListTreeVersions, treesLogicGrammar, treesPublishTree, treesReadTree, treesReadTreeUsage, treesReadTreeVersion, treesRenameCategory, treesRestoreTreeVersion, treesSearchTrees, treesUnarchiveTree, treesUpdateTree, treesValidateTree } from '../sdk.gen';
-import type { AccountCreateAccountInviteData, AccountCreateAccountInviteError, AccountCreateAccountInviteResponse, AccountListAccountInvitesData, AccountListAccountInvitesError, AccountListAccountInvitesResponse, AccountListMembersData, AccountListMembersError, AccountListMembersResponse, AccountReadAccountData, AccountReadAccountError, AccountReadAccountResponse, AccountRemoveMemberData, AccountRemoveMemberError, AccountRemoveMemberResponse, AccountRevokeAccountInviteData, AccountRevokeAccountInviteError, AccountRevokeAccountInviteResponse, AccountUpdateMemberData, AccountUpdateMemberError, AccountUpdateMemberResponse, AuthCheckEmailVerificationData, AuthCheckEmailVerificationError, AuthCheckEmailVerificationResponse, AuthCheckPasswordResetData, AuthCheckPasswordResetError, AuthCheckPasswordResetResponse, AuthConfirmEmailVerificationData, AuthConfirmEmailVerificationError, AuthConfirmEmailVerificationResponse, AuthConfirmPasswordResetData, AuthConfirmPasswordResetError, AuthConfirmPasswordResetResponse, AuthLoginData, AuthLoginError, AuthLoginJsonData, AuthLoginJsonError, AuthLoginJsonResponse, AuthLoginResponse, AuthLogoutAllData, AuthLogoutAllError, AuthLogoutAllResponse, AuthLogoutData, AuthLogoutError, AuthLogoutResponse, AuthReadMeData, AuthReadMeError, AuthReadMeResponse, AuthRefreshTokensData, AuthRefreshTokensError, AuthRefreshTokensResponse, AuthRegisterData, AuthRegisterError, AuthRegisterResponse, AuthRequestPasswordResetData, AuthRequestPasswordResetError, AuthRequestPasswordResetResponse, AuthSendVerificationEmailData, AuthSendVerificationEmailError, AuthSendVerificationEmailResponse, AuthUpdateMeData, AuthUpdateMeError, AuthUpdateMeResponse, HealthAliveData, HealthAliveResponse, HealthCheckData, HealthCheckResponse, HealthReadyData, HealthReadyError, HealthReadyResponse, InvitesPreviewInviteData, InvitesPreviewInviteError, InvitesPreviewInviteResponse, PlatformChangeAccountPlanData, PlatformChangeAccountPlanError, PlatformChangeAccountPlanResponse, PlatformCreatePlatformInviteData, PlatformCreatePlatformInviteError, PlatformCreatePlatformInviteResponse, PlatformListPlansData, PlatformListPlansError, PlatformListPlansResponse, PlatformListPlatformInvitesData, PlatformListPlatformInvitesError, PlatformListPlatformInvitesResponse, PlatformRevokePlatformInviteData, PlatformRevokePlatformInviteError, PlatformRevokePlatformInviteResponse, SessionsAbandonSessionData, SessionsAbandonSessionError, SessionsAbandonSessionResponse, SessionsCompleteSessionData, SessionsCompleteSessionError, SessionsCompleteSessionResponse, SessionsCreateSessionData, SessionsCreateSessionError, SessionsCreateSessionResponse, SessionsExportSessionData, SessionsExportSessionError, SessionsGoBackData, SessionsGoBackError, SessionsGoBackResponse, SessionsListOutcomeLabelsData, SessionsListOutcomeLabelsError, SessionsListOutcomeLabelsResponse, SessionsListSessionsData, SessionsListSessionsError, SessionsListSessionsResponse, SessionsNoteStepData, SessionsNoteStepError, SessionsNoteStepResponse, SessionsReadSessionData, SessionsReadSessionError, SessionsReadSessionResponse, SessionsReadTreeStartData, SessionsReadTreeStartError, SessionsReadTreeStartResponse, SessionsRecordStepData, SessionsRecordStepError, SessionsRecordStepResponse, SessionsStartSessionData, SessionsStartSessionError, SessionsStartSessionResponse, SessionsSyncSessionData, SessionsSyncSessionError, SessionsSyncSessionResponse, SessionsUpdateSessionData, SessionsUpdateSessionError, SessionsUpdateSessionResponse, TreesArchiveTreeData, TreesArchiveTreeError, TreesArchiveTreeResponse, TreesCheckLogicRuleData, TreesCheckLogicRuleError, TreesCheckLogicRuleResponse, TreesCompareTreeVersionsData, TreesCompareTreeVersionsError, TreesCompareTreeVersionsResponse, TreesCreateCategoryData, TreesCreateCategoryError, TreesCreateCategoryResponse, TreesCreateTreeData, TreesCreateTreeError, TreesCreateTreeFromTemplateData, TreesCreateTreeFromTemplateError, TreesCreateTreeFromTemplateResponse, TreesCreateTreeResponse, TreesDeleteCategoryData, TreesDeleteCategoryError, TreesDeleteCategoryResponse, TreesDeleteTreeData, TreesDeleteTreeError, TreesDeleteTreeResponse, TreesDuplicateTreeData, TreesDuplicateTreeError, TreesDuplicateTreeResponse, TreesExportTreeData, TreesExportTreeError, TreesExportTreeResponse, TreesImportTreeData, TreesImportTreeError, TreesImportTreeResponse, TreesListCategoriesData, TreesListCategoriesError, TreesListCategoriesResponse, TreesListTagsData, TreesListTagsError, TreesListTagsResponse, TreesListTreesData, TreesListTreesError, TreesListTreesResponse, TreesListTreeTemplatesData, TreesListTreeTemplatesError, TreesListTreeTemplatesResponse, TreesListTreeVersionsData, TreesListTreeVersionsError, TreesListTreeVersionsResponse, TreesLogicGrammarData, TreesLogicGrammarError, TreesLogicGrammarResponse, TreesPublishTreeData, TreesPublishTreeError, TreesPublishTreeResponse, TreesReadTreeData, TreesReadTreeError, TreesReadTreeResponse, TreesReadTreeUsageData, TreesReadTreeUsageError, TreesReadTreeUsageResponse, TreesReadTreeVersionData, TreesReadTreeVersionError, TreesReadTreeVersionResponse, TreesRenameCategoryData, TreesRenameCategoryError, TreesRenameCategoryResponse, TreesRestoreTreeVersionData, TreesRestoreTreeVersionError, TreesRestoreTreeVersionResponse, TreesSearchTreesData, TreesSearchTreesError, TreesSearchTreesResponse, TreesUnarchiveTreeData, TreesUnarchiveTreeError, TreesUnarchiveTreeResponse, TreesUpdateTreeData, TreesUpdateTreeError, TreesUpdateTreeResponse, TreesValidateTreeData, TreesValidateTreeError, TreesValidateTreeResponse } from '../types.gen';
+import { accountCreateAccountInvite, accountListAccountInvites, accountListMembers, accountReadAccount, accountRemoveMember, accountRevokeAccountInvite, accountUpdateMember, attachmentsDeleteAttachment, attachmentsListAttachments, attachmentsReadAttachment, attachmentsReadSignedAttachment, attachmentsReadStorageUsage, attachmentsUploadAttachment, authCheckEmailVerification, authCheckPasswordReset, authConfirmEmailVerification, authConfirmPasswordReset, authLogin, authLoginJson, authLogout, authLogoutAll, authReadMe, authRefreshTokens, authRegister, authRequestPasswordReset, authSendVerificationEmail, authUpdateMe, healthAlive, healthCheck, healthReady, invitesPreviewInvite, type Options, platformChangeAccountPlan, platformCreatePlatformInvite, platformListPlans, platformListPlatformInvites, platformRevokePlatformInvite, sessionsAbandonSession, sessionsCompleteSession, sessionsCreateSession, sessionsDeleteSession, sessionsExportSession, sessionsGoBack, sessionsListOutcomeLabels, sessionsListSessions, sessionsNoteStep, sessionsReadSession, sessionsReadTreeStart, sessionsRecordStep, sessionsStartSession, sessionsSyncSession, sessionsUpdateSession, treesArchiveTree, treesCheckLogicRule, treesCompareTreeVersions, treesCreateCategory, treesCreateTree, treesCreateTreeFromTemplate, treesDeleteCategory, treesDeleteTree, treesDuplicateTree, treesExportTree, treesImportTree, treesListCategories, treesListTags, treesListTrees, treesListTreeTemplates, treesListTreeVersions, treesLogicGrammar, treesPublishTree, treesReadTree, treesReadTreeUsage, treesReadTreeVersion, treesRenameCategory, treesRestoreTreeVersion, treesSearchTrees, treesUnarchiveTree, treesUpdateTree, treesValidateTree } from '../sdk.gen';
+import type { AccountCreateAccountInviteData, AccountCreateAccountInviteError, AccountCreateAccountInviteResponse, AccountListAccountInvitesData, AccountListAccountInvitesError, AccountListAccountInvitesResponse, AccountListMembersData, AccountListMembersError, AccountListMembersResponse, AccountReadAccountData, AccountReadAccountError, AccountReadAccountResponse, AccountRemoveMemberData, AccountRemoveMemberError, AccountRemoveMemberResponse, AccountRevokeAccountInviteData, AccountRevokeAccountInviteError, AccountRevokeAccountInviteResponse, AccountUpdateMemberData, AccountUpdateMemberError, AccountUpdateMemberResponse, AttachmentsDeleteAttachmentData, AttachmentsDeleteAttachmentError, AttachmentsDeleteAttachmentResponse, AttachmentsListAttachmentsData, AttachmentsListAttachmentsError, AttachmentsListAttachmentsResponse, AttachmentsReadAttachmentData, AttachmentsReadAttachmentError, AttachmentsReadAttachmentResponse, AttachmentsReadSignedAttachmentData, AttachmentsReadSignedAttachmentError, AttachmentsReadSignedAttachmentResponse, AttachmentsReadStorageUsageData, AttachmentsReadStorageUsageError, AttachmentsReadStorageUsageResponse, AttachmentsUploadAttachmentData, AttachmentsUploadAttachmentError, AttachmentsUploadAttachmentResponse, AuthCheckEmailVerificationData, AuthCheckEmailVerificationError, AuthCheckEmailVerificationResponse, AuthCheckPasswordResetData, AuthCheckPasswordResetError, AuthCheckPasswordResetResponse, AuthConfirmEmailVerificationData, AuthConfirmEmailVerificationError, AuthConfirmEmailVerificationResponse, AuthConfirmPasswordResetData, AuthConfirmPasswordResetError, AuthConfirmPasswordResetResponse, AuthLoginData, AuthLoginError, AuthLoginJsonData, AuthLoginJsonError, AuthLoginJsonResponse, AuthLoginResponse, AuthLogoutAllData, AuthLogoutAllError, AuthLogoutAllResponse, AuthLogoutData, AuthLogoutError, AuthLogoutResponse, AuthReadMeData, AuthReadMeError, AuthReadMeResponse, AuthRefreshTokensData, AuthRefreshTokensError, AuthRefreshTokensResponse, AuthRegisterData, AuthRegisterError, AuthRegisterResponse, AuthRequestPasswordResetData, AuthRequestPasswordResetError, AuthRequestPasswordResetResponse, AuthSendVerificationEmailData, AuthSendVerificationEmailError, AuthSendVerificationEmailResponse, AuthUpdateMeData, AuthUpdateMeError, AuthUpdateMeResponse, HealthAliveData, HealthAliveResponse, HealthCheckData, HealthCheckResponse, HealthReadyData, HealthReadyError, HealthReadyResponse, InvitesPreviewInviteData, InvitesPreviewInviteError, InvitesPreviewInviteResponse, PlatformChangeAccountPlanData, PlatformChangeAccountPlanError, PlatformChangeAccountPlanResponse, PlatformCreatePlatformInviteData, PlatformCreatePlatformInviteError, PlatformCreatePlatformInviteResponse, PlatformListPlansData, PlatformListPlansError, PlatformListPlansResponse, PlatformListPlatformInvitesData, PlatformListPlatformInvitesError, PlatformListPlatformInvitesResponse, PlatformRevokePlatformInviteData, PlatformRevokePlatformInviteError, PlatformRevokePlatformInviteResponse, SessionsAbandonSessionData, SessionsAbandonSessionError, SessionsAbandonSessionResponse, SessionsCompleteSessionData, SessionsCompleteSessionError, SessionsCompleteSessionResponse, SessionsCreateSessionData, SessionsCreateSessionError, SessionsCreateSessionResponse, SessionsDeleteSessionData, SessionsDeleteSessionError, SessionsDeleteSessionResponse, SessionsExportSessionData, SessionsExportSessionError, SessionsGoBackData, SessionsGoBackError, SessionsGoBackResponse, SessionsListOutcomeLabelsData, SessionsListOutcomeLabelsError, SessionsListOutcomeLabelsResponse, SessionsListSessionsData, SessionsListSessionsError, SessionsListSessionsResponse, SessionsNoteStepData, SessionsNoteStepError, SessionsNoteStepResponse, SessionsReadSessionData, SessionsReadSessionError, SessionsReadSessionResponse, SessionsReadTreeStartData, SessionsReadTreeStartError, SessionsReadTreeStartResponse, SessionsRecordStepData, SessionsRecordStepError, SessionsRecordStepResponse, SessionsStartSessionData, SessionsStartSessionError, SessionsStartSessionResponse, SessionsSyncSessionData, SessionsSyncSessionError, SessionsSyncSessionResponse, SessionsUpdateSessionData, SessionsUpdateSessionError, SessionsUpdateSessionResponse, TreesArchiveTreeData, TreesArchiveTreeError, TreesArchiveTreeResponse, TreesCheckLogicRuleData, TreesCheckLogicRuleError, TreesCheckLogicRuleResponse, TreesCompareTreeVersionsData, TreesCompareTreeVersionsError, TreesCompareTreeVersionsResponse, TreesCreateCategoryData, TreesCreateCategoryError, TreesCreateCategoryResponse, TreesCreateTreeData, TreesCreateTreeError, TreesCreateTreeFromTemplateData, TreesCreateTreeFromTemplateError, TreesCreateTreeFromTemplateResponse, TreesCreateTreeResponse, TreesDeleteCategoryData, TreesDeleteCategoryError, TreesDeleteCategoryResponse, TreesDeleteTreeData, TreesDeleteTreeError, TreesDeleteTreeResponse, TreesDuplicateTreeData, TreesDuplicateTreeError, TreesDuplicateTreeResponse, TreesExportTreeData, TreesExportTreeError, TreesExportTreeResponse, TreesImportTreeData, TreesImportTreeError, TreesImportTreeResponse, TreesListCategoriesData, TreesListCategoriesError, TreesListCategoriesResponse, TreesListTagsData, TreesListTagsError, TreesListTagsResponse, TreesListTreesData, TreesListTreesError, TreesListTreesResponse, TreesListTreeTemplatesData, TreesListTreeTemplatesError, TreesListTreeTemplatesResponse, TreesListTreeVersionsData, TreesListTreeVersionsError, TreesListTreeVersionsResponse, TreesLogicGrammarData, TreesLogicGrammarError, TreesLogicGrammarResponse, TreesPublishTreeData, TreesPublishTreeError, TreesPublishTreeResponse, TreesReadTreeData, TreesReadTreeError, TreesReadTreeResponse, TreesReadTreeUsageData, TreesReadTreeUsageError, TreesReadTreeUsageResponse, TreesReadTreeVersionData, TreesReadTreeVersionError, TreesReadTreeVersionResponse, TreesRenameCategoryData, TreesRenameCategoryError, TreesRenameCategoryResponse, TreesRestoreTreeVersionData, TreesRestoreTreeVersionError, TreesRestoreTreeVersionResponse, TreesSearchTreesData, TreesSearchTreesError, TreesSearchTreesResponse, TreesUnarchiveTreeData, TreesUnarchiveTreeError, TreesUnarchiveTreeResponse, TreesUpdateTreeData, TreesUpdateTreeError, TreesUpdateTreeResponse, TreesValidateTreeData, TreesValidateTreeError, TreesValidateTreeResponse } from '../types.gen';
 
 export type QueryKey<TOptions extends Options> = [
     Pick<TOptions, 'baseUrl' | 'body' | 'headers' | 'path' | 'query'> & {
@@ -180,6 +180,47 @@ export const accountUpdateMemberMutation = (options?: Partial<Options<AccountUpd
     };
     return mutationOptions;
 };
+
+export const attachmentsReadStorageUsageQueryKey = (options?: Options<AttachmentsReadStorageUsageData>) => createQueryKey('attachmentsReadStorageUsage', options);
+
+/**
+ * Read Storage Usage
+ *
+ * The account's stored files against its quota (admins).
+ */
+export const attachmentsReadStorageUsageOptions = (options?: Options<AttachmentsReadStorageUsageData>) => queryOptions<AttachmentsReadStorageUsageResponse, AttachmentsReadStorageUsageError, AttachmentsReadStorageUsageResponse, ReturnType<typeof attachmentsReadStorageUsageQueryKey>>({
+    queryFn: async ({ queryKey, signal }) => {
+        const { data } = await attachmentsReadStorageUsage({
+            ...options,
+            ...queryKey[0],
+            signal,
+            throwOnError: true
+        });
+        return data;
+    },
+    queryKey: attachmentsReadStorageUsageQueryKey(options)
+});
+
+export const attachmentsReadSignedAttachmentQueryKey = (options: Options<AttachmentsReadSignedAttachmentData>) => createQueryKey('attachmentsReadSignedAttachment', options);
+
+/**
+ * Read Signed Attachment
+ *
+ * A file by a signed link from the list (no sign-in: the signature is the permission);
+ * 403 `link_expired` after a few minutes.
+ */
+export const attachmentsReadSignedAttachmentOptions = (options: Options<AttachmentsReadSignedAttachmentData>) => queryOptions<AttachmentsReadSignedAttachmentResponse, AttachmentsReadSignedAttachmentError, AttachmentsReadSignedAttachmentResponse, ReturnType<typeof attachmentsReadSignedAttachmentQueryKey>>({
+    queryFn: async ({ queryKey, signal }) => {
+        const { data } = await attachmentsReadSignedAttachment({
+            ...options,
+            ...queryKey[0],
+            signal,
+            throwOnError: true
+        });
+        return data;
+    },
+    queryKey: attachmentsReadSignedAttachmentQueryKey(options)
+});
 
 /**
  * Login
@@ -700,6 +741,26 @@ export const sessionsSyncSessionMutation = (options?: Partial<Options<SessionsSy
     return mutationOptions;
 };
 
+/**
+ * Delete Session
+ *
+ * Deletes the session with its steps and files (admins); the stored files are removed
+ * by a job.
+ */
+export const sessionsDeleteSessionMutation = (options?: Partial<Options<SessionsDeleteSessionData>>): UseMutationOptions<SessionsDeleteSessionResponse, SessionsDeleteSessionError, Options<SessionsDeleteSessionData>> => {
+    const mutationOptions: UseMutationOptions<SessionsDeleteSessionResponse, SessionsDeleteSessionError, Options<SessionsDeleteSessionData>> = {
+        mutationFn: async (fnOptions) => {
+            const { data } = await sessionsDeleteSession({
+                ...options,
+                ...fnOptions,
+                throwOnError: true
+            });
+            return data;
+        }
+    };
+    return mutationOptions;
+};
+
 export const sessionsReadSessionQueryKey = (options: Options<SessionsReadSessionData>) => createQueryKey('sessionsReadSession', options);
 
 /**
@@ -756,6 +817,85 @@ export const sessionsAbandonSessionMutation = (options?: Partial<Options<Session
     };
     return mutationOptions;
 };
+
+export const attachmentsListAttachmentsQueryKey = (options: Options<AttachmentsListAttachmentsData>) => createQueryKey('attachmentsListAttachments', options);
+
+/**
+ * List Attachments
+ *
+ * The session's files, oldest first, with links signed for a few minutes.
+ */
+export const attachmentsListAttachmentsOptions = (options: Options<AttachmentsListAttachmentsData>) => queryOptions<AttachmentsListAttachmentsResponse, AttachmentsListAttachmentsError, AttachmentsListAttachmentsResponse, ReturnType<typeof attachmentsListAttachmentsQueryKey>>({
+    queryFn: async ({ queryKey, signal }) => {
+        const { data } = await attachmentsListAttachments({
+            ...options,
+            ...queryKey[0],
+            signal,
+            throwOnError: true
+        });
+        return data;
+    },
+    queryKey: attachmentsListAttachmentsQueryKey(options)
+});
+
+/**
+ * Upload Attachment
+ *
+ * Adds a photo or PDF (at most 10 MiB) at the session's current step. The type is read
+ * from the content (415 `unsupported_file_type`); photos are stored without EXIF (no
+ * location), turned upright, HEIC as JPEG, with a thumbnail; past the account's quota: 413
+ * `storage_quota_exceeded`. Sent again with the same `client_id`: the first upload (200).
+ */
+export const attachmentsUploadAttachmentMutation = (options?: Partial<Options<AttachmentsUploadAttachmentData>>): UseMutationOptions<AttachmentsUploadAttachmentResponse, AttachmentsUploadAttachmentError, Options<AttachmentsUploadAttachmentData>> => {
+    const mutationOptions: UseMutationOptions<AttachmentsUploadAttachmentResponse, AttachmentsUploadAttachmentError, Options<AttachmentsUploadAttachmentData>> = {
+        mutationFn: async (fnOptions) => {
+            const { data } = await attachmentsUploadAttachment({
+                ...options,
+                ...fnOptions,
+                throwOnError: true
+            });
+            return data;
+        }
+    };
+    return mutationOptions;
+};
+
+/**
+ * Delete Attachment
+ */
+export const attachmentsDeleteAttachmentMutation = (options?: Partial<Options<AttachmentsDeleteAttachmentData>>): UseMutationOptions<AttachmentsDeleteAttachmentResponse, AttachmentsDeleteAttachmentError, Options<AttachmentsDeleteAttachmentData>> => {
+    const mutationOptions: UseMutationOptions<AttachmentsDeleteAttachmentResponse, AttachmentsDeleteAttachmentError, Options<AttachmentsDeleteAttachmentData>> = {
+        mutationFn: async (fnOptions) => {
+            const { data } = await attachmentsDeleteAttachment({
+                ...options,
+                ...fnOptions,
+                throwOnError: true
+            });
+            return data;
+        }
+    };
+    return mutationOptions;
+};
+
+export const attachmentsReadAttachmentQueryKey = (options: Options<AttachmentsReadAttachmentData>) => createQueryKey('attachmentsReadAttachment', options);
+
+/**
+ * Read Attachment
+ *
+ * The file (or its thumbnail), for a signed-in member who may see the session.
+ */
+export const attachmentsReadAttachmentOptions = (options: Options<AttachmentsReadAttachmentData>) => queryOptions<AttachmentsReadAttachmentResponse, AttachmentsReadAttachmentError, AttachmentsReadAttachmentResponse, ReturnType<typeof attachmentsReadAttachmentQueryKey>>({
+    queryFn: async ({ queryKey, signal }) => {
+        const { data } = await attachmentsReadAttachment({
+            ...options,
+            ...queryKey[0],
+            signal,
+            throwOnError: true
+        });
+        return data;
+    },
+    queryKey: attachmentsReadAttachmentQueryKey(options)
+});
 
 /**
  * Go Back

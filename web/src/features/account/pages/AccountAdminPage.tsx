@@ -12,7 +12,7 @@ export function AccountAdminPage() {
     <>
       <h1>{me.data?.account?.name ?? 'Account'}</h1>
       <div className="stack">
-        <PlanCard />
+        <PlanCard isAdmin={isAdmin} />
         <MembersList canManage={isAdmin} myUserId={me.data?.user.id ?? null} />
         {isAdmin && <InvitesPanel />}
       </div>
