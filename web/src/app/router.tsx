@@ -5,6 +5,7 @@ import { createBrowserRouter, Navigate } from 'react-router';
 
 import { accountNav, accountRoutes } from '../features/account/routes';
 import { linkRoutes, signedOutRoutes } from '../features/auth/routes';
+import { offlineRoutes } from '../features/offline/routes';
 import { editorRoutes } from '../features/editor/routes';
 import { quickStartNav, quickStartRoutes } from '../features/quick-start/routes';
 import { sessionNav, sessionRoutes } from '../features/sessions/routes';
@@ -40,7 +41,14 @@ export function createRouter() {
           children: [
             {
               element: <AppLayout nav={nav} />,
-              children: [...quickStartRoutes, ...treeRoutes, ...editorRoutes, ...sessionRoutes, ...accountRoutes],
+              children: [
+                ...quickStartRoutes,
+                ...treeRoutes,
+                ...editorRoutes,
+                ...sessionRoutes,
+                ...offlineRoutes,
+                ...accountRoutes,
+              ],
             },
           ],
         },
