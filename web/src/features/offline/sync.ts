@@ -109,7 +109,8 @@ export function syncNow(): Promise<void> {
   if (typeof navigator !== 'undefined' && !navigator.onLine) return Promise.resolve();
   running ??= (async () => {
     try {
-      if (navigator.locks) await navigator.locks.request('troubletree-sync', syncOnce);
+      if (typeof navigator !== 'undefined' && navigator.locks)
+        await navigator.locks.request('troubletree-sync', syncOnce);
       else await syncOnce();
     } finally {
       running = null;
