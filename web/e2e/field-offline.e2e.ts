@@ -170,7 +170,7 @@ test('a session run offline with a photo syncs once and shows in the history and
     .toBeGreaterThan(0);
   await screenshot(page, 'field-offline-history-session');
   await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'History' }).click();
-  await expect(page.getByText(TREE).first()).toBeVisible();
+  await expect(page.getByRole('link', { name: TREE })).toBeVisible();
   await screenshot(page, 'field-offline-history');
 
   // In the PDF transcript, with the thumbnail inline and the file listed.

@@ -1858,6 +1858,12 @@ export type SyncAbandon = {
      * Note
      */
     note?: string | null;
+    /**
+     * Occurred At
+     *
+     * When it was done on the device: recorded then, but never later than now nor earlier than the session's last change.
+     */
+    occurred_at?: string | null;
     reason: AbandonReason;
     /**
      * Type
@@ -1879,6 +1885,12 @@ export type SyncBack = {
      * The node the device stood on: another node now is a `session_changed` conflict.
      */
     node_id: string;
+    /**
+     * Occurred At
+     *
+     * When it was done on the device: recorded then, but never later than now nor earlier than the session's last change.
+     */
+    occurred_at?: string | null;
     /**
      * Path Index
      */
@@ -1933,6 +1945,12 @@ export type SyncComplete = {
      * The node the device stood on: another node now is a `session_changed` conflict.
      */
     node_id: string;
+    /**
+     * Occurred At
+     *
+     * When it was done on the device: recorded then, but never later than now nor earlier than the session's last change.
+     */
+    occurred_at?: string | null;
     outcome?: Outcome | null;
     /**
      * Outcome Label
@@ -1958,6 +1976,12 @@ export type SyncCreate = {
      * Notes
      */
     notes?: string | null;
+    /**
+     * Occurred At
+     *
+     * When it was started on the device (at most 30 days back, never later than now).
+     */
+    occurred_at?: string | null;
     /**
      * Tree Id
      */
@@ -2031,6 +2055,12 @@ export type SyncNote = {
      */
     note: string;
     /**
+     * Occurred At
+     *
+     * When it was done on the device: recorded then, but never later than now nor earlier than the session's last change.
+     */
+    occurred_at?: string | null;
+    /**
      * Seq
      */
     seq?: number | null;
@@ -2088,6 +2118,12 @@ export type SyncStep = {
      * Note
      */
     note?: string | null;
+    /**
+     * Occurred At
+     *
+     * When it was done on the device: recorded then, but never later than now nor earlier than the session's last change.
+     */
+    occurred_at?: string | null;
     /**
      * Option Id
      */

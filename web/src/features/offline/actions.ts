@@ -27,7 +27,10 @@ export async function startOffline(tree: CachedTree, variables: Record<string, u
     synced: false,
   };
   await saveAndQueue(session, [
-    { kind: 'create', create: { tree_id: tree.tree_id, version_id: tree.version_id, variables } },
+    {
+      kind: 'create',
+      create: { tree_id: tree.tree_id, version_id: tree.version_id, variables, occurred_at: session.created_at },
+    },
   ]);
   return session;
 }
@@ -59,6 +62,7 @@ export async function answerOffline(
       node_id: node.id,
       option_id: optionId,
       ...(note ? { note } : {}),
+      occurred_at: step.at,
     },
   };
   await saveAndQueue(next, [body]);
@@ -87,6 +91,7 @@ export async function completeOffline(
         type: 'complete',
         client_id: crypto.randomUUID(),
         node_id: session.current,
+        occurred_at: now(),
         ...(ending.outcome ? { outcome: ending.outcome } : {}),
         ...(ending.resolution_note ? { resolution_note: ending.resolution_note } : {}),
       },
