@@ -184,3 +184,50 @@ test('a session run offline with a photo syncs once and shows in the history and
   expect(bytes.includes(Buffer.from('/Subtype /Image'))).toBe(true);
   writeFileSync(join(test.info().project.outputDir, 'field-offline-transcript.pdf'), bytes);
 });
+
+test('a session started online goes on on the device when the connection drops, and syncs', async ({
+  page,
+  context,
+  app,
+}) => {
+  const admin = {
+    full_name: 'Ole Online',
+    email: `ole-${suffix}@example.com`,
+    password: 'field work passphrase',
+    account_name: `Heating two ${suffix}`,
+  };
+  const { token } = await registerAndSignIn(app.baseURL, admin);
+  const treeId = await publishedTree(app.baseURL, token, { title: `${TREE} two`, graph });
+  await signIn(page, admin.email, admin.password);
+  await page.goto(`/trees/${treeId}/start`);
+  await page.getByRole('button', { name: /Yes, below 1 bar/ }).click();
+  await expect(page).toHaveURL(/\/sessions\/[0-9a-f-]{36}$/);
+  await expect(page.getByRole('heading', { name: 'Top up the system through the filling loop' })).toBeVisible();
+  const sessionId = page.url().split('/').pop() as string;
+  await expect
+    .poll(
+      () =>
+        page.evaluate(
+          async () => !!(await navigator.serviceWorker.ready).active && !!navigator.serviceWorker.controller,
+        ),
+      {
+        timeout: 30_000,
+      },
+    )
+    .toBe(true);
+
+  await context.setOffline(true);
+  await page.getByRole('button', { name: 'Continue on this device' }).click();
+  await expect(page).toHaveURL(new RegExp(`/field/${sessionId}$`));
+  await page.getByRole('button', { name: /Done, it holds 1.5 bar/ }).click();
+  await page.getByRole('button', { name: /Complete/ }).click();
+  await expect(page.getByRole('region', { name: 'Sync' }).getByText('2 changes waiting to sync')).toBeVisible();
+  await screenshot(page, 'field-continue-offline');
+
+  await context.setOffline(false);
+  await expect(page.getByRole('region', { name: 'Sync' }).getByText('Everything is synced.')).toBeVisible({
+    timeout: 30_000,
+  });
+  const session = await api<{ status: string; answer_count: number }>(app.baseURL, `/sessions/${sessionId}`, { token });
+  expect(session).toMatchObject({ status: 'completed', answer_count: 2 });
+});

@@ -1,6 +1,7 @@
 // What a technician does on the device: each change is saved with the queue entry that will
 // tell the server, in one IndexedDB transaction, under a client-generated id.
 
+import type { SessionRead } from '../../client';
 import { type CachedTree, type LocalSession, type QueueBody, saveAndQueue } from './db';
 import { answer, interpolate, naturalOutcome, nodeOf } from './navigate';
 
@@ -98,4 +99,39 @@ export async function completeOffline(
     },
   ]);
   return next;
+}
+
+/** A session running online goes on on the device (the connection went away): its answers so
+ * far are shown from what the server said; only what is done from now on is queued. */
+export async function continueOffline(session: SessionRead, tree: CachedTree): Promise<LocalSession> {
+  const current = session.current;
+  if (!current || tree.version_id !== session.tree_version_id) throw new Error('This session cannot go on offline.');
+  const local: LocalSession = {
+    id: session.id,
+    tree_id: session.tree_id,
+    version_id: session.tree_version_id,
+    version_number: session.version_number,
+    tree_title: session.tree_title,
+    variables: session.variables,
+    steps: session.path
+      .filter((p) => p.option_id)
+      .map((p) => ({
+        client_id: `server-${p.step_seq}`,
+        node_id: p.node_id,
+        title: p.title,
+        option_id: p.option_id ?? '',
+        answer_label: p.answer_label ?? '',
+        note: p.note,
+        at: p.arrived_at,
+      })),
+    photos: [],
+    current: current.node_id,
+    status: 'in_progress',
+    outcome: null,
+    created_at: session.created_at,
+    updated_at: now(),
+    synced: false,
+  };
+  await saveAndQueue(local, []);
+  return local;
 }

@@ -8,6 +8,7 @@ import { FormErrors } from '../../../ui/forms';
 import { isNotFound, NOT_FOUND, NotFound } from '../../../ui/NotFound';
 import { AttachmentsPanel, FileList, filesAt } from '../../attachments/components/Attachments';
 import { useAttachments } from '../../attachments/hooks';
+import { ContinueOffline } from '../../offline/components/ContinueOffline';
 import { Loading, usePageTitle } from '../../../ui/page';
 import { IntakeForm, StartButton } from '../components/IntakeForm';
 import { NodeBody } from '../components/NodeBody';
@@ -95,6 +96,7 @@ function RunningSession({ session }: { session: SessionRead }) {
       <p className="runner-tree muted">
         {session.tree_title} · v{session.version_number}
       </p>
+      <ContinueOffline session={session} />
       <PathTrail session={session} onBack={(i) => backFlight.run(i)} busy={busy} />
       <section className="node-card" aria-labelledby="node-title">
         <p className="node-kind">{current.kind}</p>
