@@ -231,3 +231,49 @@ test('a session started online goes on on the device when the connection drops, 
   const session = await api<{ status: string; answer_count: number }>(app.baseURL, `/sessions/${sessionId}`, { token });
   expect(session).toMatchObject({ status: 'completed', answer_count: 2 });
 });
+
+test('a change the server refuses after the session changed elsewhere is shown and kept', async ({
+  page,
+  context,
+  app,
+}) => {
+  const admin = {
+    full_name: 'Cleo Conflict',
+    email: `cleo-${suffix}@example.com`,
+    password: 'field work passphrase',
+    account_name: `Heating three ${suffix}`,
+  };
+  const { token } = await registerAndSignIn(app.baseURL, admin);
+  const treeId = await publishedTree(app.baseURL, token, { title: `${TREE} three`, graph });
+  await signIn(page, admin.email, admin.password);
+  await page.goto(`/trees/${treeId}/start`);
+  await page.getByRole('button', { name: /Yes, below 1 bar/ }).click();
+  await expect(page.getByRole('heading', { name: 'Top up the system through the filling loop' })).toBeVisible();
+  const sessionId = page.url().split('/').pop() as string;
+  await expect
+    .poll(
+      () =>
+        page.evaluate(
+          async () => !!(await navigator.serviceWorker.ready).active && !!navigator.serviceWorker.controller,
+        ),
+      {
+        timeout: 30_000,
+      },
+    )
+    .toBe(true);
+  await context.setOffline(true);
+  await page.getByRole('button', { name: 'Continue on this device' }).click();
+  await page.getByRole('button', { name: /Done, it holds 1.5 bar/ }).click();
+  // Meanwhile the dispatcher ends the session from the office.
+  await api(app.baseURL, `/sessions/${sessionId}/abandon`, { token, body: { reason: 'customer_left' } });
+
+  await context.setOffline(false);
+  const conflicts = page.getByRole('list', { name: 'Conflicts' });
+  await expect(conflicts).toContainText('The session was abandoned elsewhere in the meantime.');
+  await expect(conflicts).toContainText('session_not_active');
+  await expect(page.locator('.sync-badge')).toHaveText('1 conflict');
+  await screenshot(page, 'field-conflict');
+  // Kept on the device after a reload.
+  await page.reload();
+  await expect(page.getByRole('list', { name: 'Conflicts' })).toContainText('session_not_active');
+});

@@ -21,8 +21,12 @@ export function QueueList({ items }: { items: QueueItem[] }) {
         <p role="status">Everything is synced.</p>
       ) : (
         <p role="status">
-          {waiting} {waiting === 1 ? 'change' : 'changes'} waiting to sync
-          {conflicts.length > 0 && `, ${conflicts.length} not accepted`}
+          {[
+            ...(waiting ? [`${waiting} ${waiting === 1 ? 'change' : 'changes'} waiting to sync`] : []),
+            ...(conflicts.length
+              ? [`${conflicts.length} ${conflicts.length === 1 ? 'change' : 'changes'} not accepted by the server`]
+              : []),
+          ].join(', ')}
         </p>
       )}
       {conflicts.length > 0 && (
