@@ -7,6 +7,7 @@ import contextlib
 import gc
 import ipaddress
 import logging
+import mimetypes
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -26,6 +27,8 @@ from troubletree.accounts.router import auth_router as register_router
 from troubletree.apikeys.router import router as api_keys_router
 from troubletree.auditlog.router import account_router as audit_router
 from troubletree.auditlog.router import platform_router as platform_audit_router
+from troubletree.attachments.router import router as attachments_router
+from troubletree.attachments.router import session_files_router
 from troubletree.auth.router import router as auth_router
 from troubletree.core.config import Settings, get_settings
 from troubletree.core.db import Database, get_database, resolve_database_url, set_database
@@ -80,6 +83,8 @@ API_ROUTERS = (
     webhooks_router,
     start_links_router,
     embed_settings_router,
+    session_files_router,
+    attachments_router,
 )
 
 
@@ -92,6 +97,13 @@ class WebAppMount(Mount):
         ):
             return Match.NONE, {}
         return super().matches(scope)
+
+
+mimetypes.add_type("application/manifest+json", ".webmanifest")
+
+# The app shell and what decides which build a device runs (the service worker, its script and
+# the PWA manifest) are checked again on every load, so a deploy is picked up at once.
+NO_CACHE = frozenset({"", ".", "index.html", "sw.js", "registerSW.js", "manifest.webmanifest"})
 
 
 class SPAStaticFiles(StaticFiles):
@@ -109,7 +121,7 @@ class SPAStaticFiles(StaticFiles):
             )
         if path.startswith("assets/"):
             response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
-        elif path in {"", ".", "index.html"}:
+        elif path in NO_CACHE:
             response.headers["Cache-Control"] = "no-cache"
         return response
 

@@ -1,6 +1,7 @@
 """Imports every ORM model so `Base.metadata` is complete (Alembic and the schema check)."""
 
 from troubletree.accounts import models as accounts_models
+from troubletree.attachments import models as attachments_models
 from troubletree.auth import models as auth_models
 from troubletree.core import audit
 from troubletree.core.db import Base
@@ -14,6 +15,7 @@ from troubletree.webhooks import models as webhooks_models
 __all__ = [
     "Base",
     "accounts_models",
+    "attachments_models",
     "audit",
     "auth_models",
     "feedback_models",

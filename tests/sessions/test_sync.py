@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import uuid
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -383,3 +384,40 @@ class TestConflicts:
         assert answer["results"][0]["status"] == "rejected"
         assert answer["results"][0]["code"] == "session_not_found"
         assert answer["session"] is None
+
+
+class TestDeviceTimes:
+    async def test_changes_are_recorded_when_they_were_made_within_now_and_the_last_change(
+        self, client: httpx.AsyncClient, fresh: Fresh
+    ) -> None:
+        team = await make_team(client)
+        tree_id = await published_tree(client, team.admin_h, LOOP_GRAPH)
+        started = datetime.now(UTC) - timedelta(hours=2)
+        queue = offline_queue(tree_id, 3)
+        queue["create"]["occurred_at"] = started.isoformat()
+        times = [
+            started + timedelta(minutes=5),
+            started - timedelta(hours=1),  # a clock set back: not before the last change
+            datetime.now(UTC) + timedelta(days=1),  # a clock ahead: not after now
+        ]
+        for event, moment in zip(queue["events"], times, strict=True):
+            event["occurred_at"] = moment.isoformat()
+
+        answer = await sync(client, team.tech_h, queue)
+
+        assert [e["status"] for e in answer["results"]] == ["applied"] * 3
+        rows = await fresh.fetch(
+            "SELECT kind, created_at FROM session_steps WHERE session_id = $1 ORDER BY seq",
+            uuid.UUID(queue["session_id"]),
+        )
+        at = [r["created_at"] for r in rows]
+        assert [r["kind"] for r in rows] == ["start", "answer", "answer", "answer"]
+        assert at[0] == started
+        assert at[1] == started + timedelta(minutes=5)
+        assert at[2] == at[1]
+        assert at[1] < at[3] <= datetime.now(UTC)
+        created = await fresh.val(
+            "SELECT created_at FROM troubleshooting_sessions WHERE id = $1",
+            uuid.UUID(queue["session_id"]),
+        )
+        assert created == started

@@ -112,6 +112,18 @@ class Settings(BaseSettings):
     export_workers: int = 2
     export_queue_limit: int = 8
 
+    # Attachments (photos and PDFs on session steps): where the files live, how much an account
+    # may store, and how long a signed file link stays valid.
+    storage_backend: Literal["local", "s3"] = "local"
+    s3_bucket: str | None = None
+    s3_endpoint_url: str | None = None  # unset: AWS itself
+    s3_region: str = "us-east-1"
+    s3_access_key_id: str | None = None
+    s3_secret_access_key: str | None = None
+    s3_prefix: str = "attachments/"
+    attachment_quota_bytes: int = 1024 * 1024 * 1024
+    attachment_url_ttl_seconds: int = 300
+
     log_level: str = "INFO"
     # json: one JSON object a line (the default in production); text: for a terminal.
     log_format: Literal["json", "text"] | None = None

@@ -19,11 +19,15 @@ logger = logging.getLogger(__name__)
 
 RECOVER_STALLED_TASK = "recover_stalled_jobs"
 EMAIL_RETRY = procrastinate.RetryStrategy(max_attempts=10, wait=5, exponential_wait=2)
+FILES_QUEUE = "files"
+REMOVE_FILES_TASK = "remove_stored_files"
+FILES_RETRY = procrastinate.RetryStrategy(max_attempts=10, wait=10, exponential_wait=2)
 
 
 def build_job_app(settings: Settings, database: Database) -> procrastinate.App:
     """A job app bound to one database and one set of settings, with every task registered."""
     import troubletree.models_registry  # noqa: F401 - every table, for the ORM's flush order
+    from troubletree.attachments.service import remove_stored_files
     from troubletree.auth.service import send_reset_link
     from troubletree.core.client import ClientInfo
     from troubletree.notifications.repository import (
@@ -71,6 +75,11 @@ def build_job_app(settings: Settings, database: Database) -> procrastinate.App:
     async def recover_stalled(timestamp: int) -> None:
         await retry_stalled_jobs(app, settings.job_stalled_seconds)
 
+
+    async def remove_files() -> None:
+        await remove_stored_files(settings, database.sessionmaker)
+
+    app.task(name=REMOVE_FILES_TASK, queue=FILES_QUEUE, retry=FILES_RETRY)(remove_files)
     return app
 
 

@@ -25,6 +25,7 @@ DEFAULT_BODY_LIMIT = 1 * MIB
 # double it: twice the text limit leaves room for the largest tree the model accepts.
 GRAPH_BODY_LIMIT = 2 * MAX_GRAPH_TEXT_BYTES
 SYNC_BODY_LIMIT = 8 * MIB
+UPLOAD_BODY_LIMIT = 10 * MIB + 256 * 1024
 
 
 @dataclass(frozen=True)
@@ -41,6 +42,9 @@ BODY_LIMITS: tuple[BodyLimit, ...] = (
     BodyLimit("PUT", re.compile(rf"/api/v1/trees/{_ID}"), GRAPH_BODY_LIMIT),  # draft save
     # A device's queued session changes: up to 200 events with notes of 5,000 characters.
     BodyLimit("POST", re.compile(r"/api/v1/sessions/sync"), SYNC_BODY_LIMIT),
+    # A photo or PDF: the 10 MiB file and the multipart envelope around it (a larger file
+    # within this allowance is refused by the upload itself, 413 file_too_large).
+    BodyLimit("POST", re.compile(rf"/api/v1/sessions/{_ID}/attachments"), UPLOAD_BODY_LIMIT),
 )
 
 

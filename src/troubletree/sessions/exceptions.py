@@ -137,3 +137,8 @@ class SessionChanged(Conflict):
 class TreeUnpublished(Conflict):
     code = "tree_unpublished"
     message = "The tree is no longer published (or was deleted): the session cannot be started."
+
+
+class NotAdmin(Forbidden):
+    code = "admin_required"
+    message = "Only admins may delete sessions."

@@ -10,6 +10,7 @@ programs, and JSON encoding already keeps it from being anything else.
 
 from __future__ import annotations
 
+import io
 import json
 import re
 from dataclasses import asdict, dataclass, field
@@ -40,6 +41,18 @@ class TranscriptStep:
 
 
 @dataclass(frozen=True)
+class TranscriptFile:
+    """A photo or PDF of the session: listed, and images shown (their thumbnail) at the step
+    whose node they were taken at (`step_number`; None: before the first step)."""
+
+    filename: str
+    kind: str  # image or pdf
+    size_bytes: int
+    step_number: int | None
+    thumbnail: bytes | None = None
+
+
+@dataclass(frozen=True)
 class Transcript:
     session_id: str
     tree_title: str
@@ -58,6 +71,17 @@ class Transcript:
     abandon_note: str | None = None
     variables: list[tuple[str, str]] = field(default_factory=list)
     steps: list[TranscriptStep] = field(default_factory=list)
+    files: list[TranscriptFile] = field(default_factory=list)
+
+
+def _size(n: int) -> str:
+    return f"{n / (1024 * 1024):.1f} MB" if n >= 1024 * 1024 else f"{max(1, n // 1024)} KB"
+
+
+def _file_line(f: TranscriptFile) -> str:
+    where = f"step {f.step_number}" if f.step_number is not None else "before the first step"
+    kind = "photo" if f.kind == "image" else "PDF"
+    return f"{f.filename} ({kind}, {_size(f.size_bytes)}, {where})"
 
 
 def transcript_filename(title: str, session_id: str, fmt: ExportFormat) -> str:
@@ -144,6 +168,9 @@ def to_markdown(t: Transcript) -> str:
         if step.note:
             lines.append(f"   Note: {_md(step.note)}  ")
         lines.append(f"   At {_time(step.at)}, time spent {_duration(step.seconds_spent)}")
+    if t.files:
+        lines += ["", "## Files", ""]
+        lines += [f"- {_md(_file_line(f))}" for f in t.files]
     lines += ["", "## Outcome", "", f"- **Outcome:** {_md(t.outcome or 'not completed')}"]
     lines.append(f"- **Resolution note:** {_md(t.resolution_note) or '—'}")
     if t.notes:
@@ -162,6 +189,8 @@ def to_json(t: Transcript) -> str:
 
     data = asdict(t)
     data["variables"] = [{"label": k, "value": v} for k, v in t.variables]
+    for f in data["files"]:
+        del f["thumbnail"]
     return json.dumps(data, default=encode, ensure_ascii=False, indent=2)
 
 
@@ -207,6 +236,28 @@ def to_pdf(t: Transcript) -> bytes:
         pdf.set_font("body", "", 10)
         pdf.multi_cell(0, 6, defuse(value or "—"), new_x="LMARGIN", new_y="NEXT")
 
+    photos: dict[int | None, list[TranscriptFile]] = {}
+    for f in t.files:
+        if f.thumbnail:
+            photos.setdefault(f.step_number, []).append(f)
+
+    def thumbnails(files: list[TranscriptFile]) -> None:
+        """Thumbnails in a row, 40 mm wide, wrapping onto new rows and pages."""
+        x = pdf.l_margin
+        row_height = 0.0
+        for f in files:
+            assert f.thumbnail is not None
+            if x == pdf.l_margin and pdf.get_y() + 40 > pdf.page_break_trigger:
+                pdf.add_page()  # a thumbnail is at most 40 mm high
+            info = pdf.image(io.BytesIO(f.thumbnail), x=x, y=pdf.get_y(), w=40)
+            row_height = max(row_height, info.rendered_height)
+            x += 43
+            if x + 40 > pdf.w - pdf.r_margin:
+                pdf.set_y(pdf.get_y() + row_height + 2)
+                x, row_height = pdf.l_margin, 0.0
+        if row_height:
+            pdf.set_y(pdf.get_y() + row_height + 2)
+
     heading(f"Troubleshooting session: {defuse(t.tree_title)}", 16)
     for label, value in _summary(t):
         line(label, value)
@@ -214,6 +265,7 @@ def to_pdf(t: Transcript) -> bytes:
     for label, value in t.variables or [("(none)", "")]:
         line(defuse(label), value)
     heading("Steps")
+    thumbnails(photos.get(None, []))
     for step in t.steps:
         pdf.set_font("body", "B", 10)
         pdf.multi_cell(
@@ -232,7 +284,12 @@ def to_pdf(t: Transcript) -> bytes:
             new_x="LMARGIN",
             new_y="NEXT",
         )
+        thumbnails(photos.get(step.number, []))
         pdf.ln(1)
+    if t.files:
+        heading("Files")
+        for f in t.files:
+            pdf.multi_cell(0, 6, defuse(_file_line(f)), new_x="LMARGIN", new_y="NEXT")
     heading("Outcome")
     line("Outcome", t.outcome or "not completed")
     line("Resolution note", t.resolution_note)

@@ -10,7 +10,18 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, and_, bindparam, func, insert, or_, select, tuple_, update
+from sqlalchemy import (
+    Table,
+    and_,
+    bindparam,
+    delete,
+    func,
+    insert,
+    or_,
+    select,
+    tuple_,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from troubletree.auth.models import User
@@ -99,6 +110,11 @@ async def update_session(db: AsyncSession, session_id: uuid.UUID, values: dict[s
         await db.execute(_TOUCH_SESSION, {"session_id": session_id, **values})
     else:
         await db.execute(update(_sessions).where(_sessions.c.id == session_id).values(**values))
+
+
+async def delete_session(db: AsyncSession, session_id: uuid.UUID) -> None:
+    """Deletes the session; its steps, receipts and attachments go with it (cascades)."""
+    await db.execute(delete(_sessions).where(_sessions.c.id == session_id))
 
 
 async def refresh_search_text(db: AsyncSession, session_id: uuid.UUID) -> None:
@@ -199,6 +215,12 @@ _GET_RECEIPT = select(*_RECEIPT_COLUMNS).where(
     _receipts.c.client_id == bindparam("client_id"),
 )
 _LAST_SEQ = select(func.max(_steps.c.seq)).where(_steps.c.session_id == bindparam("session_id"))
+_LAST_STEP = (
+    select(_steps.c.seq, _steps.c.to_node_id)
+    .where(_steps.c.session_id == bindparam("session_id"))
+    .order_by(_steps.c.seq.desc())
+    .limit(1)
+)
 
 
 async def get_receipt(
@@ -214,6 +236,12 @@ async def get_receipt(
 async def add_receipt(db: AsyncSession, session_id: uuid.UUID, receipt: Receipt) -> None:
     values = {name: getattr(receipt, name) for name in Receipt.__dataclass_fields__}
     await db.execute(insert(_receipts).values(session_id=session_id, **values))
+
+
+async def last_step(db: AsyncSession, session_id: uuid.UUID) -> tuple[int, str] | None:
+    """The newest step's number and the node it led to (where the session stands)."""
+    row = (await db.execute(_LAST_STEP, {"session_id": session_id})).one_or_none()
+    return (row[0], row[1]) if row else None
 
 
 async def last_seq(db: AsyncSession, session_id: uuid.UUID) -> int | None:

@@ -10,6 +10,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request, Response, status
 
 from troubletree.accounts.dependencies import CurrentMember
+from troubletree.attachments.storage import storage_for
 from troubletree.core.db import DB
 from troubletree.core.errors import error_responses
 from troubletree.sessions import history, service, sync
@@ -131,6 +132,17 @@ async def read_session(session_id: uuid.UUID, caller: CurrentMember, db: DB) -> 
     return await service.get_session(db, caller, session_id)
 
 
+@router.delete(
+    "/{session_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=error_responses(401, 403, 404),
+)
+async def delete_session(session_id: uuid.UUID, caller: CurrentMember, db: DB) -> None:
+    """Deletes the session with its steps and files (admins); the stored files are removed
+    by a job."""
+    await service.delete_session(db, caller, session_id)
+
+
 @router.put("/{session_id}", responses=error_responses(401, 403, 404, 409, 422))
 async def update_session(
     session_id: uuid.UUID, body: SessionUpdate, caller: CurrentMember, db: DB
@@ -248,7 +260,8 @@ async def _export_file(
     db: DB, caller: CurrentMember, session_id: uuid.UUID, fmt: ExportFormat, request: Request
 ) -> Response:
     pool = request.app.state.cpu_pool
-    content, title = await service.export_session(db, caller, session_id, fmt, pool)
+    files = storage_for(request.app.state.settings)
+    content, title = await service.export_session(db, caller, session_id, fmt, pool, files)
     filename = transcript_filename(title, str(session_id), fmt)
     return Response(
         content,

@@ -286,6 +286,7 @@ class SessionPage(BaseModel):
 # --------------------------------------------------------------------------- offline sync
 
 MAX_SYNC_EVENTS = 200
+SYNC_MAX_AGE_DAYS = 30
 NodeId = Annotated[
     str,
     Field(
@@ -304,12 +305,23 @@ class SyncCreate(StrictBody):
     version_id: uuid.UUID | None = None
     variables: dict[str, Any] = Field(default_factory=dict, max_length=100)
     notes: str | None = Field(default=None, max_length=NOTES_MAX)
+    occurred_at: datetime | None = Field(
+        default=None,
+        description=f"When it was started on the device (at most {SYNC_MAX_AGE_DAYS} days back, "
+        "never later than now).",
+    )
 
 
 class SyncEventBase(BaseModel):
     """A queued event (unknown fields refused; `type` tells the kind)."""
 
     model_config = ConfigDict(extra="forbid")
+
+    occurred_at: datetime | None = Field(
+        default=None,
+        description="When it was done on the device: recorded then, but never later than now "
+        "nor earlier than the session's last change.",
+    )
 
 
 class SyncStep(SyncEventBase):

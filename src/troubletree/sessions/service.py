@@ -16,9 +16,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from troubletree.accounts import repository as accounts_repository
 from troubletree.accounts.caller import Caller
+from troubletree.attachments.storage import Storage
 from troubletree.core.clock import utcnow
 from troubletree.core.errors import NotFound
+from troubletree.core.jobs import FILES_QUEUE, REMOVE_FILES_TASK
 from troubletree.core.offload import CpuPool
+from troubletree.notifications import repository as notifications_repository
 from troubletree.sessions import navigator, repository
 from troubletree.sessions.events import emit_session_event, ending_event
 from troubletree.sessions.exceptions import (
@@ -27,6 +30,7 @@ from troubletree.sessions.exceptions import (
     InvalidPathIndex,
     NavigationFailed,
     NoEarlierChoice,
+    NotAdmin,
     NotAssignee,
     NotAtTerminal,
     NoteRequired,
@@ -683,12 +687,48 @@ async def abandon_session(
 
 
 async def export_session(
-    db: AsyncSession, caller: Caller, session_id: uuid.UUID, fmt: ExportFormat, pool: CpuPool
+    db: AsyncSession,
+    caller: Caller,
+    session_id: uuid.UUID,
+    fmt: ExportFormat,
+    pool: CpuPool,
+    storage: Storage | None = None,
 ) -> tuple[bytes, str]:
-    """The session's transcript as a file, and the tree title (for the file name)."""
+    """The session's transcript as a file, and the tree title (for the file name); with
+    `storage`, its photos' thumbnails are shown."""
     loaded = await _load(db, caller, session_id)
-    transcript = await build_transcript(db, loaded)
+    transcript = await build_transcript(db, loaded, storage)
     # Everything is read: the connection goes back to the pool before a render that may take
     # seconds (or wait for a free renderer).
     await db.commit()
     return await render_off_loop(pool, transcript, fmt), transcript.tree_title
+
+
+# --------------------------------------------------------------------------- for attachments
+
+
+async def session_for(
+    db: AsyncSession,
+    caller: Caller,
+    session_id: uuid.UUID,
+    *,
+    to_run: bool = False,
+    lock: bool = False,
+) -> SessionRecord:
+    """The session if the caller may see it (`to_run`: run it), or 404 / 403."""
+    session = await repository.get_session(db, caller.account_id, session_id, lock=lock)
+    if session is None or not _may_see(caller, session):
+        raise SessionNotFound()
+    if to_run and not _may_run(caller, session):
+        raise NotAssignee()
+    return session
+
+
+async def delete_session(db: AsyncSession, caller: Caller, session_id: uuid.UUID) -> None:
+    """Deletes a session with its steps and attachments (admins); the attachments' stored
+    files are queued for removal by the database and removed by a job."""
+    session = await session_for(db, caller, session_id, lock=True)
+    if not caller.is_admin:
+        raise NotAdmin()
+    await repository.delete_session(db, session.id)
+    await notifications_repository.defer_job(db, FILES_QUEUE, REMOVE_FILES_TASK, {})

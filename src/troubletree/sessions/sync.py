@@ -18,11 +18,13 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from troubletree.accounts.caller import Caller
+from troubletree.core.clock import recorded_at, utcnow
 from troubletree.core.errors import AppError
 from troubletree.sessions import repository, service
 from troubletree.sessions.exceptions import (
@@ -40,6 +42,7 @@ from troubletree.sessions.exceptions import (
 from troubletree.sessions.models import ReceiptKind, SessionStatus
 from troubletree.sessions.repository import Receipt
 from troubletree.sessions.schemas import (
+    SYNC_MAX_AGE_DAYS,
     BackRequest,
     SessionAbandon,
     SessionComplete,
@@ -164,6 +167,16 @@ async def _created(db: AsyncSession, caller: Caller, session_id: uuid.UUID) -> S
 # --------------------------------------------------------------------------- batches
 
 
+def _moment(occurred_at: datetime | None, floor: datetime) -> datetime | None:
+    """When a device's change is recorded: when it was made, kept between `floor` (the
+    session's last change) and now, so the log stays in order whatever the device's clock."""
+    if occurred_at is None:
+        return None
+    if occurred_at.tzinfo is None:
+        return None  # a time without a zone says nothing certain
+    return max(floor, min(occurred_at, utcnow()))
+
+
 def _result(event: SyncEvent, status: str, **values: object) -> SyncEventResult:
     return SyncEventResult.model_validate(
         {"client_id": event.client_id, "type": event.type, "status": status, **values}
@@ -200,6 +213,13 @@ async def _expect_at(
     return read
 
 
+async def _at_or_after_last_change(
+    db: AsyncSession, caller: Caller, sid: uuid.UUID, occurred_at: datetime | None
+) -> datetime | None:
+    session = await repository.get_session(db, caller.account_id, sid)
+    return _moment(occurred_at, session.updated_at) if session else None
+
+
 async def _apply(db: AsyncSession, caller: Caller, sid: uuid.UUID, event: SyncEvent) -> SessionRead:
     """Makes one event's change (raises `Replayed` when it was made before)."""
     cid = event.client_id
@@ -207,16 +227,18 @@ async def _apply(db: AsyncSession, caller: Caller, sid: uuid.UUID, event: SyncEv
         step = StepCreate(option_id=event.option_id, note=event.note)
 
         async def answer() -> SessionRead:
-            await _expect_at(db, caller, sid, event.node_id)
-            return await service.record_step(db, caller, sid, step)
+            before = await _expect_at(db, caller, sid, event.node_id)
+            with recorded_at(_moment(event.occurred_at, before.updated_at)):
+                return await service.record_step(db, caller, sid, step)
 
         return await _make_once(db, caller, sid, cid, ReceiptKind.step, answer, keep_response=False)
     if isinstance(event, SyncBack):
         back = BackRequest(path_index=event.path_index)
 
         async def go_back() -> SessionRead:
-            await _expect_at(db, caller, sid, event.node_id)
-            return await service.go_back(db, caller, sid, back)
+            before = await _expect_at(db, caller, sid, event.node_id)
+            with recorded_at(_moment(event.occurred_at, before.updated_at)):
+                return await service.go_back(db, caller, sid, back)
 
         return await _make_once(
             db, caller, sid, cid, ReceiptKind.back, go_back, keep_response=False
@@ -234,7 +256,8 @@ async def _apply(db: AsyncSession, caller: Caller, sid: uuid.UUID, event: SyncEv
         note_seq = seq
 
         async def note() -> SessionRead:
-            return await service.note_step(db, caller, sid, note_seq, event.note)
+            with recorded_at(await _at_or_after_last_change(db, caller, sid, event.occurred_at)):
+                return await service.note_step(db, caller, sid, note_seq, event.note)
 
         return await _make_once(
             db, caller, sid, cid, ReceiptKind.note, note, step_seq=note_seq, keep_response=False
@@ -247,8 +270,9 @@ async def _apply(db: AsyncSession, caller: Caller, sid: uuid.UUID, event: SyncEv
         )
 
         async def complete() -> SessionRead:
-            await _expect_at(db, caller, sid, event.node_id)
-            return await service.complete_session(db, caller, sid, ending)
+            before = await _expect_at(db, caller, sid, event.node_id)
+            with recorded_at(_moment(event.occurred_at, before.updated_at)):
+                return await service.complete_session(db, caller, sid, ending)
 
         return await _make_once(
             db, caller, sid, cid, ReceiptKind.complete, complete, keep_response=False
@@ -257,7 +281,8 @@ async def _apply(db: AsyncSession, caller: Caller, sid: uuid.UUID, event: SyncEv
     abandon = SessionAbandon(reason=event.reason, note=event.note)
 
     async def give_up() -> SessionRead:
-        return await service.abandon_session(db, caller, sid, abandon)
+        with recorded_at(await _at_or_after_last_change(db, caller, sid, event.occurred_at)):
+            return await service.abandon_session(db, caller, sid, abandon)
 
     return await _make_once(db, caller, sid, cid, ReceiptKind.abandon, give_up, keep_response=False)
 
@@ -271,8 +296,10 @@ async def _start(db: AsyncSession, caller: Caller, batch: SyncBatch) -> SyncEven
         variables=batch.create.variables,
         notes=batch.create.notes,
     )
+    floor = utcnow() - timedelta(days=SYNC_MAX_AGE_DAYS)
     try:
-        read, replayed = await create_session(db, caller, body)
+        with recorded_at(_moment(batch.create.occurred_at, floor)):
+            read, replayed = await create_session(db, caller, body)
     except (TreeNotPublished, SessionTreeNotFound, SessionVersionNotFound, NavigationFailed):
         return _failure(None, TreeUnpublished(field="create.tree_id"), batch.session_id)
     except AppError as error:

@@ -2,21 +2,27 @@
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from troubletree.attachments import repository as attachments_repository
+from troubletree.attachments.storage import Storage, StoredFileMissing
 from troubletree.auth import repository as auth_repository
 from troubletree.sessions import navigator
-from troubletree.sessions.export import Transcript, TranscriptStep
+from troubletree.sessions.export import Transcript, TranscriptFile, TranscriptStep
 from troubletree.sessions.models import SessionStatus
 from troubletree.sessions.presenter import Loaded, session_read
 
 
-async def build_transcript(db: AsyncSession, loaded: Loaded) -> Transcript:
+async def build_transcript(
+    db: AsyncSession, loaded: Loaded, storage: Storage | None = None
+) -> Transcript:
     """The transcript of a session: every answer, automatic step and back-step in order with
-    the time spent, the intake values by label, notes and outcome."""
+    the time spent, the intake values by label, notes, outcome and files (with `storage`, the
+    photos' thumbnails)."""
     read = await session_read(db, loaded)
     # "Prepared by" names whoever set the session up for another person, never the technician.
     preparer = loaded.session.created_by
@@ -37,11 +43,13 @@ async def build_transcript(db: AsyncSession, loaded: Loaded) -> Transcript:
         return titles[key]
 
     steps: list[TranscriptStep] = []
+    numbers: list[tuple[int, int]] = []  # (seq of the event, its transcript step)
     events = loaded.steps
     for i, event in enumerate(events):
         arrived_at = events[i - 1].created_at if i else event.created_at
         if event.kind == "start":
             continue
+        numbers.append((event.seq, len(steps) + 1))
         if event.kind == "back":
             question = await title_of(event.to_version_id, event.to_node_id)
             steps.append(
@@ -97,8 +105,34 @@ async def build_transcript(db: AsyncSession, loaded: Loaded) -> Transcript:
         abandon_note=read.abandon_note,
         variables=[(labels.get(k, k), _show(v)) for k, v in read.variables.items()],
         steps=steps,
+        files=await _files(db, loaded, storage, numbers, len(steps)),
     )
     return transcript
+
+
+async def _files(
+    db: AsyncSession,
+    loaded: Loaded,
+    storage: Storage | None,
+    numbers: list[tuple[int, int]],
+    last_number: int,
+) -> list[TranscriptFile]:
+    """The session's files, each at the step that left the node it was taken at (or the last
+    step, for the node the session ended on)."""
+    session = loaded.session
+    rows = await attachments_repository.list_for_session(db, session.account_id, session.id)
+    files: list[TranscriptFile] = []
+    for row in rows:
+        number: int | None = None
+        if row.at_seq is not None:
+            later = [n for seq, n in numbers if seq > row.at_seq]
+            number = later[0] if later else (last_number or None)
+        thumbnail = None
+        if storage is not None and row.thumbnail_key is not None:
+            with contextlib.suppress(StoredFileMissing):
+                thumbnail = await storage.get(row.thumbnail_key)
+        files.append(TranscriptFile(row.filename, row.kind, row.file_bytes, number, thumbnail))
+    return files
 
 
 def _show(value: Any) -> str:

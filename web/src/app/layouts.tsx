@@ -6,6 +6,7 @@ import { useAuth } from '../lib/auth/AuthProvider';
 import { useSingleFlight } from '../lib/guards/hooks';
 import { Loading } from '../ui/page';
 import { useCurrentUser, useSendVerificationEmail } from '../features/auth/hooks';
+import { SyncBadge } from '../features/offline/components/SyncBadge';
 import { SIGN_IN_PATH, type NavItem } from './paths';
 
 /** After a client-side navigation, move focus to the new page's main content, as a full page
@@ -126,6 +127,7 @@ export function AppLayout({ nav, children }: { nav: NavItem[]; children?: ReactN
           </ul>
         </nav>
         <div className="user-menu">
+          <SyncBadge />
           {user && (
             <span className="user-name" title={user.email}>
               {user.full_name}

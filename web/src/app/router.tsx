@@ -7,6 +7,7 @@ import { accountNav, accountRoutes } from '../features/account/routes';
 import { apiKeyRoutes } from '../features/api-keys/routes';
 import { auditRoutes } from '../features/audit/routes';
 import { linkRoutes, signedOutRoutes } from '../features/auth/routes';
+import { offlineRoutes } from '../features/offline/routes';
 import { editorRoutes } from '../features/editor/routes';
 import { integrationRoutes, startLinkRoutes } from '../features/integrations/routes';
 import { quickStartNav, quickStartRoutes } from '../features/quick-start/routes';
@@ -49,6 +50,7 @@ export function createRouter() {
                 ...treeRoutes,
                 ...editorRoutes,
                 ...sessionRoutes,
+                ...offlineRoutes,
                 ...accountRoutes,
                 ...apiKeyRoutes,
                 ...auditRoutes,

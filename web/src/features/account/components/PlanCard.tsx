@@ -1,6 +1,7 @@
 import { describeError } from '../../../lib/api/errors';
 import { FormErrors } from '../../../ui/forms';
 import { Loading, Section } from '../../../ui/page';
+import { StorageUsageRow } from '../../attachments/components/StorageUsageRow';
 import { useAccount } from '../hooks';
 
 /** "3 of 100 trees", with a meter when there is a limit. */
@@ -14,7 +15,7 @@ function Use({ used, max, noun }: { used: number; max: number | null | undefined
   );
 }
 
-export function PlanCard() {
+export function PlanCard({ isAdmin = false }: { isAdmin?: boolean }) {
   const account = useAccount();
   return (
     <Section title="Plan and usage">
@@ -38,6 +39,7 @@ export function PlanCard() {
             <dt>Trees</dt>
             <Use used={account.data.usage.trees} max={account.data.usage.max_trees} noun="trees" />
           </div>
+          <StorageUsageRow enabled={isAdmin} />
         </dl>
       )}
     </Section>

@@ -17,7 +17,7 @@ export function AccountAdminPage() {
       <h1>{me.data?.account?.name ?? 'Account'}</h1>
       {isAdmin && <AccountTabs />}
       <div className="stack">
-        <PlanCard />
+        <PlanCard isAdmin={isAdmin} />
         <MembersList canManage={isAdmin} myUserId={me.data?.user.id ?? null} />
         <EscalationCard canManage={isAdmin} />
         {isAdmin && <InvitesPanel />}

@@ -8,6 +8,9 @@ import { describeError } from '../../../lib/api/errors';
 import { useSingleFlight } from '../../../lib/guards/hooks';
 import { FormErrors } from '../../../ui/forms';
 import { isNotFound, NOT_FOUND, NotFound } from '../../../ui/NotFound';
+import { AttachmentsPanel, FileList, filesAt } from '../../attachments/components/Attachments';
+import { useAttachments } from '../../attachments/hooks';
+import { ContinueOffline } from '../../offline/components/ContinueOffline';
 import { Loading, usePageTitle } from '../../../ui/page';
 import { IntakeForm, StartButton } from '../components/IntakeForm';
 import { NodeBody } from '../components/NodeBody';
@@ -97,6 +100,7 @@ function RunningSession({ session }: { session: SessionRead }) {
         {session.tree_title} · v{session.version_number}
       </p>
       <ChangeAlertNotice treeId={session.tree_id} />
+      <ContinueOffline session={session} />
       <PathTrail session={session} onBack={(i) => backFlight.run(i)} busy={busy} />
       <section className="node-card" aria-labelledby="node-title">
         <p className="node-kind">{current.kind}</p>
@@ -139,6 +143,7 @@ function RunningSession({ session }: { session: SessionRead }) {
         />
       </section>
       {current.is_terminal && <CompletePanel session={session} />}
+      <AttachmentsPanel sessionId={session.id} canAdd />
       <VariablesPanel session={session} readOnly={false} />
       <NotesPanel session={session} readOnly={false} />
       <StepNotesPanel session={session} readOnly={false} />
@@ -172,6 +177,7 @@ function RunnerHelp() {
 }
 
 function FinishedSession({ session }: { session: SessionRead }) {
+  const files = useAttachments(session.id);
   return (
     <div className="runner">
       <p className="runner-tree muted">
@@ -200,6 +206,7 @@ function FinishedSession({ session }: { session: SessionRead }) {
               <strong>{plainText(step.title) || step.node_id}</strong>
               {step.answer_label && <span className="muted"> → {plainText(step.answer_label)}</span>}
               {step.note && <p className="pre-wrap step-note-text">Note: {step.note}</p>}
+              <FileList files={filesAt(files.data, step.node_id)} label={`Files at ${plainText(step.title)}`} />
             </li>
           ))}
         </ol>
@@ -210,6 +217,7 @@ function FinishedSession({ session }: { session: SessionRead }) {
           <p className="pre-wrap">{session.notes}</p>
         </section>
       )}
+      <AttachmentsPanel sessionId={session.id} canAdd={false} />
       <ExportButtons sessionId={session.id} />
       <div className="actions">
         <Link className="button" to="/start">

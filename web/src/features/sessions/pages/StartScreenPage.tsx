@@ -8,11 +8,13 @@ import { useNavigate, useParams } from 'react-router';
 import { useAppPath } from '../../../app/embed';
 import { isUuid } from '../../../app/paths';
 import { ChangeAlertNotice } from '../../feedback/components/ChangeAlertNotice';
-import { describeError } from '../../../lib/api/errors';
+import { describeError, isApiError } from '../../../lib/api/errors';
 import { useSingleFlight } from '../../../lib/guards/hooks';
 import { FormErrors } from '../../../ui/forms';
 import { isNotFound, NOT_FOUND, NotFound } from '../../../ui/NotFound';
 import { Loading, usePageTitle } from '../../../ui/page';
+import { OfflineStart } from '../../offline/components/OfflineStart';
+import { useKeepTreeOffline, useOnline } from '../../offline/hooks';
 import { IntakeForm, StartButton } from '../components/IntakeForm';
 import { NodeBody } from '../components/NodeBody';
 import { OptionButtons, useAnswerKeys } from '../components/Options';
@@ -28,7 +30,11 @@ export function StartScreenPage() {
 
 function StartScreenById({ treeId }: { treeId: string }) {
   const screen = useTreeStart(treeId);
+  const online = useOnline();
+  // Opened online: its published version is kept on the device, to be run offline later.
+  useKeepTreeOffline(treeId, online && screen.isSuccess);
   usePageTitle(screen.data?.title ?? 'Start a session');
+  if (!online || (screen.isError && !isApiError(screen.error))) return <OfflineStart treeId={treeId} />;
   if (screen.isPending) return <Loading label="Opening the tree…" />;
   if (screen.isError) {
     if (isNotFound(screen.error)) return <NotFound {...NOT_FOUND.tree} />;
