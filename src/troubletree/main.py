@@ -35,6 +35,7 @@ from troubletree.core.observability import RequestMiddleware
 from troubletree.core.offload import shared_pool
 from troubletree.core.openapi import install_openapi
 from troubletree.core.ratelimit import RateLimiter
+from troubletree.insights.router import router as insights_router
 from troubletree.sessions.router import router as sessions_router
 from troubletree.sessions.router import start_router as tree_start_router
 from troubletree.trees.router import router as trees_router
@@ -59,6 +60,7 @@ API_ROUTERS = (
     trees_router,
     sessions_router,
     tree_start_router,
+    insights_router,
 )
 
 

@@ -4,6 +4,7 @@ from troubletree.accounts import models as accounts_models
 from troubletree.auth import models as auth_models
 from troubletree.core import audit
 from troubletree.core.db import Base
+from troubletree.insights import models as insights_models
 from troubletree.notifications import models as notifications_models
 from troubletree.sessions import models as sessions_models
 from troubletree.trees import models as trees_models
@@ -13,6 +14,7 @@ __all__ = [
     "accounts_models",
     "audit",
     "auth_models",
+    "insights_models",
     "notifications_models",
     "sessions_models",
     "trees_models",
