@@ -6,6 +6,7 @@ import { createBrowserRouter, Navigate } from 'react-router';
 import { accountNav, accountRoutes } from '../features/account/routes';
 import { linkRoutes, signedOutRoutes } from '../features/auth/routes';
 import { editorRoutes } from '../features/editor/routes';
+import { insightRoutes } from '../features/insights/routes';
 import { quickStartNav, quickStartRoutes } from '../features/quick-start/routes';
 import { sessionNav, sessionRoutes } from '../features/sessions/routes';
 import { treeNav, treeRoutes } from '../features/trees/routes';
@@ -40,7 +41,14 @@ export function createRouter() {
           children: [
             {
               element: <AppLayout nav={nav} />,
-              children: [...quickStartRoutes, ...treeRoutes, ...editorRoutes, ...sessionRoutes, ...accountRoutes],
+              children: [
+                ...quickStartRoutes,
+                ...treeRoutes,
+                ...editorRoutes,
+                ...insightRoutes,
+                ...sessionRoutes,
+                ...accountRoutes,
+              ],
             },
           ],
         },

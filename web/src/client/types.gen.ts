@@ -34,6 +34,38 @@ export type AccountDetail = {
 };
 
 /**
+ * AccountInsights
+ */
+export type AccountInsights = {
+    /**
+     * By Drop Off
+     *
+     * Highest drop-off rate first.
+     */
+    by_drop_off: Array<TreeRank>;
+    /**
+     * By Escalation
+     *
+     * Highest escalation rate first.
+     */
+    by_escalation: Array<TreeRank>;
+    /**
+     * By Use
+     *
+     * Most sessions first (at most 10).
+     */
+    by_use: Array<TreeRank>;
+    /**
+     * Date From
+     */
+    date_from: string | null;
+    /**
+     * Date To
+     */
+    date_to: string | null;
+};
+
+/**
  * AccountInviteCreate
  */
 export type AccountInviteCreate = {
@@ -300,6 +332,26 @@ export type CategoryUpdate = {
 };
 
 /**
+ * Counted
+ */
+export type Counted = {
+    /**
+     * Count
+     */
+    count: number;
+    /**
+     * Key
+     */
+    key: string;
+    /**
+     * Rate
+     *
+     * count / sessions started (0 when none started).
+     */
+    rate: number;
+};
+
+/**
  * CurrentNode
  */
 export type CurrentNode = {
@@ -534,6 +586,13 @@ export type HighlightPart = {
 };
 
 /**
+ * InsightOutcome
+ *
+ * How a session stands: its outcome when completed, else abandoned or still running.
+ */
+export type InsightOutcome = 'resolved' | 'escalated' | 'unresolved' | 'abandoned' | 'in_progress';
+
+/**
  * InvitePreview
  */
 export type InvitePreview = {
@@ -734,6 +793,65 @@ export type NodeChange = {
 };
 
 /**
+ * NodeInsight
+ */
+export type NodeInsight = {
+    /**
+     * Abandoned
+     *
+     * Sessions abandoned here.
+     */
+    abandoned: number;
+    /**
+     * Drop Off Rate
+     *
+     * drop_offs / sessions (0 when none reached it).
+     */
+    drop_off_rate: number;
+    /**
+     * Drop Offs
+     *
+     * Sessions that stopped here short of an end: abandoned here, or completed here when it is not a solution or escalation.
+     */
+    drop_offs: number;
+    /**
+     * Exits
+     *
+     * Sessions that ended (completed or abandoned) here.
+     */
+    exits: number;
+    /**
+     * Kind
+     */
+    kind: string;
+    /**
+     * Node Id
+     */
+    node_id: string;
+    /**
+     * Options
+     */
+    options: Array<OptionInsight>;
+    /**
+     * Sessions
+     *
+     * Sessions that reached the node.
+     */
+    sessions: number;
+    time: TimeSummary;
+    /**
+     * Title
+     */
+    title: string;
+    /**
+     * Visits
+     *
+     * Arrivals at the node (going back to it counts again).
+     */
+    visits: number;
+};
+
+/**
  * Option
  */
 export type Option = {
@@ -759,6 +877,24 @@ export type OptionChange = {
      * Changes
      */
     changes: Array<FieldChange>;
+    /**
+     * Option Id
+     */
+    option_id: string;
+};
+
+/**
+ * OptionInsight
+ */
+export type OptionInsight = {
+    /**
+     * Count
+     */
+    count: number;
+    /**
+     * Label
+     */
+    label: string;
     /**
      * Option Id
      */
@@ -806,6 +942,24 @@ export type PasswordResetRequest = {
      * Email
      */
     email: string;
+};
+
+/**
+ * PathInsight
+ */
+export type PathInsight = {
+    /**
+     * Node Ids
+     */
+    node_ids: Array<string>;
+    /**
+     * Sessions
+     */
+    sessions: number;
+    /**
+     * Titles
+     */
+    titles: Array<string>;
 };
 
 /**
@@ -1633,6 +1787,30 @@ export type SessionSummary = {
 };
 
 /**
+ * SessionTotals
+ */
+export type SessionTotals = {
+    /**
+     * Abandoned
+     */
+    abandoned: number;
+    /**
+     * Completed
+     */
+    completed: number;
+    /**
+     * In Progress
+     */
+    in_progress: number;
+    /**
+     * Started
+     *
+     * Sessions answered at least once.
+     */
+    started: number;
+};
+
+/**
  * SessionUpdate
  */
 export type SessionUpdate = {
@@ -1707,6 +1885,24 @@ export type TagRead = {
 };
 
 /**
+ * TechnicianOption
+ */
+export type TechnicianOption = {
+    /**
+     * Full Name
+     */
+    full_name: string;
+    /**
+     * Sessions
+     */
+    sessions: number;
+    /**
+     * Technician Id
+     */
+    technician_id: string;
+};
+
+/**
  * TemplateRead
  *
  * A starter tree shipped with the product.
@@ -1732,6 +1928,35 @@ export type TemplateRead = {
      * Title
      */
     title: string;
+};
+
+/**
+ * TimeSummary
+ *
+ * Durations in seconds. Median and p90 are nearest-rank percentiles reported as the upper
+ * edge of their histogram bucket (exact for whole seconds up to 10 s and for values on an
+ * edge: 12, 14, ..., 30, 60, 120, ...; otherwise at most one bucket above); the mean is
+ * exact.
+ */
+export type TimeSummary = {
+    /**
+     * Count
+     *
+     * Durations counted.
+     */
+    count: number;
+    /**
+     * Mean Seconds
+     */
+    mean_seconds: number | null;
+    /**
+     * Median Seconds
+     */
+    median_seconds: number | null;
+    /**
+     * P90 Seconds
+     */
+    p90_seconds: number | null;
 };
 
 /**
@@ -1927,6 +2152,82 @@ export type TreeDocumentSource = {
 };
 
 /**
+ * TreeInsights
+ */
+export type TreeInsights = {
+    /**
+     * Abandoned By Reason
+     */
+    abandoned_by_reason: Array<Counted>;
+    /**
+     * Date From
+     */
+    date_from: string | null;
+    /**
+     * Date To
+     */
+    date_to: string | null;
+    /**
+     * Completed sessions, start to completion.
+     */
+    duration: TimeSummary;
+    /**
+     * Nodes
+     *
+     * The version's nodes in graph order (without a version: every node of the versions that ran, titled by the newest).
+     */
+    nodes: Array<NodeInsight>;
+    outcome: InsightOutcome | null;
+    /**
+     * Outcome Labels
+     *
+     * Most frequent first.
+     */
+    outcome_labels: Array<Counted>;
+    /**
+     * Outcomes
+     *
+     * resolved, escalated, unresolved.
+     */
+    outcomes: Array<Counted>;
+    /**
+     * Paths
+     *
+     * The 10 paths most taken: where sessions stood at their last step.
+     */
+    paths: Array<PathInsight>;
+    /**
+     * Technician Id
+     */
+    technician_id: string | null;
+    /**
+     * Title
+     */
+    title: string;
+    totals: SessionTotals;
+    /**
+     * Tree Id
+     */
+    tree_id: string;
+    /**
+     * Trend
+     *
+     * Sessions per start day (UTC).
+     */
+    trend: Array<TrendPoint>;
+    /**
+     * Version Id
+     */
+    version_id: string | null;
+    /**
+     * Versions
+     *
+     * Every published version, newest first.
+     */
+    versions: Array<VersionOption>;
+};
+
+/**
  * TreePage
  */
 export type TreePage = {
@@ -1938,6 +2239,42 @@ export type TreePage = {
      * Next Cursor
      */
     next_cursor: string | null;
+};
+
+/**
+ * TreeRank
+ */
+export type TreeRank = {
+    /**
+     * Abandoned
+     */
+    abandoned: number;
+    /**
+     * Drop Off Rate
+     *
+     * Abandoned sessions / sessions.
+     */
+    drop_off_rate: number;
+    /**
+     * Escalated
+     */
+    escalated: number;
+    /**
+     * Escalation Rate
+     */
+    escalation_rate: number;
+    /**
+     * Sessions
+     */
+    sessions: number;
+    /**
+     * Title
+     */
+    title: string;
+    /**
+     * Tree Id
+     */
+    tree_id: string;
 };
 
 /**
@@ -2103,6 +2440,40 @@ export type TreeUsage = {
      * Trees
      */
     trees: number;
+};
+
+/**
+ * TrendPoint
+ */
+export type TrendPoint = {
+    /**
+     * Abandoned
+     */
+    abandoned: number;
+    /**
+     * Day
+     */
+    day: string;
+    /**
+     * Escalated
+     */
+    escalated: number;
+    /**
+     * In Progress
+     */
+    in_progress: number;
+    /**
+     * Resolved
+     */
+    resolved: number;
+    /**
+     * Started
+     */
+    started: number;
+    /**
+     * Unresolved
+     */
+    unresolved: number;
 };
 
 /**
@@ -2316,6 +2687,28 @@ export type VersionListItem = {
      * Title
      */
     title: string;
+};
+
+/**
+ * VersionOption
+ */
+export type VersionOption = {
+    /**
+     * Is Live
+     */
+    is_live: boolean;
+    /**
+     * Number
+     */
+    number: number;
+    /**
+     * Published At
+     */
+    published_at: string;
+    /**
+     * Version Id
+     */
+    version_id: string;
 };
 
 /**
@@ -3126,6 +3519,48 @@ export type AuthSendVerificationEmailResponses = {
 };
 
 export type AuthSendVerificationEmailResponse = AuthSendVerificationEmailResponses[keyof AuthSendVerificationEmailResponses];
+
+export type InsightsReadAccountInsightsData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * Date From
+         */
+        date_from?: string | null;
+        /**
+         * Date To
+         */
+        date_to?: string | null;
+    };
+    url: '/api/v1/insights/overview';
+};
+
+export type InsightsReadAccountInsightsErrors = {
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse;
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse;
+    /**
+     * Unprocessable Entity
+     */
+    422: ErrorResponse;
+};
+
+export type InsightsReadAccountInsightsError = InsightsReadAccountInsightsErrors[keyof InsightsReadAccountInsightsErrors];
+
+export type InsightsReadAccountInsightsResponses = {
+    /**
+     * Successful Response
+     */
+    200: AccountInsights;
+};
+
+export type InsightsReadAccountInsightsResponse = InsightsReadAccountInsightsResponses[keyof InsightsReadAccountInsightsResponses];
 
 export type InvitesPreviewInviteData = {
     body: InvitePreviewRequest;
@@ -4774,6 +5209,113 @@ export type TreesExportTreeResponses = {
 };
 
 export type TreesExportTreeResponse = TreesExportTreeResponses[keyof TreesExportTreeResponses];
+
+export type InsightsReadTreeInsightsData = {
+    body?: never;
+    path: {
+        /**
+         * Tree Id
+         */
+        tree_id: string;
+    };
+    query?: {
+        /**
+         * Version Id
+         */
+        version_id?: string | null;
+        /**
+         * Date From
+         */
+        date_from?: string | null;
+        /**
+         * Date To
+         */
+        date_to?: string | null;
+        /**
+         * Technician Id
+         */
+        technician_id?: string | null;
+        /**
+         * Outcome
+         */
+        outcome?: InsightOutcome | null;
+    };
+    url: '/api/v1/trees/{tree_id}/insights';
+};
+
+export type InsightsReadTreeInsightsErrors = {
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse;
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse;
+    /**
+     * Not Found
+     */
+    404: ErrorResponse;
+    /**
+     * Unprocessable Entity
+     */
+    422: ErrorResponse;
+};
+
+export type InsightsReadTreeInsightsError = InsightsReadTreeInsightsErrors[keyof InsightsReadTreeInsightsErrors];
+
+export type InsightsReadTreeInsightsResponses = {
+    /**
+     * Successful Response
+     */
+    200: TreeInsights;
+};
+
+export type InsightsReadTreeInsightsResponse = InsightsReadTreeInsightsResponses[keyof InsightsReadTreeInsightsResponses];
+
+export type InsightsListInsightTechniciansData = {
+    body?: never;
+    path: {
+        /**
+         * Tree Id
+         */
+        tree_id: string;
+    };
+    query?: never;
+    url: '/api/v1/trees/{tree_id}/insights/technicians';
+};
+
+export type InsightsListInsightTechniciansErrors = {
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse;
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse;
+    /**
+     * Not Found
+     */
+    404: ErrorResponse;
+    /**
+     * The request is not valid (each field named).
+     */
+    422: ErrorResponse;
+};
+
+export type InsightsListInsightTechniciansError = InsightsListInsightTechniciansErrors[keyof InsightsListInsightTechniciansErrors];
+
+export type InsightsListInsightTechniciansResponses = {
+    /**
+     * Response Insights-List Insight Technicians
+     *
+     * Successful Response
+     */
+    200: Array<TechnicianOption>;
+};
+
+export type InsightsListInsightTechniciansResponse = InsightsListInsightTechniciansResponses[keyof InsightsListInsightTechniciansResponses];
 
 export type TreesPublishTreeData = {
     body: PublishRequest;
