@@ -131,6 +131,7 @@ FROM troubleshooting_sessions AS s
 CROSS JOIN LATERAL generate_series(0, s.answer_count) AS k
 """
 
+
 def bench_settings(url: str) -> Settings:
     return Settings(
         environment="test",
@@ -189,7 +190,8 @@ async def load(url: str, account_id: uuid.UUID, tree_id: uuid.UUID, v1: Any, v2:
     try:
         await conn.execute(
             "CREATE TEMP TABLE techs AS SELECT n, gen_random_uuid() AS id "
-            f"FROM generate_series(0, {TECHNICIANS - 1}) AS n"
+            "FROM generate_series(0, $1 - 1) AS n",
+            TECHNICIANS,
         )
         await conn.execute(
             "INSERT INTO users (id, email, password_hash, full_name) "
@@ -213,7 +215,7 @@ async def load(url: str, account_id: uuid.UUID, tree_id: uuid.UUID, v1: Any, v2:
         started = time.perf_counter()
         await conn.execute(
             "SELECT insight_record(ARRAY(SELECT id FROM troubleshooting_sessions "
-            "WHERE status IN ('completed', 'abandoned') AND answer_count > 0))"
+            "WHERE status IN ('completed', 'abandoned') AND answer_count > 0), 1, false, -1)"
         )
         timings["rollups_s"] = round(time.perf_counter() - started, 1)
         await conn.execute("VACUUM ANALYZE")
@@ -270,13 +272,14 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                     "/api/v1/trees", headers=h, json={"title": "Chain", "graph": chain_graph("")}
                 )
             ).json()
-            v1 = (await client.post(f"/api/v1/trees/{tree['id']}/publish", headers=h, json={})).json()
+            publish = f"/api/v1/trees/{tree['id']}/publish"
+            v1 = (await client.post(publish, headers=h, json={})).json()
             await client.put(
                 f"/api/v1/trees/{tree['id']}",
                 headers=h,
                 json={"graph": chain_graph(" again"), "base_revision": tree["draft_revision"]},
             )
-            v2 = (await client.post(f"/api/v1/trees/{tree['id']}/publish", headers=h, json={})).json()
+            v2 = (await client.post(publish, headers=h, json={})).json()
             tree_id = uuid.UUID(tree["id"])
             timings = await load(url, account_id, tree_id, uuid.UUID(v1["id"]),
                                  uuid.UUID(v2["id"]), args.sessions)  # fmt: skip
@@ -353,7 +356,8 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                 row["met"] = row["api"]["p95_ms"] < TARGET_P95_MS
                 rows.append(row)
                 print(
-                    f"  {label:15} sessions {row['sessions']:>6}  API p50 {row['api']['p50_ms']:6.1f}"
+                    f"  {label:15} sessions {row['sessions']:>6}"
+                    f"  API p50 {row['api']['p50_ms']:6.1f}"
                     f" p95 {row['api']['p95_ms']:6.1f} ms | SQL p95 {row['sql']['p95_ms']:6.1f} ms"
                     f" | API/SQL {row['api_over_sql_p95']:.2f}x | step log p95"
                     f" {row['step_log']['p95_ms']:7.1f} ms ({row['step_log_over_api_p95']:.1f}x)"

@@ -269,9 +269,8 @@ class TestVersionTwo:
     async def test_paths(self, client: httpx.AsyncClient, world: World) -> None:
         data = await _get(client, world, version_id=world.v2)
         assert [(p["node_ids"], p["sessions"]) for p in data["paths"]] == [
-            (["n1", "n5"], 2),
-            (["n1", "n2"], 1),
-            (["n1", "n5", "n3"], 1),
+            (["n1", "n5"], 2),  # F and H
+            (["n1", "n5", "n3"], 1),  # E; G is still running: paths are of ended sessions
         ]
 
 

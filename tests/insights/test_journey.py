@@ -69,7 +69,7 @@ async def test_sessions_ending_together_are_all_counted(
     assert rolled == 40
     raw = await fresh.val(
         "SELECT count(*) FROM insight_visits_of(ARRAY(SELECT id FROM troubleshooting_sessions "
-        "WHERE tree_id = $1::uuid)) WHERE node_id = 'e1'",
+        "WHERE tree_id = $1::uuid), false) WHERE node_id = 'e1'",
         tree_id,
     )
     assert raw == 40

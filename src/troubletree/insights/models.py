@@ -1,8 +1,9 @@
-"""Daily rollups of ended sessions, one row per tree, version, day (the session's start, UTC)
-and state (outcome of a completed session, or `abandoned`). Written only by the database: the
-trigger `insight_session_ended` adds a session in the transaction that ends it, computed from
-its step log by the SQL functions `insight_*_of` (see the migration `insights`). Never updated
-by the application."""
+"""Daily rollups of answered sessions, one row per tree, version, day (the session's start,
+UTC) and state (the outcome of a completed session, `abandoned`, or `in_progress`). Written
+only by the database: the trigger `insight_steps_added` adds a running session's steps as they
+are written, and `insight_session_ended` trades its running figures for its final ones in the
+transaction that ends it, all computed from the step log by the SQL functions `insight_*_of`
+(see the migration `insights`). Never written by the application."""
 
 from __future__ import annotations
 
@@ -78,3 +79,17 @@ class InsightPathDay(_DayKey, Base):
     path_key: Mapped[str] = mapped_column(String(32), primary_key=True)  # md5 of the path
     path: Mapped[list[str]] = mapped_column(ARRAY(Text))
     sessions: Mapped[int] = mapped_column(Integer, server_default="0")
+
+
+class InsightOpenSession(Base):
+    """A running, answered session whose steps up to `last_seq` are in the rollups (as
+    running). Gone once the session ends and its final figures replace those."""
+
+    __tablename__ = "insight_open_sessions"
+
+    session_id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True),
+        ForeignKey("troubleshooting_sessions.id", ondelete="CASCADE"),
+        primary_key=True,
+    )
+    last_seq: Mapped[int] = mapped_column(Integer)

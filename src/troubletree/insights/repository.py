@@ -1,10 +1,12 @@
-"""Every query of insights. Each figure is one statement over two sources of the same shape:
+"""Every query of insights. Each figure is one statement over one of two sources of the same
+shape:
 
-- the daily rollups (`insight_*_days`), which hold every ended session, added by a trigger in
-  the transaction that ended it;
+- the daily rollups (`insight_*_days`), which hold every answered session: triggers add a
+  running session's steps as they are written and trade its running figures for its final ones
+  in the transaction that ends it;
 - the step log itself, through the SQL functions `insight_*_of(ids)` (the very functions the
-  trigger uses), for the sessions the rollups do not hold: those still running, or with a
-  technician filter (the rollups have no technician), every session of that technician.
+  triggers use), with a technician filter (the rollups have no technician dimension): every
+  session of that technician, read when asked.
 
 So no figure is ever stale, and the bench compares the rollup path with the same functions run
 over every session (`raw=True`). All statements are scoped to the caller's account.
@@ -95,8 +97,6 @@ def _live_ids(scope: Scope) -> str:
         conditions.append("tree_version_id = :version_id")
     if scope.technician_id is not None:
         conditions.append("technician_id = :technician_id")
-    elif not scope.raw:
-        conditions.append("status = 'in_progress'")
     return f"ARRAY(SELECT id FROM troubleshooting_sessions WHERE {' AND '.join(conditions)})"
 
 
@@ -104,14 +104,12 @@ def _hist_sums(column: str) -> str:
     return ", ".join(f"sum({column}[{i}])" for i in range(1, BINS + 1))
 
 
-def _union(scope: Scope, rollup: str, live: str) -> str:
-    """`rollup` (a SELECT ... FROM <rollup table>, without WHERE) and `live` (a SELECT over a
-    facts function written `{facts}`, with `{where}` and any GROUP BY), joined."""
-    parts = []
+def _source(scope: Scope, rollup: str, live: str) -> str:
+    """`rollup` (a SELECT ... FROM <rollup table>, without WHERE) or `live` (a SELECT over a
+    facts function over `{ids}`, with `{where}` and any GROUP BY): which one the scope reads."""
     if scope.uses_rollups:
-        parts.append(f"{rollup} WHERE {_rollup_where(scope)}")
-    parts.append(live.format(ids=_live_ids(scope), where=_facts_where(scope)))
-    return " UNION ALL ".join(parts)
+        return f"{rollup} WHERE {_rollup_where(scope)}"
+    return live.format(ids=_live_ids(scope), where=_facts_where(scope))
 
 
 async def _rows(db: AsyncSession, sql: str, scope: Scope) -> list[Any]:
@@ -136,14 +134,14 @@ class SessionGroup:
 async def session_groups(db: AsyncSession, scope: Scope) -> list[SessionGroup]:
     """Sessions by version, state, outcome label and abandon reason, with their durations."""
     keys = "version_id, state, outcome_label, abandon_reason"
-    union = _union(
+    union = _source(
         scope,
         f"SELECT {keys}, sessions, duration_count, duration_sum, duration_hist "
         "FROM insight_session_days",
         f"SELECT {keys}, count(*)::int AS sessions, count(duration)::int AS duration_count, "
         "coalesce(sum(duration), 0) AS duration_sum, insight_hist(array_agg("
-        "insight_bin(duration)) FILTER (WHERE duration IS NOT NULL)) AS duration_hist "
-        "FROM insight_sessions_of({ids}) WHERE {where} GROUP BY " + keys,
+        "insight_bin(duration)) FILTER (WHERE duration IS NOT NULL), 1) AS duration_hist "
+        "FROM insight_sessions_of({ids}, false) WHERE {where} GROUP BY " + keys,
     )
     sql = (
         f"SELECT {keys}, sum(sessions), sum(duration_count), sum(duration_sum), "
@@ -157,10 +155,10 @@ async def session_groups(db: AsyncSession, scope: Scope) -> list[SessionGroup]:
 
 async def trend(db: AsyncSession, scope: Scope) -> list[tuple[date, str, int]]:
     """Sessions per start day and state."""
-    union = _union(
+    union = _source(
         scope,
         "SELECT day, state, sessions FROM insight_session_days",
-        "SELECT day, state, count(*)::int AS sessions FROM insight_sessions_of({ids}) "
+        "SELECT day, state, count(*)::int AS sessions FROM insight_sessions_of({ids}, false) "
         "WHERE {where} "
         "GROUP BY day, state",
     )
@@ -187,7 +185,7 @@ async def node_rows(db: AsyncSession, scope: Scope) -> list[NodeRow]:
     """Per node (by id, across the versions in scope): arrivals, sessions that reached it, that
     ended there, that were abandoned there, and the time spent there."""
     columns = "visits, sessions, exits, abandons, time_count, time_sum, time_hist"
-    union = _union(
+    union = _source(
         scope,
         f"SELECT node_id, {columns} FROM insight_node_days",
         "SELECT node_id, count(*)::int AS visits, "
@@ -195,9 +193,9 @@ async def node_rows(db: AsyncSession, scope: Scope) -> list[NodeRow]:
         "(count(*) FILTER (WHERE is_exit))::int AS exits, "
         "(count(*) FILTER (WHERE is_abandon))::int AS abandons, "
         "count(seconds)::int AS time_count, coalesce(sum(seconds), 0) AS time_sum, "
-        "insight_hist(array_agg(insight_bin(seconds)) FILTER (WHERE seconds IS NOT NULL)) "
+        "insight_hist(array_agg(insight_bin(seconds)) FILTER (WHERE seconds IS NOT NULL), 1) "
         "AS time_hist "
-        "FROM insight_visits_of({ids}) WHERE {where} GROUP BY node_id",
+        "FROM insight_visits_of({ids}, false) WHERE {where} GROUP BY node_id",
     )
     sql = (
         "SELECT node_id, sum(visits), sum(sessions), sum(exits), sum(abandons), "
@@ -214,10 +212,10 @@ async def node_rows(db: AsyncSession, scope: Scope) -> list[NodeRow]:
 
 async def choice_counts(db: AsyncSession, scope: Scope) -> list[tuple[str, str, int]]:
     """How often each option of each node was chosen: (node, option, count)."""
-    union = _union(
+    union = _source(
         scope,
         "SELECT node_id, option_id, choices FROM insight_choice_days",
-        "SELECT node_id, option_id, count(*)::int AS choices FROM insight_choices_of({ids}) "
+        "SELECT node_id, option_id, count(*)::int AS choices FROM insight_choices_of({ids}, false) "
         "WHERE {where} GROUP BY node_id, option_id",
     )
     sql = f"SELECT node_id, option_id, sum(choices) FROM ({union}) AS u GROUP BY node_id, option_id"
@@ -225,8 +223,8 @@ async def choice_counts(db: AsyncSession, scope: Scope) -> list[tuple[str, str, 
 
 
 async def top_paths(db: AsyncSession, scope: Scope, limit: int) -> list[tuple[list[str], int]]:
-    """The paths most sessions stood on at their last step, most taken first."""
-    union = _union(
+    """The paths most ended sessions stood on at their last step, most taken first."""
+    union = _source(
         scope,
         "SELECT path_key, path, sessions FROM insight_path_days",
         "SELECT md5(array_to_string(path, ' ')) AS path_key, path, count(*)::int AS sessions "
@@ -252,10 +250,10 @@ class TreeTotals:
 
 async def tree_totals(db: AsyncSession, scope: Scope) -> list[TreeTotals]:
     """Sessions, escalated and abandoned ones, per tree of the account."""
-    union = _union(
+    union = _source(
         scope,
         "SELECT tree_id, state, sessions FROM insight_session_days",
-        "SELECT tree_id, state, count(*)::int AS sessions FROM insight_sessions_of({ids}) "
+        "SELECT tree_id, state, count(*)::int AS sessions FROM insight_sessions_of({ids}, false) "
         "WHERE {where} GROUP BY tree_id, state",
     )
     sql = (

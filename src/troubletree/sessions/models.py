@@ -98,13 +98,7 @@ class TroubleshootingSession(Base):
             "id",
         ),
         Index("ix_troubleshooting_sessions_tree_created", "tree_id", "created_at", "id"),
-        # Insights: a tree's sessions still running (read from the step log on every request)
-        # and a technician's sessions of a tree (the technician filter).
-        Index(
-            "ix_troubleshooting_sessions_tree_open",
-            "tree_id",
-            postgresql_where=text("status = 'in_progress' AND answer_count > 0"),
-        ),
+        # Insights: a technician's sessions of a tree (the technician filter).
         Index("ix_troubleshooting_sessions_tree_technician", "tree_id", "technician_id"),
         Index(
             "ix_troubleshooting_sessions_search_text",

@@ -1,4 +1,4 @@
-"""insights: daily rollups of ended sessions, kept by a trigger from the step log
+"""insights: daily rollups of sessions, kept by triggers from the step log
 
 Revision ID: 9b4d2e61a7c3
 Revises: 3c1e9a7b5d20
@@ -37,9 +37,9 @@ CREATE FUNCTION insight_bin(seconds float8) RETURNS int LANGUAGE sql IMMUTABLE P
     SELECT width_bucket(seconds - 0.0000005, ARRAY[{EDGES}]::float8[])
 $$;
 
--- The histogram (one count per bin) of a list of bins.
-CREATE FUNCTION insight_hist(bins int[]) RETURNS int[] LANGUAGE sql IMMUTABLE AS $$
-    SELECT array_agg(coalesce(c.n, 0)::int ORDER BY g.i)
+-- The histogram (one count per bin, times `sign`) of a list of bins.
+CREATE FUNCTION insight_hist(bins int[], sign int) RETURNS int[] LANGUAGE sql IMMUTABLE AS $$
+    SELECT array_agg((coalesce(c.n, 0) * sign)::int ORDER BY g.i)
     FROM generate_series(0, {BINS - 1}) AS g(i)
     LEFT JOIN (SELECT b, count(*) AS n FROM unnest(bins) AS b GROUP BY b) AS c ON c.b = g.i
 $$;
@@ -50,45 +50,52 @@ CREATE FUNCTION insight_hist_add(a int[], b int[]) RETURNS int[] LANGUAGE sql IM
 $$;
 
 -- The figures of sessions, straight from the sessions and their step log. Sessions never
--- answered are left out. `state` is the outcome of a completed session, else its status.
-CREATE FUNCTION insight_sessions_of(ids uuid[]) RETURNS TABLE (
+-- answered are left out. `state` is the outcome of a completed session, else its status; with
+-- `as_open` every session reads as still running (what the rollups hold for it until it ends).
+CREATE FUNCTION insight_sessions_of(ids uuid[], as_open boolean) RETURNS TABLE (
     session_id uuid, account_id uuid, tree_id uuid, version_id uuid, technician_id uuid,
     day date, state text, is_ended boolean, ended_at timestamptz, outcome_label text,
     abandon_reason text, duration float8
 ) LANGUAGE sql STABLE AS $$
     SELECT s.id, s.account_id, s.tree_id, s.tree_version_id, s.technician_id,
            (coalesce(s.started_at, s.created_at) AT TIME ZONE 'UTC')::date,
-           CASE s.status WHEN 'completed' THEN s.outcome ELSE s.status END,
-           s.status IN ('completed', 'abandoned'),
-           CASE WHEN s.status IN ('completed', 'abandoned') THEN s.completed_at END,
-           coalesce(s.outcome_label, ''), coalesce(s.abandon_reason, ''),
-           CASE WHEN s.status = 'completed' THEN
+           CASE WHEN as_open OR s.status NOT IN ('completed', 'abandoned') THEN 'in_progress'
+                WHEN s.status = 'completed' THEN s.outcome ELSE 'abandoned' END,
+           s.status IN ('completed', 'abandoned') AND NOT as_open,
+           CASE WHEN s.status IN ('completed', 'abandoned') AND NOT as_open THEN s.completed_at END,
+           CASE WHEN as_open THEN '' ELSE coalesce(s.outcome_label, '') END,
+           CASE WHEN as_open THEN '' ELSE coalesce(s.abandon_reason, '') END,
+           CASE WHEN s.status = 'completed' AND NOT as_open THEN
                extract(epoch FROM s.completed_at - coalesce(s.started_at, s.created_at))::float8
            END
     FROM unnest(ids) AS i(id)
     JOIN troubleshooting_sessions AS s ON s.id = i.id
+    -- answer_count is written after the steps of the request that makes it; the log has them.
     WHERE s.answer_count > 0
+       OR EXISTS (SELECT 1 FROM session_steps AS e WHERE e.session_id = s.id AND e.kind = 'answer')
 $$;
 
 -- Every arrival at a node of the session's own version (a back counts as an arrival): the time
 -- until the next step (or until the session ended, at its last node), whether the session ended
--- (or was abandoned) there, and whether it is the session's first arrival at that node.
-CREATE FUNCTION insight_visits_of(ids uuid[]) RETURNS TABLE (
+-- (or was abandoned) there, whether it is the session's first arrival at that node, and the
+-- step numbers of the arrival and of the step that left it.
+CREATE FUNCTION insight_visits_of(ids uuid[], as_open boolean) RETURNS TABLE (
     session_id uuid, account_id uuid, tree_id uuid, version_id uuid, technician_id uuid,
     day date, state text, node_id text, seconds float8, is_exit boolean, is_abandon boolean,
-    is_first boolean
+    is_first boolean, seq int, next_seq int
 ) LANGUAGE sql STABLE AS $$
     SELECT v.session_id, v.account_id, v.tree_id, v.version_id, v.technician_id, v.day,
            v.state, v.node_id,
            extract(epoch FROM coalesce(v.next_at, v.ended_at) - v.created_at)::float8,
            v.next_at IS NULL AND v.is_ended,
-           v.next_at IS NULL AND v.state = 'abandoned',
-           row_number() OVER (PARTITION BY v.session_id, v.node_id ORDER BY v.seq) = 1
+           v.next_at IS NULL AND v.is_ended AND v.state = 'abandoned',
+           row_number() OVER (PARTITION BY v.session_id, v.node_id ORDER BY v.seq) = 1,
+           v.seq, v.next_seq
     FROM (
         SELECT f.session_id, f.account_id, f.tree_id, f.version_id, f.technician_id, f.day,
                f.state, f.is_ended, f.ended_at, e.seq, e.to_version_id, e.to_node_id AS node_id,
-               e.created_at, lead(e.created_at) OVER w AS next_at
-        FROM insight_sessions_of(ids) AS f
+               e.created_at, lead(e.created_at) OVER w AS next_at, lead(e.seq) OVER w AS next_seq
+        FROM insight_sessions_of(ids, as_open) AS f
         JOIN session_steps AS e ON e.session_id = f.session_id
         WINDOW w AS (PARTITION BY e.session_id ORDER BY e.seq)
     ) AS v
@@ -96,19 +103,19 @@ CREATE FUNCTION insight_visits_of(ids uuid[]) RETURNS TABLE (
 $$;
 
 -- Every option chosen at a node of the session's own version.
-CREATE FUNCTION insight_choices_of(ids uuid[]) RETURNS TABLE (
+CREATE FUNCTION insight_choices_of(ids uuid[], as_open boolean) RETURNS TABLE (
     session_id uuid, account_id uuid, tree_id uuid, version_id uuid, technician_id uuid,
-    day date, state text, node_id text, option_id text
+    day date, state text, node_id text, option_id text, seq int
 ) LANGUAGE sql STABLE AS $$
     SELECT f.session_id, f.account_id, f.tree_id, f.version_id, f.technician_id, f.day,
-           f.state, e.node_id, e.option_id
-    FROM insight_sessions_of(ids) AS f
+           f.state, e.node_id, e.option_id, e.seq
+    FROM insight_sessions_of(ids, as_open) AS f
     JOIN session_steps AS e ON e.session_id = f.session_id
     WHERE e.kind = 'answer' AND e.version_id = f.version_id AND e.option_id IS NOT NULL
 $$;
 
--- The path each session stands on at its last step (what replaying its log gives: a back cuts
--- the path at its index), as the node ids of the session's own version in order.
+-- The path each ended session stood on at its last step (what replaying its log gives: a back
+-- cuts the path at its index), as the node ids of the session's own version in order.
 CREATE FUNCTION insight_paths_of(ids uuid[]) RETURNS TABLE (
     session_id uuid, account_id uuid, tree_id uuid, version_id uuid, technician_id uuid,
     day date, state text, path text[]
@@ -118,8 +125,9 @@ CREATE FUNCTION insight_paths_of(ids uuid[]) RETURNS TABLE (
                f.state, e.seq, e.kind, e.path_index, e.to_version_id, e.to_node_id,
                count(*) FILTER (WHERE e.kind IN ('start', 'back'))
                    OVER (PARTITION BY e.session_id ORDER BY e.seq) AS grp
-        FROM insight_sessions_of(ids) AS f
+        FROM insight_sessions_of(ids, false) AS f
         JOIN session_steps AS e ON e.session_id = f.session_id
+        WHERE f.is_ended
     ), placed AS (
         SELECT *,
                first_value(CASE WHEN kind = 'back' THEN coalesce(path_index, 0) ELSE 0 END)
@@ -139,15 +147,18 @@ CREATE FUNCTION insight_paths_of(ids uuid[]) RETURNS TABLE (
     GROUP BY session_id, account_id, tree_id, version_id, technician_id, day, state
 $$;
 
--- Adds ended sessions to the daily rollups (rows in key order, so concurrent writers take
--- their row locks in the same order).
-CREATE FUNCTION insight_record(ids uuid[]) RETURNS void LANGUAGE sql VOLATILE AS $$
+-- Adds (sign 1) or takes away (sign -1) sessions' figures in the daily rollups: as they stand,
+-- or (as_open) as the running sessions they were. With `after` >= 0 only what the steps after
+-- step `after` add to a running session counts (its new visits, times and choices). Rows go in
+-- key order, so concurrent writers lock them in the same order.
+CREATE FUNCTION insight_record(ids uuid[], sign int, as_open boolean, after int)
+RETURNS void LANGUAGE sql VOLATILE AS $$
     INSERT INTO insight_session_days AS t (account_id, tree_id, version_id, day, state,
         outcome_label, abandon_reason, sessions, duration_count, duration_sum, duration_hist)
     SELECT account_id, tree_id, version_id, day, state, outcome_label, abandon_reason,
-           count(*), count(duration), coalesce(sum(duration), 0),
-           insight_hist(array_agg(insight_bin(duration)) FILTER (WHERE duration IS NOT NULL))
-    FROM insight_sessions_of(ids) WHERE is_ended
+           count(*) * sign, count(duration) * sign, coalesce(sum(duration), 0) * sign,
+           insight_hist(array_agg(insight_bin(duration)) FILTER (WHERE duration IS NOT NULL), sign)
+    FROM insight_sessions_of(ids, as_open) WHERE after < 0
     GROUP BY account_id, tree_id, version_id, day, state, outcome_label, abandon_reason
     ORDER BY tree_id, version_id, day, state, outcome_label, abandon_reason
     ON CONFLICT (tree_id, version_id, day, state, outcome_label, abandon_reason) DO UPDATE SET
@@ -159,10 +170,17 @@ CREATE FUNCTION insight_record(ids uuid[]) RETURNS void LANGUAGE sql VOLATILE AS
     INSERT INTO insight_node_days AS t (account_id, tree_id, version_id, day, state, node_id,
         visits, sessions, exits, abandons, time_count, time_sum, time_hist)
     SELECT account_id, tree_id, version_id, day, state, node_id,
-           count(*), count(*) FILTER (WHERE is_first), count(*) FILTER (WHERE is_exit),
-           count(*) FILTER (WHERE is_abandon), count(seconds), coalesce(sum(seconds), 0),
-           insight_hist(array_agg(insight_bin(seconds)) FILTER (WHERE seconds IS NOT NULL))
-    FROM insight_visits_of(ids) WHERE state <> 'in_progress'
+           count(*) FILTER (WHERE seq > after) * sign,
+           count(*) FILTER (WHERE seq > after AND is_first) * sign,
+           count(*) FILTER (WHERE is_exit) * sign,
+           count(*) FILTER (WHERE is_abandon) * sign,
+           count(seconds) FILTER (WHERE coalesce(next_seq, 2147483647) > after) * sign,
+           coalesce(sum(seconds) FILTER (WHERE coalesce(next_seq, 2147483647) > after), 0)
+               * sign,
+           insight_hist(array_agg(insight_bin(seconds)) FILTER (
+               WHERE seconds IS NOT NULL AND coalesce(next_seq, 2147483647) > after), sign)
+    FROM insight_visits_of(ids, as_open)
+    WHERE seq > after OR coalesce(next_seq, 2147483647) > after
     GROUP BY account_id, tree_id, version_id, day, state, node_id
     ORDER BY tree_id, version_id, day, state, node_id
     ON CONFLICT (tree_id, version_id, day, state, node_id) DO UPDATE SET
@@ -176,8 +194,8 @@ CREATE FUNCTION insight_record(ids uuid[]) RETURNS void LANGUAGE sql VOLATILE AS
 
     INSERT INTO insight_choice_days AS t (account_id, tree_id, version_id, day, state, node_id,
         option_id, choices)
-    SELECT account_id, tree_id, version_id, day, state, node_id, option_id, count(*)
-    FROM insight_choices_of(ids) WHERE state <> 'in_progress'
+    SELECT account_id, tree_id, version_id, day, state, node_id, option_id, count(*) * sign
+    FROM insight_choices_of(ids, as_open) WHERE seq > after
     GROUP BY account_id, tree_id, version_id, day, state, node_id, option_id
     ORDER BY tree_id, version_id, day, state, node_id, option_id
     ON CONFLICT (tree_id, version_id, day, state, node_id, option_id) DO UPDATE SET
@@ -186,25 +204,57 @@ CREATE FUNCTION insight_record(ids uuid[]) RETURNS void LANGUAGE sql VOLATILE AS
     INSERT INTO insight_path_days AS t (account_id, tree_id, version_id, day, state, path_key,
         path, sessions)
     SELECT account_id, tree_id, version_id, day, state, md5(array_to_string(path, ' ')), path,
-           count(*)
-    FROM insight_paths_of(ids) WHERE state <> 'in_progress'
+           count(*) * sign
+    FROM insight_paths_of(ids) WHERE NOT as_open AND after < 0
     GROUP BY account_id, tree_id, version_id, day, state, path
     ORDER BY tree_id, version_id, day, state, md5(array_to_string(path, ' '))
     ON CONFLICT (tree_id, version_id, day, state, path_key) DO UPDATE SET
         sessions = t.sessions + excluded.sessions;
 $$;
 
+-- New steps of running, answered sessions: what they add goes into the rollups (as running),
+-- and `insight_open_sessions` remembers the last step counted. A session's first counted
+-- steps also count the session itself, once.
+CREATE FUNCTION insight_steps_added() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    sid uuid;
+    counted int;
+BEGIN
+    FOR sid IN
+        SELECT DISTINCT a.session_id FROM added AS a
+        JOIN troubleshooting_sessions AS s ON s.id = a.session_id
+        WHERE s.status = 'in_progress'
+          AND EXISTS (SELECT 1 FROM session_steps AS e
+                      WHERE e.session_id = a.session_id AND e.kind = 'answer')
+        ORDER BY a.session_id
+    LOOP
+        SELECT last_seq INTO counted FROM insight_open_sessions WHERE session_id = sid;
+        PERFORM insight_record(ARRAY[sid], 1, true, coalesce(counted, -1));
+        INSERT INTO insight_open_sessions AS o (session_id, last_seq)
+        SELECT sid, max(seq) FROM session_steps WHERE session_id = sid
+        ON CONFLICT (session_id) DO UPDATE SET last_seq = excluded.last_seq;
+    END LOOP;
+    RETURN NULL;
+END
+$$;
+
+-- A session that ends trades its running figures for its final ones, in the same transaction.
 CREATE FUNCTION insight_session_ended() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    PERFORM insight_record(ARRAY[NEW.id]);
+    IF EXISTS (SELECT 1 FROM insight_open_sessions WHERE session_id = NEW.id) THEN
+        PERFORM insight_record(ARRAY[NEW.id], -1, true, -1);
+        DELETE FROM insight_open_sessions WHERE session_id = NEW.id;
+    END IF;
+    PERFORM insight_record(ARRAY[NEW.id], 1, false, -1);
     RETURN NULL;
 END
 $$;
 """
 
-# A session enters the rollups once, in the transaction that ends it (its step log no longer
-# changes then); sessions still running are read from the step log when asked for.
-TRIGGER = """
+TRIGGERS = """
+CREATE TRIGGER insight_steps_added AFTER INSERT ON session_steps
+    REFERENCING NEW TABLE AS added
+    FOR EACH STATEMENT EXECUTE FUNCTION insight_steps_added();
 CREATE TRIGGER insight_session_ended AFTER UPDATE OF status ON troubleshooting_sessions
     FOR EACH ROW
     WHEN (OLD.status IN ('prepared', 'in_progress')
@@ -214,13 +264,14 @@ CREATE TRIGGER insight_session_ended AFTER UPDATE OF status ON troubleshooting_s
 
 DROP_FUNCTIONS = (
     "insight_session_ended()",
-    "insight_record(uuid[])",
+    "insight_steps_added()",
+    "insight_record(uuid[], int, boolean, int)",
     "insight_paths_of(uuid[])",
-    "insight_choices_of(uuid[])",
-    "insight_visits_of(uuid[])",
-    "insight_sessions_of(uuid[])",
+    "insight_choices_of(uuid[], boolean)",
+    "insight_visits_of(uuid[], boolean)",
+    "insight_sessions_of(uuid[], boolean)",
     "insight_hist_add(int[], int[])",
-    "insight_hist(int[])",
+    "insight_hist(int[], int)",
     "insight_bin(float8)",
 )
 
@@ -313,30 +364,50 @@ def upgrade() -> None:
         *_refs(table),
         _pk(table, "path_key"),
     )
-    # Sessions still running, per tree: read from the step log on every request.
-    op.create_index(
-        f"ix_{SESSIONS}_tree_open",
-        SESSIONS,
-        ["tree_id"],
-        postgresql_where=sa.text("status = 'in_progress' AND answer_count > 0"),
+    # Running sessions counted so far: the last step in the rollups.
+    op.create_table(
+        "insight_open_sessions",
+        sa.Column("session_id", sa.UUID(), nullable=False),
+        sa.Column("last_seq", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["session_id"],
+            [f"{SESSIONS}.id"],
+            name=op.f("fk_insight_open_sessions_session_id_troubleshooting_sessions"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("session_id", name=op.f("pk_insight_open_sessions")),
     )
     # A technician's sessions of a tree (the technician filter reads the step log).
     op.create_index(f"ix_{SESSIONS}_tree_technician", SESSIONS, ["tree_id", "technician_id"])
     op.execute(FUNCTIONS)
-    op.execute(TRIGGER)
-    # Sessions that ended before the rollups existed.
+    op.execute(TRIGGERS)
+    # The sessions there are already: ended ones as they ended, running ones so far.
     op.execute(
         "SELECT insight_record(ARRAY(SELECT id FROM troubleshooting_sessions "
-        "WHERE status IN ('completed', 'abandoned') AND answer_count > 0))"
+        "WHERE status IN ('completed', 'abandoned') AND answer_count > 0), 1, false, -1)"
+    )
+    op.execute(
+        "SELECT insight_record(ARRAY(SELECT id FROM troubleshooting_sessions "
+        "WHERE status = 'in_progress' AND answer_count > 0), 1, true, -1)"
+    )
+    op.execute(
+        "INSERT INTO insight_open_sessions (session_id, last_seq) "
+        "SELECT s.id, max(e.seq) FROM troubleshooting_sessions AS s "
+        "JOIN session_steps AS e ON e.session_id = s.id "
+        "WHERE s.status = 'in_progress' AND s.answer_count > 0 GROUP BY s.id"
     )
 
 
 def downgrade() -> None:
     op.execute(f"DROP TRIGGER IF EXISTS insight_session_ended ON {SESSIONS}")
+    op.execute("DROP TRIGGER IF EXISTS insight_steps_added ON session_steps")
     for function in DROP_FUNCTIONS:
         op.execute(f"DROP FUNCTION IF EXISTS {function}")
     op.drop_index(f"ix_{SESSIONS}_tree_technician", table_name=SESSIONS)
-    op.drop_index(f"ix_{SESSIONS}_tree_open", table_name=SESSIONS)
     h.drop_tables(
-        "insight_path_days", "insight_choice_days", "insight_node_days", "insight_session_days"
+        "insight_open_sessions",
+        "insight_path_days",
+        "insight_choice_days",
+        "insight_node_days",
+        "insight_session_days",
     )
