@@ -49,6 +49,7 @@ from troubletree.integrations.router import (
     embed_settings_router,
     start_links_router,
 )
+from troubletree.insights.router import router as insights_router
 from troubletree.sessions.router import router as sessions_router
 from troubletree.sessions.router import start_router as tree_start_router
 from troubletree.trees.router import router as trees_router
@@ -85,6 +86,7 @@ API_ROUTERS = (
     embed_settings_router,
     session_files_router,
     attachments_router,
+    insights_router,
 )
 
 

@@ -98,6 +98,8 @@ class TroubleshootingSession(Base):
             "id",
         ),
         Index("ix_troubleshooting_sessions_tree_created", "tree_id", "created_at", "id"),
+        # Insights: a technician's sessions of a tree (the technician filter).
+        Index("ix_troubleshooting_sessions_tree_technician", "tree_id", "technician_id"),
         Index(
             "ix_troubleshooting_sessions_search_text",
             "search_text",

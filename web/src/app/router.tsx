@@ -9,6 +9,7 @@ import { auditRoutes } from '../features/audit/routes';
 import { linkRoutes, signedOutRoutes } from '../features/auth/routes';
 import { offlineRoutes } from '../features/offline/routes';
 import { editorRoutes } from '../features/editor/routes';
+import { insightRoutes } from '../features/insights/routes';
 import { integrationRoutes, startLinkRoutes } from '../features/integrations/routes';
 import { quickStartNav, quickStartRoutes } from '../features/quick-start/routes';
 import { sessionNav, sessionRoutes } from '../features/sessions/routes';
@@ -49,6 +50,7 @@ export function createRouter() {
                 ...quickStartRoutes,
                 ...treeRoutes,
                 ...editorRoutes,
+                ...insightRoutes,
                 ...sessionRoutes,
                 ...offlineRoutes,
                 ...accountRoutes,

@@ -46,6 +46,8 @@ export interface TreeNodeData extends Record<string, unknown> {
   problems: number;
   /** In a compare: what happened to the node. */
   diff?: 'added' | 'removed' | 'changed' | null;
+  /** With the heat overlay on: the node's figure in the chosen version (undefined: not in it). */
+  heat?: { level: number; label: string } | null;
 }
 export type TreeFlowNode = FlowNode<TreeNodeData, 'tree'>;
 

@@ -29,7 +29,11 @@ import { PublishDialog } from '../components/PublishDialog';
 import { TreeNode } from '../components/TreeNode';
 import { VariablesEditor } from '../components/VariablesEditor';
 import { VersionsPanel } from '../components/VersionsPanel';
-import { useLinkTargets, useTreeDraft, type TreeDetail } from '../hooks';
+import { HeatControls, type HeatChoice } from '../../insights/components/HeatControls';
+import { heatMap } from '../../insights/heat';
+import { useVersionHeat } from '../../insights/hooks';
+import { insightsPath } from '../../insights/paths';
+import { useLinkTargets, useTreeDraft, useVersions, type TreeDetail } from '../hooks';
 import { layoutPositions, NODE_HEIGHT, NODE_WIDTH, placeBelow } from '../layout';
 import {
   type Branch,
@@ -138,6 +142,26 @@ function Editor({ detail }: { detail: TreeDetail }) {
     return chosen.size === 0 ? all : all.map((e) => (chosen.has(e.id) ? { ...e, selected: true } : e));
   }, [doc, state.selectedEdges]);
   const edit = useCallback((change: (doc: EditorDoc) => EditorDoc) => dispatch({ type: 'edit', change }), []);
+
+  // Heat overlay: a published version's figures drawn on the draft's nodes (by node id).
+  const [heatChoice, setHeatChoice] = useState<HeatChoice>({ versionId: null, metric: 'visits' });
+  const heatVersions = useVersions(treeId);
+  const heatFigures = useVersionHeat(treeId, heatChoice.versionId);
+  const heat = useMemo(
+    () => (heatChoice.versionId && heatFigures.data ? heatMap(heatFigures.data.nodes, heatChoice.metric) : null),
+    [heatChoice, heatFigures.data],
+  );
+  const shownNodes = useMemo(
+    () => (heat ? nodes.map((n) => ({ ...n, data: { ...n.data, heat: heat.get(n.id) ?? null } })) : nodes),
+    [nodes, heat],
+  );
+  const heatStatus = !heatChoice.versionId
+    ? null
+    : heatFigures.isError
+      ? 'The figures could not be loaded.'
+      : heatFigures.data
+        ? `${heatFigures.data.totals.started} sessions`
+        : 'Counting…';
 
   const selectedId = useMemo(() => nodes.find((n) => n.selected)?.id ?? null, [nodes]);
   const selected = selectedId ? doc.nodes.find((n) => n.id === selectedId) : undefined;
@@ -274,9 +298,18 @@ function Editor({ detail }: { detail: TreeDetail }) {
         >
           Check problems
         </button>
+        <Link className="button small" to={insightsPath(treeId)}>
+          Analytics
+        </Link>
         <Link className="button small" to="/trees">
           Library
         </Link>
+        <HeatControls
+          versions={heatVersions.items.map((v) => ({ id: v.id, number: v.number, is_live: v.is_live }))}
+          value={heatChoice}
+          onChange={setHeatChoice}
+          status={heatStatus}
+        />
       </div>
 
       {leaving && (
@@ -392,7 +425,7 @@ function Editor({ detail }: { detail: TreeDetail }) {
           <section className="editor-canvas" aria-label="Tree graph">
             <FeedbackPins.Provider value={feedbackPins}>
               <ReactFlow<TreeFlowNode, TreeFlowEdge>
-                nodes={nodes}
+                nodes={shownNodes}
                 edges={edges}
                 nodeTypes={nodeTypes}
                 onNodesChange={onNodesChange}

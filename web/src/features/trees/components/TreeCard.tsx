@@ -2,6 +2,7 @@ import type { ReactNode } from 'react';
 import { Link } from 'react-router';
 
 import { startPath } from '../../../app/paths';
+import { insightsPath } from '../../insights/paths';
 import type { LibraryItem } from '../hooks';
 import { Highlight } from './Highlight';
 
@@ -65,6 +66,11 @@ export function TreeCard({
         {canEdit && (
           <Link className="button small" to={`/trees/${tree.id}/edit`} aria-label={`Edit ${tree.title}`}>
             Edit
+          </Link>
+        )}
+        {canEdit && tree.current_version && (
+          <Link className="button small" to={insightsPath(tree.id)} aria-label={`Analytics of ${tree.title}`}>
+            Analytics
           </Link>
         )}
         {actions}

@@ -1,4 +1,5 @@
 import { useState } from 'react';
+import { Link } from 'react-router';
 
 import { useSearchText, useUrlFilters } from '../../../lib/lists/hooks';
 import type { FilterSpec } from '../../../lib/lists/urlFilters';
@@ -6,6 +7,7 @@ import { type Choice, Field, FormErrors, SelectField } from '../../../ui/forms';
 import { PagedList } from '../../../ui/lists';
 import { usePageTitle } from '../../../ui/page';
 import { useCurrentUser } from '../../auth/hooks';
+import { insightsOverviewPath } from '../../insights/paths';
 import { ImportTreeButton } from '../components/ImportTreeButton';
 import { EmptySearch } from '../components/EmptySearch';
 import { EmptySearchesPanel } from '../components/EmptySearchesPanel';
@@ -80,6 +82,9 @@ export function TreeLibraryPage() {
             )}
             <TemplatePicker />
             <ImportTreeButton onErrors={setImportErrors} />
+            <Link className="button" to={insightsOverviewPath}>
+              Analytics
+            </Link>
           </div>
         )}
       </div>
