@@ -413,9 +413,10 @@ test('search forgives typing errors in every word; one that finds nothing offers
     .getByRole('list', { name: 'Trees', exact: true })
     .getByRole('listitem')
     .filter({ has: page.getByRole('heading', { name: "Laptop won't power on" }) });
-  // A letter changed in one word, two swapped in another: found anyway.
+  // A letter changed in one word, two swapped in another: found anyway, the corrected words marked.
   await page.getByLabel('Search trees').fill('labtop pwoer');
-  await expect(laptopCard).toHaveCount(1);
+  await expect(laptopCard.getByRole('heading').locator('mark')).toHaveText(['Laptop', 'power']);
+  await expect(page.getByRole('list', { name: 'Trees', exact: true }).getByRole('heading')).toHaveCount(1);
   await screenshot(page, 'library-search-typos-forgiven');
   // Too far from any word to be forgiven, near enough to be suggested.
   await page.getByLabel('Search trees').fill('chargerxyz');
@@ -431,6 +432,7 @@ test('search forgives typing errors in every word; one that finds nothing offers
   await screenshot(page, 'library-search-did-you-mean');
   await empty.getByRole('button', { name: 'charger', exact: true }).click();
   await expect(page.getByLabel('Search trees')).toHaveValue('charger');
+  await expect(page.getByRole('list', { name: 'Trees', exact: true }).getByRole('heading')).toHaveCount(1);
   await expect(laptopCard).toHaveCount(1);
   // Nothing near: the query is said back, with the most used trees, which open their start screens.
   await page.getByLabel('Search trees').fill('zzqxv');

@@ -132,7 +132,7 @@ async def refresh_search(
     )
 
 
-EMPTY_WORDS = literal_column("'{}'::text[]")
+EMPTY_WORDS: ColumnElement[Any] = literal_column("'{}'::text[]")
 
 
 async def forget_words(db: AsyncSession, account_id: uuid.UUID, tree_id: uuid.UUID) -> WordChanges:
@@ -536,7 +536,8 @@ def _search_filters(
 
 
 def _matches(vector: Any, query: ColumnElement[Any]) -> ColumnElement[bool]:
-    return vector.op("@@", is_comparison=True)(query)
+    matches: ColumnElement[bool] = vector.op("@@", is_comparison=True)(query)
+    return matches
 
 
 @dataclass(frozen=True)
@@ -647,7 +648,7 @@ def search_statement(
         after_score = bindparam("after_score", type_=Float)
         return [or_(score < after_score, and_(score == after_score, tuple_(usage, tree_id) < last))]
 
-    def live(stmt: Select[Any], *conditions: ColumnElement[bool]) -> Select[Any]:
+    def live(stmt: Select[*tuple[Any, ...]], *conditions: ColumnElement[bool]) -> Select[Any]:
         stmt = scoped(stmt, Tree, account_id).where(is_live(), *conditions, *narrowed)
         if published_only:
             stmt = stmt.where(Tree.status == TreeStatus.published)
@@ -769,7 +770,9 @@ def search_statement(
         .alias("n")
     )
     node_text = func.concat_ws(": ", node.c.value["title"].astext, node.c.value["body"].astext)
-    holds_words = func.lower(node_text).op("LIKE", is_comparison=True)(all_(patterns))
+    holds_words: ColumnElement[bool] = func.lower(node_text).op("LIKE", is_comparison=True)(
+        all_(patterns)
+    )
     if typos:
         typo_patterns = bindparam("typo_patterns", type_=ARRAY(Text))
         holds_words = case(
@@ -907,7 +910,7 @@ async def search_trees(
     params = search_params(account_id, q, expanded, after=after, limit=limit, filters=filters)
     probe_stmt = search_probe(published_only, filters.shape, expanded.has_typos)
     probe = (await db.execute(probe_stmt, params)).one()
-    stmt = statement_for(published_only, after, filters, expanded, probe._mapping)
+    stmt = statement_for(published_only, after, filters, expanded, dict(probe._mapping))
     rows: Sequence[Row[*tuple[Any, ...]]] = (await db.execute(stmt, params)).all()
     return rows, expanded
 
