@@ -10,7 +10,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response, status
 
 from troubletree.accounts.dependencies import CurrentMember
-from troubletree.core.db import DB
+from troubletree.core.db import DB, reads_only
 from troubletree.core.errors import error_responses
 from troubletree.sessions import history, service
 from troubletree.sessions.export import EXTENSIONS, MEDIA_TYPES
@@ -56,6 +56,7 @@ async def create_session(body: SessionCreate, caller: CurrentMember, db: DB) -> 
 
 
 @router.get("", responses=error_responses(401, 403, 422))
+@reads_only
 async def list_sessions(
     caller: CurrentMember,
     db: DB,
