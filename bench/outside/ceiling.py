@@ -1,3 +1,4 @@
+# ruff: noqa: E501 - the SQL is kept verbatim, as PostgreSQL receives it from the app
 """The ceiling: the benchmarked endpoints as a raw ASGI app on asyncpg, with no framework.
 
 It answers the same requests as the app with the same JSON, checking the same access token
@@ -215,7 +216,9 @@ async def caller_of(conn: Any, headers: dict[bytes, bytes]) -> Caller:
 _VERSIONS: dict[tuple[uuid.UUID, uuid.UUID], tuple[Graph, int, str]] = {}
 
 
-async def version(conn: Any, account_id: uuid.UUID, version_id: uuid.UUID) -> tuple[Graph, int, str]:
+async def version(
+    conn: Any, account_id: uuid.UUID, version_id: uuid.UUID
+) -> tuple[Graph, int, str]:
     key = (account_id, version_id)
     found = _VERSIONS.get(key)
     if found is None:
@@ -277,9 +280,7 @@ async def library(pool: Any, headers: dict[bytes, bytes], query: dict[str, list[
     if len(rows) > limit and page:
         last = page[-1]
         next_cursor = _cursor("trees:updated", last["updated_at__1"].isoformat(), last["id"])
-    return dumps(
-        {"items": [tree_read(r, tags[r["id"]]) for r in page], "next_cursor": next_cursor}
-    )
+    return dumps({"items": [tree_read(r, tags[r["id"]]) for r in page], "next_cursor": next_cursor})
 
 
 def _cursor(kind: str, key: Any, item_id: uuid.UUID) -> str:
@@ -488,7 +489,11 @@ async def session_json(
             "tree_title": title,
             "tree_version_id": session["tree_version_id"],
             "version_number": number,
-            "technician": {"id": caller.user_id, "full_name": caller.full_name, "email": caller.email},
+            "technician": {
+                "id": caller.user_id,
+                "full_name": caller.full_name,
+                "email": caller.email,
+            },
             "created_by": session["created_by"],
             "status": session["status"],
             "outcome": session["outcome"],
@@ -523,7 +528,9 @@ async def session_json(
     )
 
 
-async def record_step(pool: Any, headers: dict[bytes, bytes], session_id: str, body: bytes) -> bytes:
+async def record_step(
+    pool: Any, headers: dict[bytes, bytes], session_id: str, body: bytes
+) -> bytes:
     option_id = orjson.loads(body)["option_id"]
     sid = uuid.UUID(session_id)
     async with pool.acquire() as conn:
@@ -534,7 +541,7 @@ async def record_step(pool: Any, headers: dict[bytes, bytes], session_id: str, b
                 raise HTTPError(404, "session_not_found")
             session = dict(row)
             session["variables"] = orjson.loads(session["variables"])
-            graph, _, _ = await version(conn, caller.account_id, session["tree_version_id"])
+            await version(conn, caller.account_id, session["tree_version_id"])
             steps = _steps(await conn.fetch(STEPS, sid))
             position = navigator.replay(steps)
             here = position.current
@@ -562,9 +569,7 @@ async def record_step(pool: Any, headers: dict[bytes, bytes], session_id: str, b
             session["answer_count"] += 1
             session["revision"] += 1
             session["updated_at"] = now
-            await conn.execute(
-                SAVE_SESSION, session["answer_count"], session["revision"], now, sid
-            )
+            await conn.execute(SAVE_SESSION, session["answer_count"], session["revision"], now, sid)
         return await session_json(conn, caller, session, [*steps, step])
 
 
@@ -637,29 +642,28 @@ async def start_session(pool: Any, headers: dict[bytes, bytes], body: bytes) -> 
 
 async def login(pool: Any, body: bytes) -> tuple[bytes, list[tuple[bytes, bytes]]]:
     given = orjson.loads(body)
-    async with pool.acquire() as conn:
-        async with conn.transaction():
-            user = await conn.fetchrow(USER_BY_EMAIL, given["email"])
-            stored = user["password_hash"] if user else None
+    async with pool.acquire() as conn, conn.transaction():
+        user = await conn.fetchrow(USER_BY_EMAIL, given["email"])
+        stored = user["password_hash"] if user else None
+        ok = False
+        try:
+            ok = await asyncio.to_thread(
+                HASHER.verify, stored or "$argon2id$v=19$m=65536,t=3,p=4$", given["password"]
+            )
+        except (VerificationError, InvalidHashError):
             ok = False
-            try:
-                ok = await asyncio.to_thread(
-                    HASHER.verify, stored or "$argon2id$v=19$m=65536,t=3,p=4$", given["password"]
-                )
-            except (VerificationError, InvalidHashError):
-                ok = False
-            if not ok or user is None or not user["is_active"]:
-                raise HTTPError(401, "invalid_credentials")
-            now = datetime.now(UTC)
-            raw = secrets.token_urlsafe(32)
-            family = uuid.uuid4()
-            await conn.execute(
-                INSERT_REFRESH,
-                uuid.uuid4(), user["id"], family, None, 0,
-                hashlib.sha256(raw.encode()).hexdigest(), now,
-                now + timedelta(seconds=REFRESH_IDLE), now + timedelta(seconds=REFRESH_ABSOLUTE),
-                None, None, None, "127.0.0.1", None,
-            )  # fmt: skip
+        if not ok or user is None or not user["is_active"]:
+            raise HTTPError(401, "invalid_credentials")
+        now = datetime.now(UTC)
+        raw = secrets.token_urlsafe(32)
+        family = uuid.uuid4()
+        await conn.execute(
+            INSERT_REFRESH,
+            uuid.uuid4(), user["id"], family, None, 0,
+            hashlib.sha256(raw.encode()).hexdigest(), now,
+            now + timedelta(seconds=REFRESH_IDLE), now + timedelta(seconds=REFRESH_ABSOLUTE),
+            None, None, None, "127.0.0.1", None,
+        )  # fmt: skip
     access = jwt.encode(
         {
             "iss": ISSUER,

@@ -114,9 +114,7 @@ def ensure_database(server_url: str, name: str, *, fresh: bool) -> tuple[str, bo
     if not exists:
         return url, False
     with psycopg.connect(url) as conn:
-        found = conn.execute(
-            "SELECT to_regclass('public.bench_data') IS NOT NULL"
-        ).fetchone()
+        found = conn.execute("SELECT to_regclass('public.bench_data') IS NOT NULL").fetchone()
     return url, bool(found and found[0])
 
 

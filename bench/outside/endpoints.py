@@ -27,7 +27,9 @@ class Endpoint:
 
 def endpoints(data: BenchData) -> list[Endpoint]:
     return [
-        Endpoint("tree_demo", "GET a published tree (demo)", "GET", f"/api/v1/trees/{data.demo_tree_id}"),
+        Endpoint(
+            "tree_demo", "GET a published tree (demo)", "GET", f"/api/v1/trees/{data.demo_tree_id}"
+        ),
         Endpoint("tree_200", "GET a 200-node tree", "GET", f"/api/v1/trees/{data.big_tree_id}"),
         Endpoint(
             "step",

@@ -36,14 +36,14 @@ import psycopg
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from data import BenchData, build, ensure_database, load  # noqa: E402
-from endpoints import Endpoint, endpoints  # noqa: E402
-from servers import ROOT, Server, both  # noqa: E402
-from report import report  # noqa: E402
-from statements import StatementLog, find_server_log, set_logging  # noqa: E402
+from data import BenchData, build, ensure_database, load
+from endpoints import Endpoint, endpoints
+from report import report
+from servers import ROOT, Server, both
+from statements import StatementLog, find_server_log, set_logging
 
-from troubletree.core.config import Settings  # noqa: E402
-from troubletree.core.db import libpq_url  # noqa: E402
+from troubletree.core.config import Settings
+from troubletree.core.db import libpq_url
 
 HERE = Path(__file__).resolve().parent
 DATABASE = "tt_bench_outside"
@@ -209,7 +209,9 @@ def count_statements(
                         }
                     print(
                         f"  {endpoint.key:<14} "
-                        + "  ".join(f"{k} {v['per_request']:.2f}" for k, v in counts[endpoint.key].items())
+                        + "  ".join(
+                            f"{k} {v['per_request']:.2f}" for k, v in counts[endpoint.key].items()
+                        )
                     )
     finally:
         set_logging(data.database_url, False)
@@ -317,7 +319,8 @@ def measure(
     print(
         f"  {endpoint.key:<14} c={connections:<4} app {a.requests_per_s:7.0f}/s "
         f"p50 {a.p50_ms:6.1f} p99 {a.p99_ms:6.1f} | ceiling {c.requests_per_s:7.0f}/s "
-        f"p50 {c.p50_ms:6.1f} p99 {c.p99_ms:6.1f} | {a.requests_per_s / max(c.requests_per_s, 1e-9):.2f}x",
+        f"p50 {c.p50_ms:6.1f} p99 {c.p99_ms:6.1f} | "
+        f"{a.requests_per_s / max(c.requests_per_s, 1e-9):.2f}x",
         flush=True,
     )
     return cell
@@ -403,7 +406,9 @@ def profile(app: Server, token: str, data: BenchData, endpoint: Endpoint, second
     time.sleep(0.5)
     run = wrk(app.base, token, endpoint, 8, seconds, ids)
     recorder.wait()
-    print(f"{endpoint.key}: {run.requests_per_s:.0f} req/s, p99 {run.p99_ms:.1f} ms; stacks in {out}")
+    print(
+        f"{endpoint.key}: {run.requests_per_s:.0f} req/s, p99 {run.p99_ms:.1f} ms; stacks in {out}"
+    )
     own: Counter[str] = Counter()
     total: Counter[str] = Counter()
     samples = 0
@@ -486,7 +491,9 @@ def main() -> None:
     args = parser.parse_args()
 
     data = prepare(args)
-    chosen = [e for e in endpoints(data) if not args.endpoints or e.key in args.endpoints.split(",")]
+    chosen = [
+        e for e in endpoints(data) if not args.endpoints or e.key in args.endpoints.split(",")
+    ]
     if args.capture:
         print(json.dumps(count_statements(data, args.workers, requests=2, sides=1), indent=1))
         return
@@ -527,11 +534,14 @@ def main() -> None:
                 )
                 for server in (app, ceiling):
                     rss[server.name] = [
-                        max(a, b) for a, b in zip_longest(rss[server.name], server.rss_mb(), fillvalue=0.0)
+                        max(a, b)
+                        for a, b in zip_longest(rss[server.name], server.rss_mb(), fillvalue=0.0)
                     ]
         results["cells"] = {
-            k: {c: {side: [r.__dict__ for r in cell.runs[side]] for side in cell.runs}
-                for c, cell in v.items()}
+            k: {
+                c: {side: [r.__dict__ for r in cell.runs[side]] for side in cell.runs}
+                for c, cell in v.items()
+            }
             for k, v in cells.items()
         }
         results["rss_max_mb"] = rss
@@ -545,6 +555,7 @@ def main() -> None:
     labels = {e.key: e.label for e in endpoints(data)}
     Path(args.results).write_text(report(results, labels))
     print(f"written: {args.results} and {out / 'outside.json'}")
+
 
 if __name__ == "__main__":
     main()

@@ -93,9 +93,7 @@ def _wait_ready(server: Server, path: str, timeout: float = 60) -> None:
             raise RuntimeError(f"{server.name} exited: see {server.log}")
         try:
             if httpx.get(server.base + path, timeout=2).status_code == 200:
-                # Every worker must be up, not only the first to answer.
-                if len(server.workers()) >= 1:
-                    return
+                return
         except httpx.HTTPError:
             pass
         time.sleep(0.3)

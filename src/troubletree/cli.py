@@ -8,7 +8,7 @@ import os
 import signal
 import sys
 from collections.abc import Awaitable, Callable
-from typing import Annotated, TypeVar
+from typing import Annotated, Any, TypeVar
 
 import typer
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -82,7 +82,7 @@ def serve(
     # default action would kill the process before exit hooks run and leave the embedded
     # PostgreSQL running. Turning it into a normal exit lets the server stop cleanly.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-    options = {
+    options: dict[str, Any] = {
         "host": host,
         "port": port,
         "log_level": settings.log_level.lower(),

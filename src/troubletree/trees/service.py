@@ -131,7 +131,9 @@ async def _detail_parts(
     tags = (await tag_queries.tag_names_of(db, [tree.id]))[tree.id]
     draft = None
     if caller.is_author:  # only authors see the draft: only they pay for parsing it
-        draft = DraftRead(revision=tree.draft_revision, graph=Graph.model_validate(tree.draft_graph))
+        draft = DraftRead(
+            revision=tree.draft_revision, graph=Graph.model_validate(tree.draft_graph)
+        )
     return tree_read(tree, category, version, tags), draft, version
 
 
