@@ -57,8 +57,8 @@ WHERE users.id = $2::UUID"""
 _TREE_COLUMNS = """trees.id, trees.account_id, trees.title, trees.description, trees.category_id, trees.status, trees.draft_revision, trees.current_version_id, trees.usage_count, trees.created_by, trees.updated_at, trees.deleted_at, trees.created_at, categories.id AS id_1, categories.account_id AS account_id_1, categories.name, categories.slug, categories.created_at AS created_at_1, tree_versions.id AS id_2, tree_versions.tree_id, tree_versions.number, tree_versions.title AS title_1, tree_versions.changelog, tree_versions.published_by, tree_versions.published_at"""
 _TREE_JOINS = """FROM trees LEFT OUTER JOIN categories ON categories.id = trees.category_id LEFT OUTER JOIN tree_versions ON tree_versions.id = trees.current_version_id"""
 
-# The graph comes back as text (asyncpg's default for jsonb); it is parsed once per version.
-TREE_DETAIL = f"""SELECT {_TREE_COLUMNS}, tree_versions.graph
+# The published graph is read, parsed and encoded once per version (VERSION, below).
+TREE_DETAIL = f"""SELECT {_TREE_COLUMNS}
 {_TREE_JOINS}
 WHERE trees.account_id = $1::UUID AND trees.deleted_at IS NULL AND trees.id = $2::UUID"""
 
@@ -243,15 +243,16 @@ async def read_tree(pool: Any, headers: dict[bytes, bytes], tree_id: str) -> byt
         if row is None or (caller.role == "technician" and row["status"] != "published"):
             raise HTTPError(404, "tree_not_found")
         tags = [t["name"] for t in await conn.fetch(TAGS_OF, [row["id"]])]
+        graph = _GRAPH_BYTES.get(row["id_2"]) if row["id_2"] else b"null"
+        if graph is None:
+            # The graph as the API writes it (every field), encoded once per version.
+            stored = await conn.fetchrow(VERSION, caller.account_id, row["id_2"])
+            graph = Graph.model_validate_json(stored["graph"]).model_dump_json().encode()
+            _GRAPH_BYTES[row["id_2"]] = graph
     body = tree_read(row, tags)
     body["draft"] = None
     published = b"null"
     if row["id_2"]:
-        graph = _GRAPH_BYTES.get(row["id_2"])
-        if graph is None:
-            # The graph as the API writes it (every field), encoded once per version.
-            graph = Graph.model_validate_json(row["graph"]).model_dump_json().encode()
-            _GRAPH_BYTES[row["id_2"]] = graph
         head = dumps(
             {
                 "id": row["id_2"],

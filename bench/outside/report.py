@@ -18,6 +18,12 @@ def _median(runs: list[dict[str, Any]]) -> dict[str, Any]:
     return ordered[len(ordered) // 2]
 
 
+def _cpu(runs: list[dict[str, Any]]) -> float:
+    """CPU time of the workers per request (user + system, all runs): unlike req/s it hardly
+    depends on how much of the shared machine the side got."""
+    return statistics.median(r.get("cpu_ms_per_request", 0.0) for r in runs)
+
+
 def _met(ok: bool) -> str:
     return "**met**" if ok else "**not met**"
 
@@ -44,8 +50,8 @@ def report(results: dict[str, Any], labels: dict[str, str], notes: str = "") -> 
     # Throughput and p99 against the ceiling.
     table = [
         "| endpoint | conns | app req/s | ceiling req/s | ratio | app p50 ms | app p99 ms "
-        "| ceiling p50 ms | ceiling p99 ms | p99 ratio |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        "| ceiling p50 ms | ceiling p99 ms | p99 ratio | CPU ms/req app | ceiling |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     ratio_misses: list[str] = []
     p99_misses: list[str] = []
@@ -58,7 +64,8 @@ def report(results: dict[str, Any], labels: dict[str, str], notes: str = "") -> 
             table.append(
                 f"| {labels.get(key, key)} | {conns} | {a['requests_per_s']:.0f} | "
                 f"{c['requests_per_s']:.0f} | {ratio:.2f}x | {a['p50_ms']:.1f} | "
-                f"{a['p99_ms']:.1f} | {c['p50_ms']:.1f} | {c['p99_ms']:.1f} | {p99:.2f}x |"
+                f"{a['p99_ms']:.1f} | {c['p50_ms']:.1f} | {c['p99_ms']:.1f} | {p99:.2f}x | "
+                f"{_cpu(sides['app']):.2f} | {_cpu(sides['ceiling']):.2f} |"
                 + (f" {errors} errors" if errors else "")
             )
             if key != "login" and int(conns) in (8, 32):

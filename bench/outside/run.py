@@ -228,6 +228,7 @@ class Run:
     p99_ms: float
     errors: int
     requests: int
+    cpu_ms_per_request: float = 0.0
 
 
 @dataclass
@@ -311,7 +312,9 @@ def measure(
             if endpoint.per_request_ids:
                 ids = Path(tempfile.gettempdir()) / f"tt-bench-ids-{server.name}.txt"
                 ids.write_text("\n".join(fresh_sessions(app, token, data, STEP_SESSIONS)) + "\n")
+            cpu = server.cpu_seconds()
             run = wrk(server.base, token, endpoint, connections, seconds, ids)
+            run.cpu_ms_per_request = 1000 * (server.cpu_seconds() - cpu) / max(run.requests, 1)
             cell.runs[server.name].append(run)
             if run.errors:
                 print(f"    {server.name}: {run.errors} errors of {run.requests} requests")
@@ -320,7 +323,8 @@ def measure(
         f"  {endpoint.key:<14} c={connections:<4} app {a.requests_per_s:7.0f}/s "
         f"p50 {a.p50_ms:6.1f} p99 {a.p99_ms:6.1f} | ceiling {c.requests_per_s:7.0f}/s "
         f"p50 {c.p50_ms:6.1f} p99 {c.p99_ms:6.1f} | "
-        f"{a.requests_per_s / max(c.requests_per_s, 1e-9):.2f}x",
+        f"{a.requests_per_s / max(c.requests_per_s, 1e-9):.2f}x | CPU ms/req "
+        f"{a.cpu_ms_per_request:.2f} vs {c.cpu_ms_per_request:.2f}",
         flush=True,
     )
     return cell

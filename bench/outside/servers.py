@@ -67,6 +67,15 @@ class Server:
                     found.append(pid)
         return found or [self.process.pid]
 
+    def cpu_seconds(self) -> float:
+        """User and system CPU time of the workers so far (the supervisor does no work)."""
+        ticks = 0
+        for pid in self.workers():
+            with contextlib.suppress(OSError):
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+                ticks += int(fields[11]) + int(fields[12])  # utime, stime
+        return ticks / os.sysconf("SC_CLK_TCK")
+
     def rss_mb(self) -> list[float]:
         sizes = []
         for pid in self.workers():

@@ -8,7 +8,7 @@ document) and nothing is validated or encoded again."""
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Callable, Hashable
+from collections.abc import Hashable
 from typing import Generic, TypeVar
 
 from starlette.responses import Response
@@ -30,19 +30,17 @@ class EncodedCache(Generic[KeyT]):
         self.size = size
         self._items: OrderedDict[KeyT, bytes] = OrderedDict()
 
-    def get(self, key: KeyT, encode: Callable[[], bytes]) -> bytes:
+    def find(self, key: KeyT) -> bytes | None:
         found = self._items.get(key)
         if found is not None:
             self._items.move_to_end(key)
-            return found
-        found = encode()
-        self._items[key] = found
-        if len(self._items) > self.size:
-            self._items.popitem(last=False)
         return found
 
-    def clear(self) -> None:
-        self._items.clear()
+    def put(self, key: KeyT, encoded: bytes) -> bytes:
+        self._items[key] = encoded
+        if len(self._items) > self.size:
+            self._items.popitem(last=False)
+        return encoded
 
 
 def splice_last(encoded: bytes, name: str, value: bytes) -> bytes:

@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from pydantic import ValidationError
+from sqlalchemy import inspect
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from troubletree.accounts import repository as accounts_repository
@@ -122,9 +123,13 @@ def version_read(version: TreeVersion) -> VersionRead:
 
 
 async def _detail_parts(
-    db: AsyncSession, caller: Caller, tree_id: uuid.UUID
+    db: AsyncSession, caller: Caller, tree_id: uuid.UUID, *, graphs: bool = True
 ) -> tuple[TreeRead, DraftRead | None, TreeVersion | None]:
-    row = await tree_queries.get_tree_row(db, caller.account_id, tree_id, with_graphs=True)
+    """The tree's parts; with `graphs` False the published version's graph is left unloaded
+    (a caller that has it encoded already), and the draft is read for authors only."""
+    row = await tree_queries.get_tree_row(
+        db, caller.account_id, tree_id, with_graphs=graphs or caller.is_author
+    )
     if row is None or (not caller.is_author and row[0].status != TreeStatus.published):
         raise TreeNotFound()
     tree, category, version = row
@@ -152,13 +157,17 @@ _PUBLISHED_JSON: EncodedCache[tuple[uuid.UUID, uuid.UUID]] = EncodedCache(256)
 async def tree_detail_json(db: AsyncSession, caller: Caller, tree_id: uuid.UUID) -> bytes:
     """`tree_detail` as the API encodes it, with the published version from its encoded
     bytes instead of validating and encoding its graph again."""
-    base, draft, version = await _detail_parts(db, caller, tree_id)
+    base, draft, version = await _detail_parts(db, caller, tree_id, graphs=False)
     encoded = TreeDetail(**base.model_dump(), draft=draft, published=None).model_dump_json()
     if version is None:
         return encoded.encode()
-    published = _PUBLISHED_JSON.get(
-        (caller.account_id, version.id), lambda: version_read(version).model_dump_json().encode()
-    )
+    key = (caller.account_id, version.id)
+    published = _PUBLISHED_JSON.find(key)
+    if published is None:
+        # Once per version and process: its graph is read, validated and encoded.
+        if "graph" in inspect(version).unloaded:
+            await db.refresh(version, ["graph"])
+        published = _PUBLISHED_JSON.put(key, version_read(version).model_dump_json().encode())
     return splice_last(encoded.encode(), "published", published)
 
 
