@@ -9,7 +9,7 @@ WEB_SOURCES := $(shell find web/src web/public web/index.html web/vite.config.ts
 CHROMIUM ?= /usr/bin/chromium
 
 .PHONY: run test test-py test-web install web web-build lint format serve clean-data bench \
-        fuzz replicas faults
+        bench-inprocess fuzz replicas faults
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -73,8 +73,14 @@ replicas: install
 faults: install
 	$(BIN)/pytest -m faults -s -q tests/ops
 
-## Benchmarks (not part of the tests): see bench/README.md.
+## Benchmarks (not part of the tests): see bench/README.md. The outside benchmark: the app as
+## production serves it against a framework-free ceiling, driven by wrk; writes bench/RESULTS.md.
+## BENCH_ARGS passes options, e.g. BENCH_ARGS="--duration 5 --soak 600".
 bench: install
+	$(BIN)/python bench/outside/run.py $(BENCH_ARGS)
+
+## The in-process benchmark (client and bare endpoints inside the app's own process).
+bench-inprocess: install
 	$(BIN)/python bench/sessions_bench.py
 
 ## Longer schema fuzzing than the test suite's (every operation as each role, 100 cases each).

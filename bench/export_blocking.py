@@ -188,7 +188,7 @@ def main() -> None:
             "LOG_LEVEL": "WARNING",
         }
         command = [sys.executable, "-m", "troubletree.cli", "serve", "--port", str(port)]
-        process = subprocess.Popen([*command, "--no-migrate"], env=env)  # noqa: S603
+        process = subprocess.Popen([*command, "--no-migrate"], env=env)
         base = f"http://127.0.0.1:{port}"
         for _ in range(200):
             try:

@@ -8,7 +8,7 @@ import os
 import signal
 import sys
 from collections.abc import Awaitable, Callable
-from typing import Annotated, TypeVar
+from typing import Annotated, Any, TypeVar
 
 import typer
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -78,33 +78,43 @@ def serve(
     typer.echo(f"TroubleTree on {address}  (API docs: {address}/api/docs)")
     if settings.link_base_url != address:
         typer.echo(f"Links in mails point at PUBLIC_URL={settings.link_base_url}")
-    if workers > 1:
-        typer.echo("Several workers need DATABASE_URL set to a shared server; using one.", err=True)
     # Uvicorn re-raises the signal that stopped it once it has shut down; a SIGTERM with its
     # default action would kill the process before exit hooks run and leave the embedded
     # PostgreSQL running. Turning it into a normal exit lets the server stop cleanly.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-    web_app = create_app(settings)
-    freeze_startup_objects()
-    uvicorn.run(
-        web_app,
-        host=host,
-        port=port,
-        log_level=settings.log_level.lower(),
-        # Logging is configured above (LOG_FORMAT); one line per request comes from the app's
-        # request middleware (route template, request id, account), so uvicorn's access log,
-        # which prints raw paths with their query strings, stays off.
-        log_config=None,
-        access_log=False,
+    options: dict[str, Any] = {
+        "host": host,
+        "port": port,
+        "log_level": settings.log_level.lower(),
+        # Logging is configured by the app (LOG_FORMAT); one line per request comes from the
+        # app's request middleware (route template, request id, account), so uvicorn's access
+        # log, which prints raw paths with their query strings, stays off.
+        "log_config": None,
+        "access_log": False,
         # No "Server: uvicorn" banner.
-        server_header=False,
+        "server_header": False,
         # create_app installs the proxy-header middleware with TRUSTED_PROXIES; uvicorn's own
         # copy (trusting 127.0.0.1 or FORWARDED_ALLOW_IPS) must not run as well.
-        proxy_headers=False,
-        forwarded_allow_ips=[],
+        "proxy_headers": False,
+        "forwarded_allow_ips": [],
         # SIGTERM: stop accepting, let requests in flight finish (up to the grace period).
-        timeout_graceful_shutdown=settings.shutdown_grace_seconds,
-    )
+        "timeout_graceful_shutdown": settings.shutdown_grace_seconds,
+        # The C event loop and HTTP parser (uvicorn[standard]); named, so a missing one fails
+        # at start instead of silently serving with the pure-Python ones.
+        "loop": "uvloop",
+        "http": "httptools",
+    }
+    if workers > 1:
+        # Each worker process builds its own app from the environment: the database this
+        # process resolved (the embedded server stays up while this supervisor runs) and the
+        # key, so every worker signs and checks tokens alike.
+        os.environ["DATABASE_URL"] = url
+        os.environ["SECRET_KEY"] = settings.ensure_secret_key()
+        uvicorn.run("troubletree.main:served_app", factory=True, workers=workers, **options)
+        return
+    web_app = create_app(settings)
+    freeze_startup_objects()
+    uvicorn.run(web_app, **options)
 
 
 @app.command()

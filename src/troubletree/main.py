@@ -226,3 +226,16 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
             WebAppMount("/", app=SPAStaticFiles(directory=WEB_DIST, html=True), name="web")
         )
     return app
+
+
+def served_app() -> FastAPI:
+    """The app of one worker process of `troubletree serve --workers N` (uvicorn's factory):
+    settings from the environment the supervisor prepared, logging as `serve` configures it,
+    start-up objects frozen before the first request."""
+    from troubletree.core.observability import configure_logging
+
+    settings = get_settings()
+    configure_logging(settings.log_level, settings.effective_log_format)
+    app = create_app(settings)
+    freeze_startup_objects()
+    return app

@@ -14,9 +14,9 @@ import os
 import time
 import uuid
 import warnings
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
 
 from fastapi import Depends, Request
@@ -255,13 +255,23 @@ class Database:
             pool_size=pool_size or settings.db_pool_size,
             max_overflow=settings.db_max_overflow,
             pool_timeout=settings.db_pool_timeout_seconds,
-            pool_pre_ping=True,
+            # No ping before each checkout: it cost every request a round trip (BEGIN, an empty
+            # statement, ROLLBACK). A connection that died (the server restarted) fails its
+            # first statement instead; SQLAlchemy then invalidates it and every connection of
+            # the pool opened before it, so the next checkouts connect afresh, and that
+            # request answers 503 `database_unavailable` like any other outage.
+            pool_pre_ping=False,
             # Errors and logs never carry statement parameters: they hold emails, token
             # hashes and what users typed.
             hide_parameters=True,
             connect_args=connect_args,
         )
         self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False)
+        # Requests that only read and need no common snapshot (see `reads_only`): the same
+        # pool, in autocommit, so no BEGIN and COMMIT travel around their statements.
+        self.read_sessionmaker = async_sessionmaker(
+            self.engine.execution_options(isolation_level="AUTOCOMMIT"), expire_on_commit=False
+        )
 
     async def ping(self) -> None:
         started = time.monotonic()
@@ -287,9 +297,26 @@ def get_database() -> Database:
     return _database
 
 
+READS_ONLY = "__troubletree_reads_only__"
+EndpointT = TypeVar("EndpointT", bound=Callable[..., Any])
+
+
+def reads_only(endpoint: EndpointT) -> EndpointT:
+    """Marks an endpoint whose request writes nothing and whose statements need no common
+    snapshot (each reads on its own, e.g. the caller, then one page): its `DB` runs in
+    autocommit, each statement its own implicit transaction, which saves the BEGIN and COMMIT
+    round trips. Anything that writes, locks, uses SET LOCAL or must see one snapshot across
+    statements keeps the default transaction."""
+    setattr(endpoint, READS_ONLY, True)
+    return endpoint
+
+
 async def get_db(request: Request) -> AsyncIterator[AsyncSession]:
     started = time.monotonic()
-    async with get_database().sessionmaker() as db:
+    database = get_database()
+    reading = getattr(request.scope.get("endpoint"), READS_ONLY, False)
+    factory = database.read_sessionmaker if reading else database.sessionmaker
+    async with factory() as db:
         # What code deeper down may need of the app's settings (the address links point at).
         db.info[SETTINGS_INFO] = getattr(request.app.state, "settings", None)
         try:

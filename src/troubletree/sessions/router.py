@@ -11,7 +11,7 @@ from fastapi import APIRouter, Query, Request, Response, status
 
 from troubletree.accounts.dependencies import CurrentMember
 from troubletree.attachments.storage import storage_for
-from troubletree.core.db import DB
+from troubletree.core.db import DB, reads_only
 from troubletree.core.errors import error_responses
 from troubletree.sessions import history, service, sync
 from troubletree.sessions.export import MEDIA_TYPES, ExportFormat, transcript_filename
@@ -84,6 +84,7 @@ async def sync_session(body: SyncBatch, caller: CurrentMember, db: DB) -> SyncRe
 
 
 @router.get("", responses=error_responses(401, 403, 422))
+@reads_only
 async def list_sessions(
     caller: CurrentMember,
     db: DB,

@@ -10,7 +10,8 @@ from pydantic import AwareDatetime
 
 from troubletree.accounts.dependencies import AccountAdmin, Author, CurrentMember
 from troubletree.auth.dependencies import Client
-from troubletree.core.db import DB
+from troubletree.core.db import DB, reads_only
+from troubletree.core.encoding import EncodedJSON
 from troubletree.core.errors import error_responses
 from troubletree.core.models import INT4_MAX
 from troubletree.trees import documents, library, rules, search, service, taxonomy, versions
@@ -54,6 +55,7 @@ TagFilter = Annotated[list[str] | None, Query(max_length=10, description="Trees 
 
 
 @router.get("", responses=error_responses(401, 403, 422))
+@reads_only
 async def list_trees(
     caller: CurrentMember,
     db: DB,
@@ -207,10 +209,11 @@ async def create_tree(body: TreeCreate, caller: Author, db: DB) -> TreeDetail:
     return await service.create_tree(db, caller, body)
 
 
-@router.get("/{tree_id}", responses=error_responses(401, 403, 404))
-async def read_tree(tree: ValidTree, caller: CurrentMember, db: DB) -> TreeDetail:
+@router.get("/{tree_id}", response_model=TreeDetail, responses=error_responses(401, 403, 404))
+@reads_only
+async def read_tree(tree_id: uuid.UUID, caller: CurrentMember, db: DB) -> EncodedJSON:
     """The tree with its current published version, and (authors) its draft."""
-    return await service.tree_detail(db, caller, tree.id)
+    return EncodedJSON(await service.tree_detail_json(db, caller, tree_id))
 
 
 @router.put("/{tree_id}", responses=error_responses(401, 403, 404, 409, 422))

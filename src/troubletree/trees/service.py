@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from pydantic import ValidationError
+from sqlalchemy import inspect
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from troubletree.accounts import repository as accounts_repository
@@ -21,6 +22,7 @@ from troubletree.core import audit
 from troubletree.core.client import ClientInfo
 from troubletree.core.clock import utcnow
 from troubletree.core.db import link_base_url
+from troubletree.core.encoding import EncodedCache, splice_last
 from troubletree.core.pagination import (
     datetime_key,
     decode_cursor,
@@ -123,19 +125,53 @@ def version_read(version: TreeVersion) -> VersionRead:
     return VersionRead.model_validate(version, from_attributes=True)
 
 
-async def tree_detail(db: AsyncSession, caller: Caller, tree_id: uuid.UUID) -> TreeDetail:
-    row = await tree_queries.get_tree_row(db, caller.account_id, tree_id, with_graphs=True)
+async def _detail_parts(
+    db: AsyncSession, caller: Caller, tree_id: uuid.UUID, *, graphs: bool = True
+) -> tuple[TreeRead, DraftRead | None, TreeVersion | None]:
+    """The tree's parts; with `graphs` False the published version's graph is left unloaded
+    (a caller that has it encoded already), and the draft is read for authors only."""
+    row = await tree_queries.get_tree_row(
+        db, caller.account_id, tree_id, with_graphs=graphs or caller.is_author
+    )
     if row is None or (not caller.is_author and row[0].status != TreeStatus.published):
         raise TreeNotFound()
     tree, category, version = row
     tags = (await tag_queries.tag_names_of(db, [tree.id]))[tree.id]
-    base = tree_read(tree, category, version, tags)
-    draft = DraftRead(revision=tree.draft_revision, graph=Graph.model_validate(tree.draft_graph))
+    draft = None
+    if caller.is_author:  # only authors see the draft: only they pay for parsing it
+        draft = DraftRead(
+            revision=tree.draft_revision, graph=Graph.model_validate(tree.draft_graph)
+        )
+    return tree_read(tree, category, version, tags), draft, version
+
+
+async def tree_detail(db: AsyncSession, caller: Caller, tree_id: uuid.UUID) -> TreeDetail:
+    base, draft, version = await _detail_parts(db, caller, tree_id)
     return TreeDetail(
-        **base.model_dump(),
-        draft=draft if caller.is_author else None,
-        published=version_read(version) if version else None,
+        **base.model_dump(), draft=draft, published=version_read(version) if version else None
     )
+
+
+# Published versions never change (the database refuses updates to them): each one's answer
+# is validated and encoded once per process, keyed by account and version.
+_PUBLISHED_JSON: EncodedCache[tuple[uuid.UUID, uuid.UUID]] = EncodedCache(256)
+
+
+async def tree_detail_json(db: AsyncSession, caller: Caller, tree_id: uuid.UUID) -> bytes:
+    """`tree_detail` as the API encodes it, with the published version from its encoded
+    bytes instead of validating and encoding its graph again."""
+    base, draft, version = await _detail_parts(db, caller, tree_id, graphs=False)
+    encoded = TreeDetail(**base.model_dump(), draft=draft, published=None).model_dump_json()
+    if version is None:
+        return encoded.encode()
+    key = (caller.account_id, version.id)
+    published = _PUBLISHED_JSON.find(key)
+    if published is None:
+        # Once per version and process: its graph is read, validated and encoded.
+        if "graph" in inspect(version).unloaded:
+            await db.refresh(version, ["graph"])
+        published = _PUBLISHED_JSON.put(key, version_read(version).model_dump_json().encode())
+    return splice_last(encoded.encode(), "published", published)
 
 
 # How a list cursor's key reads back, per sort (the key is the sort column's value).
