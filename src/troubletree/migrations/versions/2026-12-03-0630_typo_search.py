@@ -66,6 +66,7 @@ def upgrade() -> None:
         h.uuid_ref("account_id"),
         sa.Column("word", sa.Text(), nullable=False),
         sa.Column("letters", sa.Text(), nullable=False),
+        sa.Column("is_stop", sa.Boolean(), nullable=False),
         sa.Column("tree_count", sa.Integer(), nullable=False),
         h.fk("search_vocabulary", "account_id", "accounts", ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("account_id", "word", name=op.f("pk_search_vocabulary")),

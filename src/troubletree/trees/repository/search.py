@@ -550,17 +550,20 @@ class _Queries:
     exact: ColumnElement[Any]
     typos: ColumnElement[Any]
 
-    def conditions(self, tier: int) -> list[ColumnElement[bool]]:
-        """What a tree matches to be listed in this tier (and in no earlier one)."""
+    def conditions(self, tier: int, exact_found: bool = True) -> list[ColumnElement[bool]]:
+        """What a tree matches to be listed in this tier (and in no earlier one). Without
+        `exact_found` (the exact tiers are empty) the typo tiers skip excluding exact
+        matches, which would decompress every candidate's whole vector."""
         exact_head = _matches(Tree.search_head, self.exact)
         exact_text = _matches(Tree.search_vector, self.exact)
         typo_head = _matches(Tree.search_head, self.typos)
         typo_text = _matches(Tree.search_vector, self.typos)
+        not_exact = [not_(exact_text)] if exact_found else []
         return {
             TIER_HEAD: [exact_head],
             TIER_NODES: [exact_text, not_(exact_head)],
-            TIER_TYPO_HEAD: [typo_head, not_(exact_text)],
-            TIER_TYPO_NODES: [typo_text, not_(typo_head), not_(exact_text)],
+            TIER_TYPO_HEAD: [typo_head, *not_exact],
+            TIER_TYPO_NODES: [typo_text, not_(typo_head), *not_exact],
         }[tier]
 
 
@@ -584,8 +587,11 @@ def _probe_counts(
     account_id = bindparam("account_id", type_=Tree.account_id.type)
     counts = []
     for tier in tiers:
+        # The typo tier counted with exact matches in (an upper bound decides as well).
         matches = scoped(select(Tree.id), Tree, account_id).where(
-            is_live(), *queries.conditions(tier), *_search_filters(filters, account_id)
+            is_live(),
+            *queries.conditions(tier, exact_found=False),
+            *_search_filters(filters, account_id),
         )
         if published_only:
             matches = matches.where(Tree.status == TreeStatus.published)
@@ -640,13 +646,14 @@ def search_statement(
     common: bool,
     filters: SearchFilterShape = NO_FILTERS,
     common_typos: bool | None = None,
+    exact_found: bool = True,
 ) -> Select[*tuple[Any, ...]]:
     """The search: one statement that matches, ranks, pages and highlights (run after
     SEARCH_SETTINGS and `search_probe` in the same transaction, with `search_params`). Built
     once per shape (who searches, which tier a cursor points into, whether the probe found
     each text tier's words common, whether the query has typo spellings at all:
-    `common_typos` None when not) and cached: only parameters change. Benchmarks run
-    exactly this.
+    `common_typos` None when not, whether the exact tiers hold anything) and cached: only
+    parameters change. Benchmarks run exactly this.
 
     Results come in tiers, each from its own index, each ordered by (score, usage, id)
     descending, and each looked at only when the tiers above do not fill the page:
@@ -706,9 +713,13 @@ def search_statement(
     def text_tier(tier: int, walk: bool, guard: ColumnElement[bool]) -> Select[Any]:
         """Matches outside title and tags, most used first (see tier 1)."""
         if walk:
-            return arm(tier, literal(0.0, Float), *queries.conditions(tier), guard)
+            return arm(tier, literal(0.0, Float), *queries.conditions(tier, exact_found), guard)
         collected = (
-            live(select(Tree.id, Tree.usage_count.label("usage")), *queries.conditions(tier), guard)
+            live(
+                select(Tree.id, Tree.usage_count.label("usage")),
+                *queries.conditions(tier, exact_found),
+                guard,
+            )
             .limit(NODE_SCAN_CAP + 1)
             .subquery()
         )
@@ -742,19 +753,16 @@ def search_statement(
         ).cte("head")
     ]
     tiers.append(text_tier(TIER_NODES, common, fewer_than_needed(*tiers)).cte("nodes"))
+    title_likeness = func.similarity(Tree.title, bindparam("corrected", type_=String))
     if typos:
         tiers.append(
             arm(
                 TIER_TYPO_HEAD,
-                # The query's nearest spellings spelled out like the title rank first.
-                (
-                    (
-                        func.ts_rank(Tree.search_head, queries.typos)
-                        + func.similarity(Tree.title, bindparam("corrected", type_=String))
-                    )
-                    * TYPO_WEIGHT
-                ).cast(Float),
-                *queries.conditions(TIER_TYPO_HEAD),
+                # Titles reading like the query's nearest spellings first (a full-text rank
+                # of thousands of head matches against ORed spellings would cost ten times
+                # as much; the page's hits show it, see shown_score).
+                (title_likeness * TYPO_WEIGHT).cast(Float),
+                *queries.conditions(TIER_TYPO_HEAD, exact_found),
                 fewer_than_needed(*tiers),
             ).cte("typo_head")
         )
@@ -841,6 +849,12 @@ def search_statement(
     shown_score = (
         case(
             (hits.c.tier == TIER_NODES, text_rank),
+            (
+                hits.c.tier == TIER_TYPO_HEAD,
+                (
+                    (func.ts_rank(Tree.search_head, queries.typos) + title_likeness) * TYPO_WEIGHT
+                ).cast(Float),
+            ),
             (
                 hits.c.tier == TIER_TYPO_NODES,
                 (func.ts_rank(Tree.search_vector, queries.typos) * TYPO_WEIGHT).cast(Float),
@@ -949,6 +963,7 @@ def statement_for(
         counts[f"matches_{TIER_NODES}"] > NODE_SCAN_CAP,
         filters.shape,
         None if typo_count is None else typo_count > NODE_SCAN_CAP,
+        counts[f"matches_{TIER_HEAD}"] + counts[f"matches_{TIER_NODES}"] > 0,
     )
 
 
