@@ -730,12 +730,6 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                 },
             )
             registered.raise_for_status()
-            token = (
-                await client.post(
-                    "/api/v1/auth/login/json", json={"email": email, "password": PASSWORD}
-                )
-            ).json()["access_token"]
-            headers = {"Authorization": f"Bearer {token}"}
             account_id = uuid.UUID(registered.json()["account"]["id"])
             user_id = uuid.UUID(registered.json()["user"]["id"])
 
@@ -756,6 +750,13 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                 load_seconds = time.perf_counter() - started
                 print(f"  data ready in {load_seconds:.0f} s")
 
+            # Signed in after the load, which outlasts an access token.
+            token = (
+                await client.post(
+                    "/api/v1/auth/login/json", json={"email": email, "password": PASSWORD}
+                )
+            ).json()["access_token"]
+            headers = {"Authorization": f"Bearer {token}"}
             queries = make_queries(args.queries, args.seed)
             sql_conn = await asyncpg.connect(libpq_url(url))
             dialect = asyncpg_dialect.dialect()
@@ -786,45 +787,42 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                     return out
 
             settings_sql = Compiled(repository.SEARCH_SETTINGS)
-            candidates_sql = Compiled(repository.candidates_statement())
-            compiled: dict[tuple[Any, ...], Compiled] = {}
+            off_sql = Compiled(repository.INDEX_SCANS_OFF)
+            compiled: dict[Any, Compiled] = {}
 
-            def cached(build: Any, *key: Any) -> Compiled:
-                if (build, *key) not in compiled:
-                    compiled[(build, *key)] = Compiled(build(*key))
-                return compiled[(build, *key)]
+            def cached(stmt: Any) -> Compiled:
+                if stmt not in compiled:
+                    compiled[stmt] = Compiled(stmt)
+                return compiled[stmt]
 
             async def via_sql(q: str) -> tuple[float, int]:
                 """The statements the endpoint runs, in one transaction, on a plain
-                connection: settings, vocabulary candidates (when a word may be corrected),
-                probe, search. The expansion between them is the repository's own Python."""
+                connection: settings, the exact counts with the vocabulary's candidates, the
+                typo probe when needed, the search; between them the repository's own
+                Python (`expand`, `needs_typos`, `statement_for`)."""
                 started = time.perf_counter()
                 async with sql_conn.transaction():
                     await sql_conn.fetch(settings_sql.sql, *settings_sql.args({}))
                     words = repository.query_words(q)
-                    found: list[Any] = []
-                    if any(repository.CORRECTABLE.fullmatch(w) for w in words):
-                        params = {
-                            "words": words,
-                            "letters": [repository.letters_key(w) for w in words],
-                            "account_id": account_id,
-                        }
-                        records = await sql_conn.fetch(
-                            candidates_sql.sql, *candidates_sql.args(params)
-                        )
-                        found = [SimpleNamespace(**dict(r)) for r in records]
-                    expanded = repository.expand(words, found)
-                    params = repository.search_params(
-                        account_id, q, expanded, after=None, limit=args.limit + 1
-                    )
-                    probe_sql = cached(
-                        repository.search_probe, False, NO_FILTERS, expanded.has_typos
-                    )
-                    probe = await sql_conn.fetchrow(probe_sql.sql, *probe_sql.args(params))
-                    stmt = repository.statement_for(
-                        False, None, repository.SearchFilters(), expanded, dict(probe)
-                    )
-                    chosen = compiled.setdefault(("search", id(stmt)), Compiled(stmt))
+                    correctable = any(repository.CORRECTABLE.fullmatch(w) for w in words)
+                    limit = args.limit + 1
+                    params = repository.search_params(account_id, q, after=None, limit=limit)
+                    if correctable:
+                        params.update(repository.candidate_params(account_id, words))
+                    probe_sql = cached(repository.search_probe(False, NO_FILTERS, correctable))
+                    found = [
+                        SimpleNamespace(**dict(r))
+                        for r in await sql_conn.fetch(probe_sql.sql, *probe_sql.args(params))
+                    ]
+                    counts = dict(vars(found[0]))
+                    expanded = repository.expand(words, found if correctable else [])
+                    if repository.needs_typos(expanded, None, counts, limit):
+                        params.update(repository.typo_params(expanded))
+                        await sql_conn.fetch(off_sql.sql, *off_sql.args({}))
+                        typo_sql = cached(repository.typo_probe(False, NO_FILTERS))
+                        counts.update(await sql_conn.fetchrow(typo_sql.sql, *typo_sql.args(params)))
+                    stmt = repository.statement_for(False, None, repository.SearchFilters(), counts)
+                    chosen = cached(stmt)
                     rows = await sql_conn.fetch(chosen.sql, *chosen.args(params))
                 return (time.perf_counter() - started) * 1000, min(len(rows), args.limit)
 

@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
+    Boolean,
     CheckConstraint,
     DateTime,
     ForeignKey,
@@ -242,6 +243,8 @@ class SearchWord(Base):
     # The word's letters sorted (code point order): found by trigrams when swapped letters
     # leave the word itself few in common with the query word.
     letters: Mapped[str] = mapped_column(Text)
+    # The search configuration indexes nothing of it ("when"): written once, when it enters.
+    is_stop: Mapped[bool] = mapped_column(Boolean)
     tree_count: Mapped[int] = mapped_column(Integer)
 
 

@@ -66,6 +66,7 @@ def upgrade() -> None:
         h.uuid_ref("account_id"),
         sa.Column("word", sa.Text(), nullable=False),
         sa.Column("letters", sa.Text(), nullable=False),
+        sa.Column("is_stop", sa.Boolean(), nullable=False),
         sa.Column("tree_count", sa.Integer(), nullable=False),
         h.fk("search_vocabulary", "account_id", "accounts", ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("account_id", "word", name=op.f("pk_search_vocabulary")),
@@ -85,9 +86,10 @@ def upgrade() -> None:
         postgresql_ops={"letters": "gin_trgm_ops"},
     )
     op.execute(
-        "INSERT INTO search_vocabulary (account_id, word, letters, tree_count) "
+        "INSERT INTO search_vocabulary (account_id, word, letters, is_stop, tree_count) "
         "SELECT t.account_id, w, array_to_string(ARRAY(SELECT c FROM regexp_split_to_table(w, '') "
-        "AS c ORDER BY c COLLATE \"C\"), ''), count(*) "
+        "AS c ORDER BY c COLLATE \"C\"), ''), "
+        "numnode(plainto_tsquery('english', w)) = 0, count(*) "
         "FROM trees t, unnest(t.search_spellings) AS w "
         "WHERE t.deleted_at IS NULL GROUP BY t.account_id, w"
     )

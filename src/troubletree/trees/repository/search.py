@@ -74,6 +74,7 @@ WORD_SIMILARITY_THRESHOLD = 0.5
 
 # Words whose number of trees changed: (word, change), in word order.
 WordChanges = list[tuple[str, int]]
+EMPTY_WORDS: ColumnElement[Any] = literal_column("'{}'::text[]")
 
 
 def _weighted(text_value: Any, weight: str) -> ColumnElement[Any]:
@@ -130,9 +131,6 @@ async def refresh_search(
         {"search_head": head, "search_vector": head.op("||")(rest), "search_spellings": spellings},
         live_only=True,
     )
-
-
-EMPTY_WORDS: ColumnElement[Any] = literal_column("'{}'::text[]")
 
 
 async def forget_words(db: AsyncSession, account_id: uuid.UUID, tree_id: uuid.UUID) -> WordChanges:
@@ -202,8 +200,10 @@ async def count_words(db: AsyncSession, account_id: uuid.UUID, changes: WordChan
     )
     account = bindparam("account_id", account_id, type_=SearchWord.account_id.type)
     insert = pg_insert(SearchWord).from_select(
-        ["account_id", "word", "letters", "tree_count"],
-        select(account, given.c.word, given.c.letters, given.c.change).order_by(given.c.n),
+        ["account_id", "word", "letters", "is_stop", "tree_count"],
+        select(
+            account, given.c.word, given.c.letters, _is_stop(given.c.word), given.c.change
+        ).order_by(given.c.n),
     )
     await db.execute(
         insert.on_conflict_do_update(
@@ -238,6 +238,8 @@ LENGTH_REACH = 3
 # Trigram similarity a vocabulary word needs to be a candidate: low, because one change in a
 # short word spoils most of its trigrams ("wfii" and "wifi" share one of nine).
 CANDIDATE_SIMILARITY = 0.1
+# The same for the sorted letters: a missing or changed letter keeps about half of them.
+LETTERS_SIMILARITY = 0.3
 QUERY_WORD = re.compile(r"[^\W_]+")
 # Words corrected: letters only; three of them may be a four-letter word with one missing.
 CORRECTABLE = re.compile(r"[^\W\d_]{3,30}")
@@ -359,15 +361,22 @@ def _is_stop(word: Any) -> ColumnElement[bool]:
 @functools.cache
 def candidates_statement() -> Select[*tuple[Any, ...]]:
     """Per query word (`words` with their `letters_key`s, position `n`): whether it is a
-    stop word, and the account's vocabulary words most similar to it by trigrams, of the
-    word or of its sorted letters (`ix_search_vocabulary_account_id_*_trgm`, with
-    `pg_trgm.similarity_threshold` from SEARCH_SETTINGS), within LEVENSHTEIN_CAP (their
-    Levenshtein distance, a swap counting two)."""
-    given = (
+    stop word, and the account's vocabulary words most similar to it by trigrams of the word
+    (`pg_trgm.similarity_threshold`) or of its sorted letters (stricter:
+    `pg_trgm.strict_word_similarity_threshold`, sorted letters of unrelated words share many
+    trigrams), both from SEARCH_SETTINGS and the `ix_search_vocabulary_account_id_*_trgm`
+    indexes, within LEVENSHTEIN_CAP (their Levenshtein distance, a swap counting two)."""
+    unnested = (
         func.unnest(bindparam("words", type_=ARRAY(Text)), bindparam("letters", type_=ARRAY(Text)))
         .table_valued(column("word", Text), column("letters", Text), with_ordinality="n")
-        .render_derived(name="q")
+        .render_derived(name="typed")
     )
+    given = select(
+        unnested.c.n,
+        unnested.c.word,
+        unnested.c.letters,
+        _is_stop(unnested.c.word).label("typed_is_stop"),
+    ).subquery("q")
     account_id = bindparam("account_id", type_=SearchWord.account_id.type)
     typed = given.c.word
     distance = func.levenshtein_less_equal(SearchWord.word, typed, LEVENSHTEIN_CAP)
@@ -381,7 +390,7 @@ def candidates_statement() -> Select[*tuple[Any, ...]]:
                 SearchWord.word,
                 SearchWord.tree_count,
                 distance.label("distance"),
-                _is_stop(SearchWord.word).label("is_stop"),
+                SearchWord.is_stop,
             ),
             SearchWord,
             account_id,
@@ -389,7 +398,7 @@ def candidates_statement() -> Select[*tuple[Any, ...]]:
         .where(
             or_(
                 SearchWord.word.op("%", is_comparison=True)(typed),
-                SearchWord.letters.op("%", is_comparison=True)(given.c.letters),
+                SearchWord.letters.op("%>>", is_comparison=True)(given.c.letters),
             ),
             func.length(SearchWord.word).between(
                 func.length(typed) - LENGTH_REACH, func.length(typed) + LENGTH_REACH
@@ -403,7 +412,7 @@ def candidates_statement() -> Select[*tuple[Any, ...]]:
     return (
         select(
             given.c.n,
-            _is_stop(typed).label("typed_is_stop"),
+            given.c.typed_is_stop,
             near.c.word,
             near.c.tree_count,
             near.c.distance,
@@ -459,15 +468,6 @@ def expand(words: Sequence[str], candidates: Sequence[Row[*tuple[Any, ...]]]) ->
     return ExpandedQuery(tuple(out))
 
 
-async def expand_query(db: AsyncSession, account_id: uuid.UUID, q: str) -> ExpandedQuery:
-    """The query's words and their spellings (one round trip, after SEARCH_SETTINGS)."""
-    words = query_words(q)
-    if not any(CORRECTABLE.fullmatch(w) for w in words):
-        return ExpandedQuery(tuple(QueryWord(w, (w,)) for w in words))
-    params = {"words": words, "letters": [letters_key(w) for w in words], "account_id": account_id}
-    return expand(words, (await db.execute(candidates_statement(), params)).all())
-
-
 # --------------------------------------------------------------------------- search
 
 
@@ -481,6 +481,7 @@ async def expand_query(db: AsyncSession, account_id: uuid.UUID, q: str) -> Expan
 SEARCH_SETTINGS = select(
     func.set_config("pg_trgm.word_similarity_threshold", str(WORD_SIMILARITY_THRESHOLD), True),
     func.set_config("pg_trgm.similarity_threshold", str(CANDIDATE_SIMILARITY), True),
+    func.set_config("pg_trgm.strict_word_similarity_threshold", str(LETTERS_SIMILARITY), True),
     func.set_config("plan_cache_mode", "force_custom_plan", True),
     func.set_config("enable_seqscan", "off", True),
     func.set_config("enable_indexscan", "off", True),
@@ -549,17 +550,20 @@ class _Queries:
     exact: ColumnElement[Any]
     typos: ColumnElement[Any]
 
-    def conditions(self, tier: int) -> list[ColumnElement[bool]]:
-        """What a tree matches to be listed in this tier (and in no earlier one)."""
+    def conditions(self, tier: int, exact_found: bool = True) -> list[ColumnElement[bool]]:
+        """What a tree matches to be listed in this tier (and in no earlier one). Without
+        `exact_found` (the exact tiers are empty) the typo tiers skip excluding exact
+        matches, which would decompress every candidate's whole vector."""
         exact_head = _matches(Tree.search_head, self.exact)
         exact_text = _matches(Tree.search_vector, self.exact)
         typo_head = _matches(Tree.search_head, self.typos)
         typo_text = _matches(Tree.search_vector, self.typos)
+        not_exact = [not_(exact_text)] if exact_found else []
         return {
             TIER_HEAD: [exact_head],
             TIER_NODES: [exact_text, not_(exact_head)],
-            TIER_TYPO_HEAD: [typo_head, not_(exact_text)],
-            TIER_TYPO_NODES: [typo_text, not_(typo_head), not_(exact_text)],
+            TIER_TYPO_HEAD: [typo_head, *not_exact],
+            TIER_TYPO_NODES: [typo_text, not_(typo_head), *not_exact],
         }[tier]
 
 
@@ -574,27 +578,65 @@ TEXT_TIERS = (TIER_NODES,)
 TEXT_TIERS_WITH_TYPOS = (TIER_NODES, TIER_TYPO_NODES)
 
 
-@functools.lru_cache(maxsize=64)
-def search_probe(
-    published_only: bool, filters: SearchFilterShape = NO_FILTERS, typos: bool = False
-) -> Select[*tuple[Any, ...]]:
-    """How many trees each text tier (matches outside title and tags: exact, and with
-    `typos` forgiven) holds, counted up to NODE_SCAN_CAP + 1 through the GIN index (planned
-    under SEARCH_SETTINGS); it turns index scans back on for the search itself."""
+def _probe_counts(
+    published_only: bool, filters: SearchFilterShape, tiers: Sequence[int]
+) -> list[Any]:
+    """Per tier, how many trees it holds: the head tier counted up to a page (`need`), text
+    tiers up to NODE_SCAN_CAP + 1, through the GIN indexes (planned under SEARCH_SETTINGS)."""
     queries = _queries()
     account_id = bindparam("account_id", type_=Tree.account_id.type)
     counts = []
-    for tier in TEXT_TIERS_WITH_TYPOS if typos else TEXT_TIERS:
+    for tier in tiers:
+        # The typo tier counted with exact matches in (an upper bound decides as well).
         matches = scoped(select(Tree.id), Tree, account_id).where(
-            is_live(), *queries.conditions(tier), *_search_filters(filters, account_id)
+            is_live(),
+            *queries.conditions(tier, exact_found=False),
+            *_search_filters(filters, account_id),
         )
         if published_only:
             matches = matches.where(Tree.status == TreeStatus.published)
-        capped = matches.limit(NODE_SCAN_CAP + 1).subquery()
+        cap = bindparam("need", type_=Integer) if tier == TIER_HEAD else NODE_SCAN_CAP + 1
+        capped = matches.limit(cap).subquery()
         counts.append(
             select(func.count()).select_from(capped).scalar_subquery().label(f"matches_{tier}")
         )
-    return select(*counts, func.set_config("enable_indexscan", "on", True))
+    return counts
+
+
+INDEX_SCANS_ON = func.set_config("enable_indexscan", "on", True)
+# Before a second probe (the typo tiers'), which must be planned as the first was.
+INDEX_SCANS_OFF = select(func.set_config("enable_indexscan", "off", True))
+
+
+@functools.lru_cache(maxsize=64)
+def search_probe(
+    published_only: bool, filters: SearchFilterShape = NO_FILTERS, candidates: bool = False
+) -> Select[*tuple[Any, ...]]:
+    """How many trees the exact tiers hold (tier 0 up to a page, tier 1 up to NODE_SCAN_CAP
+    + 1), with, when `candidates`, the vocabulary's candidates for the query words (one row
+    per candidate, each repeating the counts): one round trip. It turns index scans back on
+    for the search itself."""
+    counts = select(
+        *_probe_counts(published_only, filters, (TIER_HEAD, TIER_NODES)),
+        INDEX_SCANS_ON.label("index_scans"),
+    )
+    if not candidates:
+        return counts
+    found = counts.subquery("counts")
+    near = candidates_statement().subquery("candidates")
+    return select(found, near).select_from(found).outerjoin(near, literal(True))
+
+
+@functools.lru_cache(maxsize=64)
+def typo_probe(
+    published_only: bool, filters: SearchFilterShape = NO_FILTERS
+) -> Select[*tuple[Any, ...]]:
+    """How many trees the typo text tier holds (run after INDEX_SCANS_OFF); it turns index
+    scans back on."""
+    return select(
+        *_probe_counts(published_only, filters, (TIER_TYPO_NODES,)),
+        INDEX_SCANS_ON.label("index_scans"),
+    )
 
 
 @functools.lru_cache(maxsize=512)
@@ -604,13 +646,14 @@ def search_statement(
     common: bool,
     filters: SearchFilterShape = NO_FILTERS,
     common_typos: bool | None = None,
+    exact_found: bool = True,
 ) -> Select[*tuple[Any, ...]]:
     """The search: one statement that matches, ranks, pages and highlights (run after
     SEARCH_SETTINGS and `search_probe` in the same transaction, with `search_params`). Built
     once per shape (who searches, which tier a cursor points into, whether the probe found
     each text tier's words common, whether the query has typo spellings at all:
-    `common_typos` None when not) and cached: only parameters change. Benchmarks run
-    exactly this.
+    `common_typos` None when not, whether the exact tiers hold anything) and cached: only
+    parameters change. Benchmarks run exactly this.
 
     Results come in tiers, each from its own index, each ordered by (score, usage, id)
     descending, and each looked at only when the tiers above do not fill the page:
@@ -670,9 +713,13 @@ def search_statement(
     def text_tier(tier: int, walk: bool, guard: ColumnElement[bool]) -> Select[Any]:
         """Matches outside title and tags, most used first (see tier 1)."""
         if walk:
-            return arm(tier, literal(0.0, Float), *queries.conditions(tier), guard)
+            return arm(tier, literal(0.0, Float), *queries.conditions(tier, exact_found), guard)
         collected = (
-            live(select(Tree.id, Tree.usage_count.label("usage")), *queries.conditions(tier), guard)
+            live(
+                select(Tree.id, Tree.usage_count.label("usage")),
+                *queries.conditions(tier, exact_found),
+                guard,
+            )
             .limit(NODE_SCAN_CAP + 1)
             .subquery()
         )
@@ -706,19 +753,16 @@ def search_statement(
         ).cte("head")
     ]
     tiers.append(text_tier(TIER_NODES, common, fewer_than_needed(*tiers)).cte("nodes"))
+    title_likeness = func.similarity(Tree.title, bindparam("corrected", type_=String))
     if typos:
         tiers.append(
             arm(
                 TIER_TYPO_HEAD,
-                # The query's nearest spellings spelled out like the title rank first.
-                (
-                    (
-                        func.ts_rank(Tree.search_head, queries.typos)
-                        + func.similarity(Tree.title, bindparam("corrected", type_=String))
-                    )
-                    * TYPO_WEIGHT
-                ).cast(Float),
-                *queries.conditions(TIER_TYPO_HEAD),
+                # Titles reading like the query's nearest spellings first (a full-text rank
+                # of thousands of head matches against ORed spellings would cost ten times
+                # as much; the page's hits show it, see shown_score).
+                (title_likeness * TYPO_WEIGHT).cast(Float),
+                *queries.conditions(TIER_TYPO_HEAD, exact_found),
                 fewer_than_needed(*tiers),
             ).cte("typo_head")
         )
@@ -806,6 +850,12 @@ def search_statement(
         case(
             (hits.c.tier == TIER_NODES, text_rank),
             (
+                hits.c.tier == TIER_TYPO_HEAD,
+                (
+                    (func.ts_rank(Tree.search_head, queries.typos) + title_likeness) * TYPO_WEIGHT
+                ).cast(Float),
+            ),
+            (
                 hits.c.tier == TIER_TYPO_NODES,
                 (func.ts_rank(Tree.search_vector, queries.typos) * TYPO_WEIGHT).cast(Float),
             ),
@@ -854,17 +904,12 @@ TREE_COLUMNS = (
 def search_params(
     account_id: uuid.UUID,
     q: str,
-    expanded: ExpandedQuery | None = None,
     *,
     after: SearchCursor | None,
     limit: int,
     filters: SearchFilters | None = None,
 ) -> dict[str, Any]:
     params: dict[str, Any] = {"account_id": account_id, "q": q, "need": limit}
-    if expanded is not None and expanded.has_typos:
-        params.update(
-            typos=expanded.tsquery, typo_patterns=expanded.patterns, corrected=expanded.corrected
-        )
     if filters is not None:
         if filters.status is not None:
             params["status"] = filters.status.value
@@ -876,20 +921,49 @@ def search_params(
     return params
 
 
+def candidate_params(account_id: uuid.UUID, words: Sequence[str]) -> dict[str, Any]:
+    """What `candidates_statement` takes."""
+    return {
+        "account_id": account_id,
+        "words": list(words),
+        "letters": [letters_key(w) for w in words],
+    }
+
+
+def typo_params(expanded: ExpandedQuery) -> dict[str, Any]:
+    """What the typo probe and tiers take."""
+    return {
+        "typos": expanded.tsquery,
+        "typo_patterns": expanded.patterns,
+        "corrected": expanded.corrected,
+    }
+
+
+def needs_typos(
+    expanded: ExpandedQuery, after: SearchCursor | None, counts: Mapping[str, Any], limit: int
+) -> bool:
+    """Whether the typo tiers can be reached: the query has other spellings, and the exact
+    tiers do not fill the first page (a later page may always reach them)."""
+    exact = counts[f"matches_{TIER_HEAD}"] + counts[f"matches_{TIER_NODES}"]
+    return expanded.has_typos and (after is not None or exact < limit)
+
+
 def statement_for(
     published_only: bool,
     after: SearchCursor | None,
     filters: SearchFilters,
-    expanded: ExpandedQuery,
     counts: Mapping[str, Any],
 ) -> Select[*tuple[Any, ...]]:
-    """The cached search statement the probe's counts (its row as a mapping) call for."""
+    """The cached search statement the probes' counts (their rows as mappings, merged) call
+    for: with the typo tiers when the typo probe ran."""
+    typo_count = counts.get(f"matches_{TIER_TYPO_NODES}")
     return search_statement(
         published_only,
         after[0] if after else None,
         counts[f"matches_{TIER_NODES}"] > NODE_SCAN_CAP,
         filters.shape,
-        counts[f"matches_{TIER_TYPO_NODES}"] > NODE_SCAN_CAP if expanded.has_typos else None,
+        None if typo_count is None else typo_count > NODE_SCAN_CAP,
+        counts[f"matches_{TIER_HEAD}"] + counts[f"matches_{TIER_NODES}"] > 0,
     )
 
 
@@ -903,16 +977,30 @@ async def search_trees(
     limit: int,
     filters: SearchFilters | None = None,
 ) -> tuple[Sequence[Row[*tuple[Any, ...]]], ExpandedQuery]:
-    """The page of hits, and the query as it was expanded (for "did you mean")."""
+    """The page of hits, and the query as it was expanded (for "did you mean"). Three round
+    trips when the exact tiers fill the page: settings; exact counts with the vocabulary's
+    candidates; the search. Two more when the typo tiers are needed (their probe)."""
     filters = filters or SearchFilters()
     await db.execute(SEARCH_SETTINGS)
-    expanded = await expand_query(db, account_id, q)
-    params = search_params(account_id, q, expanded, after=after, limit=limit, filters=filters)
-    probe_stmt = search_probe(published_only, filters.shape, expanded.has_typos)
-    probe = (await db.execute(probe_stmt, params)).one()
-    stmt = statement_for(published_only, after, filters, expanded, dict(probe._mapping))
-    rows: Sequence[Row[*tuple[Any, ...]]] = (await db.execute(stmt, params)).all()
-    return rows, expanded
+    words = query_words(q)
+    correctable = any(CORRECTABLE.fullmatch(w) for w in words)
+    params = search_params(account_id, q, after=after, limit=limit, filters=filters)
+    if correctable:
+        params.update(candidate_params(account_id, words))
+    rows = (
+        await db.execute(search_probe(published_only, filters.shape, correctable), params)
+    ).all()
+    counts = dict(rows[0]._mapping)
+    expanded = expand(words, rows if correctable else [])
+    if needs_typos(expanded, after, counts, limit):
+        params.update(typo_params(expanded))
+        await db.execute(INDEX_SCANS_OFF)
+        counts.update(
+            (await db.execute(typo_probe(published_only, filters.shape), params)).one()._mapping
+        )
+    stmt = statement_for(published_only, after, filters, counts)
+    found: Sequence[Row[*tuple[Any, ...]]] = (await db.execute(stmt, params)).all()
+    return found, expanded
 
 
 # --------------------------------------------------------------------------- empty searches
