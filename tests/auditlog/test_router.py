@@ -188,6 +188,7 @@ class TestScriptedScenario:
             }
             assert by_action["api_key_used"]["api_key_id"] == key_row["id"]
             assert by_action["api_key_used"]["data"]["route"] == "/api/v1/trees"
+            assert by_action["api_key_used"]["data"]["method"] == "GET"
             assert by_action["tree_saved"]["subject"] == tree["id"]
             assert all(e["ip"] == "127.0.0.1" for e in events)
 

@@ -50,9 +50,8 @@ async def get_api_key(
     the credential is not a key. Resolved once per request, whichever dependencies ask."""
     if not token or not service.is_api_key(token):
         return None
-    return await service.use_api_key(
-        db, settings, limiter, token, client, route_label(request.scope)
-    )
+    request_line = (request.method, route_label(request.scope))
+    return await service.use_api_key(db, settings, limiter, token, client, request_line)
 
 
 ApiKeyDep = Annotated[repository.ApiKeyCaller | None, Depends(get_api_key)]

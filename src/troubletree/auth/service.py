@@ -327,7 +327,7 @@ async def use_api_key(
     limiter: RateLimiter,
     raw: str,
     client: ClientInfo,
-    route: str,
+    request_line: tuple[str, str],
 ) -> repository.ApiKeyCaller:
     """The key a request presents, checked against the database on every request (so a
     revoked key answers 401 at once), counted against RATE_LIMIT_API_KEY, and its use noted
@@ -340,7 +340,7 @@ async def use_api_key(
     now = utcnow()
     if key.expires_at is not None and key.expires_at <= now:
         raise ApiKeyExpired()
-    await note_api_key_use(settings, key, client, route, now)
+    await note_api_key_use(settings, key, client, request_line, now)
     await limiter.hit(settings.rate_limit_api_key, "api-key", str(key.key_id))
     return key
 
@@ -349,13 +349,14 @@ async def note_api_key_use(
     settings: Settings,
     key: repository.ApiKeyCaller,
     client: ClientInfo,
-    route: str,
+    request_line: tuple[str, str],
     now: datetime,
 ) -> None:
     """At most once per API_KEY_USE_INTERVAL_SECONDS per key: the key's `last_used_at` and one
-    `api_key_used` audit row (address, method and route template of the first request of that
-    interval). Written in a short transaction of its own, so a use is recorded whatever the
-    request's outcome (a refused publish, a 429), and requests in between write nothing."""
+    `api_key_used` audit row (address, and `request_line`: method and route template of the
+    first request of that interval). Written in a short transaction of its own, so a use is
+    recorded whatever the request's outcome (a refused publish, a 429), and requests in
+    between write nothing."""
     used_before = now - timedelta(seconds=settings.api_key_use_interval_seconds)
     if key.last_used_at is not None and key.last_used_at >= used_before:
         return
@@ -369,7 +370,8 @@ async def note_api_key_use(
                 subject=str(key.key_id),
                 ip=client.ip,
                 api_key_id=str(key.key_id),
-                route=route,
+                method=request_line[0],
+                route=request_line[1],
             )
 
 
