@@ -9,12 +9,27 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
+import type { Page } from '@playwright/test';
+
 import { api, publishedTree, registerAndSignIn } from './api';
 import { expect, screenshot, signIn, test } from './fixtures';
 
 const suffix = randomBytes(4).toString('hex');
 const TREE = `Boiler pressure ${suffix}`;
 const PHOTO = join(import.meta.dirname, 'files', 'panel-gps.jpg');
+
+/** Waits until the service worker has precached the app and controls the page. */
+async function appWorksOffline(page: Page): Promise<void> {
+  await expect
+    .poll(
+      () =>
+        page.evaluate(
+          async () => !!(await navigator.serviceWorker.ready).active && !!navigator.serviceWorker.controller,
+        ),
+      { timeout: 30_000 },
+    )
+    .toBe(true);
+}
 
 const graph = {
   start: 'q1',
@@ -69,17 +84,7 @@ test('a session run offline with a photo syncs once and shows in the history and
   await signIn(page, tech.email, tech.password);
   await page.goto(`/trees/${treeId}/start`);
   await expect(page.getByRole('heading', { name: TREE })).toBeVisible();
-  await expect
-    .poll(
-      () =>
-        page.evaluate(
-          async () => !!(await navigator.serviceWorker.ready).active && !!navigator.serviceWorker.controller,
-        ),
-      {
-        timeout: 30_000,
-      },
-    )
-    .toBe(true);
+  await appWorksOffline(page);
   await expect
     .poll(() =>
       page.evaluate(
@@ -204,17 +209,7 @@ test('a session started online goes on on the device when the connection drops, 
   await expect(page).toHaveURL(/\/sessions\/[0-9a-f-]{36}$/);
   await expect(page.getByRole('heading', { name: 'Top up the system through the filling loop' })).toBeVisible();
   const sessionId = page.url().split('/').pop() as string;
-  await expect
-    .poll(
-      () =>
-        page.evaluate(
-          async () => !!(await navigator.serviceWorker.ready).active && !!navigator.serviceWorker.controller,
-        ),
-      {
-        timeout: 30_000,
-      },
-    )
-    .toBe(true);
+  await appWorksOffline(page);
 
   await context.setOffline(true);
   await page.getByRole('button', { name: 'Continue on this device' }).click();
@@ -250,17 +245,7 @@ test('a change the server refuses after the session changed elsewhere is shown a
   await page.getByRole('button', { name: /Yes, below 1 bar/ }).click();
   await expect(page.getByRole('heading', { name: 'Top up the system through the filling loop' })).toBeVisible();
   const sessionId = page.url().split('/').pop() as string;
-  await expect
-    .poll(
-      () =>
-        page.evaluate(
-          async () => !!(await navigator.serviceWorker.ready).active && !!navigator.serviceWorker.controller,
-        ),
-      {
-        timeout: 30_000,
-      },
-    )
-    .toBe(true);
+  await appWorksOffline(page);
   await context.setOffline(true);
   await page.getByRole('button', { name: 'Continue on this device' }).click();
   await page.getByRole('button', { name: /Done, it holds 1.5 bar/ }).click();
