@@ -9,6 +9,7 @@ import httpx
 from tests.conftest import Fresh, burst
 from tests.sessions.helpers import complete, make_team, published_tree, start, step
 from troubletree.insights import bins
+from troubletree.insights.models import EVERYONE
 
 TICKET = {"device": "Printer", "ticket": "T-1"}
 
@@ -63,8 +64,10 @@ async def test_sessions_ending_together_are_all_counted(
     assert data["totals"]["completed"] == 40
     assert data["outcomes"][1]["count"] == 40  # escalated
     rolled = await fresh.val(
-        "SELECT sum(visits) FROM insight_node_days WHERE tree_id = $1::uuid AND node_id = 'e1'",
+        "SELECT sum(visits) FROM insight_node_days WHERE tree_id = $1::uuid AND node_id = 'e1' "
+        "AND technician_id = $2",
         tree_id,
+        EVERYONE,
     )
     assert rolled == 40
     raw = await fresh.val(

@@ -16,6 +16,9 @@ from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 
 from troubletree.core.db import Base
 
+# The technician of the rows that hold every technician's figures together.
+EVERYONE = uuid.UUID(int=0)
+
 
 class _DayKey:
     """The key every rollup starts with (and its account, for scoping)."""
@@ -29,6 +32,9 @@ class _DayKey:
         return mapped_column(
             UUID(as_uuid=True), ForeignKey("trees.id", ondelete="CASCADE"), primary_key=True
         )
+
+    # The session's technician, or EVERYONE for all technicians' figures together.
+    technician_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
 
     @declared_attr
     def version_id(cls) -> Mapped[uuid.UUID]:

@@ -1,15 +1,15 @@
 """Every query of insights. Each figure is one statement over one of two sources of the same
 shape:
 
-- the daily rollups (`insight_*_days`), which hold every answered session: triggers add a
-  running session's steps as they are written and trade its running figures for its final ones
-  in the transaction that ends it;
+- the daily rollups (`insight_*_days`), which hold every answered session, once under its
+  technician and once under everyone (`EVERYONE`): triggers add a running session's steps as
+  they are written and trade its running figures for its final ones in the transaction that
+  ends it;
 - the step log itself, through the SQL functions `insight_*_of(ids)` (the very functions the
-  triggers use), with a technician filter (the rollups have no technician dimension): every
-  session of that technician, read when asked.
+  triggers use), over every session in scope (`raw=True`): what the rollups save, measured by
+  the bench, and checked equal by the tests.
 
-So no figure is ever stale, and the bench compares the rollup path with the same functions run
-over every session (`raw=True`). All statements are scoped to the caller's account.
+So no figure is ever stale. All statements are scoped to the caller's account.
 
 The statements are put together from fixed fragments of this module only; every value is a
 bound parameter (hence S608 is off here)."""
@@ -27,6 +27,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from troubletree.insights.bins import BINS
+from troubletree.insights.models import EVERYONE
 
 
 @dataclass(frozen=True)
@@ -47,7 +48,7 @@ class Scope:
 
     @property
     def uses_rollups(self) -> bool:
-        return self.technician_id is None and not self.raw
+        return not self.raw
 
     def params(self) -> dict[str, Any]:
         return {
@@ -57,6 +58,7 @@ class Scope:
             "date_from": self.date_from,
             "date_to": self.date_to,
             "technician_id": self.technician_id,
+            "rollup_technician": self.technician_id or EVERYONE,
             "state": self.state,
         }
 
@@ -78,7 +80,7 @@ def _common(scope: Scope) -> list[str]:
 
 
 def _rollup_where(scope: Scope) -> str:
-    return " AND ".join(_common(scope))
+    return " AND ".join([*_common(scope), "technician_id = :rollup_technician"])
 
 
 def _facts_where(scope: Scope) -> str:
@@ -145,7 +147,8 @@ async def session_groups(db: AsyncSession, scope: Scope) -> list[SessionGroup]:
     )
     sql = (
         f"SELECT {keys}, sum(sessions), sum(duration_count), sum(duration_sum), "
-        f"{_hist_sums('duration_hist')} FROM ({union}) AS u GROUP BY {keys}"
+        f"{_hist_sums('duration_hist')} FROM ({union}) AS u GROUP BY {keys} "
+        "HAVING sum(sessions) <> 0"
     )
     return [
         SessionGroup(r[0], r[1], r[2], r[3], int(r[4]), int(r[5]), float(r[6]), list(r[7:]))
@@ -154,7 +157,8 @@ async def session_groups(db: AsyncSession, scope: Scope) -> list[SessionGroup]:
 
 
 async def trend(db: AsyncSession, scope: Scope) -> list[tuple[date, str, int]]:
-    """Sessions per start day and state."""
+    """Sessions per start day and state. (A running session that ended leaves rows of zero in
+    the rollups: they are left out here and in the other figures.)"""
     union = _source(
         scope,
         "SELECT day, state, sessions FROM insight_session_days",
@@ -162,7 +166,10 @@ async def trend(db: AsyncSession, scope: Scope) -> list[tuple[date, str, int]]:
         "WHERE {where} "
         "GROUP BY day, state",
     )
-    sql = f"SELECT day, state, sum(sessions) FROM ({union}) AS u GROUP BY day, state ORDER BY 1, 2"
+    sql = (
+        f"SELECT day, state, sum(sessions) FROM ({union}) AS u GROUP BY day, state "
+        "HAVING sum(sessions) <> 0 ORDER BY 1, 2"
+    )
     return [(r[0], r[1], int(r[2])) for r in await _rows(db, sql, scope)]
 
 
@@ -218,7 +225,10 @@ async def choice_counts(db: AsyncSession, scope: Scope) -> list[tuple[str, str, 
         "SELECT node_id, option_id, count(*)::int AS choices FROM insight_choices_of({ids}, false) "
         "WHERE {where} GROUP BY node_id, option_id",
     )
-    sql = f"SELECT node_id, option_id, sum(choices) FROM ({union}) AS u GROUP BY node_id, option_id"
+    sql = (
+        f"SELECT node_id, option_id, sum(choices) FROM ({union}) AS u "
+        "GROUP BY node_id, option_id HAVING sum(choices) <> 0"
+    )
     return [(r[0], r[1], int(r[2])) for r in await _rows(db, sql, scope)]
 
 
@@ -259,7 +269,8 @@ async def tree_totals(db: AsyncSession, scope: Scope) -> list[TreeTotals]:
     sql = (
         "SELECT tree_id, sum(sessions), coalesce(sum(sessions) FILTER "
         "(WHERE state = 'escalated'), 0), coalesce(sum(sessions) FILTER "
-        f"(WHERE state = 'abandoned'), 0) FROM ({union}) AS u GROUP BY tree_id"
+        f"(WHERE state = 'abandoned'), 0) FROM ({union}) AS u GROUP BY tree_id "
+        "HAVING sum(sessions) <> 0"
     )
     return [TreeTotals(r[0], int(r[1]), int(r[2]), int(r[3])) for r in await _rows(db, sql, scope)]
 

@@ -58,7 +58,7 @@ class InsightFilter:
 def _check_range(date_from: date | None, date_to: date | None) -> None:
     if date_from is not None and date_to is not None and date_to < date_from:
         raise InvalidDateRange(
-            f"date_to ({date_to}) is before date_from ({date_from}).", field="date_to"
+            f"The range ends ({date_to}) before it starts ({date_from}).", field="date_to"
         )
 
 

@@ -29,6 +29,8 @@ EDGES = (
     "21600,28800,43200,86400,172800,604800"
 )
 BINS = EDGES.count(",") + 2  # one bin per edge and the overflow bin
+# The technician of figures that are everyone's together.
+EVERYONE = "'00000000-0000-0000-0000-000000000000'::uuid"
 
 FUNCTIONS = f"""
 -- The bin (0-based) of a duration: the first edge it does not exceed. Timestamps differ by
@@ -149,27 +151,33 @@ $$;
 
 -- Adds (sign 1) or takes away (sign -1) sessions' figures in the daily rollups: as they stand,
 -- or (as_open) as the running sessions they were. With `after` >= 0 only what the steps after
--- step `after` add to a running session counts (its new visits, times and choices). Rows go in
--- key order, so concurrent writers lock them in the same order.
+-- step `after` add to a running session counts (its new visits, times and choices). Every
+-- figure goes in twice: under the session's technician and under everyone (the zero uuid).
+-- Rows go in key order, so concurrent writers lock them in the same order.
 CREATE FUNCTION insight_record(ids uuid[], sign int, as_open boolean, after int)
 RETURNS void LANGUAGE sql VOLATILE AS $$
-    INSERT INTO insight_session_days AS t (account_id, tree_id, version_id, day, state,
+    INSERT INTO insight_session_days AS t (account_id, tree_id, technician_id, version_id, day,
+        state,
         outcome_label, abandon_reason, sessions, duration_count, duration_sum, duration_hist)
-    SELECT account_id, tree_id, version_id, day, state, outcome_label, abandon_reason,
+    SELECT account_id, tree_id, k.tech, version_id, day, state, outcome_label, abandon_reason,
            count(*) * sign, count(duration) * sign, coalesce(sum(duration), 0) * sign,
            insight_hist(array_agg(insight_bin(duration)) FILTER (WHERE duration IS NOT NULL), sign)
-    FROM insight_sessions_of(ids, as_open) WHERE after < 0
-    GROUP BY account_id, tree_id, version_id, day, state, outcome_label, abandon_reason
-    ORDER BY tree_id, version_id, day, state, outcome_label, abandon_reason
-    ON CONFLICT (tree_id, version_id, day, state, outcome_label, abandon_reason) DO UPDATE SET
+    FROM insight_sessions_of(ids, as_open)
+    CROSS JOIN LATERAL (VALUES (technician_id), ({EVERYONE})) AS k(tech)
+    WHERE after < 0
+    GROUP BY account_id, tree_id, k.tech, version_id, day, state, outcome_label, abandon_reason
+    ORDER BY tree_id, k.tech, version_id, day, state, outcome_label, abandon_reason
+    ON CONFLICT (tree_id, technician_id, version_id, day, state, outcome_label, abandon_reason)
+    DO UPDATE SET
         sessions = t.sessions + excluded.sessions,
         duration_count = t.duration_count + excluded.duration_count,
         duration_sum = t.duration_sum + excluded.duration_sum,
         duration_hist = insight_hist_add(t.duration_hist, excluded.duration_hist);
 
-    INSERT INTO insight_node_days AS t (account_id, tree_id, version_id, day, state, node_id,
+    INSERT INTO insight_node_days AS t (account_id, tree_id, technician_id, version_id, day,
+        state, node_id,
         visits, sessions, exits, abandons, time_count, time_sum, time_hist)
-    SELECT account_id, tree_id, version_id, day, state, node_id,
+    SELECT account_id, tree_id, k.tech, version_id, day, state, node_id,
            count(*) FILTER (WHERE seq > after) * sign,
            count(*) FILTER (WHERE seq > after AND is_first) * sign,
            count(*) FILTER (WHERE is_exit) * sign,
@@ -180,10 +188,11 @@ RETURNS void LANGUAGE sql VOLATILE AS $$
            insight_hist(array_agg(insight_bin(seconds)) FILTER (
                WHERE seconds IS NOT NULL AND coalesce(next_seq, 2147483647) > after), sign)
     FROM insight_visits_of(ids, as_open)
+    CROSS JOIN LATERAL (VALUES (technician_id), ({EVERYONE})) AS k(tech)
     WHERE seq > after OR coalesce(next_seq, 2147483647) > after
-    GROUP BY account_id, tree_id, version_id, day, state, node_id
-    ORDER BY tree_id, version_id, day, state, node_id
-    ON CONFLICT (tree_id, version_id, day, state, node_id) DO UPDATE SET
+    GROUP BY account_id, tree_id, k.tech, version_id, day, state, node_id
+    ORDER BY tree_id, k.tech, version_id, day, state, node_id
+    ON CONFLICT (tree_id, technician_id, version_id, day, state, node_id) DO UPDATE SET
         visits = t.visits + excluded.visits,
         sessions = t.sessions + excluded.sessions,
         exits = t.exits + excluded.exits,
@@ -192,23 +201,30 @@ RETURNS void LANGUAGE sql VOLATILE AS $$
         time_sum = t.time_sum + excluded.time_sum,
         time_hist = insight_hist_add(t.time_hist, excluded.time_hist);
 
-    INSERT INTO insight_choice_days AS t (account_id, tree_id, version_id, day, state, node_id,
+    INSERT INTO insight_choice_days AS t (account_id, tree_id, technician_id, version_id, day,
+        state, node_id,
         option_id, choices)
-    SELECT account_id, tree_id, version_id, day, state, node_id, option_id, count(*) * sign
-    FROM insight_choices_of(ids, as_open) WHERE seq > after
-    GROUP BY account_id, tree_id, version_id, day, state, node_id, option_id
-    ORDER BY tree_id, version_id, day, state, node_id, option_id
-    ON CONFLICT (tree_id, version_id, day, state, node_id, option_id) DO UPDATE SET
+    SELECT account_id, tree_id, k.tech, version_id, day, state, node_id, option_id,
+           count(*) * sign
+    FROM insight_choices_of(ids, as_open)
+    CROSS JOIN LATERAL (VALUES (technician_id), ({EVERYONE})) AS k(tech)
+    WHERE seq > after
+    GROUP BY account_id, tree_id, k.tech, version_id, day, state, node_id, option_id
+    ORDER BY tree_id, k.tech, version_id, day, state, node_id, option_id
+    ON CONFLICT (tree_id, technician_id, version_id, day, state, node_id, option_id) DO UPDATE SET
         choices = t.choices + excluded.choices;
 
-    INSERT INTO insight_path_days AS t (account_id, tree_id, version_id, day, state, path_key,
+    INSERT INTO insight_path_days AS t (account_id, tree_id, technician_id, version_id, day,
+        state, path_key,
         path, sessions)
-    SELECT account_id, tree_id, version_id, day, state, md5(array_to_string(path, ' ')), path,
-           count(*) * sign
-    FROM insight_paths_of(ids) WHERE NOT as_open AND after < 0
-    GROUP BY account_id, tree_id, version_id, day, state, path
-    ORDER BY tree_id, version_id, day, state, md5(array_to_string(path, ' '))
-    ON CONFLICT (tree_id, version_id, day, state, path_key) DO UPDATE SET
+    SELECT account_id, tree_id, k.tech, version_id, day, state, md5(array_to_string(path, ' ')),
+           path, count(*) * sign
+    FROM insight_paths_of(ids)
+    CROSS JOIN LATERAL (VALUES (technician_id), ({EVERYONE})) AS k(tech)
+    WHERE NOT as_open AND after < 0
+    GROUP BY account_id, tree_id, k.tech, version_id, day, state, path
+    ORDER BY tree_id, k.tech, version_id, day, state, md5(array_to_string(path, ' '))
+    ON CONFLICT (tree_id, technician_id, version_id, day, state, path_key) DO UPDATE SET
         sessions = t.sessions + excluded.sessions;
 $$;
 
@@ -280,6 +296,8 @@ def _key() -> list[h.Column]:
     return [
         h.uuid_ref("account_id"),
         h.uuid_ref("tree_id"),
+        # The session's technician, or the zero uuid for everyone's figures together.
+        h.uuid_ref("technician_id"),
         h.uuid_ref("version_id"),
         sa.Column("day", sa.Date(), nullable=False),
         sa.Column("state", sa.String(length=20), nullable=False),
@@ -309,7 +327,13 @@ def _hist(name: str) -> h.Column:
 
 def _pk(table: str, *columns: str) -> sa.PrimaryKeyConstraint:
     return sa.PrimaryKeyConstraint(
-        "tree_id", "version_id", "day", "state", *columns, name=op.f(f"pk_{table}")
+        "tree_id",
+        "technician_id",
+        "version_id",
+        "day",
+        "state",
+        *columns,
+        name=op.f(f"pk_{table}"),
     )
 
 
