@@ -25,10 +25,10 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 from troubletree.accounts.router import account_router, invites_router, platform_router
 from troubletree.accounts.router import auth_router as register_router
 from troubletree.apikeys.router import router as api_keys_router
-from troubletree.auditlog.router import account_router as audit_router
-from troubletree.auditlog.router import platform_router as platform_audit_router
 from troubletree.attachments.router import router as attachments_router
 from troubletree.attachments.router import session_files_router
+from troubletree.auditlog.router import account_router as audit_router
+from troubletree.auditlog.router import platform_router as platform_audit_router
 from troubletree.auth.router import router as auth_router
 from troubletree.core.config import Settings, get_settings
 from troubletree.core.db import Database, get_database, resolve_database_url, set_database
@@ -44,12 +44,12 @@ from troubletree.core.ratelimit import RateLimiter
 from troubletree.feedback.router import router as feedback_router
 from troubletree.feedback.router import session_router as feedback_session_router
 from troubletree.feedback.router import tree_router as feedback_tree_router
+from troubletree.insights.router import router as insights_router
 from troubletree.integrations.router import (
     embed_pages,
     embed_settings_router,
     start_links_router,
 )
-from troubletree.insights.router import router as insights_router
 from troubletree.sessions.router import router as sessions_router
 from troubletree.sessions.router import start_router as tree_start_router
 from troubletree.trees.router import router as trees_router

@@ -6,8 +6,8 @@ from troubletree.auth import models as auth_models
 from troubletree.core import audit
 from troubletree.core.db import Base
 from troubletree.feedback import models as feedback_models
-from troubletree.integrations import models as integrations_models
 from troubletree.insights import models as insights_models
+from troubletree.integrations import models as integrations_models
 from troubletree.notifications import models as notifications_models
 from troubletree.sessions import models as sessions_models
 from troubletree.trees import models as trees_models
@@ -20,8 +20,8 @@ __all__ = [
     "audit",
     "auth_models",
     "feedback_models",
-    "integrations_models",
     "insights_models",
+    "integrations_models",
     "notifications_models",
     "sessions_models",
     "trees_models",
