@@ -59,12 +59,6 @@ class MembershipRead(BaseModel):
     created_at: datetime
 
 
-class RegisterResponse(BaseModel):
-    user: UserRead
-    account: AccountRead
-    membership: MembershipRead
-
-
 class MeResponse(BaseModel):
     user: UserRead
     account: AccountRead | None

@@ -1111,15 +1111,6 @@ export type RegisterRequest = {
 };
 
 /**
- * RegisterResponse
- */
-export type RegisterResponse = {
-    account: AccountRead;
-    membership: MembershipRead;
-    user: UserRead;
-};
-
-/**
  * RestoreRequest
  */
 export type RestoreRequest = {
@@ -3031,7 +3022,7 @@ export type AuthRegisterResponses = {
     /**
      * Successful Response
      */
-    201: RegisterResponse;
+    202: MessageResponse;
 };
 
 export type AuthRegisterResponse = AuthRegisterResponses[keyof AuthRegisterResponses];
