@@ -57,7 +57,7 @@ test('registers a new team, signs out and in, survives a reload, and creates an 
   await expect(checkMail).toContainText(admin.email);
   await screenshot(page, 'auth-journey-check-your-email');
   await linkFromLog(app.serverLog, admin.email, '/verify-email'); // the new user's verification mail
-  await page.getByRole('link', { name: 'Sign in' }).click();
+  await page.getByRole('link', { name: 'Go to sign in' }).click();
   await expect(page).toHaveURL(/\/sign-in/);
   await page.getByLabel('Email').fill(admin.email);
   await page.getByLabel('Password').fill(admin.password);
@@ -138,7 +138,7 @@ test('lets a colleague accept the invite in another browser', async ({ page: col
   await colleague.getByLabel('Password').fill('another long passphrase');
   await colleague.getByRole('button', { name: 'Join the team' }).click();
   await expect(colleague.getByRole('status')).toContainText('Check your email');
-  await colleague.getByRole('link', { name: 'Sign in' }).click();
+  await colleague.getByRole('link', { name: 'Go to sign in' }).click();
   await colleague.getByLabel('Email').fill(`cole-${suffix}@example.com`);
   await colleague.getByLabel('Password').fill('another long passphrase');
   await colleague.getByLabel('Password').press('Enter');

@@ -122,7 +122,7 @@ function CheckYourEmail({ email, message }: { email: string; message: string }) 
       </Notice>
       <p>Nothing arrived after a few minutes? Look in the spam folder, or register again to send another.</p>
       <Link to="/sign-in" className="button primary">
-        Sign in
+        Go to sign in
       </Link>
     </div>
   );
