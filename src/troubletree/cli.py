@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import atexit
 import json
 import os
+import shutil
 import signal
 import sys
+import tempfile
 from collections.abc import Awaitable, Callable
-from typing import Annotated, TypeVar
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
 
 import typer
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -78,16 +82,25 @@ def serve(
     typer.echo(f"TroubleTree on {address}  (API docs: {address}/api/docs)")
     if settings.link_base_url != address:
         typer.echo(f"Links in mails point at PUBLIC_URL={settings.link_base_url}")
-    if workers > 1:
+    if workers > 1 and settings.uses_embedded_database:
         typer.echo("Several workers need DATABASE_URL set to a shared server; using one.", err=True)
+        workers = 1
     # Uvicorn re-raises the signal that stopped it once it has shut down; a SIGTERM with its
     # default action would kill the process before exit hooks run and leave the embedded
     # PostgreSQL running. Turning it into a normal exit lets the server stop cleanly.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-    web_app = create_app(settings)
-    freeze_startup_objects()
+    if workers > 1:
+        # Each worker process builds its own app from the environment (worker_app), and they
+        # keep their metrics in one folder, so /metrics on any of them adds all of them up.
+        typer.echo(f"{workers} worker processes; metrics in {_metrics_folder()}")
+        target: Any = "troubletree.main:worker_app"
+    else:
+        target = create_app(settings)
+        freeze_startup_objects()
     uvicorn.run(
-        web_app,
+        target,
+        factory=workers > 1,
+        workers=workers,
         host=host,
         port=port,
         log_level=settings.log_level.lower(),
@@ -105,6 +118,23 @@ def serve(
         # SIGTERM: stop accepting, let requests in flight finish (up to the grace period).
         timeout_graceful_shutdown=settings.shutdown_grace_seconds,
     )
+
+
+def _metrics_folder() -> str:
+    """The folder several worker processes keep their metrics in (prometheus_client's
+    multiprocess mode): PROMETHEUS_MULTIPROC_DIR emptied of an earlier run's files, or a new
+    temporary folder removed at exit. Set in the environment before the workers start."""
+    given = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if given:
+        folder = Path(given)
+        folder.mkdir(parents=True, exist_ok=True)
+        for stale in folder.glob("*.db"):
+            stale.unlink()
+    else:
+        folder = Path(tempfile.mkdtemp(prefix="troubletree-metrics-"))
+        atexit.register(shutil.rmtree, folder, ignore_errors=True)
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(folder)
+    return str(folder)
 
 
 @app.command()

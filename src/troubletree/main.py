@@ -112,6 +112,14 @@ def freeze_startup_objects() -> None:
     gc.freeze()
 
 
+def worker_app() -> FastAPI:
+    """The app of one of several worker processes (`troubletree serve --workers N`): built
+    from the environment the supervisor passed on."""
+    app = create_app()
+    freeze_startup_objects()
+    return app
+
+
 def create_app(settings: Settings | None = None, *, database: Database | None = None) -> FastAPI:
     """Builds the app. Tests pass their own settings and an already-open database."""
     settings = settings or get_settings()
