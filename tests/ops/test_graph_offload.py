@@ -36,8 +36,9 @@ def big_graph(nodes: int = MAX_NODES) -> dict[str, Any]:
 
 
 class Watch:
-    """Counts the health checks answered while a draft check (`run_check`) runs. On the event
-    loop none could be: the loop would serve nothing until the check returned."""
+    """Counts the health checks answered while a draft is checked in the pool (`run_in_pool`).
+    Checked on the loop, none could be: the loop would serve nothing until the check returned
+    (with GRAPH_OFFLOAD_NODES above the draft's size the test fails)."""
 
     def __init__(self) -> None:
         self.checking = False
@@ -79,7 +80,7 @@ async def test_health_answers_while_a_5000_node_graph_validates(
     tree_id = created.json()["id"]
 
     watch = Watch()
-    original = service.run_check
+    original = service.run_in_pool
 
     async def watched(*args: Any) -> Any:
         watch.checking = True
@@ -88,7 +89,7 @@ async def test_health_answers_while_a_5000_node_graph_validates(
         finally:
             watch.checking = False
 
-    monkeypatch.setattr(service, "run_check", watched)
+    monkeypatch.setattr(service, "run_in_pool", watched)
 
     validated = await _while_polling(
         client, watch, client.post(f"/api/v1/trees/{tree_id}/validate", headers=headers)

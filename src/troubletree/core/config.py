@@ -92,6 +92,8 @@ class Settings(BaseSettings):
     # Exports render in worker processes (core/offload.py): this many at once, this many waiting.
     export_workers: int = 2
     export_queue_limit: int = 8
+    # Drafts of at least this many nodes are checked (validate, publish) in the process pool.
+    graph_offload_nodes: int = Field(default=500, ge=1)
 
     log_level: str = "INFO"
     # json: one JSON object a line (the default in production); text: for a terminal.

@@ -3,9 +3,10 @@
 A draft of thousands of nodes takes a few hundred milliseconds to load into the model, validate
 and turn back into its stored form: pure Python that holds the GIL, so on the event loop it
 would stall every other request meanwhile. Publishing and validating therefore hand large
-drafts to the bounded process pool (`core/offload.py`) and small ones are checked in place
-(a process hop costs more than they do). Plain data in and out, so it pickles: the stored
-draft (a jsonb dict), the current version's, and the published trees links may point at.
+drafts to the bounded process pool (`core/offload.py`) and small ones are checked in place (a
+process hop costs more than they do); `GRAPH_OFFLOAD_NODES` draws the line. Plain data in and
+out, so it pickles: the stored draft (a jsonb dict), the current version's, and the published
+trees links may point at.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from pydantic import ValidationError
 
 from troubletree.trees.graph import Graph, Problem, validate_graph
 
-# From this many nodes a draft is checked in the process pool.
+# Drafts of at least this many nodes are checked in the process pool (GRAPH_OFFLOAD_NODES).
 OFFLOAD_NODES = 500
 
 
@@ -63,10 +64,6 @@ def link_targets_of(document: dict[str, Any]) -> set[uuid.UUID]:
             except ValueError:
                 continue  # loading the graph names it
     return found
-
-
-def is_large(document: dict[str, Any]) -> bool:
-    return len(document.get("nodes") or []) >= OFFLOAD_NODES
 
 
 def check_draft(

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Path, Query, Response, status
 
 from troubletree.accounts.dependencies import AccountAdmin, Author, CurrentMember
 from troubletree.auth.dependencies import Client
-from troubletree.core.db import DB
+from troubletree.core.db import DB, SettingsDep
 from troubletree.core.errors import error_responses
 from troubletree.core.models import INT4_MAX
 from troubletree.core.offload import Pool
@@ -233,10 +233,12 @@ async def duplicate_tree(caller: Author, tree: ValidTree, db: DB) -> TreeDetail:
 
 
 @router.post("/{tree_id}/validate", responses=error_responses(401, 403, 404, 503))
-async def validate_tree(caller: Author, tree: ValidTree, db: DB, pool: Pool) -> ValidationReport:
+async def validate_tree(
+    caller: Author, tree: ValidTree, db: DB, pool: Pool, settings: SettingsDep
+) -> ValidationReport:
     """The problems publishing the draft now would report, by node and field. A large draft
     is checked off the event loop (503 `busy` when that pool is full)."""
-    return await service.validate_tree(db, caller, tree.id, pool)
+    return await service.validate_tree(db, caller, tree.id, pool, settings.graph_offload_nodes)
 
 
 @router.post(
@@ -245,7 +247,13 @@ async def validate_tree(caller: Author, tree: ValidTree, db: DB, pool: Pool) -> 
     responses=error_responses(401, 403, 404, 409, 422, 503),
 )
 async def publish_tree(
-    body: PublishRequest, caller: Author, tree: ValidTree, db: DB, client: Client, pool: Pool
+    body: PublishRequest,
+    caller: Author,
+    tree: ValidTree,
+    db: DB,
+    client: Client,
+    pool: Pool,
+    settings: SettingsDep,
 ) -> VersionRead:
     """Validates the draft fully and publishes it as the next immutable version; 422
     `graph_invalid` lists every problem by node id and field. A large draft is checked off
@@ -258,6 +266,7 @@ async def publish_tree(
         base_revision=body.base_revision,
         client=client,
         pool=pool,
+        offload_nodes=settings.graph_offload_nodes,
     )
 
 

@@ -31,9 +31,9 @@ from troubletree.core.pagination import (
 )
 from troubletree.trees import taxonomy
 from troubletree.trees.checking import (
+    OFFLOAD_NODES,
     DraftCheck,
     check_draft,
-    is_large,
     link_targets_of,
     load_problems,
     stored_graph,
@@ -306,37 +306,42 @@ async def _check(
     caller: Caller,
     tree: Tree,
     pool: CpuPool,
+    offload_nodes: int,
     current: dict[str, Any] | None = None,
 ) -> DraftCheck:
-    """The draft checked for publishing (`trees/checking.py`): in the process pool when it is
-    large, so the event loop keeps serving other requests meanwhile."""
+    """The draft checked for publishing (`trees/checking.py`): in the process pool when it has
+    `offload_nodes` nodes or more, so the event loop keeps serving other requests meanwhile."""
     published = await tree_queries.published_tree_ids(
         db, caller.account_id, link_targets_of(tree.draft_graph)
     )
-    return await run_check(pool, tree.draft_graph, current, published, tree.id)
+    if len(tree.draft_graph.get("nodes") or []) >= offload_nodes:
+        return await run_in_pool(pool, tree.draft_graph, current, published, tree.id)
+    return check_draft(tree.draft_graph, current, published, tree.id)
 
 
-async def run_check(
+async def run_in_pool(
     pool: CpuPool,
     draft: dict[str, Any],
     current: dict[str, Any] | None,
     published: Collection[uuid.UUID],
     tree_id: uuid.UUID,
 ) -> DraftCheck:
-    """`check_draft`, in the process pool for a large draft, in place for a small one."""
-    if is_large(draft):
-        return await pool.run(check_draft, draft, current, published, tree_id)
-    return check_draft(draft, current, published, tree_id)
+    """`check_draft` in a worker process."""
+    return await pool.run(check_draft, draft, current, published, tree_id)
 
 
 async def validate_tree(
-    db: AsyncSession, caller: Caller, tree_id: uuid.UUID, pool: CpuPool
+    db: AsyncSession,
+    caller: Caller,
+    tree_id: uuid.UUID,
+    pool: CpuPool,
+    offload_nodes: int = OFFLOAD_NODES,
 ) -> ValidationReport:
     """What publishing the draft now would find, without publishing."""
     tree = await tree_queries.get_tree(db, caller.account_id, tree_id, with_draft=True)
     if tree is None:
         raise TreeNotFound()
-    problems = (await _check(db, caller, tree, pool)).problems
+    problems = (await _check(db, caller, tree, pool, offload_nodes)).problems
     return ValidationReport(is_valid=not problems, problems=[Problem(**p) for p in problems])
 
 
@@ -349,6 +354,7 @@ async def publish_tree(
     base_revision: int | None,
     client: ClientInfo,
     pool: CpuPool,
+    offload_nodes: int = OFFLOAD_NODES,
 ) -> VersionRead:
     """Validates the draft fully and writes it as version N+1 (immutable). The tree row is
     locked, so two publishes of one tree get consecutive numbers. A draft equal to the current
@@ -363,7 +369,9 @@ async def publish_tree(
         if tree.current_version_id
         else None
     )
-    checked = await _check(db, caller, tree, pool, current.graph if current else None)
+    checked = await _check(
+        db, caller, tree, pool, offload_nodes, current.graph if current else None
+    )
     if checked.problems:
         raise GraphInvalid(checked.problems)
     assert checked.stored is not None
