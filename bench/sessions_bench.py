@@ -231,13 +231,14 @@ async def setup(client: httpx.AsyncClient) -> dict[str, Any]:
         "/api/v1/auth/register",
         json={"email": email, "password": PASSWORD, "full_name": "Bench Admin"},
     )
-    admin = reg.json()
+    reg.raise_for_status()
     login = await client.post(
         "/api/v1/auth/login/json", json={"email": email, "password": PASSWORD}
     )
     access = login.json()["access_token"]
     headers = {"Authorization": f"Bearer {access}"}
     family = jwt.decode(access, options={"verify_signature": False})["sid"]
+    admin = (await client.get("/api/v1/auth/me", headers=headers)).json()
     tree = await client.post(
         "/api/v1/trees", headers=headers, json={"title": "Light check", "graph": LOOP_GRAPH}
     )

@@ -1,4 +1,5 @@
-"""Small factories: register, sign in, and headers, all through the public API."""
+"""Small factories: register, sign in, and headers, all through the public API (what a
+registration created is read from the database: the API tells nobody)."""
 
 from __future__ import annotations
 
@@ -9,9 +10,14 @@ from typing import Any
 
 import httpx
 import psycopg
+from sqlalchemy import select
 
 from tests.conftest import TEST_PASSWORD
-from troubletree.core.db import replace_database
+from troubletree.accounts.models import Account, Membership
+from troubletree.accounts.schemas import AccountRead, MembershipRead
+from troubletree.auth.models import User
+from troubletree.auth.schemas import UserRead
+from troubletree.core.db import get_database, replace_database
 
 
 def unique_email(prefix: str = "user") -> str:
@@ -23,17 +29,37 @@ async def register(
     email: str | None = None,
     *,
     password: str = TEST_PASSWORD,
-    expect: int = 201,
+    expect: int = 202,
     **extra: Any,
 ) -> dict[str, Any]:
+    """Registers through the API. Its 202 tells nothing (README, "No account enumeration"), so
+    on success the result is what the address has now, read from the database in the shape of
+    `GET /auth/me`: `{user, account, membership, message}` plus `email` and `password`."""
     body = {"email": email or unique_email(), "password": password, "full_name": "Test User"}
     body.update(extra)
     response = await client.post("/api/v1/auth/register", json=body)
     assert response.status_code == expect, response.text
     data: dict[str, Any] = response.json()
+    if expect == 202:
+        data.update(await registered(str(body["email"])))
     data["password"] = password
     data["email"] = body["email"]
     return data
+
+
+async def registered(email: str) -> dict[str, Any]:
+    """The user of an address with their account and membership, as `GET /auth/me` shows them."""
+    async with get_database().sessionmaker() as db:
+        user = (await db.execute(select(User).where(User.email == email))).scalar_one()
+        membership = (
+            await db.execute(select(Membership).where(Membership.user_id == user.id))
+        ).scalar_one()
+        account = await db.get(Account, membership.account_id)
+        return {
+            "user": UserRead.model_validate(user).model_dump(mode="json"),
+            "account": AccountRead.model_validate(account).model_dump(mode="json"),
+            "membership": MembershipRead.model_validate(membership).model_dump(mode="json"),
+        }
 
 
 async def login(

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import atexit
 import json
 import os
+import shutil
 import signal
 import sys
+import tempfile
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import typer
@@ -107,14 +111,33 @@ def serve(
     if workers > 1:
         # Each worker process builds its own app from the environment: the database this
         # process resolved (the embedded server stays up while this supervisor runs) and the
-        # key, so every worker signs and checks tokens alike.
+        # key, so every worker signs and checks tokens alike. They keep their metrics in one
+        # folder, so /metrics on any of them adds all of them up.
         os.environ["DATABASE_URL"] = url
         os.environ["SECRET_KEY"] = settings.ensure_secret_key()
+        typer.echo(f"{workers} worker processes; metrics in {_metrics_folder()}")
         uvicorn.run("troubletree.main:served_app", factory=True, workers=workers, **options)
         return
     web_app = create_app(settings)
     freeze_startup_objects()
     uvicorn.run(web_app, **options)
+
+
+def _metrics_folder() -> str:
+    """The folder several worker processes keep their metrics in (prometheus_client's
+    multiprocess mode): PROMETHEUS_MULTIPROC_DIR emptied of an earlier run's files, or a new
+    temporary folder removed at exit. Set in the environment before the workers start."""
+    given = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if given:
+        folder = Path(given)
+        folder.mkdir(parents=True, exist_ok=True)
+        for stale in folder.glob("*.db"):
+            stale.unlink()
+    else:
+        folder = Path(tempfile.mkdtemp(prefix="troubletree-metrics-"))
+        atexit.register(shutil.rmtree, folder, ignore_errors=True)
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(folder)
+    return str(folder)
 
 
 @app.command()

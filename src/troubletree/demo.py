@@ -21,6 +21,7 @@ from troubletree.auth import service as auth_service
 from troubletree.auth.models import User
 from troubletree.core.client import ClientInfo
 from troubletree.core.config import Settings
+from troubletree.core.offload import shared_pool
 from troubletree.sessions import service as sessions_service
 from troubletree.sessions.models import Outcome
 from troubletree.sessions.schemas import SessionComplete, SessionCreate, StepCreate
@@ -115,6 +116,7 @@ async def seed(db: AsyncSession, settings: Settings) -> DemoResult:
             changelog="First version",
             base_revision=None,
             client=ClientInfo(ip="127.0.0.1"),
+            pool=shared_pool(settings.export_workers, settings.export_queue_limit),
         )
         tree_ids.append(tree.id)
 

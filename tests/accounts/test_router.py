@@ -126,24 +126,68 @@ class TestInvites:
             )
         assert response.status_code == 404 and error_code(response) == "invite_invalid"
 
-    async def test_failed_registration_burns_no_use(
+    async def test_a_known_address_takes_no_use(
         self, client: httpx.AsyncClient, fresh: Fresh
     ) -> None:
         admin, headers = await signed_in(client)
         created = await invite(client, headers, max_uses=1)
-        taken = await client.post(
-            "/api/v1/auth/register",
-            json={
-                "email": admin["email"],
-                "password": TEST_PASSWORD,
-                "full_name": "Dup",
-                "invite_code": created["code"],
-            },
-        )
-        assert taken.status_code == 409 and error_code(taken) == "email_taken"
+        taken = await register(client, admin["email"], full_name="Dup", invite_code=created["code"])
+        assert taken["message"].startswith("Check your email")
+        assert taken["membership"]["role"] == "admin"  # still the account they had
         assert await fresh.val("SELECT use_count FROM account_invites") == 0
         await join(client, created["code"])
         assert await fresh.val("SELECT use_count FROM account_invites") == 1
+
+    async def test_a_failed_registration_burns_no_use(
+        self, client: httpx.AsyncClient, fresh: Fresh
+    ) -> None:
+        _, headers = await signed_in(client)
+        created = await invite(client, headers, max_uses=1)
+        weak = await client.post(
+            "/api/v1/auth/register",
+            json={
+                "email": unique_email(),
+                "password": "short",
+                "full_name": "Weak",
+                "invite_code": created["code"],
+            },
+        )
+        assert weak.status_code == 422
+        assert await fresh.val("SELECT use_count FROM account_invites") == 0
+
+    async def test_invite_refusals_do_not_depend_on_the_address(
+        self, client: httpx.AsyncClient, fresh: Fresh
+    ) -> None:
+        """A spent invite, and an account at its member limit, refuse a known address exactly
+        as they refuse a new one: the answer never tells whether the address has an account."""
+        admin, headers = await signed_in(client)  # free plan: 5 members
+        spent = await invite(client, headers, max_uses=1)
+        await join(client, spent["code"])
+        roomy = await invite(client, headers, max_uses=10)
+        for _ in range(3):
+            await join(client, roomy["code"])
+
+        async def answers(code: str) -> set[tuple[int, bytes]]:
+            seen = set()
+            for email in (admin["email"], unique_email()):
+                r = await client.post(
+                    "/api/v1/auth/register",
+                    json={
+                        "email": email,
+                        "password": TEST_PASSWORD,
+                        "full_name": "X",
+                        "invite_code": code,
+                    },
+                )
+                seen.add((r.status_code, r.content))
+            return seen
+
+        exhausted = await answers(spent["code"])
+        assert [status for status, _ in exhausted] == [409]
+        full = await answers(roomy["code"])
+        assert [status for status, _ in full] == [403]
+        assert await fresh.val("SELECT count(*) FROM users") == 5
+        assert await fresh.val("SELECT sum(use_count) FROM account_invites") == 4
 
     async def test_preview(self, client: httpx.AsyncClient) -> None:
         await signed_in(client, account_name="Field Team")

@@ -1,6 +1,7 @@
-"""No account enumeration: sign-in and the reset request answer a known address and an unknown
-one with the same status, the same body and in the same time. Time is compared as a ratio of
-medians measured in one run (30 tries each, interleaved), never against a wall-clock figure."""
+"""No account enumeration: sign-in, the reset request and registration answer a known address
+and an unknown one with the same status, the same body and in the same time. Time is compared as
+a ratio of medians measured in one run (30 tries each, interleaved), never against a wall-clock
+figure."""
 
 from __future__ import annotations
 
@@ -83,3 +84,33 @@ async def test_reset_request_for_a_known_or_unknown_address(
     assert {status for status, _ in known} == {202}
     # The request only queued work: no token exists before the worker runs.
     assert await fresh.val("SELECT count(*) FROM password_reset_tokens") == 0
+
+
+async def test_registration_with_a_known_or_unknown_address(
+    client: httpx.AsyncClient, fresh: Fresh
+) -> None:
+    users = [await register(client) for _ in range(TRIES + 1)]
+
+    def attempt(email: str) -> Awaitable[httpx.Response]:
+        return client.post(
+            "/api/v1/auth/register",
+            json={"email": email, "password": "a different passphrase", "full_name": "Someone"},
+        )
+
+    # A new known address every time (each owner gets a "someone tried" mail, the most work a
+    # known address causes); every unknown address creates a user, an account and a mail.
+    known, unknown = await _compare(
+        "registration",
+        lambda i: attempt(users[i + 1]["email"]),
+        lambda _: attempt(unique_email("newcomer")),
+    )
+    assert known == unknown
+    assert {status for status, _ in known} == {202}
+    kinds = await fresh.fetch(
+        "SELECT kind, count(*) AS n FROM outbox_emails WHERE kind <> 'verify_email' OR "
+        "to_address LIKE 'newcomer-%' GROUP BY kind"
+    )
+    assert {r["kind"]: r["n"] for r in kinds} == {
+        "registration_attempt": TRIES + 1,
+        "verify_email": TRIES + 1,
+    }

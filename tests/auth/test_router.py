@@ -82,18 +82,50 @@ class TestRegister:
         assert detail["code"] == "weak_password" and detail["field"] == "password"
         assert why in detail["message"]
 
-    async def test_taken_email_is_409(self, client: httpx.AsyncClient) -> None:
-        user = await register(client)
-        response = await client.post(
-            "/api/v1/auth/register",
-            json={
-                "email": user["email"].upper(),
-                "password": TEST_PASSWORD,
-                "full_name": "Again",
-            },
+    async def test_a_new_address_gets_202_and_a_verification_mail(
+        self, client: httpx.AsyncClient, fresh: Fresh
+    ) -> None:
+        data = await register(client)
+        assert data["message"].startswith("Check your email")
+        mails = await fresh.fetch(
+            "SELECT kind, to_address FROM outbox_emails ORDER BY id",
         )
-        assert response.status_code == 409
-        assert error_code(response) == "email_taken"
+        assert [(m["kind"], m["to_address"]) for m in mails] == [("verify_email", data["email"])]
+
+    async def test_a_taken_address_answers_alike_creates_nothing_and_tells_its_owner(
+        self, client: httpx.AsyncClient, fresh: Fresh
+    ) -> None:
+        owner = await register(client)
+        again = {"email": owner["email"].upper(), "password": "another good passphrase"}
+        answers = [
+            await client.post("/api/v1/auth/register", json={**again, "full_name": "Again"})
+            for _ in range(2)
+        ]
+        new = await client.post(
+            "/api/v1/auth/register",
+            json={"email": unique_email(), "password": TEST_PASSWORD, "full_name": "New"},
+        )
+        assert {(r.status_code, r.content) for r in answers} == {(new.status_code, new.content)}
+        assert new.status_code == 202
+        assert await fresh.val("SELECT count(*) FROM users") == 2
+        assert await fresh.val("SELECT count(*) FROM accounts") == 2
+        # The owner's password stays; the one typed by the second registration signs nobody in.
+        await login(client, owner["email"])
+        wrong = await client.post("/api/v1/auth/login/json", json=again)
+        assert wrong.status_code == 401
+        # One mail to the owner (at most one a minute), with links to sign in and to reset.
+        mails = await fresh.fetch(
+            "SELECT subject, body_text FROM outbox_emails "
+            "WHERE to_address = $1 AND kind = 'registration_attempt'",
+            owner["email"],
+        )
+        assert len(mails) == 1
+        assert "http://testserver/sign-in" in mails[0]["body_text"]
+        assert "http://testserver/forgot-password" in mails[0]["body_text"]
+        events = await fresh.fetch(
+            "SELECT action FROM audit_events WHERE action = 'registration_attempted'"
+        )
+        assert len(events) == 1
 
     @pytest.mark.parametrize(
         "body",

@@ -145,7 +145,7 @@ def test_serve_stops_the_embedded_postgres_on_sigterm(tmp_path: Path) -> None:
             json={"email": "links@example.com", "password": "a long passphrase", "full_name": "L"},
             timeout=30,
         )
-        assert registered.status_code == 201, registered.text
+        assert registered.status_code == 202, registered.text
         link = f"http://127.0.0.1:{port}/verify-email#token="
         for _ in range(300):
             if link in log_path.read_text():

@@ -91,7 +91,7 @@ def role_headers(live_server: str) -> dict[str, dict[str, str]]:
     """One account with a signed-in admin, engineer and technician."""
     email = unique_email("fuzz")
     body = {"email": email, "password": TEST_PASSWORD, "full_name": "Fuzz"}
-    assert httpx.post(f"{live_server}/api/v1/auth/register", json=body).status_code == 201
+    assert httpx.post(f"{live_server}/api/v1/auth/register", json=body).status_code == 202
     headers = {"admin": _sign_in(live_server, email)}
     for role in ("engineer", "technician"):
         invite = httpx.post(
@@ -104,7 +104,7 @@ def role_headers(live_server: str) -> dict[str, dict[str, str]]:
             f"{live_server}/api/v1/auth/register",
             json={**body, "email": member, "invite_code": invite.json()["code"]},
         )
-        assert joined.status_code == 201, joined.text
+        assert joined.status_code == 202, joined.text
         headers[role] = _sign_in(live_server, member)
     return headers
 

@@ -201,7 +201,7 @@ class Runner:
             "/api/v1/auth/register",
             json={"email": email, "password": TEST_PASSWORD, "full_name": "Ops"},
         )
-        assert r.status_code == 201, r.text
+        assert r.status_code == 202, r.text
         r = await client.post(
             "/api/v1/auth/login/json", json={"email": email, "password": TEST_PASSWORD}
         )

@@ -90,7 +90,7 @@ async def test_a_whole_journey_logs_no_secret(
     assert leaks == []
     first = json.loads(JsonFormatter().format(access[0]))
     assert first["method"] == "POST" and first["route"] == "/api/v1/auth/register"
-    assert first["status"] == 201 and isinstance(first["duration_ms"], float)
+    assert first["status"] == 202 and isinstance(first["duration_ms"], float)
     routes = {r.__dict__["route"] for r in access}
     assert "/api/v1/account/invites" in routes
     invited = next(r for r in access if r.__dict__["route"] == "/api/v1/account/invites")

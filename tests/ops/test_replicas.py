@@ -206,7 +206,7 @@ async def _register(client: httpx.AsyncClient) -> str:
         json={"email": email, "password": TEST_PASSWORD, "full_name": "Replica"},
         headers={"X-Forwarded-For": _address()},
     )
-    assert r.status_code == 201, r.text
+    assert r.status_code == 202, r.text
     return email
 
 

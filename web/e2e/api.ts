@@ -32,12 +32,14 @@ export interface NewUser {
   invite_code?: string;
 }
 
-/** Registers `user` (201) and signs in: the registration's answer and an access token. */
+/** Registers `user` (202: the answer says nothing more) and signs in: who they are now
+ * (`GET /auth/me`) and an access token. */
 export async function registerAndSignIn(baseURL: string, user: NewUser) {
-  const registered = await api<{ user: { id: string } }>(baseURL, '/auth/register', { body: user, status: 201 });
+  await api(baseURL, '/auth/register', { body: user, status: 202 });
   const { access_token: token } = await api<{ access_token: string }>(baseURL, '/auth/login/json', {
     body: { email: user.email, password: user.password },
   });
+  const registered = await api<{ user: { id: string } }>(baseURL, '/auth/me', { token });
   return { registered, token };
 }
 

@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import type { BrowserContext, Page, Request } from '@playwright/test';
 
 import { expect, noHorizontalOverflow, openPage, screenshot, test } from './fixtures';
+import { linkFromLog, mailFromLog } from './mail';
 
 const suffix = randomBytes(4).toString('hex');
 const admin = {
@@ -32,7 +33,7 @@ test.afterAll(async () => {
   await context?.close();
 });
 
-test('registers a new team, signs out and in, survives a reload, and creates an invite', async ({ baseURL }) => {
+test('registers a new team, signs out and in, survives a reload, and creates an invite', async ({ app, baseURL }) => {
   const refreshCalls: Request[] = [];
   page.on('request', (request) => {
     if (request.url().endsWith('/api/v1/auth/refresh')) refreshCalls.push(request);
@@ -50,6 +51,17 @@ test('registers a new team, signs out and in, survives a reload, and creates an 
   await page.getByLabel('Password').fill(admin.password);
   await page.getByLabel('Team or company name (optional)').fill(admin.team);
   await page.getByLabel('Team or company name (optional)').press('Enter');
+  // The answer is the same for a known address, so the page says to check the mail.
+  const checkMail = page.getByRole('status');
+  await expect(checkMail).toContainText('Check your email');
+  await expect(checkMail).toContainText(admin.email);
+  await screenshot(page, 'auth-journey-check-your-email');
+  await linkFromLog(app.serverLog, admin.email, '/verify-email'); // the new user's verification mail
+  await page.getByRole('link', { name: 'Go to sign in' }).click();
+  await expect(page).toHaveURL(/\/sign-in/);
+  await page.getByLabel('Email').fill(admin.email);
+  await page.getByLabel('Password').fill(admin.password);
+  await page.getByLabel('Password').press('Enter');
   await expect(page).toHaveURL(/\/trees$/); // home is the tree library
   await page.getByRole('link', { name: 'Account' }).click();
   await expect(page).toHaveURL(/\/account$/);
@@ -125,6 +137,11 @@ test('lets a colleague accept the invite in another browser', async ({ page: col
   await colleague.getByLabel('Email').fill(`cole-${suffix}@example.com`);
   await colleague.getByLabel('Password').fill('another long passphrase');
   await colleague.getByRole('button', { name: 'Join the team' }).click();
+  await expect(colleague.getByRole('status')).toContainText('Check your email');
+  await colleague.getByRole('link', { name: 'Go to sign in' }).click();
+  await colleague.getByLabel('Email').fill(`cole-${suffix}@example.com`);
+  await colleague.getByLabel('Password').fill('another long passphrase');
+  await colleague.getByLabel('Password').press('Enter');
   await expect(colleague).toHaveURL(/\/trees$/); // home is the tree library
   await colleague.getByRole('link', { name: 'Account' }).click();
   await expect(colleague).toHaveURL(/\/account$/);
@@ -144,6 +161,31 @@ test('lets a colleague accept the invite in another browser', async ({ page: col
   await expect(invites).toHaveCount(1);
   await expect(invites).toContainText('used up');
   await screenshot(page, 'auth-journey-admin-after-invite');
+});
+
+test('answers a registration of a known address as any other, and mails its owner', async ({ app, page: stranger }) => {
+  await stranger.goto('/register');
+  await stranger.getByLabel('Your name').fill('Someone Else');
+  await stranger.getByLabel('Email').fill(admin.email);
+  await stranger.getByLabel('Password').fill('a guess at a passphrase');
+  await stranger.getByRole('button', { name: 'Create account' }).click();
+  const checkMail = stranger.getByRole('status');
+  await expect(checkMail).toContainText('Check your email');
+  await expect(checkMail).toContainText(admin.email);
+  // The same words a new address gets: nothing on the page says the address is taken.
+  await expect(stranger.getByRole('alert')).toHaveCount(0);
+  await screenshot(stranger, 'auth-journey-check-your-email-known');
+
+  const mail = await mailFromLog(app.serverLog, admin.email, 'Someone tried to create a TroubleTree account');
+  expect(mail).toContain('/sign-in');
+  expect(mail).toContain('/forgot-password');
+  // The guess did not replace the owner's password.
+  await stranger.goto('/sign-in');
+  await stranger.getByLabel('Email').fill(admin.email);
+  await stranger.getByLabel('Password').fill('a guess at a passphrase');
+  await stranger.getByLabel('Password').press('Enter');
+  await expect(stranger.getByRole('alert')).toBeVisible();
+  await expect(stranger).toHaveURL(/\/sign-in/);
 });
 
 test('signs out every tab when one tab signs out', async () => {

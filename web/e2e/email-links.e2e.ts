@@ -26,7 +26,7 @@ let features: ApiFeatures;
 
 test.beforeAll(async ({ browser, app }) => {
   features = await apiFeatures(app.baseURL);
-  await api(app.baseURL, '/auth/register', { body: user, status: 201 });
+  await api(app.baseURL, '/auth/register', { body: user, status: 202 });
   ({ context, page } = await openPage(browser));
 });
 

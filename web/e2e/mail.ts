@@ -35,3 +35,19 @@ export async function linkFromLog(logFile: string, email: string, path: string):
     .toMatch(new RegExp(`${path}[#?]token=`));
   return link as string;
 }
+
+/** Waits for a mail to `email` whose subject contains `subject` in the log; its text. */
+export async function mailFromLog(logFile: string, email: string, subject: string): Promise<string> {
+  let found = '';
+  await expect
+    .poll(
+      () => {
+        const blocks = readFileSync(logFile, 'utf8').split(/(?=^\S.*email \(no SMTP_HOST set\))/m);
+        found = blocks.reverse().find((b) => b.includes(`to=${email}`) && b.includes(subject)) ?? '';
+        return found.length > 0;
+      },
+      { message: `a mail "${subject}" to ${email} in ${logFile}`, timeout: 15_000 },
+    )
+    .toBe(true);
+  return found;
+}

@@ -129,6 +129,8 @@ test('registers and builds, checks and publishes a 6-node tree in the editor', a
   await page.getByLabel('Password').fill(author.password);
   await page.getByLabel('Team or company name (optional)').fill(author.team);
   await page.getByLabel('Team or company name (optional)').press('Enter');
+  await expect(page.getByRole('status')).toContainText('Check your email');
+  await signIn(page, author.email, author.password);
   await expect(page).toHaveURL(/\/trees$/);
   await expect(page.getByRole('heading', { name: 'Tree library' })).toBeVisible();
   await expect(page.getByText('No trees yet')).toBeVisible();

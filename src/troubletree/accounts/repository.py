@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TypeVar
 
-from sqlalchemy import bindparam, func, or_, select, update
+from sqlalchemy import bindparam, case, func, literal, or_, select, update
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from troubletree.accounts.models import (
@@ -48,6 +49,52 @@ async def add_account(db: AsyncSession, account: Account) -> Account:
     db.add(account)
     await db.flush()
     return account
+
+
+async def add_account_with_admin(
+    db: AsyncSession,
+    *,
+    name: str,
+    slugs: tuple[str, str],
+    plan_code: str,
+    user_id: uuid.UUID,
+    role: str,
+) -> uuid.UUID | None:
+    """A new account on a plan (by code) with its first member, in one statement (registration
+    does it; one round trip keeps a new address as quick to register as a known one). Its slug
+    is the first of `slugs` when free, else the second; None when that was taken meanwhile
+    (the caller tries other slugs)."""
+    preferred, fallback = slugs
+    account = (
+        insert(Account)
+        .values(
+            id=uuid.uuid4(),
+            name=name,
+            slug=case(
+                (select(Account.id).where(Account.slug == preferred).exists(), fallback),
+                else_=preferred,
+            ),
+            plan_id=select(Plan.id).where(Plan.code == plan_code).scalar_subquery(),
+        )
+        .on_conflict_do_nothing(index_elements=[Account.slug])
+        .returning(Account.id)
+        .cte("account")
+    )
+    member = (
+        insert(Membership)
+        .from_select(
+            [Membership.id, Membership.user_id, Membership.account_id, Membership.role],
+            select(
+                literal(uuid.uuid4(), Membership.id.type),
+                literal(user_id, Membership.user_id.type),
+                account.c.id,
+                literal(role, Membership.role.type),
+            ),
+            include_defaults=False,  # created_at from the server's default
+        )
+        .returning(Membership.account_id)
+    )
+    return (await db.execute(member)).scalar_one_or_none()
 
 
 async def get_account(db: AsyncSession, account_id: uuid.UUID) -> Account | None:

@@ -29,10 +29,9 @@ from troubletree.accounts.schemas import (
     PlatformInviteCreated,
     PlatformInviteRead,
     RegisterRequest,
-    RegisterResponse,
 )
 from troubletree.auth.dependencies import ApiKeyDep, Client, CurrentUser, Person, SuperUser
-from troubletree.auth.schemas import UserRead, UserUpdate
+from troubletree.auth.schemas import MessageResponse, UserRead, UserUpdate
 from troubletree.core.db import DB, SettingsDep
 from troubletree.core.errors import error_responses
 from troubletree.core.ratelimit import Limiter
@@ -43,23 +42,26 @@ invites_router = APIRouter(prefix="/invites", tags=["invites"])
 platform_router = APIRouter(prefix="/platform", tags=["platform"])
 
 
+REGISTERED = (
+    "Check your email: we have sent a message to that address to finish creating your account."
+)
+
+
 @auth_router.post(
     "/register",
-    status_code=status.HTTP_201_CREATED,
+    status_code=status.HTTP_202_ACCEPTED,
     responses=error_responses(403, 404, 409, 422, 429),
 )
 async def register(
     body: RegisterRequest, db: DB, settings: SettingsDep, limiter: Limiter, client: Client
-) -> RegisterResponse:
-    """Without `invite_code` a new account (free plan) is created with you as admin; with one you
-    join that account with the invite's role. With SIGNUP_MODE=invite a new account needs
-    `platform_invite_code`."""
-    user, account, membership = await service.register(db, settings, limiter, body, client)
-    return RegisterResponse(
-        user=UserRead.model_validate(user),
-        account=AccountRead.model_validate(account),
-        membership=MembershipRead.model_validate(membership),
-    )
+) -> MessageResponse:
+    """Always 202 with the same body, whether or not the address has an account: a new address
+    gets its account and a verification mail, one that has an account gets a mail telling its
+    owner. Without `invite_code` a new account (free plan) is created with you as admin; with
+    one you join that account with the invite's role. With SIGNUP_MODE=invite a new account
+    needs `platform_invite_code`."""
+    await service.register(db, settings, limiter, body, client)
+    return MessageResponse(message=REGISTERED)
 
 
 @auth_router.get("/me", responses=error_responses(401))

@@ -71,12 +71,6 @@ class MembershipRead(BaseModel):
     created_at: datetime
 
 
-class RegisterResponse(BaseModel):
-    user: UserRead
-    account: AccountRead
-    membership: MembershipRead
-
-
 class ApiKeyIdentity(BaseModel):
     """The API key a request came with: it acts with this role for the user above."""
 

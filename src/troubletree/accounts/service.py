@@ -73,23 +73,55 @@ async def _unique_slug(db: AsyncSession, name: str) -> str:
     return f"{base}-{secrets.token_hex(3)}"
 
 
-async def _claim(db: AsyncSession, model: type[Invite], code_hash: str) -> Invite:
-    """One use of an invite, or the reason there is none (unknown/expired/revoked vs spent)."""
+async def _invite(db: AsyncSession, model: type[Invite], code_hash: str, *, take: bool) -> Invite:
+    """The invite a registration names, with one use taken when `take`, or the reason it cannot
+    be used (unknown/expired/revoked vs spent). Without `take` it only checks (a registration
+    for an address that already has an account uses nothing up but must answer alike)."""
+    field = "invite_code" if model is AccountInvite else "platform_invite_code"
     now = utcnow()
-    invite = await repository.redeem_invite(db, model, code_hash, now)
-    if invite is not None:
-        return invite
+    if take:
+        invite = await repository.redeem_invite(db, model, code_hash, now)
+        if invite is not None:
+            return invite
     existing = await repository.find_invite(db, model, code_hash)
+    if existing is not None and existing.is_usable and not take:
+        return existing
     usable = (
         existing is not None
         and existing.revoked_at is None
         and (existing.expires_at is None or existing.expires_at > now)
     )
-    if usable:
-        raise InviteExhausted(
-            field="invite_code" if model is AccountInvite else "platform_invite_code"
+    raise InviteExhausted(field=field) if usable else InviteInvalid(field=field)
+
+
+async def _new_account(db: AsyncSession, body: RegisterRequest, user_id: uuid.UUID) -> uuid.UUID:
+    """A new account on the free plan with the user as its admin; its id."""
+    name = body.account_name or f"{body.full_name}'s team"
+    base = slugify(name)
+    while True:
+        account_id = await repository.add_account_with_admin(
+            db,
+            name=name,
+            slugs=(base, f"{base}-{secrets.token_hex(3)}"),
+            plan_code=DEFAULT_PLAN,
+            user_id=user_id,
+            role=Role.admin,
         )
-    raise InviteInvalid(field="invite_code" if model is AccountInvite else "platform_invite_code")
+        if account_id is not None:
+            return account_id
+
+
+async def _joined_account(db: AsyncSession, invite: AccountInvite) -> Account:
+    """The account an invite joins, locked, with room for one more member."""
+    account = await repository.lock_account(db, invite.account_id)
+    if account is None:
+        raise InviteInvalid(field="invite_code")
+    plan = await repository.get_plan(db, account.plan_id)
+    if plan.max_members is not None and (
+        await repository.count_members(db, account.id) >= plan.max_members
+    ):
+        raise MemberLimitReached()
+    return account
 
 
 async def register(
@@ -98,10 +130,20 @@ async def register(
     limiter: RateLimiter,
     body: RegisterRequest,
     client: ClientInfo,
-) -> tuple[User, Account, Membership]:
-    """Creates a user and either joins the account of an invite (with the invite's role) or
-    creates a new account on the free plan with the user as admin. All in one transaction: a
-    registration that fails (a taken email, say) burns no invite use."""
+) -> None:
+    """Registration that tells nobody whether the address has an account (README, "No account
+    enumeration"): the caller always gets the same answer, and the address's mailbox learns
+    the rest.
+
+    - A new address: the user, and either the account of an invite (with the invite's role, one
+      use taken) or a new account on the free plan with the user as admin; a verification mail.
+    - An address that has an account: nothing is created and no invite use is taken; its
+      owner gets a mail saying someone tried to register with it, with sign-in and reset links.
+
+    Everything that can refuse (rate limits, sign-up mode, password policy, the invite and the
+    account's member limit) depends on the request, never on the address, and is checked in
+    both cases. One transaction: a registration that fails burns no invite use.
+    """
     await limiter.hit(settings.rate_limit_register_ip, "register-ip", client.ip)
     if body.invite_code or body.platform_invite_code:
         await limiter.hit(settings.rate_limit_invite_ip, "invite-ip", client.ip)
@@ -111,49 +153,43 @@ async def register(
         if settings.signup_mode == "invite" and not body.platform_invite_code:
             raise PlatformInviteRequired(field="platform_invite_code")
 
-    # Hash before claiming anything, so the invite row is locked only for a moment.
+    # Hashed in both cases (the time the request takes must not tell them apart), and before
+    # any invite row is locked, so it is locked only for a moment.
     password_hash = await auth_service.hash_new_password(settings, body.password, body.email)
-
-    invite: AccountInvite | None = None
-    if body.invite_code:
-        invite = await _claim(db, AccountInvite, security.token_hash(body.invite_code.strip()))
-    elif settings.signup_mode == "invite" and body.platform_invite_code:
-        await _claim(
-            db,
-            PlatformInvite,
-            security.token_hash(security.normalise_typed_code(body.platform_invite_code)),
-        )
-
     user = await auth_service.create_user(
         db, email=body.email, password_hash=password_hash, full_name=body.full_name
     )
-    if user is None:
-        raise EmailTaken(field="email")
+    is_new = user is not None
 
-    if invite is not None:
-        account = await repository.lock_account(db, invite.account_id)
-        if account is None:
-            raise InviteInvalid(field="invite_code")
-        plan = await repository.get_plan(db, account.plan_id)
-        if plan.max_members is not None and (
-            await repository.count_members(db, account.id) >= plan.max_members
-        ):
-            raise MemberLimitReached()
-        role = invite.role
-    else:
-        plan_row = await repository.get_plan_by_code(db, DEFAULT_PLAN)
-        assert plan_row is not None, "plans are seeded by the first migration"
-        name = body.account_name or f"{body.full_name}'s team"
-        account = await repository.add_account(
-            db,
-            Account(
-                id=uuid.uuid4(), name=name, slug=await _unique_slug(db, name), plan_id=plan_row.id
-            ),
+    invite: AccountInvite | None = None
+    account: Account | None = None
+    if body.invite_code:
+        invite = await _invite(
+            db, AccountInvite, security.token_hash(body.invite_code.strip()), take=is_new
         )
+        account = await _joined_account(db, invite)
+    elif settings.signup_mode == "invite" and body.platform_invite_code:
+        await _invite(
+            db,
+            PlatformInvite,
+            security.token_hash(security.normalise_typed_code(body.platform_invite_code)),
+            take=is_new,
+        )
+
+    if user is None:
+        await auth_service.tell_owner_of_registration_attempt(db, settings, body.email, client)
+        return
+
+    if account is not None:
+        role = invite.role if invite is not None else Role.admin
+        membership = await repository.add_membership(
+            db, Membership(id=uuid.uuid4(), user_id=user.id, account_id=account.id, role=role)
+        )
+    else:
         role = Role.admin
-    membership = await repository.add_membership(
-        db, Membership(id=uuid.uuid4(), user_id=user.id, account_id=account.id, role=role)
-    )
+        membership = Membership(
+            user_id=user.id, account_id=await _new_account(db, body, user.id), role=role
+        )
     await auth_service.send_verification(db, settings, user, force=True)
     if invite is not None:
         await audit.record_member_action(
@@ -163,7 +199,6 @@ async def register(
         await audit.record_member_action(
             db, "user_registered", membership, client, str(user.id), role=str(role)
         )
-    return user, account, membership
 
 
 async def membership_of(db: AsyncSession, user: User) -> tuple[Membership | None, Account | None]:

@@ -44,7 +44,7 @@ from troubletree.core.config import Settings
 from troubletree.core.db import get_database
 from troubletree.core.ratelimit import RateLimiter
 from troubletree.notifications import templates
-from troubletree.notifications.service import queue_email, queue_password_reset
+from troubletree.notifications.service import queue_email, queue_password_reset, queued_recently
 
 SUCCESSOR_PURPOSE = "refresh-successor"
 
@@ -458,6 +458,29 @@ async def send_reset_link(
     )
     await queue_email(db, to=user.email, message=message, user_id=user.id)
     await audit.record_user_event(db, "password_reset_requested", user.id, client)
+
+
+async def tell_owner_of_registration_attempt(
+    db: AsyncSession, settings: Settings, email: str, client: ClientInfo
+) -> None:
+    """Someone registered with an address that has an account: its owner gets a mail saying so,
+    with links to sign in and to reset the password (plain page links: nothing in them is
+    secret, so a mail an attacker caused grants nothing). At most one a minute per address, so
+    registration cannot flood a mailbox; nothing for a disabled user."""
+    user = await repository.get_user_by_email(db, email)
+    if user is None or not user.is_active:
+        return
+    user = await repository.lock_user(db, user.id)  # serialise concurrent attempts per user
+    if user is None or await queued_recently(
+        db, templates.REGISTRATION_ATTEMPT, user.email, settings.email_resend_interval_seconds
+    ):
+        return
+    base = settings.link_base_url
+    message = templates.registration_attempt(
+        user.full_name, f"{base}/sign-in", f"{base}/forgot-password"
+    )
+    await queue_email(db, to=user.email, message=message, user_id=user.id)
+    await audit.record_user_action(db, "registration_attempted", user.id, client, str(user.id))
 
 
 async def confirm_password_reset(

@@ -111,6 +111,8 @@ class Settings(BaseSettings):
     # Exports render in worker processes (core/offload.py): this many at once, this many waiting.
     export_workers: int = 2
     export_queue_limit: int = 8
+    # Drafts of at least this many nodes are checked (validate, publish) in the process pool.
+    graph_offload_nodes: int = Field(default=500, ge=1)
 
     # Attachments (photos and PDFs on session steps): where the files live, how much an account
     # may store, and how long a signed file link stays valid.

@@ -19,7 +19,9 @@ import multiprocessing
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from functools import lru_cache
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
+
+from fastapi import Depends, Request
 
 from troubletree.core.errors import AppError
 
@@ -29,7 +31,7 @@ T = TypeVar("T")
 class Busy(AppError):
     status_code = 503
     code = "busy"
-    message = "The server is busy with other exports. Try again in a few seconds."
+    message = "The server is busy with other heavy work. Try again in a few seconds."
 
     def __init__(self, retry_after: int = 5) -> None:
         super().__init__(headers={"Retry-After": str(retry_after)})
@@ -88,3 +90,12 @@ def shared_pool(workers: int, queue_limit: int) -> CpuPool:
     """One pool per process (an app built twice, as tests do, reuses the warm workers). A pool
     shut down by the app's lifespan starts again on its next use."""
     return CpuPool(workers, queue_limit)
+
+
+async def _app_pool(request: Request) -> CpuPool:
+    pool: CpuPool = request.app.state.cpu_pool
+    return pool
+
+
+# The app's process pool, for endpoints with CPU-heavy work.
+Pool = Annotated[CpuPool, Depends(_app_pool)]

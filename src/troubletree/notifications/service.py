@@ -18,6 +18,7 @@ from email.message import EmailMessage
 import aiosmtplib
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from troubletree.core.clock import utcnow
 from troubletree.core.config import Settings
 from troubletree.notifications import repository
 from troubletree.notifications.templates import Message, redact
@@ -33,6 +34,12 @@ async def queue_email(
     )
     await repository.defer_delivery(db, email.id)
     return email.id
+
+
+async def queued_recently(db: AsyncSession, kind: str, to: str, seconds: int) -> bool:
+    """Whether a mail of this kind was queued to this address in the last `seconds`."""
+    latest = await repository.latest_sent_to(db, kind, to)
+    return latest is not None and (utcnow() - latest.created_at).total_seconds() < seconds
 
 
 async def queue_password_reset(

@@ -89,3 +89,18 @@ def escalation_handoff(
         f"Note: {note}\n\n"
         f"The full transcript is attached as a PDF. The session in TroubleTree:\n{link}\n",
     )
+
+
+REGISTRATION_ATTEMPT = "registration_attempt"
+
+
+def registration_attempt(name: str, sign_in_link: str, reset_link: str) -> Message:
+    return Message(
+        REGISTRATION_ATTEMPT,
+        "Someone tried to create a TroubleTree account with your address",
+        f"Hello {name},\n\nSomeone (hopefully you) just tried to create a TroubleTree account "
+        "with this email address, which already has one, so nothing was created.\n\n"
+        f"If it was you, sign in here:\n\n{sign_in_link}\n\n"
+        f"Forgot your password? Choose a new one here:\n\n{reset_link}\n\n"
+        "If it was not you, ignore this message: your account stays as it is.\n",
+    )

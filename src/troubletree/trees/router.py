@@ -10,10 +10,11 @@ from pydantic import AwareDatetime
 
 from troubletree.accounts.dependencies import AccountAdmin, Author, CurrentMember
 from troubletree.auth.dependencies import Client
-from troubletree.core.db import DB, reads_only
+from troubletree.core.db import DB, SettingsDep, reads_only
 from troubletree.core.encoding import EncodedJSON
 from troubletree.core.errors import error_responses
 from troubletree.core.models import INT4_MAX
+from troubletree.core.offload import Pool
 from troubletree.trees import documents, library, rules, search, service, taxonomy, versions
 from troubletree.trees.dependencies import ValidTree
 from troubletree.trees.models import TreeStatus
@@ -255,22 +256,32 @@ async def duplicate_tree(caller: Author, tree: ValidTree, db: DB) -> TreeDetail:
     return await library.duplicate_tree(db, caller, tree.id)
 
 
-@router.post("/{tree_id}/validate", responses=error_responses(401, 403, 404))
-async def validate_tree(caller: Author, tree: ValidTree, db: DB) -> ValidationReport:
-    """The problems publishing the draft now would report, by node and field."""
-    return await service.validate_tree(db, caller, tree.id)
+@router.post("/{tree_id}/validate", responses=error_responses(401, 403, 404, 503))
+async def validate_tree(
+    caller: Author, tree: ValidTree, db: DB, pool: Pool, settings: SettingsDep
+) -> ValidationReport:
+    """The problems publishing the draft now would report, by node and field. A large draft
+    is checked off the event loop (503 `busy` when that pool is full)."""
+    return await service.validate_tree(db, caller, tree.id, pool, settings.graph_offload_nodes)
 
 
 @router.post(
     "/{tree_id}/publish",
     status_code=status.HTTP_201_CREATED,
-    responses=error_responses(401, 403, 404, 409, 422),
+    responses=error_responses(401, 403, 404, 409, 422, 503),
 )
 async def publish_tree(
-    body: PublishRequest, caller: Author, tree: ValidTree, db: DB, client: Client
+    body: PublishRequest,
+    caller: Author,
+    tree: ValidTree,
+    db: DB,
+    client: Client,
+    pool: Pool,
+    settings: SettingsDep,
 ) -> VersionRead:
     """Validates the draft fully and publishes it as the next immutable version; 422
-    `graph_invalid` lists every problem by node id and field."""
+    `graph_invalid` lists every problem by node id and field. A large draft is checked off
+    the event loop (503 `busy` when that pool is full)."""
     return await service.publish_tree(
         db,
         caller,
@@ -278,6 +289,8 @@ async def publish_tree(
         changelog=body.changelog,
         base_revision=body.base_revision,
         client=client,
+        pool=pool,
+        offload_nodes=settings.graph_offload_nodes,
     )
 
 

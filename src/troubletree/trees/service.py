@@ -9,7 +9,7 @@ published trees only, and only their current version."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from typing import Any
 
 from pydantic import ValidationError
@@ -23,6 +23,7 @@ from troubletree.core.client import ClientInfo
 from troubletree.core.clock import utcnow
 from troubletree.core.db import link_base_url
 from troubletree.core.encoding import EncodedCache, splice_last
+from troubletree.core.offload import CpuPool
 from troubletree.core.pagination import (
     datetime_key,
     decode_cursor,
@@ -32,6 +33,14 @@ from troubletree.core.pagination import (
     str_key,
 )
 from troubletree.trees import taxonomy
+from troubletree.trees.checking import (
+    OFFLOAD_NODES,
+    DraftCheck,
+    check_draft,
+    link_targets_of,
+    load_problems,
+    stored_graph,
+)
 from troubletree.trees.exceptions import (
     DraftConflict,
     GraphInvalid,
@@ -44,8 +53,6 @@ from troubletree.trees.exceptions import (
 from troubletree.trees.graph import (
     Graph,
     Problem,
-    link_targets,
-    validate_graph,
 )
 from troubletree.trees.models import Category, Tree, TreeStatus, TreeVersion
 from troubletree.trees.repository import search as search_queries
@@ -71,31 +78,13 @@ from troubletree.webhooks.models import WebhookEvent
 # --------------------------------------------------------------------------- shapes
 
 
-def stored_graph(graph: Graph) -> dict[str, Any]:
-    """The jsonb form of a graph: defaults left out (they come back on reading)."""
-    return graph.model_dump(mode="json", exclude_defaults=True)
-
-
 def load_graph(document: dict[str, Any], *, field: str = "graph") -> Graph:
     """A stored graph as the model. Stored graphs were validated on the way in; should an
     older one not fit today's limits, publishing names the problems instead of failing."""
     try:
         return Graph.model_validate(document)
     except ValidationError as exc:
-        problems = [
-            Problem(
-                node_id=None,
-                field=f"{field}." + ".".join(str(p) for p in err["loc"]),
-                code=str(err["type"]),
-                message=str(err["msg"]),
-            )
-            for err in exc.errors()
-        ]
-        raise GraphInvalid([p.model_dump() for p in problems]) from exc
-
-
-def _problems_for_api(problems: Sequence[Problem]) -> list[dict[str, Any]]:
-    return [{**p.model_dump(), "field": f"graph.{p.field}"} for p in problems]
+        raise GraphInvalid([p.model_dump() for p in load_problems(exc, field)]) from exc
 
 
 def tree_read(
@@ -359,27 +348,48 @@ async def delete_tree(
     await search_queries.count_words(db, caller.account_id, words)  # the last write
 
 
-async def _problems(
-    db: AsyncSession, caller: Caller, tree_id: uuid.UUID, graph: Graph
-) -> list[Problem]:
-    published = await tree_queries.published_tree_ids(db, caller.account_id, link_targets(graph))
-    return validate_graph(graph, published_trees=published, tree_id=tree_id)
+async def _check(
+    db: AsyncSession,
+    caller: Caller,
+    tree: Tree,
+    pool: CpuPool,
+    offload_nodes: int,
+    current: dict[str, Any] | None = None,
+) -> DraftCheck:
+    """The draft checked for publishing (`trees/checking.py`): in the process pool when it has
+    `offload_nodes` nodes or more, so the event loop keeps serving other requests meanwhile."""
+    published = await tree_queries.published_tree_ids(
+        db, caller.account_id, link_targets_of(tree.draft_graph)
+    )
+    if len(tree.draft_graph.get("nodes") or []) >= offload_nodes:
+        return await run_in_pool(pool, tree.draft_graph, current, published, tree.id)
+    return check_draft(tree.draft_graph, current, published, tree.id)
 
 
-async def validate_tree(db: AsyncSession, caller: Caller, tree_id: uuid.UUID) -> ValidationReport:
+async def run_in_pool(
+    pool: CpuPool,
+    draft: dict[str, Any],
+    current: dict[str, Any] | None,
+    published: Collection[uuid.UUID],
+    tree_id: uuid.UUID,
+) -> DraftCheck:
+    """`check_draft` in a worker process."""
+    return await pool.run(check_draft, draft, current, published, tree_id)
+
+
+async def validate_tree(
+    db: AsyncSession,
+    caller: Caller,
+    tree_id: uuid.UUID,
+    pool: CpuPool,
+    offload_nodes: int = OFFLOAD_NODES,
+) -> ValidationReport:
     """What publishing the draft now would find, without publishing."""
     tree = await tree_queries.get_tree(db, caller.account_id, tree_id, with_draft=True)
     if tree is None:
         raise TreeNotFound()
-    try:
-        graph = load_graph(tree.draft_graph)
-    except GraphInvalid as exc:
-        return ValidationReport(is_valid=False, problems=[Problem(**p) for p in exc.problems])
-    problems = await _problems(db, caller, tree.id, graph)
-    return ValidationReport(
-        is_valid=not problems,
-        problems=[p.model_copy(update={"field": f"graph.{p.field}"}) for p in problems],
-    )
+    problems = (await _check(db, caller, tree, pool, offload_nodes)).problems
+    return ValidationReport(is_valid=not problems, problems=[Problem(**p) for p in problems])
 
 
 async def _emit_published(
@@ -413,6 +423,8 @@ async def publish_tree(
     changelog: str,
     base_revision: int | None,
     client: ClientInfo,
+    pool: CpuPool,
+    offload_nodes: int = OFFLOAD_NODES,
 ) -> VersionRead:
     """Validates the draft fully and writes it as version N+1 (immutable). The tree row is
     locked, so two publishes of one tree get consecutive numbers. A draft equal to the current
@@ -422,18 +434,20 @@ async def publish_tree(
         raise TreeNotFound()
     if base_revision is not None and base_revision != tree.draft_revision:
         raise DraftConflict(tree.draft_revision)
-    graph = load_graph(tree.draft_graph)
-    problems = await _problems(db, caller, tree.id, graph)
-    if problems:
-        raise GraphInvalid(_problems_for_api(problems))
-
-    now = utcnow()
     current = (
         await tree_queries.get_version_by_id(db, tree.current_version_id, with_graph=True)
         if tree.current_version_id
         else None
     )
-    if current is not None and stored_graph(load_graph(current.graph)) == stored_graph(graph):
+    checked = await _check(
+        db, caller, tree, pool, offload_nodes, current.graph if current else None
+    )
+    if checked.problems:
+        raise GraphInvalid(checked.problems)
+    assert checked.stored is not None
+
+    now = utcnow()
+    if current is not None and checked.same_as_current:
         if tree.status == TreeStatus.published:
             raise NothingToPublish()
         await tree_queries.update_tree(
@@ -443,14 +457,13 @@ async def publish_tree(
         return version_read(current)
 
     number = await tree_queries.max_version_number(db, tree.id) + 1
-    node_text = "\n".join(f"{n.title}\n{n.body or ''}" for n in graph.nodes)
     version = await tree_queries.add_version(
         db,
         tree_id=tree.id,
         number=number,
         title=tree.title,
-        graph=stored_graph(graph),
-        node_text=node_text,
+        graph=checked.stored,
+        node_text=checked.node_text,
         changelog=changelog,
         published_by=caller.user_id,
         published_at=now,

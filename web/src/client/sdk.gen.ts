@@ -336,9 +336,11 @@ export const authRefreshTokens = <ThrowOnError extends boolean = false>(options?
 /**
  * Register
  *
- * Without `invite_code` a new account (free plan) is created with you as admin; with one you
- * join that account with the invite's role. With SIGNUP_MODE=invite a new account needs
- * `platform_invite_code`.
+ * Always 202 with the same body, whether or not the address has an account: a new address
+ * gets its account and a verification mail, one that has an account gets a mail telling its
+ * owner. Without `invite_code` a new account (free plan) is created with you as admin; with
+ * one you join that account with the invite's role. With SIGNUP_MODE=invite a new account
+ * needs `platform_invite_code`.
  */
 export const authRegister = <ThrowOnError extends boolean = false>(options: Options<AuthRegisterData, ThrowOnError>) => (options.client ?? client).post<AuthRegisterResponses, AuthRegisterErrors, ThrowOnError>({
     url: '/api/v1/auth/register',

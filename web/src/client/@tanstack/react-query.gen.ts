@@ -590,9 +590,11 @@ export const authRefreshTokensMutation = (options?: Partial<Options<AuthRefreshT
 /**
  * Register
  *
- * Without `invite_code` a new account (free plan) is created with you as admin; with one you
- * join that account with the invite's role. With SIGNUP_MODE=invite a new account needs
- * `platform_invite_code`.
+ * Always 202 with the same body, whether or not the address has an account: a new address
+ * gets its account and a verification mail, one that has an account gets a mail telling its
+ * owner. Without `invite_code` a new account (free plan) is created with you as admin; with
+ * one you join that account with the invite's role. With SIGNUP_MODE=invite a new account
+ * needs `platform_invite_code`.
  */
 export const authRegisterMutation = (options?: Partial<Options<AuthRegisterData>>): UseMutationOptions<AuthRegisterResponse, AuthRegisterError, Options<AuthRegisterData>> => {
     const mutationOptions: UseMutationOptions<AuthRegisterResponse, AuthRegisterError, Options<AuthRegisterData>> = {

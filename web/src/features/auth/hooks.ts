@@ -45,15 +45,12 @@ export function useSignIn() {
   });
 }
 
-/** Registers (joining an account when an invite code is given) and signs the new user in. */
+/** Registers (joining an account when an invite code is given). The answer is the same whether
+ * or not the address already has an account (the mailbox learns which), so nobody is signed in
+ * here: the page says to check the mail, then sign in. */
 export function useRegister() {
-  const auth = useAuth();
   return useMutation({
-    mutationFn: async (body: RegisterRequest) => {
-      await authRegister({ body, throwOnError: true });
-      return login(body.email, body.password);
-    },
-    onSuccess: (tokens) => auth.signIn(tokens.access_token, tokens.expires_in),
+    mutationFn: async (body: RegisterRequest) => (await authRegister({ body, throwOnError: true })).data,
   });
 }
 

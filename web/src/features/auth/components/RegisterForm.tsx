@@ -1,11 +1,10 @@
 import { useState } from 'react';
-import { useNavigate } from 'react-router';
+import { Link } from 'react-router';
 
-import { HOME_PATH } from '../../../app/paths';
 import type { RegisterRequest } from '../../../client';
 import { describeError } from '../../../lib/api/errors';
 import { useSingleFlight } from '../../../lib/guards/hooks';
-import { Field, Form, FormErrors, SubmitButton } from '../../../ui/forms';
+import { Field, Form, FormErrors, Notice, SubmitButton } from '../../../ui/forms';
 import { useRegister } from '../hooks';
 import { EmailField, PasswordField } from './fields';
 
@@ -19,8 +18,8 @@ interface RegisterFormProps {
 }
 
 export function RegisterForm({ fixedInviteCode, initialInviteCode = '' }: RegisterFormProps) {
-  const navigate = useNavigate();
   const register = useRegister();
+  const [sentTo, setSentTo] = useState('');
   const [fullName, setFullName] = useState('');
   const [email, setEmail] = useState('');
   const [password, setPassword] = useState('');
@@ -39,8 +38,10 @@ export function RegisterForm({ fixedInviteCode, initialInviteCode = '' }: Regist
     else if (accountName.trim()) body.account_name = accountName.trim();
     if (!joining && platformCode.trim()) body.platform_invite_code = platformCode.trim();
     await register.mutateAsync(body);
-    void navigate(HOME_PATH, { replace: true });
+    setSentTo(body.email);
   });
+
+  if (register.isSuccess) return <CheckYourEmail email={sentTo} message={register.data.message} />;
 
   return (
     <Form onSubmit={submit.run}>
@@ -103,5 +104,26 @@ export function RegisterForm({ fixedInviteCode, initialInviteCode = '' }: Regist
         {joining ? 'Join the team' : 'Create account'}
       </SubmitButton>
     </Form>
+  );
+}
+
+/** What every registration sees, whether or not the address already had an account. */
+function CheckYourEmail({ email, message }: { email: string; message: string }) {
+  return (
+    <div className="stack">
+      <Notice tone="success">
+        <p>
+          <strong>{message}</strong>
+        </p>
+        <p>
+          We wrote to <strong>{email}</strong>. Open the link in that message to confirm your address, then sign in. If
+          the address already had an account, the message says how to sign in or reset its password instead.
+        </p>
+      </Notice>
+      <p>Nothing arrived after a few minutes? Look in the spam folder, or register again to send another.</p>
+      <Link to="/sign-in" className="button primary">
+        Go to sign in
+      </Link>
+    </div>
   );
 }
