@@ -40,6 +40,38 @@ export type AccountDetail = {
 };
 
 /**
+ * AccountInsights
+ */
+export type AccountInsights = {
+    /**
+     * By Drop Off
+     *
+     * Highest drop-off rate first.
+     */
+    by_drop_off: Array<TreeRank>;
+    /**
+     * By Escalation
+     *
+     * Highest escalation rate first.
+     */
+    by_escalation: Array<TreeRank>;
+    /**
+     * By Use
+     *
+     * Most sessions first (at most 10).
+     */
+    by_use: Array<TreeRank>;
+    /**
+     * Date From
+     */
+    date_from: string | null;
+    /**
+     * Date To
+     */
+    date_to: string | null;
+};
+
+/**
  * AccountInviteCreate
  */
 export type AccountInviteCreate = {
@@ -373,6 +405,84 @@ export type ApiKeyRead = {
 };
 
 /**
+ * AttachmentRead
+ */
+export type AttachmentRead = {
+    /**
+     * At Seq
+     *
+     * The newest step when the file was added: it belongs to the node that step led to (null: before the session started).
+     */
+    at_seq: number | null;
+    /**
+     * Client Id
+     */
+    client_id: string | null;
+    /**
+     * Content Type
+     */
+    content_type: string;
+    /**
+     * Created At
+     */
+    created_at: string;
+    /**
+     * Expires At
+     *
+     * When the two links stop working.
+     */
+    expires_at: string;
+    /**
+     * Filename
+     */
+    filename: string;
+    /**
+     * Height
+     */
+    height: number | null;
+    /**
+     * Id
+     */
+    id: string;
+    /**
+     * Kind
+     */
+    kind: 'image' | 'pdf';
+    /**
+     * Node Id
+     *
+     * The node it was taken at.
+     */
+    node_id: string | null;
+    /**
+     * Session Id
+     */
+    session_id: string;
+    /**
+     * Size Bytes
+     *
+     * The stored file and its thumbnail.
+     */
+    size_bytes: number;
+    /**
+     * Thumbnail Url
+     *
+     * Its thumbnail (images), signed likewise.
+     */
+    thumbnail_url: string | null;
+    /**
+     * Url
+     *
+     * The file, signed for a few minutes (no sign-in needed).
+     */
+    url: string;
+    /**
+     * Width
+     */
+    width: number | null;
+};
+
+/**
  * AttemptRead
  */
 export type AttemptRead = {
@@ -500,6 +610,26 @@ export type BackRequest = {
      * Index in `path` of the node to return to (an automatic step: the nearest choice at or before it). Omitted: the last choice before the current node.
      */
     path_index?: number | null;
+};
+
+/**
+ * Body_attachments-upload_attachment
+ */
+export type BodyAttachmentsUploadAttachment = {
+    /**
+     * Client Id
+     */
+    client_id?: string | null;
+    /**
+     * File
+     *
+     * A JPEG, PNG, WebP or HEIC photo, or a PDF.
+     */
+    file: Blob | File;
+    /**
+     * Node Id
+     */
+    node_id?: string | null;
 };
 
 /**
@@ -651,6 +781,26 @@ export type ChangeAlertState = {
      * Null when there is nothing to tell (or it was dismissed).
      */
     alert: ChangeAlert | null;
+};
+
+/**
+ * Counted
+ */
+export type Counted = {
+    /**
+     * Count
+     */
+    count: number;
+    /**
+     * Key
+     */
+    key: string;
+    /**
+     * Rate
+     *
+     * count / sessions started (0 when none started).
+     */
+    rate: number;
 };
 
 /**
@@ -1175,6 +1325,13 @@ export type HighlightPart = {
 };
 
 /**
+ * InsightOutcome
+ *
+ * How a session stands: its outcome when completed, else abandoned or still running.
+ */
+export type InsightOutcome = 'resolved' | 'escalated' | 'unresolved' | 'abandoned' | 'in_progress';
+
+/**
  * InvitePreview
  */
 export type InvitePreview = {
@@ -1417,6 +1574,65 @@ export type NodeFeedbackCounts = {
 };
 
 /**
+ * NodeInsight
+ */
+export type NodeInsight = {
+    /**
+     * Abandoned
+     *
+     * Sessions abandoned here.
+     */
+    abandoned: number;
+    /**
+     * Drop Off Rate
+     *
+     * drop_offs / sessions (0 when none reached it).
+     */
+    drop_off_rate: number;
+    /**
+     * Drop Offs
+     *
+     * Sessions that stopped here short of an end: abandoned here, or completed here when it is not a solution or escalation.
+     */
+    drop_offs: number;
+    /**
+     * Exits
+     *
+     * Sessions that ended (completed or abandoned) here.
+     */
+    exits: number;
+    /**
+     * Kind
+     */
+    kind: string;
+    /**
+     * Node Id
+     */
+    node_id: string;
+    /**
+     * Options
+     */
+    options: Array<OptionInsight>;
+    /**
+     * Sessions
+     *
+     * Sessions that reached the node.
+     */
+    sessions: number;
+    time: TimeSummary;
+    /**
+     * Title
+     */
+    title: string;
+    /**
+     * Visits
+     *
+     * Arrivals at the node (going back to it counts again).
+     */
+    visits: number;
+};
+
+/**
  * Option
  */
 export type Option = {
@@ -1442,6 +1658,24 @@ export type OptionChange = {
      * Changes
      */
     changes: Array<FieldChange>;
+    /**
+     * Option Id
+     */
+    option_id: string;
+};
+
+/**
+ * OptionInsight
+ */
+export type OptionInsight = {
+    /**
+     * Count
+     */
+    count: number;
+    /**
+     * Label
+     */
+    label: string;
     /**
      * Option Id
      */
@@ -1503,6 +1737,24 @@ export type PasswordResetRequest = {
      * Email
      */
     email: string;
+};
+
+/**
+ * PathInsight
+ */
+export type PathInsight = {
+    /**
+     * Node Ids
+     */
+    node_ids: Array<string>;
+    /**
+     * Sessions
+     */
+    sessions: number;
+    /**
+     * Titles
+     */
+    titles: Array<string>;
 };
 
 /**
@@ -1805,15 +2057,6 @@ export type RegisterRequest = {
      * Platform Invite Code
      */
     platform_invite_code?: string | null;
-};
-
-/**
- * RegisterResponse
- */
-export type RegisterResponse = {
-    account: AccountRead;
-    membership: MembershipRead;
-    user: UserRead;
 };
 
 /**
@@ -2404,6 +2647,30 @@ export type SessionSummary = {
 };
 
 /**
+ * SessionTotals
+ */
+export type SessionTotals = {
+    /**
+     * Abandoned
+     */
+    abandoned: number;
+    /**
+     * Completed
+     */
+    completed: number;
+    /**
+     * In Progress
+     */
+    in_progress: number;
+    /**
+     * Started
+     *
+     * Sessions answered at least once.
+     */
+    started: number;
+};
+
+/**
  * SessionUpdate
  */
 export type SessionUpdate = {
@@ -2573,6 +2840,24 @@ export type StepRef = {
 };
 
 /**
+ * StorageUsage
+ */
+export type StorageUsage = {
+    /**
+     * Files
+     */
+    files: number;
+    /**
+     * Quota Bytes
+     */
+    quota_bytes: number;
+    /**
+     * Used Bytes
+     */
+    used_bytes: number;
+};
+
+/**
  * SyncAbandon
  */
 export type SyncAbandon = {
@@ -2584,6 +2869,12 @@ export type SyncAbandon = {
      * Note
      */
     note?: string | null;
+    /**
+     * Occurred At
+     *
+     * When it was done on the device: recorded then, but never later than now nor earlier than the session's last change.
+     */
+    occurred_at?: string | null;
     reason: AbandonReason;
     /**
      * Type
@@ -2605,6 +2896,12 @@ export type SyncBack = {
      * The node the device stood on: another node now is a `session_changed` conflict.
      */
     node_id: string;
+    /**
+     * Occurred At
+     *
+     * When it was done on the device: recorded then, but never later than now nor earlier than the session's last change.
+     */
+    occurred_at?: string | null;
     /**
      * Path Index
      */
@@ -2659,6 +2956,12 @@ export type SyncComplete = {
      * The node the device stood on: another node now is a `session_changed` conflict.
      */
     node_id: string;
+    /**
+     * Occurred At
+     *
+     * When it was done on the device: recorded then, but never later than now nor earlier than the session's last change.
+     */
+    occurred_at?: string | null;
     outcome?: Outcome | null;
     /**
      * Outcome Label
@@ -2684,6 +2987,12 @@ export type SyncCreate = {
      * Notes
      */
     notes?: string | null;
+    /**
+     * Occurred At
+     *
+     * When it was started on the device (at most 30 days back, never later than now).
+     */
+    occurred_at?: string | null;
     /**
      * Tree Id
      */
@@ -2757,6 +3066,12 @@ export type SyncNote = {
      */
     note: string;
     /**
+     * Occurred At
+     *
+     * When it was done on the device: recorded then, but never later than now nor earlier than the session's last change.
+     */
+    occurred_at?: string | null;
+    /**
      * Seq
      */
     seq?: number | null;
@@ -2815,6 +3130,12 @@ export type SyncStep = {
      */
     note?: string | null;
     /**
+     * Occurred At
+     *
+     * When it was done on the device: recorded then, but never later than now nor earlier than the session's last change.
+     */
+    occurred_at?: string | null;
+    /**
      * Option Id
      */
     option_id: string;
@@ -2843,6 +3164,24 @@ export type TagRead = {
 };
 
 /**
+ * TechnicianOption
+ */
+export type TechnicianOption = {
+    /**
+     * Full Name
+     */
+    full_name: string;
+    /**
+     * Sessions
+     */
+    sessions: number;
+    /**
+     * Technician Id
+     */
+    technician_id: string;
+};
+
+/**
  * TemplateRead
  *
  * A starter tree shipped with the product.
@@ -2868,6 +3207,35 @@ export type TemplateRead = {
      * Title
      */
     title: string;
+};
+
+/**
+ * TimeSummary
+ *
+ * Durations in seconds. Median and p90 are nearest-rank percentiles reported as the upper
+ * edge of their histogram bucket (exact for whole seconds up to 10 s and for values on an
+ * edge: 12, 14, ..., 30, 60, 120, ...; otherwise at most one bucket above); the mean is
+ * exact.
+ */
+export type TimeSummary = {
+    /**
+     * Count
+     *
+     * Durations counted.
+     */
+    count: number;
+    /**
+     * Mean Seconds
+     */
+    mean_seconds: number | null;
+    /**
+     * Median Seconds
+     */
+    median_seconds: number | null;
+    /**
+     * P90 Seconds
+     */
+    p90_seconds: number | null;
 };
 
 /**
@@ -3085,6 +3453,82 @@ export type TreeFeedbackCounts = {
 };
 
 /**
+ * TreeInsights
+ */
+export type TreeInsights = {
+    /**
+     * Abandoned By Reason
+     */
+    abandoned_by_reason: Array<Counted>;
+    /**
+     * Date From
+     */
+    date_from: string | null;
+    /**
+     * Date To
+     */
+    date_to: string | null;
+    /**
+     * Completed sessions, start to completion.
+     */
+    duration: TimeSummary;
+    /**
+     * Nodes
+     *
+     * The version's nodes in graph order (without a version: every node of the versions that ran, titled by the newest).
+     */
+    nodes: Array<NodeInsight>;
+    outcome: InsightOutcome | null;
+    /**
+     * Outcome Labels
+     *
+     * Most frequent first.
+     */
+    outcome_labels: Array<Counted>;
+    /**
+     * Outcomes
+     *
+     * resolved, escalated, unresolved.
+     */
+    outcomes: Array<Counted>;
+    /**
+     * Paths
+     *
+     * The 10 paths most taken: where sessions stood at their last step.
+     */
+    paths: Array<PathInsight>;
+    /**
+     * Technician Id
+     */
+    technician_id: string | null;
+    /**
+     * Title
+     */
+    title: string;
+    totals: SessionTotals;
+    /**
+     * Tree Id
+     */
+    tree_id: string;
+    /**
+     * Trend
+     *
+     * Sessions per start day (UTC).
+     */
+    trend: Array<TrendPoint>;
+    /**
+     * Version Id
+     */
+    version_id: string | null;
+    /**
+     * Versions
+     *
+     * Every published version, newest first.
+     */
+    versions: Array<VersionOption>;
+};
+
+/**
  * TreePage
  */
 export type TreePage = {
@@ -3096,6 +3540,42 @@ export type TreePage = {
      * Next Cursor
      */
     next_cursor: string | null;
+};
+
+/**
+ * TreeRank
+ */
+export type TreeRank = {
+    /**
+     * Abandoned
+     */
+    abandoned: number;
+    /**
+     * Drop Off Rate
+     *
+     * Abandoned sessions / sessions.
+     */
+    drop_off_rate: number;
+    /**
+     * Escalated
+     */
+    escalated: number;
+    /**
+     * Escalation Rate
+     */
+    escalation_rate: number;
+    /**
+     * Sessions
+     */
+    sessions: number;
+    /**
+     * Title
+     */
+    title: string;
+    /**
+     * Tree Id
+     */
+    tree_id: string;
 };
 
 /**
@@ -3261,6 +3741,40 @@ export type TreeUsage = {
      * Trees
      */
     trees: number;
+};
+
+/**
+ * TrendPoint
+ */
+export type TrendPoint = {
+    /**
+     * Abandoned
+     */
+    abandoned: number;
+    /**
+     * Day
+     */
+    day: string;
+    /**
+     * Escalated
+     */
+    escalated: number;
+    /**
+     * In Progress
+     */
+    in_progress: number;
+    /**
+     * Resolved
+     */
+    resolved: number;
+    /**
+     * Started
+     */
+    started: number;
+    /**
+     * Unresolved
+     */
+    unresolved: number;
 };
 
 /**
@@ -3492,6 +4006,28 @@ export type VersionNote = {
      * Published At
      */
     published_at: string;
+};
+
+/**
+ * VersionOption
+ */
+export type VersionOption = {
+    /**
+     * Is Live
+     */
+    is_live: boolean;
+    /**
+     * Number
+     */
+    number: number;
+    /**
+     * Published At
+     */
+    published_at: string;
+    /**
+     * Version Id
+     */
+    version_id: string;
 };
 
 /**
@@ -4278,6 +4814,86 @@ export type AccountUpdateMemberResponses = {
 
 export type AccountUpdateMemberResponse = AccountUpdateMemberResponses[keyof AccountUpdateMemberResponses];
 
+export type AttachmentsReadStorageUsageData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/api/v1/attachments/usage';
+};
+
+export type AttachmentsReadStorageUsageErrors = {
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse;
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse;
+};
+
+export type AttachmentsReadStorageUsageError = AttachmentsReadStorageUsageErrors[keyof AttachmentsReadStorageUsageErrors];
+
+export type AttachmentsReadStorageUsageResponses = {
+    /**
+     * Successful Response
+     */
+    200: StorageUsage;
+};
+
+export type AttachmentsReadStorageUsageResponse = AttachmentsReadStorageUsageResponses[keyof AttachmentsReadStorageUsageResponses];
+
+export type AttachmentsReadSignedAttachmentData = {
+    body?: never;
+    path: {
+        /**
+         * Attachment Id
+         */
+        attachment_id: string;
+        /**
+         * Variant
+         */
+        variant: 'file' | 'thumbnail';
+    };
+    query: {
+        /**
+         * Expires
+         */
+        expires: number;
+        /**
+         * Signature
+         */
+        signature: string;
+    };
+    url: '/api/v1/attachments/{attachment_id}/{variant}';
+};
+
+export type AttachmentsReadSignedAttachmentErrors = {
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse;
+    /**
+     * Not Found
+     */
+    404: ErrorResponse;
+    /**
+     * The request is not valid (each field named).
+     */
+    422: ErrorResponse;
+};
+
+export type AttachmentsReadSignedAttachmentError = AttachmentsReadSignedAttachmentErrors[keyof AttachmentsReadSignedAttachmentErrors];
+
+export type AttachmentsReadSignedAttachmentResponses = {
+    /**
+     * The file.
+     */
+    200: Blob | File;
+};
+
+export type AttachmentsReadSignedAttachmentResponse = AttachmentsReadSignedAttachmentResponses[keyof AttachmentsReadSignedAttachmentResponses];
+
 export type AuthLoginData = {
     body: BodyAuthLogin;
     path?: never;
@@ -4691,7 +5307,7 @@ export type AuthRegisterResponses = {
     /**
      * Successful Response
      */
-    201: RegisterResponse;
+    202: MessageResponse;
 };
 
 export type AuthRegisterResponse = AuthRegisterResponses[keyof AuthRegisterResponses];
@@ -5067,6 +5683,48 @@ export type FeedbackResolveFeedbackResponses = {
 };
 
 export type FeedbackResolveFeedbackResponse = FeedbackResolveFeedbackResponses[keyof FeedbackResolveFeedbackResponses];
+
+export type InsightsReadAccountInsightsData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * Date From
+         */
+        date_from?: string | null;
+        /**
+         * Date To
+         */
+        date_to?: string | null;
+    };
+    url: '/api/v1/insights/overview';
+};
+
+export type InsightsReadAccountInsightsErrors = {
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse;
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse;
+    /**
+     * Unprocessable Entity
+     */
+    422: ErrorResponse;
+};
+
+export type InsightsReadAccountInsightsError = InsightsReadAccountInsightsErrors[keyof InsightsReadAccountInsightsErrors];
+
+export type InsightsReadAccountInsightsResponses = {
+    /**
+     * Successful Response
+     */
+    200: AccountInsights;
+};
+
+export type InsightsReadAccountInsightsResponse = InsightsReadAccountInsightsResponses[keyof InsightsReadAccountInsightsResponses];
 
 export type IntegrationsReadEmbedSettingsData = {
     body?: never;
@@ -5673,6 +6331,48 @@ export type SessionsSyncSessionResponses = {
 
 export type SessionsSyncSessionResponse = SessionsSyncSessionResponses[keyof SessionsSyncSessionResponses];
 
+export type SessionsDeleteSessionData = {
+    body?: never;
+    path: {
+        /**
+         * Session Id
+         */
+        session_id: string;
+    };
+    query?: never;
+    url: '/api/v1/sessions/{session_id}';
+};
+
+export type SessionsDeleteSessionErrors = {
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse;
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse;
+    /**
+     * Not Found
+     */
+    404: ErrorResponse;
+    /**
+     * The request is not valid (each field named).
+     */
+    422: ErrorResponse;
+};
+
+export type SessionsDeleteSessionError = SessionsDeleteSessionErrors[keyof SessionsDeleteSessionErrors];
+
+export type SessionsDeleteSessionResponses = {
+    /**
+     * Successful Response
+     */
+    204: void;
+};
+
+export type SessionsDeleteSessionResponse = SessionsDeleteSessionResponses[keyof SessionsDeleteSessionResponses];
+
 export type SessionsReadSessionData = {
     body?: never;
     path: {
@@ -5810,6 +6510,192 @@ export type SessionsAbandonSessionResponses = {
 };
 
 export type SessionsAbandonSessionResponse = SessionsAbandonSessionResponses[keyof SessionsAbandonSessionResponses];
+
+export type AttachmentsListAttachmentsData = {
+    body?: never;
+    path: {
+        /**
+         * Session Id
+         */
+        session_id: string;
+    };
+    query?: never;
+    url: '/api/v1/sessions/{session_id}/attachments';
+};
+
+export type AttachmentsListAttachmentsErrors = {
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse;
+    /**
+     * Not Found
+     */
+    404: ErrorResponse;
+    /**
+     * The request is not valid (each field named).
+     */
+    422: ErrorResponse;
+};
+
+export type AttachmentsListAttachmentsError = AttachmentsListAttachmentsErrors[keyof AttachmentsListAttachmentsErrors];
+
+export type AttachmentsListAttachmentsResponses = {
+    /**
+     * Response Attachments-List Attachments
+     *
+     * Successful Response
+     */
+    200: Array<AttachmentRead>;
+};
+
+export type AttachmentsListAttachmentsResponse = AttachmentsListAttachmentsResponses[keyof AttachmentsListAttachmentsResponses];
+
+export type AttachmentsUploadAttachmentData = {
+    body: BodyAttachmentsUploadAttachment;
+    path: {
+        /**
+         * Session Id
+         */
+        session_id: string;
+    };
+    query?: never;
+    url: '/api/v1/sessions/{session_id}/attachments';
+};
+
+export type AttachmentsUploadAttachmentErrors = {
+    /**
+     * The body could not be decoded.
+     */
+    400: ErrorResponse;
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse;
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse;
+    /**
+     * Not Found
+     */
+    404: ErrorResponse;
+    /**
+     * Request Entity Too Large
+     */
+    413: ErrorResponse;
+    /**
+     * Unsupported Media Type
+     */
+    415: ErrorResponse;
+    /**
+     * Unprocessable Entity
+     */
+    422: ErrorResponse;
+};
+
+export type AttachmentsUploadAttachmentError = AttachmentsUploadAttachmentErrors[keyof AttachmentsUploadAttachmentErrors];
+
+export type AttachmentsUploadAttachmentResponses = {
+    /**
+     * Successful Response
+     */
+    201: AttachmentRead;
+};
+
+export type AttachmentsUploadAttachmentResponse = AttachmentsUploadAttachmentResponses[keyof AttachmentsUploadAttachmentResponses];
+
+export type AttachmentsDeleteAttachmentData = {
+    body?: never;
+    path: {
+        /**
+         * Session Id
+         */
+        session_id: string;
+        /**
+         * Attachment Id
+         */
+        attachment_id: string;
+    };
+    query?: never;
+    url: '/api/v1/sessions/{session_id}/attachments/{attachment_id}';
+};
+
+export type AttachmentsDeleteAttachmentErrors = {
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse;
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse;
+    /**
+     * Not Found
+     */
+    404: ErrorResponse;
+    /**
+     * The request is not valid (each field named).
+     */
+    422: ErrorResponse;
+};
+
+export type AttachmentsDeleteAttachmentError = AttachmentsDeleteAttachmentErrors[keyof AttachmentsDeleteAttachmentErrors];
+
+export type AttachmentsDeleteAttachmentResponses = {
+    /**
+     * Successful Response
+     */
+    204: void;
+};
+
+export type AttachmentsDeleteAttachmentResponse = AttachmentsDeleteAttachmentResponses[keyof AttachmentsDeleteAttachmentResponses];
+
+export type AttachmentsReadAttachmentData = {
+    body?: never;
+    path: {
+        /**
+         * Session Id
+         */
+        session_id: string;
+        /**
+         * Attachment Id
+         */
+        attachment_id: string;
+        /**
+         * Variant
+         */
+        variant: 'file' | 'thumbnail';
+    };
+    query?: never;
+    url: '/api/v1/sessions/{session_id}/attachments/{attachment_id}/{variant}';
+};
+
+export type AttachmentsReadAttachmentErrors = {
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse;
+    /**
+     * Not Found
+     */
+    404: ErrorResponse;
+    /**
+     * The request is not valid (each field named).
+     */
+    422: ErrorResponse;
+};
+
+export type AttachmentsReadAttachmentError = AttachmentsReadAttachmentErrors[keyof AttachmentsReadAttachmentErrors];
+
+export type AttachmentsReadAttachmentResponses = {
+    /**
+     * The file.
+     */
+    200: Blob | File;
+};
+
+export type AttachmentsReadAttachmentResponse = AttachmentsReadAttachmentResponses[keyof AttachmentsReadAttachmentResponses];
 
 export type SessionsGoBackData = {
     body: BackRequest;
@@ -7307,6 +8193,113 @@ export type FeedbackReadFeedbackCountsResponses = {
 
 export type FeedbackReadFeedbackCountsResponse = FeedbackReadFeedbackCountsResponses[keyof FeedbackReadFeedbackCountsResponses];
 
+export type InsightsReadTreeInsightsData = {
+    body?: never;
+    path: {
+        /**
+         * Tree Id
+         */
+        tree_id: string;
+    };
+    query?: {
+        /**
+         * Version Id
+         */
+        version_id?: string | null;
+        /**
+         * Date From
+         */
+        date_from?: string | null;
+        /**
+         * Date To
+         */
+        date_to?: string | null;
+        /**
+         * Technician Id
+         */
+        technician_id?: string | null;
+        /**
+         * Outcome
+         */
+        outcome?: InsightOutcome | null;
+    };
+    url: '/api/v1/trees/{tree_id}/insights';
+};
+
+export type InsightsReadTreeInsightsErrors = {
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse;
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse;
+    /**
+     * Not Found
+     */
+    404: ErrorResponse;
+    /**
+     * Unprocessable Entity
+     */
+    422: ErrorResponse;
+};
+
+export type InsightsReadTreeInsightsError = InsightsReadTreeInsightsErrors[keyof InsightsReadTreeInsightsErrors];
+
+export type InsightsReadTreeInsightsResponses = {
+    /**
+     * Successful Response
+     */
+    200: TreeInsights;
+};
+
+export type InsightsReadTreeInsightsResponse = InsightsReadTreeInsightsResponses[keyof InsightsReadTreeInsightsResponses];
+
+export type InsightsListInsightTechniciansData = {
+    body?: never;
+    path: {
+        /**
+         * Tree Id
+         */
+        tree_id: string;
+    };
+    query?: never;
+    url: '/api/v1/trees/{tree_id}/insights/technicians';
+};
+
+export type InsightsListInsightTechniciansErrors = {
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse;
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse;
+    /**
+     * Not Found
+     */
+    404: ErrorResponse;
+    /**
+     * The request is not valid (each field named).
+     */
+    422: ErrorResponse;
+};
+
+export type InsightsListInsightTechniciansError = InsightsListInsightTechniciansErrors[keyof InsightsListInsightTechniciansErrors];
+
+export type InsightsListInsightTechniciansResponses = {
+    /**
+     * Response Insights-List Insight Technicians
+     *
+     * Successful Response
+     */
+    200: Array<TechnicianOption>;
+};
+
+export type InsightsListInsightTechniciansResponse = InsightsListInsightTechniciansResponses[keyof InsightsListInsightTechniciansResponses];
+
 export type TreesPublishTreeData = {
     body: PublishRequest;
     path: {
@@ -7344,6 +8337,10 @@ export type TreesPublishTreeErrors = {
      * Unprocessable Entity
      */
     422: ErrorResponse;
+    /**
+     * Service Unavailable
+     */
+    503: ErrorResponse;
 };
 
 export type TreesPublishTreeError = TreesPublishTreeErrors[keyof TreesPublishTreeErrors];
@@ -7466,6 +8463,10 @@ export type TreesValidateTreeErrors = {
      * The request is not valid (each field named).
      */
     422: ErrorResponse;
+    /**
+     * Service Unavailable
+     */
+    503: ErrorResponse;
 };
 
 export type TreesValidateTreeError = TreesValidateTreeErrors[keyof TreesValidateTreeErrors];

@@ -3,8 +3,8 @@
 import { type DefaultError, type InfiniteData, infiniteQueryOptions, queryOptions, type UseMutationOptions } from '@tanstack/react-query';
 
 import { client } from '../client.gen';
-import { accountCreateAccountInvite, accountListAccountInvites, accountListMembers, accountReadAccount, accountRemoveMember, accountRevokeAccountInvite, accountUpdateAccount, accountUpdateMember, apiKeysCreateApiKey, apiKeysListApiKeys, apiKeysRevokeApiKey, auditExportAuditEvents, auditExportPlatformAuditEvents, auditListAuditActions, auditListAuditEvents, auditListPlatformAuditEvents, authChangePassword, authCheckEmailVerification, authCheckPasswordReset, authConfirmEmailVerification, authConfirmPasswordReset, authLogin, authLoginJson, authLogout, authLogoutAll, authReadMe, authRefreshTokens, authRegister, authRequestPasswordReset, authSendVerificationEmail, authUpdateMe, feedbackAcknowledgeFeedback, feedbackCreateFeedback, feedbackDismissChangeAlert, feedbackListFeedback, feedbackListFeedbackNotices, feedbackReadChangeAlert, feedbackReadFeedback, feedbackReadFeedbackCounts, feedbackReplyToFeedback, feedbackResolveFeedback, healthAlive, healthCheck, healthReady, integrationsReadEmbedSettings, integrationsUpdateEmbedSettings, invitesPreviewInvite, type Options, platformChangeAccountPlan, platformCreatePlatformInvite, platformListPlans, platformListPlatformInvites, platformRevokePlatformInvite, sessionsAbandonSession, sessionsCompleteSession, sessionsCreateSession, sessionsDownloadSessionExport, sessionsExportSession, sessionsGoBack, sessionsListOutcomeLabels, sessionsListSessions, sessionsNoteStep, sessionsReadSession, sessionsReadTreeStart, sessionsRecordStep, sessionsStartSession, sessionsSyncSession, sessionsUpdateSession, startLinksCreateStartLink, startLinksOpenStartLink, treesArchiveTree, treesCheckLogicRule, treesCompareTreeVersions, treesCreateCategory, treesCreateTree, treesCreateTreeFromTemplate, treesDeleteCategory, treesDeleteTree, treesDuplicateTree, treesExportTree, treesImportTree, treesListCategories, treesListSearchMisses, treesListTags, treesListTrees, treesListTreeTemplates, treesListTreeVersions, treesLogicGrammar, treesPublishTree, treesReadTree, treesReadTreeUsage, treesReadTreeVersion, treesRenameCategory, treesRestoreTreeVersion, treesSearchTrees, treesUnarchiveTree, treesUpdateTree, treesValidateTree, webhooksCreateWebhook, webhooksDeleteWebhook, webhooksListWebhookDeliveries, webhooksListWebhookEvents, webhooksListWebhooks, webhooksReadWebhook, webhooksRedeliverWebhook, webhooksUpdateWebhook } from '../sdk.gen';
-import type { AccountCreateAccountInviteData, AccountCreateAccountInviteError, AccountCreateAccountInviteResponse, AccountListAccountInvitesData, AccountListAccountInvitesError, AccountListAccountInvitesResponse, AccountListMembersData, AccountListMembersError, AccountListMembersResponse, AccountReadAccountData, AccountReadAccountError, AccountReadAccountResponse, AccountRemoveMemberData, AccountRemoveMemberError, AccountRemoveMemberResponse, AccountRevokeAccountInviteData, AccountRevokeAccountInviteError, AccountRevokeAccountInviteResponse, AccountUpdateAccountData, AccountUpdateAccountError, AccountUpdateAccountResponse, AccountUpdateMemberData, AccountUpdateMemberError, AccountUpdateMemberResponse, ApiKeysCreateApiKeyData, ApiKeysCreateApiKeyError, ApiKeysCreateApiKeyResponse, ApiKeysListApiKeysData, ApiKeysListApiKeysError, ApiKeysListApiKeysResponse, ApiKeysRevokeApiKeyData, ApiKeysRevokeApiKeyError, ApiKeysRevokeApiKeyResponse, AuditExportAuditEventsData, AuditExportAuditEventsError, AuditExportAuditEventsResponse, AuditExportPlatformAuditEventsData, AuditExportPlatformAuditEventsError, AuditExportPlatformAuditEventsResponse, AuditListAuditActionsData, AuditListAuditActionsError, AuditListAuditActionsResponse, AuditListAuditEventsData, AuditListAuditEventsError, AuditListAuditEventsResponse, AuditListPlatformAuditEventsData, AuditListPlatformAuditEventsError, AuditListPlatformAuditEventsResponse, AuthChangePasswordData, AuthChangePasswordError, AuthChangePasswordResponse, AuthCheckEmailVerificationData, AuthCheckEmailVerificationError, AuthCheckEmailVerificationResponse, AuthCheckPasswordResetData, AuthCheckPasswordResetError, AuthCheckPasswordResetResponse, AuthConfirmEmailVerificationData, AuthConfirmEmailVerificationError, AuthConfirmEmailVerificationResponse, AuthConfirmPasswordResetData, AuthConfirmPasswordResetError, AuthConfirmPasswordResetResponse, AuthLoginData, AuthLoginError, AuthLoginJsonData, AuthLoginJsonError, AuthLoginJsonResponse, AuthLoginResponse, AuthLogoutAllData, AuthLogoutAllError, AuthLogoutAllResponse, AuthLogoutData, AuthLogoutError, AuthLogoutResponse, AuthReadMeData, AuthReadMeError, AuthReadMeResponse, AuthRefreshTokensData, AuthRefreshTokensError, AuthRefreshTokensResponse, AuthRegisterData, AuthRegisterError, AuthRegisterResponse, AuthRequestPasswordResetData, AuthRequestPasswordResetError, AuthRequestPasswordResetResponse, AuthSendVerificationEmailData, AuthSendVerificationEmailError, AuthSendVerificationEmailResponse, AuthUpdateMeData, AuthUpdateMeError, AuthUpdateMeResponse, FeedbackAcknowledgeFeedbackData, FeedbackAcknowledgeFeedbackError, FeedbackAcknowledgeFeedbackResponse, FeedbackCreateFeedbackData, FeedbackCreateFeedbackError, FeedbackCreateFeedbackResponse, FeedbackDismissChangeAlertData, FeedbackDismissChangeAlertError, FeedbackDismissChangeAlertResponse, FeedbackListFeedbackData, FeedbackListFeedbackError, FeedbackListFeedbackNoticesData, FeedbackListFeedbackNoticesError, FeedbackListFeedbackNoticesResponse, FeedbackListFeedbackResponse, FeedbackReadChangeAlertData, FeedbackReadChangeAlertError, FeedbackReadChangeAlertResponse, FeedbackReadFeedbackCountsData, FeedbackReadFeedbackCountsError, FeedbackReadFeedbackCountsResponse, FeedbackReadFeedbackData, FeedbackReadFeedbackError, FeedbackReadFeedbackResponse, FeedbackReplyToFeedbackData, FeedbackReplyToFeedbackError, FeedbackReplyToFeedbackResponse, FeedbackResolveFeedbackData, FeedbackResolveFeedbackError, FeedbackResolveFeedbackResponse, HealthAliveData, HealthAliveResponse, HealthCheckData, HealthCheckResponse, HealthReadyData, HealthReadyError, HealthReadyResponse, IntegrationsReadEmbedSettingsData, IntegrationsReadEmbedSettingsError, IntegrationsReadEmbedSettingsResponse, IntegrationsUpdateEmbedSettingsData, IntegrationsUpdateEmbedSettingsError, IntegrationsUpdateEmbedSettingsResponse, InvitesPreviewInviteData, InvitesPreviewInviteError, InvitesPreviewInviteResponse, PlatformChangeAccountPlanData, PlatformChangeAccountPlanError, PlatformChangeAccountPlanResponse, PlatformCreatePlatformInviteData, PlatformCreatePlatformInviteError, PlatformCreatePlatformInviteResponse, PlatformListPlansData, PlatformListPlansError, PlatformListPlansResponse, PlatformListPlatformInvitesData, PlatformListPlatformInvitesError, PlatformListPlatformInvitesResponse, PlatformRevokePlatformInviteData, PlatformRevokePlatformInviteError, PlatformRevokePlatformInviteResponse, SessionsAbandonSessionData, SessionsAbandonSessionError, SessionsAbandonSessionResponse, SessionsCompleteSessionData, SessionsCompleteSessionError, SessionsCompleteSessionResponse, SessionsCreateSessionData, SessionsCreateSessionError, SessionsCreateSessionResponse, SessionsDownloadSessionExportData, SessionsDownloadSessionExportError, SessionsExportSessionData, SessionsExportSessionError, SessionsGoBackData, SessionsGoBackError, SessionsGoBackResponse, SessionsListOutcomeLabelsData, SessionsListOutcomeLabelsError, SessionsListOutcomeLabelsResponse, SessionsListSessionsData, SessionsListSessionsError, SessionsListSessionsResponse, SessionsNoteStepData, SessionsNoteStepError, SessionsNoteStepResponse, SessionsReadSessionData, SessionsReadSessionError, SessionsReadSessionResponse, SessionsReadTreeStartData, SessionsReadTreeStartError, SessionsReadTreeStartResponse, SessionsRecordStepData, SessionsRecordStepError, SessionsRecordStepResponse, SessionsStartSessionData, SessionsStartSessionError, SessionsStartSessionResponse, SessionsSyncSessionData, SessionsSyncSessionError, SessionsSyncSessionResponse, SessionsUpdateSessionData, SessionsUpdateSessionError, SessionsUpdateSessionResponse, StartLinksCreateStartLinkData, StartLinksCreateStartLinkError, StartLinksCreateStartLinkResponse, StartLinksOpenStartLinkData, StartLinksOpenStartLinkError, StartLinksOpenStartLinkResponse, TreesArchiveTreeData, TreesArchiveTreeError, TreesArchiveTreeResponse, TreesCheckLogicRuleData, TreesCheckLogicRuleError, TreesCheckLogicRuleResponse, TreesCompareTreeVersionsData, TreesCompareTreeVersionsError, TreesCompareTreeVersionsResponse, TreesCreateCategoryData, TreesCreateCategoryError, TreesCreateCategoryResponse, TreesCreateTreeData, TreesCreateTreeError, TreesCreateTreeFromTemplateData, TreesCreateTreeFromTemplateError, TreesCreateTreeFromTemplateResponse, TreesCreateTreeResponse, TreesDeleteCategoryData, TreesDeleteCategoryError, TreesDeleteCategoryResponse, TreesDeleteTreeData, TreesDeleteTreeError, TreesDeleteTreeResponse, TreesDuplicateTreeData, TreesDuplicateTreeError, TreesDuplicateTreeResponse, TreesExportTreeData, TreesExportTreeError, TreesExportTreeResponse, TreesImportTreeData, TreesImportTreeError, TreesImportTreeResponse, TreesListCategoriesData, TreesListCategoriesError, TreesListCategoriesResponse, TreesListSearchMissesData, TreesListSearchMissesError, TreesListSearchMissesResponse, TreesListTagsData, TreesListTagsError, TreesListTagsResponse, TreesListTreesData, TreesListTreesError, TreesListTreesResponse, TreesListTreeTemplatesData, TreesListTreeTemplatesError, TreesListTreeTemplatesResponse, TreesListTreeVersionsData, TreesListTreeVersionsError, TreesListTreeVersionsResponse, TreesLogicGrammarData, TreesLogicGrammarError, TreesLogicGrammarResponse, TreesPublishTreeData, TreesPublishTreeError, TreesPublishTreeResponse, TreesReadTreeData, TreesReadTreeError, TreesReadTreeResponse, TreesReadTreeUsageData, TreesReadTreeUsageError, TreesReadTreeUsageResponse, TreesReadTreeVersionData, TreesReadTreeVersionError, TreesReadTreeVersionResponse, TreesRenameCategoryData, TreesRenameCategoryError, TreesRenameCategoryResponse, TreesRestoreTreeVersionData, TreesRestoreTreeVersionError, TreesRestoreTreeVersionResponse, TreesSearchTreesData, TreesSearchTreesError, TreesSearchTreesResponse, TreesUnarchiveTreeData, TreesUnarchiveTreeError, TreesUnarchiveTreeResponse, TreesUpdateTreeData, TreesUpdateTreeError, TreesUpdateTreeResponse, TreesValidateTreeData, TreesValidateTreeError, TreesValidateTreeResponse, WebhooksCreateWebhookData, WebhooksCreateWebhookError, WebhooksCreateWebhookResponse, WebhooksDeleteWebhookData, WebhooksDeleteWebhookError, WebhooksDeleteWebhookResponse, WebhooksListWebhookDeliveriesData, WebhooksListWebhookDeliveriesError, WebhooksListWebhookDeliveriesResponse, WebhooksListWebhookEventsData, WebhooksListWebhookEventsError, WebhooksListWebhookEventsResponse, WebhooksListWebhooksData, WebhooksListWebhooksError, WebhooksListWebhooksResponse, WebhooksReadWebhookData, WebhooksReadWebhookError, WebhooksReadWebhookResponse, WebhooksRedeliverWebhookData, WebhooksRedeliverWebhookError, WebhooksUpdateWebhookData, WebhooksUpdateWebhookError, WebhooksUpdateWebhookResponse } from '../types.gen';
+import { accountCreateAccountInvite, accountListAccountInvites, accountListMembers, accountReadAccount, accountRemoveMember, accountRevokeAccountInvite, accountUpdateAccount, accountUpdateMember, apiKeysCreateApiKey, apiKeysListApiKeys, apiKeysRevokeApiKey, attachmentsDeleteAttachment, attachmentsListAttachments, attachmentsReadAttachment, attachmentsReadSignedAttachment, attachmentsReadStorageUsage, attachmentsUploadAttachment, auditExportAuditEvents, auditExportPlatformAuditEvents, auditListAuditActions, auditListAuditEvents, auditListPlatformAuditEvents, authChangePassword, authCheckEmailVerification, authCheckPasswordReset, authConfirmEmailVerification, authConfirmPasswordReset, authLogin, authLoginJson, authLogout, authLogoutAll, authReadMe, authRefreshTokens, authRegister, authRequestPasswordReset, authSendVerificationEmail, authUpdateMe, feedbackAcknowledgeFeedback, feedbackCreateFeedback, feedbackDismissChangeAlert, feedbackListFeedback, feedbackListFeedbackNotices, feedbackReadChangeAlert, feedbackReadFeedback, feedbackReadFeedbackCounts, feedbackReplyToFeedback, feedbackResolveFeedback, healthAlive, healthCheck, healthReady, insightsListInsightTechnicians, insightsReadAccountInsights, insightsReadTreeInsights, integrationsReadEmbedSettings, integrationsUpdateEmbedSettings, invitesPreviewInvite, type Options, platformChangeAccountPlan, platformCreatePlatformInvite, platformListPlans, platformListPlatformInvites, platformRevokePlatformInvite, sessionsAbandonSession, sessionsCompleteSession, sessionsCreateSession, sessionsDeleteSession, sessionsDownloadSessionExport, sessionsExportSession, sessionsGoBack, sessionsListOutcomeLabels, sessionsListSessions, sessionsNoteStep, sessionsReadSession, sessionsReadTreeStart, sessionsRecordStep, sessionsStartSession, sessionsSyncSession, sessionsUpdateSession, startLinksCreateStartLink, startLinksOpenStartLink, treesArchiveTree, treesCheckLogicRule, treesCompareTreeVersions, treesCreateCategory, treesCreateTree, treesCreateTreeFromTemplate, treesDeleteCategory, treesDeleteTree, treesDuplicateTree, treesExportTree, treesImportTree, treesListCategories, treesListSearchMisses, treesListTags, treesListTrees, treesListTreeTemplates, treesListTreeVersions, treesLogicGrammar, treesPublishTree, treesReadTree, treesReadTreeUsage, treesReadTreeVersion, treesRenameCategory, treesRestoreTreeVersion, treesSearchTrees, treesUnarchiveTree, treesUpdateTree, treesValidateTree, webhooksCreateWebhook, webhooksDeleteWebhook, webhooksListWebhookDeliveries, webhooksListWebhookEvents, webhooksListWebhooks, webhooksReadWebhook, webhooksRedeliverWebhook, webhooksUpdateWebhook } from '../sdk.gen';
+import type { AccountCreateAccountInviteData, AccountCreateAccountInviteError, AccountCreateAccountInviteResponse, AccountListAccountInvitesData, AccountListAccountInvitesError, AccountListAccountInvitesResponse, AccountListMembersData, AccountListMembersError, AccountListMembersResponse, AccountReadAccountData, AccountReadAccountError, AccountReadAccountResponse, AccountRemoveMemberData, AccountRemoveMemberError, AccountRemoveMemberResponse, AccountRevokeAccountInviteData, AccountRevokeAccountInviteError, AccountRevokeAccountInviteResponse, AccountUpdateAccountData, AccountUpdateAccountError, AccountUpdateAccountResponse, AccountUpdateMemberData, AccountUpdateMemberError, AccountUpdateMemberResponse, ApiKeysCreateApiKeyData, ApiKeysCreateApiKeyError, ApiKeysCreateApiKeyResponse, ApiKeysListApiKeysData, ApiKeysListApiKeysError, ApiKeysListApiKeysResponse, ApiKeysRevokeApiKeyData, ApiKeysRevokeApiKeyError, ApiKeysRevokeApiKeyResponse, AttachmentsDeleteAttachmentData, AttachmentsDeleteAttachmentError, AttachmentsDeleteAttachmentResponse, AttachmentsListAttachmentsData, AttachmentsListAttachmentsError, AttachmentsListAttachmentsResponse, AttachmentsReadAttachmentData, AttachmentsReadAttachmentError, AttachmentsReadAttachmentResponse, AttachmentsReadSignedAttachmentData, AttachmentsReadSignedAttachmentError, AttachmentsReadSignedAttachmentResponse, AttachmentsReadStorageUsageData, AttachmentsReadStorageUsageError, AttachmentsReadStorageUsageResponse, AttachmentsUploadAttachmentData, AttachmentsUploadAttachmentError, AttachmentsUploadAttachmentResponse, AuditExportAuditEventsData, AuditExportAuditEventsError, AuditExportAuditEventsResponse, AuditExportPlatformAuditEventsData, AuditExportPlatformAuditEventsError, AuditExportPlatformAuditEventsResponse, AuditListAuditActionsData, AuditListAuditActionsError, AuditListAuditActionsResponse, AuditListAuditEventsData, AuditListAuditEventsError, AuditListAuditEventsResponse, AuditListPlatformAuditEventsData, AuditListPlatformAuditEventsError, AuditListPlatformAuditEventsResponse, AuthChangePasswordData, AuthChangePasswordError, AuthChangePasswordResponse, AuthCheckEmailVerificationData, AuthCheckEmailVerificationError, AuthCheckEmailVerificationResponse, AuthCheckPasswordResetData, AuthCheckPasswordResetError, AuthCheckPasswordResetResponse, AuthConfirmEmailVerificationData, AuthConfirmEmailVerificationError, AuthConfirmEmailVerificationResponse, AuthConfirmPasswordResetData, AuthConfirmPasswordResetError, AuthConfirmPasswordResetResponse, AuthLoginData, AuthLoginError, AuthLoginJsonData, AuthLoginJsonError, AuthLoginJsonResponse, AuthLoginResponse, AuthLogoutAllData, AuthLogoutAllError, AuthLogoutAllResponse, AuthLogoutData, AuthLogoutError, AuthLogoutResponse, AuthReadMeData, AuthReadMeError, AuthReadMeResponse, AuthRefreshTokensData, AuthRefreshTokensError, AuthRefreshTokensResponse, AuthRegisterData, AuthRegisterError, AuthRegisterResponse, AuthRequestPasswordResetData, AuthRequestPasswordResetError, AuthRequestPasswordResetResponse, AuthSendVerificationEmailData, AuthSendVerificationEmailError, AuthSendVerificationEmailResponse, AuthUpdateMeData, AuthUpdateMeError, AuthUpdateMeResponse, FeedbackAcknowledgeFeedbackData, FeedbackAcknowledgeFeedbackError, FeedbackAcknowledgeFeedbackResponse, FeedbackCreateFeedbackData, FeedbackCreateFeedbackError, FeedbackCreateFeedbackResponse, FeedbackDismissChangeAlertData, FeedbackDismissChangeAlertError, FeedbackDismissChangeAlertResponse, FeedbackListFeedbackData, FeedbackListFeedbackError, FeedbackListFeedbackNoticesData, FeedbackListFeedbackNoticesError, FeedbackListFeedbackNoticesResponse, FeedbackListFeedbackResponse, FeedbackReadChangeAlertData, FeedbackReadChangeAlertError, FeedbackReadChangeAlertResponse, FeedbackReadFeedbackCountsData, FeedbackReadFeedbackCountsError, FeedbackReadFeedbackCountsResponse, FeedbackReadFeedbackData, FeedbackReadFeedbackError, FeedbackReadFeedbackResponse, FeedbackReplyToFeedbackData, FeedbackReplyToFeedbackError, FeedbackReplyToFeedbackResponse, FeedbackResolveFeedbackData, FeedbackResolveFeedbackError, FeedbackResolveFeedbackResponse, HealthAliveData, HealthAliveResponse, HealthCheckData, HealthCheckResponse, HealthReadyData, HealthReadyError, HealthReadyResponse, InsightsListInsightTechniciansData, InsightsListInsightTechniciansError, InsightsListInsightTechniciansResponse, InsightsReadAccountInsightsData, InsightsReadAccountInsightsError, InsightsReadAccountInsightsResponse, InsightsReadTreeInsightsData, InsightsReadTreeInsightsError, InsightsReadTreeInsightsResponse, IntegrationsReadEmbedSettingsData, IntegrationsReadEmbedSettingsError, IntegrationsReadEmbedSettingsResponse, IntegrationsUpdateEmbedSettingsData, IntegrationsUpdateEmbedSettingsError, IntegrationsUpdateEmbedSettingsResponse, InvitesPreviewInviteData, InvitesPreviewInviteError, InvitesPreviewInviteResponse, PlatformChangeAccountPlanData, PlatformChangeAccountPlanError, PlatformChangeAccountPlanResponse, PlatformCreatePlatformInviteData, PlatformCreatePlatformInviteError, PlatformCreatePlatformInviteResponse, PlatformListPlansData, PlatformListPlansError, PlatformListPlansResponse, PlatformListPlatformInvitesData, PlatformListPlatformInvitesError, PlatformListPlatformInvitesResponse, PlatformRevokePlatformInviteData, PlatformRevokePlatformInviteError, PlatformRevokePlatformInviteResponse, SessionsAbandonSessionData, SessionsAbandonSessionError, SessionsAbandonSessionResponse, SessionsCompleteSessionData, SessionsCompleteSessionError, SessionsCompleteSessionResponse, SessionsCreateSessionData, SessionsCreateSessionError, SessionsCreateSessionResponse, SessionsDeleteSessionData, SessionsDeleteSessionError, SessionsDeleteSessionResponse, SessionsDownloadSessionExportData, SessionsDownloadSessionExportError, SessionsExportSessionData, SessionsExportSessionError, SessionsGoBackData, SessionsGoBackError, SessionsGoBackResponse, SessionsListOutcomeLabelsData, SessionsListOutcomeLabelsError, SessionsListOutcomeLabelsResponse, SessionsListSessionsData, SessionsListSessionsError, SessionsListSessionsResponse, SessionsNoteStepData, SessionsNoteStepError, SessionsNoteStepResponse, SessionsReadSessionData, SessionsReadSessionError, SessionsReadSessionResponse, SessionsReadTreeStartData, SessionsReadTreeStartError, SessionsReadTreeStartResponse, SessionsRecordStepData, SessionsRecordStepError, SessionsRecordStepResponse, SessionsStartSessionData, SessionsStartSessionError, SessionsStartSessionResponse, SessionsSyncSessionData, SessionsSyncSessionError, SessionsSyncSessionResponse, SessionsUpdateSessionData, SessionsUpdateSessionError, SessionsUpdateSessionResponse, StartLinksCreateStartLinkData, StartLinksCreateStartLinkError, StartLinksCreateStartLinkResponse, StartLinksOpenStartLinkData, StartLinksOpenStartLinkError, StartLinksOpenStartLinkResponse, TreesArchiveTreeData, TreesArchiveTreeError, TreesArchiveTreeResponse, TreesCheckLogicRuleData, TreesCheckLogicRuleError, TreesCheckLogicRuleResponse, TreesCompareTreeVersionsData, TreesCompareTreeVersionsError, TreesCompareTreeVersionsResponse, TreesCreateCategoryData, TreesCreateCategoryError, TreesCreateCategoryResponse, TreesCreateTreeData, TreesCreateTreeError, TreesCreateTreeFromTemplateData, TreesCreateTreeFromTemplateError, TreesCreateTreeFromTemplateResponse, TreesCreateTreeResponse, TreesDeleteCategoryData, TreesDeleteCategoryError, TreesDeleteCategoryResponse, TreesDeleteTreeData, TreesDeleteTreeError, TreesDeleteTreeResponse, TreesDuplicateTreeData, TreesDuplicateTreeError, TreesDuplicateTreeResponse, TreesExportTreeData, TreesExportTreeError, TreesExportTreeResponse, TreesImportTreeData, TreesImportTreeError, TreesImportTreeResponse, TreesListCategoriesData, TreesListCategoriesError, TreesListCategoriesResponse, TreesListSearchMissesData, TreesListSearchMissesError, TreesListSearchMissesResponse, TreesListTagsData, TreesListTagsError, TreesListTagsResponse, TreesListTreesData, TreesListTreesError, TreesListTreesResponse, TreesListTreeTemplatesData, TreesListTreeTemplatesError, TreesListTreeTemplatesResponse, TreesListTreeVersionsData, TreesListTreeVersionsError, TreesListTreeVersionsResponse, TreesLogicGrammarData, TreesLogicGrammarError, TreesLogicGrammarResponse, TreesPublishTreeData, TreesPublishTreeError, TreesPublishTreeResponse, TreesReadTreeData, TreesReadTreeError, TreesReadTreeResponse, TreesReadTreeUsageData, TreesReadTreeUsageError, TreesReadTreeUsageResponse, TreesReadTreeVersionData, TreesReadTreeVersionError, TreesReadTreeVersionResponse, TreesRenameCategoryData, TreesRenameCategoryError, TreesRenameCategoryResponse, TreesRestoreTreeVersionData, TreesRestoreTreeVersionError, TreesRestoreTreeVersionResponse, TreesSearchTreesData, TreesSearchTreesError, TreesSearchTreesResponse, TreesUnarchiveTreeData, TreesUnarchiveTreeError, TreesUnarchiveTreeResponse, TreesUpdateTreeData, TreesUpdateTreeError, TreesUpdateTreeResponse, TreesValidateTreeData, TreesValidateTreeError, TreesValidateTreeResponse, WebhooksCreateWebhookData, WebhooksCreateWebhookError, WebhooksCreateWebhookResponse, WebhooksDeleteWebhookData, WebhooksDeleteWebhookError, WebhooksDeleteWebhookResponse, WebhooksListWebhookDeliveriesData, WebhooksListWebhookDeliveriesError, WebhooksListWebhookDeliveriesResponse, WebhooksListWebhookEventsData, WebhooksListWebhookEventsError, WebhooksListWebhookEventsResponse, WebhooksListWebhooksData, WebhooksListWebhooksError, WebhooksListWebhooksResponse, WebhooksReadWebhookData, WebhooksReadWebhookError, WebhooksReadWebhookResponse, WebhooksRedeliverWebhookData, WebhooksRedeliverWebhookError, WebhooksUpdateWebhookData, WebhooksUpdateWebhookError, WebhooksUpdateWebhookResponse } from '../types.gen';
 
 export type QueryKey<TOptions extends Options> = [
     Pick<TOptions, 'baseUrl' | 'body' | 'headers' | 'path' | 'query'> & {
@@ -376,6 +376,47 @@ export const accountUpdateMemberMutation = (options?: Partial<Options<AccountUpd
     };
     return mutationOptions;
 };
+
+export const attachmentsReadStorageUsageQueryKey = (options?: Options<AttachmentsReadStorageUsageData>) => createQueryKey('attachmentsReadStorageUsage', options);
+
+/**
+ * Read Storage Usage
+ *
+ * The account's stored files against its quota (admins).
+ */
+export const attachmentsReadStorageUsageOptions = (options?: Options<AttachmentsReadStorageUsageData>) => queryOptions<AttachmentsReadStorageUsageResponse, AttachmentsReadStorageUsageError, AttachmentsReadStorageUsageResponse, ReturnType<typeof attachmentsReadStorageUsageQueryKey>>({
+    queryFn: async ({ queryKey, signal }) => {
+        const { data } = await attachmentsReadStorageUsage({
+            ...options,
+            ...queryKey[0],
+            signal,
+            throwOnError: true
+        });
+        return data;
+    },
+    queryKey: attachmentsReadStorageUsageQueryKey(options)
+});
+
+export const attachmentsReadSignedAttachmentQueryKey = (options: Options<AttachmentsReadSignedAttachmentData>) => createQueryKey('attachmentsReadSignedAttachment', options);
+
+/**
+ * Read Signed Attachment
+ *
+ * A file by a signed link from the list (no sign-in: the signature is the permission);
+ * 403 `link_expired` after a few minutes.
+ */
+export const attachmentsReadSignedAttachmentOptions = (options: Options<AttachmentsReadSignedAttachmentData>) => queryOptions<AttachmentsReadSignedAttachmentResponse, AttachmentsReadSignedAttachmentError, AttachmentsReadSignedAttachmentResponse, ReturnType<typeof attachmentsReadSignedAttachmentQueryKey>>({
+    queryFn: async ({ queryKey, signal }) => {
+        const { data } = await attachmentsReadSignedAttachment({
+            ...options,
+            ...queryKey[0],
+            signal,
+            throwOnError: true
+        });
+        return data;
+    },
+    queryKey: attachmentsReadSignedAttachmentQueryKey(options)
+});
 
 /**
  * Login
@@ -811,6 +852,27 @@ export const feedbackResolveFeedbackMutation = (options?: Partial<Options<Feedba
     return mutationOptions;
 };
 
+export const insightsReadAccountInsightsQueryKey = (options?: Options<InsightsReadAccountInsightsData>) => createQueryKey('insightsReadAccountInsights', options);
+
+/**
+ * Read Account Insights
+ *
+ * The account's trees ranked by use, by escalation rate and by drop-off (abandoned)
+ * rate, over sessions started in [date_from, date_to].
+ */
+export const insightsReadAccountInsightsOptions = (options?: Options<InsightsReadAccountInsightsData>) => queryOptions<InsightsReadAccountInsightsResponse, InsightsReadAccountInsightsError, InsightsReadAccountInsightsResponse, ReturnType<typeof insightsReadAccountInsightsQueryKey>>({
+    queryFn: async ({ queryKey, signal }) => {
+        const { data } = await insightsReadAccountInsights({
+            ...options,
+            ...queryKey[0],
+            signal,
+            throwOnError: true
+        });
+        return data;
+    },
+    queryKey: insightsReadAccountInsightsQueryKey(options)
+});
+
 export const integrationsReadEmbedSettingsQueryKey = (options?: Options<IntegrationsReadEmbedSettingsData>) => createQueryKey('integrationsReadEmbedSettings', options);
 
 /**
@@ -1145,6 +1207,26 @@ export const sessionsSyncSessionMutation = (options?: Partial<Options<SessionsSy
     return mutationOptions;
 };
 
+/**
+ * Delete Session
+ *
+ * Deletes the session with its steps and files (admins); the stored files are removed
+ * by a job.
+ */
+export const sessionsDeleteSessionMutation = (options?: Partial<Options<SessionsDeleteSessionData>>): UseMutationOptions<SessionsDeleteSessionResponse, SessionsDeleteSessionError, Options<SessionsDeleteSessionData>> => {
+    const mutationOptions: UseMutationOptions<SessionsDeleteSessionResponse, SessionsDeleteSessionError, Options<SessionsDeleteSessionData>> = {
+        mutationFn: async (fnOptions) => {
+            const { data } = await sessionsDeleteSession({
+                ...options,
+                ...fnOptions,
+                throwOnError: true
+            });
+            return data;
+        }
+    };
+    return mutationOptions;
+};
+
 export const sessionsReadSessionQueryKey = (options: Options<SessionsReadSessionData>) => createQueryKey('sessionsReadSession', options);
 
 /**
@@ -1201,6 +1283,85 @@ export const sessionsAbandonSessionMutation = (options?: Partial<Options<Session
     };
     return mutationOptions;
 };
+
+export const attachmentsListAttachmentsQueryKey = (options: Options<AttachmentsListAttachmentsData>) => createQueryKey('attachmentsListAttachments', options);
+
+/**
+ * List Attachments
+ *
+ * The session's files, oldest first, with links signed for a few minutes.
+ */
+export const attachmentsListAttachmentsOptions = (options: Options<AttachmentsListAttachmentsData>) => queryOptions<AttachmentsListAttachmentsResponse, AttachmentsListAttachmentsError, AttachmentsListAttachmentsResponse, ReturnType<typeof attachmentsListAttachmentsQueryKey>>({
+    queryFn: async ({ queryKey, signal }) => {
+        const { data } = await attachmentsListAttachments({
+            ...options,
+            ...queryKey[0],
+            signal,
+            throwOnError: true
+        });
+        return data;
+    },
+    queryKey: attachmentsListAttachmentsQueryKey(options)
+});
+
+/**
+ * Upload Attachment
+ *
+ * Adds a photo or PDF (at most 10 MiB) at the session's current step. The type is read
+ * from the content (415 `unsupported_file_type`); photos are stored without EXIF (no
+ * location), turned upright, HEIC as JPEG, with a thumbnail; past the account's quota: 413
+ * `storage_quota_exceeded`. Sent again with the same `client_id`: the first upload (200).
+ */
+export const attachmentsUploadAttachmentMutation = (options?: Partial<Options<AttachmentsUploadAttachmentData>>): UseMutationOptions<AttachmentsUploadAttachmentResponse, AttachmentsUploadAttachmentError, Options<AttachmentsUploadAttachmentData>> => {
+    const mutationOptions: UseMutationOptions<AttachmentsUploadAttachmentResponse, AttachmentsUploadAttachmentError, Options<AttachmentsUploadAttachmentData>> = {
+        mutationFn: async (fnOptions) => {
+            const { data } = await attachmentsUploadAttachment({
+                ...options,
+                ...fnOptions,
+                throwOnError: true
+            });
+            return data;
+        }
+    };
+    return mutationOptions;
+};
+
+/**
+ * Delete Attachment
+ */
+export const attachmentsDeleteAttachmentMutation = (options?: Partial<Options<AttachmentsDeleteAttachmentData>>): UseMutationOptions<AttachmentsDeleteAttachmentResponse, AttachmentsDeleteAttachmentError, Options<AttachmentsDeleteAttachmentData>> => {
+    const mutationOptions: UseMutationOptions<AttachmentsDeleteAttachmentResponse, AttachmentsDeleteAttachmentError, Options<AttachmentsDeleteAttachmentData>> = {
+        mutationFn: async (fnOptions) => {
+            const { data } = await attachmentsDeleteAttachment({
+                ...options,
+                ...fnOptions,
+                throwOnError: true
+            });
+            return data;
+        }
+    };
+    return mutationOptions;
+};
+
+export const attachmentsReadAttachmentQueryKey = (options: Options<AttachmentsReadAttachmentData>) => createQueryKey('attachmentsReadAttachment', options);
+
+/**
+ * Read Attachment
+ *
+ * The file (or its thumbnail), for a signed-in member who may see the session.
+ */
+export const attachmentsReadAttachmentOptions = (options: Options<AttachmentsReadAttachmentData>) => queryOptions<AttachmentsReadAttachmentResponse, AttachmentsReadAttachmentError, AttachmentsReadAttachmentResponse, ReturnType<typeof attachmentsReadAttachmentQueryKey>>({
+    queryFn: async ({ queryKey, signal }) => {
+        const { data } = await attachmentsReadAttachment({
+            ...options,
+            ...queryKey[0],
+            signal,
+            throwOnError: true
+        });
+        return data;
+    },
+    queryKey: attachmentsReadAttachmentQueryKey(options)
+});
 
 /**
  * Go Back
@@ -1956,11 +2117,55 @@ export const feedbackReadFeedbackCountsOptions = (options: Options<FeedbackReadF
     queryKey: feedbackReadFeedbackCountsQueryKey(options)
 });
 
+export const insightsReadTreeInsightsQueryKey = (options: Options<InsightsReadTreeInsightsData>) => createQueryKey('insightsReadTreeInsights', options);
+
+/**
+ * Read Tree Insights
+ *
+ * How the tree's sessions went (of one published version with `version_id`): sessions
+ * answered at least once that started in [date_from, date_to] (UTC days, inclusive), of one
+ * technician, in one outcome. Another tree's version: 404 naming `version_id`; a range that
+ * ends before it starts: 422 naming `date_to`.
+ */
+export const insightsReadTreeInsightsOptions = (options: Options<InsightsReadTreeInsightsData>) => queryOptions<InsightsReadTreeInsightsResponse, InsightsReadTreeInsightsError, InsightsReadTreeInsightsResponse, ReturnType<typeof insightsReadTreeInsightsQueryKey>>({
+    queryFn: async ({ queryKey, signal }) => {
+        const { data } = await insightsReadTreeInsights({
+            ...options,
+            ...queryKey[0],
+            signal,
+            throwOnError: true
+        });
+        return data;
+    },
+    queryKey: insightsReadTreeInsightsQueryKey(options)
+});
+
+export const insightsListInsightTechniciansQueryKey = (options: Options<InsightsListInsightTechniciansData>) => createQueryKey('insightsListInsightTechnicians', options);
+
+/**
+ * List Insight Technicians
+ *
+ * The technicians who ran the tree (for the technician filter).
+ */
+export const insightsListInsightTechniciansOptions = (options: Options<InsightsListInsightTechniciansData>) => queryOptions<InsightsListInsightTechniciansResponse, InsightsListInsightTechniciansError, InsightsListInsightTechniciansResponse, ReturnType<typeof insightsListInsightTechniciansQueryKey>>({
+    queryFn: async ({ queryKey, signal }) => {
+        const { data } = await insightsListInsightTechnicians({
+            ...options,
+            ...queryKey[0],
+            signal,
+            throwOnError: true
+        });
+        return data;
+    },
+    queryKey: insightsListInsightTechniciansQueryKey(options)
+});
+
 /**
  * Publish Tree
  *
  * Validates the draft fully and publishes it as the next immutable version; 422
- * `graph_invalid` lists every problem by node id and field.
+ * `graph_invalid` lists every problem by node id and field. A large draft is checked off
+ * the event loop (503 `busy` when that pool is full).
  */
 export const treesPublishTreeMutation = (options?: Partial<Options<TreesPublishTreeData>>): UseMutationOptions<TreesPublishTreeResponse, TreesPublishTreeError, Options<TreesPublishTreeData>> => {
     const mutationOptions: UseMutationOptions<TreesPublishTreeResponse, TreesPublishTreeError, Options<TreesPublishTreeData>> = {
@@ -2020,7 +2225,8 @@ export const treesUnarchiveTreeMutation = (options?: Partial<Options<TreesUnarch
 /**
  * Validate Tree
  *
- * The problems publishing the draft now would report, by node and field.
+ * The problems publishing the draft now would report, by node and field. A large draft
+ * is checked off the event loop (503 `busy` when that pool is full).
  */
 export const treesValidateTreeMutation = (options?: Partial<Options<TreesValidateTreeData>>): UseMutationOptions<TreesValidateTreeResponse, TreesValidateTreeError, Options<TreesValidateTreeData>> => {
     const mutationOptions: UseMutationOptions<TreesValidateTreeResponse, TreesValidateTreeError, Options<TreesValidateTreeData>> = {
