@@ -790,7 +790,8 @@ export const treesExportTree = <ThrowOnError extends boolean = false>(options: O
  * Publish Tree
  *
  * Validates the draft fully and publishes it as the next immutable version; 422
- * `graph_invalid` lists every problem by node id and field.
+ * `graph_invalid` lists every problem by node id and field. A large draft is checked off
+ * the event loop (503 `busy` when that pool is full).
  */
 export const treesPublishTree = <ThrowOnError extends boolean = false>(options: Options<TreesPublishTreeData, ThrowOnError>) => (options.client ?? client).post<TreesPublishTreeResponses, TreesPublishTreeErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],
@@ -829,7 +830,8 @@ export const treesUnarchiveTree = <ThrowOnError extends boolean = false>(options
 /**
  * Validate Tree
  *
- * The problems publishing the draft now would report, by node and field.
+ * The problems publishing the draft now would report, by node and field. A large draft
+ * is checked off the event loop (503 `busy` when that pool is full).
  */
 export const treesValidateTree = <ThrowOnError extends boolean = false>(options: Options<TreesValidateTreeData, ThrowOnError>) => (options.client ?? client).post<TreesValidateTreeResponses, TreesValidateTreeErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],

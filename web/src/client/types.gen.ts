@@ -4803,6 +4803,10 @@ export type TreesPublishTreeErrors = {
      * Unprocessable Entity
      */
     422: ErrorResponse;
+    /**
+     * Service Unavailable
+     */
+    503: ErrorResponse;
 };
 
 export type TreesPublishTreeError = TreesPublishTreeErrors[keyof TreesPublishTreeErrors];
@@ -4925,6 +4929,10 @@ export type TreesValidateTreeErrors = {
      * The request is not valid (each field named).
      */
     422: ErrorResponse;
+    /**
+     * Service Unavailable
+     */
+    503: ErrorResponse;
 };
 
 export type TreesValidateTreeError = TreesValidateTreeErrors[keyof TreesValidateTreeErrors];

@@ -1320,7 +1320,8 @@ export const treesExportTreeOptions = (options: Options<TreesExportTreeData>) =>
  * Publish Tree
  *
  * Validates the draft fully and publishes it as the next immutable version; 422
- * `graph_invalid` lists every problem by node id and field.
+ * `graph_invalid` lists every problem by node id and field. A large draft is checked off
+ * the event loop (503 `busy` when that pool is full).
  */
 export const treesPublishTreeMutation = (options?: Partial<Options<TreesPublishTreeData>>): UseMutationOptions<TreesPublishTreeResponse, TreesPublishTreeError, Options<TreesPublishTreeData>> => {
     const mutationOptions: UseMutationOptions<TreesPublishTreeResponse, TreesPublishTreeError, Options<TreesPublishTreeData>> = {
@@ -1380,7 +1381,8 @@ export const treesUnarchiveTreeMutation = (options?: Partial<Options<TreesUnarch
 /**
  * Validate Tree
  *
- * The problems publishing the draft now would report, by node and field.
+ * The problems publishing the draft now would report, by node and field. A large draft
+ * is checked off the event loop (503 `busy` when that pool is full).
  */
 export const treesValidateTreeMutation = (options?: Partial<Options<TreesValidateTreeData>>): UseMutationOptions<TreesValidateTreeResponse, TreesValidateTreeError, Options<TreesValidateTreeData>> => {
     const mutationOptions: UseMutationOptions<TreesValidateTreeResponse, TreesValidateTreeError, Options<TreesValidateTreeData>> = {
