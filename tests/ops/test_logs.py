@@ -11,6 +11,8 @@ import re
 
 import httpx
 import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 
 from tests.conftest import TEST_PASSWORD, Mailbox, deliver_outbox, make_settings
 from tests.helpers import bearer, login, register, unique_email
@@ -108,3 +110,18 @@ def test_json_lines_carry_the_request_id() -> None:
         _context.reset(token)
     assert line["message"] == "hello you"
     assert line["request_id"] == "req-42" and line["account_id"] == "acct-1"
+
+
+async def test_database_errors_carry_no_parameter_values(database: Database) -> None:
+    """What a failed statement's error (and so any log line quoting it) says: the statement,
+    never the values bound to it, nor PostgreSQL's detail that would repeat them."""
+    secret = "s3cret-" + TEST_PASSWORD.replace(" ", "-")
+    insert = text("INSERT INTO once VALUES (:v)")
+    async with database.engine.connect() as conn:
+        await conn.execute(text("CREATE TEMP TABLE once (v text PRIMARY KEY)"))
+        await conn.execute(insert, {"v": secret})
+        with pytest.raises(DBAPIError) as failed:
+            await conn.execute(insert, {"v": secret})
+    assert "duplicate key" in str(failed.value)
+    assert "parameters hidden" in str(failed.value)
+    assert secret not in str(failed.value) and secret not in repr(failed.value)

@@ -9,7 +9,7 @@ published trees only, and only their current version."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from pydantic import ValidationError
@@ -355,26 +355,23 @@ async def _check(
     pool: CpuPool,
     offload_nodes: int,
     current: dict[str, Any] | None = None,
+    *,
+    problems_only: bool = False,
 ) -> DraftCheck:
     """The draft checked for publishing (`trees/checking.py`): in the process pool when it has
     `offload_nodes` nodes or more, so the event loop keeps serving other requests meanwhile."""
     published = await tree_queries.published_tree_ids(
         db, caller.account_id, link_targets_of(tree.draft_graph)
     )
+    args = (tree.draft_graph, current, published, tree.id, problems_only)
     if len(tree.draft_graph.get("nodes") or []) >= offload_nodes:
-        return await run_in_pool(pool, tree.draft_graph, current, published, tree.id)
-    return check_draft(tree.draft_graph, current, published, tree.id)
+        return await run_in_pool(pool, *args)
+    return check_draft(*args)
 
 
-async def run_in_pool(
-    pool: CpuPool,
-    draft: dict[str, Any],
-    current: dict[str, Any] | None,
-    published: Collection[uuid.UUID],
-    tree_id: uuid.UUID,
-) -> DraftCheck:
-    """`check_draft` in a worker process."""
-    return await pool.run(check_draft, draft, current, published, tree_id)
+async def run_in_pool(pool: CpuPool, *args: Any) -> DraftCheck:
+    """`check_draft(*args)` in a worker process."""
+    return await pool.run(check_draft, *args)
 
 
 async def validate_tree(
@@ -388,7 +385,8 @@ async def validate_tree(
     tree = await tree_queries.get_tree(db, caller.account_id, tree_id, with_draft=True)
     if tree is None:
         raise TreeNotFound()
-    problems = (await _check(db, caller, tree, pool, offload_nodes)).problems
+    checked = await _check(db, caller, tree, pool, offload_nodes, problems_only=True)
+    problems = checked.problems
     return ValidationReport(is_valid=not problems, problems=[Problem(**p) for p in problems])
 
 
