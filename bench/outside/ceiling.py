@@ -722,7 +722,7 @@ async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
                     await asyncpg.create_pool(
                         os.environ["CEILING_DATABASE_URL"],
                         min_size=1,
-                        max_size=30,  # the app's pool: 10 plus an overflow of 20
+                        max_size=20,  # the app's pool in the bench (DB_POOL_SIZE=20)
                         server_settings={"application_name": "ceiling", "timezone": "UTC"},
                         # No reset query when a connection goes back: nothing here leaves
                         # session state behind (the app's pool sends none either).

@@ -58,7 +58,7 @@ def report(results: dict[str, Any], labels: dict[str, str], notes: str = "") -> 
     for key, by_conn in cells.items():
         for conns, sides in by_conn.items():
             a, c = _median(sides["app"]), _median(sides["ceiling"])
-            ratio = a["requests_per_s"] / c["requests_per_s"]
+            ratio = a["requests_per_s"] / max(c["requests_per_s"], 1e-9)
             p99 = a["p99_ms"] / c["p99_ms"] if c["p99_ms"] else float("inf")
             errors = sum(r["errors"] for r in sides["app"] + sides["ceiling"])
             table.append(
@@ -117,7 +117,7 @@ def report(results: dict[str, Any], labels: dict[str, str], notes: str = "") -> 
             if conns in cells["history_deep"]:
                 first = _median(cells["history_first"][conns]["app"])
                 deep = _median(cells["history_deep"][conns]["app"])
-                ratios.append((conns, deep["p50_ms"] / first["p50_ms"]))
+                ratios.append((conns, deep["p50_ms"] / max(first["p50_ms"], 1e-9)))
         worst = max(r for _, r in ratios)
         summary.append(
             (

@@ -48,7 +48,8 @@ from troubletree.core.db import libpq_url
 HERE = Path(__file__).resolve().parent
 DATABASE = "tt_bench_outside"
 STEP_SESSIONS = 1000  # fresh sessions per step run, answered in turn
-LOGIN_MAX_CONNECTIONS = 32  # argon2 takes 64 MiB a hash: 128 at once would take 8 GiB
+LOGIN_MAX_CONNECTIONS = 8  # argon2 takes 64 MiB and ~0.1-1 s of a core a hash
+LOGIN_MIN_SECONDS = 10  # a run long enough for a few hashes at each connection count
 
 
 def server_url() -> str:
@@ -367,7 +368,7 @@ def login_storm(
         found[label] = run.__dict__
         print(f"  step p99 {label}: {run.p99_ms:.1f} ms ({run.requests_per_s:.0f}/s)", flush=True)
     base = statistics.median([found["alone"]["p99_ms"], found["alone_again"]["p99_ms"]])
-    found["p99_ratio"] = found["storm"]["p99_ms"] / base
+    found["p99_ratio"] = found["storm"]["p99_ms"] / base if base else float("inf")
     return found
 
 
@@ -430,6 +431,24 @@ def profile(app: Server, token: str, data: BenchData, endpoint: Endpoint, second
     print("most time with callees:")
     for frame, n in total.most_common(40):
         print(f"  {100 * n / samples:5.1f}%  {frame}")
+
+
+def _cells_json(cells: dict[str, dict[int, Cell]]) -> dict[str, Any]:
+    return {
+        key: {
+            c: {side: [r.__dict__ for r in cell.runs[side]] for side in cell.runs}
+            for c, cell in by_conn.items()
+        }
+        for key, by_conn in cells.items()
+    }
+
+
+def save(results: dict[str, Any]) -> Path:
+    """bench/results/outside.json, after every cell: a run cut short keeps what it measured."""
+    out = ROOT / "bench" / "results"
+    out.mkdir(exist_ok=True)
+    (out / "outside.json").write_text(json.dumps(results, indent=1, default=str))
+    return out
 
 
 def machine() -> dict[str, Any]:
@@ -533,32 +552,32 @@ def main() -> None:
             for c in connections:
                 if endpoint.key == "login" and c > LOGIN_MAX_CONNECTIONS:
                     continue
+                seconds = args.duration
+                if endpoint.key == "login":
+                    seconds = max(seconds, LOGIN_MIN_SECONDS)
                 cells[endpoint.key][c] = measure(
-                    app, ceiling, token, data, endpoint, c, args.runs, args.duration
+                    app, ceiling, token, data, endpoint, c, args.runs, seconds
                 )
+                if endpoint.key == "login":
+                    time.sleep(5)  # hashes still queued when wrk stopped finish
+                results["cells"] = _cells_json(cells)
+                save(results)
                 for server in (app, ceiling):
                     rss[server.name] = [
                         max(a, b)
                         for a, b in zip_longest(rss[server.name], server.rss_mb(), fillvalue=0.0)
                     ]
-        results["cells"] = {
-            k: {
-                c: {side: [r.__dict__ for r in cell.runs[side]] for side in cell.runs}
-                for c, cell in v.items()
-            }
-            for k, v in cells.items()
-        }
         results["rss_max_mb"] = rss
         if not args.no_storm:
             results["storm"] = login_storm(app, ceiling, token, data, args.duration)
         if args.soak > 0:
             results["soak"] = soak(app, token, data, args.soak)
-    out = ROOT / "bench" / "results"
-    out.mkdir(exist_ok=True)
-    (out / "outside.json").write_text(json.dumps(results, indent=1, default=str))
+    out = save(results)
     labels = {e.key: e.label for e in endpoints(data)}
     Path(args.results).write_text(report(results, labels))
     print(f"written: {args.results} and {out / 'outside.json'}")
+    for server in ("app", "ceiling"):
+        print(f"  RSS per {server} worker (largest): {results['rss_max_mb'][server]} MB")
 
 
 if __name__ == "__main__":

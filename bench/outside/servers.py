@@ -34,6 +34,11 @@ APP_ENV = {
     # Mail goes through `troubletree worker` processes of their own, as in the README's
     # deployment: nothing else then sends statements to the bench database while it counts.
     "RUN_WORKER_IN_PROCESS": "false",
+    # A pool that keeps its connections (the default 10 + 20 overflow closes an overflow
+    # connection on every return once 10 are in use), of the ceiling's size: the shared
+    # server's max_connections has room for both sides.
+    "DB_POOL_SIZE": "20",
+    "DB_MAX_OVERFLOW": "0",
 }
 
 

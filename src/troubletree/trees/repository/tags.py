@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import (
     Select,
+    bindparam,
     case,
     delete,
     func,
@@ -148,6 +149,19 @@ async def list_tags(
         stmt = stmt.where(starts_with(func.lower(Tag.name), prefix.lower()))
     stmt = stmt.order_by(Tag.usage_count.desc(), func.lower(Tag.name)).limit(limit)
     return list((await db.execute(stmt.execution_options(populate_existing=True))).scalars())
+
+
+_TAG_NAMES_OF_TREE = (
+    select(Tag.name)
+    .join(TreeTag, TreeTag.tag_id == Tag.id)
+    .where(TreeTag.tree_id == bindparam("tree_id"))
+    .order_by(func.lower(Tag.name))
+)
+
+
+async def tag_names_of_tree(db: AsyncSession, tree_id: uuid.UUID) -> list[str]:
+    """One tree's tag names (a statement built once: the tree read is a hot path)."""
+    return list((await db.scalars(_TAG_NAMES_OF_TREE, {"tree_id": tree_id})).all())
 
 
 async def tag_names_of(
