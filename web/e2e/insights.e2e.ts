@@ -109,7 +109,7 @@ test.beforeAll(async ({ app, browser }) => {
 });
 
 test.afterAll(async () => {
-  await context.close();
+  await context?.close();
 });
 
 test('the analytics page charts the tree, by version, with filters and CSV', async () => {

@@ -43,10 +43,10 @@ export function heatMap(nodes: readonly HeatNodeFigures[], metric: HeatMetric): 
   );
 }
 
-/** The badge's colour: from pale yellow (cold) to deep red (hot). */
+/** The node's colour: from pale yellow (cold) to red (hot). */
 export function heatColour(level: number): string {
   const clamped = Math.min(1, Math.max(0, level));
   const hue = 55 - 55 * clamped;
-  const light = 88 - 40 * clamped;
+  const light = 90 - 32 * clamped; // dark text stays readable on the hottest
   return `hsl(${Math.round(hue)} 90% ${Math.round(light)}%)`;
 }

@@ -66,7 +66,7 @@ describe('heatMap', () => {
       heatMap([{ node_id: 'c', visits: 0, drop_off_rate: 0, time: { median_seconds: null } }], 'visits').get('c')
         ?.level,
     ).toBe(0);
-    expect(heatColour(0)).toBe('hsl(55 90% 88%)');
-    expect(heatColour(2)).toBe('hsl(0 90% 48%)');
+    expect(heatColour(0)).toBe('hsl(55 90% 90%)');
+    expect(heatColour(2)).toBe('hsl(0 90% 58%)');
   });
 });

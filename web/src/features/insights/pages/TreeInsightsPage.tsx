@@ -1,3 +1,4 @@
+import { useRef } from 'react';
 import { Link, useParams } from 'react-router';
 
 import { isUuid } from '../../../app/paths';
@@ -49,14 +50,18 @@ const REASONS: Record<string, string> = {
 export function TreeInsightsPage() {
   const { treeId = '' } = useParams();
   if (!isUuid(treeId)) return <NotFound {...NOT_FOUND.tree} />;
-  return <InsightsById treeId={treeId} />;
+  return <InsightsById key={treeId} treeId={treeId} />;
 }
 
 function InsightsById({ treeId }: { treeId: string }) {
   const [filters, setFilters] = useUrlFilters(SPEC, DEFAULTS);
   const insights = useTreeInsights(treeId, filters);
   const technicians = useInsightTechnicians(treeId);
-  const data = insights.data;
+  // Filters the API refuses (a range that ends before it starts) keep the last figures on
+  // screen, with the error next to the field.
+  const shown = useRef<TreeInsights | undefined>(undefined);
+  if (insights.data) shown.current = insights.data;
+  const data = insights.data ?? shown.current;
   usePageTitle(data ? `Analytics: ${data.title}` : 'Analytics');
   if (insights.isPending) return <Loading label="Counting sessions…" />;
   if (insights.isError && isNotFound(insights.error) && !data) return <NotFound {...NOT_FOUND.tree} />;
