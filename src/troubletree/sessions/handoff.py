@@ -4,10 +4,11 @@ attached, to the account's escalation address.
 `queue_handoff` runs in the request that completes the session: the hand-off row and its
 delivery job (procrastinate) are written in that transaction, so they exist exactly when the
 escalation does, and a crash of the server or the worker loses neither (the job stays in the
-queue until a worker finishes it; a job a dead worker held is queued again, `core/jobs.py`). `deliver_handoff` runs in the job worker: it renders the
-transcript, sends the mail and records the outcome on the hand-off row, which the session's
-API view shows (`handoff`). A failed attempt is recorded and raised, so the queue retries it
-with exponential backoff; after the last attempt the hand-off is `failed`.
+queue until a worker finishes it; a job a dead worker held is queued again, `core/jobs.py`).
+`deliver_handoff` runs in the job worker: it renders the transcript, sends the mail and records
+the outcome on the hand-off row, which the session's API view shows (`handoff`). A failed
+attempt is recorded and raised, so the queue retries it with exponential backoff; after the
+last attempt the hand-off is `failed`.
 """
 
 from __future__ import annotations
