@@ -7,6 +7,7 @@ import {
   insightsListInsightTechniciansOptions,
   insightsReadAccountInsightsOptions,
   insightsReadTreeInsightsOptions,
+  treesListSearchMissesOptions,
 } from '../../client/@tanstack/react-query.gen';
 
 export type {
@@ -77,10 +78,27 @@ export interface EmptySearch {
 }
 
 /**
- * Searches that found nothing, for the account overview. They are recorded by tree search and
- * read from `GET /api/v1/trees/search/misses`; until that endpoint is part of the API this
- * returns no list and the overview leaves the panel out. Wire it here (and only here).
+ * Searches that found nothing in the overview's date range (whole UTC days, both ends
+ * included), most frequent first, as tree search recorded them (`GET trees/search/misses`).
+ * Authors only, like the overview; on an error the overview leaves the panel out.
  */
-export function useEmptySearches(): { data: EmptySearch[] | undefined; isAvailable: boolean } {
-  return { data: undefined, isAvailable: false };
+export function useEmptySearches(from: string, to: string): { data: EmptySearch[] | undefined; isAvailable: boolean } {
+  const misses = useQuery({
+    ...treesListSearchMissesOptions({
+      query: { since: from ? `${from}T00:00:00Z` : null, until: to ? dayAfter(to) : null, limit: 50 },
+    }),
+    placeholderData: keepPreviousData,
+    retry: false,
+  });
+  return {
+    data: misses.data?.map((m) => ({ query: m.query, count: m.count })),
+    isAvailable: !misses.isError,
+  };
+}
+
+/** The start of the UTC day after `day` (YYYY-MM-DD): the end of a range that includes it. */
+function dayAfter(day: string): string {
+  const next = new Date(`${day}T00:00:00Z`);
+  next.setUTCDate(next.getUTCDate() + 1);
+  return next.toISOString();
 }

@@ -28,7 +28,7 @@ export function InsightsOverviewPage() {
   usePageTitle('Analytics');
   const [range, setRange] = useUrlFilters(SPEC, DEFAULTS);
   const overview = useAccountInsights(range.from, range.to);
-  const misses = useEmptySearches();
+  const misses = useEmptySearches(range.from, range.to);
   const problem = overview.isError ? describeError(overview.error, ['date_to']) : null;
   const data = overview.data;
   return (
