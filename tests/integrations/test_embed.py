@@ -60,7 +60,7 @@ async def test_embed_pages_name_the_accounts_origins_and_only_them(
         assert frame_ancestors(response) == "'none'", path
         assert response.headers["X-Frame-Options"] == "DENY", path
     audit = await fresh.val(
-        "SELECT count(*) FROM audit_events WHERE action = 'embed.origins_changed'"
+        "SELECT count(*) FROM audit_events WHERE action = 'embed_origins_changed'"
     )
     assert audit == 1
 

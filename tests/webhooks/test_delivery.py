@@ -143,7 +143,7 @@ async def test_retries_back_off_and_fail_after_the_window_then_the_endpoint_is_d
     )
     assert [m["to_address"] for m in mails] == [team.admin["email"]]
     assert (
-        await fresh.val("SELECT count(*) FROM audit_events WHERE action = 'webhook.disabled'") == 1
+        await fresh.val("SELECT count(*) FROM audit_events WHERE action = 'webhook_disabled'") == 1
     )
     # Disabled: new events are not queued for it.
     await completed_session(client, team.admin_h)

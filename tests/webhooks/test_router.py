@@ -110,9 +110,9 @@ async def test_changes_are_audited(client: httpx.AsyncClient, fresh: Fresh) -> N
         "SELECT action, subject FROM audit_events WHERE action LIKE 'webhook.%' ORDER BY id"
     )
     assert [a["action"] for a in actions] == [
-        "webhook.created",
-        "webhook.updated",
-        "webhook.deleted",
+        "webhook_created",
+        "webhook_updated",
+        "webhook_deleted",
     ]
     assert {a["subject"] for a in actions} == {f"webhook:{created['id']}"}
 

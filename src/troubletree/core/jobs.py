@@ -59,6 +59,7 @@ def build_job_app(settings: Settings, database: Database) -> procrastinate.App:
         await deliver_handoff(
             settings, database.sessionmaker, uuid.UUID(handoff_id), last_attempt=last
         )
+
     async def deliver_webhook(delivery_id: str) -> None:
         # Retries are the delivery's own (backoff and a 24-hour window), not the queue's.
         await webhook_delivery.deliver(settings, database.sessionmaker, uuid.UUID(delivery_id))
@@ -74,7 +75,6 @@ def build_job_app(settings: Settings, database: Database) -> procrastinate.App:
     @app.task(name=RECOVER_STALLED_TASK, queueing_lock=RECOVER_STALLED_TASK)
     async def recover_stalled(timestamp: int) -> None:
         await retry_stalled_jobs(app, settings.job_stalled_seconds)
-
 
     async def remove_files() -> None:
         await remove_stored_files(settings, database.sessionmaker)

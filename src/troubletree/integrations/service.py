@@ -117,7 +117,7 @@ async def create_start_link(
         ),
     )
     await record_member_action(
-        db, "start_link.created", caller, client, f"start_link:{link.id}", tree_id=str(link.tree_id)
+        db, "start_link_created", caller, client, f"start_link:{link.id}", tree_id=str(link.tree_id)
     )
     account = await accounts_repository.get_account(db, caller.account_id)
     assert account is not None
@@ -224,7 +224,7 @@ async def set_embed_settings(
     )
     await repository.set_allowed_origins(db, caller.account_id, origins)
     await record_member_action(
-        db, "embed.origins_changed", caller, client, "embed", allowed_origins=origins
+        db, "embed_origins_changed", caller, client, "embed", allowed_origins=origins
     )
     return await get_embed_settings(db, caller)
 

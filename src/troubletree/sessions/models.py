@@ -222,6 +222,8 @@ class EscalationHandoff(Base):
         DateTime(timezone=True), default=utcnow, server_default=text("now()")
     )
     sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
 class ReceiptKind(enum.StrEnum):
     create = "create"
     step = "step"

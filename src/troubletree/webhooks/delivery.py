@@ -177,7 +177,7 @@ async def _after_failure(
         await repository.fail_pending_of(db, endpoint_id)
         await audit.record(
             db,
-            "webhook.disabled",
+            "webhook_disabled",
             account_id=account_id,
             subject=f"webhook:{endpoint_id}",
             url=url,

@@ -70,7 +70,7 @@ async def create_webhook(
         ),
     )
     await record_member_action(
-        db, "webhook.created", caller, client, f"webhook:{endpoint.id}", url=url, events=events
+        db, "webhook_created", caller, client, f"webhook:{endpoint.id}", url=url, events=events
     )
     return WebhookCreated.model_validate(
         {**WebhookRead.model_validate(endpoint).model_dump(), "secret": endpoint.secret}
@@ -115,7 +115,7 @@ async def update_webhook(
         await db.refresh(endpoint)
         await record_member_action(
             db,
-            "webhook.updated",
+            "webhook_updated",
             caller,
             client,
             f"webhook:{endpoint.id}",
@@ -130,7 +130,7 @@ async def delete_webhook(
     endpoint = await _endpoint(db, caller, endpoint_id, lock=True)
     await repository.delete_endpoint(db, endpoint)
     await record_member_action(
-        db, "webhook.deleted", caller, client, f"webhook:{endpoint_id}", url=endpoint.url
+        db, "webhook_deleted", caller, client, f"webhook:{endpoint_id}", url=endpoint.url
     )
 
 
@@ -185,7 +185,7 @@ async def redeliver(
     await repository.defer_attempt(db, delivery.id)
     await record_member_action(
         db,
-        "webhook.redelivered",
+        "webhook_redelivered",
         caller,
         client,
         f"webhook:{endpoint.id}",
