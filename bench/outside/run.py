@@ -384,7 +384,8 @@ def soak(app: Server, token: str, data: BenchData, seconds: float) -> dict[str, 
         if endpoint.per_request_ids:
             ids = Path(tempfile.gettempdir()) / "tt-bench-ids-soak.txt"
             ids.write_text("\n".join(fresh_sessions(app, token, data, STEP_SESSIONS)) + "\n")
-        wrk(app.base, token, endpoint, 32, min(10, max(1, deadline - time.monotonic())), ids)
+        left = int(min(10, max(1, deadline - time.monotonic())))  # wrk takes whole seconds
+        wrk(app.base, token, endpoint, 32, left, ids)
         samples.append(app.rss_mb())
         i += 1
     print(f"  soak {seconds:g} s: RSS per worker {samples[0]} -> {samples[-1]} MB", flush=True)
@@ -568,8 +569,10 @@ def main() -> None:
                         for a, b in zip_longest(rss[server.name], server.rss_mb(), fillvalue=0.0)
                     ]
         results["rss_max_mb"] = rss
+        save(results)
         if not args.no_storm:
             results["storm"] = login_storm(app, ceiling, token, data, args.duration)
+            save(results)
         if args.soak > 0:
             results["soak"] = soak(app, token, data, args.soak)
     out = save(results)
