@@ -29,8 +29,9 @@ BUDGETS = {
     "history page": 2,  # caller; a page of sessions
     "search": 6,  # BEGIN; caller; SET LOCAL settings; probe; search; COMMIT
     "record a step": 7,  # BEGIN; caller; lock; steps; insert; update; COMMIT
-    "start a session": 8,  # BEGIN; caller; tree; session; step; use count; search text; COMMIT
-    "login": 4,  # BEGIN; user; refresh token; COMMIT
+    # BEGIN; caller; tree; session; step; use count; search text; webhook endpoints; COMMIT
+    "start a session": 9,
+    "login": 5,  # BEGIN; user; refresh token; audit row (sign-in); COMMIT
 }
 
 
