@@ -4,6 +4,7 @@ import { keepPreviousData, useQuery } from '@tanstack/react-query';
 
 import type { InsightOutcome } from '../../client';
 import {
+  feedbackReadFeedbackCountsOptions,
   insightsListInsightTechniciansOptions,
   insightsReadAccountInsightsOptions,
   insightsReadTreeInsightsOptions,
@@ -101,4 +102,16 @@ function dayAfter(day: string): string {
   const next = new Date(`${day}T00:00:00Z`);
   next.setUTCDate(next.getUTCDate() + 1);
   return next.toISOString();
+}
+
+/** Technicians' feedback per node (open and resolved), for the version shown or all of them. */
+export function useFeedbackCounts(treeId: string, version: string): Map<string, { open: number; resolved: number }> {
+  const counts = useQuery({
+    ...feedbackReadFeedbackCountsOptions({ path: { tree_id: treeId }, query: { version_id: orNull(version) } }),
+    placeholderData: keepPreviousData,
+    retry: false,
+  });
+  return new Map(
+    (counts.data?.nodes ?? []).map((n) => [n.node_id, { open: n.open_total, resolved: n.resolved_total }]),
+  );
 }

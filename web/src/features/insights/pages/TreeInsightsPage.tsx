@@ -19,6 +19,7 @@ import {
   type TreeInsights,
   type TrendPoint,
   useInsightTechnicians,
+  useFeedbackCounts,
   useTreeInsights,
 } from '../hooks';
 import { editPath, insightsOverviewPath } from '../paths';
@@ -137,7 +138,7 @@ function InsightsById({ treeId }: { treeId: string }) {
           <TrendChart trend={data.trend} />
         </div>
       )}
-      <Tables data={data} />
+      <Tables data={data} treeId={treeId} version={filters.version} />
     </div>
   );
 }
@@ -170,8 +171,9 @@ interface OptionRow {
   count: number;
 }
 
-function Tables({ data }: { data: TreeInsights }) {
+function Tables({ data, treeId, version }: { data: TreeInsights; treeId: string; version: string }) {
   const file = data.title;
+  const feedback = useFeedbackCounts(treeId, version);
   const options: OptionRow[] = data.nodes.flatMap((n) =>
     n.options.map((o) => ({ node: n.title || n.node_id, option: o.label || o.option_id, count: o.count })),
   );
@@ -195,6 +197,8 @@ function Tables({ data }: { data: TreeInsights }) {
           { header: 'Ended here', value: (n) => n.exits, numeric: true },
           { header: 'Abandoned here', value: (n) => n.abandoned, numeric: true },
           { header: 'Drop-offs', value: (n) => n.drop_offs, numeric: true },
+          { header: 'Open feedback', value: (n) => feedback.get(n.node_id)?.open ?? 0, numeric: true },
+          { header: 'Resolved feedback', value: (n) => feedback.get(n.node_id)?.resolved ?? 0, numeric: true },
           {
             header: 'Drop-off rate',
             value: (n) => n.drop_off_rate,
