@@ -197,8 +197,6 @@ function Tables({ data, treeId, version }: { data: TreeInsights; treeId: string;
           { header: 'Ended here', value: (n) => n.exits, numeric: true },
           { header: 'Abandoned here', value: (n) => n.abandoned, numeric: true },
           { header: 'Drop-offs', value: (n) => n.drop_offs, numeric: true },
-          { header: 'Open feedback', value: (n) => feedback.get(n.node_id)?.open ?? 0, numeric: true },
-          { header: 'Resolved feedback', value: (n) => feedback.get(n.node_id)?.resolved ?? 0, numeric: true },
           {
             header: 'Drop-off rate',
             value: (n) => n.drop_off_rate,
@@ -223,6 +221,8 @@ function Tables({ data, treeId, version }: { data: TreeInsights; treeId: string;
             render: (n) => duration(n.time.mean_seconds),
             numeric: true,
           },
+          { header: 'Open feedback', value: (n) => feedback.get(n.node_id)?.open ?? 0, numeric: true },
+          { header: 'Resolved feedback', value: (n) => feedback.get(n.node_id)?.resolved ?? 0, numeric: true },
         ]}
       />
       <DataTable<OptionRow>
