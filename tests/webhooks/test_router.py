@@ -17,7 +17,7 @@ from tests.webhooks.receiver import receiver
 
 async def _nothing_written(fresh: Fresh) -> None:
     assert await fresh.val("SELECT count(*) FROM webhook_endpoints") == 0
-    assert await fresh.val("SELECT count(*) FROM audit_events WHERE action LIKE 'webhook.%'") == 0
+    assert await fresh.val("SELECT count(*) FROM audit_events WHERE action LIKE 'webhook\\_%'") == 0
 
 
 @pytest.fixture
@@ -107,7 +107,7 @@ async def test_changes_are_audited(client: httpx.AsyncClient, fresh: Fresh) -> N
     assert patched.json()["is_active"] is False
     assert (await client.delete(path, headers=admin_h)).status_code == 204
     actions = await fresh.fetch(
-        "SELECT action, subject FROM audit_events WHERE action LIKE 'webhook.%' ORDER BY id"
+        "SELECT action, subject FROM audit_events WHERE action LIKE 'webhook\\_%' ORDER BY id"
     )
     assert [a["action"] for a in actions] == [
         "webhook_created",
