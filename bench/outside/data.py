@@ -24,6 +24,7 @@ from troubletree.core.client import ClientInfo
 from troubletree.core.config import Settings
 from troubletree.core.db import Database, libpq_url, set_database
 from troubletree.core.migrate import upgrade
+from troubletree.core.offload import CpuPool
 from troubletree.core.pagination import encode_cursor
 from troubletree.demo import seed
 from troubletree.trees import service as trees_service
@@ -164,6 +165,7 @@ async def build(url: str, settings: Settings, sessions: int) -> BenchData:
                     changelog="First version",
                     base_revision=None,
                     client=ClientInfo(ip="127.0.0.1"),
+                    pool=CpuPool(workers=1, queue_limit=0),  # 200 nodes: checked in process
                 )
                 made.append(tree.id)
     finally:
