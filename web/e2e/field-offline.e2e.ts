@@ -1,4 +1,4 @@
-// Field work without a connection (issue 16) against the real app: a technician opens a
+// Field work without a connection against the real app: a technician opens a
 // published tree online (the app and the tree stay on the device), the network goes away
 // (context.setOffline), and they start a session, answer, attach a photo (with a GPS location in
 // its EXIF) and complete it offline, seeing what waits to sync. The network returns: the queue

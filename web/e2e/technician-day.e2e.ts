@@ -1,4 +1,4 @@
-// A technician's day (issue 10) against the real app: the start screen that creates nothing
+// A technician's day against the real app: the start screen that creates nothing
 // until the first answer, Back over a logic node that branched on its own (button and
 // Backspace), step notes, an outcome label from the runner's summary to the history (column,
 // filter), a history search by ticket number with the matched field named, filters that survive

@@ -1,4 +1,4 @@
-// The issue 5 journey against the real app and PostgreSQL: an engineer registers, builds a
+// The author-to-technician journey against the real app and PostgreSQL: an engineer registers, builds a
 // 6-node tree in the editor through the UI (add, connect, edit, delete, save with Ctrl+S, a
 // publish refused with problems pinned to their nodes, then a publish with a changelog in the publish dialog), finds it
 // with quick start (its start screen), runs it with the number keys, goes back once, completes it, downloads the
