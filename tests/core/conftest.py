@@ -1,4 +1,4 @@
-"""The fuzzing summary at the end of the run."""
+"""The fuzzing and isolation summaries at the end of the run."""
 
 from __future__ import annotations
 
@@ -8,8 +8,12 @@ import pytest
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    fuzz = sys.modules.get("tests.core.test_fuzz")
-    line = fuzz.summary() if fuzz is not None else None
-    if line:
-        terminalreporter.write_sep("-", "schemathesis")
-        terminalreporter.write_line(line)
+    for module, title in (
+        ("tests.core.test_fuzz", "schemathesis"),
+        ("tests.core.test_isolation", "tenant isolation"),
+    ):
+        found = sys.modules.get(module)
+        line = found.summary() if found is not None else None
+        if line:
+            terminalreporter.write_sep("-", title)
+            terminalreporter.write_line(line)
