@@ -618,7 +618,7 @@ PLATFORM_TABLES = {
     "alembic_version": "the schema's revision",
     "plans": "the platform's plans",
     "platform_invites": "invites to the platform, made by superusers",
-    "procrastinate_jobs": "the job queue (checked for B's ids below)",
+    "procrastinate_jobs": "the job queue: B's jobs name B's ids, and no new one may",
     "procrastinate_events": "the job queue's history",
     "procrastinate_periodic_defers": "the job queue's schedule",
     "procrastinate_workers": "the job queue's workers",
@@ -664,6 +664,24 @@ async def fingerprint(fresh: Fresh, tables: dict[str, str], account_id: str) -> 
     return {row["name"]: (row["n"], row["digest"]) for row in rows}
 
 
+async def row_ids(fresh: Fresh, tables: dict[str, str], account_id: str) -> set[str]:
+    """The id of every row of B (steps, replies, versions, ... not only those in paths)."""
+    with_id = {
+        row["table_name"]
+        for row in await fresh.fetch(
+            "SELECT table_name FROM information_schema.columns "
+            "WHERE table_schema = 'public' AND column_name = 'id' AND data_type = 'uuid'"
+        )
+    }
+    parts = [
+        f"SELECT id::text AS id FROM {name} t WHERE {cond}"
+        for name, cond in sorted(tables.items())
+        if name in with_id and cond != "false"
+    ]
+    rows = await fresh.fetch(" UNION ALL ".join(parts), uuid.UUID(account_id))
+    return {row["id"] for row in rows}
+
+
 async def foreign_mentions(
     fresh: Fresh, tables: dict[str, str], account_id: str, ids: set[str]
 ) -> dict[str, int]:
@@ -705,9 +723,9 @@ async def iso_client(iso_app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
 
 
 class Leaks:
-    def __init__(self, tenant: Tenant) -> None:
+    def __init__(self, tenant: Tenant, row_ids: set[str]) -> None:
         self.problems: list[str] = []
-        self.ids = tenant.all_ids()
+        self.ids = tenant.all_ids() | row_ids
         self.words = re.compile("|".join([re.escape(MARK), *map(re.escape, self.ids)]), re.I)
 
     def exposed(self, response: httpx.Response) -> list[str]:
@@ -768,7 +786,7 @@ async def test_no_route_crosses_accounts(
     ops = operations(schema)
     b = await _build(client, fresh, MARK)
     a = await _build(client, fresh, "Alpha")
-    a_headers = {**a.headers}
+    a_headers = a.headers
     # The signed file route takes A's own signature with B's attachment id (B's control read
     # uses B's own link).
     a_link, b_link = [await _signed_link(client, t) for t in (a, b)]
@@ -781,7 +799,8 @@ async def test_no_route_crosses_accounts(
         # A start link token signed by the server, of a link that exists nowhere.
         {"start_link": make_token(make_settings(database_url), uuid.uuid4())},
     )
-    leaks = Leaks(b)
+    tables = await _tables(fresh)
+    leaks = Leaks(b, await row_ids(fresh, tables, b.account_id))
 
     # Every path parameter, and every id field of a body or query, has a value of B.
     path_names = {p["name"] for op in ops for p in op.params("path")}
@@ -808,8 +827,10 @@ async def test_no_route_crosses_accounts(
                 request["params"].update(b_link)
             response = await _send(client, b.headers["admin"], request)
             assert response.is_success, f"control: {op.label} as B's admin: {response.text}"
+    # ... and the lists show B's data to B, so the detector below would see it.
+    library = await client.get(f"{V1}/trees", headers=b.headers["admin"])
+    assert leaks.exposed(library), "control: B's library shows none of B's words"
 
-    tables = await _tables(fresh)
     before = await fingerprint(fresh, tables, b.account_id)
     mentions_before = await foreign_mentions(fresh, tables, b.account_id, leaks.ids)
 
@@ -856,7 +877,8 @@ async def test_no_route_crosses_accounts(
     if changed:
         leaks.fail(f"B's rows changed during the sweep: {changed}")
     mentions = await foreign_mentions(fresh, tables, b.account_id, leaks.ids)
-    if mentions != mentions_before:
+    # Only the job queue may hold B's ids outside B's rows (B's own jobs), and no more of them.
+    if mentions != mentions_before or set(mentions) - set(PLATFORM_TABLES):
         leaks.fail(f"rows outside B now mention B's ids: {mentions} (before {mentions_before})")
 
     STATS["operations"] = len(swept) + len(body_swept) + sum(1 for op in ops if _is_list(op))
