@@ -102,10 +102,20 @@ FROM jsonb_each_text(troubleshooting_sessions.variables) AS anon_1), troubleshoo
 FROM session_steps
 WHERE session_steps.session_id = $6::UUID))) WHERE troubleshooting_sessions.id = $7::UUID"""
 
+HANDOFFS = """SELECT escalation_handoffs.session_id, escalation_handoffs.status
+FROM escalation_handoffs
+WHERE escalation_handoffs.account_id = $1::UUID AND escalation_handoffs.session_id = ANY($2::UUID[])"""
+WEBHOOK_ENDPOINTS = """SELECT webhook_endpoints.id, webhook_endpoints.url
+FROM webhook_endpoints
+WHERE webhook_endpoints.account_id = $1::UUID AND webhook_endpoints.is_active IS true AND webhook_endpoints.events @> $2::VARCHAR(40)[]"""
+
 USER_BY_EMAIL = """SELECT users.id, users.email, users.password_hash, users.full_name, users.is_superuser, users.is_active, users.email_verified_at, users.password_changed_at, users.updated_at, users.created_at
 FROM users
 WHERE users.email = $1"""
 INSERT_REFRESH = """INSERT INTO refresh_tokens (id, user_id, family_id, parent_id, generation, token_hash, created_at, expires_at, family_expires_at, rotated_at, revoked_at, revoked_reason, created_ip, user_agent) VALUES ($1::UUID, $2::UUID, $3::UUID, $4::UUID, $5::INTEGER, $6::VARCHAR, $7::TIMESTAMP WITH TIME ZONE, $8::TIMESTAMP WITH TIME ZONE, $9::TIMESTAMP WITH TIME ZONE, $10::TIMESTAMP WITH TIME ZONE, $11::TIMESTAMP WITH TIME ZONE, $12::VARCHAR, $13::VARCHAR, $14::VARCHAR)"""
+AUDIT = """INSERT INTO audit_events (account_id, actor_id, action, subject, data, ip, created_at) VALUES ((SELECT memberships.account_id
+FROM memberships
+WHERE memberships.user_id = $1), $2::UUID, $3::VARCHAR, $4::VARCHAR, $5::JSONB, $6::VARCHAR, $7::TIMESTAMP WITH TIME ZONE) RETURNING audit_events.id"""
 
 
 def _compiled_search() -> tuple[list[tuple[str, list[str], dict[str, Any]]], str]:
@@ -317,7 +327,13 @@ async def history(pool: Any, headers: dict[bytes, bytes], query: dict[str, list[
             rows = await conn.fetch(HISTORY_AFTER, *args, *_uncursor(cursor))
         else:
             rows = await conn.fetch(HISTORY, *args)
-    page = rows[:limit]
+        page = rows[:limit]
+        escalated = [r["id"] for r in page if r["outcome"] == "escalated"]
+        handoffs = (
+            dict(list(r) for r in await conn.fetch(HANDOFFS, caller.account_id, escalated))
+            if escalated
+            else {}
+        )
     items = [
         {
             "id": r["id"],
@@ -336,6 +352,7 @@ async def history(pool: Any, headers: dict[bytes, bytes], query: dict[str, list[
             "created_at": r["created_at"],
             "completed_at": r["completed_at"],
             "match": None,
+            "handoff_status": handoffs.get(r["id"]),
         }
         for r in page
     ]
@@ -393,7 +410,7 @@ async def search(pool: Any, headers: dict[bytes, bytes], query: dict[str, list[s
     if len(rows) > limit and page:
         last = page[-1]
         next_cursor = _cursor("search", [last["tier"], last["score"], last["usage"]], last["id"])
-    return dumps({"items": items, "next_cursor": next_cursor})
+    return dumps({"items": items, "next_cursor": next_cursor, "did_you_mean": None})
 
 
 def _step_args(session_id: uuid.UUID, user_id: uuid.UUID, s: StepEvent) -> list[Any]:
@@ -525,6 +542,8 @@ async def session_json(
             "path": path,
             "current": current,
             "can_complete": can_complete,
+            # Only an escalated session has a hand-off (the app reads it then): these are not.
+            "handoff": None,
         }
     )
 
@@ -638,6 +657,8 @@ async def start_session(pool: Any, headers: dict[bytes, bytes], body: bytes) -> 
             await conn.fetchval(TREE_USE, 1, caller.account_id, tree_id)
             if values:
                 await conn.execute(SEARCH_TEXT, " ", " ", "", " ", "", s["id"], s["id"])
+            # Webhook subscribers of the event (the bench account has none: nothing to queue).
+            await conn.fetch(WEBHOOK_ENDPOINTS, caller.account_id, ["session.started"])
         return await session_json(conn, caller, session, [start])
 
 
@@ -664,6 +685,10 @@ async def login(pool: Any, body: bytes) -> tuple[bytes, list[tuple[bytes, bytes]
             hashlib.sha256(raw.encode()).hexdigest(), now,
             now + timedelta(seconds=REFRESH_IDLE), now + timedelta(seconds=REFRESH_ABSOLUTE),
             None, None, None, "127.0.0.1", None,
+        )  # fmt: skip
+        await conn.fetchval(
+            AUDIT, user["id"], user["id"], "sign_in", str(user["id"]),
+            orjson.dumps({"family_id": str(family)}).decode(), "127.0.0.1", now,
         )  # fmt: skip
     access = jwt.encode(
         {

@@ -25,6 +25,7 @@ from troubletree.core.db import (
     set_database,
     stop_embedded_postgres,
 )
+from troubletree.core.security import SERVER_WORKERS_ENV
 
 app = typer.Typer(help="TroubleTree: guided troubleshooting.", no_args_is_help=True)
 db_app = typer.Typer(help="The embedded PostgreSQL server (used when DATABASE_URL is unset).")
@@ -115,6 +116,8 @@ def serve(
         # folder, so /metrics on any of them adds all of them up.
         os.environ["DATABASE_URL"] = url
         os.environ["SECRET_KEY"] = settings.ensure_secret_key()
+        # The workers share the machine's cores for password hashing (core/security.py).
+        os.environ[SERVER_WORKERS_ENV] = str(workers)
         typer.echo(f"{workers} worker processes; metrics in {_metrics_folder()}")
         uvicorn.run("troubletree.main:served_app", factory=True, workers=workers, **options)
         return

@@ -57,6 +57,9 @@ class Settings(BaseSettings):
     password_min_length: int = 10
     argon2_time_cost: int = 3
     argon2_memory_kib: int = 65536
+    # Hashes one process runs at once (each takes ARGON2_MEMORY_KIB and a core while it runs);
+    # unset: the cores shared among the server's worker processes (at least one).
+    password_hash_threads: int | None = Field(default=None, ge=1, le=64)
 
     # Sign-up.
     signup_mode: Literal["open", "invite", "closed"] = "open"

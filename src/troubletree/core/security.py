@@ -1,6 +1,7 @@
 """Passwords, access tokens (JWT) and opaque tokens.
 
-- Passwords: argon2 via pwdlib, always hashed in a worker thread so the event loop stays free.
+- Passwords: argon2 via pwdlib, hashed in a small pool of threads of its own so the event loop
+  stays free (see `_hash_pool`).
 - Access tokens: HS256 only (the algorithm is pinned on decode), with iss, aud, exp, iat, sub,
   jti, a `typ` of "access" and `sid` (the refresh family the token was issued from).
 - Opaque tokens (refresh, reset, verification, invites): 256-bit random, stored only as SHA-256.
@@ -10,15 +11,20 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import hashlib
 import hmac
+import os
 import secrets
+import threading
 import uuid
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
 from importlib import resources
-from typing import Any
+from typing import Any, TypeVar
 
 import jwt
 from pwdlib import PasswordHash
@@ -26,6 +32,8 @@ from pwdlib.hashers.argon2 import Argon2Hasher
 
 from troubletree.core.clock import utcnow
 from troubletree.core.config import Settings
+
+T = TypeVar("T")
 
 ACCESS_TOKEN_TYPE = "access"  # noqa: S105 - a claim value, not a secret
 JWT_ALGORITHM = "HS256"
@@ -43,8 +51,48 @@ def password_hasher(settings: Settings) -> PasswordHash:
     return _hasher(settings.argon2_time_cost, settings.argon2_memory_kib)
 
 
+# Worker processes of one server on this machine (`serve --workers N` sets it for them).
+SERVER_WORKERS_ENV = "TROUBLETREE_SERVER_WORKERS"
+# How much less CPU a hashing thread gets than a thread serving requests when both want it.
+HASH_THREAD_NICENESS = 10
+
+
+def hash_threads(settings: Settings) -> int:
+    """Hashes this process runs at once: PASSWORD_HASH_THREADS, else the machine's cores
+    shared among the server's worker processes, at least one."""
+    if settings.password_hash_threads:
+        return settings.password_hash_threads
+    workers = max(1, int(os.environ.get(SERVER_WORKERS_ENV) or 1))
+    return max(1, (os.cpu_count() or 1) // workers)
+
+
+def _lower_priority() -> None:
+    """Runs in each hashing thread as it starts: Linux gives a thread its own nice value, so
+    sign-ins still get the CPU when nothing else wants it and yield it to requests that do."""
+    with contextlib.suppress(AttributeError, OSError):  # not Linux, or not permitted
+        thread = threading.get_native_id()
+        niceness = os.getpriority(os.PRIO_PROCESS, thread) + HASH_THREAD_NICENESS
+        os.setpriority(os.PRIO_PROCESS, thread, min(19, niceness))
+
+
+@lru_cache(maxsize=4)
+def _hash_pool(threads: int) -> ThreadPoolExecutor:
+    """The threads sign-ins hash in. Bounded, so a storm of sign-ins queues for a hasher
+    instead of running dozens of argon2 hashes at once (each holding 64 MiB and a core while
+    the event loop waits its turn), and lowered in priority, so the requests of everyone
+    else stay fast meanwhile. argon2's C code releases the GIL, so threads suffice."""
+    return ThreadPoolExecutor(
+        max_workers=threads, thread_name_prefix="password-hash", initializer=_lower_priority
+    )
+
+
+async def _in_hash_pool(settings: Settings, fn: Callable[..., T], *args: Any) -> T:
+    loop = asyncio.get_running_loop()
+    return await loop.run_in_executor(_hash_pool(hash_threads(settings)), fn, *args)
+
+
 async def hash_password(settings: Settings, password: str) -> str:
-    return await asyncio.to_thread(password_hasher(settings).hash, password)
+    return await _in_hash_pool(settings, password_hasher(settings).hash, password)
 
 
 async def verify_password(settings: Settings, password: str, password_hash: str | None) -> bool:
@@ -52,10 +100,10 @@ async def verify_password(settings: Settings, password: str, password_hash: str 
     takes as long as a wrong password."""
     hasher = password_hasher(settings)
     if password_hash is None:
-        await asyncio.to_thread(hasher.hash, password)
+        await _in_hash_pool(settings, hasher.hash, password)
         return False
     try:
-        return await asyncio.to_thread(hasher.verify, password, password_hash)
+        return await _in_hash_pool(settings, hasher.verify, password, password_hash)
     except Exception:  # a malformed stored hash is a failed check, never a 500
         return False
 
