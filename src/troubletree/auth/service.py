@@ -112,17 +112,22 @@ async def authenticate(
     account_key = email.strip().lower()
     await limiter.hit(settings.rate_limit_login_ip, "login-ip", client.ip)
     await limiter.check(settings.rate_limit_login_pair, "login-pair", account_key, client.ip)
-    user = await repository.get_user_by_email(db, email)
-    if not await limiter.test(settings.rate_limit_login_account, "login-account", account_key):
-        usual = user is not None and await repository.signed_in_from(
-            db,
-            user.id,
-            client.ip,
-            utcnow() - timedelta(days=settings.login_usual_address_days),
+    # A sign-in takes its database connection only once a hasher is free for it: waiting for
+    # one while holding a connection would let a storm of sign-ins take the whole pool.
+    async with security.hashing_turn(settings):
+        user = await repository.get_user_by_email(db, email)
+        if not await limiter.test(settings.rate_limit_login_account, "login-account", account_key):
+            usual = user is not None and await repository.signed_in_from(
+                db,
+                user.id,
+                client.ip,
+                utcnow() - timedelta(days=settings.login_usual_address_days),
+            )
+            if not usual:
+                await limiter.check(settings.rate_limit_login_account, "login-account", account_key)
+        ok = await security.verify_password(
+            settings, password, user.password_hash if user else None
         )
-        if not usual:
-            await limiter.check(settings.rate_limit_login_account, "login-account", account_key)
-    ok = await security.verify_password(settings, password, user.password_hash if user else None)
     if not ok or user is None or not user.is_active:
         await limiter.count(settings.rate_limit_login_pair, "login-pair", account_key, client.ip)
         await limiter.count(settings.rate_limit_login_account, "login-account", account_key)

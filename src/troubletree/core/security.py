@@ -18,6 +18,7 @@ import os
 import secrets
 import threading
 import uuid
+import weakref
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -84,6 +85,22 @@ def _hash_pool(threads: int) -> ThreadPoolExecutor:
     return ThreadPoolExecutor(
         max_workers=threads, thread_name_prefix="password-hash", initializer=_lower_priority
     )
+
+
+_turns: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def hashing_turn(settings: Settings) -> asyncio.Semaphore:
+    """A turn at the hashers, one per thread of the pool (per event loop): held by a sign-in
+    from its first statement to the end of its hash, so the sign-ins waiting for a hasher hold
+    no database connection meanwhile."""
+    loop = asyncio.get_running_loop()
+    turn = _turns.get(loop)
+    if turn is None:
+        turn = _turns[loop] = asyncio.Semaphore(hash_threads(settings))
+    return turn
 
 
 async def _in_hash_pool(settings: Settings, fn: Callable[..., T], *args: Any) -> T:
