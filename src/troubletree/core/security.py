@@ -55,7 +55,7 @@ def password_hasher(settings: Settings) -> PasswordHash:
 # Worker processes of one server on this machine (`serve --workers N` sets it for them).
 SERVER_WORKERS_ENV = "TROUBLETREE_SERVER_WORKERS"
 # How much less CPU a hashing thread gets than a thread serving requests when both want it.
-HASH_THREAD_NICENESS = 10
+HASH_THREAD_NICENESS = 19
 
 
 def hash_threads(settings: Settings) -> int:
