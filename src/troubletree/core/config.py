@@ -116,6 +116,9 @@ class Settings(BaseSettings):
     export_queue_limit: int = 8
     # Drafts of at least this many nodes are checked (validate, publish) in the process pool.
     graph_offload_nodes: int = Field(default=500, ge=1)
+    # JSON bodies of at least this many bytes (a whole tree: create, draft save, import) are
+    # decoded and validated in the same pool (core/bodies.py).
+    body_offload_bytes: int = Field(default=256 * 1024, ge=1)
 
     # Attachments (photos and PDFs on session steps): where the files live, how much an account
     # may store, and how long a signed file link stays valid.

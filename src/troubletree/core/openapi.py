@@ -18,6 +18,7 @@ from typing import Any
 
 from fastapi import FastAPI
 
+from troubletree.core.bodies import DOCUMENTED
 from troubletree.core.errors import ErrorBody, ErrorResponse
 
 ERROR_REF = "#/components/schemas/ErrorResponse"
@@ -110,6 +111,26 @@ def _links(operations: dict[str, dict[str, Any]]) -> None:
         }
 
 
+def _parsed_bodies(app: FastAPI, schema: dict[str, Any]) -> None:
+    """The models endpoints take through `core.bodies.parsed_body`, which FastAPI does not see
+    as bodies, in the components exactly as FastAPI writes a body model: a document of its own
+    with one operation per model, its schemas added where the document lacks them."""
+    if not DOCUMENTED:
+        return
+    bodies = FastAPI(separate_input_output_schemas=app.separate_input_output_schemas)
+    for name, model in DOCUMENTED.items():
+
+        async def takes(body: Any) -> None:
+            return None
+
+        takes.__annotations__ = {"body": model, "return": None}  # the model itself, not a name
+        bodies.post(f"/{name}", operation_id=name)(takes)
+    components = schema.setdefault("components", {}).setdefault("schemas", {})
+    for name, definition in bodies.openapi()["components"]["schemas"].items():
+        if name not in {"HTTPValidationError", "ValidationError"}:
+            components.setdefault(name, definition)
+
+
 def install_openapi(app: FastAPI) -> None:
     build = app.openapi
 
@@ -118,6 +139,7 @@ def install_openapi(app: FastAPI) -> None:
             return app.openapi_schema
         schema = build()
         operations = _operations(schema)
+        _parsed_bodies(app, schema)
         _error_schema(schema, operations)
         _links(operations)
         app.openapi_schema = schema

@@ -10,6 +10,7 @@ from pydantic import AwareDatetime
 
 from troubletree.accounts.dependencies import AccountAdmin, Author, CurrentMember
 from troubletree.auth.dependencies import Client
+from troubletree.core.bodies import body_openapi, parsed_body
 from troubletree.core.db import DB, SettingsDep, reads_only
 from troubletree.core.encoding import EncodedJSON
 from troubletree.core.errors import error_responses
@@ -164,9 +165,14 @@ async def delete_category(category_id: uuid.UUID, caller: Author, db: DB) -> Non
 
 
 @router.post(
-    "/import", status_code=status.HTTP_201_CREATED, responses=error_responses(401, 403, 422)
+    "/import",
+    status_code=status.HTTP_201_CREATED,
+    responses=error_responses(401, 403, 422),
+    openapi_extra=body_openapi(TreeDocument),
 )
-async def import_tree(body: TreeDocument, caller: Author, db: DB) -> TreeDetail:
+async def import_tree(
+    caller: Author, db: DB, body: Annotated[TreeDocument, parsed_body(TreeDocument)]
+) -> TreeDetail:
     """A new draft tree from a document made by `GET /trees/{id}/export`."""
     return await documents.import_tree(db, caller, body)
 
@@ -204,8 +210,15 @@ async def create_tree_from_template(body: FromTemplate, caller: Author, db: DB) 
     return await library.create_from_template(db, caller, body.template_id, body.title)
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, responses=error_responses(401, 403, 422))
-async def create_tree(body: TreeCreate, caller: Author, db: DB) -> TreeDetail:
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    responses=error_responses(401, 403, 422),
+    openapi_extra=body_openapi(TreeCreate),
+)
+async def create_tree(
+    caller: Author, db: DB, body: Annotated[TreeCreate, parsed_body(TreeCreate)]
+) -> TreeDetail:
     """A new draft. 403 `plan_limit_reached` when the plan allows no more trees."""
     return await service.create_tree(db, caller, body)
 
@@ -217,8 +230,14 @@ async def read_tree(tree_id: uuid.UUID, caller: CurrentMember, db: DB) -> Encode
     return EncodedJSON(await service.tree_detail_json(db, caller, tree_id))
 
 
-@router.put("/{tree_id}", responses=error_responses(401, 403, 404, 409, 422))
-async def update_tree(body: TreeUpdate, caller: Author, tree: ValidTree, db: DB) -> TreeDetail:
+@router.put(
+    "/{tree_id}",
+    responses=error_responses(401, 403, 404, 409, 422),
+    openapi_extra=body_openapi(TreeUpdate),
+)
+async def update_tree(
+    caller: Author, tree: ValidTree, db: DB, body: Annotated[TreeUpdate, parsed_body(TreeUpdate)]
+) -> TreeDetail:
     """Saves metadata and/or the draft. 409 `draft_conflict` (with `current_revision`) when
     `base_revision` is stale; nothing is written then."""
     return await service.update_tree(db, caller, tree, body)
