@@ -114,10 +114,17 @@ def version_read(version: TreeVersion) -> VersionRead:
 
 
 async def _detail_parts(
-    db: AsyncSession, caller: Caller, tree_id: uuid.UUID, *, graphs: bool = True
+    db: AsyncSession,
+    caller: Caller,
+    tree_id: uuid.UUID,
+    *,
+    graphs: bool = True,
+    saved_draft: Graph | None = None,
 ) -> tuple[TreeRead, DraftRead | None, TreeVersion | None]:
     """The tree's parts; with `graphs` False the published version's graph is left unloaded
-    (a caller that has it encoded already), and the draft is read for authors only."""
+    (a caller that has it encoded already), and the draft is read for authors only.
+    `saved_draft`: the draft this request has just stored, already validated (a save of
+    thousands of nodes would otherwise validate it a second time on the event loop)."""
     row = await tree_queries.get_tree_row(
         db, caller.account_id, tree_id, with_graphs=graphs or caller.is_author
     )
@@ -127,14 +134,15 @@ async def _detail_parts(
     tags = (await tag_queries.tag_names_of(db, [tree.id]))[tree.id]
     draft = None
     if caller.is_author:  # only authors see the draft: only they pay for parsing it
-        draft = DraftRead(
-            revision=tree.draft_revision, graph=Graph.model_validate(tree.draft_graph)
-        )
+        graph = saved_draft if saved_draft is not None else Graph.model_validate(tree.draft_graph)
+        draft = DraftRead(revision=tree.draft_revision, graph=graph)
     return tree_read(tree, category, version, tags), draft, version
 
 
-async def tree_detail(db: AsyncSession, caller: Caller, tree_id: uuid.UUID) -> TreeDetail:
-    base, draft, version = await _detail_parts(db, caller, tree_id)
+async def tree_detail(
+    db: AsyncSession, caller: Caller, tree_id: uuid.UUID, *, saved_draft: Graph | None = None
+) -> TreeDetail:
+    base, draft, version = await _detail_parts(db, caller, tree_id, saved_draft=saved_draft)
     return TreeDetail(
         **base.model_dump(), draft=draft, published=version_read(version) if version else None
     )
@@ -365,7 +373,7 @@ async def update_tree(db: AsyncSession, caller: Caller, tree: Tree, body: TreeUp
     await audit.record_change(db, "tree_saved", caller, str(tree.id), revision=revision)
     if words is not None:
         await search_queries.count_words(db, caller.account_id, words)  # the last write
-    return await tree_detail(db, caller, tree.id)
+    return await tree_detail(db, caller, tree.id, saved_draft=body.graph)
 
 
 async def delete_tree(
