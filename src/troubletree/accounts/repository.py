@@ -26,6 +26,7 @@ from troubletree.accounts.models import (
 )
 from troubletree.auth.models import User
 from troubletree.auth.repository import live_family
+from troubletree.core.hot import HotStatement
 from troubletree.core.queries import scoped
 
 # --------------------------------------------------------------------------- plans and accounts
@@ -172,10 +173,10 @@ class SignedInMember:
     is_live: bool
 
 
-# Every account-scoped request starts with this query, so it is built once, with bound
-# parameters, from table columns: no statement construction and no ORM rows per request.
+# Every account-scoped request starts with this query: built once, from table columns, and run
+# on the request's asyncpg connection (core/hot.py), with no ORM rows and no per-request work.
 _users, _memberships = User.__table__.c, Membership.__table__.c
-_SIGNED_IN_MEMBER = (
+_SIGNED_IN_MEMBER = HotStatement(
     select(
         _users.id,
         _users.is_active,
@@ -195,11 +196,7 @@ async def get_signed_in_member(
     db: AsyncSession, user_id: uuid.UUID, family_id: uuid.UUID, now: datetime
 ) -> SignedInMember | None:
     """The user, their membership and whether the sign-in is live, in one round trip."""
-    row = (
-        await db.execute(
-            _SIGNED_IN_MEMBER, {"user_id": user_id, "family_id": family_id, "now": now}
-        )
-    ).one_or_none()
+    row = await _SIGNED_IN_MEMBER.fetchrow(db, user_id=user_id, family_id=family_id, now=now)
     return SignedInMember(*row) if row else None
 
 

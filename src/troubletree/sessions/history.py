@@ -6,7 +6,9 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
+from pydantic_core import to_json
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from troubletree.accounts.caller import Caller
@@ -14,7 +16,7 @@ from troubletree.accounts.exceptions import RoleRequired
 from troubletree.core.clock import utcnow
 from troubletree.core.pagination import datetime_key, decode_cursor, encode_cursor, page_of
 from troubletree.sessions import repository
-from troubletree.sessions.models import HandoffStatus, Outcome, SessionStatus
+from troubletree.sessions.models import Outcome, SessionStatus
 from troubletree.sessions.repository import (
     TYPO_SIMILARITY,
     HistoryFilter,
@@ -23,8 +25,6 @@ from troubletree.sessions.repository import (
 )
 from troubletree.sessions.schemas import (
     SearchMatch,
-    SessionPage,
-    SessionSummary,
     Tab,
 )
 
@@ -50,7 +50,8 @@ class HistoryQuery:
     include_unanswered: bool = False
 
 
-async def list_sessions(db: AsyncSession, caller: Caller, query: HistoryQuery) -> SessionPage:
+async def list_sessions(db: AsyncSession, caller: Caller, query: HistoryQuery) -> bytes:
+    """One page of history as the API encodes a `SessionPage`."""
     technician: uuid.UUID | None = query.technician_id
     not_created_by = None
     if query.tab == "all":
@@ -81,22 +82,46 @@ async def list_sessions(db: AsyncSession, caller: Caller, query: HistoryQuery) -
     page, next_cursor = page_of(
         rows, query.limit, lambda row: encode_cursor("sessions", row.created_at, row.id)
     )
-    items = [SessionSummary.model_validate(row, from_attributes=True) for row in page]
     escalated = [row.id for row in page if row.outcome == Outcome.escalated]
-    if escalated:
-        statuses = await repository.handoff_statuses(db, caller.account_id, escalated)
-        for item in items:
-            found = statuses.get(item.id)
-            item.handoff_status = HandoffStatus(found) if found else None
+    statuses = await repository.handoff_statuses(db, caller.account_id, escalated)
+    matches: dict[uuid.UUID, SearchMatch | None] = {}
     text = query.q.strip().lower() if query.q and query.q.strip() else None
     if text is not None:
         haystacks = await repository.search_haystacks(
             db, caller.account_id, [row.id for row in page]
         )
-        for item, row in zip(items, page, strict=True):
+        for row in page:
             haystack = haystacks.get(row.id)
-            item.match = _match(text, row, haystack) if haystack else None
-    return SessionPage(items=items, next_cursor=next_cursor)
+            matches[row.id] = _match(text, row, haystack) if haystack else None
+    items = [summary_fields(row, statuses.get(row.id), matches.get(row.id)) for row in page]
+    return to_json({"items": items, "next_cursor": next_cursor})
+
+
+def summary_fields(
+    row: HistoryRow, handoff_status: str | None, match: SearchMatch | None
+) -> dict[str, Any]:
+    """A history row as `SessionSummary` encodes it, built from the row's own values instead of
+    validating a model per row (the history is a hot read): the columns hold the enums' values
+    already. tests/sessions/test_history_encoding.py checks it against the model."""
+    return {
+        "id": row.id,
+        "tree_id": row.tree_id,
+        "tree_title": row.tree_title,
+        "version_number": row.version_number,
+        "technician_id": row.technician_id,
+        "technician_name": row.technician_name,
+        "created_by": row.created_by,
+        "status": row.status,
+        "outcome": row.outcome,
+        "outcome_label": row.outcome_label,
+        "abandon_reason": row.abandon_reason,
+        "never_answered": row.answer_count == 0,
+        "answer_count": row.answer_count,
+        "created_at": row.created_at,
+        "completed_at": row.completed_at,
+        "match": match.model_dump() if match is not None else None,
+        "handoff_status": handoff_status,
+    }
 
 
 SNIPPET_CONTEXT = 40

@@ -11,6 +11,8 @@ from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import (
+    Integer,
+    String,
     Table,
     and_,
     bindparam,
@@ -22,10 +24,12 @@ from sqlalchemy import (
     tuple_,
     update,
 )
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from troubletree.auth.models import User
-from troubletree.core.queries import contains, scoped
+from troubletree.core.hot import HotStatement
+from troubletree.core.queries import LIKE_ESCAPE, escape_like, scoped
 from troubletree.sessions.models import (
     EscalationHandoff,
     SessionReceipt,
@@ -303,11 +307,32 @@ class HistoryRow:
         return self.answer_count == 0
 
 
-async def list_sessions(
-    db: AsyncSession, f: HistoryFilter, *, after: tuple[datetime, uuid.UUID] | None, limit: int
-) -> list[HistoryRow]:
-    """Newest first, keyset-paginated on (created_at, id); only the columns a history row
-    shows."""
+# Which conditions a history query has (the values travel as parameters): one statement is
+# built and compiled per shape, at its first use, and run as a hot statement (core/hot.py).
+# The number of shapes is bounded: nine optional conditions, a word count up to
+# MAX_TYPO_WORDS and a cursor or none.
+@dataclass(frozen=True, slots=True)
+class _HistoryShape:
+    technician: bool
+    not_created_by: bool
+    status: bool
+    outcome: bool
+    tree: bool
+    created_from: bool
+    created_to: bool
+    outcome_label: bool
+    unanswered: bool
+    words: int  # 0: no free text
+    after: bool
+
+
+_HISTORY_STATEMENTS: dict[_HistoryShape, HotStatement] = {}
+
+
+def _history_statement(shape: _HistoryShape) -> HotStatement:
+    found = _HISTORY_STATEMENTS.get(shape)
+    if found is not None:
+        return found
     s = TroubleshootingSession
     columns = (
         s.id,
@@ -325,57 +350,111 @@ async def list_sessions(
         s.abandon_reason,
         s.answer_count,
     )
-    text = f.text.lower() if f.text else None
     scores: tuple[Any, ...] = ()
-    if text is not None:
+    if shape.words:
         # Every word of the query must be near a word of the name (or title): the score is the
         # weakest word's, so "nothing-1234" does not find a title holding only "1234".
-        words = _WORD.findall(text)[:MAX_TYPO_WORDS] or [text]
         scores = tuple(
-            func.least(*(func.word_similarity(word, func.lower(field)) for word in words))
+            func.least(
+                *(
+                    func.word_similarity(bindparam(f"word_{i}", type_=String), func.lower(field))
+                    for i in range(shape.words)
+                )
+            )
             for field in (User.full_name, Tree.title)
         )
     stmt = (
-        scoped(select(*columns, *scores), s, f.account_id)
+        scoped(select(*columns, *scores), s, bindparam("account_id", type_=s.account_id.type))
         .join(Tree, Tree.id == s.tree_id)
         .join(User, User.id == s.technician_id)
         .join(TreeVersion, TreeVersion.id == s.tree_version_id)
     )
     conditions: list[Any] = []
-    if f.technician_id is not None:
-        conditions.append(s.technician_id == f.technician_id)
-    if f.not_created_by is not None:
-        conditions.append(s.created_by.is_distinct_from(f.not_created_by))
-    if f.status:
-        conditions.append(s.status == f.status)
-    if f.outcome:
-        conditions.append(s.outcome == f.outcome)
-    if f.tree_id:
-        conditions.append(s.tree_id == f.tree_id)
-    if f.created_from:
-        conditions.append(s.created_at >= f.created_from)
-    if f.created_to:
-        conditions.append(s.created_at < f.created_to)
-    if f.outcome_label:
-        conditions.append(s.outcome_label == f.outcome_label)
-    if f.unanswered_before is not None:
+    if shape.technician:
+        conditions.append(s.technician_id == bindparam("technician_id"))
+    if shape.not_created_by:
+        conditions.append(s.created_by.is_distinct_from(bindparam("not_created_by")))
+    if shape.status:
+        conditions.append(s.status == bindparam("status"))
+    if shape.outcome:
+        conditions.append(s.outcome == bindparam("outcome"))
+    if shape.tree:
+        conditions.append(s.tree_id == bindparam("tree_id"))
+    if shape.created_from:
+        conditions.append(s.created_at >= bindparam("created_from"))
+    if shape.created_to:
+        conditions.append(s.created_at < bindparam("created_to"))
+    if shape.outcome_label:
+        conditions.append(s.outcome_label == bindparam("outcome_label"))
+    if shape.unanswered:
         conditions.append(
             or_(
                 s.answer_count > 0,
-                and_(s.status != "abandoned", s.created_at >= f.unanswered_before),
+                and_(s.status != "abandoned", s.created_at >= bindparam("unanswered_before")),
             )
         )
-    if text is not None:
+    if shape.words:
         conditions.append(
             or_(
-                contains(s.search_text, text),
+                s.search_text.like(bindparam("pattern", type_=String), escape=LIKE_ESCAPE),
                 *(score >= TYPO_SIMILARITY for score in scores),
             )
         )
-    if after is not None:
-        conditions.append(tuple_(s.created_at, s.id) < tuple_(after[0], after[1]))
-    stmt = stmt.where(*conditions).order_by(s.created_at.desc(), s.id.desc()).limit(limit)
-    return [HistoryRow(*cast(tuple[Any, ...], row)) for row in (await db.execute(stmt)).all()]
+    if shape.after:
+        conditions.append(
+            tuple_(s.created_at, s.id)
+            < tuple_(
+                bindparam("after_at", type_=s.created_at.type),
+                bindparam("after_id", type_=s.id.type),
+            )
+        )
+    stmt = (
+        stmt.where(*conditions)
+        .order_by(s.created_at.desc(), s.id.desc())
+        .limit(bindparam("limit", type_=Integer))
+    )
+    return _HISTORY_STATEMENTS.setdefault(shape, HotStatement(stmt))
+
+
+async def list_sessions(
+    db: AsyncSession, f: HistoryFilter, *, after: tuple[datetime, uuid.UUID] | None, limit: int
+) -> list[HistoryRow]:
+    """Newest first, keyset-paginated on (created_at, id); only the columns a history row
+    shows."""
+    text = f.text.lower() if f.text else None
+    words = (_WORD.findall(text)[:MAX_TYPO_WORDS] or [text]) if text is not None else []
+    shape = _HistoryShape(
+        technician=f.technician_id is not None,
+        not_created_by=f.not_created_by is not None,
+        status=bool(f.status),
+        outcome=bool(f.outcome),
+        tree=bool(f.tree_id),
+        created_from=bool(f.created_from),
+        created_to=bool(f.created_to),
+        outcome_label=bool(f.outcome_label),
+        unanswered=f.unanswered_before is not None,
+        words=len(words),
+        after=after is not None,
+    )
+    params: dict[str, Any] = {
+        "account_id": f.account_id,
+        "technician_id": f.technician_id,
+        "not_created_by": f.not_created_by,
+        "status": f.status,
+        "outcome": f.outcome,
+        "tree_id": f.tree_id,
+        "created_from": f.created_from,
+        "created_to": f.created_to,
+        "outcome_label": f.outcome_label,
+        "unanswered_before": f.unanswered_before,
+        "pattern": f"%{escape_like(text)}%" if text is not None else None,
+        "after_at": after[0] if after else None,
+        "after_id": after[1] if after else None,
+        "limit": limit,
+    }
+    params.update({f"word_{i}": word for i, word in enumerate(words)})
+    rows = await _history_statement(shape).fetch(db, **params)
+    return [HistoryRow(*row) for row in rows]
 
 
 async def list_outcome_labels(db: AsyncSession, account_id: uuid.UUID) -> list[str]:
@@ -445,17 +524,26 @@ async def get_handoff(
     return (await db.execute(stmt)).scalar_one_or_none()
 
 
+_HANDOFF_STATUSES = HotStatement(
+    scoped(
+        select(EscalationHandoff.session_id, EscalationHandoff.status),
+        EscalationHandoff,
+        bindparam("account_id", type_=EscalationHandoff.account_id.type),
+    ).where(
+        EscalationHandoff.session_id
+        == func.any(bindparam("session_ids", type_=ARRAY(EscalationHandoff.session_id.type)))
+    )
+)
+
+
 async def handoff_statuses(
     db: AsyncSession, account_id: uuid.UUID, session_ids: list[uuid.UUID]
 ) -> dict[uuid.UUID, str]:
     """The hand-off status of each of these sessions that has one."""
     if not session_ids:
         return {}
-    h = EscalationHandoff
-    stmt = scoped(select(h.session_id, h.status), h, account_id).where(
-        h.session_id.in_(session_ids)
-    )
-    return {row[0]: row[1] for row in (await db.execute(stmt)).all()}
+    rows = await _HANDOFF_STATUSES.fetch(db, account_id=account_id, session_ids=session_ids)
+    return {row[0]: row[1] for row in rows}
 
 
 async def get_handoff_by_id(db: AsyncSession, handoff_id: uuid.UUID) -> EscalationHandoff | None:

@@ -12,6 +12,7 @@ from fastapi import APIRouter, Query, Request, Response, status
 from troubletree.accounts.dependencies import CurrentMember
 from troubletree.attachments.storage import storage_for
 from troubletree.core.db import DB, reads_only
+from troubletree.core.encoding import EncodedJSON
 from troubletree.core.errors import error_responses
 from troubletree.sessions import history, service, sync
 from troubletree.sessions.export import MEDIA_TYPES, ExportFormat, transcript_filename
@@ -83,7 +84,7 @@ async def sync_session(body: SyncBatch, caller: CurrentMember, db: DB) -> SyncRe
     return await sync.sync_batch(db, caller, body)
 
 
-@router.get("", responses=error_responses(401, 403, 422))
+@router.get("", response_model=SessionPage, responses=error_responses(401, 403, 422))
 @reads_only
 async def list_sessions(
     caller: CurrentMember,
@@ -100,7 +101,7 @@ async def list_sessions(
     limit: Annotated[int, Query(ge=1, le=100)] = 25,
     outcome_label: Annotated[str | None, Query(min_length=1, max_length=OUTCOME_LABEL_MAX)] = None,
     include_unanswered: bool = False,
-) -> SessionPage:
+) -> EncodedJSON:
     """History, newest first. Tabs: `mine` (you are the technician), `assigned` (prepared for
     you by someone else), `all` (admins and engineers). Sessions never answered that were
     abandoned or are over 24 hours old are left out unless `include_unanswered`. Pass
@@ -119,7 +120,7 @@ async def list_sessions(
         outcome_label,
         include_unanswered,
     )
-    return await history.list_sessions(db, caller, query)
+    return EncodedJSON(await history.list_sessions(db, caller, query))
 
 
 @router.get("/outcome-labels", responses=error_responses(401, 403))

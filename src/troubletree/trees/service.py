@@ -163,31 +163,33 @@ async def tree_detail_json(db: AsyncSession, caller: Caller, tree_id: uuid.UUID)
         version_id = version.id if version else None
     else:
         row = await tree_queries.get_tree_card(db, caller.account_id, tree_id)
-        if row is None or row.status != TreeStatus.published:
+        if row is None or row["status"] != TreeStatus.published:
             raise TreeNotFound()
         detail = TreeDetail(
-            id=row.id,
-            title=row.title,
-            description=row.description,
-            status=TreeStatus(row.status),
-            category=CategoryRef(id=row.category_id, name=row.category_name)
-            if row.category_id
+            id=row["id"],
+            title=row["title"],
+            description=row["description"],
+            status=TreeStatus(row["status"]),
+            category=CategoryRef(id=row["category_id"], name=row["category_name"])
+            if row["category_id"]
             else None,
-            tags=await tag_queries.tag_names_of_tree(db, row.id),
-            usage_count=row.usage_count,
-            draft_revision=row.draft_revision,
+            tags=await tag_queries.tag_names_of_tree(db, row["id"]),
+            usage_count=row["usage_count"],
+            draft_revision=row["draft_revision"],
             current_version=VersionRef(
-                id=row.version_id, number=row.version_number, published_at=row.version_published_at
+                id=row["version_id"],
+                number=row["version_number"],
+                published_at=row["version_published_at"],
             )
-            if row.version_id
+            if row["version_id"]
             else None,
-            created_by=row.created_by,
-            created_at=row.created_at,
-            updated_at=row.updated_at,
+            created_by=row["created_by"],
+            created_at=row["created_at"],
+            updated_at=row["updated_at"],
             draft=None,
             published=None,
         )
-        version, version_id = None, row.version_id
+        version, version_id = None, row["version_id"]
     encoded = detail.model_dump_json().encode()
     if version_id is None:
         return encoded

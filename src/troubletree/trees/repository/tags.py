@@ -26,6 +26,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import BindParameter
 
+from troubletree.core.hot import HotStatement
 from troubletree.core.queries import scoped, starts_with
 from troubletree.trees.models import (
     Tag,
@@ -151,7 +152,7 @@ async def list_tags(
     return list((await db.execute(stmt.execution_options(populate_existing=True))).scalars())
 
 
-_TAG_NAMES_OF_TREE = (
+_TAG_NAMES_OF_TREE = HotStatement(
     select(Tag.name)
     .join(TreeTag, TreeTag.tag_id == Tag.id)
     .where(TreeTag.tree_id == bindparam("tree_id"))
@@ -160,8 +161,8 @@ _TAG_NAMES_OF_TREE = (
 
 
 async def tag_names_of_tree(db: AsyncSession, tree_id: uuid.UUID) -> list[str]:
-    """One tree's tag names (a statement built once: the tree read is a hot path)."""
-    return list((await db.scalars(_TAG_NAMES_OF_TREE, {"tree_id": tree_id})).all())
+    """One tree's tag names (the tree read is a hot path: core/hot.py)."""
+    return [row[0] for row in await _TAG_NAMES_OF_TREE.fetch(db, tree_id=tree_id)]
 
 
 async def tag_names_of(

@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
+import asyncpg
 from sqlalchemy import (
     ColumnElement,
-    Row,
     Select,
     Text,
     bindparam,
@@ -34,6 +34,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import undefer
 
 from troubletree.auth.models import User
+from troubletree.core.hot import HotStatement
 from troubletree.core.queries import scoped
 from troubletree.trees.models import (
     SEARCH_CONFIG,
@@ -120,41 +121,43 @@ async def get_tree(
     return tree
 
 
-# The busiest read (a technician opening a tree): plain columns from one statement built once,
-# so no statement is constructed, no cache key computed and no ORM object made per request.
+# The busiest read (a technician opening a tree): plain columns from one statement built once
+# and run on the request's asyncpg connection (core/hot.py).
 _trees, _categories, _versions = Tree.__table__.c, Category.__table__.c, TreeVersion.__table__.c
-_TREE_CARD = scoped(
-    select(
-        _trees.id,
-        _trees.title,
-        _trees.description,
-        _trees.status,
-        _trees.usage_count,
-        _trees.draft_revision,
-        _trees.created_by,
-        _trees.created_at,
-        _trees.updated_at,
-        _categories.id.label("category_id"),
-        _categories.name.label("category_name"),
-        _versions.id.label("version_id"),
-        _versions.number.label("version_number"),
-        _versions.published_at.label("version_published_at"),
-    ).select_from(
-        Tree.__table__.outerjoin(
-            Category.__table__, _categories.id == _trees.category_id
-        ).outerjoin(TreeVersion.__table__, _versions.id == _trees.current_version_id)
-    ),
-    _trees,
-    bindparam("account_id"),
-).where(_trees.id == bindparam("tree_id"), _trees.deleted_at.is_(None))
+_TREE_CARD = HotStatement(
+    scoped(
+        select(
+            _trees.id,
+            _trees.title,
+            _trees.description,
+            _trees.status,
+            _trees.usage_count,
+            _trees.draft_revision,
+            _trees.created_by,
+            _trees.created_at,
+            _trees.updated_at,
+            _categories.id.label("category_id"),
+            _categories.name.label("category_name"),
+            _versions.id.label("version_id"),
+            _versions.number.label("version_number"),
+            _versions.published_at.label("version_published_at"),
+        ).select_from(
+            Tree.__table__.outerjoin(
+                Category.__table__, _categories.id == _trees.category_id
+            ).outerjoin(TreeVersion.__table__, _versions.id == _trees.current_version_id)
+        ),
+        _trees,
+        bindparam("account_id"),
+    ).where(_trees.id == bindparam("tree_id"), _trees.deleted_at.is_(None))
+)
 
 
 async def get_tree_card(
     db: AsyncSession, account_id: uuid.UUID, tree_id: uuid.UUID
-) -> Row[*tuple[Any, ...]] | None:
-    """A live tree of the account with its category and current version, as plain columns."""
-    result = await db.execute(_TREE_CARD, {"account_id": account_id, "tree_id": tree_id})
-    return result.one_or_none()
+) -> asyncpg.Record | None:
+    """A live tree of the account with its category and current version, as plain columns
+    (read by name: `row["title"]`)."""
+    return await _TREE_CARD.fetchrow(db, account_id=account_id, tree_id=tree_id)
 
 
 async def get_tree_row(

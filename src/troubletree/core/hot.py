@@ -1,0 +1,89 @@
+"""Hot statements: written with SQLAlchemy Core in their repository like every other statement,
+compiled once at import, and run on the asyncpg connection the request's session already holds.
+
+Every request starts with the caller's lookup, and the busiest reads (a technician opening a
+tree, the history page, the library page) are two or three cheap statements each. Through
+`AsyncSession.execute` each statement costs the app more CPU than PostgreSQL spends on it (the
+greenlet hop, the compiled-cache lookup, the execution context, result and row objects); the
+outside benchmark measured it (bench/README.md). A `HotStatement` sends the same text with the
+same parameters on the same connection, so the pool, the transaction and the statement log stay
+what they were, and rows come back as asyncpg records (read by column name or position).
+
+What it does not do, by design:
+- no autoflush: a hot statement reads committed rows (and the request's own flushed ones); use
+  them for reads, not after unflushed ORM changes;
+- no type conversion: the constructor refuses a statement whose parameters or columns need one
+  from SQLAlchemy (asyncpg's own codecs handle UUID, text, integers, booleans, timestamps and
+  arrays, the same values SQLAlchemy would hand back);
+- no lazy BEGIN: in a request that runs in a transaction, a hot statement sent before any
+  SQLAlchemy statement runs as its own statement, as it would under READ COMMITTED as the
+  transaction's first; after one, it runs inside the transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import asyncpg
+from sqlalchemy import ARRAY
+from sqlalchemy.dialects.postgresql.asyncpg import dialect as asyncpg_dialect
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql import Select
+
+_DIALECT = asyncpg_dialect()
+
+# Errors after which the connection cannot be trusted: SQLAlchemy would invalidate it, so the
+# pool opens a fresh one instead of handing the broken one to the next request.
+_BROKEN = (asyncpg.PostgresConnectionError, asyncpg.InterfaceError, OSError)
+
+
+class HotStatement:
+    """One SELECT built once; `fetch`/`fetchrow`/`fetchval` with its bound parameters by name."""
+
+    __slots__ = ("fixed", "names", "sql")
+
+    def __init__(self, stmt: Select[Any]) -> None:
+        compiled = stmt.compile(dialect=_DIALECT)
+        for name, bind in compiled.binds.items():
+            # An array is sent as a list of its items: what counts is the items' conversion.
+            bind_type = bind.type.item_type if isinstance(bind.type, ARRAY) else bind.type
+            if bind_type.dialect_impl(_DIALECT).bind_processor(_DIALECT) is not None:
+                raise TypeError(f"parameter {name!r} needs SQLAlchemy's conversion ({bind.type})")
+            if bind.expanding:
+                raise TypeError(f"parameter {name!r} expands (IN): use = ANY(array) instead")
+        for column in stmt.selected_columns:
+            impl = column.type.dialect_impl(_DIALECT)
+            if impl.result_processor(_DIALECT, None) is not None:
+                raise TypeError(f"column {column.name!r} needs SQLAlchemy's conversion")
+        self.sql: str = str(compiled)
+        self.names: tuple[str, ...] = tuple(compiled.positiontup or ())
+        # The values the statement carries itself (literals such as `status != 'abandoned'`,
+        # compiled as parameters); the caller passes the named ones, each required.
+        self.fixed: dict[str, Any] = {
+            name: bind.effective_value for name, bind in compiled.binds.items() if not bind.required
+        }
+
+    def _args(self, params: dict[str, Any]) -> Sequence[Any]:
+        fixed = self.fixed
+        return [fixed[name] if name in fixed else params[name] for name in self.names]
+
+    async def fetch(self, db: AsyncSession, **params: Any) -> list[asyncpg.Record]:
+        conn = await db.connection()
+        raw = (await conn.get_raw_connection()).driver_connection
+        try:
+            rows: list[asyncpg.Record] = await raw.fetch(self.sql, *self._args(params))
+        except _BROKEN as exc:
+            await conn.invalidate(exc)
+            raise
+        return rows
+
+    async def fetchrow(self, db: AsyncSession, **params: Any) -> asyncpg.Record | None:
+        conn = await db.connection()
+        raw = (await conn.get_raw_connection()).driver_connection
+        try:
+            row: asyncpg.Record | None = await raw.fetchrow(self.sql, *self._args(params))
+        except _BROKEN as exc:
+            await conn.invalidate(exc)
+            raise
+        return row
