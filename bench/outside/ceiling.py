@@ -54,30 +54,22 @@ WHERE refresh_tokens.family_id = $1::UUID AND refresh_tokens.user_id = $2::UUID 
 FROM users LEFT OUTER JOIN memberships ON memberships.user_id = users.id
 WHERE users.id = $2::UUID"""
 
-_TREE_COLUMNS = """trees.id, trees.account_id, trees.title, trees.description, trees.category_id, trees.status, trees.draft_revision, trees.current_version_id, trees.usage_count, trees.created_by, trees.updated_at, trees.deleted_at, trees.created_at, categories.id AS id_1, categories.account_id AS account_id_1, categories.name, categories.slug, categories.created_at AS created_at_1, tree_versions.id AS id_2, tree_versions.tree_id, tree_versions.number, tree_versions.title AS title_1, tree_versions.changelog, tree_versions.published_by, tree_versions.published_at"""
-_TREE_JOINS = """FROM trees LEFT OUTER JOIN categories ON categories.id = trees.category_id LEFT OUTER JOIN tree_versions ON tree_versions.id = trees.current_version_id"""
+_CARD_COLUMNS = """trees.id, trees.title, trees.description, trees.status, trees.usage_count, trees.draft_revision, trees.created_by, trees.created_at, trees.updated_at, categories.id AS category_id, categories.name AS category_name, tree_versions.id AS version_id, tree_versions.number AS version_number, tree_versions.published_at AS version_published_at"""
+_CARD_FROM = """FROM trees LEFT OUTER JOIN categories ON categories.id = trees.category_id LEFT OUTER JOIN tree_versions ON tree_versions.id = trees.current_version_id"""
 
-# The published graph is read, parsed and encoded once per version (VERSION, below).
-TREE_DETAIL = f"""SELECT {_TREE_COLUMNS}
-{_TREE_JOINS}
-WHERE trees.account_id = $1::UUID AND trees.deleted_at IS NULL AND trees.id = $2::UUID"""
+# The published version is read, parsed and encoded once per version (VERSION, below).
+TREE_CARD = f"""SELECT {_CARD_COLUMNS} \n{_CARD_FROM} \nWHERE trees.account_id = $1::UUID AND trees.id = $2::UUID AND trees.deleted_at IS NULL"""
 
-TAGS_OF = """SELECT tree_tags.tree_id, tags.name
-FROM tree_tags JOIN tags ON tags.id = tree_tags.tag_id
-WHERE tree_tags.tree_id = ANY($1::UUID[]) ORDER BY lower(tags.name)"""
+TAG_NAMES_OF_TREE = """SELECT tags.name \nFROM tags JOIN tree_tags ON tree_tags.tag_id = tags.id \nWHERE tree_tags.tree_id = $1::UUID ORDER BY lower(tags.name)"""
+TAG_NAMES_OF = """SELECT tree_tags.tree_id, tags.name \nFROM tree_tags JOIN tags ON tags.id = tree_tags.tag_id \nWHERE tree_tags.tree_id = any($1::UUID[]) ORDER BY lower(tags.name)"""
 
-LIBRARY = f"""SELECT {_TREE_COLUMNS}, trees.updated_at AS updated_at__1
-{_TREE_JOINS}
-WHERE trees.account_id = $1::UUID AND trees.deleted_at IS NULL AND trees.status = $2::VARCHAR ORDER BY trees.updated_at DESC, trees.id DESC
-LIMIT $3::INTEGER"""
+LIBRARY = f"""SELECT {_CARD_COLUMNS}, trees.updated_at AS sort_key \n{_CARD_FROM} \nWHERE trees.account_id = $1::UUID AND trees.deleted_at IS NULL AND trees.status = $2::VARCHAR ORDER BY trees.updated_at DESC, trees.id DESC \n LIMIT $3::INTEGER"""
 
-_HISTORY = """SELECT troubleshooting_sessions.id, troubleshooting_sessions.tree_id, troubleshooting_sessions.technician_id, troubleshooting_sessions.created_by, troubleshooting_sessions.status, troubleshooting_sessions.outcome, troubleshooting_sessions.created_at, troubleshooting_sessions.completed_at, trees.title, users.full_name, tree_versions.number, troubleshooting_sessions.outcome_label, troubleshooting_sessions.abandon_reason, troubleshooting_sessions.answer_count
-FROM troubleshooting_sessions JOIN trees ON trees.id = troubleshooting_sessions.tree_id JOIN users ON users.id = troubleshooting_sessions.technician_id JOIN tree_versions ON tree_versions.id = troubleshooting_sessions.tree_version_id
-WHERE troubleshooting_sessions.account_id = $1::UUID AND troubleshooting_sessions.technician_id = $2::UUID AND (troubleshooting_sessions.answer_count > $3::INTEGER OR troubleshooting_sessions.status != $4::VARCHAR AND troubleshooting_sessions.created_at >= $5::TIMESTAMP WITH TIME ZONE){after} ORDER BY troubleshooting_sessions.created_at DESC, troubleshooting_sessions.id DESC
-LIMIT $6::INTEGER"""
-HISTORY = _HISTORY.format(after="")
+_HISTORY = """SELECT troubleshooting_sessions.id, troubleshooting_sessions.tree_id, troubleshooting_sessions.technician_id, troubleshooting_sessions.created_by, troubleshooting_sessions.status, troubleshooting_sessions.outcome, troubleshooting_sessions.created_at, troubleshooting_sessions.completed_at, trees.title, users.full_name, tree_versions.number, troubleshooting_sessions.outcome_label, troubleshooting_sessions.abandon_reason, troubleshooting_sessions.answer_count \nFROM troubleshooting_sessions JOIN trees ON trees.id = troubleshooting_sessions.tree_id JOIN users ON users.id = troubleshooting_sessions.technician_id JOIN tree_versions ON tree_versions.id = troubleshooting_sessions.tree_version_id \nWHERE troubleshooting_sessions.account_id = $1::UUID AND troubleshooting_sessions.technician_id = $2::UUID AND (troubleshooting_sessions.answer_count > $3::INTEGER OR troubleshooting_sessions.status != $4::VARCHAR AND troubleshooting_sessions.created_at >= $5::TIMESTAMP WITH TIME ZONE){after} ORDER BY troubleshooting_sessions.created_at DESC, troubleshooting_sessions.id DESC \n LIMIT {limit}"""
+HISTORY = _HISTORY.format(after="", limit="$6::INTEGER")
 HISTORY_AFTER = _HISTORY.format(
-    after=" AND (troubleshooting_sessions.created_at, troubleshooting_sessions.id) < ($7::TIMESTAMP WITH TIME ZONE, $8::UUID)"
+    after=" AND (troubleshooting_sessions.created_at, troubleshooting_sessions.id) < ($6::TIMESTAMP WITH TIME ZONE, $7::UUID)",
+    limit="$8::INTEGER",
 )
 
 SESSION_LOCK = """SELECT troubleshooting_sessions.id, troubleshooting_sessions.account_id, troubleshooting_sessions.tree_id, troubleshooting_sessions.tree_version_id, troubleshooting_sessions.technician_id, troubleshooting_sessions.created_by, troubleshooting_sessions.status, troubleshooting_sessions.variables, troubleshooting_sessions.notes, troubleshooting_sessions.outcome, troubleshooting_sessions.resolution_note, troubleshooting_sessions.revision, troubleshooting_sessions.created_at, troubleshooting_sessions.started_at, troubleshooting_sessions.completed_at, troubleshooting_sessions.updated_at, troubleshooting_sessions.outcome_label, troubleshooting_sessions.abandon_reason, troubleshooting_sessions.abandon_note, troubleshooting_sessions.answer_count
@@ -102,9 +94,7 @@ FROM jsonb_each_text(troubleshooting_sessions.variables) AS anon_1), troubleshoo
 FROM session_steps
 WHERE session_steps.session_id = $6::UUID))) WHERE troubleshooting_sessions.id = $7::UUID"""
 
-HANDOFFS = """SELECT escalation_handoffs.session_id, escalation_handoffs.status
-FROM escalation_handoffs
-WHERE escalation_handoffs.account_id = $1::UUID AND escalation_handoffs.session_id = ANY($2::UUID[])"""
+HANDOFFS = """SELECT escalation_handoffs.session_id, escalation_handoffs.status \nFROM escalation_handoffs \nWHERE escalation_handoffs.account_id = $1::UUID AND escalation_handoffs.session_id = any($2::UUID[])"""
 WEBHOOK_ENDPOINTS = """SELECT webhook_endpoints.id, webhook_endpoints.url
 FROM webhook_endpoints
 WHERE webhook_endpoints.account_id = $1::UUID AND webhook_endpoints.is_active IS true AND webhook_endpoints.events @> $2::VARCHAR(40)[]"""
@@ -160,16 +150,18 @@ def tree_read(r: Any, tags: list[str]) -> dict[str, Any]:
         "title": r["title"],
         "description": r["description"],
         "status": r["status"],
-        "category": {"id": r["id_1"], "name": r["name"]} if r["id_1"] else None,
+        "category": {"id": r["category_id"], "name": r["category_name"]}
+        if r["category_id"]
+        else None,
         "tags": tags,
         "usage_count": r["usage_count"],
         "draft_revision": r["draft_revision"],
         "current_version": {
-            "id": r["id_2"],
-            "number": r["number"],
-            "published_at": r["published_at"],
+            "id": r["version_id"],
+            "number": r["version_number"],
+            "published_at": r["version_published_at"],
         }
-        if r["id_2"]
+        if r["version_id"]
         else None,
         "created_by": r["created_by"],
         "created_at": r["created_at"],
@@ -243,37 +235,35 @@ async def version(
 # --------------------------------------------------------------------------- endpoints
 
 
-_GRAPH_BYTES: dict[uuid.UUID, bytes] = {}
+_PUBLISHED: dict[uuid.UUID, bytes] = {}
 
 
 async def read_tree(pool: Any, headers: dict[bytes, bytes], tree_id: str) -> bytes:
     async with pool.acquire() as conn:
         caller = await caller_of(conn, headers)
-        row = await conn.fetchrow(TREE_DETAIL, caller.account_id, uuid.UUID(tree_id))
+        row = await conn.fetchrow(TREE_CARD, caller.account_id, uuid.UUID(tree_id))
         if row is None or (caller.role == "technician" and row["status"] != "published"):
             raise HTTPError(404, "tree_not_found")
-        tags = [t["name"] for t in await conn.fetch(TAGS_OF, [row["id"]])]
-        graph = _GRAPH_BYTES.get(row["id_2"]) if row["id_2"] else b"null"
-        if graph is None:
-            # The graph as the API writes it (every field), encoded once per version.
-            stored = await conn.fetchrow(VERSION, caller.account_id, row["id_2"])
+        tags = [t["name"] for t in await conn.fetch(TAG_NAMES_OF_TREE, row["id"])]
+        version_id = row["version_id"]
+        published = _PUBLISHED.get(version_id) if version_id else b"null"
+        if published is None:
+            # The version as the API writes it (every field), encoded once per version.
+            stored = await conn.fetchrow(VERSION, caller.account_id, version_id)
+            head = dumps(
+                {
+                    "id": stored["id"],
+                    "number": stored["number"],
+                    "title": stored["title"],
+                    "changelog": stored["changelog"],
+                    "published_by": stored["published_by"],
+                    "published_at": stored["published_at"],
+                }
+            )
             graph = Graph.model_validate_json(stored["graph"]).model_dump_json().encode()
-            _GRAPH_BYTES[row["id_2"]] = graph
+            published = _PUBLISHED[version_id] = head[:-1] + b',"graph":' + graph + b"}"
     body = tree_read(row, tags)
     body["draft"] = None
-    published = b"null"
-    if row["id_2"]:
-        head = dumps(
-            {
-                "id": row["id_2"],
-                "number": row["number"],
-                "title": row["title_1"],
-                "changelog": row["changelog"],
-                "published_by": row["published_by"],
-                "published_at": row["published_at"],
-            }
-        )
-        published = head[:-1] + b',"graph":' + graph + b"}"
     return dumps(body)[:-1] + b',"published":' + published + b"}"
 
 
@@ -284,13 +274,13 @@ async def library(pool: Any, headers: dict[bytes, bytes], query: dict[str, list[
         rows = await conn.fetch(LIBRARY, caller.account_id, "published", limit + 1)
         tags: dict[uuid.UUID, list[str]] = {r["id"]: [] for r in rows[:limit]}
         if tags:
-            for t in await conn.fetch(TAGS_OF, list(tags)):
+            for t in await conn.fetch(TAG_NAMES_OF, list(tags)):
                 tags[t["tree_id"]].append(t["name"])
     page = rows[:limit]
     next_cursor = None
     if len(rows) > limit and page:
         last = page[-1]
-        next_cursor = _cursor("trees:updated", last["updated_at__1"].isoformat(), last["id"])
+        next_cursor = _cursor("trees:updated", last["sort_key"].isoformat(), last["id"])
     return dumps({"items": [tree_read(r, tags[r["id"]]) for r in page], "next_cursor": next_cursor})
 
 
@@ -324,7 +314,7 @@ async def history(pool: Any, headers: dict[bytes, bytes], query: dict[str, list[
             limit + 1,
         ]
         if cursor:
-            rows = await conn.fetch(HISTORY_AFTER, *args, *_uncursor(cursor))
+            rows = await conn.fetch(HISTORY_AFTER, *args[:-1], *_uncursor(cursor), args[-1])
         else:
             rows = await conn.fetch(HISTORY, *args)
         page = rows[:limit]

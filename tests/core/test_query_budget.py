@@ -2,8 +2,8 @@
 
 Counted at the driver: every statement SQLAlchemy executes (`before_cursor_execute`: the
 prepared statements of the repositories) plus everything asyncpg sends through its query
-logger (the simple-protocol statements: BEGIN, COMMIT, ROLLBACK, and a pool pre-ping's BEGIN,
-empty statement and ROLLBACK). The budgets are the statements the work needs, the same the
+logger (the hot statements of core/hot.py, and the simple-protocol statements: BEGIN, COMMIT,
+ROLLBACK, and a pool pre-ping's BEGIN, empty statement and ROLLBACK). The budgets are the statements the work needs, the same the
 framework-free ceiling of bench/outside sends for the same request (bench/RESULTS.md counts
 both from PostgreSQL's own log): a request over budget fails here before it shows in a benchmark.
 """
@@ -99,8 +99,11 @@ async def sent_by(
 
 
 def within_budget(name: str, sent: list[str]) -> None:
+    """Exactly the budget: more is a round trip the work does not need, fewer would mean a
+    statement went past the counter (hot statements run on asyncpg directly, core/hot.py,
+    and are seen by its query logger)."""
     shown = "\n".join(f"  {s.split(chr(10))[0][:100]}" for s in sent)
-    assert len(sent) <= BUDGETS[name], f"{name}: {len(sent)} statements\n{shown}"
+    assert len(sent) == BUDGETS[name], f"{name}: {len(sent)} statements\n{shown}"
 
 
 @pytest.fixture

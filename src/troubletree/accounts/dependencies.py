@@ -4,24 +4,29 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends
+from fastapi import Depends, Request
 
 from troubletree.accounts import repository
 from troubletree.accounts.caller import Caller
 from troubletree.accounts.exceptions import NoAccount, RoleRequired
 from troubletree.accounts.models import AUTHOR_ROLES, Role
 from troubletree.auth import service as auth_service
-from troubletree.auth.dependencies import ApiKeyDep, BearerToken, Client
+from troubletree.auth.dependencies import BearerToken, api_key_of, client_of
 from troubletree.auth.exceptions import ApiKeyNotAllowed
 from troubletree.core.clock import utcnow
-from troubletree.core.db import DB, SettingsDep
+from troubletree.core.db import DB, app_settings
 from troubletree.core.errors import Unauthorized
 from troubletree.core.observability import note_account
 
 
-async def get_caller(
-    db: DB, settings: SettingsDep, token: BearerToken, key: ApiKeyDep, client: Client
-) -> Caller:
+async def get_caller(request: Request, db: DB, token: BearerToken) -> Caller:
+    """Who calls, in which account and role. One dependency on purpose (besides the session
+    and the bearer scheme, which names the security scheme in the OpenAPI document): FastAPI
+    resolves every `Depends` on every request, and this runs on nearly all of them."""
+    if not token:
+        raise Unauthorized()
+    client_ip = client_of(request).ip
+    key = await api_key_of(request, db, token)
     if key is not None:
         note_account(key.account_id)
         return Caller(
@@ -31,11 +36,9 @@ async def get_caller(
             key.full_name,
             key.email,
             api_key_id=key.key_id,
-            ip=client.ip,
+            ip=client_ip,
         )
-    if not token:
-        raise Unauthorized()
-    claims = auth_service.access_claims(settings, token)
+    claims = auth_service.access_claims(app_settings(request), token)
     found = await repository.get_signed_in_member(db, claims.user_id, claims.family_id, utcnow())
     auth_service.check_sign_in(bool(found and found.is_active), bool(found and found.is_live))
     if found is None or found.account_id is None or found.role is None:
@@ -47,7 +50,7 @@ async def get_caller(
         Role(found.role),
         found.full_name,
         found.email,
-        ip=client.ip,
+        ip=client_ip,
     )
 
 

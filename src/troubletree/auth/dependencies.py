@@ -11,15 +11,16 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.security import OAuth2PasswordBearer
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from troubletree.auth import repository, service
 from troubletree.auth.exceptions import ApiKeyNotAllowed, InvalidApiKey, SuperuserRequired
 from troubletree.auth.models import User
 from troubletree.core.client import ClientInfo
-from troubletree.core.db import DB, SettingsDep
+from troubletree.core.db import DB, SettingsDep, app_settings
 from troubletree.core.errors import Unauthorized
 from troubletree.core.observability import route_label
-from troubletree.core.ratelimit import Limiter, client_ip
+from troubletree.core.ratelimit import client_ip
 
 # tokenUrl makes the Authorize button of /api/docs sign in through the form endpoint.
 oauth2_scheme = OAuth2PasswordBearer(
@@ -31,27 +32,47 @@ oauth2_scheme = OAuth2PasswordBearer(
 BearerToken = Annotated[str | None, Depends(oauth2_scheme)]
 
 
-async def get_client(request: Request) -> ClientInfo:
+def client_of(request: Request) -> ClientInfo:
     return ClientInfo(ip=client_ip(request), user_agent=request.headers.get("user-agent"))
+
+
+async def get_client(request: Request) -> ClientInfo:
+    return client_of(request)
 
 
 Client = Annotated[ClientInfo, Depends(get_client)]
 
+# Where a request keeps the API key it presented, once checked: the caller's dependency and
+# `ApiKeyDep` both ask, and a key is checked, counted and rate limited once per request.
+_API_KEY_SCOPE = "troubletree.api_key"
 
-async def get_api_key(
-    request: Request,
-    db: DB,
-    settings: SettingsDep,
-    limiter: Limiter,
-    client: Client,
-    token: BearerToken,
+
+async def api_key_of(
+    request: Request, db: AsyncSession, token: str | None
 ) -> repository.ApiKeyCaller | None:
     """The API key the request presents (checked, rate limited, its use noted), or None when
-    the credential is not a key. Resolved once per request, whichever dependencies ask."""
+    the credential is not a key."""
     if not token or not service.is_api_key(token):
         return None
-    request_line = (request.method, route_label(request.scope))
-    return await service.use_api_key(db, settings, limiter, token, client, request_line)
+    found: repository.ApiKeyCaller | None = request.scope.get(_API_KEY_SCOPE)
+    if found is None:
+        request_line = (request.method, route_label(request.scope))
+        found = await service.use_api_key(
+            db,
+            app_settings(request),
+            request.app.state.rate_limiter,
+            token,
+            client_of(request),
+            request_line,
+        )
+        request.scope[_API_KEY_SCOPE] = found
+    return found
+
+
+async def get_api_key(
+    request: Request, db: DB, token: BearerToken
+) -> repository.ApiKeyCaller | None:
+    return await api_key_of(request, db, token)
 
 
 ApiKeyDep = Annotated[repository.ApiKeyCaller | None, Depends(get_api_key)]

@@ -319,6 +319,7 @@ async def get_db(request: Request) -> AsyncIterator[AsyncSession]:
     async with factory() as db:
         # What code deeper down may need of the app's settings (the address links point at).
         db.info[SETTINGS_INFO] = getattr(request.app.state, "settings", None)
+        db.info[READS_ONLY_INFO] = reading
         try:
             yield db
         except AppError as exc:
@@ -341,6 +342,7 @@ async def get_db(request: Request) -> AsyncIterator[AsyncSession]:
 
 DB = Annotated[AsyncSession, Depends(get_db, scope="function")]
 SETTINGS_INFO = "settings"
+READS_ONLY_INFO = "reads_only"  # the request's session runs in autocommit (`reads_only`)
 
 
 def link_base_url(db: AsyncSession) -> str:
@@ -351,10 +353,14 @@ def link_base_url(db: AsyncSession) -> str:
 
 # Dependencies that do no I/O are `async def` on purpose: FastAPI runs a plain `def` dependency
 # in a worker thread, a hand-off that costs more than the function itself on every request.
-async def get_settings_dep(request: Request) -> Settings:
+def app_settings(request: Request) -> Settings:
     """The settings the running app was created with (tests create apps with their own)."""
     settings: Settings = getattr(request.app.state, "settings", None) or get_settings()
     return settings
+
+
+async def get_settings_dep(request: Request) -> Settings:
+    return app_settings(request)
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]

@@ -28,10 +28,12 @@ from typing import Any
 import asyncpg
 from sqlalchemy import ARRAY
 from sqlalchemy.dialects.postgresql.asyncpg import dialect as asyncpg_dialect
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.sql import Select
 
-_DIALECT = asyncpg_dialect()
+from troubletree.core.db import READS_ONLY_INFO
+
+_DIALECT = asyncpg_dialect()  # type: ignore[no-untyped-call]
 
 # Errors after which the connection cannot be trusted: SQLAlchemy would invalidate it, so the
 # pool opens a fresh one instead of handing the broken one to the next request.
@@ -43,7 +45,7 @@ class HotStatement:
 
     __slots__ = ("fixed", "names", "sql")
 
-    def __init__(self, stmt: Select[Any]) -> None:
+    def __init__(self, stmt: Select[*tuple[Any, ...]]) -> None:
         compiled = stmt.compile(dialect=_DIALECT)
         for name, bind in compiled.binds.items():
             # An array is sent as a list of its items: what counts is the items' conversion.
@@ -55,7 +57,7 @@ class HotStatement:
         for column in stmt.selected_columns:
             impl = column.type.dialect_impl(_DIALECT)
             if impl.result_processor(_DIALECT, None) is not None:
-                raise TypeError(f"column {column.name!r} needs SQLAlchemy's conversion")
+                raise TypeError(f"column {column} needs SQLAlchemy's conversion ({column.type})")
         self.sql: str = str(compiled)
         self.names: tuple[str, ...] = tuple(compiled.positiontup or ())
         # The values the statement carries itself (literals such as `status != 'abandoned'`,
@@ -69,21 +71,49 @@ class HotStatement:
         return [fixed[name] if name in fixed else params[name] for name in self.names]
 
     async def fetch(self, db: AsyncSession, **params: Any) -> list[asyncpg.Record]:
-        conn = await db.connection()
-        raw = (await conn.get_raw_connection()).driver_connection
+        conn, driver = await _connection(db)
         try:
-            rows: list[asyncpg.Record] = await raw.fetch(self.sql, *self._args(params))
+            rows: list[asyncpg.Record] = await driver.fetch(self.sql, *self._args(params))
         except _BROKEN as exc:
-            await conn.invalidate(exc)
+            await _broken(db, conn, exc)
             raise
         return rows
 
     async def fetchrow(self, db: AsyncSession, **params: Any) -> asyncpg.Record | None:
-        conn = await db.connection()
-        raw = (await conn.get_raw_connection()).driver_connection
+        conn, driver = await _connection(db)
         try:
-            row: asyncpg.Record | None = await raw.fetchrow(self.sql, *self._args(params))
+            row: asyncpg.Record | None = await driver.fetchrow(self.sql, *self._args(params))
         except _BROKEN as exc:
-            await conn.invalidate(exc)
+            await _broken(db, conn, exc)
             raise
         return row
+
+
+# A request that only reads (`core.db.reads_only`) keeps one connection from its first
+# statement to its end, so its hot statements look the connection up once. A request in a
+# transaction looks it up each time: a commit in the middle hands the session another one.
+_DRIVER_INFO = "troubletree.hot.driver"
+
+
+async def _connection(db: AsyncSession) -> tuple[AsyncConnection, asyncpg.Connection]:
+    found: tuple[AsyncConnection, asyncpg.Connection] | None = db.info.get(_DRIVER_INFO)
+    if found is not None:
+        return found
+    conn = await db.connection()
+    pair = (conn, await _driver_connection(conn))
+    if db.info.get(READS_ONLY_INFO):
+        db.info[_DRIVER_INFO] = pair
+    return pair
+
+
+async def _broken(db: AsyncSession, conn: AsyncConnection, exc: BaseException) -> None:
+    db.info.pop(_DRIVER_INFO, None)
+    await conn.invalidate(exc)
+
+
+async def _driver_connection(conn: AsyncConnection) -> asyncpg.Connection:
+    """The asyncpg connection under the session's pooled connection."""
+    driver: asyncpg.Connection | None = (await conn.get_raw_connection()).driver_connection
+    if driver is None:  # only a connection already closed or invalidated has none
+        raise asyncpg.InterfaceError("the connection is closed")
+    return driver

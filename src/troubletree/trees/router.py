@@ -56,7 +56,7 @@ Cursor = Annotated[str | None, Query(max_length=500)]
 TagFilter = Annotated[list[str] | None, Query(max_length=10, description="Trees carrying all")]
 
 
-@router.get("", responses=error_responses(401, 403, 422))
+@router.get("", response_model=TreePage, responses=error_responses(401, 403, 422))
 @reads_only
 async def list_trees(
     caller: CurrentMember,
@@ -68,13 +68,15 @@ async def list_trees(
     sort: SortKey = "updated",
     cursor: Cursor = None,
     limit: Limit = 20,
-) -> TreePage:
+) -> EncodedJSON:
     """Live trees of your account, newest change first (or `sort=title|most_used`); follow
     `next_cursor` for the next page. Technicians see published trees only."""
     filters = TreeFilters(
         status=status, category_id=category_id, tags=tuple(tag or ()), created_by=created_by
     )
-    return await service.list_trees(db, caller, filters, sort=sort, cursor=cursor, limit=limit)
+    return EncodedJSON(
+        await service.list_trees(db, caller, filters, sort=sort, cursor=cursor, limit=limit)
+    )
 
 
 @router.get("/usage", responses=error_responses(401, 403))

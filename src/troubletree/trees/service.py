@@ -9,10 +9,11 @@ published trees only, and only their current version."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from pydantic import ValidationError
+from pydantic_core import to_json
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from troubletree.accounts import repository as accounts_repository
@@ -63,7 +64,6 @@ from troubletree.trees.schemas import (
     DraftRead,
     TreeCreate,
     TreeDetail,
-    TreePage,
     TreeRead,
     TreeUpdate,
     TreeUsage,
@@ -160,37 +160,15 @@ async def tree_detail_json(db: AsyncSession, caller: Caller, tree_id: uuid.UUID)
     if caller.is_author:
         base, draft, version = await _detail_parts(db, caller, tree_id)
         detail = TreeDetail(**base.model_dump(), draft=draft, published=None)
+        encoded = detail.model_dump_json().encode()
         version_id = version.id if version else None
     else:
         row = await tree_queries.get_tree_card(db, caller.account_id, tree_id)
         if row is None or row["status"] != TreeStatus.published:
             raise TreeNotFound()
-        detail = TreeDetail(
-            id=row["id"],
-            title=row["title"],
-            description=row["description"],
-            status=TreeStatus(row["status"]),
-            category=CategoryRef(id=row["category_id"], name=row["category_name"])
-            if row["category_id"]
-            else None,
-            tags=await tag_queries.tag_names_of_tree(db, row["id"]),
-            usage_count=row["usage_count"],
-            draft_revision=row["draft_revision"],
-            current_version=VersionRef(
-                id=row["version_id"],
-                number=row["version_number"],
-                published_at=row["version_published_at"],
-            )
-            if row["version_id"]
-            else None,
-            created_by=row["created_by"],
-            created_at=row["created_at"],
-            updated_at=row["updated_at"],
-            draft=None,
-            published=None,
-        )
+        tags = await tag_queries.tag_names_of_tree(db, row["id"])
+        encoded = to_json({**card_fields(row, tags), "draft": None, "published": None})
         version, version_id = None, row["version_id"]
-    encoded = detail.model_dump_json().encode()
     if version_id is None:
         return encoded
     key = (caller.account_id, version_id)
@@ -250,11 +228,12 @@ async def list_trees(
     sort: SortKey,
     cursor: str | None,
     limit: int,
-) -> TreePage:
+) -> bytes:
+    """One library page as the API encodes a `TreePage`."""
     after = decode_cursor(f"trees:{sort}", cursor, _SORT_KEYS[sort])
     if not caller.is_author:
         if filters.status not in (None, TreeStatus.published):
-            return TreePage(items=[], next_cursor=None)
+            return to_json({"items": [], "next_cursor": None})
         filters = TreeFilters(
             status=TreeStatus.published,
             category_id=filters.category_id,
@@ -265,11 +244,38 @@ async def list_trees(
         db, caller.account_id, filters, sort=sort, after=after, limit=limit + 1
     )
     page, next_cursor = page_of(
-        rows, limit, lambda row: encode_cursor(f"trees:{sort}", row[1], row[0][0].id)
+        rows, limit, lambda row: encode_cursor(f"trees:{sort}", row["sort_key"], row["id"])
     )
-    tags = await tag_queries.tag_names_of(db, [row[0][0].id for row in page])
-    items = [tree_read(t, c, v, tags[t.id]) for (t, c, v), _ in page]
-    return TreePage(items=items, next_cursor=next_cursor)
+    tags = await tag_queries.tag_names_of(db, [row["id"] for row in page])
+    items = [card_fields(row, tags[row["id"]]) for row in page]
+    return to_json({"items": items, "next_cursor": next_cursor})
+
+
+def card_fields(row: Mapping[str, Any], tags: list[str]) -> dict[str, Any]:
+    """A tree card row (`tree_queries.get_tree_card`) as `TreeRead` encodes it, built from
+    the row's values instead of validating a model (the library and the technician's tree
+    read are hot paths); tests/trees/test_card_encoding.py checks it against the model."""
+    category_id, version_id = row["category_id"], row["version_id"]
+    return {
+        "id": row["id"],
+        "title": row["title"],
+        "description": row["description"],
+        "status": row["status"],
+        "category": {"id": category_id, "name": row["category_name"]} if category_id else None,
+        "tags": tags,
+        "usage_count": row["usage_count"],
+        "draft_revision": row["draft_revision"],
+        "current_version": {
+            "id": version_id,
+            "number": row["version_number"],
+            "published_at": row["version_published_at"],
+        }
+        if version_id
+        else None,
+        "created_by": row["created_by"],
+        "created_at": row["created_at"],
+        "updated_at": row["updated_at"],
+    }
 
 
 # --------------------------------------------------------------------------- writing

@@ -22,6 +22,7 @@ from sqlalchemy import (
     select,
     update,
 )
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import BindParameter
@@ -165,18 +166,21 @@ async def tag_names_of_tree(db: AsyncSession, tree_id: uuid.UUID) -> list[str]:
     return [row[0] for row in await _TAG_NAMES_OF_TREE.fetch(db, tree_id=tree_id)]
 
 
+_TAG_NAMES_OF = HotStatement(
+    select(TreeTag.tree_id, Tag.name)
+    .join(Tag, Tag.id == TreeTag.tag_id)
+    .where(TreeTag.tree_id == func.any(bindparam("tree_ids", type_=ARRAY(TreeTag.tree_id.type))))
+    .order_by(func.lower(Tag.name))
+)
+
+
 async def tag_names_of(
     db: AsyncSession, tree_ids: Sequence[uuid.UUID]
 ) -> dict[uuid.UUID, list[str]]:
+    """The tag names of each of these trees (a library page's: a hot path)."""
     out: dict[uuid.UUID, list[str]] = {tree_id: [] for tree_id in tree_ids}
     if not tree_ids:
         return out
-    stmt = (
-        select(TreeTag.tree_id, Tag.name)
-        .join(Tag, Tag.id == TreeTag.tag_id)
-        .where(TreeTag.tree_id.in_(tree_ids))
-        .order_by(func.lower(Tag.name))
-    )
-    for tree_id, name in (await db.execute(stmt)).all():
+    for tree_id, name in await _TAG_NAMES_OF.fetch(db, tree_ids=list(tree_ids)):
         out[tree_id].append(name)
     return out

@@ -16,7 +16,9 @@ from typing import Any, Literal
 import asyncpg
 from sqlalchemy import (
     ColumnElement,
+    Integer,
     Select,
+    String,
     Text,
     bindparam,
     column,
@@ -124,31 +126,31 @@ async def get_tree(
 # The busiest read (a technician opening a tree): plain columns from one statement built once
 # and run on the request's asyncpg connection (core/hot.py).
 _trees, _categories, _versions = Tree.__table__.c, Category.__table__.c, TreeVersion.__table__.c
+# What a tree card shows (the technician's tree read and every library row): a tree with its
+# category and current version as plain columns, read by name (`row["title"]`).
+_CARD_COLUMNS = (
+    _trees.id,
+    _trees.title,
+    _trees.description,
+    _trees.status,
+    _trees.usage_count,
+    _trees.draft_revision,
+    _trees.created_by,
+    _trees.created_at,
+    _trees.updated_at,
+    _categories.id.label("category_id"),
+    _categories.name.label("category_name"),
+    _versions.id.label("version_id"),
+    _versions.number.label("version_number"),
+    _versions.published_at.label("version_published_at"),
+)
+_CARD_FROM = Tree.__table__.outerjoin(
+    Category.__table__, _categories.id == _trees.category_id
+).outerjoin(TreeVersion.__table__, _versions.id == _trees.current_version_id)
 _TREE_CARD = HotStatement(
-    scoped(
-        select(
-            _trees.id,
-            _trees.title,
-            _trees.description,
-            _trees.status,
-            _trees.usage_count,
-            _trees.draft_revision,
-            _trees.created_by,
-            _trees.created_at,
-            _trees.updated_at,
-            _categories.id.label("category_id"),
-            _categories.name.label("category_name"),
-            _versions.id.label("version_id"),
-            _versions.number.label("version_number"),
-            _versions.published_at.label("version_published_at"),
-        ).select_from(
-            Tree.__table__.outerjoin(
-                Category.__table__, _categories.id == _trees.category_id
-            ).outerjoin(TreeVersion.__table__, _versions.id == _trees.current_version_id)
-        ),
-        _trees,
-        bindparam("account_id"),
-    ).where(_trees.id == bindparam("tree_id"), _trees.deleted_at.is_(None))
+    scoped(select(*_CARD_COLUMNS).select_from(_CARD_FROM), _trees, bindparam("account_id")).where(
+        _trees.id == bindparam("tree_id"), _trees.deleted_at.is_(None)
+    )
 )
 
 
@@ -287,6 +289,50 @@ def _sort_columns(sort: SortKey) -> tuple[Any, bool]:
     return Tree.updated_at, False
 
 
+# Which filters a library page has (their values travel as parameters): one statement per
+# shape, built at its first use and run as a hot statement. Bounded: three sorts, three
+# optional filters, up to ten tags (the router's limit), a cursor or none.
+@dataclass(frozen=True, slots=True)
+class _ListShape:
+    sort: SortKey
+    status: bool
+    category: bool
+    created_by: bool
+    tags: int
+    after: bool
+
+
+_LIST_STATEMENTS: dict[_ListShape, HotStatement] = {}
+
+
+def _list_statement(shape: _ListShape) -> HotStatement:
+    found = _LIST_STATEMENTS.get(shape)
+    if found is not None:
+        return found
+    key, ascending = _sort_columns(shape.sort)
+    account = bindparam("account_id", type_=_trees.account_id.type)
+    stmt = scoped(
+        select(*_CARD_COLUMNS, key.label("sort_key")).select_from(_CARD_FROM), _trees, account
+    ).where(_trees.deleted_at.is_(None))
+    if shape.status:
+        stmt = stmt.where(_trees.status == bindparam("status", type_=String))
+    if shape.category:
+        stmt = stmt.where(_trees.category_id == bindparam("category_id"))
+    if shape.created_by:
+        stmt = stmt.where(_trees.created_by == bindparam("created_by"))
+    for i in range(shape.tags):
+        stmt = stmt.where(_trees.id.in_(carrying_tag(bindparam(f"tag_{i}", type_=String), account)))
+    if shape.after:
+        pair = tuple_(key, _trees.id)
+        bound = tuple_(
+            bindparam("after_key", type_=key.type), bindparam("after_id", type_=_trees.id.type)
+        )
+        stmt = stmt.where(pair > bound if ascending else pair < bound)
+    order = (key.asc(), _trees.id.asc()) if ascending else (key.desc(), _trees.id.desc())
+    stmt = stmt.order_by(*order).limit(bindparam("limit", type_=Integer))
+    return _LIST_STATEMENTS.setdefault(shape, HotStatement(stmt))
+
+
 async def list_trees(
     db: AsyncSession,
     account_id: uuid.UUID,
@@ -295,24 +341,28 @@ async def list_trees(
     sort: SortKey,
     after: tuple[Any, uuid.UUID] | None,
     limit: int,
-) -> list[tuple[TreeRow, Any]]:
-    """One page of live trees with their sort key (for the next cursor)."""
-    key, ascending = _sort_columns(sort)
-    stmt = _tree_rows(account_id).add_columns(key)
-    if filters.status is not None:
-        stmt = stmt.where(Tree.status == filters.status)
-    if filters.category_id is not None:
-        stmt = stmt.where(Tree.category_id == filters.category_id)
-    if filters.created_by is not None:
-        stmt = stmt.where(Tree.created_by == filters.created_by)
-    for name in filters.tags:
-        stmt = stmt.where(Tree.id.in_(carrying_tag(name, account_id)))
-    if after is not None:
-        pair, bound = tuple_(key, Tree.id), tuple_(literal(after[0]), literal(after[1]))
-        stmt = stmt.where(pair > bound if ascending else pair < bound)
-    order = (key.asc(), Tree.id.asc()) if ascending else (key.desc(), Tree.id.desc())
-    rows = (await db.execute(stmt.order_by(*order).limit(limit))).all()
-    return [((r[0], r[1], r[2]), r[3]) for r in rows]
+) -> list[asyncpg.Record]:
+    """One page of live trees as card rows (the columns of `get_tree_card`) with their sort
+    key, `row["sort_key"]` (for the next cursor)."""
+    shape = _ListShape(
+        sort=sort,
+        status=filters.status is not None,
+        category=filters.category_id is not None,
+        created_by=filters.created_by is not None,
+        tags=len(filters.tags),
+        after=after is not None,
+    )
+    params: dict[str, Any] = {
+        "account_id": account_id,
+        "status": filters.status.value if filters.status is not None else None,
+        "category_id": filters.category_id,
+        "created_by": filters.created_by,
+        "after_key": after[0] if after else None,
+        "after_id": after[1] if after else None,
+        "limit": limit,
+    }
+    params.update({f"tag_{i}": name.lower() for i, name in enumerate(filters.tags)})
+    return await _list_statement(shape).fetch(db, **params)
 
 
 # --------------------------------------------------------------------------- versions
