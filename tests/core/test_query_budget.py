@@ -3,9 +3,10 @@
 Counted at the driver: every statement SQLAlchemy executes (`before_cursor_execute`: the
 prepared statements of the repositories) plus everything asyncpg sends through its query
 logger (the hot statements of core/hot.py, and the simple-protocol statements: BEGIN, COMMIT,
-ROLLBACK, and a pool pre-ping's BEGIN, empty statement and ROLLBACK). The budgets are the statements the work needs, the same the
-framework-free ceiling of bench/outside sends for the same request (bench/RESULTS.md counts
-both from PostgreSQL's own log): a request over budget fails here before it shows in a benchmark.
+ROLLBACK, and a pool pre-ping's BEGIN, empty statement and ROLLBACK). The budgets are the
+statements the work needs, the same the framework-free ceiling of bench/outside sends for the
+same request (bench/RESULTS.md counts both from PostgreSQL's own log): a request over budget
+fails here before it shows in a benchmark.
 """
 
 from __future__ import annotations
