@@ -17,6 +17,7 @@ import hmac
 import os
 import secrets
 import threading
+import time
 import uuid
 import weakref
 from collections.abc import Callable
@@ -217,26 +218,52 @@ def create_access_token(
     return token, ttl
 
 
+# Access tokens verified lately, per process. A signed-in client presents the same token on
+# every request until it refreshes, and verifying its signature and claims again is a
+# measurable share of a cheap request (bench/README.md). Keyed by the signing key and the
+# token's exact text, so only those very bytes, verified with that very key, are found; every
+# use still checks expiry and not-before against the clock as PyJWT does (no leeway), and
+# whether the sign-in is still live is read from the database on every request as before.
+VERIFIED_TOKENS_KEPT = 10_000
+_verified: dict[tuple[str, str], tuple[AccessClaims, float, float]] = {}
+
+
 def decode_access_token(settings: Settings, token: str) -> AccessClaims | None:
     """The claims of a valid access token, or None for anything else (any other kind of token,
     a forged or expired one, another algorithm)."""
+    key = settings.ensure_secret_key()
+    found = _verified.get((key, token))
+    if found is not None:
+        claims, not_before, expires = found
+        now = time.time()
+        if not_before <= now < expires:
+            return claims
+        _verified.pop((key, token), None)
+        return None
     try:
-        claims = jwt.decode(
+        decoded = jwt.decode(
             token,
-            settings.ensure_secret_key(),
+            key,
             algorithms=[JWT_ALGORITHM],
             audience=settings.jwt_audience,
             issuer=settings.jwt_issuer,
             leeway=0,
             options={"require": ["exp", "iat", "sub", "jti", "iss", "aud"]},
         )
-        if claims.get("typ") != ACCESS_TOKEN_TYPE:
+        if decoded.get("typ") != ACCESS_TOKEN_TYPE:
             return None
-        return AccessClaims(
-            user_id=uuid.UUID(claims["sub"]),
-            family_id=uuid.UUID(claims["sid"]),
-            jti=str(claims["jti"]),
-            expires_at=datetime.fromtimestamp(claims["exp"], tz=utcnow().tzinfo),
+        claims = AccessClaims(
+            user_id=uuid.UUID(decoded["sub"]),
+            family_id=uuid.UUID(decoded["sid"]),
+            jti=str(decoded["jti"]),
+            expires_at=datetime.fromtimestamp(decoded["exp"], tz=utcnow().tzinfo),
         )
+        not_before = float(decoded.get("nbf", float("-inf")))
+        expires = float(decoded["exp"])
     except (jwt.PyJWTError, KeyError, ValueError, TypeError):
         return None
+    if len(_verified) >= VERIFIED_TOKENS_KEPT:
+        with contextlib.suppress(StopIteration, RuntimeError):
+            _verified.pop(next(iter(_verified)), None)  # the oldest entry
+    _verified[(key, token)] = (claims, not_before, expires)
+    return claims
