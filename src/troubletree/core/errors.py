@@ -182,9 +182,10 @@ def install_error_handlers(app: FastAPI) -> None:
             )
         # Text PostgreSQL cannot store (a NUL byte, say) that slipped past validation is bad
         # input, not a server fault. Everything else is unexpected.
-        orig = getattr(exc, "orig", None)
+        # (SQLAlchemy wraps the driver's error; a hot statement, core/hot.py, raises it as is.)
+        orig = getattr(exc, "orig", None) if isinstance(exc, DBAPIError) else exc
         sqlstate = getattr(orig, "pgcode", None) or getattr(orig, "sqlstate", None)
-        if isinstance(exc, DBAPIError) and sqlstate in {"22021", "22P05"}:
+        if isinstance(exc, DBAPIError | asyncpg.PostgresError) and sqlstate in {"22021", "22P05"}:
             return JSONResponse(
                 {
                     "detail": {

@@ -26,7 +26,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import asyncpg
-from sqlalchemy import ARRAY
+from sqlalchemy import ARRAY, Float, Numeric
 from sqlalchemy.dialects.postgresql.asyncpg import dialect as asyncpg_dialect
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.sql import Select
@@ -40,6 +40,17 @@ _DIALECT = asyncpg_dialect()  # type: ignore[no-untyped-call]
 _BROKEN = (asyncpg.PostgresConnectionError, asyncpg.InterfaceError, OSError)
 
 
+class HotRow(asyncpg.Record):  # type: ignore[misc]  # asyncpg ships no stubs for Record
+    """A row read by column name, as an item (`row["title"]`) or an attribute (`row.title`)
+    like SQLAlchemy's rows."""
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+
 class HotStatement:
     """One SELECT built once; `fetch`/`fetchrow`/`fetchval` with its bound parameters by name."""
 
@@ -47,42 +58,52 @@ class HotStatement:
 
     def __init__(self, stmt: Select[*tuple[Any, ...]]) -> None:
         compiled = stmt.compile(dialect=_DIALECT)
-        for name, bind in compiled.binds.items():
-            # An array is sent as a list of its items: what counts is the items' conversion.
-            bind_type = bind.type.item_type if isinstance(bind.type, ARRAY) else bind.type
-            if bind_type.dialect_impl(_DIALECT).bind_processor(_DIALECT) is not None:
-                raise TypeError(f"parameter {name!r} needs SQLAlchemy's conversion ({bind.type})")
-            if bind.expanding:
-                raise TypeError(f"parameter {name!r} expands (IN): use = ANY(array) instead")
-        for column in stmt.selected_columns:
-            impl = column.type.dialect_impl(_DIALECT)
-            if impl.result_processor(_DIALECT, None) is not None:
-                raise TypeError(f"column {column} needs SQLAlchemy's conversion ({column.type})")
         self.sql: str = str(compiled)
         self.names: tuple[str, ...] = tuple(compiled.positiontup or ())
         # The values the statement carries itself (literals such as `status != 'abandoned'`,
-        # compiled as parameters); the caller passes the named ones, each required.
-        self.fixed: dict[str, Any] = {
-            name: bind.effective_value for name, bind in compiled.binds.items() if not bind.required
-        }
+        # compiled as parameters), converted here once as SQLAlchemy would on every execution;
+        # the caller passes the named ones, each required and each needing no conversion.
+        self.fixed: dict[str, Any] = {}
+        for name in self.names:
+            bind = compiled.binds[name]
+            if bind.expanding:
+                raise TypeError(f"parameter {name!r} expands (IN): use = ANY(array) instead")
+            # An array is sent as a list of its items: what counts is the items' conversion.
+            bind_type = bind.type.item_type if isinstance(bind.type, ARRAY) else bind.type
+            convert = bind_type.dialect_impl(_DIALECT).bind_processor(_DIALECT)
+            if not bind.required:
+                value = bind.effective_value
+                self.fixed[name] = value if convert is None or value is None else convert(value)
+            elif convert is not None:
+                raise TypeError(f"parameter {name!r} needs SQLAlchemy's conversion ({bind.type})")
+        for column in stmt.selected_columns:
+            if isinstance(column.type, Float | Numeric) and not column.type.asdecimal:
+                continue  # a float: asyncpg's own, as SQLAlchemy hands it on
+            impl = column.type.dialect_impl(_DIALECT)
+            if impl.result_processor(_DIALECT, None) is not None:
+                raise TypeError(f"column {column} needs SQLAlchemy's conversion ({column.type})")
 
     def _args(self, params: dict[str, Any]) -> Sequence[Any]:
         fixed = self.fixed
         return [fixed[name] if name in fixed else params[name] for name in self.names]
 
-    async def fetch(self, db: AsyncSession, **params: Any) -> list[asyncpg.Record]:
+    async def fetch(self, db: AsyncSession, **params: Any) -> list[HotRow]:
         conn, driver = await _connection(db)
         try:
-            rows: list[asyncpg.Record] = await driver.fetch(self.sql, *self._args(params))
+            rows: list[HotRow] = await driver.fetch(
+                self.sql, *self._args(params), record_class=HotRow
+            )
         except _BROKEN as exc:
             await _broken(db, conn, exc)
             raise
         return rows
 
-    async def fetchrow(self, db: AsyncSession, **params: Any) -> asyncpg.Record | None:
+    async def fetchrow(self, db: AsyncSession, **params: Any) -> HotRow | None:
         conn, driver = await _connection(db)
         try:
-            row: asyncpg.Record | None = await driver.fetchrow(self.sql, *self._args(params))
+            row: HotRow | None = await driver.fetchrow(
+                self.sql, *self._args(params), record_class=HotRow
+            )
         except _BROKEN as exc:
             await _broken(db, conn, exc)
             raise

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import re
 import uuid
+import weakref
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -42,6 +43,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql.elements import BindParameter
 
+from troubletree.core.hot import HotRow, HotStatement
 from troubletree.core.queries import escape_like_sql, scoped
 from troubletree.trees.models import (
     Category,
@@ -976,7 +978,7 @@ async def search_trees(
     after: SearchCursor | None,
     limit: int,
     filters: SearchFilters | None = None,
-) -> tuple[Sequence[Row[*tuple[Any, ...]]], ExpandedQuery]:
+) -> tuple[Sequence[HotRow], ExpandedQuery]:
     """The page of hits, and the query as it was expanded (for "did you mean"). Three round
     trips when the exact tiers fill the page: settings; exact counts with the vocabulary's
     candidates; the search. Two more when the typo tiers are needed (their probe)."""
@@ -987,20 +989,34 @@ async def search_trees(
     params = search_params(account_id, q, after=after, limit=limit, filters=filters)
     if correctable:
         params.update(candidate_params(account_id, words))
-    rows = (
-        await db.execute(search_probe(published_only, filters.shape, correctable), params)
-    ).all()
-    counts = dict(rows[0]._mapping)
+    # After SEARCH_SETTINGS, which began the transaction: the hot statements run in it, under
+    # its SET LOCAL settings.
+    rows = await _hot(search_probe(published_only, filters.shape, correctable)).fetch(db, **params)
+    counts = dict(rows[0])
     expanded = expand(words, rows if correctable else [])
     if needs_typos(expanded, after, counts, limit):
         params.update(typo_params(expanded))
         await db.execute(INDEX_SCANS_OFF)
-        counts.update(
-            (await db.execute(typo_probe(published_only, filters.shape), params)).one()._mapping
-        )
+        typo_counts = await _hot(typo_probe(published_only, filters.shape)).fetchrow(db, **params)
+        assert typo_counts is not None  # an aggregate: always one row
+        counts.update(dict(typo_counts))
     stmt = statement_for(published_only, after, filters, counts)
-    found: Sequence[Row[*tuple[Any, ...]]] = (await db.execute(stmt, params)).all()
+    found = await _hot(stmt).fetch(db, **params)
     return found, expanded
+
+
+# The hot form of each cached statement above (core/hot.py): the builders' caches hold the
+# statements, this one their compiled text, as long as the statement lives.
+_HOT: weakref.WeakKeyDictionary[Select[*tuple[Any, ...]], HotStatement] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _hot(stmt: Select[*tuple[Any, ...]]) -> HotStatement:
+    found = _HOT.get(stmt)
+    if found is None:
+        found = _HOT[stmt] = HotStatement(stmt)
+    return found
 
 
 # --------------------------------------------------------------------------- empty searches
