@@ -145,8 +145,8 @@ class RequestMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        incoming = dict(scope["headers"]).get(b"x-request-id", b"").decode("latin-1")
-        context = RequestContext(request_id_from(incoming))
+        incoming = next((v for k, v in scope["headers"] if k == b"x-request-id"), b"")
+        context = RequestContext(request_id_from(incoming.decode("latin-1")))
         token = _context.set(context)
         status = 500
         route: str | None = None
@@ -166,22 +166,41 @@ class RequestMiddleware:
             elapsed = time.perf_counter() - started
             route = route or route_label(scope)
             method = scope["method"]
-            REQUESTS.labels(method, route, str(status)).inc()
-            LATENCY.labels(method, route).observe(elapsed)
-            self.log.info(
-                "%s %s %s",
-                method,
-                route,
-                status,
-                extra={
-                    "method": method,
-                    "route": route,
-                    "status": status,
-                    "duration_ms": round(elapsed * 1000, 2),
-                    "account_id": context.account_id,
-                },
-            )
+            count, latency = _series(method, route, status)
+            count.inc()
+            latency.observe(elapsed)
+            if self.log.isEnabledFor(logging.INFO):
+                self.log.info(
+                    "%s %s %s",
+                    method,
+                    route,
+                    status,
+                    extra={
+                        "method": method,
+                        "route": route,
+                        "status": status,
+                        "duration_ms": round(elapsed * 1000, 2),
+                        "account_id": context.account_id,
+                    },
+                )
             _context.reset(token)
+
+
+# The labelled series of each (method, route, status) once looked up: `labels()` takes a lock and
+# builds its key on every call. As many entries as the metrics have series (route templates,
+# not paths).
+_SERIES: dict[tuple[str, str, int], tuple[Any, Any]] = {}
+
+
+def _series(method: str, route: str, status: int) -> tuple[Any, Any]:
+    key = (method, route, status)
+    found = _SERIES.get(key)
+    if found is None:
+        found = _SERIES[key] = (
+            REQUESTS.labels(method, route, str(status)),
+            LATENCY.labels(method, route),
+        )
+    return found
 
 
 # --------------------------------------------------------------------------- logging
