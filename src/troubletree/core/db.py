@@ -335,7 +335,10 @@ async def get_db(request: Request) -> AsyncIterator[AsyncSession]:
             # Only a request that reached the database says it is back (a request that ran no
             # statement commits nothing and proves nothing).
             reached = db.in_transaction()
-            await db.commit()
+            # A reading request (autocommit) has nothing to commit: closing the session, on the
+            # way out, hands its connection back. Were anything left to flush, it is committed.
+            if not reading or db.new or db.dirty or db.deleted:
+                await db.commit()
             if reached:
                 outage.succeeded(started)
 
