@@ -46,6 +46,11 @@ def is_database_unavailable(exc: BaseException) -> bool:
             return True
         if isinstance(current, asyncpg.PostgresConnectionError | asyncpg.InterfaceError):
             return True
+        # A server shutting down sends every idle connection a FATAL error and closes it: a
+        # statement started on one in between finds the driver still reading that error.
+        # (SQLAlchemy's own statements see it as a disconnect too.)
+        if isinstance(current, asyncpg.InternalClientError):
+            return True
         sqlstate = getattr(current, "sqlstate", None) or getattr(current, "pgcode", None)
         if isinstance(sqlstate, str) and (
             sqlstate.startswith("08") or sqlstate in _UNAVAILABLE_SQLSTATES

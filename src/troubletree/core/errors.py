@@ -196,7 +196,13 @@ def install_error_handlers(app: FastAPI) -> None:
                 },
                 status_code=422,
             )
-        driver = isinstance(exc, DBAPIError | asyncpg.PostgresError | asyncpg.InterfaceError)
+        driver = isinstance(
+            exc,
+            DBAPIError
+            | asyncpg.PostgresError
+            | asyncpg.InterfaceError
+            | asyncpg.InternalClientError,
+        )
         logger.exception("database error" if driver else "unhandled error", exc_info=exc)
         return JSONResponse(
             {"detail": {"code": "internal_error", "message": "Something went wrong on our side."}},
@@ -205,7 +211,14 @@ def install_error_handlers(app: FastAPI) -> None:
 
     # Errors on the way to the database: the driver's, the pool's, and the socket's (an OSError
     # is treated as an outage only when raised inside the database driver).
-    for kind in (DBAPIError, PoolTimeout, asyncpg.PostgresError, asyncpg.InterfaceError, OSError):
+    for kind in (
+        DBAPIError,
+        PoolTimeout,
+        asyncpg.PostgresError,
+        asyncpg.InterfaceError,
+        asyncpg.InternalClientError,
+        OSError,
+    ):
         app.add_exception_handler(kind, _database_error)
 
     @app.exception_handler(Exception)

@@ -22,6 +22,7 @@ What it does not do, by design:
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Sequence
 from typing import Any
 
@@ -31,13 +32,10 @@ from sqlalchemy.dialects.postgresql.asyncpg import dialect as asyncpg_dialect
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.sql import Select
 
+from troubletree.core.availability import is_database_unavailable
 from troubletree.core.db import READS_ONLY_INFO
 
 _DIALECT = asyncpg_dialect()  # type: ignore[no-untyped-call]
-
-# Errors after which the connection cannot be trusted: SQLAlchemy would invalidate it, so the
-# pool opens a fresh one instead of handing the broken one to the next request.
-_BROKEN = (asyncpg.PostgresConnectionError, asyncpg.InterfaceError, OSError)
 
 
 class HotRow(asyncpg.Record):  # type: ignore[misc]  # asyncpg ships no stubs for Record
@@ -93,8 +91,8 @@ class HotStatement:
             rows: list[HotRow] = await driver.fetch(
                 self.sql, *self._args(params), record_class=HotRow
             )
-        except _BROKEN as exc:
-            await _broken(db, conn, exc)
+        except BaseException as exc:
+            await _unless_usable(db, conn, exc)
             raise
         return rows
 
@@ -104,8 +102,8 @@ class HotStatement:
             row: HotRow | None = await driver.fetchrow(
                 self.sql, *self._args(params), record_class=HotRow
             )
-        except _BROKEN as exc:
-            await _broken(db, conn, exc)
+        except BaseException as exc:
+            await _unless_usable(db, conn, exc)
             raise
         return row
 
@@ -127,9 +125,17 @@ async def _connection(db: AsyncSession) -> tuple[AsyncConnection, asyncpg.Connec
     return pair
 
 
-async def _broken(db: AsyncSession, conn: AsyncConnection, exc: BaseException) -> None:
+async def _unless_usable(db: AsyncSession, conn: AsyncConnection, exc: BaseException) -> None:
+    """After a hot statement failed: a statement error PostgreSQL answered in full (bad input,
+    a constraint) leaves the connection usable; anything else (the server going away, a lost
+    or closed connection, the driver mid-operation, a cancellation) may leave it in the middle
+    of a protocol exchange, so it is invalidated as SQLAlchemy would its own: the pool then
+    opens a fresh one instead of handing this one to the next request."""
+    if isinstance(exc, asyncpg.PostgresError) and not is_database_unavailable(exc):
+        return
     db.info.pop(_DRIVER_INFO, None)
-    await conn.invalidate(exc)
+    with contextlib.suppress(Exception):
+        await conn.invalidate(exc if isinstance(exc, Exception) else None)
 
 
 async def _driver_connection(conn: AsyncConnection) -> asyncpg.Connection:
