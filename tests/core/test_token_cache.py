@@ -39,6 +39,14 @@ def test_a_token_is_found_only_under_the_key_that_verified_it() -> None:
     assert security.decode_access_token(other, token) is None
 
 
+def test_a_token_is_found_only_for_the_audience_that_verified_it() -> None:
+    one = _settings("f" * 64)
+    token, _ = security.create_access_token(one, user_id=uuid.uuid4(), family_id=uuid.uuid4())
+    assert security.decode_access_token(one, token) is not None
+    other = Settings(secret_key="f" * 64, access_token_ttl_seconds=60, jwt_audience="elsewhere")
+    assert security.decode_access_token(other, token) is None
+
+
 def test_a_forged_token_is_refused_every_time() -> None:
     settings = _settings("d" * 64)
     token, _ = security.create_access_token(
@@ -46,8 +54,8 @@ def test_a_forged_token_is_refused_every_time() -> None:
     )
     for _ in range(3):
         assert security.decode_access_token(settings, token) is None
-    assert ("d" * 64, token) not in security._verified
+    assert not [k for k in security._verified if k[-1] == token]
     claims = jwt.decode(token, options={"verify_signature": False})
     tampered = jwt.encode({**claims, "typ": "refresh"}, "d" * 64, algorithm="HS256")
     assert security.decode_access_token(settings, tampered) is None
-    assert ("d" * 64, tampered) not in security._verified
+    assert not [k for k in security._verified if k[-1] == tampered]

@@ -50,7 +50,7 @@ class HotRow(asyncpg.Record):  # type: ignore[misc]  # asyncpg ships no stubs fo
 
 
 class HotStatement:
-    """One SELECT built once; `fetch`/`fetchrow`/`fetchval` with its bound parameters by name."""
+    """One SELECT built once; `fetch`/`fetchrow` with its bound parameters by name."""
 
     __slots__ = ("fixed", "names", "sql")
 

@@ -220,25 +220,27 @@ def create_access_token(
 
 # Access tokens verified lately, per process. A signed-in client presents the same token on
 # every request until it refreshes, and verifying its signature and claims again is a
-# measurable share of a cheap request (bench/README.md). Keyed by the signing key and the
-# token's exact text, so only those very bytes, verified with that very key, are found; every
+# measurable share of a cheap request (bench/README.md). Keyed by everything the check uses
+# (signing key, audience, issuer) and the token's exact text, so only those very bytes,
+# verified under those very settings, are found; every
 # use still checks expiry and not-before against the clock as PyJWT does (no leeway), and
 # whether the sign-in is still live is read from the database on every request as before.
 VERIFIED_TOKENS_KEPT = 10_000
-_verified: dict[tuple[str, str], tuple[AccessClaims, float, float]] = {}
+_verified: dict[tuple[str, str, str, str], tuple[AccessClaims, float, float]] = {}
 
 
 def decode_access_token(settings: Settings, token: str) -> AccessClaims | None:
     """The claims of a valid access token, or None for anything else (any other kind of token,
     a forged or expired one, another algorithm)."""
     key = settings.ensure_secret_key()
-    found = _verified.get((key, token))
+    remembered = (key, settings.jwt_audience, settings.jwt_issuer, token)
+    found = _verified.get(remembered)
     if found is not None:
         claims, not_before, expires = found
         now = time.time()
         if not_before <= now < expires:
             return claims
-        _verified.pop((key, token), None)
+        _verified.pop(remembered, None)
         return None
     try:
         decoded = jwt.decode(
@@ -265,5 +267,5 @@ def decode_access_token(settings: Settings, token: str) -> AccessClaims | None:
     if len(_verified) >= VERIFIED_TOKENS_KEPT:
         with contextlib.suppress(StopIteration, RuntimeError):
             _verified.pop(next(iter(_verified)), None)  # the oldest entry
-    _verified[(key, token)] = (claims, not_before, expires)
+    _verified[remembered] = (claims, not_before, expires)
     return claims
